@@ -1,0 +1,106 @@
+"""HTTP handlers for /auth and /user: arguments in, service call, response out."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import flask
+
+from consumo import api_models as api
+from consumo.accounts import service
+from consumo.accounts.models import Tenant, User
+from consumo.config import get_settings
+from consumo.http import db_session, respond
+from consumo.problems import Unauthorized
+from consumo.ratelimit import limiter, login_username_key, rate_limit
+from consumo.security.caller import current_caller
+
+REFRESH_COOKIE = "consumo_refresh"
+REFRESH_COOKIE_PATH = "/api/v1/auth"
+
+
+def user_model(user: User, tenant: Tenant) -> api.User:
+    return api.User(
+        id=user.id, username=user.username, email=user.email, role=user.role,
+        created_at=user.created_at, last_login_at=user.last_login_at,
+        tenant=api.Tenant(id=tenant.id, name=tenant.name, default_currency=tenant.default_currency,
+                          time_zone=tenant.time_zone, locale=tenant.locale),
+    )
+
+
+def _token_response(issued: service.IssuedTokens) -> flask.Response:
+    body = api.TokenResponse(access_token=issued.access_token, token_type="Bearer",
+                             expires_in=issued.expires_in, user=user_model(issued.user, issued.tenant))
+    response = respond(body)
+    settings = get_settings()
+    response.set_cookie(
+        REFRESH_COOKIE, issued.refresh_token, max_age=settings.refresh_token_ttl_s,
+        path=REFRESH_COOKIE_PATH, httponly=True, secure=settings.refresh_cookie_secure,
+        samesite="Strict",
+    )
+    return response
+
+
+def _clear_refresh_cookie(response: flask.Response) -> flask.Response:
+    settings = get_settings()
+    response.delete_cookie(REFRESH_COOKIE, path=REFRESH_COOKIE_PATH, httponly=True,
+                           secure=settings.refresh_cookie_secure, samesite="Strict")
+    return response
+
+
+@rate_limit(lambda: get_settings().register_rate_limit)
+def register(body: dict[str, Any]) -> flask.Response:
+    user, tenant = service.register(
+        db_session(), username=body["username"], email=body["email"], password=body["password"],
+        organization_name=body.get("organization_name"),
+    )
+    return respond(user_model(user, tenant), 201, {"Location": "/api/v1/user"})
+
+
+@rate_limit(lambda: get_settings().login_rate_limit)
+@limiter.limit(lambda: get_settings().login_rate_limit, key_func=login_username_key,
+               deduct_when=lambda response: response.status_code == 401,
+               exempt_when=lambda: not get_settings().rate_limit_enabled)
+def login(body: dict[str, Any]) -> flask.Response:
+    issued = service.login(db_session(), login=body["username"], password=body["password"])
+    return _token_response(issued)
+
+
+def refresh_session() -> flask.Response:
+    token = flask.request.cookies.get(REFRESH_COOKIE)
+    if not token:
+        raise Unauthorized("No refresh cookie: log in again.")
+    session = db_session()
+    try:
+        issued = service.refresh(session, refresh_token=token)
+    except service.RefreshTokenReused:
+        session.commit()  # keep the revocation although the request fails
+        raise Unauthorized("This refresh token was already used; the session is revoked.") from None
+    return _token_response(issued)
+
+
+def logout() -> flask.Response:
+    service.logout(db_session(), refresh_token=flask.request.cookies.get(REFRESH_COOKIE))
+    return _clear_refresh_cookie(respond(None, 204))
+
+
+def get_current_user() -> flask.Response:
+    user, tenant = service.current_user(db_session(), current_caller())
+    return respond(user_model(user, tenant))
+
+
+def update_current_user(body: dict[str, Any]) -> flask.Response:
+    user, tenant = service.update_profile(db_session(), current_caller(),
+                                          username=body["username"], email=body["email"])
+    return respond(user_model(user, tenant))
+
+
+def delete_current_user() -> flask.Response:
+    service.delete_account(db_session(), current_caller())
+    return _clear_refresh_cookie(respond(None, 204))
+
+
+def change_password(body: dict[str, Any]) -> flask.Response:
+    service.change_password(db_session(), current_caller(), current_password=body["current_password"],
+                            new_password=body["new_password"])
+    return _clear_refresh_cookie(respond(None, 204))

@@ -1,0 +1,235 @@
+"""Accounts: registration, login, sessions with rotating refresh tokens, the user's profile."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import Select, func, select, text, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from consumo.accounts.models import AuthSession, RefreshToken, Tenant, User
+from consumo.config import get_settings
+from consumo.db import bind_tenant
+from consumo.problems import Conflict, Unauthorized, UnprocessableContent
+from consumo.security.caller import Caller
+from consumo.security.passwords import hash_password, needs_rehash, verify_password
+from consumo.security.tokens import (
+    hash_refresh_token,
+    issue_access_token,
+    new_refresh_secret,
+    split_refresh_token,
+)
+
+_UNIQUE_FIELDS = {"uq_users_username": "username", "uq_users_email": "email"}
+
+
+class RefreshTokenReused(Exception):
+    """A spent refresh token was presented again: its session has been revoked."""
+
+
+@dataclass(frozen=True)
+class IssuedTokens:
+    access_token: str
+    expires_in: int
+    refresh_token: str
+    user: User
+    tenant: Tenant
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _check_password_rules(password: str, *, username: str, email: str, field: str) -> None:
+    lowered = password.lower()
+    if lowered in (username.lower(), email.lower()):
+        raise UnprocessableContent("The password must not be the username or the email.",
+                                   field=field)
+
+
+def _flush_unique(session: Session) -> None:
+    """Flush, turning a taken username or email (even one taken by a concurrent request)
+    into a 409 naming the field."""
+    try:
+        with session.begin_nested():
+            session.flush()
+    except IntegrityError as exc:
+        constraint = getattr(getattr(exc.orig, "diag", None), "constraint_name", None)
+        field = _UNIQUE_FIELDS.get(constraint or "")
+        if field is None:
+            raise
+        raise Conflict(f"This {field} is already taken.", field=field) from None
+
+
+def register(session: Session, *, username: str, email: str, password: str,
+             organization_name: str | None) -> tuple[User, Tenant]:
+    username, email = username.lower(), email.lower()
+    _check_password_rules(password, username=username, email=email, field="password")
+    tenant_id = uuid.uuid4()
+    bind_tenant(session, tenant_id)
+    tenant = Tenant(id=tenant_id, name=organization_name or username)
+    session.add(tenant)
+    session.flush()
+    user = User(
+        tenant_id=tenant_id, id=uuid.uuid4(), username=username, email=email,
+        password_hash=hash_password(password), role="owner", is_active=True, token_version=1,
+    )
+    session.add(user)
+    _flush_unique(session)
+    session.refresh(tenant)
+    session.refresh(user)
+    return user, tenant
+
+
+def _tenant_of_login(session: Session, login: str) -> uuid.UUID | None:
+    # Before login the tenant is unknown and RLS hides every user; this SECURITY DEFINER
+    # function answers only "which tenant holds this login", nothing else.
+    return session.execute(text("SELECT consumo_login_tenant(:login)"), {"login": login}).scalar()
+
+
+def _open_session(session: Session, user: User, tenant: Tenant) -> IssuedTokens:
+    settings = get_settings()
+    auth_session = AuthSession(
+        tenant_id=user.tenant_id, id=uuid.uuid4(), user_id=user.id,
+        expires_at=_now() + timedelta(seconds=settings.refresh_token_ttl_s),
+    )
+    session.add(auth_session)
+    session.flush()
+    return _issue(session, user, tenant, auth_session)
+
+
+def _issue(session: Session, user: User, tenant: Tenant, auth_session: AuthSession) -> IssuedTokens:
+    refresh = new_refresh_secret(user.tenant_id)
+    session.add(RefreshToken(tenant_id=user.tenant_id, id=uuid.uuid4(), session_id=auth_session.id,
+                             token_hash=hash_refresh_token(refresh)))
+    session.flush()
+    access, ttl = issue_access_token(user_id=user.id, tenant_id=user.tenant_id,
+                                     session_id=auth_session.id, token_version=user.token_version)
+    return IssuedTokens(access, ttl, refresh, user, tenant)
+
+
+def login(session: Session, *, login: str, password: str) -> IssuedTokens:
+    """Same answer, in about the same time, for an unknown login and a wrong password."""
+    login = login.strip().lower()
+    tenant_id = _tenant_of_login(session, login)
+    user: User | None = None
+    if tenant_id is not None:
+        bind_tenant(session, tenant_id)
+        user = session.execute(
+            select(User).where((func.lower(User.username) == login) | (func.lower(User.email) == login))
+        ).scalar_one_or_none()
+    password_ok = verify_password(user.password_hash if user else None, password)
+    if user is None or not password_ok or not user.is_active:
+        raise Unauthorized("The username or password is incorrect.")
+    if needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+    user.last_login_at = _now()
+    tenant = session.get_one(Tenant, user.tenant_id)
+    return _open_session(session, user, tenant)
+
+
+def refresh(session: Session, *, refresh_token: str) -> IssuedTokens:
+    tenant_id = split_refresh_token(refresh_token)
+    if tenant_id is None:
+        raise Unauthorized("The refresh token is invalid.")
+    bind_tenant(session, tenant_id)
+    token = session.execute(
+        select(RefreshToken).where(RefreshToken.token_hash == hash_refresh_token(refresh_token))
+        .with_for_update()
+    ).scalar_one_or_none()
+    if token is None:
+        raise Unauthorized("The refresh token is invalid.")
+    auth_session = session.execute(
+        select(AuthSession).where(AuthSession.id == token.session_id).with_for_update()
+    ).scalar_one()
+    if auth_session.revoked_at is not None or auth_session.expires_at <= _now():
+        raise Unauthorized("The session has ended; log in again.")
+    if token.used_at is not None:
+        # Someone replays a spent token: either it was stolen, or the thief already used
+        # it. Either way the whole session is revoked.
+        auth_session.revoked_at = _now()
+        auth_session.revoked_reason = "refresh_reuse"
+        session.flush()
+        raise RefreshTokenReused()
+    token.used_at = _now()
+    user = session.execute(select(User).where(User.id == auth_session.user_id)).scalar_one()
+    if not user.is_active:
+        raise Unauthorized("The session has ended; log in again.")
+    tenant = session.get_one(Tenant, user.tenant_id)
+    return _issue(session, user, tenant, auth_session)
+
+
+def logout(session: Session, *, refresh_token: str | None) -> None:
+    if not refresh_token:
+        return
+    tenant_id = split_refresh_token(refresh_token)
+    if tenant_id is None:
+        return
+    bind_tenant(session, tenant_id)
+    token = session.execute(
+        select(RefreshToken).where(RefreshToken.token_hash == hash_refresh_token(refresh_token))
+    ).scalar_one_or_none()
+    if token is None:
+        return
+    session.execute(
+        update(AuthSession)
+        .where(AuthSession.id == token.session_id, AuthSession.revoked_at.is_(None))
+        .values(revoked_at=_now(), revoked_reason="logout")
+    )
+
+
+def tenant_members(caller: Caller) -> Select[tuple[User]]:
+    """The one scoping of users: the members of the caller's tenant."""
+    return select(User).where(User.tenant_id == caller.tenant_id)
+
+
+def current_user(session: Session, caller: Caller) -> tuple[User, Tenant]:
+    user = session.execute(tenant_members(caller).where(User.id == caller.user_id)).scalar_one()
+    return user, session.get_one(Tenant, caller.tenant_id)
+
+
+def update_profile(session: Session, caller: Caller, *, username: str, email: str) -> tuple[User, Tenant]:
+    user, tenant = current_user(session, caller)
+    user.username, user.email = username.lower(), email.lower()
+    user.updated_at = _now()
+    _flush_unique(session)
+    return user, tenant
+
+
+def change_password(session: Session, caller: Caller, *, current_password: str, new_password: str) -> None:
+    user, _ = current_user(session, caller)
+    if not verify_password(user.password_hash, current_password):
+        raise UnprocessableContent("The current password is incorrect.", field="current_password")
+    _check_password_rules(new_password, username=user.username, email=user.email, field="new_password")
+    user.password_hash = hash_password(new_password)
+    user.token_version += 1  # every access token issued before stops working
+    user.updated_at = _now()
+    session.execute(
+        update(AuthSession)
+        .where(AuthSession.user_id == user.id, AuthSession.revoked_at.is_(None))
+        .values(revoked_at=_now(), revoked_reason="password_change")
+    )
+    session.flush()
+
+
+def delete_account(session: Session, caller: Caller) -> None:
+    user, tenant = current_user(session, caller)
+    others = session.execute(
+        select(func.count()).select_from(tenant_members(caller).where(User.id != user.id).subquery())
+    ).scalar_one()
+    if others == 0:
+        session.delete(tenant)  # the last member: the tenant goes with them
+    else:
+        if user.role == "owner":
+            other_owners = session.execute(
+                select(func.count()).select_from(
+                    tenant_members(caller).where(User.id != user.id, User.role == "owner").subquery())
+            ).scalar_one()
+            if other_owners == 0:
+                raise Conflict("You are the last owner of a tenant that has other members: "
+                               "make another member owner first.")
+        session.delete(user)
+    session.flush()

@@ -1,0 +1,89 @@
+"""Settings, read once from the environment (and `.env`), refusing unsafe values in production."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+BACKEND_DIR = Path(__file__).resolve().parent.parent
+SPEC_PATH = BACKEND_DIR.parent / "openapi" / "openapi.yaml"
+
+_PLACEHOLDER_SECRETS = {"", "changeme", "change-me", "secret", "dev", "development"}
+MIN_SECRET_LENGTH = 32
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    environment: Literal["development", "test", "production"] = "development"
+
+    # The owner connection: runs migrations. Unset means the embedded PostgreSQL.
+    database_url: str | None = None
+    # The connection the API serves with: a role that owns no table and cannot bypass
+    # row-level security. Unset means `database_url` with the user replaced by `app_db_role`.
+    app_database_url: str | None = None
+    app_db_role: str = "consumo_app"
+    embedded_data_dir: Path = BACKEND_DIR / ".data" / "postgres"
+    embedded_database: str = "consumo"
+    db_pool_size: int = Field(default=10, ge=1, le=100)
+    db_statement_timeout_ms: int = Field(default=5000, ge=100)
+    db_connect_timeout_s: int = Field(default=2, ge=1, le=60)
+
+    jwt_secret: str = ""
+    jwt_issuer: str = "consumo"
+    jwt_audience: str = "consumo-api"
+    access_token_ttl_s: int = Field(default=15 * 60, ge=60, le=86400)
+    refresh_token_ttl_s: int = Field(default=30 * 86400, ge=3600)
+    refresh_cookie_secure: bool = True
+
+    # argon2id cost; the defaults are argon2-cffi's RFC 9106 low-memory profile.
+    argon2_time_cost: int = Field(default=3, ge=1)
+    argon2_memory_cost_kib: int = Field(default=65536, ge=8)
+    argon2_parallelism: int = Field(default=4, ge=1)
+
+    redis_url: str | None = None
+    login_rate_limit: str = "10/minute"
+    register_rate_limit: str = "5/minute"
+    rate_limit_enabled: bool = True
+
+    max_body_bytes: int = Field(default=1024 * 1024, ge=1024)
+    validate_responses: bool = False
+    log_json: bool = False
+    log_level: str = "INFO"
+
+    @model_validator(mode="after")
+    def _refuse_unsafe_production_settings(self) -> Settings:
+        if self.environment == "production":
+            secret = self.jwt_secret
+            if secret.lower() in _PLACEHOLDER_SECRETS or len(secret) < MIN_SECRET_LENGTH:
+                raise ValueError(
+                    f"JWT_SECRET must be a random value of at least {MIN_SECRET_LENGTH} characters "
+                    "in production (e.g. `python -c 'import secrets; print(secrets.token_urlsafe(48))'`)"
+                )
+            if not self.database_url:
+                raise ValueError("DATABASE_URL is required in production")
+        return self
+
+    @property
+    def effective_jwt_secret(self) -> str:
+        if self.jwt_secret:
+            return self.jwt_secret
+        # Development without a secret still works: a per-process random one
+        # (tokens then die with the process).
+        return _ephemeral_secret()
+
+
+@lru_cache(maxsize=1)
+def _ephemeral_secret() -> str:
+    import secrets
+
+    return secrets.token_urlsafe(48)
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,96 @@
+"""HTTP handlers for /consumptions: arguments in, service call, response out."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+from typing import Any
+
+import flask
+
+from consumo import api_models as api
+from consumo import idempotency
+from consumo.consumptions import service
+from consumo.consumptions.models import ConsumptionRecord
+from consumo.http import db_session, etag_for, request_header, respond, version_from_if_match
+from consumo.problems import PreconditionRequired
+from consumo.security.caller import current_caller
+
+BASE_PATH = "/api/v1/consumptions"
+
+
+def record_model(record: ConsumptionRecord) -> api.Consumption:
+    return api.Consumption(
+        id=record.id, kind=record.kind, unit=record.unit, quantity=float(record.quantity),
+        period_start=record.period_start, period_end=record.period_end,
+        cost_minor=record.cost_minor, currency=record.currency, notes=record.notes,
+        source=record.source, owner_id=record.owner_id, version=record.version,
+        created_at=record.created_at, updated_at=record.updated_at,
+    )
+
+
+def _record_headers(record: ConsumptionRecord) -> dict[str, str]:
+    return {"ETag": etag_for(record.version)}
+
+
+def _expected_version() -> int | None:
+    value = request_header("If-Match")
+    if value is None:
+        raise PreconditionRequired("Send If-Match with the ETag of the version you read.")
+    return version_from_if_match(value)
+
+
+def list_consumptions(kind: str | None = None, from_: str | None = None, to: str | None = None,
+                      q: str | None = None, scope: str = "mine", sort: str = "-period_start",
+                      limit: int = 25, cursor: str | None = None) -> flask.Response:
+    filters = service.RecordFilters(
+        kind=kind,
+        period_from=date.fromisoformat(from_) if from_ else None,
+        period_to=date.fromisoformat(to) if to else None,
+        notes_contain=q, scope=scope,  # type: ignore[arg-type]
+        sort=sort, limit=limit, cursor=cursor,  # type: ignore[arg-type]
+    )
+    page = service.list_visible_records(db_session(), current_caller(), filters)
+    return respond(api.ConsumptionPage(items=[record_model(r) for r in page.items],
+                                       next_cursor=page.next_cursor))
+
+
+def create_consumption(body: dict[str, Any]) -> flask.Response:
+    session, caller = db_session(), current_caller()
+    key = request_header("Idempotency-Key")
+    scope = {"tenant_id": caller.tenant_id, "user_id": caller.user_id,
+             "operation": "create_consumption"}
+    if key is not None:
+        stored = idempotency.claim_key(session, key=key, body=body, **scope)
+        if stored is not None:
+            replay = respond(stored.body, stored.status_code, stored.headers)
+            replay.headers["Idempotent-Replayed"] = "true"
+            return replay
+    record = service.create_record(session, caller, body)
+    model = record_model(record)
+    headers = {"Location": f"{BASE_PATH}/{record.id}", **_record_headers(record)}
+    if key is not None:
+        idempotency.store_response(
+            session, key=key,
+            response=idempotency.StoredResponse(201, model.model_dump(mode="json"), headers),
+            **scope)
+    return respond(model, 201, headers)
+
+
+def get_consumption(consumption_id: str) -> flask.Response:
+    record = service.get_visible_record(db_session(), current_caller(), uuid.UUID(consumption_id))
+    return respond(record_model(record), headers=_record_headers(record))
+
+
+def update_consumption(consumption_id: str, body: dict[str, Any]) -> flask.Response:
+    expected = _expected_version()
+    record = service.update_record(db_session(), current_caller(), uuid.UUID(consumption_id),
+                                   expected_version=expected, changes=body)
+    return respond(record_model(record), headers=_record_headers(record))
+
+
+def delete_consumption(consumption_id: str) -> flask.Response:
+    expected = _expected_version()
+    service.delete_record(db_session(), current_caller(), uuid.UUID(consumption_id),
+                          expected_version=expected)
+    return respond(None, 204)

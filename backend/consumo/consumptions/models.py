@@ -1,0 +1,81 @@
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    Date,
+    DateTime,
+    ForeignKeyConstraint,
+    Index,
+    Integer,
+    Numeric,
+    String,
+    func,
+)
+from sqlalchemy.dialects.postgresql import UUID
+from sqlalchemy.orm import Mapped, mapped_column
+
+from consumo.db import Base
+
+UNIT_BY_KIND = {
+    "electricity": "kWh",
+    "water": "m3",
+    "gas": "m3",
+    "mobile_data": "MB",
+    "voice": "min",
+    "sms": "count",
+}
+SOURCES = ("manual", "import", "api", "simulation", "reading")
+
+
+class ConsumptionRecord(Base):
+    __tablename__ = "consumption_records"
+    __table_args__ = (
+        ForeignKeyConstraint(
+            ["tenant_id", "owner_id"], ["users.tenant_id", "users.id"], ondelete="CASCADE"
+        ),
+        CheckConstraint(f"kind IN {tuple(UNIT_BY_KIND)!r}", name="ck_consumption_kind"),
+        CheckConstraint(f"source IN {SOURCES!r}", name="ck_consumption_source"),
+        CheckConstraint("quantity >= 0", name="ck_consumption_quantity"),
+        CheckConstraint("period_end >= period_start", name="ck_consumption_period"),
+        CheckConstraint("cost_minor IS NULL OR cost_minor >= 0", name="ck_consumption_cost"),
+        # Keyset pagination: one index per sort order, per owner (the common scope).
+        Index(
+            "ix_consumption_owner_period",
+            "tenant_id", "owner_id", "period_start", "id",
+        ),
+        Index(
+            "ix_consumption_owner_created",
+            "tenant_id", "owner_id", "created_at", "id",
+        ),
+        Index("ix_consumption_tenant_period", "tenant_id", "period_start", "id"),
+    )
+
+    tenant_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
+    id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
+    owner_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
+    kind: Mapped[str] = mapped_column(String(16))
+    quantity: Mapped[Decimal] = mapped_column(Numeric(13, 3))
+    period_start: Mapped[date] = mapped_column(Date)
+    period_end: Mapped[date] = mapped_column(Date)
+    cost_minor: Mapped[int | None] = mapped_column(BigInteger)
+    currency: Mapped[str] = mapped_column(String(3))
+    source: Mapped[str] = mapped_column(String(16), server_default="manual")
+    notes: Mapped[str | None] = mapped_column(String(1000))
+    version: Mapped[int] = mapped_column(Integer, server_default="1")
+    created_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now()
+    )
+    updated_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now()
+    )
+    created_by: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
+    updated_by: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
+
+    @property
+    def unit(self) -> str:
+        return UNIT_BY_KIND[self.kind]

@@ -1,0 +1,56 @@
+"""The HTTP edge shared by handlers: the request's database session and JSON responses."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import flask
+import orjson
+from pydantic import BaseModel
+from sqlalchemy.orm import Session
+
+from consumo.db import session_factory
+
+JSON = "application/json"
+
+
+def db_session() -> Session:
+    """The one session of this request. It is committed once, after a successful handler
+    (see `app.py`), and rolled back otherwise."""
+    session: Session | None = flask.g.get("db_session")
+    if session is None:
+        session = session_factory()()
+        flask.g.db_session = session
+    return session
+
+
+def respond(body: BaseModel | Mapping[str, Any] | None, status: int = 200,
+            headers: Mapping[str, str] | None = None) -> flask.Response:
+    if body is None:
+        payload = b""
+    elif isinstance(body, BaseModel):
+        payload = body.model_dump_json().encode()
+    else:
+        payload = orjson.dumps(body)
+    response = flask.Response(payload, status=status, mimetype=JSON if body is not None else None)
+    for name, value in (headers or {}).items():
+        response.headers[name] = value
+    return response
+
+
+def request_header(name: str) -> str | None:
+    return flask.request.headers.get(name)
+
+
+def etag_for(version: int) -> str:
+    return f'"{version}"'
+
+
+def version_from_if_match(value: str) -> int | None:
+    """The version an `If-Match` names, or None when it names none we issued."""
+    candidate = value.strip()
+    if candidate.startswith("W/"):
+        candidate = candidate[2:]
+    candidate = candidate.strip('"')
+    return int(candidate) if candidate.isdigit() and len(candidate) < 10 else None

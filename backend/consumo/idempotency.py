@@ -1,0 +1,118 @@
+"""Idempotent creates: a retried request with the same `Idempotency-Key` replays the first response.
+
+The key row is inserted in the same transaction as the object it creates, with
+`ON CONFLICT DO NOTHING`: a concurrent retry waits on the unique key until the first
+commits, then finds the stored response. So a key yields at most one object, and an
+acknowledged response can always be replayed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import orjson
+from sqlalchemy import DateTime, ForeignKeyConstraint, Integer, String, func, select
+from sqlalchemy.dialects.postgresql import JSONB, UUID, insert
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from consumo.db import Base
+from consumo.problems import UnprocessableContent
+
+RETENTION_HOURS = 24
+
+
+class IdempotencyKey(Base):
+    __tablename__ = "idempotency_keys"
+    __table_args__ = (
+        ForeignKeyConstraint(
+            ["tenant_id", "user_id"], ["users.tenant_id", "users.id"], ondelete="CASCADE"
+        ),
+    )
+
+    tenant_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
+    user_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
+    operation: Mapped[str] = mapped_column(String(64), primary_key=True)
+    key: Mapped[str] = mapped_column(String(255), primary_key=True)
+    request_hash: Mapped[str] = mapped_column(String(64))
+    status_code: Mapped[int | None] = mapped_column(Integer)
+    response_body: Mapped[Any | None] = mapped_column(JSONB)
+    response_headers: Mapped[dict[str, str] | None] = mapped_column(JSONB)
+    created_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now()
+    )
+
+
+@dataclass(frozen=True)
+class StoredResponse:
+    status_code: int
+    body: Any
+    headers: dict[str, str]
+
+
+def request_fingerprint(body: Any) -> str:
+    return hashlib.sha256(orjson.dumps(body, option=orjson.OPT_SORT_KEYS)).hexdigest()
+
+
+def claim_key(
+    session: Session,
+    *,
+    tenant_id: uuid.UUID,
+    user_id: uuid.UUID,
+    operation: str,
+    key: str,
+    body: Any,
+) -> StoredResponse | None:
+    """Claim `key` for this request. Returns the stored response if it was already used.
+
+    Raises 422 when the key was used with another body.
+    """
+    fingerprint = request_fingerprint(body)
+    claimed = session.execute(
+        insert(IdempotencyKey)
+        .values(
+            tenant_id=tenant_id, user_id=user_id, operation=operation, key=key,
+            request_hash=fingerprint,
+        )
+        .on_conflict_do_nothing()
+        .returning(IdempotencyKey.key)
+    ).first()
+    if claimed:
+        return None
+    existing = session.execute(
+        select(IdempotencyKey).where(
+            IdempotencyKey.tenant_id == tenant_id,
+            IdempotencyKey.user_id == user_id,
+            IdempotencyKey.operation == operation,
+            IdempotencyKey.key == key,
+        )
+    ).scalar_one()
+    if existing.request_hash != fingerprint:
+        raise UnprocessableContent(
+            "This Idempotency-Key was already used with a different request body.",
+            field="Idempotency-Key",
+        )
+    assert existing.status_code is not None  # written in the claiming transaction
+    return StoredResponse(
+        existing.status_code, existing.response_body, dict(existing.response_headers or {})
+    )
+
+
+def store_response(
+    session: Session,
+    *,
+    tenant_id: uuid.UUID,
+    user_id: uuid.UUID,
+    operation: str,
+    key: str,
+    response: StoredResponse,
+) -> None:
+    row = session.get(IdempotencyKey, (tenant_id, user_id, operation, key))
+    assert row is not None
+    row.status_code = response.status_code
+    row.response_body = response.body
+    row.response_headers = response.headers
+    session.flush()

@@ -1,0 +1,55 @@
+"""Rate limits for the authentication endpoints (flask-limiter).
+
+Storage is Redis when `REDIS_URL` is set (limits shared by every API process), memory
+otherwise. If Redis is configured but down, the limiter falls back to per-process memory
+limits instead of failing requests: logins keep working and stay limited, only less
+precisely (each process counts on its own) until Redis is back.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import flask
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
+
+from consumo.config import get_settings
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+limiter = Limiter(
+    key_func=get_remote_address,
+    headers_enabled=True,
+    swallow_errors=True,
+    in_memory_fallback_enabled=True,
+    strategy="moving-window",
+    header_name_mapping={
+        # RFC draft names (RateLimit-*), plus Retry-After.
+        "X-RateLimit-Limit": "RateLimit-Limit",
+        "X-RateLimit-Remaining": "RateLimit-Remaining",
+        "X-RateLimit-Reset": "RateLimit-Reset",
+        "Retry-After": "Retry-After",
+    },
+)
+
+
+def init_rate_limits(app: flask.Flask) -> None:
+    settings = get_settings()
+    app.config["RATELIMIT_STORAGE_URI"] = settings.redis_url or "memory://"
+    app.config["RATELIMIT_ENABLED"] = settings.rate_limit_enabled
+    if settings.redis_url:
+        app.config["RATELIMIT_STORAGE_OPTIONS"] = {"socket_connect_timeout": 0.5, "socket_timeout": 0.5}
+    limiter.init_app(app)
+
+
+def login_username_key() -> str:
+    body = flask.request.get_json(silent=True)
+    login = body.get("username") if isinstance(body, dict) else None
+    return f"login:{str(login).strip().lower()}" if login else get_remote_address()
+
+
+def rate_limit(limit: Callable[[], str]) -> Callable[[F], F]:
+    """A per-client-address limit."""
+    return limiter.limit(limit, exempt_when=lambda: not get_settings().rate_limit_enabled)

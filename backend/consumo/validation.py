@@ -1,0 +1,355 @@
+"""Request and response validation against the contract, closing Connexion's known gaps.
+
+Passed to Connexion as `validator_map`. Compared with the stock validators:
+- `uuid`, `date`, `date-time` and `email` formats are really checked;
+- a `readOnly` property is never *required* in a request, and sending one is an error;
+- `multipleOf` on decimals is checked without binary floating-point artefacts;
+- the body is decoded as strict UTF-8 and parsed as strict JSON (no NaN/Infinity, no
+  duplicate keys, bounded nesting and number size), so malformed input is a 400, never a 500;
+- every error is a problem whose `errors` lists each offending field.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+import typing as t
+import uuid
+from datetime import date
+from decimal import InvalidOperation
+
+from connexion.datastructures import MediaTypeDict
+from connexion.exceptions import NonConformingResponseBody
+from connexion.lifecycle import ConnexionRequest
+from connexion.utils import is_null, is_nullable
+from connexion.validators import (
+    FormDataValidator,
+    JSONRequestBodyValidator,
+    JSONResponseBodyValidator,
+    MultiPartFormDataValidator,
+    ParameterValidator,
+    TextResponseBodyValidator,
+)
+from email_validator import EmailNotValidError, validate_email
+from jsonschema import Draft4Validator, FormatChecker, ValidationError
+from jsonschema.validators import extend
+from rfc3339_validator import validate_rfc3339
+from starlette.types import Scope
+
+from consumo.problems import ValidationProblem
+
+MAX_JSON_DEPTH = 32
+MAX_NUMBER_DIGITS = 30
+
+FORMAT_CHECKER = FormatChecker()
+_DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_UUID_RE = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
+
+
+@FORMAT_CHECKER.checks("uuid")
+def _is_uuid(value: object) -> bool:
+    if not isinstance(value, str):
+        return True
+    if not _UUID_RE.match(value):
+        return False
+    uuid.UUID(value)
+    return True
+
+
+@FORMAT_CHECKER.checks("date", raises=ValueError)
+def _is_date(value: object) -> bool:
+    if not isinstance(value, str):
+        return True
+    if not _DATE_RE.match(value):
+        return False
+    date.fromisoformat(value)  # raises on 2025-02-30
+    return True
+
+
+@FORMAT_CHECKER.checks("date-time")
+def _is_date_time(value: object) -> bool:
+    return not isinstance(value, str) or bool(validate_rfc3339(value))
+
+
+@FORMAT_CHECKER.checks("email")
+def _is_email(value: object) -> bool:
+    if not isinstance(value, str):
+        return True
+    try:
+        validate_email(value, check_deliverability=False)
+    except EmailNotValidError:
+        return False
+    return True
+
+
+def _nullable(validation_fn: t.Callable[..., t.Iterator[ValidationError]]) -> t.Callable[..., t.Iterator[ValidationError]]:
+    def validate(validator: t.Any, value: t.Any, instance: t.Any, schema: dict[str, t.Any]) -> t.Iterator[ValidationError]:
+        if instance is None and schema.get("nullable"):
+            return
+        yield from validation_fn(validator, value, instance, schema)
+
+    return validate
+
+
+def _multiple_of(_validator: t.Any, multiple: t.Any, instance: t.Any, _schema: t.Any) -> t.Iterator[ValidationError]:
+    if not isinstance(instance, (int, float)) or isinstance(instance, bool):
+        return
+    quotient = instance / multiple
+    # A multiple up to a few ulps of a double counts (0.1 * 3 is 0.30000000000000004).
+    tolerance = max(1e-9, abs(quotient) * 1e-15)
+    if not math.isfinite(quotient) or abs(quotient - round(quotient)) > tolerance:
+        yield ValidationError(f"{instance!r} has more decimal places than allowed (a multiple of {multiple})")
+
+
+def _required_in_request(validator: t.Any, required: list[str], instance: t.Any, schema: dict[str, t.Any]) -> t.Iterator[ValidationError]:
+    if not validator.is_type(instance, "object"):
+        return
+    properties = schema.get("properties", {})
+    for name in required:
+        if properties.get(name, {}).get("readOnly"):
+            continue
+        if name not in instance:
+            yield ValidationError(f"'{name}' is a required property", path=[name])
+
+
+def _read_only_in_request(_validator: t.Any, read_only: bool, _instance: t.Any, _schema: t.Any) -> t.Iterator[ValidationError]:
+    if read_only:
+        yield ValidationError("is read-only and cannot be set")
+
+
+def _write_only_in_response(_validator: t.Any, write_only: bool, _instance: t.Any, _schema: t.Any) -> t.Iterator[ValidationError]:
+    if write_only:
+        yield ValidationError("is write-only and must not be returned")
+
+
+RequestSchemaValidator = extend(
+    Draft4Validator,
+    {
+        "type": _nullable(Draft4Validator.VALIDATORS["type"]),
+        "enum": _nullable(Draft4Validator.VALIDATORS["enum"]),
+        "multipleOf": _multiple_of,
+        "required": _required_in_request,
+        "readOnly": _read_only_in_request,
+    },
+)
+
+ResponseSchemaValidator = extend(
+    Draft4Validator,
+    {
+        "type": _nullable(Draft4Validator.VALIDATORS["type"]),
+        "enum": _nullable(Draft4Validator.VALIDATORS["enum"]),
+        "multipleOf": _multiple_of,
+        "writeOnly": _write_only_in_response,
+    },
+)
+
+
+def _field_of(error: ValidationError) -> str:
+    path = [str(part) for part in error.absolute_path]
+    if error.validator == "additionalProperties" and isinstance(error.instance, dict):
+        allowed = set(error.schema.get("properties", {}))
+        extra = sorted(set(error.instance) - allowed)
+        if extra:
+            path.append(extra[0])
+    return ".".join(path) or "body"
+
+
+def _field_errors(validator: t.Any, instance: t.Any) -> list[dict[str, str]]:
+    errors = sorted(validator.iter_errors(instance), key=lambda e: list(map(str, e.absolute_path)))
+    result: list[dict[str, str]] = []
+    for error in errors:
+        message = error.message
+        if error.validator == "additionalProperties":
+            message = "is not a field of this object (it may be read-only or unknown)"
+        result.append({"field": _field_of(error)[:200], "message": message[:500]})
+    return result
+
+
+# --- strict JSON ------------------------------------------------------------------------
+
+class _DuplicateKey(ValueError):
+    pass
+
+
+def _reject_duplicate_keys(pairs: list[tuple[str, t.Any]]) -> dict[str, t.Any]:
+    result: dict[str, t.Any] = {}
+    for key, value in pairs:
+        if key in result:
+            raise _DuplicateKey(f"duplicate key {key!r}")
+        result[key] = value
+    return result
+
+
+def _reject_constant(name: str) -> t.NoReturn:
+    raise ValueError(f"{name} is not valid JSON")
+
+
+def _parse_int(text: str) -> int:
+    if len(text.lstrip("-")) > MAX_NUMBER_DIGITS:
+        raise ValueError("number too large")
+    return int(text)
+
+
+def _parse_float(text: str) -> float:
+    if len(text) > 2 * MAX_NUMBER_DIGITS:
+        raise ValueError("number too long")
+    value = float(text)
+    if not math.isfinite(value):
+        raise ValueError("number out of range")
+    return value
+
+
+def _depth(value: t.Any, limit: int) -> int:
+    """Nesting depth, stopping as soon as it exceeds `limit`."""
+    stack: list[tuple[t.Any, int]] = [(value, 1)]
+    deepest = 0
+    while stack:
+        node, level = stack.pop()
+        deepest = max(deepest, level)
+        if deepest > limit:
+            return deepest
+        if isinstance(node, dict):
+            stack.extend((child, level + 1) for child in node.values())
+        elif isinstance(node, list):
+            stack.extend((child, level + 1) for child in node)
+    return deepest
+
+
+def parse_json_strictly(raw: bytes) -> t.Any:
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise ValidationProblem("The body is not valid UTF-8.",
+                                errors=[{"field": "body", "message": "is not valid UTF-8"}]) from None
+    if not text.strip():
+        return None
+    # Cheap guard before parsing: the decoder recurses once per nesting level.
+    if text.count("[") + text.count("{") > MAX_JSON_DEPTH and _bracket_depth(text) > MAX_JSON_DEPTH:
+        raise ValidationProblem("The body is nested too deeply.",
+                                errors=[{"field": "body", "message": f"nesting deeper than {MAX_JSON_DEPTH}"}])
+    try:
+        return json.loads(
+            text,
+            object_pairs_hook=_reject_duplicate_keys,
+            parse_constant=_reject_constant,
+            parse_int=_parse_int,
+            parse_float=_parse_float,
+        )
+    except (ValueError, RecursionError) as exc:
+        reason = str(exc) if isinstance(exc, (_DuplicateKey,)) or "JSON" in str(exc) or "number" in str(exc) else "is not valid JSON"
+        raise ValidationProblem("The body is not valid JSON.",
+                                errors=[{"field": "body", "message": reason[:500]}]) from None
+
+
+def _bracket_depth(text: str) -> int:
+    depth = deepest = 0
+    in_string = escaped = False
+    for char in text:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif char == "\\":
+                escaped = True
+            elif char == '"':
+                in_string = False
+        elif char == '"':
+            in_string = True
+        elif char in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif char in "]}":
+            depth -= 1
+    return deepest
+
+
+# --- validators ---------------------------------------------------------------------------
+
+class StrictJSONBodyValidator(JSONRequestBodyValidator):
+    @property
+    def _validator(self) -> t.Any:
+        return RequestSchemaValidator(self._schema, format_checker=FORMAT_CHECKER)
+
+    async def _parse(self, stream: t.AsyncGenerator[bytes, None], scope: Scope) -> t.Any:
+        return parse_json_strictly(b"".join([chunk async for chunk in stream]))
+
+    def _validate(self, body: t.Any) -> dict[str, t.Any] | None:
+        if body is None:
+            if self._nullable:
+                return None
+            raise ValidationProblem("The request body is required.",
+                                    errors=[{"field": "body", "message": "is required"}])
+        errors = _field_errors(self._validator, body)
+        if errors:
+            raise ValidationProblem("The request does not match the API contract.", errors=errors)
+        return None
+
+
+class StrictParameterValidator(ParameterValidator):
+    @staticmethod
+    def validate_parameter(parameter_type: str, value: t.Any, param: dict[str, t.Any],
+                           param_name: str | None = None) -> str | None:
+        if is_nullable(param) and is_null(value):
+            return None
+        if value is not None:
+            schema = param.get("schema", param)
+            error = next(iter(RequestSchemaValidator(schema, format_checker=FORMAT_CHECKER).iter_errors(value)), None)
+            return error.message if error else None
+        if param.get("required"):
+            return "is required"
+        return None
+
+    def validate_request(self, request: ConnexionRequest) -> None:
+        if self.strict_validation:
+            extra = self.validate_query_parameter_list(request, security_params=self.security_query_params)
+            if extra:
+                raise ValidationProblem(
+                    "Unknown query parameters.",
+                    errors=[{"field": name[:200], "message": "is not a parameter of this operation"}
+                            for name in sorted(extra)],
+                )
+        errors: list[dict[str, str]] = []
+        checks: list[tuple[str, t.Callable[[dict[str, t.Any], ConnexionRequest], str | None]]] = [
+            ("query", self.validate_query_parameter),
+            ("path", self.validate_path_parameter),
+            ("header", self.validate_header_parameter),
+            ("cookie", self.validate_cookie_parameter),
+        ]
+        for location, check in checks:
+            for param in self.parameters.get(location, []):
+                try:
+                    message = check(param, request)
+                except (ValueError, TypeError, InvalidOperation):
+                    message = "has the wrong type"
+                if message:
+                    errors.append({"field": param["name"], "message": message[:500]})
+        if errors:
+            raise ValidationProblem("The request parameters do not match the API contract.", errors=errors)
+
+
+class StrictJSONResponseValidator(JSONResponseBodyValidator):
+    @property
+    def validator(self) -> t.Any:
+        return ResponseSchemaValidator(self._schema, format_checker=FORMAT_CHECKER)
+
+    def _validate(self, body: dict[str, t.Any]) -> None:
+        error = next(iter(self.validator.iter_errors(body)), None)
+        if error is not None:
+            raise NonConformingResponseBody(
+                detail=f"Response body does not conform to the contract: {error.message} at {_field_of(error)}"
+            )
+
+
+VALIDATOR_MAP: dict[str, t.Any] = {
+    "parameter": StrictParameterValidator,
+    "body": MediaTypeDict({
+        "*/*json": StrictJSONBodyValidator,
+        "application/x-www-form-urlencoded": FormDataValidator,
+        "multipart/form-data": MultiPartFormDataValidator,
+    }),
+    "response": MediaTypeDict({
+        "*/*json": StrictJSONResponseValidator,
+        "text/plain": TextResponseBodyValidator,
+    }),
+}
+
