@@ -1,0 +1,223 @@
+"""Test fixtures: a real PostgreSQL, migrated once; every test starts from empty tables.
+
+The server is `TEST_DATABASE_URL` when set, otherwise an embedded PostgreSQL (pgserver)
+in a temporary folder. Each run creates its own database on it and drops it at the end.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import psycopg
+import pytest
+from psycopg import sql
+from sqlalchemy import Engine, create_engine, text
+from sqlalchemy.engine import make_url
+
+TEST_ENV = {
+    "ENVIRONMENT": "test",
+    "JWT_SECRET": secrets.token_urlsafe(48),
+    "ARGON2_TIME_COST": "1",
+    "ARGON2_MEMORY_COST_KIB": "1024",
+    "ARGON2_PARALLELISM": "1",
+    "VALIDATE_RESPONSES": "true",
+    "REFRESH_COOKIE_SECURE": "false",  # the test client speaks plain http
+    "LOGIN_RATE_LIMIT": "1000/minute",
+    "REGISTER_RATE_LIMIT": "1000/minute",
+    "DB_POOL_SIZE": "5",
+}
+TABLES = ["idempotency_keys", "consumption_records", "refresh_tokens", "auth_sessions", "users", "tenants"]
+
+
+def _reset_caches() -> None:
+    from consumo import config, db
+    from consumo.security import passwords
+
+    config.get_settings.cache_clear()
+    db.database_urls.cache_clear()
+    db.session_factory.cache_clear()
+    if db.app_engine.cache_info().currsize:
+        db.app_engine().dispose()
+    db.app_engine.cache_clear()
+    passwords._hasher.cache_clear()
+    passwords._decoy_hash.cache_clear()
+
+
+@pytest.fixture(scope="session")
+def server_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    explicit = os.environ.get("TEST_DATABASE_URL")
+    if explicit:
+        return explicit
+    from consumo.embedded import embedded_server_uri
+
+    return embedded_server_uri(tmp_path_factory.mktemp("pg"))
+
+
+@pytest.fixture(scope="session")
+def database_url(server_url: str) -> Iterator[str]:
+    name = f"consumo_test_{uuid.uuid4().hex[:10]}"
+    admin = make_url(server_url).set(drivername="postgresql")
+    admin_dsn = admin.render_as_string(hide_password=False)
+    with psycopg.connect(admin_dsn, autocommit=True) as conn:
+        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    url = admin.set(database=name).render_as_string(hide_password=False)
+    saved = {key: os.environ.get(key) for key in [*TEST_ENV, "DATABASE_URL"]}
+    os.environ.update(TEST_ENV)
+    os.environ["DATABASE_URL"] = url
+    _reset_caches()
+
+    from alembic import command
+    from alembic.config import Config
+
+    from consumo.config import BACKEND_DIR
+
+    command.upgrade(Config(str(BACKEND_DIR / "alembic.ini")), "head")
+    yield url
+    _reset_caches()
+    with psycopg.connect(admin_dsn, autocommit=True) as conn:
+        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+    for key, value in saved.items():
+        if value is None:
+            os.environ.pop(key, None)
+        else:
+            os.environ[key] = value
+
+
+@pytest.fixture(scope="session")
+def owner_engine(database_url: str) -> Iterator[Engine]:
+    """The table owner's connection, for arranging and inspecting data behind the API."""
+    from consumo.db import _to_sqlalchemy_url
+
+    engine = create_engine(_to_sqlalchemy_url(database_url), pool_size=2)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def app(database_url: str) -> Any:
+    from consumo.app import create_app
+
+    return create_app()
+
+
+@pytest.fixture(autouse=True)
+def _empty_tables(request: pytest.FixtureRequest) -> Iterator[None]:
+    yield
+    if "owner_engine" in request.fixturenames or "app" in request.fixturenames:
+        engine: Engine = request.getfixturevalue("owner_engine")
+        with engine.begin() as conn:
+            conn.execute(text(f"TRUNCATE {', '.join(TABLES)} CASCADE"))
+        from consumo.ratelimit import limiter
+
+        limiter.reset()
+
+
+@pytest.fixture
+def client(app: Any) -> Iterator[Any]:
+    with app.test_client() as test_client:
+        yield test_client
+
+
+@dataclass
+class Account:
+    """A registered, logged-in user and the client that speaks for them."""
+
+    client: Any
+    username: str
+    email: str
+    password: str
+    user_id: str
+    tenant_id: str
+    access_token: str
+    extra_headers: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.access_token}", **self.extra_headers}
+
+    def get(self, url: str, **kwargs: Any) -> Any:
+        return self.client.get(url, headers={**self.headers, **kwargs.pop("headers", {})}, **kwargs)
+
+    def post(self, url: str, **kwargs: Any) -> Any:
+        return self.client.post(url, headers={**self.headers, **kwargs.pop("headers", {})}, **kwargs)
+
+    def put(self, url: str, **kwargs: Any) -> Any:
+        return self.client.put(url, headers={**self.headers, **kwargs.pop("headers", {})}, **kwargs)
+
+    def patch(self, url: str, **kwargs: Any) -> Any:
+        return self.client.patch(url, headers={**self.headers, **kwargs.pop("headers", {})}, **kwargs)
+
+    def delete(self, url: str, **kwargs: Any) -> Any:
+        return self.client.delete(url, headers={**self.headers, **kwargs.pop("headers", {})}, **kwargs)
+
+
+API = "/api/v1"
+
+
+def register_and_login(app: Any, username: str, password: str = "s3cret-passw0rd") -> Account:
+    """Registers `username` in a new tenant and logs in, with a client of its own
+    (so each account keeps its own refresh cookie)."""
+    client = app.test_client()
+    email = f"{username}@example.com"
+    registered = client.post(f"{API}/auth/register",
+                             json={"username": username, "email": email, "password": password})
+    assert registered.status_code == 201, registered.text
+    logged_in = client.post(f"{API}/auth/login", json={"username": username, "password": password})
+    assert logged_in.status_code == 200, logged_in.text
+    body = logged_in.json()
+    return Account(client, username, email, password, body["user"]["id"],
+                   body["user"]["tenant"]["id"], body["access_token"])
+
+
+def add_member(owner_engine: Engine, app: Any, tenant_of: Account, username: str, role: str,
+               password: str = "s3cret-passw0rd") -> Account:
+    """Puts a new user with `role` into `tenant_of`'s tenant (there is no invite API yet:
+    the row is written as the table owner) and logs them in."""
+    from consumo.security.passwords import hash_password
+
+    with owner_engine.begin() as conn:
+        conn.execute(
+            text("INSERT INTO users (tenant_id, id, username, email, password_hash, role) "
+                 "VALUES (:t, :i, :u, :e, :h, :r)"),
+            {"t": tenant_of.tenant_id, "i": str(uuid.uuid4()), "u": username,
+             "e": f"{username}@example.com", "h": hash_password(password), "r": role},
+        )
+    client = app.test_client()
+    logged_in = client.post(f"{API}/auth/login", json={"username": username, "password": password})
+    assert logged_in.status_code == 200, logged_in.text
+    body = logged_in.json()
+    return Account(client, username, f"{username}@example.com", password, body["user"]["id"],
+                   body["user"]["tenant"]["id"], body["access_token"])
+
+
+@pytest.fixture
+def alice(app: Any) -> Account:
+    return register_and_login(app, "alice")
+
+
+@pytest.fixture
+def bob(app: Any) -> Account:
+    """Another tenant."""
+    return register_and_login(app, "bob")
+
+
+VALID_RECORD = {
+    "kind": "electricity",
+    "quantity": 123.456,
+    "period_start": "2025-01-01",
+    "period_end": "2025-01-31",
+    "cost_minor": 4520,
+    "currency": "EUR",
+    "notes": "January bill",
+}
+
+
+def create_record(account: Account, **overrides: Any) -> dict[str, Any]:
+    response = account.post(f"{API}/consumptions", json={**VALID_RECORD, **overrides})
+    assert response.status_code == 201, response.text
+    return dict(response.json())
