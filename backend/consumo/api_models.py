@@ -50,7 +50,7 @@ class RegisterRequest(BaseModel):
     password: Annotated[
         SecretStr,
         Field(
-            description='8–128 characters, not equal to the username or the email.',
+            description='8–128 characters (no NUL), not equal to the username or the email.',
             max_length=128,
             min_length=8,
         ),
@@ -61,6 +61,7 @@ class RegisterRequest(BaseModel):
             description="The tenant's name; defaults to the username.",
             max_length=100,
             min_length=1,
+            pattern='^[^\\u0000]*$',
         ),
     ] = None
 
@@ -71,7 +72,12 @@ class LoginRequest(BaseModel):
     )
     username: Annotated[
         str,
-        Field(description='The username or the email.', max_length=254, min_length=1),
+        Field(
+            description='The username or the email.',
+            max_length=254,
+            min_length=1,
+            pattern='^[^\\u0000]*$',
+        ),
     ]
     password: Annotated[SecretStr, Field(max_length=128, min_length=1)]
 
@@ -102,7 +108,7 @@ class PasswordChange(BaseModel):
     new_password: Annotated[
         SecretStr,
         Field(
-            description='8–128 characters, not equal to the username or the email.',
+            description='8–128 characters (no NUL), not equal to the username or the email.',
             max_length=128,
             min_length=8,
         ),
@@ -152,7 +158,7 @@ class Consumption(BaseModel):
             pattern='^[A-Z]{3}$',
         ),
     ]
-    notes: Annotated[str | None, Field(max_length=1000)]
+    notes: Annotated[str | None, Field(max_length=1000, pattern='^[^\\u0000]*$')]
     source: Literal['manual', 'import', 'api', 'simulation', 'reading']
     owner_id: UUID
     version: Annotated[int, Field(ge=1)]
@@ -208,7 +214,7 @@ class ConsumptionCreate(BaseModel):
             pattern='^[A-Z]{3}$',
         ),
     ] = None
-    notes: Annotated[str | None, Field(max_length=1000)] = None
+    notes: Annotated[str | None, Field(max_length=1000, pattern='^[^\\u0000]*$')] = None
 
 
 class ConsumptionUpdate(BaseModel):
@@ -252,7 +258,7 @@ class ConsumptionUpdate(BaseModel):
             pattern='^[A-Z]{3}$',
         ),
     ] = None
-    notes: Annotated[str | None, Field(max_length=1000)] = None
+    notes: Annotated[str | None, Field(max_length=1000, pattern='^[^\\u0000]*$')] = None
 
 
 class ConsumptionPage(BaseModel):

@@ -3,20 +3,31 @@
 from __future__ import annotations
 
 import logging
+import time
 
 import connexion
+import connexion.context as connexion_context
 import flask
+from connexion.exceptions import InternalServerError
+from connexion.exceptions import Unauthorized as ConnexionUnauthorized
 from connexion.lifecycle import ConnexionRequest, ConnexionResponse
 from connexion.middleware import MiddlewarePosition
 from connexion.options import SwaggerUIOptions
 from flask_limiter.errors import RateLimitExceeded
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import DataError, DBAPIError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 
 from consumo.config import SPEC_PATH, get_settings
 from consumo.logging import configure_logging
 from consumo.middleware import BodyLimitMiddleware, RequestContextMiddleware
-from consumo.problems import ServiceUnavailable, TooManyRequests
+from consumo.problems import (
+    NotFound,
+    Problem,
+    ServiceUnavailable,
+    TooManyRequests,
+    Unauthorized,
+    ValidationProblem,
+)
 from consumo.ratelimit import init_rate_limits
 from consumo.validation import VALIDATOR_MAP
 
@@ -32,20 +43,50 @@ def _database_error(request: ConnexionRequest, exc: Exception) -> ConnexionRespo
     if isinstance(exc, DBAPIError) and exc.connection_invalidated:
         return _database_unavailable(request, exc)
     logger.error("database error", exc_info=exc)
-    from connexion.exceptions import InternalServerError
     return InternalServerError().to_problem()
+
+
+def _database_rejected_value(_request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
+    # Input validation should have caught it first; log it as the bug it is, but the
+    # client still sent a value the database cannot take: that is a 400, not a 500.
+    logger.error("database rejected a value", exc_info=exc)
+    return ValidationProblem("A value is out of range or not valid.").to_problem()
+
+
+def _missing_credentials(_request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
+    # Connexion's own 401 (no Authorization header, or not a Bearer one) as our problem,
+    # with the WWW-Authenticate challenge a 401 must carry (RFC 9110, 15.5.2).
+    detail = getattr(exc, "detail", None) or "Missing, invalid or expired credentials."
+    return Unauthorized(detail).to_problem()
+
+
+def _problem_inside_flask(problem: Problem) -> flask.Response:
+    """Renders a handler's problem within Flask instead of letting it escape to Connexion,
+    so after_request hooks see the response: the login limiter counts failed logins by
+    their 401 (`deduct_when`) and adds its RateLimit-* headers."""
+    rendered = problem.to_problem()
+    return flask.Response(rendered.body, status=rendered.status_code, headers=rendered.headers)
 
 
 def _rate_limited(exc: RateLimitExceeded) -> flask.Response:
     problem = TooManyRequests(f"Too many attempts ({exc.description}); try again later.")
     response = problem.to_problem()
     flask_response = flask.Response(response.body, status=429, mimetype="application/problem+json")
-    retry_after = flask.g.get("view_rate_limit")
-    if "Retry-After" not in flask_response.headers:
-        reset = retry_after[1][0] if retry_after else None
-        import time
-        flask_response.headers["Retry-After"] = str(max(1, int(reset - time.time())) if reset else 60)
+    window = flask.g.get("view_rate_limit")
+    reset_at = window[1][0] if window else None
+    flask_response.headers["Retry-After"] = str(max(1, int(reset_at - time.time())) if reset_at else 60)
     return flask_response
+
+
+def _refuse_unrouted_requests() -> None:
+    """Only requests that Connexion matched to an operation of the contract reach a handler.
+
+    A path that Connexion's router does not match but Flask's would (odd bytes in a path
+    parameter, say) would otherwise skip authentication and validation; it is a 404."""
+    try:
+        connexion_context.operation.operation_id  # noqa: B018 (raises when unrouted)
+    except RuntimeError:
+        raise NotFound("No such resource.") from None
 
 
 def _finish_request(response: flask.Response) -> flask.Response:
@@ -79,11 +120,15 @@ def create_app() -> connexion.FlaskApp:
                        max_bytes=settings.max_body_bytes)
     app.add_error_handler(OperationalError, _database_unavailable)
     app.add_error_handler(PoolTimeoutError, _database_unavailable)
+    app.add_error_handler(DataError, _database_rejected_value)
     app.add_error_handler(DBAPIError, _database_error)
+    app.add_error_handler(ConnexionUnauthorized, _missing_credentials)
 
     flask_app = app.app
+    flask_app.before_request(_refuse_unrouted_requests)
     flask_app.after_request(_finish_request)
     flask_app.teardown_appcontext(_close_session)
     flask_app.register_error_handler(RateLimitExceeded, _rate_limited)
+    flask_app.register_error_handler(Problem, _problem_inside_flask)
     init_rate_limits(flask_app)
     return app

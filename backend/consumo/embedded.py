@@ -18,8 +18,11 @@ logger = logging.getLogger(__name__)
 _servers: dict[Path, object] = {}
 
 
-def embedded_server_uri(data_dir: Path) -> str:
-    """Start (or attach to) the embedded server in `data_dir`; return its superuser URI."""
+def embedded_server_uri(data_dir: Path, *, delete_on_exit: bool = False) -> str:
+    """Start (or attach to) the embedded server in `data_dir`; return its superuser URI.
+
+    The server stops when the last process using it exits; with `delete_on_exit` its
+    data folder goes too (for throwaway test servers)."""
     import pgserver  # imported lazily: only needed without DATABASE_URL
 
     data_dir = data_dir.resolve()
@@ -27,7 +30,7 @@ def embedded_server_uri(data_dir: Path) -> str:
     server = _servers.get(data_dir)
     if server is None:
         logger.info("starting embedded PostgreSQL in %s", data_dir)
-        server = pgserver.get_server(data_dir)
+        server = pgserver.get_server(data_dir, cleanup_mode="delete" if delete_on_exit else "stop")
         _servers[data_dir] = server
     return str(server.get_uri())  # type: ignore[attr-defined]
 

@@ -34,6 +34,9 @@ def respond(body: BaseModel | Mapping[str, Any] | None, status: int = 200,
     else:
         payload = orjson.dumps(body)
     response = flask.Response(payload, status=status, mimetype=JSON if body is not None else None)
+    if body is None:
+        # Flask would label even an empty body text/html, which a 204 must not claim.
+        del response.headers["Content-Type"]
     for name, value in (headers or {}).items():
         response.headers[name] = value
     return response

@@ -17,6 +17,12 @@ from consumo.problems import PayloadTooLarge
 
 access_log = logging.getLogger("consumo.access")
 _REQUEST_ID_RE = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+_CONTROL_CHARS = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def _printable(text: str) -> str:
+    """Control characters escaped, so a crafted path cannot forge log lines."""
+    return _CONTROL_CHARS.sub(lambda match: f"\\x{ord(match.group()):02x}", text)[:2048]
 
 SECURITY_HEADERS = {
     "X-Content-Type-Options": "nosniff",
@@ -48,7 +54,7 @@ class RequestContextMiddleware:
         token = reset_log_context(request_id=request_id)
         started = time.perf_counter()
         status = 500
-        path: str = scope.get("path", "")
+        path: str = _printable(scope.get("path", ""))
         is_docs = "/docs" in path
 
         async def send_with_headers(message: Message) -> None:

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 import flask
-from flask_limiter import Limiter
+from flask_limiter import HeaderNames, Limiter
 from flask_limiter.util import get_remote_address
 
 from consumo.config import get_settings
@@ -26,11 +26,12 @@ limiter = Limiter(
     in_memory_fallback_enabled=True,
     strategy="moving-window",
     header_name_mapping={
-        # RFC draft names (RateLimit-*), plus Retry-After.
-        "X-RateLimit-Limit": "RateLimit-Limit",
-        "X-RateLimit-Remaining": "RateLimit-Remaining",
-        "X-RateLimit-Reset": "RateLimit-Reset",
-        "Retry-After": "Retry-After",
+        # RFC draft names (RateLimit-*), plus Retry-After. The keys must be the enum:
+        # flask-limiter silently ignores plain strings and keeps X-RateLimit-*.
+        HeaderNames.LIMIT: "RateLimit-Limit",
+        HeaderNames.REMAINING: "RateLimit-Remaining",
+        HeaderNames.RESET: "RateLimit-Reset",
+        HeaderNames.RETRY_AFTER: "Retry-After",
     },
 )
 

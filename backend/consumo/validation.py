@@ -31,6 +31,7 @@ from connexion.validators import (
     ParameterValidator,
     TextResponseBodyValidator,
 )
+import email_validator
 from email_validator import EmailNotValidError, validate_email
 from jsonschema import Draft4Validator, FormatChecker, ValidationError
 from jsonschema.validators import extend
@@ -41,6 +42,11 @@ from consumo.problems import ValidationProblem
 
 MAX_JSON_DEPTH = 32
 MAX_NUMBER_DIGITS = 30
+
+# Emails are checked for syntax, not deliverability: special-use domains (".test",
+# ".local", ...) are valid addresses as far as the contract goes. The list is shared by
+# every caller of email-validator, so the API and the Pydantic response models agree.
+email_validator.SPECIAL_USE_DOMAIN_NAMES.clear()
 
 FORMAT_CHECKER = FormatChecker()
 _DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -216,6 +222,37 @@ def _depth(value: t.Any, limit: int) -> int:
     return deepest
 
 
+def _unstorable_text(value: str) -> str | None:
+    """Why PostgreSQL could not store this text (NUL bytes, lone surrogates), or None."""
+    if "\x00" in value:
+        return "contains a NUL character"
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return "contains an invalid Unicode character (a lone surrogate)"
+    return None
+
+
+def _unstorable_strings(value: t.Any, path: str = "") -> list[dict[str, str]]:
+    errors: list[dict[str, str]] = []
+    stack: list[tuple[t.Any, str]] = [(value, path)]
+    while stack and len(errors) < 100:
+        node, where = stack.pop()
+        if isinstance(node, str):
+            reason = _unstorable_text(node)
+            if reason:
+                errors.append({"field": where or "body", "message": reason})
+        elif isinstance(node, dict):
+            for key, child in node.items():
+                child_path = f"{where}.{key}" if where else str(key)
+                if _unstorable_text(key):
+                    errors.append({"field": "body", "message": "a key contains an invalid character"})
+                stack.append((child, child_path))
+        elif isinstance(node, list):
+            stack.extend((child, f"{where}.{index}" if where else str(index)) for index, child in enumerate(node))
+    return errors
+
+
 def parse_json_strictly(raw: bytes) -> t.Any:
     try:
         text = raw.decode("utf-8")
@@ -229,7 +266,7 @@ def parse_json_strictly(raw: bytes) -> t.Any:
         raise ValidationProblem("The body is nested too deeply.",
                                 errors=[{"field": "body", "message": f"nesting deeper than {MAX_JSON_DEPTH}"}])
     try:
-        return json.loads(
+        parsed = json.loads(
             text,
             object_pairs_hook=_reject_duplicate_keys,
             parse_constant=_reject_constant,
@@ -240,6 +277,10 @@ def parse_json_strictly(raw: bytes) -> t.Any:
         reason = str(exc) if isinstance(exc, (_DuplicateKey,)) or "JSON" in str(exc) or "number" in str(exc) else "is not valid JSON"
         raise ValidationProblem("The body is not valid JSON.",
                                 errors=[{"field": "body", "message": reason[:500]}]) from None
+    unstorable = _unstorable_strings(parsed)
+    if unstorable:
+        raise ValidationProblem("The body contains text that cannot be stored.", errors=unstorable)
+    return parsed
 
 
 def _bracket_depth(text: str) -> int:
@@ -292,6 +333,8 @@ class StrictParameterValidator(ParameterValidator):
         if is_nullable(param) and is_null(value):
             return None
         if value is not None:
+            if isinstance(value, str) and (reason := _unstorable_text(value)):
+                return reason
             schema = param.get("schema", param)
             error = next(iter(RequestSchemaValidator(schema, format_checker=FORMAT_CHECKER).iter_errors(value)), None)
             return error.message if error else None

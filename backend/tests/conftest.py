@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import os
 import secrets
+import tempfile
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import psycopg
@@ -49,13 +51,13 @@ def _reset_caches() -> None:
 
 
 @pytest.fixture(scope="session")
-def server_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+def server_url() -> str:
     explicit = os.environ.get("TEST_DATABASE_URL")
     if explicit:
         return explicit
     from consumo.embedded import embedded_server_uri
 
-    return embedded_server_uri(tmp_path_factory.mktemp("pg"))
+    return embedded_server_uri(Path(tempfile.mkdtemp(prefix="consumo-test-pg-")), delete_on_exit=True)
 
 
 @pytest.fixture(scope="session")

@@ -20,13 +20,18 @@ BASE_PATH = "/api/v1/consumptions"
 
 
 def record_model(record: ConsumptionRecord) -> api.Consumption:
-    return api.Consumption(
-        id=record.id, kind=record.kind, unit=record.unit, quantity=float(record.quantity),
+    model = api.Consumption(
+        id=record.id, kind=record.kind, unit=record.unit, quantity=0.0,
         period_start=record.period_start, period_end=record.period_end,
         cost_minor=record.cost_minor, currency=record.currency, notes=record.notes,
         source=record.source, owner_id=record.owner_id, version=record.version,
         created_at=record.created_at, updated_at=record.updated_at,
     )
+    # Set after validation: Pydantic checks `multiple_of=0.001` on the binary float, which
+    # wrongly rejects many large 3-decimal quantities (9394981.483 → a 500). The column is
+    # NUMERIC(13, 3), so the value is exact; the response validator still checks the contract.
+    model.quantity = float(record.quantity)
+    return model
 
 
 def _record_headers(record: ConsumptionRecord) -> dict[str, str]:

@@ -21,7 +21,6 @@ from consumo.problems import (
     NotFound,
     PreconditionFailed,
     UnprocessableContent,
-    ValidationProblem,
 )
 from consumo.security.caller import Caller
 
@@ -100,8 +99,8 @@ def _encode_cursor(sort: Sort, record: ConsumptionRecord) -> str:
 
 
 def _decode_cursor(sort: Sort, cursor: str) -> tuple[Any, uuid.UUID]:
-    invalid = ValidationProblem("The cursor is not valid for this list.",
-                                errors=[{"field": "cursor", "message": "is not a cursor of this list"}])
+    invalid = UnprocessableContent("The cursor is not one this list issued (or it was made for another sort).",
+                                   field="cursor")
     try:
         payload = orjson.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
         if not isinstance(payload, dict) or payload.get("s") != sort:
@@ -110,7 +109,7 @@ def _decode_cursor(sort: Sort, cursor: str) -> tuple[Any, uuid.UUID]:
         value: Any = (date.fromisoformat(payload["v"]) if column == "period_start"
                       else datetime.fromisoformat(payload["v"]))
         return value, uuid.UUID(payload["id"])
-    except (binascii.Error, ValueError, KeyError, TypeError, orjson.JSONDecodeError):
+    except (binascii.Error, ValueError, KeyError, TypeError, AttributeError, orjson.JSONDecodeError):
         raise invalid from None
 
 
@@ -120,8 +119,7 @@ def list_visible_records(session: Session, caller: Caller, filters: RecordFilter
     if filters.scope == "tenant" and not caller.can_read_tenant:
         raise Forbidden("Only owners, admins and viewers may list the whole tenant.")
     if filters.period_from and filters.period_to and filters.period_from > filters.period_to:
-        raise ValidationProblem("`from` is after `to`.",
-                                errors=[{"field": "from", "message": "must not be after `to`"}])
+        raise UnprocessableContent("`from` must not be after `to`.", field="from")
     statement = readable_records(caller, filters.scope)
     if filters.kind:
         statement = statement.where(ConsumptionRecord.kind == filters.kind)

@@ -64,7 +64,8 @@ def decode_access_token(token: str) -> AccessClaims:
             session_id=uuid.UUID(claims["sid"]),
             token_version=int(claims["ver"]),
         )
-    except (jwt.InvalidTokenError, ValueError, TypeError, KeyError):
+    except (jwt.InvalidTokenError, ValueError, TypeError, KeyError, AttributeError):
+        # AttributeError: uuid.UUID() given a non-string claim (a number, a list).
         raise Unauthorized("The access token is invalid or expired.") from None
 
 
