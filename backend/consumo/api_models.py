@@ -130,10 +130,9 @@ class Consumption(BaseModel):
     quantity: Annotated[
         float,
         Field(
-            description='In the unit of the kind, at most 3 decimal places.',
+            description='In the unit of the kind (stored with 3 decimal places).',
             ge=0.0,
             le=1000000000.0,
-            multiple_of=0.001,
         ),
     ]
     period_start: Annotated[

@@ -25,7 +25,7 @@ OPTIONS = [
 
 def generate(output: Path) -> None:
     generator = Path(sys.executable).with_name("datamodel-codegen")
-    subprocess.run(
+    subprocess.run(  # noqa: S603 (our own generator on our own spec)
         [str(generator), "--input", str(SPEC_PATH), "--output", str(output), *OPTIONS],
         check=True, capture_output=True,
     )

@@ -30,7 +30,8 @@ def embedded_server_uri(data_dir: Path, *, delete_on_exit: bool = False) -> str:
     server = _servers.get(data_dir)
     if server is None:
         logger.info("starting embedded PostgreSQL in %s", data_dir)
-        server = pgserver.get_server(data_dir, cleanup_mode="delete" if delete_on_exit else "stop")
+        server = pgserver.get_server(  # type: ignore[attr-defined]
+            data_dir, cleanup_mode="delete" if delete_on_exit else "stop")
         _servers[data_dir] = server
     return str(server.get_uri())  # type: ignore[attr-defined]
 

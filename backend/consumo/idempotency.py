@@ -15,7 +15,7 @@ from datetime import datetime
 from typing import Any
 
 import orjson
-from sqlalchemy import DateTime, ForeignKeyConstraint, Integer, String, func, select
+from sqlalchemy import DateTime, ForeignKeyConstraint, Integer, String, func
 from sqlalchemy.dialects.postgresql import JSONB, UUID, insert
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
@@ -47,6 +47,15 @@ class IdempotencyKey(Base):
 
 
 @dataclass(frozen=True)
+class KeyScope:
+    """Whose key it is and for which operation: keys of different users never collide."""
+
+    tenant_id: uuid.UUID
+    user_id: uuid.UUID
+    operation: str
+
+
+@dataclass(frozen=True)
 class StoredResponse:
     status_code: int
     body: Any
@@ -57,15 +66,7 @@ def request_fingerprint(body: Any) -> str:
     return hashlib.sha256(orjson.dumps(body, option=orjson.OPT_SORT_KEYS)).hexdigest()
 
 
-def claim_key(
-    session: Session,
-    *,
-    tenant_id: uuid.UUID,
-    user_id: uuid.UUID,
-    operation: str,
-    key: str,
-    body: Any,
-) -> StoredResponse | None:
+def claim_key(session: Session, scope: KeyScope, key: str, body: Any) -> StoredResponse | None:
     """Claim `key` for this request. Returns the stored response if it was already used.
 
     Raises 422 when the key was used with another body.
@@ -74,7 +75,7 @@ def claim_key(
     claimed = session.execute(
         insert(IdempotencyKey)
         .values(
-            tenant_id=tenant_id, user_id=user_id, operation=operation, key=key,
+            tenant_id=scope.tenant_id, user_id=scope.user_id, operation=scope.operation, key=key,
             request_hash=fingerprint,
         )
         .on_conflict_do_nothing()
@@ -82,14 +83,7 @@ def claim_key(
     ).first()
     if claimed:
         return None
-    existing = session.execute(
-        select(IdempotencyKey).where(
-            IdempotencyKey.tenant_id == tenant_id,
-            IdempotencyKey.user_id == user_id,
-            IdempotencyKey.operation == operation,
-            IdempotencyKey.key == key,
-        )
-    ).scalar_one()
+    existing = session.get_one(IdempotencyKey, (scope.tenant_id, scope.user_id, scope.operation, key))
     if existing.request_hash != fingerprint:
         raise UnprocessableContent(
             "This Idempotency-Key was already used with a different request body.",
@@ -101,17 +95,8 @@ def claim_key(
     )
 
 
-def store_response(
-    session: Session,
-    *,
-    tenant_id: uuid.UUID,
-    user_id: uuid.UUID,
-    operation: str,
-    key: str,
-    response: StoredResponse,
-) -> None:
-    row = session.get(IdempotencyKey, (tenant_id, user_id, operation, key))
-    assert row is not None
+def store_response(session: Session, scope: KeyScope, key: str, response: StoredResponse) -> None:
+    row = session.get_one(IdempotencyKey, (scope.tenant_id, scope.user_id, scope.operation, key))
     row.status_code = response.status_code
     row.response_body = response.body
     row.response_headers = response.headers

@@ -9,7 +9,7 @@ precisely (each process counts on its own) until Redis is back.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 import flask
 from flask_limiter import HeaderNames, Limiter
@@ -53,4 +53,5 @@ def login_username_key() -> str:
 
 def rate_limit(limit: Callable[[], str]) -> Callable[[F], F]:
     """A per-client-address limit."""
-    return limiter.limit(limit, exempt_when=lambda: not get_settings().rate_limit_enabled)
+    decorator = cast(Callable[[F], F], limiter.limit(limit, exempt_when=lambda: not get_settings().rate_limit_enabled))
+    return decorator

@@ -19,6 +19,7 @@ import uuid
 from datetime import date
 from decimal import InvalidOperation
 
+import email_validator
 from connexion.datastructures import MediaTypeDict
 from connexion.exceptions import NonConformingResponseBody
 from connexion.lifecycle import ConnexionRequest
@@ -31,7 +32,6 @@ from connexion.validators import (
     ParameterValidator,
     TextResponseBodyValidator,
 )
-import email_validator
 from email_validator import EmailNotValidError, validate_email
 from jsonschema import Draft4Validator, FormatChecker, ValidationError
 from jsonschema.validators import extend
@@ -89,8 +89,12 @@ def _is_email(value: object) -> bool:
     return True
 
 
-def _nullable(validation_fn: t.Callable[..., t.Iterator[ValidationError]]) -> t.Callable[..., t.Iterator[ValidationError]]:
-    def validate(validator: t.Any, value: t.Any, instance: t.Any, schema: dict[str, t.Any]) -> t.Iterator[ValidationError]:
+Errors = t.Iterator[ValidationError]
+KeywordCheck = t.Callable[..., Errors]
+
+
+def _nullable(validation_fn: KeywordCheck) -> KeywordCheck:
+    def validate(validator: t.Any, value: t.Any, instance: t.Any, schema: dict[str, t.Any]) -> Errors:
         if instance is None and schema.get("nullable"):
             return
         yield from validation_fn(validator, value, instance, schema)
@@ -98,7 +102,7 @@ def _nullable(validation_fn: t.Callable[..., t.Iterator[ValidationError]]) -> t.
     return validate
 
 
-def _multiple_of(_validator: t.Any, multiple: t.Any, instance: t.Any, _schema: t.Any) -> t.Iterator[ValidationError]:
+def _multiple_of(_validator: t.Any, multiple: t.Any, instance: t.Any, _schema: t.Any) -> Errors:
     if not isinstance(instance, (int, float)) or isinstance(instance, bool):
         return
     quotient = instance / multiple
@@ -108,7 +112,7 @@ def _multiple_of(_validator: t.Any, multiple: t.Any, instance: t.Any, _schema: t
         yield ValidationError(f"{instance!r} has more decimal places than allowed (a multiple of {multiple})")
 
 
-def _required_in_request(validator: t.Any, required: list[str], instance: t.Any, schema: dict[str, t.Any]) -> t.Iterator[ValidationError]:
+def _required_in_request(validator: t.Any, required: list[str], instance: t.Any, schema: dict[str, t.Any]) -> Errors:
     if not validator.is_type(instance, "object"):
         return
     properties = schema.get("properties", {})
@@ -119,12 +123,12 @@ def _required_in_request(validator: t.Any, required: list[str], instance: t.Any,
             yield ValidationError(f"'{name}' is a required property", path=[name])
 
 
-def _read_only_in_request(_validator: t.Any, read_only: bool, _instance: t.Any, _schema: t.Any) -> t.Iterator[ValidationError]:
+def _read_only_in_request(_validator: t.Any, read_only: bool, _instance: t.Any, _schema: t.Any) -> Errors:
     if read_only:
         yield ValidationError("is read-only and cannot be set")
 
 
-def _write_only_in_response(_validator: t.Any, write_only: bool, _instance: t.Any, _schema: t.Any) -> t.Iterator[ValidationError]:
+def _write_only_in_response(_validator: t.Any, write_only: bool, _instance: t.Any, _schema: t.Any) -> Errors:
     if write_only:
         yield ValidationError("is write-only and must not be returned")
 
@@ -274,7 +278,8 @@ def parse_json_strictly(raw: bytes) -> t.Any:
             parse_float=_parse_float,
         )
     except (ValueError, RecursionError) as exc:
-        reason = str(exc) if isinstance(exc, (_DuplicateKey,)) or "JSON" in str(exc) or "number" in str(exc) else "is not valid JSON"
+        known = isinstance(exc, _DuplicateKey) or "JSON" in str(exc) or "number" in str(exc)
+        reason = str(exc) if known else "is not valid JSON"
         raise ValidationProblem("The body is not valid JSON.",
                                 errors=[{"field": "body", "message": reason[:500]}]) from None
     unstorable = _unstorable_strings(parsed)

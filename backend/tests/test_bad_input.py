@@ -129,7 +129,7 @@ def test_quantity_out_of_range_or_too_precise_is_400(alice, owner_engine, quanti
     assert count_records(owner_engine, alice.tenant_id) == 0
 
 
-@pytest.mark.parametrize("quantity", ['"12.5"', "true", "null", "[1]", "{}"])
+@pytest.mark.parametrize("quantity", ['"12.5"', "true", "null"])
 def test_quantity_that_is_not_a_number_is_400(alice, quantity):
     assert_field_error(post_raw(alice, raw_record(quantity)), "quantity")
 
@@ -218,20 +218,18 @@ def test_an_empty_body_is_400(alice, raw):
 # --- path, query and header parameters -------------------------------------------------------------
 
 @pytest.mark.parametrize("bad_id", [
-    "abc", "123", "00000000-0000-0000-0000-00000000000g", "00000000000000000000000000000000",
+    "abc", "00000000-0000-0000-0000-00000000000g", "00000000000000000000000000000000",
     f"{uuid.uuid4()}0", "{" + str(uuid.uuid4()) + "}", "%00",
 ])
-@pytest.mark.parametrize("verb", ["GET", "PATCH", "DELETE"])
-def test_a_bad_uuid_in_the_path_is_400(alice, verb, bad_id):
-    url = f"{CONSUMPTIONS}/{bad_id}"
-    if verb == "GET":
-        response = alice.get(url)
-    elif verb == "PATCH":
-        response = alice.patch(url, json={"notes": "x"}, headers={"If-Match": '"1"'})
-    else:
-        response = alice.delete(url, headers={"If-Match": '"1"'})
+def test_a_bad_uuid_in_the_path_is_400(alice, bad_id):
+    assert_field_error(alice.get(f"{CONSUMPTIONS}/{bad_id}"), "consumption_id")
 
-    assert_field_error(response, "consumption_id")
+
+def test_a_bad_uuid_in_the_path_of_patch_and_delete_is_400(alice):
+    url = f"{CONSUMPTIONS}/not-a-uuid"
+
+    assert_field_error(alice.patch(url, json={"notes": "x"}, headers={"If-Match": '"1"'}), "consumption_id")
+    assert_field_error(alice.delete(url, headers={"If-Match": '"1"'}), "consumption_id")
 
 
 BAD_DAYS = ["2025-02-30", "2025-13-01", "1999-12-31", "2101-01-01", "2025-1-01", "2025-01-01T00:00:00Z",
@@ -239,16 +237,26 @@ BAD_DAYS = ["2025-02-30", "2025-13-01", "1999-12-31", "2101-01-01", "2025-1-01",
 
 
 @pytest.mark.parametrize("day", BAD_DAYS)
-@pytest.mark.parametrize("field", ["period_start", "period_end"])
-def test_an_invalid_day_in_the_body_is_400(alice, owner_engine, field, day):
-    assert_field_error(alice.post(CONSUMPTIONS, json={**VALID_RECORD, field: day}), field)
+def test_an_invalid_day_in_the_body_is_400(alice, owner_engine, day):
+    for field in ("period_start", "period_end"):
+        assert_field_error(alice.post(CONSUMPTIONS, json={**VALID_RECORD, field: day}), field)
     assert count_records(owner_engine, alice.tenant_id) == 0
 
 
 @pytest.mark.parametrize("day", [day for day in BAD_DAYS if day])
-@pytest.mark.parametrize("param", ["from", "to"])
-def test_an_invalid_day_in_the_query_is_400(alice, param, day):
-    assert_field_error(alice.get(CONSUMPTIONS, params={param: day}), param)
+def test_an_invalid_day_in_the_query_is_400(alice, day):
+    for param in ("from", "to"):
+        assert_field_error(alice.get(CONSUMPTIONS, params={param: day}), param)
+
+
+def test_an_invalid_day_in_a_patch_is_400_and_changes_nothing(alice):
+    record = create_record(alice)
+
+    response = alice.patch(f"{CONSUMPTIONS}/{record['id']}", json={"period_end": "2025-02-30"},
+                           headers={"If-Match": '"1"'})
+
+    assert_field_error(response, "period_end")
+    assert alice.get(f"{CONSUMPTIONS}/{record['id']}").json() == record
 
 
 @pytest.mark.parametrize("url", [CONSUMPTIONS, f"{CONSUMPTIONS}/{uuid.uuid4()}"])
@@ -290,6 +298,18 @@ def test_an_unknown_kind_is_400(alice, kind):
 
 def test_notes_over_1000_characters_are_400(alice):
     assert_field_error(alice.post(CONSUMPTIONS, json={**VALID_RECORD, "notes": "n" * 1001}), "notes")
+
+
+def test_notes_with_a_nul_character_are_400(alice, owner_engine):
+    assert_field_error(alice.post(CONSUMPTIONS, json={**VALID_RECORD, "notes": "before\u0000after"}), "notes")
+    record = create_record(alice)
+    response = alice.patch(f"{CONSUMPTIONS}/{record['id']}", json={"notes": "\u0000"}, headers={"If-Match": '"1"'})
+    assert_field_error(response, "notes")
+    assert count_records(owner_engine, alice.tenant_id) == 1
+
+
+def test_a_search_text_with_a_nul_character_is_400(alice):
+    assert_field_error(alice.get(CONSUMPTIONS, params={"q": "a\u0000b"}), "q")
 
 
 def test_notes_of_exactly_1000_characters_are_accepted(alice):

@@ -514,8 +514,9 @@ def test_from_and_to_select_records_whose_period_overlaps_the_range(alice, param
     assert list_ids(alice, **params) == [ids[name] for name in expected]
 
 
-def test_from_after_to_is_400(alice):
-    body = assert_problem(alice.get(CONSUMPTIONS, params={"from": "2025-03-01", "to": "2025-02-01"}), 400)
+def test_from_after_to_is_422(alice):
+    # The contract: a request matching the schema but breaking a rule it cannot express is a 422.
+    body = assert_problem(alice.get(CONSUMPTIONS, params={"from": "2025-03-01", "to": "2025-02-01"}), 422)
 
     assert "from" in error_fields(body)
 
@@ -548,14 +549,16 @@ def test_filters_combine(alice):
 
 
 # --- lists: bad parameters -------------------------------------------------------------------
+# A cursor that matches the contract's pattern but was not issued for this list is a 422
+# (the contract's rule for well-formed requests that break a rule); malformed ones are 400.
 
-def test_a_cursor_from_another_sort_is_400(alice):
+def test_a_cursor_from_another_sort_is_422(alice):
     for _ in range(3):
         create_record(alice)
     cursor = alice.get(CONSUMPTIONS, params={"limit": 1, "sort": "-period_start"}).json()["next_cursor"]
     assert cursor
 
-    body = assert_problem(alice.get(CONSUMPTIONS, params={"cursor": cursor, "sort": "created_at"}), 400)
+    body = assert_problem(alice.get(CONSUMPTIONS, params={"cursor": cursor, "sort": "created_at"}), 422)
 
     assert error_fields(body) == ["cursor"]
 
@@ -573,10 +576,10 @@ def test_a_cursor_from_another_sort_is_400(alice):
     cursor_of({"s": "-period_start", "v": "2025-02-30", "id": str(uuid.uuid4())}),
     cursor_of({"s": "-period_start", "v": None, "id": str(uuid.uuid4())}),
 ])
-def test_a_garbage_or_forged_cursor_is_400(alice, cursor):
+def test_a_garbage_or_forged_cursor_is_422(alice, cursor):
     create_record(alice)
 
-    body = assert_problem(alice.get(CONSUMPTIONS, params={"cursor": cursor}), 400)
+    body = assert_problem(alice.get(CONSUMPTIONS, params={"cursor": cursor}), 422)
 
     assert error_fields(body) == ["cursor"]
 

@@ -37,18 +37,30 @@ def _fresh_account_with_record(app: Any) -> tuple[Any, dict[str, Any]]:
     return account, created.json()
 
 
+# Operations after which the caller's token no longer works: they get an account of their own.
+ACCOUNT_ENDING = {"delete_current_user", "change_password"}
+
+
+@pytest.fixture
+def shared_account(app: Any) -> Any:
+    """One account per operation under test (tables are emptied between tests)."""
+    return register_and_login(app, next(_usernames))
+
+
 @schema.parametrize()
-@settings(max_examples=40, deadline=None, derandomize=True,
+@settings(max_examples=30, deadline=None, derandomize=True,
           suppress_health_check=list(HealthCheck))
-def test_the_api_keeps_its_contract(case: Any, app: Any) -> None:
-    account, record = _fresh_account_with_record(app)
+def test_the_api_keeps_its_contract(case: Any, app: Any, shared_account: Any) -> None:
+    if case.operation.definition.raw.get("operationId") in ACCOUNT_ENDING:
+        account, _ = _fresh_account_with_record(app)
+    else:
+        account = shared_account
     if case.path_parameters and "consumption_id" in case.path_parameters and \
             case.meta.generation.mode.is_positive:
-        case.path_parameters["consumption_id"] = record["id"]
-    headers = {"Authorization": f"Bearer {account.access_token}"}
-    case.call_and_validate(headers=headers)
-
-
+        created = account.post(f"{API}/consumptions", json=VALID_RECORD)
+        assert created.status_code == 201, created.text
+        case.path_parameters["consumption_id"] = created.json()["id"]
+    case.call_and_validate(headers={"Authorization": f"Bearer {account.access_token}"})
 
 
 def test_stateful_runs_follow_the_links(app: Any, api_schema: Any) -> None:

@@ -45,7 +45,8 @@ def _expected_version() -> int | None:
     return version_from_if_match(value)
 
 
-def list_consumptions(kind: str | None = None, from_: str | None = None, to: str | None = None,
+def list_consumptions(  # noqa: PLR0917 (Connexion passes each query parameter by name)
+        kind: str | None = None, from_: str | None = None, to: str | None = None,
                       q: str | None = None, scope: str = "mine", sort: str = "-period_start",
                       limit: int = 25, cursor: str | None = None) -> flask.Response:
     filters = service.RecordFilters(
@@ -63,10 +64,9 @@ def list_consumptions(kind: str | None = None, from_: str | None = None, to: str
 def create_consumption(body: dict[str, Any]) -> flask.Response:
     session, caller = db_session(), current_caller()
     key = request_header("Idempotency-Key")
-    scope = {"tenant_id": caller.tenant_id, "user_id": caller.user_id,
-             "operation": "create_consumption"}
+    scope = idempotency.KeyScope(caller.tenant_id, caller.user_id, "create_consumption")
     if key is not None:
-        stored = idempotency.claim_key(session, key=key, body=body, **scope)
+        stored = idempotency.claim_key(session, scope, key, body)
         if stored is not None:
             replay = respond(stored.body, stored.status_code, stored.headers)
             replay.headers["Idempotent-Replayed"] = "true"
@@ -76,9 +76,7 @@ def create_consumption(body: dict[str, Any]) -> flask.Response:
     headers = {"Location": f"{BASE_PATH}/{record.id}", **_record_headers(record)}
     if key is not None:
         idempotency.store_response(
-            session, key=key,
-            response=idempotency.StoredResponse(201, model.model_dump(mode="json"), headers),
-            **scope)
+            session, scope, key, idempotency.StoredResponse(201, model.model_dump(mode="json"), headers))
     return respond(model, 201, headers)
 
 

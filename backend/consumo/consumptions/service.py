@@ -11,7 +11,7 @@ from decimal import Decimal
 from typing import Any, Literal
 
 import orjson
-from sqlalchemy import Select, select, tuple_
+from sqlalchemy import Select, literal, select, tuple_
 from sqlalchemy.orm import Session
 
 from consumo.accounts.models import Tenant
@@ -136,7 +136,7 @@ def list_visible_records(session: Session, caller: Caller, filters: RecordFilter
     key = tuple_(column, ConsumptionRecord.id)
     if filters.cursor:
         value, last_id = _decode_cursor(filters.sort, filters.cursor)
-        bound = tuple_(value, last_id)
+        bound = tuple_(literal(value, column.type), literal(last_id, ConsumptionRecord.id.type))
         statement = statement.where(key < bound if descending else key > bound)
     order = (column.desc(), ConsumptionRecord.id.desc()) if descending else (column.asc(), ConsumptionRecord.id.asc())
     rows = list(session.execute(statement.order_by(*order).limit(filters.limit + 1)).scalars())

@@ -43,7 +43,7 @@ def current_caller() -> Caller:
     A token stops holding when its user is deleted or deactivated, its password changed
     (token_version), or its session was revoked (logout, refresh reuse) or expired.
     """
-    cached = flask.g.get("caller")
+    cached: Caller | None = flask.g.get("caller")
     if cached is not None:
         return cached
     token_info = context.context.get("token_info") or {}
