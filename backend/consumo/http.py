@@ -50,10 +50,10 @@ def etag_for(version: int) -> str:
     return f'"{version}"'
 
 
-def version_from_if_match(value: str) -> int | None:
-    """The version an `If-Match` names, or None when it names none we issued."""
-    candidate = value.strip()
-    if candidate.startswith("W/"):
-        candidate = candidate[2:]
-    candidate = candidate.strip('"')
-    return int(candidate) if candidate.isdigit() and len(candidate) < 10 else None
+def if_match_allows(header: str, current_version: int) -> bool:
+    """RFC 9110 §13.1.1: `*` matches any current representation; otherwise one of the listed
+    entity tags must equal ours by strong comparison (a weak tag never matches)."""
+    if header.strip() == "*":
+        return True
+    current = etag_for(current_version)
+    return any(tag.strip() == current for tag in header.split(","))

@@ -183,6 +183,8 @@ def add_member(owner_engine: Engine, app: Any, tenant_of: Account, username: str
     from consumo.security.passwords import hash_password
 
     with owner_engine.begin() as conn:
+        # Scoped like the app, so this works even where the owner is subject to FORCEd RLS.
+        conn.execute(text("SELECT set_config('app.tenant_id', :t, true)"), {"t": tenant_of.tenant_id})
         conn.execute(
             text("INSERT INTO users (tenant_id, id, username, email, password_hash, role) "
                  "VALUES (:t, :i, :u, :e, :h, :r)"),

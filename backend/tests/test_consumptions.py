@@ -711,3 +711,14 @@ def test_idempotency_keys_are_kept_per_user_within_one_tenant(app, alice, owner_
     assert carols.json()["owner_id"] == member.user_id
     assert count_records(owner_engine, alice.tenant_id) == 2
 
+
+
+def test_if_match_star_matches_the_current_version_and_weak_tags_never_match(alice):
+    record = create_record(alice)
+    url = f"{API}/consumptions/{record['id']}"
+    weak = alice.patch(url, json={"notes": "weak"}, headers={"If-Match": 'W/"1"'})
+    assert weak.status_code == 412
+    listed = alice.patch(url, json={"notes": "listed"}, headers={"If-Match": '"7", "1"'})
+    assert listed.status_code == 200 and listed.json()["version"] == 2
+    star = alice.patch(url, json={"notes": "star"}, headers={"If-Match": "*"})
+    assert star.status_code == 200 and star.json()["notes"] == "star"

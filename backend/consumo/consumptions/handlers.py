@@ -12,7 +12,7 @@ from consumo import api_models as api
 from consumo import idempotency
 from consumo.consumptions import service
 from consumo.consumptions.models import ConsumptionRecord
-from consumo.http import db_session, etag_for, request_header, respond, version_from_if_match
+from consumo.http import db_session, etag_for, if_match_allows, request_header, respond
 from consumo.problems import PreconditionRequired
 from consumo.security.caller import current_caller
 
@@ -20,29 +20,26 @@ BASE_PATH = "/api/v1/consumptions"
 
 
 def record_model(record: ConsumptionRecord) -> api.Consumption:
-    model = api.Consumption(
-        id=record.id, kind=record.kind, unit=record.unit, quantity=0.0,
+    # The response schema states no `multipleOf` for quantity: a float check of 0.001 would
+    # reject exact NUMERIC(13, 3) values such as 9394981.483 through binary rounding.
+    return api.Consumption(
+        id=record.id, kind=record.kind, unit=record.unit, quantity=float(record.quantity),
         period_start=record.period_start, period_end=record.period_end,
         cost_minor=record.cost_minor, currency=record.currency, notes=record.notes,
         source=record.source, owner_id=record.owner_id, version=record.version,
         created_at=record.created_at, updated_at=record.updated_at,
     )
-    # Set after validation: Pydantic checks `multiple_of=0.001` on the binary float, which
-    # wrongly rejects many large 3-decimal quantities (9394981.483 → a 500). The column is
-    # NUMERIC(13, 3), so the value is exact; the response validator still checks the contract.
-    model.quantity = float(record.quantity)
-    return model
 
 
 def _record_headers(record: ConsumptionRecord) -> dict[str, str]:
     return {"ETag": etag_for(record.version)}
 
 
-def _expected_version() -> int | None:
+def _if_match() -> str:
     value = request_header("If-Match")
     if value is None:
         raise PreconditionRequired("Send If-Match with the ETag of the version you read.")
-    return version_from_if_match(value)
+    return value
 
 
 def list_consumptions(  # noqa: PLR0917 (Connexion passes each query parameter by name)
@@ -86,14 +83,15 @@ def get_consumption(consumption_id: str) -> flask.Response:
 
 
 def update_consumption(consumption_id: str, body: dict[str, Any]) -> flask.Response:
-    expected = _expected_version()
+    if_match = _if_match()
     record = service.update_record(db_session(), current_caller(), uuid.UUID(consumption_id),
-                                   expected_version=expected, changes=body)
+                                   precondition=lambda version: if_match_allows(if_match, version),
+                                   changes=body)
     return respond(record_model(record), headers=_record_headers(record))
 
 
 def delete_consumption(consumption_id: str) -> flask.Response:
-    expected = _expected_version()
+    if_match = _if_match()
     service.delete_record(db_session(), current_caller(), uuid.UUID(consumption_id),
-                          expected_version=expected)
+                          precondition=lambda version: if_match_allows(if_match, version))
     return respond(None, 204)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import binascii
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -174,9 +175,10 @@ def create_record(session: Session, caller: Caller, data: dict[str, Any]) -> Con
 
 
 def update_record(session: Session, caller: Caller, record_id: uuid.UUID, *,
-                  expected_version: int | None, changes: dict[str, Any]) -> ConsumptionRecord:
+                  precondition: Callable[[int], bool], changes: dict[str, Any]) -> ConsumptionRecord:
+    """`precondition(version)` says whether the caller's If-Match holds for the stored version."""
     record = _writable_record(session, caller, record_id)
-    if expected_version != record.version:
+    if not precondition(record.version):
         raise PreconditionFailed("The record was changed since you read it; read it again.")
     start = date.fromisoformat(changes["period_start"]) if "period_start" in changes else record.period_start
     end = date.fromisoformat(changes["period_end"]) if "period_end" in changes else record.period_end
@@ -197,9 +199,9 @@ def update_record(session: Session, caller: Caller, record_id: uuid.UUID, *,
 
 
 def delete_record(session: Session, caller: Caller, record_id: uuid.UUID, *,
-                  expected_version: int | None) -> None:
+                  precondition: Callable[[int], bool]) -> None:
     record = _writable_record(session, caller, record_id)
-    if expected_version != record.version:
+    if not precondition(record.version):
         raise PreconditionFailed("The record was changed since you read it; read it again.")
     session.delete(record)
     session.flush()
