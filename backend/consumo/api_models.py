@@ -10,6 +10,34 @@ from uuid import UUID
 from pydantic import AwareDatetime, BaseModel, ConfigDict, EmailStr, Field, SecretStr
 
 
+class BudgetProgress(BaseModel):
+    model_config = ConfigDict(
+        extra='forbid',
+    )
+    quantity_limit: Annotated[float | None, Field(ge=0.0, le=1000000000.0)]
+    cost_limit_minor: Annotated[int | None, Field(ge=0, le=100000000000000)]
+    currency: Annotated[str | None, Field(max_length=3, pattern='^[A-Z]{3}$')]
+    quantity_used_pct: Annotated[
+        float | None,
+        Field(
+            description='Change in percent (1 decimal); null when the base is zero.',
+            ge=-1000000000000.0,
+            le=1000000000000.0,
+        ),
+    ]
+    cost_used_pct: Annotated[
+        float | None,
+        Field(
+            description='Change in percent (1 decimal); null when the base is zero.',
+            ge=-1000000000000.0,
+            le=1000000000000.0,
+        ),
+    ]
+    projected_over_budget: Annotated[
+        bool, Field(description='The projection to month end exceeds a limit.')
+    ]
+
+
 class FieldError(BaseModel):
     model_config = ConfigDict(
         extra='forbid',
@@ -274,6 +302,177 @@ class ConsumptionPage(BaseModel):
     ]
 
 
+class CostAmount(BaseModel):
+    model_config = ConfigDict(
+        extra='forbid',
+    )
+    currency: Annotated[
+        str,
+        Field(
+            description='ISO 4217 code.',
+            max_length=3,
+            min_length=3,
+            pattern='^[A-Z]{3}$',
+        ),
+    ]
+    cost_minor: Annotated[int, Field(description='Rounded to the minor unit.', ge=0)]
+
+
+class MonthProjection(BaseModel):
+    model_config = ConfigDict(
+        extra='forbid',
+    )
+    month_start: Annotated[
+        date,
+        Field(
+            description='A calendar day (YYYY-MM-DD) between 2000-01-01 and 2100-12-31, the same in every time zone.'
+        ),
+    ]
+    days_elapsed: Annotated[int, Field(ge=1, le=31)]
+    days_in_month: Annotated[int, Field(ge=28, le=31)]
+    quantity_to_date: Annotated[
+        float,
+        Field(
+            description='Rounded to 3 decimal places.',
+            ge=-1000000000000000.0,
+            le=1000000000000000.0,
+        ),
+    ]
+    projected_quantity: Annotated[
+        float,
+        Field(
+            description='Rounded to 3 decimal places.',
+            ge=-1000000000000000.0,
+            le=1000000000000000.0,
+        ),
+    ]
+    cost_to_date: Annotated[
+        list[CostAmount],
+        Field(
+            description='One amount per currency (amounts in different currencies are never added).',
+            max_length=20,
+        ),
+    ]
+    projected_cost: Annotated[
+        list[CostAmount],
+        Field(
+            description='One amount per currency (amounts in different currencies are never added).',
+            max_length=20,
+        ),
+    ]
+    budget: BudgetProgress | None
+
+
+class KindValue(BaseModel):
+    model_config = ConfigDict(
+        extra='forbid',
+    )
+    kind: Annotated[
+        Literal['electricity', 'water', 'gas', 'mobile_data', 'voice', 'sms'],
+        Field(
+            description='What was consumed; it fixes the unit: electricity `kWh`, water `m3`, gas `m3`,\nmobile_data `MB`, voice `min`, sms `count`.\n'
+        ),
+    ]
+    unit: Literal['kWh', 'm3', 'MB', 'min', 'count']
+    quantity: Annotated[
+        float,
+        Field(
+            description='Rounded to 3 decimal places.',
+            ge=-1000000000000000.0,
+            le=1000000000000000.0,
+        ),
+    ]
+    cost: Annotated[
+        list[CostAmount],
+        Field(
+            description='One amount per currency (amounts in different currencies are never added).',
+            max_length=20,
+        ),
+    ]
+
+
+class KpiBucket(BaseModel):
+    model_config = ConfigDict(
+        extra='forbid',
+    )
+    start: Annotated[
+        date,
+        Field(
+            description='A calendar day (YYYY-MM-DD) between 2000-01-01 and 2100-12-31, the same in every time zone.'
+        ),
+    ]
+    end: Annotated[
+        date,
+        Field(
+            description='A calendar day (YYYY-MM-DD) between 2000-01-01 and 2100-12-31, the same in every time zone.'
+        ),
+    ]
+    values: Annotated[list[KindValue], Field(max_length=6)]
+
+
+class KpiTimeseries(BaseModel):
+    model_config = ConfigDict(
+        extra='forbid',
+    )
+    interval: Literal['day', 'week', 'month']
+    from_: Annotated[
+        date,
+        Field(
+            alias='from',
+            description='A calendar day (YYYY-MM-DD) between 2000-01-01 and 2100-12-31, the same in every time zone.',
+        ),
+    ]
+    to: Annotated[
+        date,
+        Field(
+            description='A calendar day (YYYY-MM-DD) between 2000-01-01 and 2100-12-31, the same in every time zone.'
+        ),
+    ]
+    buckets: Annotated[list[KpiBucket], Field(max_length=530)]
+
+
+class CurrencyShare(BaseModel):
+    model_config = ConfigDict(
+        extra='forbid',
+    )
+    currency: Annotated[
+        str,
+        Field(
+            description='ISO 4217 code.',
+            max_length=3,
+            min_length=3,
+            pattern='^[A-Z]{3}$',
+        ),
+    ]
+    pct: Annotated[float, Field(ge=0.0, le=100.0)]
+
+
+class Budget(BaseModel):
+    model_config = ConfigDict(
+        extra='forbid',
+    )
+    kind: Annotated[
+        Literal['electricity', 'water', 'gas', 'mobile_data', 'voice', 'sms'],
+        Field(
+            description='What was consumed; it fixes the unit: electricity `kWh`, water `m3`, gas `m3`,\nmobile_data `MB`, voice `min`, sms `count`.\n'
+        ),
+    ]
+    quantity_limit: Annotated[
+        float | None, Field(ge=0.0, le=1000000000.0, multiple_of=0.001)
+    ] = None
+    cost_limit_minor: Annotated[int | None, Field(ge=0, le=100000000000000)] = None
+    currency: Annotated[
+        str | None, Field(max_length=3, min_length=3, pattern='^[A-Z]{3}$')
+    ] = None
+
+
+class BudgetList(BaseModel):
+    model_config = ConfigDict(
+        extra='forbid',
+    )
+    items: Annotated[list[Budget], Field(max_length=6)]
+
+
 class Problem(BaseModel):
     model_config = ConfigDict(
         extra='forbid',
@@ -348,3 +547,135 @@ class TokenResponse(BaseModel):
         Field(description='Seconds until the access token expires.', ge=1, le=86400),
     ]
     user: User
+
+
+class KindSummary(BaseModel):
+    model_config = ConfigDict(
+        extra='forbid',
+    )
+    kind: Annotated[
+        Literal['electricity', 'water', 'gas', 'mobile_data', 'voice', 'sms'],
+        Field(
+            description='What was consumed; it fixes the unit: electricity `kWh`, water `m3`, gas `m3`,\nmobile_data `MB`, voice `min`, sms `count`.\n'
+        ),
+    ]
+    unit: Literal['kWh', 'm3', 'MB', 'min', 'count']
+    quantity: Annotated[
+        float,
+        Field(
+            description='Rounded to 3 decimal places.',
+            ge=-1000000000000000.0,
+            le=1000000000000000.0,
+        ),
+    ]
+    cost: Annotated[
+        list[CostAmount],
+        Field(
+            description='One amount per currency (amounts in different currencies are never added).',
+            max_length=20,
+        ),
+    ]
+    records: Annotated[
+        int, Field(description='Records whose period starts in the range.', ge=0)
+    ]
+    average_per_day: Annotated[
+        float,
+        Field(
+            description='Rounded to 3 decimal places.',
+            ge=-1000000000000000.0,
+            le=1000000000000000.0,
+        ),
+    ]
+    change_vs_previous_pct: Annotated[
+        float | None,
+        Field(
+            description='Change in percent (1 decimal); null when the base is zero.',
+            ge=-1000000000000.0,
+            le=1000000000000.0,
+        ),
+    ]
+    change_vs_last_year_pct: Annotated[
+        float | None,
+        Field(
+            description='Change in percent (1 decimal); null when the base is zero.',
+            ge=-1000000000000.0,
+            le=1000000000000.0,
+        ),
+    ]
+    current_month: MonthProjection
+
+
+class KpiSummary(BaseModel):
+    model_config = ConfigDict(
+        extra='forbid',
+    )
+    from_: Annotated[
+        date,
+        Field(
+            alias='from',
+            description='A calendar day (YYYY-MM-DD) between 2000-01-01 and 2100-12-31, the same in every time zone.',
+        ),
+    ]
+    to: Annotated[
+        date,
+        Field(
+            description='A calendar day (YYYY-MM-DD) between 2000-01-01 and 2100-12-31, the same in every time zone.'
+        ),
+    ]
+    days: Annotated[int, Field(ge=1, le=3700)]
+    kinds: Annotated[list[KindSummary], Field(max_length=6)]
+
+
+class KindShare(BaseModel):
+    model_config = ConfigDict(
+        extra='forbid',
+    )
+    kind: Annotated[
+        Literal['electricity', 'water', 'gas', 'mobile_data', 'voice', 'sms'],
+        Field(
+            description='What was consumed; it fixes the unit: electricity `kWh`, water `m3`, gas `m3`,\nmobile_data `MB`, voice `min`, sms `count`.\n'
+        ),
+    ]
+    unit: Literal['kWh', 'm3', 'MB', 'min', 'count']
+    quantity: Annotated[
+        float,
+        Field(
+            description='Rounded to 3 decimal places.',
+            ge=-1000000000000000.0,
+            le=1000000000000000.0,
+        ),
+    ]
+    cost: Annotated[
+        list[CostAmount],
+        Field(
+            description='One amount per currency (amounts in different currencies are never added).',
+            max_length=20,
+        ),
+    ]
+    cost_share_pct: Annotated[
+        list[CurrencyShare],
+        Field(
+            description="Per currency, this kind's share of the range's total cost in that currency.",
+            max_length=20,
+        ),
+    ]
+
+
+class KpiBreakdown(BaseModel):
+    model_config = ConfigDict(
+        extra='forbid',
+    )
+    from_: Annotated[
+        date,
+        Field(
+            alias='from',
+            description='A calendar day (YYYY-MM-DD) between 2000-01-01 and 2100-12-31, the same in every time zone.',
+        ),
+    ]
+    to: Annotated[
+        date,
+        Field(
+            description='A calendar day (YYYY-MM-DD) between 2000-01-01 and 2100-12-31, the same in every time zone.'
+        ),
+    ]
+    kinds: Annotated[list[KindShare], Field(max_length=6)]

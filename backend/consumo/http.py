@@ -30,7 +30,7 @@ def respond(body: BaseModel | Mapping[str, Any] | None, status: int = 200,
     if body is None:
         payload = b""
     elif isinstance(body, BaseModel):
-        payload = body.model_dump_json().encode()
+        payload = body.model_dump_json(by_alias=True).encode()
     else:
         payload = orjson.dumps(body)
     response = flask.Response(payload, status=status, mimetype=JSON if body is not None else None)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import orjson
@@ -69,21 +69,20 @@ def request_fingerprint(body: Any) -> str:
 def claim_key(session: Session, scope: KeyScope, key: str, body: Any) -> StoredResponse | None:
     """Claim `key` for this request. Returns the stored response if it was already used.
 
-    Raises 422 when the key was used with another body.
+    Raises 422 when the key was used with another body. A key older than
+    RETENTION_HOURS is forgotten: it may be used again for a new request.
     """
     fingerprint = request_fingerprint(body)
-    claimed = session.execute(
-        insert(IdempotencyKey)
-        .values(
-            tenant_id=scope.tenant_id, user_id=scope.user_id, operation=scope.operation, key=key,
-            request_hash=fingerprint,
-        )
-        .on_conflict_do_nothing()
-        .returning(IdempotencyKey.key)
-    ).first()
-    if claimed:
+    if _insert_claim(session, scope, key, fingerprint):
         return None
-    existing = session.get_one(IdempotencyKey, (scope.tenant_id, scope.user_id, scope.operation, key))
+    existing = session.get_one(IdempotencyKey, (scope.tenant_id, scope.user_id, scope.operation, key),
+                               with_for_update=True)
+    if existing.created_at < datetime.now(UTC) - timedelta(hours=RETENTION_HOURS):
+        session.delete(existing)
+        session.flush()
+        if _insert_claim(session, scope, key, fingerprint):
+            return None
+        existing = session.get_one(IdempotencyKey, (scope.tenant_id, scope.user_id, scope.operation, key))
     if existing.request_hash != fingerprint:
         raise UnprocessableContent(
             "This Idempotency-Key was already used with a different request body.",
@@ -93,6 +92,19 @@ def claim_key(session: Session, scope: KeyScope, key: str, body: Any) -> StoredR
     return StoredResponse(
         existing.status_code, existing.response_body, dict(existing.response_headers or {})
     )
+
+
+def _insert_claim(session: Session, scope: KeyScope, key: str, fingerprint: str) -> bool:
+    claimed = session.execute(
+        insert(IdempotencyKey)
+        .values(
+            tenant_id=scope.tenant_id, user_id=scope.user_id, operation=scope.operation, key=key,
+            request_hash=fingerprint,
+        )
+        .on_conflict_do_nothing()
+        .returning(IdempotencyKey.key)
+    ).first()
+    return claimed is not None
 
 
 def store_response(session: Session, scope: KeyScope, key: str, response: StoredResponse) -> None:

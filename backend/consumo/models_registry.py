@@ -3,5 +3,9 @@
 from consumo.accounts.models import AuthSession, RefreshToken, Tenant, User
 from consumo.consumptions.models import ConsumptionRecord
 from consumo.idempotency import IdempotencyKey
+from consumo.kpis.models import Budget, ConsumptionDaily
 
-__all__ = ["AuthSession", "ConsumptionRecord", "IdempotencyKey", "RefreshToken", "Tenant", "User"]
+__all__ = [
+    "AuthSession", "Budget", "ConsumptionDaily", "ConsumptionRecord", "IdempotencyKey", "RefreshToken", "Tenant",
+    "User",
+]

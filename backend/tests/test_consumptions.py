@@ -722,3 +722,15 @@ def test_if_match_star_matches_the_current_version_and_weak_tags_never_match(ali
     assert listed.status_code == 200 and listed.json()["version"] == 2
     star = alice.patch(url, json={"notes": "star"}, headers={"If-Match": "*"})
     assert star.status_code == 200 and star.json()["notes"] == "star"
+
+
+def test_an_idempotency_key_is_forgotten_after_24_hours(alice, owner_engine):
+    first = alice.post(f"{API}/consumptions", json=VALID_RECORD, headers={"Idempotency-Key": "daily-import"})
+    assert first.status_code == 201
+    with owner_engine.begin() as conn:
+        conn.execute(text("UPDATE idempotency_keys SET created_at = now() - interval '25 hours'"))
+    reused = alice.post(f"{API}/consumptions", json={**VALID_RECORD, "notes": "next day"},
+                        headers={"Idempotency-Key": "daily-import"})
+    assert reused.status_code == 201
+    assert reused.json()["id"] != first.json()["id"]
+    assert "Idempotent-Replayed" not in reused.headers

@@ -1,0 +1,99 @@
+"""HTTP handlers for /kpis and /budgets: arguments in, service call, response out."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+import flask
+
+from consumo import api_models as api
+from consumo.consumptions.models import UNIT_BY_KIND
+from consumo.http import db_session, respond
+from consumo.kpis import service
+from consumo.kpis.models import Budget
+from consumo.security.caller import current_caller
+
+
+def _costs(costs: dict[str, int]) -> list[api.CostAmount]:
+    return [api.CostAmount(currency=currency, cost_minor=amount) for currency, amount in costs.items()]
+
+
+def _budget_progress(progress: service.BudgetProgress | None) -> api.BudgetProgress | None:
+    if progress is None:
+        return None
+    budget = progress.budget
+    return api.BudgetProgress(
+        quantity_limit=float(budget.quantity_limit) if budget.quantity_limit is not None else None,
+        cost_limit_minor=budget.cost_limit_minor, currency=budget.currency,
+        quantity_used_pct=progress.quantity_used_pct, cost_used_pct=progress.cost_used_pct,
+        projected_over_budget=progress.projected_over_budget,
+    )
+
+
+def _month(projection: service.MonthProjection) -> api.MonthProjection:
+    return api.MonthProjection(
+        month_start=projection.month_start, days_elapsed=projection.days_elapsed,
+        days_in_month=projection.days_in_month, quantity_to_date=float(projection.quantity_to_date),
+        projected_quantity=float(projection.projected_quantity), cost_to_date=_costs(projection.cost_to_date),
+        projected_cost=_costs(projection.projected_cost), budget=_budget_progress(projection.budget),
+    )
+
+
+def get_kpi_summary(from_: str, to: str, kind: str | None = None, scope: str = "mine") -> flask.Response:
+    start, end = date.fromisoformat(from_), date.fromisoformat(to)
+    kinds = service.summarize(db_session(), current_caller(), start=start, end=end, kind=kind,
+                              scope=scope)  # type: ignore[arg-type]
+    return respond(api.KpiSummary.model_validate({
+        "from": start, "to": end, "days": (end - start).days + 1,
+        "kinds": [api.KindSummary(
+            kind=k.kind, unit=UNIT_BY_KIND[k.kind], quantity=float(k.quantity), cost=_costs(k.cost),
+            records=k.records, average_per_day=float(k.average_per_day),
+            change_vs_previous_pct=k.change_vs_previous_pct, change_vs_last_year_pct=k.change_vs_last_year_pct,
+            current_month=_month(k.current_month),
+        ) for k in kinds],
+    }))
+
+
+def get_kpi_timeseries(interval: str, from_: str, to: str, kind: str | None = None,
+                       scope: str = "mine") -> flask.Response:
+    start, end = date.fromisoformat(from_), date.fromisoformat(to)
+    buckets = service.timeseries(db_session(), current_caller(), interval=interval,  # type: ignore[arg-type]
+                                 start=start, end=end, kind=kind, scope=scope)  # type: ignore[arg-type]
+    return respond(api.KpiTimeseries.model_validate({
+        "interval": interval, "from": start, "to": end,
+        "buckets": [api.KpiBucket(start=b.start, end=b.end, values=[
+            api.KindValue(kind=k, unit=UNIT_BY_KIND[k], quantity=float(service.round_quantity(v.quantity)),
+                          cost=_costs(service.round_costs(v.cost)))
+            for k, v in b.values.items()
+        ]) for b in buckets],
+    }))
+
+
+def get_kpi_breakdown(from_: str, to: str, scope: str = "mine") -> flask.Response:
+    start, end = date.fromisoformat(from_), date.fromisoformat(to)
+    rows = service.breakdown(db_session(), current_caller(), start=start, end=end,
+                             scope=scope)  # type: ignore[arg-type]
+    return respond(api.KpiBreakdown.model_validate({
+        "from": start, "to": end,
+        "kinds": [api.KindShare(
+            kind=k, unit=UNIT_BY_KIND[k], quantity=float(service.round_quantity(totals.quantity)),
+            cost=_costs(service.round_costs(totals.cost)),
+            cost_share_pct=[api.CurrencyShare(currency=c, pct=p) for c, p in shares.items()],
+        ) for k, totals, shares in rows],
+    }))
+
+
+def _budget_list(budgets: list[Budget]) -> api.BudgetList:
+    return api.BudgetList(items=[api.Budget(
+        kind=b.kind, quantity_limit=float(b.quantity_limit) if b.quantity_limit is not None else None,
+        cost_limit_minor=b.cost_limit_minor, currency=b.currency,
+    ) for b in budgets])
+
+
+def get_budgets() -> flask.Response:
+    return respond(_budget_list(service.list_budgets(db_session(), current_caller())))
+
+
+def replace_budgets(body: dict[str, Any]) -> flask.Response:
+    return respond(_budget_list(service.replace_budgets(db_session(), current_caller(), body["items"])))
