@@ -1,0 +1,162 @@
+"""KPI benchmark: a tenant with 1,000,000 records; the KPI endpoints (answered from the
+daily roll-up) against a naive GROUP BY over the raw records, measured in the same run.
+
+    make bench-kpis                      # 1,000,000 records (seeding takes a few minutes)
+    BENCH_RECORDS=100000 make bench-kpis # quicker
+
+Runs on its own throwaway embedded PostgreSQL (or BENCH_DATABASE_URL's server), never on
+the machine's shared databases.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+
+import psycopg
+from psycopg import sql
+
+RECORDS = int(os.environ.get("BENCH_RECORDS", "1000000"))
+ROUNDS = int(os.environ.get("BENCH_ROUNDS", "50"))
+RANGE_FROM, RANGE_TO = "2023-01-01", "2025-12-31"  # 36 months
+
+
+def percentile(samples: list[float], pct: float) -> float:
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, round(pct / 100 * (len(ordered) - 1)))]
+
+
+def measure(fn: Callable[[], object]) -> tuple[float, float]:
+    fn()  # warm up
+    samples = []
+    for _ in range(ROUNDS):
+        started = time.perf_counter()
+        fn()
+        samples.append((time.perf_counter() - started) * 1000)
+    return statistics.median(samples), percentile(samples, 99)
+
+
+def main() -> int:
+    server = os.environ.get("BENCH_DATABASE_URL")
+    if not server:
+        from consumo.embedded import embedded_server_uri
+
+        server = embedded_server_uri(Path(tempfile.mkdtemp(prefix="consumo-bench-pg-")), delete_on_exit=True)
+    name = f"consumo_bench_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(server, autocommit=True) as conn:
+        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    base = server.rsplit("/", 1)[0] if "?" not in server else None
+    owner_url = (f"{base}/{name}" if base else server.replace("/postgres?", f"/{name}?"))
+    os.environ.update(DATABASE_URL=owner_url, JWT_SECRET=secrets.token_urlsafe(48), ENVIRONMENT="test",
+                      ARGON2_TIME_COST="1", ARGON2_MEMORY_COST_KIB="1024", ARGON2_PARALLELISM="1",
+                      REFRESH_COOKIE_SECURE="false", LOG_LEVEL="WARNING", DB_STATEMENT_TIMEOUT_MS="600000")
+    try:
+        return run(owner_url)
+    finally:
+        from consumo.db import app_engine
+
+        app_engine().dispose()
+        with psycopg.connect(server, autocommit=True) as conn:
+            conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+
+
+def run(owner_url: str) -> int:
+    from alembic import command
+    from alembic.config import Config
+
+    from consumo.app import create_app
+    from consumo.config import BACKEND_DIR
+
+    command.upgrade(Config(str(BACKEND_DIR / "alembic.ini")), "head")
+    app = create_app()
+    client = app.test_client()
+    registered = client.post("/api/v1/auth/register", json={"username": "bench", "email": "bench@example.com",
+                                                            "password": "bench-password-1"})
+    assert registered.status_code == 201, registered.text
+    login = client.post("/api/v1/auth/login", json={"username": "bench", "password": "bench-password-1"}).json()
+    token, user = login["access_token"], login["user"]
+    headers = {"Authorization": f"Bearer {token}"}
+
+    print(f"seeding {RECORDS:,} records for one tenant (roll-up maintained by the trigger) ...", flush=True)
+    started = time.perf_counter()
+    with psycopg.connect(owner_url.replace("postgresql+psycopg", "postgresql"), autocommit=False) as conn:
+        conn.execute("SELECT set_config('app.tenant_id', %s, true)", (user["tenant"]["id"],))
+        # Mostly daily readings over three years, 2 % monthly bills spanning 30 days.
+        conn.execute("""
+            INSERT INTO consumption_records (tenant_id, id, owner_id, kind, quantity, period_start, period_end,
+                                             cost_minor, currency, source, version, created_by, updated_by)
+            SELECT %(tenant)s, gen_random_uuid(), %(owner)s,
+                   (ARRAY['electricity','water','gas','mobile_data','voice','sms'])[1 + n %% 6],
+                   round((random() * 50)::numeric, 3),
+                   d, d + CASE WHEN n %% 50 = 0 THEN 29 ELSE 0 END,
+                   (random() * 1000)::int, 'EUR', 'import', 1, %(owner)s, %(owner)s
+            FROM generate_series(1, %(records)s) AS n,
+                 LATERAL (SELECT date '2023-01-01' + (n %% 1066) AS d) AS day
+        """, {"tenant": user["tenant"]["id"], "owner": user["id"], "records": RECORDS})
+        conn.commit()
+        conn.execute("ANALYZE")
+        rollup_rows = conn.execute("SELECT count(*) FROM consumption_daily").fetchone()
+    print(f"seeded in {time.perf_counter() - started:.0f} s; roll-up rows: {rollup_rows[0] if rollup_rows else 0:,}")
+
+    naive_engine = psycopg.connect(owner_url.replace("postgresql+psycopg", "postgresql"), autocommit=True)
+    naive_engine.execute("SET ROLE consumo_app")
+    naive_engine.execute("SELECT set_config('app.tenant_id', %s, false)", (user["tenant"]["id"],))
+
+    def api(path: str) -> Callable[[], object]:
+        def call() -> object:
+            response = client.get(path, headers=headers)
+            assert response.status_code == 200, response.text
+            return response
+        return call
+
+    def naive(query: str) -> Callable[[], object]:
+        return lambda: naive_engine.execute(query, {"owner": user["id"]}).fetchall()
+
+    naive_summary = """
+        SELECT kind, sum(quantity * ((LEAST(period_end, date %(to)s) - GREATEST(period_start, date %(from)s) + 1)::numeric
+                                     / (period_end - period_start + 1))),
+               sum(cost_minor * ((LEAST(period_end, date %(to)s) - GREATEST(period_start, date %(from)s) + 1)::numeric
+                                 / (period_end - period_start + 1))), count(*)
+        FROM consumption_records
+        WHERE owner_id = %%(owner)s AND period_end >= date %(from)s AND period_start <= date %(to)s
+        GROUP BY kind
+    """ % {"from": f"'{RANGE_FROM}'", "to": f"'{RANGE_TO}'"}
+    naive_series = """
+        SELECT date_trunc('month', g.day) AS month, kind,
+               sum(quantity / (period_end - period_start + 1)), sum(cost_minor::numeric / (period_end - period_start + 1))
+        FROM consumption_records,
+             generate_series(period_start::timestamp, period_end::timestamp, interval '1 day') AS g(day)
+        WHERE owner_id = %%(owner)s AND period_end >= date %(from)s AND period_start <= date %(to)s
+          AND g.day BETWEEN date %(from)s AND date %(to)s
+        GROUP BY 1, 2
+    """ % {"from": f"'{RANGE_FROM}'", "to": f"'{RANGE_TO}'"}
+
+    rows = [
+        ("GET /kpis/summary (36 months)", api(f"/api/v1/kpis/summary?from={RANGE_FROM}&to={RANGE_TO}"),
+         naive(naive_summary)),
+        ("GET /kpis/timeseries month (36)", api(f"/api/v1/kpis/timeseries?interval=month&from={RANGE_FROM}&to={RANGE_TO}"),
+         naive(naive_series)),
+        ("GET /kpis/breakdown (36 months)", api(f"/api/v1/kpis/breakdown?from={RANGE_FROM}&to={RANGE_TO}"),
+         naive(naive_summary)),
+    ]
+    print(f"\n{RECORDS:,} records, {ROUNDS} rounds each; API = full HTTP stack in process (ASGI), "
+          "naive = one GROUP BY over the raw rows, SQL only")
+    print(f"{'endpoint':34} {'API p50':>9} {'API p99':>9} {'naive p50':>10} {'naive p99':>10} {'speed-up':>9}")
+    for label, fast, slow in rows:
+        fast_p50, fast_p99 = measure(fast)
+        slow_p50, slow_p99 = measure(slow)
+        print(f"{label:34} {fast_p50:8.1f}ms {fast_p99:8.1f}ms {slow_p50:9.1f}ms {slow_p99:9.1f}ms "
+              f"{slow_p50 / fast_p50:8.1f}x")
+    naive_engine.close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
