@@ -15,7 +15,8 @@ from consumo.config import get_settings
 from conftest import API, VALID_RECORD, Account, add_member, create_record
 
 CONSUMPTIONS = f"{API}/consumptions"
-RLS_TABLES = ["tenants", "users", "auth_sessions", "refresh_tokens", "consumption_records", "idempotency_keys"]
+RLS_TABLES = ["tenants", "users", "auth_sessions", "refresh_tokens", "consumption_records", "idempotency_keys",
+              "consumption_daily", "budgets"]
 VERBS = ["GET", "PATCH", "DELETE"]
 
 
