@@ -458,7 +458,8 @@ class Budget(BaseModel):
         ),
     ]
     quantity_limit: Annotated[
-        float | None, Field(ge=0.0, le=1000000000.0, multiple_of=0.001)
+        float | None,
+        Field(description='Stored to 3 decimal places.', ge=0.0, le=1000000000.0),
     ] = None
     cost_limit_minor: Annotated[int | None, Field(ge=0, le=100000000000000)] = None
     currency: Annotated[

@@ -8,6 +8,7 @@ import time
 import connexion
 import connexion.context as connexion_context
 import flask
+import psycopg
 from connexion.exceptions import InternalServerError
 from connexion.exceptions import Unauthorized as ConnexionUnauthorized
 from connexion.lifecycle import ConnexionRequest, ConnexionResponse
@@ -35,6 +36,11 @@ logger = logging.getLogger(__name__)
 
 
 def _database_unavailable(_request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
+    if isinstance(getattr(exc, "orig", None), psycopg.errors.QueryCanceled):
+        # The statement timeout stopped a query: the database is up, but this request
+        # asked too much of it. Logged as the performance bug it is; no detail leaks.
+        logger.error("database statement timed out", exc_info=exc)
+        return ServiceUnavailable("The request took too long to answer; retry shortly.").to_problem()
     logger.warning("database unavailable: %s", type(exc).__name__)
     return ServiceUnavailable("The database is temporarily unavailable; retry shortly.").to_problem()
 
@@ -106,7 +112,9 @@ def _close_session(_exc: BaseException | None) -> None:
 def create_app() -> connexion.FlaskApp:
     settings = get_settings()
     configure_logging(json_lines=settings.log_json, level=settings.log_level)
-    app = connexion.FlaskApp(__name__, specification_dir=str(SPEC_PATH.parent))
+    # No Flask static route: every path the app answers is in the contract (or its docs).
+    app = connexion.FlaskApp(__name__, specification_dir=str(SPEC_PATH.parent),
+                             server_args={"static_folder": None})
     app.add_api(
         SPEC_PATH.name,
         strict_validation=True,

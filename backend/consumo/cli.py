@@ -18,12 +18,26 @@ def migrate() -> None:
     command.upgrade(Config(str(BACKEND_DIR / "alembic.ini")), "head")
 
 
-def serve(host: str, port: int, reload: bool) -> None:
+def serve(host: str, port: int, reload: bool, run_migrations: bool = True) -> None:
+    """Development and CI: one uvicorn process."""
     import uvicorn
 
-    migrate()
+    if run_migrations:
+        migrate()
     uvicorn.run("consumo.asgi:app", host=host, port=port, reload=reload, server_header=False,
                 log_config=None, proxy_headers=True)
+
+
+def serve_production(host: str, port: int, workers: int | None, run_migrations: bool) -> None:
+    """Containers and hosts: migrate, then gunicorn with `workers` uvicorn workers."""
+    from consumo import server
+
+    count = server.worker_count(workers)
+    # Before anything imports prometheus_client: it picks its storage from this variable.
+    server.prepare_metrics_dir()
+    if run_migrations:
+        migrate()
+    server.serve_production(host, port, count)
 
 
 def ensure_local_env(path: Path) -> None:
@@ -39,17 +53,28 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="consumo")
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("migrate", help="apply database migrations")
-    run = commands.add_parser("serve", help="migrate, then serve the API with uvicorn")
+    run = commands.add_parser("serve", help="migrate, then serve the API (uvicorn; gunicorn with --production)")
     run.add_argument("--host", default="127.0.0.1")
     run.add_argument("--port", type=int, default=8000)
-    run.add_argument("--reload", action="store_true")
+    run.add_argument("--reload", action="store_true", help="restart on code changes (development)")
+    run.add_argument("--production", action="store_true",
+                     help="gunicorn + uvicorn workers (count: --workers, else WEB_CONCURRENCY, else 2)")
+    run.add_argument("--workers", type=int, default=None, help="worker processes (with --production)")
+    run.add_argument("--no-migrate", dest="migrate", action="store_false",
+                     help="do not apply migrations first (when a separate `consumo migrate` job does)")
     env = commands.add_parser("init-env", help="create a development .env with a random secret")
     env.add_argument("--path", type=Path, default=Path(".env"))
     args = parser.parse_args(argv)
     if args.command == "migrate":
         migrate()
+    elif args.command == "serve" and args.production:
+        if args.reload:
+            parser.error("--reload is for development; it cannot be combined with --production")
+        serve_production(args.host, args.port, args.workers, args.migrate)
     elif args.command == "serve":
-        serve(args.host, args.port, args.reload)
+        if args.workers is not None:
+            parser.error("--workers needs --production")
+        serve(args.host, args.port, args.reload, args.migrate)
     elif args.command == "init-env":
         ensure_local_env(args.path)
     return 0

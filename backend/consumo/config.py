@@ -6,7 +6,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 BACKEND_DIR = Path(__file__).resolve().parent.parent
@@ -52,8 +52,18 @@ class Settings(BaseSettings):
 
     max_body_bytes: int = Field(default=1024 * 1024, ge=1024)
     validate_responses: bool = False
+    # One JSON object per line; defaults to true in production, false elsewhere.
     log_json: bool = False
     log_level: str = "INFO"
+
+    # The static bearer token that `GET /metrics` requires. Unset: the endpoint is a 404.
+    metrics_token: str | None = None
+
+    @field_validator("metrics_token", "redis_url", mode="before")
+    @classmethod
+    def _empty_means_unset(cls, value: object) -> object:
+        # `METRICS_TOKEN=` in a .env or compose file switches the feature off, not on.
+        return None if value == "" else value
 
     @model_validator(mode="after")
     def _refuse_unsafe_production_settings(self) -> Settings:
@@ -66,6 +76,10 @@ class Settings(BaseSettings):
                 )
             if not self.database_url:
                 raise ValueError("DATABASE_URL is required in production")
+            if self.metrics_token is not None and len(self.metrics_token) < MIN_SECRET_LENGTH:
+                raise ValueError(f"METRICS_TOKEN must be at least {MIN_SECRET_LENGTH} random characters")
+            if "log_json" not in self.model_fields_set:
+                self.log_json = True
         return self
 
     @property

@@ -21,6 +21,7 @@ from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
 from consumo.config import Settings, get_settings
 from consumo.embedded import embedded_server_uri, ensure_database
+from consumo.metrics import instrument_pool
 
 
 class Base(DeclarativeBase):
@@ -83,7 +84,9 @@ def database_urls() -> DatabaseUrls:
 
 @lru_cache(maxsize=1)
 def app_engine() -> Engine:
-    return make_engine(database_urls().app, get_settings())
+    engine = make_engine(database_urls().app, get_settings())
+    instrument_pool(engine)
+    return engine
 
 
 @lru_cache(maxsize=1)

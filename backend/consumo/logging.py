@@ -10,16 +10,24 @@ from typing import Any
 
 import orjson
 
+# One mutable dict per request, installed by the outermost ASGI middleware. Code running
+# in another context (Flask handlers run in a worker thread, on a *copy* of the request's
+# context) binds values by mutating this same dict, so they reach the access line that
+# the middleware writes after the response, back in the original context.
 _context: contextvars.ContextVar[dict[str, str] | None] = contextvars.ContextVar("log_context", default=None)
 
 
 def bind_log_context(**values: str) -> None:
-    current = dict(_context.get() or {})
-    current.update(values)
-    _context.set(current)
+    """Adds values to every later log line of this request (and to its access line)."""
+    current = _context.get()
+    if current is None:
+        _context.set(dict(values))
+    else:
+        current.update(values)
 
 
 def reset_log_context(**values: str) -> contextvars.Token[dict[str, str] | None]:
+    """Starts a request's log context; returns the token that `restore_log_context` takes."""
     return _context.set(dict(values))
 
 
@@ -69,11 +77,17 @@ class TextFormatter(logging.Formatter):
         return f"{base} {extras}".rstrip()
 
 
-def configure_logging(*, json_lines: bool, level: str) -> None:
+def log_handler(*, json_lines: bool) -> logging.Handler:
+    """The one handler every log line goes through (also gunicorn's, see `consumo.server`)."""
     handler = logging.StreamHandler(sys.stderr)
     handler.addFilter(_ContextFilter())
     handler.setFormatter(JsonFormatter() if json_lines else
                          TextFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    return handler
+
+
+def configure_logging(*, json_lines: bool, level: str) -> None:
+    handler = log_handler(json_lines=json_lines)
     root = logging.getLogger()
     root.handlers = [handler]
     root.setLevel(level.upper())

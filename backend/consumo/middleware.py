@@ -9,13 +9,17 @@ import time
 import uuid
 from typing import Any
 
+from connexion.middleware.abstract import ROUTING_CONTEXT
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from consumo.logging import reset_log_context, restore_log_context
+from consumo.logging import log_context, reset_log_context, restore_log_context
+from consumo.metrics import record_request
 from consumo.problems import PayloadTooLarge
 
 access_log = logging.getLogger("consumo.access")
+# Connexion's router records the matched operation in scope["extensions"][ROUTING_CONTEXT].
+# It works on a shallow copy of the scope, so it fills the `extensions` dict we put there.
 _REQUEST_ID_RE = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 _CONTROL_CHARS = re.compile(r"[\x00-\x1f\x7f]")
 
@@ -38,9 +42,17 @@ API_ONLY_HEADERS = {
 }
 
 
+def contract_operation_id(extensions: dict[str, Any]) -> str | None:
+    """The operationId of the contract that the router matched (None when none matched).
+    Connexion records the resolved handler, `<x-openapi-router-controller>.<operationId>`."""
+    resolved = (extensions.get(ROUTING_CONTEXT) or {}).get("operation_id")
+    return resolved.rsplit(".", 1)[-1] if resolved else None
+
+
 class RequestContextMiddleware:
     """Outermost: gives every request an id (echoed as X-Request-ID), adds security headers
-    to every response, and writes one access-log line per request."""
+    to every response, writes one access-log line per request (request id, tenant, user,
+    operationId, status, duration) and counts it in the metrics."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -56,6 +68,7 @@ class RequestContextMiddleware:
         status = 500
         path: str = _printable(scope.get("path", ""))
         is_docs = "/docs" in path
+        extensions: dict[str, Any] = scope.setdefault("extensions", {})
 
         async def send_with_headers(message: Message) -> None:
             nonlocal status
@@ -75,13 +88,19 @@ class RequestContextMiddleware:
         try:
             await self.app(scope, receive, send_with_headers)
         finally:
+            duration_s = time.perf_counter() - started
+            operation_id = contract_operation_id(extensions)
+            record_request(operation_id, status, duration_s)
+            # Tenant and user were bound by the handler's thread into this request's context.
             access_log.info(
                 "%s %s %s", scope.get("method"), path, status,
                 extra={
+                    **log_context(),
                     "method": scope.get("method"),
                     "path": path,
+                    "operation_id": operation_id,
                     "status": status,
-                    "duration_ms": round((time.perf_counter() - started) * 1000, 2),
+                    "duration_ms": round(duration_s * 1000, 2),
                 },
             )
             restore_log_context(token)

@@ -1,4 +1,4 @@
-"""Liveness and readiness."""
+"""Liveness, readiness and metrics."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
 from consumo import api_models as api
+from consumo import metrics
 from consumo.http import db_session, respond
 from consumo.problems import ServiceUnavailable
 
@@ -21,3 +22,8 @@ def get_ready() -> flask.Response:
     except SQLAlchemyError:
         raise ServiceUnavailable("The database is not reachable.") from None
     return respond(api.HealthStatus(status="ok"))
+
+
+def get_metrics() -> flask.Response:
+    return flask.Response(metrics.exposition(), status=200, mimetype=None,
+                          content_type=metrics.CONTENT_TYPE)

@@ -159,7 +159,11 @@ def _enable_row_level_security() -> None:
             WHERE lower(username) = lower(login) OR lower(email) = lower(login)
             LIMIT 1
         $$""")
+    # Giving the function to the lookup role needs that role to hold CREATE on the schema
+    # (unless the migrating owner is a superuser): granted just for the hand-over.
+    op.execute(f'GRANT CREATE ON SCHEMA public TO "{lookup}"')
     op.execute(f'ALTER FUNCTION consumo_login_tenant(text) OWNER TO "{lookup}"')
+    op.execute(f'REVOKE CREATE ON SCHEMA public FROM "{lookup}"')
     op.execute("REVOKE ALL ON FUNCTION consumo_login_tenant(text) FROM PUBLIC")
     op.execute(f'GRANT EXECUTE ON FUNCTION consumo_login_tenant(text) TO "{role}"')
 
