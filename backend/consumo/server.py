@@ -11,16 +11,25 @@ import logging
 import os
 import tempfile
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from gunicorn import glogging
 from gunicorn.app.base import BaseApplication
+from uvicorn_worker import UvicornWorker
 
 from consumo.config import get_settings
 from consumo.logging import log_handler
 
 ASGI_APP = "consumo.asgi:app"
-WORKER_CLASS = "uvicorn_worker.UvicornWorker"
+
+
+class QuietUvicornWorker(UvicornWorker):
+    """uvicorn's worker without its `Server: uvicorn` header (no software banner)."""
+
+    CONFIG_KWARGS: ClassVar[dict[str, Any]] = {**UvicornWorker.CONFIG_KWARGS, "server_header": False}
+
+
+WORKER_CLASS = "consumo.server.QuietUvicornWorker"
 DEFAULT_WORKERS = 2
 METRICS_DIR_ENV = "PROMETHEUS_MULTIPROC_DIR"
 
