@@ -1,0 +1,157 @@
+"use client";
+
+import { useQuery, useQueryClient } from "@tanstack/react-query";
+import { useParams, useRouter } from "next/navigation";
+import { useMemo, useState } from "react";
+import { toast } from "sonner";
+
+import { deleteConsumption, getConsumption, updateConsumption, type Consumption } from "@/client";
+import { CONSUMPTION_FIELDS, ConsumptionForm, valuesFromRecord } from "@/components/forms/ConsumptionForm";
+import { Alert, Button, ButtonLink, Card, ConfirmDialog, Loading, PageHeader } from "@/components/ui";
+import { invalidateRecordQueries } from "@/lib/consumption";
+import { describeError } from "@/lib/errors";
+import { formatPeriod, formatTimestamp } from "@/lib/format";
+import { useI18n } from "@/lib/i18n/I18nProvider";
+import { useTitle } from "@/lib/use-title";
+import { applyProblemToForm, problemOf, statusOf } from "@/lib/problem";
+
+interface Versioned {
+  record: Consumption;
+  etag: string;
+}
+
+function etagOf(headers: unknown): string {
+  const value = (headers as Record<string, unknown> | undefined)?.etag;
+  return typeof value === "string" ? value : "";
+}
+
+export default function EditConsumptionPage() {
+  const { t, intl } = useI18n();
+  const { id } = useParams<{ id: string }>();
+  const router = useRouter();
+  const queryClient = useQueryClient();
+  useTitle(t("form.edit.title"));
+  const [stale, setStale] = useState(false);
+  const [confirmDelete, setConfirmDelete] = useState(false);
+  const [deleting, setDeleting] = useState(false);
+
+  const query = useQuery({
+    queryKey: ["consumption", id],
+    queryFn: async (): Promise<Versioned> => {
+      const response = await getConsumption({ path: { consumption_id: id }, throwOnError: true });
+      return { record: response.data, etag: etagOf(response.headers) };
+    },
+    staleTime: 0,
+  });
+
+  const initial = useMemo(() => (query.data ? valuesFromRecord(query.data.record, intl) : null), [query.data, intl]);
+
+  async function reload() {
+    setStale(false);
+    await query.refetch();
+  }
+
+  async function handleDelete() {
+    if (!query.data) return;
+    setDeleting(true);
+    try {
+      await deleteConsumption({ path: { consumption_id: id }, headers: { "If-Match": query.data.etag }, throwOnError: true });
+      await invalidateRecordQueries(queryClient);
+      queryClient.removeQueries({ queryKey: ["consumption", id] });
+      toast.success(t("form.deleted"));
+      router.push("/consumptions");
+    } catch (error) {
+      setConfirmDelete(false);
+      if (statusOf(error) === 412) setStale(true);
+      else toast.error(describeError(error, t));
+    } finally {
+      setDeleting(false);
+    }
+  }
+
+  if (query.isPending) return <Loading label={t("common.loading")} />;
+  if (query.isError || !query.data || !initial) {
+    const notFound = statusOf(query.error) === 404 || statusOf(query.error) === 400;
+    return (
+      <div className="mx-auto max-w-3xl space-y-4">
+        <PageHeader title={t("form.edit.title")} />
+        <Alert>{notFound ? t("form.notFound") : describeError(query.error, t)}</Alert>
+        <ButtonLink href="/consumptions" variant="secondary">
+          {t("common.back")}
+        </ButtonLink>
+      </div>
+    );
+  }
+
+  const { record } = query.data;
+  return (
+    <div className="mx-auto max-w-3xl">
+      <PageHeader
+        title={t("form.edit.title")}
+        subtitle={`${t(`kind.${record.kind}`)} · ${formatPeriod(record.period_start, record.period_end, intl)}`}
+        actions={
+          <Button variant="danger" onClick={() => setConfirmDelete(true)}>
+            {t("common.delete")}
+          </Button>
+        }
+      />
+      {stale && (
+        <div className="mb-4">
+          <Alert tone="warning" title={t("form.stale.title")}>
+            <p>{t("form.stale.body")}</p>
+            <Button variant="secondary" className="mt-3" onClick={reload} busy={query.isFetching}>
+              {t("form.stale.reload")}
+            </Button>
+          </Alert>
+        </div>
+      )}
+      <Card>
+        <ConsumptionForm
+          mode="edit"
+          initial={initial}
+          disabled={stale}
+          onCancel={() => router.push("/consumptions")}
+          onSubmit={async (body, setError) => {
+            try {
+              const response = await updateConsumption({
+                path: { consumption_id: id },
+                body,
+                headers: { "If-Match": query.data.etag },
+                throwOnError: true,
+              });
+              queryClient.setQueryData<Versioned>(["consumption", id], { record: response.data, etag: etagOf(response.headers) });
+              await invalidateRecordQueries(queryClient);
+              toast.success(t("form.updated"));
+              router.push("/consumptions");
+            } catch (error) {
+              if (statusOf(error) === 412) {
+                setStale(true);
+                return;
+              }
+              const problem = problemOf(error);
+              const rest = problem ? applyProblemToForm(problem, CONSUMPTION_FIELDS, setError) : [describeError(error, t)];
+              if (rest.length) {
+                setError("root.server", { type: "server", message: rest.join(" ") });
+                toast.error(rest.join(" "));
+              }
+            }
+          }}
+        />
+        <p className="mt-6 text-xs text-slate-500 dark:text-slate-400">
+          {t("form.meta", { version: record.version, updated: formatTimestamp(record.updated_at, intl) })}
+        </p>
+      </Card>
+      <ConfirmDialog
+        open={confirmDelete}
+        title={t("delete.title")}
+        confirmLabel={deleting ? t("common.deleting") : t("common.delete")}
+        cancelLabel={t("common.cancel")}
+        busy={deleting}
+        onCancel={() => setConfirmDelete(false)}
+        onConfirm={handleDelete}
+      >
+        {t("delete.body", { kind: t(`kind.${record.kind}`).toLowerCase(), period: formatPeriod(record.period_start, record.period_end, intl) })}
+      </ConfirmDialog>
+    </div>
+  );
+}

@@ -1,0 +1,333 @@
+"use client";
+
+import { useInfiniteQuery, useQueryClient } from "@tanstack/react-query";
+import Link from "next/link";
+import { usePathname, useRouter, useSearchParams } from "next/navigation";
+import { Suspense, useCallback, useEffect, useMemo, useState } from "react";
+import { toast } from "sonner";
+
+import { deleteConsumption, getConsumption, listConsumptions, type Consumption, type ListConsumptionsData } from "@/client";
+import { zListConsumptionsQuery } from "@/client/zod.gen";
+import { InboxIcon, PlusIcon, SearchIcon } from "@/components/icons";
+import { Alert, Button, ButtonLink, Card, ConfirmDialog, Loading, PageHeader, SelectField, Spinner, TextField } from "@/components/ui";
+import { invalidateRecordQueries, KINDS } from "@/lib/consumption";
+import { describeError } from "@/lib/errors";
+import { formatMoney, formatPeriod, formatQuantity } from "@/lib/format";
+import { useI18n } from "@/lib/i18n/I18nProvider";
+import { useTitle } from "@/lib/use-title";
+import { problemOf, statusOf } from "@/lib/problem";
+
+type Filters = Pick<NonNullable<ListConsumptionsData["query"]>, "kind" | "from" | "to" | "q">;
+const FILTER_KEYS = ["kind", "from", "to", "q"] as const;
+const PAGE_SIZE = 25;
+
+/** The filters in the URL that the contract accepts; anything else in the address is ignored. */
+function filtersFromParams(params: URLSearchParams): Filters {
+  const shape = zListConsumptionsQuery.shape;
+  const filters: Filters = {};
+  for (const key of FILTER_KEYS) {
+    const parsed = shape[key].safeParse(params.get(key) ?? undefined);
+    if (parsed.success && parsed.data !== undefined) Object.assign(filters, { [key]: parsed.data });
+  }
+  return filters;
+}
+
+function useDebounced<T>(value: T, ms: number): T {
+  const [debounced, setDebounced] = useState(value);
+  useEffect(() => {
+    const timer = setTimeout(() => setDebounced(value), ms);
+    return () => clearTimeout(timer);
+  }, [value, ms]);
+  return debounced;
+}
+
+function ConsumptionList() {
+  const { t, intl } = useI18n();
+  const router = useRouter();
+  const pathname = usePathname();
+  const params = useSearchParams();
+  const queryClient = useQueryClient();
+  useTitle(t("list.title"));
+  const filters = useMemo(() => filtersFromParams(new URLSearchParams(params.toString())), [params]);
+  const filtered = Object.keys(filters).length > 0;
+
+  const setFilter = useCallback(
+    (key: (typeof FILTER_KEYS)[number], value: string) => {
+      const next = new URLSearchParams(params.toString());
+      if (value) next.set(key, value);
+      else next.delete(key);
+      const search = next.toString();
+      router.replace(search ? `${pathname}?${search}` : pathname, { scroll: false });
+    },
+    [params, pathname, router],
+  );
+
+  // The search box answers as you type, but asks the API only once typing pauses.
+  const [search, setSearch] = useState(filters.q ?? "");
+  const debouncedSearch = useDebounced(search.trim(), 350);
+  useEffect(() => {
+    if (debouncedSearch !== (filters.q ?? "")) setFilter("q", debouncedSearch.slice(0, 100));
+  }, [debouncedSearch, filters.q, setFilter]);
+  // Back/forward may change `q` in the address; the box follows unless the change came from it.
+  const [lastQ, setLastQ] = useState(filters.q ?? "");
+  if ((filters.q ?? "") !== lastQ) {
+    setLastQ(filters.q ?? "");
+    if ((filters.q ?? "") !== debouncedSearch) setSearch(filters.q ?? "");
+  }
+
+  const list = useInfiniteQuery({
+    queryKey: ["consumptions", filters],
+    initialPageParam: undefined as string | undefined,
+    queryFn: async ({ pageParam, signal }) => {
+      const { data } = await listConsumptions({
+        query: { ...filters, limit: PAGE_SIZE, cursor: pageParam },
+        signal,
+        throwOnError: true,
+      });
+      return data;
+    },
+    getNextPageParam: (page) => page.next_cursor ?? undefined,
+  });
+
+  const records = useMemo(() => list.data?.pages.flatMap((page) => page.items) ?? [], [list.data]);
+
+  const [toDelete, setToDelete] = useState<Consumption | null>(null);
+  const [deleting, setDeleting] = useState(false);
+
+  async function confirmDelete() {
+    if (!toDelete) return;
+    setDeleting(true);
+    try {
+      // Delete exactly the version on screen: read its ETag, and refuse if it moved on since.
+      const current = await getConsumption({ path: { consumption_id: toDelete.id }, throwOnError: true });
+      const etag = String(current.headers.etag ?? "");
+      if (current.data.version !== toDelete.version || !etag) {
+        toast.error(t("delete.changed"));
+      } else {
+        await deleteConsumption({ path: { consumption_id: toDelete.id }, headers: { "If-Match": etag }, throwOnError: true });
+        toast.success(t("form.deleted"));
+      }
+    } catch (error) {
+      toast.error(statusOf(error) === 412 ? t("delete.changed") : describeError(error, t));
+    } finally {
+      setDeleting(false);
+      setToDelete(null);
+      await invalidateRecordQueries(queryClient);
+    }
+  }
+
+  const filterError = list.isError && (statusOf(list.error) === 422 || statusOf(list.error) === 400) ? problemOf(list.error) : null;
+
+  return (
+    <div>
+      <PageHeader
+        title={t("list.title")}
+        subtitle={t("list.subtitle")}
+        actions={
+          <ButtonLink href="/consumptions/new">
+            <PlusIcon className="size-4" />
+            {t("nav.new")}
+          </ButtonLink>
+        }
+      />
+
+      <Card className="mb-6 p-4">
+        <form role="search" aria-label={t("list.filters")} onSubmit={(event) => event.preventDefault()} className="grid gap-4 sm:grid-cols-2 lg:grid-cols-[1fr_1fr_1fr_2fr_auto] lg:items-end">
+          <SelectField label={t("list.kind")} value={filters.kind ?? ""} onChange={(event) => setFilter("kind", event.target.value)}>
+            <option value="">{t("list.allKinds")}</option>
+            {KINDS.map((kind) => (
+              <option key={kind} value={kind}>
+                {t(`kind.${kind}`)}
+              </option>
+            ))}
+          </SelectField>
+          <TextField
+            label={t("list.from")}
+            type="date"
+            min="2000-01-01"
+            max="2100-12-31"
+            value={filters.from ?? ""}
+            onChange={(event) => setFilter("from", event.target.value)}
+          />
+          <TextField
+            label={t("list.to")}
+            type="date"
+            min="2000-01-01"
+            max="2100-12-31"
+            value={filters.to ?? ""}
+            onChange={(event) => setFilter("to", event.target.value)}
+          />
+          <TextField
+            label={t("list.search")}
+            type="search"
+            placeholder={t("list.searchPlaceholder")}
+            maxLength={100}
+            value={search}
+            onChange={(event) => setSearch(event.target.value)}
+          />
+          <Button
+            variant="ghost"
+            disabled={!filtered && search === ""}
+            onClick={() => {
+              setSearch("");
+              router.replace(pathname, { scroll: false });
+            }}
+          >
+            {t("list.clear")}
+          </Button>
+        </form>
+      </Card>
+
+      {list.isPending ? (
+        <Loading label={t("common.loading")} />
+      ) : list.isError ? (
+        <Alert title={filterError ? undefined : t("common.unexpected")}>
+          {filterError ? t("list.invalidFilter", { detail: describeError(list.error, t) }) : describeError(list.error, t)}
+          {!filterError && (
+            <div className="mt-3">
+              <Button variant="secondary" onClick={() => list.refetch()}>
+                {t("common.retry")}
+              </Button>
+            </div>
+          )}
+        </Alert>
+      ) : records.length === 0 ? (
+        <Card className="py-14 text-center">
+          <div className="mx-auto grid size-14 place-items-center rounded-full bg-emerald-50 text-emerald-700 dark:bg-emerald-950 dark:text-emerald-300">
+            {filtered ? <SearchIcon className="size-7" /> : <InboxIcon className="size-7" />}
+          </div>
+          <h2 className="mt-3 text-lg font-semibold">{filtered ? t("list.empty.filteredTitle") : t("list.empty.title")}</h2>
+          <p className="mx-auto mt-1 max-w-md text-sm text-slate-600 dark:text-slate-400">
+            {filtered ? t("list.empty.filteredBody") : t("list.empty.body")}
+          </p>
+          <div className="mt-5">
+            {filtered ? (
+              <Button
+                variant="secondary"
+                onClick={() => {
+                  setSearch("");
+                  router.replace(pathname);
+                }}
+              >
+                {t("list.clear")}
+              </Button>
+            ) : (
+              <ButtonLink href="/consumptions/new">
+                <PlusIcon className="size-4" />
+                {t("nav.new")}
+              </ButtonLink>
+            )}
+          </div>
+        </Card>
+      ) : (
+        <>
+          <div className="overflow-x-auto rounded-2xl border border-slate-200 bg-white shadow-sm dark:border-slate-800 dark:bg-slate-900">
+            <table className="min-w-full divide-y divide-slate-200 text-sm dark:divide-slate-800">
+              <caption className="sr-only">{t("list.title")}</caption>
+              <thead className="bg-slate-50 text-left text-xs font-semibold uppercase tracking-wide text-slate-500 dark:bg-slate-900/60 dark:text-slate-400">
+                <tr>
+                  <th scope="col" className="px-4 py-3">{t("list.col.period")}</th>
+                  <th scope="col" className="px-4 py-3">{t("list.col.kind")}</th>
+                  <th scope="col" className="px-4 py-3 text-right">{t("list.col.quantity")}</th>
+                  <th scope="col" className="px-4 py-3 text-right">{t("list.col.cost")}</th>
+                  <th scope="col" className="hidden px-4 py-3 md:table-cell">{t("list.col.notes")}</th>
+                  <th scope="col" className="px-4 py-3 text-right">
+                    <span className="sr-only">{t("list.col.actions")}</span>
+                  </th>
+                </tr>
+              </thead>
+              <tbody className="divide-y divide-slate-100 dark:divide-slate-800">
+                {records.map((record) => {
+                  const period = formatPeriod(record.period_start, record.period_end, intl);
+                  return (
+                    <tr key={record.id} className="hover:bg-slate-50 dark:hover:bg-slate-800/40">
+                      <td className="whitespace-nowrap px-4 py-3 font-medium">{period}</td>
+                      <td className="whitespace-nowrap px-4 py-3">
+                        <span className="inline-flex items-center rounded-full bg-emerald-50 px-2 py-0.5 text-xs font-medium text-emerald-800 dark:bg-emerald-950 dark:text-emerald-200">
+                          {t(`kind.${record.kind}`)}
+                        </span>
+                      </td>
+                      <td className="whitespace-nowrap px-4 py-3 text-right tabular-nums">
+                        {formatQuantity(record.quantity, intl)} <span className="text-slate-500 dark:text-slate-400">{t(`unit.${record.unit}`)}</span>
+                      </td>
+                      <td className="whitespace-nowrap px-4 py-3 text-right tabular-nums">
+                        {record.cost_minor === null ? (
+                          <span className="text-slate-400">{t("list.noCost")}</span>
+                        ) : (
+                          formatMoney(record.cost_minor, record.currency, intl)
+                        )}
+                      </td>
+                      <td className="hidden max-w-xs truncate px-4 py-3 text-slate-600 md:table-cell dark:text-slate-400" title={record.notes ?? undefined}>
+                        {record.notes}
+                      </td>
+                      <td className="whitespace-nowrap px-4 py-3 text-right">
+                        <Link
+                          href={`/consumptions/${record.id}`}
+                          aria-label={t("list.editRecord", { period })}
+                          className="rounded px-2 py-1 font-medium text-emerald-700 hover:bg-emerald-50 focus-visible:outline-2 focus-visible:outline-emerald-600 dark:text-emerald-400 dark:hover:bg-emerald-950"
+                        >
+                          {t("common.edit")}
+                        </Link>
+                        <button
+                          type="button"
+                          onClick={() => setToDelete(record)}
+                          aria-label={t("list.deleteRecord", { period })}
+                          className="ml-1 rounded px-2 py-1 font-medium text-rose-700 hover:bg-rose-50 focus-visible:outline-2 focus-visible:outline-rose-600 dark:text-rose-400 dark:hover:bg-rose-950"
+                        >
+                          {t("common.delete")}
+                        </button>
+                      </td>
+                    </tr>
+                  );
+                })}
+              </tbody>
+            </table>
+          </div>
+          <div className="mt-4 flex items-center justify-between text-sm text-slate-500 dark:text-slate-400">
+            <span aria-live="polite" className="flex items-center gap-2">
+              {t("list.count", { count: records.length })}
+              {list.isFetching && !list.isFetchingNextPage && (
+                <span className="flex items-center gap-1">
+                  <Spinner className="size-3.5" />
+                  {t("common.updating")}
+                </span>
+              )}
+            </span>
+            {list.hasNextPage ? (
+              <Button variant="secondary" onClick={() => list.fetchNextPage()} busy={list.isFetchingNextPage}>
+                {list.isFetchingNextPage ? t("list.loadingMore") : t("list.more")}
+              </Button>
+            ) : (
+              <span>{t("list.end")}</span>
+            )}
+          </div>
+        </>
+      )}
+
+      <ConfirmDialog
+        open={toDelete !== null}
+        title={t("delete.title")}
+        confirmLabel={deleting ? t("common.deleting") : t("common.delete")}
+        cancelLabel={t("common.cancel")}
+        busy={deleting}
+        onCancel={() => setToDelete(null)}
+        onConfirm={confirmDelete}
+      >
+        {toDelete &&
+          t("delete.body", {
+            kind: t(`kind.${toDelete.kind}`).toLowerCase(),
+            period: formatPeriod(toDelete.period_start, toDelete.period_end, intl),
+          })}
+      </ConfirmDialog>
+    </div>
+  );
+}
+
+export default function ConsumptionsPage() {
+  const { t } = useI18n();
+  return (
+    <Suspense fallback={<Loading label={t("common.loading")} />}>
+      <ConsumptionList />
+    </Suspense>
+  );
+}

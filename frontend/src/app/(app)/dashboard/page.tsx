@@ -1,0 +1,205 @@
+"use client";
+
+import { usePathname, useRouter, useSearchParams } from "next/navigation";
+import { Suspense, useCallback, useMemo } from "react";
+
+import type { ConsumptionKind } from "@/client";
+import { zConsumptionKind } from "@/client/zod.gen";
+import { InboxIcon, PlusIcon } from "@/components/icons";
+import { Alert, Button, ButtonLink, Card, Loading, PageHeader, SelectField, Spinner } from "@/components/ui";
+import { useAuth } from "@/lib/auth/AuthProvider";
+import { describeError } from "@/lib/errors";
+import { useI18n } from "@/lib/i18n/I18nProvider";
+import { detailInterval, kindsInSeries, rangeFromParams, rangeToParams, todayIn, type RangePreset } from "@/lib/kpis";
+
+import { BudgetsEditor } from "./BudgetsEditor";
+import { BreakdownCharts, ChartPanel, DetailLineChart, MonthlyCostCharts, MonthlyKindCharts } from "./charts";
+import { KpiCards } from "./KpiCards";
+import { useBudgets, useKpiBreakdown, useKpiSummary, useKpiTimeseries, type Scope } from "./queries";
+import { RangePicker } from "./RangePicker";
+
+function Dashboard() {
+  const { t } = useI18n();
+  const { user } = useAuth();
+  const router = useRouter();
+  const pathname = usePathname();
+  const params = useSearchParams();
+
+  // Days are counted in the tenant's time zone, so "this month" is the tenant's month too.
+  const today = todayIn(user?.tenant.time_zone ?? "UTC");
+  const range = useMemo(() => rangeFromParams(new URLSearchParams(params.toString()), today), [params, today]);
+  const period = useMemo(() => ({ from: range.from, to: range.to }), [range.from, range.to]);
+  const canSeeTenant = user !== null && user.role !== "member";
+  const scope: Scope = canSeeTenant && params.get("scope") === "tenant" ? "tenant" : "mine";
+  const chosenKind = zConsumptionKind.safeParse(params.get("kind"));
+
+  const replaceParams = useCallback(
+    (next: URLSearchParams) => router.replace(`${pathname}?${next.toString()}`, { scroll: false }),
+    [pathname, router],
+  );
+  const setParam = (key: string, value: string | null) => {
+    const next = new URLSearchParams(params.toString());
+    if (value) next.set(key, value);
+    else next.delete(key);
+    replaceParams(next);
+  };
+
+  const summary = useKpiSummary(period, scope);
+  const monthly = useKpiTimeseries(period, "month", scope);
+  const breakdown = useKpiBreakdown(period, scope);
+  const budgets = useBudgets();
+
+  const kindsWithData = summary.data?.kinds ?? [];
+  const detailKind: ConsumptionKind | undefined = chosenKind.success ? chosenKind.data : kindsWithData.find((kind) => kind.quantity > 0)?.kind ?? kindsWithData[0]?.kind;
+  const interval = detailInterval(period);
+  const detail = useKpiTimeseries(period, interval, scope, detailKind, detailKind !== undefined);
+  const detailUnit = detail.data?.buckets[0]?.values.find((value) => value.kind === detailKind)?.unit;
+
+  // Only a change of range shows "Updating…" (the old figures stay meanwhile); the polls are silent.
+  const fetching = summary.isPlaceholderData || monthly.isPlaceholderData || breakdown.isPlaceholderData || detail.isPlaceholderData;
+  const detailTotal = kindsWithData.find((kind) => kind.kind === detailKind)?.quantity;
+  const monthlyKinds = monthly.data ? kindsInSeries(monthly.data.buckets) : [];
+  const hasCost = (breakdown.data?.kinds ?? []).some((kind) => kind.cost_share_pct.some((share) => share.pct > 0));
+
+  return (
+    <div className="space-y-6">
+      <PageHeader
+        title={t("dashboard.title")}
+        subtitle={t("dashboard.subtitle")}
+        actions={
+          <span aria-live="polite" className="flex h-9 items-center gap-2 text-sm text-slate-500 dark:text-slate-400">
+            {fetching && (
+              <>
+                <Spinner className="size-4" />
+                {t("dashboard.updating")}
+              </>
+            )}
+          </span>
+        }
+      />
+
+      <Card className="flex flex-wrap items-start justify-between gap-4 p-4">
+        <RangePicker
+          key={`${range.preset}-${range.from}-${range.to}`}
+          range={range}
+          onPreset={(preset: Exclude<RangePreset, "custom">) => replaceParams(rangeToParams({ preset }, new URLSearchParams(params.toString())))}
+          onCustom={(from, to) => replaceParams(rangeToParams({ preset: "custom", from, to }, new URLSearchParams(params.toString())))}
+        />
+        {canSeeTenant && (
+          <SelectField label={t("dashboard.scope.label")} value={scope} onChange={(event) => setParam("scope", event.target.value === "tenant" ? "tenant" : null)} className="w-56">
+            <option value="mine">{t("dashboard.scope.mine")}</option>
+            <option value="tenant">{t("dashboard.scope.tenant")}</option>
+          </SelectField>
+        )}
+      </Card>
+
+      <section aria-labelledby="kpi-cards-title" aria-busy={summary.isPending || undefined}>
+        <h2 id="kpi-cards-title" className="mb-3 text-lg font-semibold">
+          {t("dashboard.cards.title")}
+        </h2>
+        {summary.isPending ? (
+          <Loading label={t("common.loading")} />
+        ) : summary.isError ? (
+          <Alert title={t("dashboard.loadError")}>
+            {describeError(summary.error, t)}
+            <div className="mt-3">
+              <Button variant="secondary" onClick={() => summary.refetch()}>
+                {t("common.retry")}
+              </Button>
+            </div>
+          </Alert>
+        ) : kindsWithData.length === 0 ? (
+          <Card className="py-12 text-center">
+            <div className="mx-auto grid size-14 place-items-center rounded-full bg-emerald-50 text-emerald-700 dark:bg-emerald-950 dark:text-emerald-300">
+              <InboxIcon className="size-7" />
+            </div>
+            <h3 className="mt-3 text-lg font-semibold">{t("dashboard.empty.title")}</h3>
+            <p className="mx-auto mt-1 max-w-md text-sm text-slate-600 dark:text-slate-400">{t("dashboard.empty.body")}</p>
+            <div className="mt-5">
+              <ButtonLink href="/consumptions/new">
+                <PlusIcon className="size-4" />
+                {t("nav.new")}
+              </ButtonLink>
+            </div>
+          </Card>
+        ) : (
+          <KpiCards kinds={kindsWithData} />
+        )}
+      </section>
+
+      <ChartPanel
+        title={t("dashboard.monthly.title")}
+        subtitle={t("dashboard.monthly.subtitle")}
+        loading={monthly.isPending}
+        empty={(monthly.isError ? describeError(monthly.error, t) : monthlyKinds.length === 0 && t("dashboard.chart.empty")) || false}
+      >
+        {monthly.data && <MonthlyKindCharts buckets={monthly.data.buckets} />}
+      </ChartPanel>
+
+      <div className="grid gap-6 lg:grid-cols-2">
+        <ChartPanel
+          title={t("dashboard.cost.title")}
+          loading={monthly.isPending}
+          empty={(monthly.isError ? describeError(monthly.error, t) : !hasCost && t("dashboard.breakdown.empty")) || false}
+        >
+          {monthly.data && <MonthlyCostCharts buckets={monthly.data.buckets} />}
+        </ChartPanel>
+        <ChartPanel
+          title={t("dashboard.breakdown.title")}
+          subtitle={t("dashboard.breakdown.subtitle")}
+          loading={breakdown.isPending}
+          empty={(breakdown.isError ? describeError(breakdown.error, t) : !hasCost && t("dashboard.breakdown.empty")) || false}
+        >
+          {breakdown.data && <BreakdownCharts kinds={breakdown.data.kinds} />}
+        </ChartPanel>
+      </div>
+
+      <ChartPanel
+        title={interval === "day" ? t("dashboard.daily.title") : t("dashboard.daily.weekly")}
+        actions={
+          kindsWithData.length > 0 && (
+            <SelectField label={t("dashboard.daily.kind")} value={detailKind ?? ""} onChange={(event) => setParam("kind", event.target.value)} className="w-48">
+              {kindsWithData.map((kind) => (
+                <option key={kind.kind} value={kind.kind}>
+                  {t(`kind.${kind.kind}`)}
+                </option>
+              ))}
+            </SelectField>
+          )
+        }
+        loading={summary.isPending || (detailKind !== undefined && detail.isPending)}
+        empty={(detail.isError ? describeError(detail.error, t) : (!detailKind || !detailUnit) && t("dashboard.chart.empty")) || false}
+      >
+        {detail.data && detailKind && detailUnit && <DetailLineChart buckets={detail.data.buckets} kind={detailKind} unit={detailUnit} interval={interval} total={detailTotal} />}
+      </ChartPanel>
+
+      <Card>
+        <h2 className="text-base font-semibold">{t("dashboard.budgets.title")}</h2>
+        <p className="mt-0.5 text-sm text-slate-600 dark:text-slate-400">{t("dashboard.budgets.subtitle")}</p>
+        {scope === "tenant" && (
+          <div className="mt-3">
+            <Alert tone="info">{t("dashboard.budgets.scopeNote")}</Alert>
+          </div>
+        )}
+        <div className="mt-4">
+          {budgets.isPending ? (
+            <Loading label={t("common.loading")} />
+          ) : budgets.isError ? (
+            <Alert>{describeError(budgets.error, t)}</Alert>
+          ) : (
+            <BudgetsEditor budgets={budgets.data.items} defaultCurrency={user?.tenant.default_currency ?? "EUR"} />
+          )}
+        </div>
+      </Card>
+    </div>
+  );
+}
+
+export default function DashboardPage() {
+  const { t } = useI18n();
+  return (
+    <Suspense fallback={<Loading label={t("common.loading")} />}>
+      <Dashboard />
+    </Suspense>
+  );
+}

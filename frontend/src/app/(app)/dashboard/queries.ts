@@ -1,0 +1,54 @@
+import { keepPreviousData, useQuery } from "@tanstack/react-query";
+
+import { getBudgets, getKpiBreakdown, getKpiSummary, getKpiTimeseries, type ConsumptionKind } from "@/client";
+import type { DayRange } from "@/lib/kpis";
+
+/** Every KPI query lives under this key: record mutations invalidate it as a whole. */
+export const KPIS_KEY = ["kpis"] as const;
+
+export type Scope = "mine" | "tenant";
+
+// Data entered elsewhere (another tab, another member) shows up within a few seconds, but only
+// while this tab is visible; a range change keeps the previous figures on screen until the new
+// ones arrive instead of flashing a spinner.
+const live = {
+  refetchInterval: 5_000,
+  refetchIntervalInBackground: false,
+  staleTime: 4_000,
+  placeholderData: keepPreviousData,
+} as const;
+
+export function useKpiSummary(range: DayRange, scope: Scope) {
+  return useQuery({
+    queryKey: [...KPIS_KEY, "summary", range.from, range.to, scope],
+    queryFn: async ({ signal }) => (await getKpiSummary({ query: { ...range, scope }, signal, throwOnError: true })).data,
+    ...live,
+  });
+}
+
+export function useKpiTimeseries(range: DayRange, interval: "day" | "week" | "month", scope: Scope, kind?: ConsumptionKind, enabled = true) {
+  return useQuery({
+    enabled,
+    queryKey: [...KPIS_KEY, "timeseries", interval, range.from, range.to, scope, kind ?? null],
+    queryFn: async ({ signal }) =>
+      (await getKpiTimeseries({ query: { ...range, interval, scope, ...(kind ? { kind } : {}) }, signal, throwOnError: true })).data,
+    ...live,
+  });
+}
+
+export function useKpiBreakdown(range: DayRange, scope: Scope) {
+  return useQuery({
+    queryKey: [...KPIS_KEY, "breakdown", range.from, range.to, scope],
+    queryFn: async ({ signal }) => (await getKpiBreakdown({ query: { ...range, scope }, signal, throwOnError: true })).data,
+    ...live,
+  });
+}
+
+export const BUDGETS_KEY = [...KPIS_KEY, "budgets"] as const;
+
+export function useBudgets() {
+  return useQuery({
+    queryKey: BUDGETS_KEY,
+    queryFn: async ({ signal }) => (await getBudgets({ signal, throwOnError: true })).data,
+  });
+}

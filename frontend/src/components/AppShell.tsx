@@ -1,0 +1,112 @@
+"use client";
+
+import Link from "next/link";
+import { usePathname, useRouter } from "next/navigation";
+import { useState, type ReactNode } from "react";
+import { toast } from "sonner";
+
+import { useAuth } from "@/lib/auth/AuthProvider";
+import { useI18n } from "@/lib/i18n/I18nProvider";
+import type { MessageKey } from "@/lib/i18n/messages";
+
+import { BoltIcon } from "./icons";
+import { LanguageSwitcher, ThemeSwitcher } from "./Preferences";
+import { Button } from "./ui";
+
+const NAV: Array<{ href: string; label: MessageKey; exact?: boolean }> = [
+  { href: "/dashboard", label: "nav.dashboard" },
+  { href: "/consumptions", label: "nav.consumptions", exact: true },
+  { href: "/consumptions/new", label: "nav.new" },
+  { href: "/profile", label: "nav.profile" },
+];
+
+function isActive(pathname: string, href: string, exact?: boolean): boolean {
+  if (exact) return pathname === href || (/^\/consumptions\/(?!new)/.test(pathname) && href === "/consumptions");
+  return pathname === href || pathname.startsWith(`${href}/`);
+}
+
+export function Logo() {
+  return (
+    <span className="flex items-center gap-2 text-lg font-bold tracking-tight">
+      <span aria-hidden="true" className="grid size-8 place-items-center rounded-lg bg-emerald-600 text-white dark:bg-emerald-500 dark:text-slate-950">
+        <BoltIcon className="size-5" />
+      </span>
+      Consumo
+    </span>
+  );
+}
+
+export function AppShell({ children }: { children: ReactNode }) {
+  const { t } = useI18n();
+  const { user, signOut } = useAuth();
+  const pathname = usePathname();
+  const router = useRouter();
+  const [leaving, setLeaving] = useState(false);
+
+  async function handleLogout() {
+    setLeaving(true);
+    try {
+      await signOut();
+    } catch {
+      // The local session is gone either way; the server's ends when its tokens expire.
+    }
+    toast.success(t("auth.login.loggedOut"));
+    router.replace("/login");
+  }
+
+  return (
+    <div className="flex min-h-screen flex-col">
+      <a
+        href="#main"
+        className="sr-only focus:not-sr-only focus:absolute focus:left-2 focus:top-2 focus:z-50 focus:rounded focus:bg-white focus:px-3 focus:py-2 focus:text-sm focus:shadow dark:focus:bg-slate-900"
+      >
+        {t("nav.skip")}
+      </a>
+      <header className="sticky top-0 z-30 border-b border-slate-200 bg-white/90 backdrop-blur dark:border-slate-800 dark:bg-slate-950/90">
+        <div className="mx-auto flex max-w-6xl flex-wrap items-center gap-x-6 gap-y-2 px-4 py-3">
+          <Link href="/consumptions" className="rounded focus-visible:outline-2 focus-visible:outline-emerald-600">
+            <Logo />
+          </Link>
+          <nav aria-label={t("nav.main")} className="order-3 w-full overflow-x-auto md:order-none md:w-auto">
+            <ul className="flex gap-1">
+              {NAV.map((item) => {
+                const active = isActive(pathname, item.href, item.exact);
+                return (
+                  <li key={item.href}>
+                    <Link
+                      href={item.href}
+                      aria-current={active ? "page" : undefined}
+                      className={
+                        "block whitespace-nowrap rounded-md px-3 py-1.5 text-sm font-medium transition-colors focus-visible:outline-2 focus-visible:outline-emerald-600 " +
+                        (active
+                          ? "bg-emerald-50 text-emerald-800 dark:bg-emerald-950 dark:text-emerald-200"
+                          : "text-slate-600 hover:bg-slate-100 hover:text-slate-900 dark:text-slate-300 dark:hover:bg-slate-800 dark:hover:text-white")
+                      }
+                    >
+                      {t(item.label)}
+                    </Link>
+                  </li>
+                );
+              })}
+            </ul>
+          </nav>
+          <div className="ml-auto flex items-center gap-3">
+            <LanguageSwitcher />
+            <ThemeSwitcher />
+            {user && (
+              <span className="hidden text-sm text-slate-600 lg:inline dark:text-slate-400" title={user.email}>
+                {user.username}
+              </span>
+            )}
+            <Button variant="ghost" onClick={handleLogout} busy={leaving}>
+              {t("nav.logout")}
+            </Button>
+          </div>
+        </div>
+      </header>
+      <main id="main" className="mx-auto w-full max-w-6xl flex-1 px-4 py-8">
+        {children}
+      </main>
+    </div>
+  );
+}

@@ -1,0 +1,227 @@
+"use client";
+
+import { useMemo, useState } from "react";
+import { useForm, useWatch, type FieldErrors, type UseFormSetError } from "react-hook-form";
+
+import type { Consumption, ConsumptionCreate, ConsumptionKind, ConsumptionUpdate } from "@/client";
+import { zCreateConsumptionBody, zUpdateConsumptionBody } from "@/client/zod.gen";
+import { Alert, Button, SelectField, TextAreaField, TextField } from "@/components/ui";
+import { COMMON_CURRENCIES, KIND_UNIT, KINDS } from "@/lib/consumption";
+import { contractResolver } from "@/lib/forms";
+import { useI18n } from "@/lib/i18n/I18nProvider";
+import { decimalSeparator, majorToMinor, minorToMajorInput, parseDecimal } from "@/lib/money";
+
+/** What the user types: text for numbers, major units for money. */
+export interface ConsumptionFormValues {
+  kind: ConsumptionKind | "";
+  quantity: string;
+  period_start: string;
+  period_end: string;
+  cost_minor: string;
+  currency: string;
+  notes: string;
+}
+
+export const CONSUMPTION_FIELDS = ["kind", "quantity", "period_start", "period_end", "cost_minor", "currency", "notes"] as const;
+
+export function valuesFromRecord(record: Consumption, locale: string): ConsumptionFormValues {
+  const sep = decimalSeparator(locale);
+  return {
+    kind: record.kind,
+    quantity: String(record.quantity).replace(".", sep),
+    period_start: record.period_start,
+    period_end: record.period_end,
+    cost_minor: minorToMajorInput(record.cost_minor, record.currency, sep),
+    currency: record.currency,
+    notes: record.notes ?? "",
+  };
+}
+
+function quantityOf(text: string): number | undefined {
+  return text.trim() === "" ? undefined : parseDecimal(text);
+}
+
+/** The create body: empty optional fields are left out. */
+export function toCreateBody(values: ConsumptionFormValues): Record<string, unknown> {
+  const cost = majorToMinor(values.cost_minor, values.currency || "EUR");
+  return Object.fromEntries(
+    Object.entries({
+      kind: values.kind === "" ? undefined : values.kind,
+      quantity: quantityOf(values.quantity),
+      period_start: values.period_start || undefined,
+      period_end: values.period_end || undefined,
+      cost_minor: cost.ok ? cost.minor : undefined,
+      currency: values.currency || undefined,
+      notes: values.notes.trim() === "" ? undefined : values.notes,
+    }).filter(([, value]) => value !== undefined),
+  );
+}
+
+/** The update body: only what differs from the record; a cleared cost or note is null. */
+export function toUpdateBody(values: ConsumptionFormValues, initial: ConsumptionFormValues): Record<string, unknown> {
+  const body: Record<string, unknown> = {};
+  if (values.kind !== initial.kind) body.kind = values.kind;
+  if (quantityOf(values.quantity) !== quantityOf(initial.quantity)) body.quantity = quantityOf(values.quantity);
+  if (values.period_start !== initial.period_start) body.period_start = values.period_start;
+  if (values.period_end !== initial.period_end) body.period_end = values.period_end;
+  if (values.currency !== initial.currency) body.currency = values.currency;
+  const cost = majorToMinor(values.cost_minor, values.currency);
+  const before = majorToMinor(initial.cost_minor, initial.currency);
+  if (cost.ok && (!before.ok || cost.minor !== before.minor)) body.cost_minor = cost.minor ?? null;
+  if (values.notes !== initial.notes) body.notes = values.notes.trim() === "" ? null : values.notes;
+  return body;
+}
+
+type Props =
+  | {
+      mode: "create";
+      initial: ConsumptionFormValues;
+      onSubmit: (body: ConsumptionCreate, setError: UseFormSetError<ConsumptionFormValues>) => Promise<void>;
+      onCancel: () => void;
+    }
+  | {
+      mode: "edit";
+      initial: ConsumptionFormValues;
+      onSubmit: (body: ConsumptionUpdate, setError: UseFormSetError<ConsumptionFormValues>) => Promise<void>;
+      onCancel: () => void;
+      disabled?: boolean;
+    };
+
+export function ConsumptionForm(props: Props) {
+  const { t, intl } = useI18n();
+  const { initial, mode } = props;
+  const [nothingChanged, setNothingChanged] = useState(false);
+  const sep = decimalSeparator(intl);
+
+  const resolver = useMemo(() => {
+    const conversionErrors = (values: ConsumptionFormValues): FieldErrors<ConsumptionFormValues> => {
+      const errors: FieldErrors<ConsumptionFormValues> = {};
+      if (values.quantity.trim() !== "" && Number.isNaN(parseDecimal(values.quantity))) {
+        errors.quantity = { type: "format", message: t("form.quantityInvalid", { example: `182${sep}5` }) };
+      }
+      const currency = values.currency || "EUR";
+      const cost = majorToMinor(values.cost_minor, currency);
+      if (!cost.ok) {
+        errors.cost_minor = {
+          type: "format",
+          message:
+            cost.reason === "decimals"
+              ? t("form.costDecimals", { digits: cost.digits, currency })
+              : t("form.costInvalid", { example: minorToMajorInput(4215, currency, sep) }),
+        };
+      }
+      return errors;
+    };
+    return mode === "create"
+      ? contractResolver(zCreateConsumptionBody, toCreateBody, conversionErrors)
+      : contractResolver(zUpdateConsumptionBody, (values: ConsumptionFormValues) => toUpdateBody(values, initial), conversionErrors);
+  }, [mode, initial, t, sep]);
+
+  const {
+    register,
+    handleSubmit,
+    setError,
+    control,
+    formState: { errors, isSubmitting },
+  } = useForm<ConsumptionFormValues, unknown, ConsumptionCreate | ConsumptionUpdate>({
+    resolver,
+    defaultValues: initial,
+    values: initial,
+    resetOptions: { keepDirtyValues: false },
+  });
+
+  const kind = useWatch({ control, name: "kind" });
+  const currency = useWatch({ control, name: "currency" }) || "EUR";
+  const unit = kind ? t(`unit.${KIND_UNIT[kind]}`) : "—";
+  const currencies = Array.from(new Set([initial.currency, ...COMMON_CURRENCIES].filter(Boolean)));
+  const disabled = props.mode === "edit" && props.disabled;
+
+  const submit = handleSubmit(async (body) => {
+    setNothingChanged(false);
+    if (props.mode === "edit") {
+      if (Object.keys(body).length === 0) {
+        setNothingChanged(true);
+        return;
+      }
+      await props.onSubmit(body as ConsumptionUpdate, setError);
+    } else {
+      await props.onSubmit(body as ConsumptionCreate, setError);
+    }
+  });
+
+  return (
+    <form onSubmit={submit} noValidate className="space-y-5">
+      {nothingChanged && <Alert tone="info">{t("form.nothingChanged")}</Alert>}
+      {errors.root?.server?.message && <Alert>{errors.root.server.message}</Alert>}
+      <fieldset disabled={disabled || isSubmitting} className="grid gap-5 sm:grid-cols-2">
+        <SelectField label={t("form.kind")} error={errors.kind?.message} {...register("kind")}>
+          <option value="" disabled>
+            {t("form.chooseKind")}
+          </option>
+          {KINDS.map((k) => (
+            <option key={k} value={k}>
+              {t(`kind.${k}`)}
+            </option>
+          ))}
+        </SelectField>
+        <TextField
+          label={t("form.quantity")}
+          hint={t("form.quantityHint", { unit })}
+          inputMode="decimal"
+          autoComplete="off"
+          error={errors.quantity?.message}
+          {...register("quantity")}
+        />
+        <TextField
+          label={t("form.periodStart")}
+          type="date"
+          min="2000-01-01"
+          max="2100-12-31"
+          hint={t("form.periodHint")}
+          error={errors.period_start?.message}
+          {...register("period_start")}
+        />
+        <TextField
+          label={t("form.periodEnd")}
+          type="date"
+          min="2000-01-01"
+          max="2100-12-31"
+          error={errors.period_end?.message}
+          {...register("period_end")}
+        />
+        <TextField
+          label={t("form.cost")}
+          optional={t("common.optional")}
+          hint={t("form.costHint", { currency, example: minorToMajorInput(4215, currency, sep) })}
+          inputMode="decimal"
+          autoComplete="off"
+          error={errors.cost_minor?.message}
+          {...register("cost_minor")}
+        />
+        <SelectField label={t("form.currency")} error={errors.currency?.message} {...register("currency")}>
+          {currencies.map((code) => (
+            <option key={code} value={code}>
+              {code}
+            </option>
+          ))}
+        </SelectField>
+        <TextAreaField
+          className="sm:col-span-2"
+          label={t("form.notes")}
+          optional={t("common.optional")}
+          maxLength={1000}
+          error={errors.notes?.message}
+          {...register("notes")}
+        />
+      </fieldset>
+      <div className="flex flex-wrap justify-end gap-2">
+        <Button variant="secondary" onClick={props.onCancel}>
+          {t("common.cancel")}
+        </Button>
+        <Button type="submit" busy={isSubmitting} disabled={disabled}>
+          {isSubmitting ? t("common.saving") : mode === "create" ? t("form.create") : t("common.save")}
+        </Button>
+      </div>
+    </form>
+  );
+}

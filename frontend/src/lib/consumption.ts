@@ -1,0 +1,27 @@
+import type { QueryClient } from "@tanstack/react-query";
+
+import type { ConsumptionKind, Unit } from "@/client";
+import { zConsumptionKind } from "@/client/zod.gen";
+
+/** The kinds, in the contract's order. */
+export const KINDS: readonly ConsumptionKind[] = zConsumptionKind.options;
+
+/**
+ * The unit each kind is measured in, for hints before a record exists (records carry their own
+ * `unit`). The contract states it only in prose; the Record type makes tsc demand every kind.
+ */
+export const KIND_UNIT: Record<ConsumptionKind, Unit> = {
+  electricity: "kWh",
+  water: "m3",
+  gas: "m3",
+  mobile_data: "MB",
+  voice: "min",
+  sms: "count",
+};
+
+export const COMMON_CURRENCIES = ["EUR", "USD", "GBP", "CHF", "MXN", "ARS", "COP", "CLP", "PEN", "JPY"] as const;
+
+/** After a record is created, edited or deleted: the lists and the dashboard's KPIs both change. */
+export async function invalidateRecordQueries(queryClient: QueryClient): Promise<void> {
+  await Promise.all([queryClient.invalidateQueries({ queryKey: ["consumptions"] }), queryClient.invalidateQueries({ queryKey: ["kpis"] })]);
+}

@@ -1,0 +1,72 @@
+"use client";
+
+import { createContext, useCallback, useContext, useEffect, useMemo, useState, useSyncExternalStore, type ReactNode } from "react";
+
+import { intlLocale, LOCALE_COOKIE } from "./locale";
+import { configureZod } from "./zod-messages";
+import { MESSAGES, type Locale, type MessageKey } from "./messages";
+
+type Values = Record<string, string | number>;
+
+interface I18n {
+  locale: Locale;
+  /** The BCP 47 tag for Intl formatting (es-ES, en-GB, or the browser's own region). */
+  intl: string;
+  t: (key: MessageKey, values?: Values) => string;
+  setLocale: (locale: Locale) => void;
+}
+
+const I18nContext = createContext<I18n | null>(null);
+
+export function interpolate(template: string, values?: Values): string {
+  if (!values) return template;
+  return template.replace(/\{(\w+)\}/g, (match, name: string) =>
+    name in values ? String(values[name]) : match,
+  );
+}
+
+function subscribeLanguages(onChange: () => void): () => void {
+  window.addEventListener("languagechange", onChange);
+  return () => window.removeEventListener("languagechange", onChange);
+}
+
+function readLanguages(): string {
+  return navigator.languages.join(",");
+}
+
+export function I18nProvider({ initialLocale, children }: { initialLocale: Locale; children: ReactNode }) {
+  const [locale, setLocaleState] = useState<Locale>(initialLocale);
+  // The region comes from the browser (es-MX, en-US…); the server renders without it, and the
+  // first client render agrees with the server before switching to it.
+  const browserLanguageList = useSyncExternalStore(subscribeLanguages, readLanguages, () => "");
+  const browserLanguages = useMemo(() => (browserLanguageList ? browserLanguageList.split(",") : undefined), [browserLanguageList]);
+
+  configureZod(locale);
+
+  useEffect(() => {
+    document.documentElement.lang = locale;
+  }, [locale]);
+
+  const setLocale = useCallback((next: Locale) => {
+    document.cookie = `${LOCALE_COOKIE}=${next}; Path=/; Max-Age=31536000; SameSite=Lax`;
+    setLocaleState(next);
+  }, []);
+
+  const value = useMemo<I18n>(() => {
+    const table = MESSAGES[locale];
+    return {
+      locale,
+      intl: intlLocale(locale, browserLanguages),
+      t: (key, values) => interpolate(table[key], values),
+      setLocale,
+    };
+  }, [locale, browserLanguages, setLocale]);
+
+  return <I18nContext.Provider value={value}>{children}</I18nContext.Provider>;
+}
+
+export function useI18n(): I18n {
+  const value = useContext(I18nContext);
+  if (!value) throw new Error("useI18n must be used inside <I18nProvider>");
+  return value;
+}

@@ -1,0 +1,108 @@
+import { AxiosError, AxiosHeaders, type InternalAxiosRequestConfig } from "axios";
+
+import { client } from "@/client/client.gen";
+import { logout as logoutCall, refreshSession, type TokenResponse, type User } from "@/client";
+
+import { getAccessToken, setAccessToken } from "./session-token";
+
+export { getAccessToken };
+
+type Listener = (user: User | null) => void;
+const listeners = new Set<Listener>();
+let currentUser: User | null = null;
+
+export function onSessionChange(listener: Listener): () => void {
+  listeners.add(listener);
+  return () => listeners.delete(listener);
+}
+
+export function getSessionUser(): User | null {
+  return currentUser;
+}
+
+export function startSession(tokens: TokenResponse): void {
+  setAccessToken(tokens.access_token);
+  setSessionUser(tokens.user);
+}
+
+export function setSessionUser(user: User | null): void {
+  currentUser = user;
+  for (const listener of listeners) listener(user);
+}
+
+export function endSession(): void {
+  setAccessToken(null);
+  setSessionUser(null);
+}
+
+let refreshing: Promise<TokenResponse | null> | null = null;
+
+/**
+ * Exchanges the HttpOnly refresh cookie for a new access token. Concurrent callers share one
+ * request: the cookie rotates on every use and presenting a spent one revokes the session, so two
+ * parallel refreshes would log the user out.
+ */
+export function refresh(): Promise<TokenResponse | null> {
+  refreshing ??= refreshSession({ throwOnError: true })
+    .then(({ data }) => {
+      startSession(data);
+      return data;
+    })
+    .catch(() => {
+      endSession();
+      return null;
+    })
+    .finally(() => {
+      refreshing = null;
+    });
+  return refreshing;
+}
+
+export async function logout(): Promise<void> {
+  try {
+    await logoutCall({ throwOnError: true });
+  } finally {
+    endSession();
+  }
+}
+
+type SessionExpiredHandler = () => void;
+let onExpired: SessionExpiredHandler = () => {
+  if (typeof window !== "undefined") {
+    const next = window.location.pathname + window.location.search;
+    // A full page load on purpose: nothing of the ended session survives in memory.
+    // eslint-disable-next-line @next/next/no-location-assign-relative-destination
+    window.location.assign(`/login?reason=expired&next=${encodeURIComponent(next)}`);
+  }
+};
+
+export function setSessionExpiredHandler(handler: SessionExpiredHandler): void {
+  onExpired = handler;
+}
+
+interface RetriableConfig extends InternalAxiosRequestConfig {
+  _consumoRetried?: boolean;
+}
+
+function isAuthEndpoint(url: string | undefined): boolean {
+  return !!url && /\/auth\/(login|register|refresh|logout)$/.test(url.split("?")[0] ?? "");
+}
+
+// One Axios instance for the whole app (the generated client's). On a 401 it refreshes once and
+// retries the request with the new token; when the refresh fails the session is over.
+client.instance.interceptors.response.use(undefined, async (error: unknown) => {
+  if (!(error instanceof AxiosError) || error.response?.status !== 401 || !error.config) throw error;
+  const config = error.config as RetriableConfig;
+  if (config._consumoRetried || isAuthEndpoint(config.url)) throw error;
+  const hadSession = getAccessToken() !== null || currentUser !== null;
+  const tokens = await refresh();
+  if (!tokens) {
+    if (hadSession) onExpired();
+    throw error;
+  }
+  config._consumoRetried = true;
+  const headers = AxiosHeaders.from(config.headers);
+  headers.set("Authorization", `Bearer ${tokens.access_token}`);
+  config.headers = headers;
+  return client.instance.request(config);
+});
