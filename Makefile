@@ -48,7 +48,7 @@ typecheck: setup ## mypy (strict)
 test-backend: setup ## pytest: contract, generated code, migrations, API, isolation, fuzzing
 	cd $(BACKEND) && $(PY) -m pytest $(PYTEST_ARGS)
 
-test: lint typecheck spec-lint test-backend faults ## every test (what CI runs)
+test: lint typecheck spec-lint test-backend faults frontend-check frontend-e2e ## every test (what CI runs)
 
 # --- Frontend (frontend/): its own Node 22 in frontend/.tools, fetched from the npm registry ---
 FRONTEND := frontend

@@ -293,7 +293,13 @@ def test_the_gunicorn_configuration_uses_uvicorn_workers_and_our_logs():
     config = Config()
     for key, value in options.items():
         config.set(key, value)  # gunicorn validates every setting
-    assert config.worker_class_str == "uvicorn_worker.UvicornWorker"
+    assert config.worker_class_str == "consumo.server.QuietUvicornWorker"
+    from uvicorn_worker import UvicornWorker
+
+    from consumo.server import QuietUvicornWorker
+
+    assert issubclass(QuietUvicornWorker, UvicornWorker)
+    assert QuietUvicornWorker.CONFIG_KWARGS["server_header"] is False  # no `Server: uvicorn` banner
     assert config.workers == 4
     assert config.bind == ["0.0.0.0:8000"]
     assert config.logger_class is server.JsonAwareLogger

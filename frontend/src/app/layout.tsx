@@ -7,8 +7,9 @@ import { isLocale, LOCALE_COOKIE, localeFromAcceptLanguage } from "@/lib/i18n/lo
 import "./globals.css";
 import { Providers } from "./providers";
 
+// No `title` here: Next streams metadata in after hydration, which would put its <title> above
+// the per-page one that useTitle() writes (the UI language is only known at runtime).
 export const metadata: Metadata = {
-  title: { default: "Consumo", template: "%s · Consumo" },
   description: "Record and review your electricity, water, gas and mobile consumption.",
 };
 
@@ -26,6 +27,9 @@ export default async function RootLayout({ children }: { children: ReactNode }) 
   const locale = isLocale(chosen) ? chosen : localeFromAcceptLanguage((await headers()).get("accept-language"));
   return (
     <html lang={locale} suppressHydrationWarning>
+      <head>
+        <title>Consumo</title>
+      </head>
       <body className="min-h-screen bg-slate-50 text-slate-900 antialiased dark:bg-slate-950 dark:text-slate-100">
         <Providers initialLocale={locale}>{children}</Providers>
       </body>
