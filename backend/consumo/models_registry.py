@@ -3,9 +3,9 @@
 from consumo.accounts.models import AuthSession, RefreshToken, Tenant, User
 from consumo.consumptions.models import ConsumptionRecord
 from consumo.idempotency import IdempotencyKey
-from consumo.kpis.models import Budget, ConsumptionDaily
+from consumo.kpis.models import Budget, ConsumptionDaily, ConsumptionMonthly
 
 __all__ = [
-    "AuthSession", "Budget", "ConsumptionDaily", "ConsumptionRecord", "IdempotencyKey", "RefreshToken", "Tenant",
-    "User",
+    "AuthSession", "Budget", "ConsumptionDaily", "ConsumptionMonthly", "ConsumptionRecord", "IdempotencyKey",
+    "RefreshToken", "Tenant", "User",
 ]

@@ -33,7 +33,7 @@ TEST_ENV = {
     "REGISTER_RATE_LIMIT": "1000/minute",
     "DB_POOL_SIZE": "5",
 }
-TABLES = ["budgets", "consumption_daily", "idempotency_keys", "consumption_records", "refresh_tokens", "auth_sessions", "users", "tenants"]
+TABLES = ["budgets", "consumption_monthly", "consumption_daily", "idempotency_keys", "consumption_records", "refresh_tokens", "auth_sessions", "users", "tenants"]
 
 
 def _reset_caches() -> None:

@@ -16,7 +16,7 @@ from conftest import API, VALID_RECORD, Account, add_member, create_record
 
 CONSUMPTIONS = f"{API}/consumptions"
 RLS_TABLES = ["tenants", "users", "auth_sessions", "refresh_tokens", "consumption_records", "idempotency_keys",
-              "consumption_daily", "budgets"]
+              "consumption_daily", "consumption_monthly", "budgets"]
 VERBS = ["GET", "PATCH", "DELETE"]
 
 

@@ -193,6 +193,12 @@ RAW_DAILY = text("""
 ROLLED_UP = text("""
     SELECT kind, day, sum(quantity) AS quantity, sum(cost_minor) AS cost FROM consumption_daily GROUP BY 1, 2
 """)
+DAILY_BY_MONTH = text("""
+    SELECT kind, date_trunc('month', day)::date, sum(quantity), sum(cost_minor) FROM consumption_daily GROUP BY 1, 2
+""")
+MONTHLY = text("""
+    SELECT kind, month, sum(quantity), sum(cost_minor) FROM consumption_monthly GROUP BY 1, 2
+""")
 
 writes = st.lists(st.tuples(
     st.sampled_from(["create", "edit", "delete"]),
@@ -214,7 +220,7 @@ def test_the_rollup_always_equals_a_recomputation_from_the_records(app, owner_en
     from conftest import register_and_login
 
     with owner_engine.begin() as conn:
-        conn.execute(text("TRUNCATE consumption_daily, consumption_records, users, tenants CASCADE"))
+        conn.execute(text("TRUNCATE consumption_monthly, consumption_daily, consumption_records, users, tenants CASCADE"))
     account = register_and_login(app, "prop")
     live: list[dict[str, Any]] = []
     for action, kind, quantity, offset, span, cost in operations:
@@ -241,4 +247,21 @@ def test_the_rollup_always_equals_a_recomputation_from_the_records(app, owner_en
     with owner_engine.begin() as conn:
         raw = _nonzero(conn.execute(RAW_DAILY))
         rolled = _nonzero(conn.execute(ROLLED_UP))
+        months_from_days = _nonzero(conn.execute(DAILY_BY_MONTH))
+        months = _nonzero(conn.execute(MONTHLY))
     assert rolled == raw
+    assert months == months_from_days
+
+
+def test_ranges_mixing_whole_and_partial_months_match_the_day_by_day_totals(alice):
+    """Whole months come from the monthly roll-up and the edges from the daily one."""
+    record(alice, "water", 90, "2025-01-20", "2025-04-19", cost=9000)  # 90 days, 1 m3 a day
+    for start, end, expected in [("2025-01-25", "2025-03-10", 45.0),   # edge + Feb + edge
+                                 ("2025-02-01", "2025-02-28", 28.0),   # one whole month
+                                 ("2025-02-10", "2025-02-20", 11.0),   # inside a month
+                                 ("2025-01-01", "2025-12-31", 90.0)]:  # whole months only
+        kinds = by_kind(alice.get(SUMMARY, params={"from": start, "to": end}).json())
+        assert kinds["water"]["quantity"] == expected, (start, end)
+        assert kinds["water"]["cost"] == [{"currency": "EUR", "cost_minor": int(expected * 100)}]
+    series = alice.get(SERIES, params={"interval": "month", "from": "2025-01-25", "to": "2025-04-05"}).json()
+    assert [b["values"][0]["quantity"] for b in series["buckets"]] == [7.0, 28.0, 31.0, 5.0]

@@ -34,6 +34,29 @@ class ConsumptionDaily(Base):
     records: Mapped[int] = mapped_column(Integer)
 
 
+class ConsumptionMonthly(Base):
+    """The daily roll-up summed per calendar month (`month` is its first day), kept by the
+    same trigger. Long ranges read whole months here and only their partial edge months
+    from `consumption_daily`."""
+
+    __tablename__ = "consumption_monthly"
+    __table_args__ = (
+        ForeignKeyConstraint(
+            ["tenant_id", "owner_id"], ["users.tenant_id", "users.id"], ondelete="CASCADE"
+        ),
+        Index("ix_consumption_monthly_tenant_month", "tenant_id", "month"),
+    )
+
+    tenant_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
+    owner_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
+    month: Mapped[date] = mapped_column(Date, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16), primary_key=True)
+    currency: Mapped[str] = mapped_column(String(3), primary_key=True)
+    quantity: Mapped[Decimal] = mapped_column(Numeric(30, 12))
+    cost_minor: Mapped[Decimal] = mapped_column(Numeric(30, 12))
+    records: Mapped[int] = mapped_column(Integer)
+
+
 class Budget(Base):
     """A user's monthly limit for one kind: on quantity, on cost, or both."""
 

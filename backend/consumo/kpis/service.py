@@ -13,15 +13,15 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Literal
+from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import Select, delete, func, select
+from sqlalchemy import Date, Select, delete, func, select, union_all
 from sqlalchemy.orm import Session
 
 from consumo.accounts.models import Tenant
 from consumo.consumptions.models import UNIT_BY_KIND
-from consumo.kpis.models import Budget, ConsumptionDaily
+from consumo.kpis.models import Budget, ConsumptionDaily, ConsumptionMonthly
 from consumo.problems import Forbidden, UnprocessableContent
 from consumo.security.caller import Caller
 
@@ -130,10 +130,56 @@ def _same_day_a_year_earlier(day: date) -> date:
         return day.replace(year=day.year - 1, day=28)
 
 
+def readable_rollup_months(caller: Caller, scope: Scope) -> Select[tuple[ConsumptionMonthly]]:
+    """The monthly roll-up, scoped exactly like `readable_rollup`."""
+    if scope == "tenant" and not caller.can_read_tenant:
+        raise Forbidden("Only owners, admins and viewers may see the whole tenant's KPIs.")
+    statement = select(ConsumptionMonthly).where(ConsumptionMonthly.tenant_id == caller.tenant_id)
+    if scope == "mine":
+        statement = statement.where(ConsumptionMonthly.owner_id == caller.user_id)
+    return statement
+
+
+def _whole_months(start: date, end: date) -> tuple[date, date] | None:
+    """The first day of the first and of the last calendar month lying wholly in [start, end]."""
+    first = start if start.day == 1 else _next_bucket(start.replace(day=1), "month")
+    last_end = end if _next_bucket(end.replace(day=1), "month") - timedelta(days=1) == end \
+        else end.replace(day=1) - timedelta(days=1)
+    if first > last_end:
+        return None
+    return first, last_end.replace(day=1)
+
+
+def _period_rows(caller: Caller, scope: Scope, start: date, end: date) -> Any:
+    """(day, kind, currency, quantity, cost_minor, records) rows covering [start, end]:
+    whole months from the monthly roll-up (dated their first day), the partial months at
+    the edges from the daily one. Their sums equal the daily roll-up's exactly."""
+    daily = readable_rollup(caller, scope).subquery()
+    months = _whole_months(start, end)
+
+    def days(first: date, last: date) -> Any:
+        return select(daily.c.day, daily.c.kind, daily.c.currency, daily.c.quantity, daily.c.cost_minor,
+                      daily.c.records).where(daily.c.day.between(first, last))
+
+    if months is None:
+        return days(start, end).subquery()
+    first_month, last_month = months
+    monthly = readable_rollup_months(caller, scope).subquery()
+    parts = [select(monthly.c.month.label("day"), monthly.c.kind, monthly.c.currency, monthly.c.quantity,
+                    monthly.c.cost_minor, monthly.c.records)
+             .where(monthly.c.month.between(first_month, last_month))]
+    if start < first_month:
+        parts.append(days(start, first_month - timedelta(days=1)))
+    after = _next_bucket(last_month, "month")
+    if after <= end:
+        parts.append(days(after, end))
+    return union_all(*parts).subquery()
+
+
 def _totals(session: Session, caller: Caller, scope: Scope, span: tuple[date, date],
             kind: str | None) -> dict[str, KindTotals]:
     start, end = span
-    rows = readable_rollup(caller, scope).where(ConsumptionDaily.day.between(start, end)).subquery()
+    rows = _period_rows(caller, scope, start, end)
     statement = (
         select(rows.c.kind, rows.c.currency, func.sum(rows.c.quantity), func.sum(rows.c.cost_minor),
                func.sum(rows.c.records))
@@ -251,8 +297,11 @@ def timeseries(session: Session, caller: Caller, *, interval: Interval, start: d
     days = check_range(start, end)
     if interval == "day" and days > MAX_DAY_BUCKETS:
         raise UnprocessableContent(f"At most {MAX_DAY_BUCKETS} day buckets; use weeks or months.", field="interval")
-    rows = readable_rollup(caller, scope).where(ConsumptionDaily.day.between(start, end)).subquery()
-    bucket = func.date_trunc(interval, rows.c.day).cast(rows.c.day.type).label("bucket")
+    if interval == "month":
+        rows = _period_rows(caller, scope, start, end)
+    else:
+        rows = readable_rollup(caller, scope).where(ConsumptionDaily.day.between(start, end)).subquery()
+    bucket = func.date_trunc(interval, rows.c.day).cast(Date).label("bucket")
     statement = (
         select(bucket, rows.c.kind, rows.c.currency, func.sum(rows.c.quantity), func.sum(rows.c.cost_minor))
         .group_by(bucket, rows.c.kind, rows.c.currency)
