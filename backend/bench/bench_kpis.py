@@ -195,7 +195,58 @@ def run(owner_url: str) -> int:
         print(f"{label:32} {api_p50:7.1f} / {api_p99:6.1f} {fast_p50:11.1f} / {fast_p99:6.1f} "
               f"{slow_p50:10.1f} / {slow_p99:6.1f} {slow_p50 / fast_p50:12.0f}x")
     naive_engine.close()
+    measure_over_a_socket()
     return 0
+
+
+def measure_over_a_socket() -> None:
+    """The same endpoints through uvicorn on a real loopback socket (keep-alive client), the way
+    a browser or API client meets them, without the in-process test client's thread hops."""
+    import socket
+    import subprocess
+
+    import httpx
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = subprocess.Popen(  # noqa: S603 (our own server, on loopback)
+        [sys.executable, "-m", "uvicorn", "consumo.asgi:app", "--host", "127.0.0.1", "--port", str(port),
+         "--no-access-log", "--log-level", "warning"],
+        env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent)},
+    )
+    try:
+        base = f"http://127.0.0.1:{port}/api/v1"
+        with httpx.Client(base_url=base, timeout=10) as http:
+            for _ in range(100):
+                try:
+                    if http.get("/health").status_code == 200:
+                        break
+                except httpx.TransportError:
+                    time.sleep(0.1)
+            token = http.post("/auth/login", json={"username": "bench", "password": "bench-password-1"}).json()
+            headers = {"Authorization": f"Bearer {token['access_token']}"}
+
+            def get(path: str) -> Callable[[], object]:
+                def call() -> object:
+                    response = http.get(path, headers=headers)
+                    assert response.status_code == 200, response.text
+                    return response
+                return call
+
+            print(f"\nOver a real socket (uvicorn, 1 process, loopback, keep-alive), {ROUNDS} rounds:")
+            for label, path in [
+                ("GET /health", "/health"),
+                ("GET /user", "/user"),
+                ("summary (36 months)", f"/kpis/summary?from={RANGE_FROM}&to={RANGE_TO}"),
+                ("timeseries, month (36 buckets)", f"/kpis/timeseries?interval=month&from={RANGE_FROM}&to={RANGE_TO}"),
+                ("breakdown (36 months)", f"/kpis/breakdown?from={RANGE_FROM}&to={RANGE_TO}"),
+            ]:
+                p50, p99 = measure(get(path))
+                print(f"{label:32} {p50:7.1f} / {p99:6.1f} ms")
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
 
 
 if __name__ == "__main__":
