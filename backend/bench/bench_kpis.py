@@ -142,7 +142,7 @@ def run(owner_url: str) -> int:
             return response
         return call
 
-    def naive(query: str) -> Callable[[], object]:
+    def sql(query: str) -> Callable[[], object]:
         return lambda: naive_engine.execute(query, {"owner": user["id"]}).fetchall()
 
     naive_summary = """
@@ -176,10 +176,10 @@ def run(owner_url: str) -> int:
     series_path = f"/api/v1/kpis/timeseries?interval=month&from={RANGE_FROM}&to={RANGE_TO}"
     rows = [
         ("summary (36 months)", api(f"/api/v1/kpis/summary?from={RANGE_FROM}&to={RANGE_TO}"),
-         naive(rollup_summary), naive(naive_summary)),
-        ("timeseries, month (36 buckets)", api(series_path), naive(rollup_series), naive(naive_series)),
+         sql(rollup_summary), sql(naive_summary)),
+        ("timeseries, month (36 buckets)", api(series_path), sql(rollup_series), sql(naive_series)),
         ("breakdown (36 months)", api(f"/api/v1/kpis/breakdown?from={RANGE_FROM}&to={RANGE_TO}"),
-         naive(rollup_summary), naive(naive_summary)),
+         sql(rollup_summary), sql(naive_summary)),
     ]
     print(f"\n{RECORDS:,} records, {ROUNDS} rounds each. API: the endpoint through the whole HTTP stack in "
           "process (auth, RLS, validation; the summary runs 5 aggregates). roll-up SQL: its main aggregate "

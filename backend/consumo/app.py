@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import time
 
 import connexion
 import connexion.context as connexion_context
@@ -78,9 +77,9 @@ def _rate_limited(exc: RateLimitExceeded) -> flask.Response:
     problem = TooManyRequests(f"Too many attempts ({exc.description}); try again later.")
     response = problem.to_problem()
     flask_response = flask.Response(response.body, status=429, mimetype="application/problem+json")
-    window = flask.g.get("view_rate_limit")
-    reset_at = window[1][0] if window else None
-    flask_response.headers["Retry-After"] = str(max(1, int(reset_at - time.time())) if reset_at else 60)
+    # flask-limiter replaces this with the exact wait when it adds its headers; the window
+    # length is the safe upper bound if it does not.
+    flask_response.headers["Retry-After"] = str(exc.limit.limit.get_expiry())
     return flask_response
 
 

@@ -210,22 +210,6 @@ def _parse_float(text: str) -> float:
     return value
 
 
-def _depth(value: t.Any, limit: int) -> int:
-    """Nesting depth, stopping as soon as it exceeds `limit`."""
-    stack: list[tuple[t.Any, int]] = [(value, 1)]
-    deepest = 0
-    while stack:
-        node, level = stack.pop()
-        deepest = max(deepest, level)
-        if deepest > limit:
-            return deepest
-        if isinstance(node, dict):
-            stack.extend((child, level + 1) for child in node.values())
-        elif isinstance(node, list):
-            stack.extend((child, level + 1) for child in node)
-    return deepest
-
-
 def _unstorable_text(value: str) -> str | None:
     """Why PostgreSQL could not store this text (NUL bytes, lone surrogates), or None."""
     if "\x00" in value:

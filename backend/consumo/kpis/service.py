@@ -40,6 +40,11 @@ class KindTotals:
     cost: dict[str, Decimal] = field(default_factory=dict)
     records: int = 0
 
+    def add(self, quantity: Decimal, currency: str, cost: Decimal, records: int = 0) -> None:
+        self.quantity += quantity
+        self.cost[currency] = self.cost.get(currency, ZERO) + cost
+        self.records += records
+
 
 @dataclass(frozen=True)
 class MonthProjection:
@@ -82,14 +87,15 @@ class Bucket:
 
 # --- scoping ---------------------------------------------------------------------------
 
-def readable_rollup(caller: Caller, scope: Scope) -> Select[tuple[ConsumptionDaily]]:
-    """Roll-up rows the caller may aggregate: their own, or the tenant's for owners,
-    admins and viewers asking for it."""
+def readable_rollup(caller: Caller, scope: Scope,
+                    rollup: type[ConsumptionDaily | ConsumptionMonthly] = ConsumptionDaily) -> Select[Any]:
+    """Rows of a roll-up (daily or monthly) the caller may aggregate: their own, or the
+    tenant's for owners, admins and viewers asking for it."""
     if scope == "tenant" and not caller.can_read_tenant:
         raise Forbidden("Only owners, admins and viewers may see the whole tenant's KPIs.")
-    statement = select(ConsumptionDaily).where(ConsumptionDaily.tenant_id == caller.tenant_id)
+    statement = select(rollup).where(rollup.tenant_id == caller.tenant_id)
     if scope == "mine":
-        statement = statement.where(ConsumptionDaily.owner_id == caller.user_id)
+        statement = statement.where(rollup.owner_id == caller.user_id)
     return statement
 
 
@@ -117,10 +123,17 @@ def round_costs(costs: dict[str, Decimal]) -> dict[str, int]:
     return {currency: amount for currency, amount in sorted(rounded.items()) if amount != 0}
 
 
+def _pct(part: Decimal, whole: Decimal) -> float:
+    """`part` as a percentage of a non-zero `whole`, to one decimal."""
+    return float((part / whole * 100).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP))
+
+
+def _share_pct(part: Decimal, whole: Decimal) -> float | None:
+    return None if whole == 0 else _pct(part, whole)
+
+
 def _change_pct(current: Decimal, base: Decimal) -> float | None:
-    if base == 0:
-        return None
-    return float(((current - base) / base * 100).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP))
+    return None if base == 0 else _pct(current - base, base)
 
 
 def _same_day_a_year_earlier(day: date) -> date:
@@ -128,16 +141,6 @@ def _same_day_a_year_earlier(day: date) -> date:
         return day.replace(year=day.year - 1)
     except ValueError:  # 29 February
         return day.replace(year=day.year - 1, day=28)
-
-
-def readable_rollup_months(caller: Caller, scope: Scope) -> Select[tuple[ConsumptionMonthly]]:
-    """The monthly roll-up, scoped exactly like `readable_rollup`."""
-    if scope == "tenant" and not caller.can_read_tenant:
-        raise Forbidden("Only owners, admins and viewers may see the whole tenant's KPIs.")
-    statement = select(ConsumptionMonthly).where(ConsumptionMonthly.tenant_id == caller.tenant_id)
-    if scope == "mine":
-        statement = statement.where(ConsumptionMonthly.owner_id == caller.user_id)
-    return statement
 
 
 def _whole_months(start: date, end: date) -> tuple[date, date] | None:
@@ -164,7 +167,7 @@ def _period_rows(caller: Caller, scope: Scope, start: date, end: date) -> Any:
     if months is None:
         return days(start, end).subquery()
     first_month, last_month = months
-    monthly = readable_rollup_months(caller, scope).subquery()
+    monthly = readable_rollup(caller, scope, ConsumptionMonthly).subquery()
     parts = [select(monthly.c.month.label("day"), monthly.c.kind, monthly.c.currency, monthly.c.quantity,
                     monthly.c.cost_minor, monthly.c.records)
              .where(monthly.c.month.between(first_month, last_month))]
@@ -189,10 +192,7 @@ def _totals(session: Session, caller: Caller, scope: Scope, span: tuple[date, da
         statement = statement.where(rows.c.kind == kind)
     totals: dict[str, KindTotals] = defaultdict(KindTotals)
     for row_kind, currency, quantity, cost, records in session.execute(statement):
-        entry = totals[row_kind]
-        entry.quantity += quantity
-        entry.cost[currency] = entry.cost.get(currency, ZERO) + cost
-        entry.records += int(records)
+        totals[row_kind].add(quantity, currency, cost, int(records))
     return totals
 
 
@@ -268,12 +268,6 @@ def _project_month(to_date: KindTotals, budget: Budget | None, month_start: date
     )
 
 
-def _share_pct(part: Decimal, whole: Decimal) -> float | None:
-    if whole == 0:
-        return None
-    return float((part / whole * 100).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP))
-
-
 # --- time series -------------------------------------------------------------------------
 
 def _bucket_start(day: date, interval: Interval) -> date:
@@ -311,9 +305,7 @@ def timeseries(session: Session, caller: Caller, *, interval: Interval, start: d
     sums: dict[date, dict[str, KindTotals]] = defaultdict(lambda: defaultdict(KindTotals))
     kinds_seen: set[str] = {kind} if kind else set()
     for bucket_day, row_kind, currency, quantity, cost in session.execute(statement):
-        entry = sums[bucket_day][row_kind]
-        entry.quantity += quantity
-        entry.cost[currency] = entry.cost.get(currency, ZERO) + cost
+        sums[bucket_day][row_kind].add(quantity, currency, cost)
         kinds_seen.add(row_kind)
     kinds = [k for k in KINDS if k in kinds_seen]
     buckets = []
@@ -339,11 +331,8 @@ def breakdown(session: Session, caller: Caller, *, start: date, end: date,
     result = []
     for each in (k for k in KINDS if k in totals):
         entry = totals[each]
-        shares = {
-            currency: float((entry.cost.get(currency, ZERO) / whole * 100).quantize(Decimal("0.1"),
-                                                                                  rounding=ROUND_HALF_UP))
-            for currency, whole in sorted(per_currency.items()) if whole > 0
-        }
+        shares = {currency: _pct(entry.cost.get(currency, ZERO), whole)
+                  for currency, whole in sorted(per_currency.items()) if whole > 0}
         result.append((each, entry, shares))
     return result
 
