@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date as date_aliased
 from typing import Annotated, Literal
 from uuid import UUID
 
@@ -164,13 +164,13 @@ class Consumption(BaseModel):
         ),
     ]
     period_start: Annotated[
-        date,
+        date_aliased,
         Field(
             description='A calendar day (YYYY-MM-DD) between 2000-01-01 and 2100-12-31, the same in every time zone.'
         ),
     ]
     period_end: Annotated[
-        date,
+        date_aliased,
         Field(
             description='A calendar day (YYYY-MM-DD) between 2000-01-01 and 2100-12-31, the same in every time zone.'
         ),
@@ -187,6 +187,15 @@ class Consumption(BaseModel):
     ]
     notes: Annotated[str | None, Field(max_length=1000, pattern='^[^\\u0000]*$')]
     source: Literal['manual', 'import', 'api', 'simulation', 'reading']
+    meter_id: Annotated[
+        UUID | None, Field(description='The meter the record was measured on.')
+    ]
+    cost_from_tariff: Annotated[
+        bool,
+        Field(
+            description="`true` when `cost_minor` was computed from the meter's tariffs (it follows them)."
+        ),
+    ]
     owner_id: UUID
     version: Annotated[int, Field(ge=1)]
     created_at: AwareDatetime
@@ -213,13 +222,13 @@ class ConsumptionCreate(BaseModel):
         ),
     ]
     period_start: Annotated[
-        date,
+        date_aliased,
         Field(
             description='A calendar day (YYYY-MM-DD) between 2000-01-01 and 2100-12-31, the same in every time zone.'
         ),
     ]
     period_end: Annotated[
-        date,
+        date_aliased,
         Field(
             description='A calendar day (YYYY-MM-DD) between 2000-01-01 and 2100-12-31, the same in every time zone.'
         ),
@@ -242,6 +251,12 @@ class ConsumptionCreate(BaseModel):
         ),
     ] = None
     notes: Annotated[str | None, Field(max_length=1000, pattern='^[^\\u0000]*$')] = None
+    meter_id: Annotated[
+        UUID | None,
+        Field(
+            description="One of the caller's meters, of a kind that holds this record's kind. Without `cost_minor`, the cost comes from its tariffs."
+        ),
+    ] = None
 
 
 class ConsumptionUpdate(BaseModel):
@@ -264,13 +279,13 @@ class ConsumptionUpdate(BaseModel):
         ),
     ] = None
     period_start: Annotated[
-        date | None,
+        date_aliased | None,
         Field(
             description='A calendar day (YYYY-MM-DD) between 2000-01-01 and 2100-12-31, the same in every time zone.'
         ),
     ] = None
     period_end: Annotated[
-        date | None,
+        date_aliased | None,
         Field(
             description='A calendar day (YYYY-MM-DD) between 2000-01-01 and 2100-12-31, the same in every time zone.'
         ),
@@ -286,6 +301,9 @@ class ConsumptionUpdate(BaseModel):
         ),
     ] = None
     notes: Annotated[str | None, Field(max_length=1000, pattern='^[^\\u0000]*$')] = None
+    meter_id: Annotated[
+        UUID | None, Field(description='`null` detaches the record from its meter.')
+    ] = None
 
 
 class ConsumptionPage(BaseModel):
@@ -293,6 +311,516 @@ class ConsumptionPage(BaseModel):
         extra='forbid',
     )
     items: Annotated[list[Consumption], Field(max_length=100)]
+    next_cursor: Annotated[
+        str | None,
+        Field(
+            description='Pass as `cursor` for the next page; `null` on the last page.',
+            max_length=512,
+        ),
+    ]
+
+
+class MobilePlan(BaseModel):
+    model_config = ConfigDict(
+        extra='forbid',
+    )
+    data_mb: Annotated[
+        int, Field(description='Data included per cycle, in MB.', ge=0, le=100000000)
+    ]
+    voice_minutes: Annotated[
+        int, Field(description='Minutes included per cycle.', ge=0, le=1000000)
+    ]
+    sms: Annotated[int, Field(description='SMS included per cycle.', ge=0, le=1000000)]
+    cycle_start_day: Annotated[
+        int, Field(description='Day of the month each cycle starts.', ge=1, le=28)
+    ]
+    data_mb_price_minor: Annotated[
+        int,
+        Field(description='Price of each MB beyond the allowance.', ge=0, le=100000),
+    ] = 0
+    voice_minute_price_minor: Annotated[
+        int,
+        Field(
+            description='Price of each minute beyond the allowance.', ge=0, le=100000
+        ),
+    ] = 0
+    sms_price_minor: Annotated[
+        int,
+        Field(description='Price of each SMS beyond the allowance.', ge=0, le=100000),
+    ] = 0
+
+
+class Meter(BaseModel):
+    model_config = ConfigDict(
+        extra='forbid',
+    )
+    id: UUID
+    kind: Annotated[
+        Literal['electricity', 'water', 'gas', 'mobile_line'],
+        Field(
+            description='What the meter measures. An electricity meter holds `electricity` records, a water meter\n`water`, a gas meter `gas`; a mobile line holds `mobile_data`, `voice` and `sms`.\n'
+        ),
+    ]
+    name: Annotated[
+        str,
+        Field(
+            description='Not blank (something other than spaces and control characters).',
+            max_length=100,
+            min_length=1,
+            pattern='^[^\\u0000]*[^\\u0000-\\u0020][^\\u0000]*$',
+        ),
+    ]
+    identifier: Annotated[
+        str,
+        Field(
+            description="A mobile line's number in E.164 (`+56912345678`); for other meters, its serial.",
+            max_length=64,
+            min_length=1,
+            pattern='^[^\\u0000-\\u0020]+$',
+        ),
+    ]
+    currency: Annotated[
+        str,
+        Field(
+            description='ISO 4217 code.',
+            max_length=3,
+            min_length=3,
+            pattern='^[A-Z]{3}$',
+        ),
+    ]
+    monthly_budget_minor: Annotated[int | None, Field(ge=0, le=100000000000000)]
+    plan: MobilePlan | None
+    balance_minor: Annotated[
+        int | None,
+        Field(
+            description="A mobile line's prepaid balance; `null` for other meters.",
+            ge=0,
+        ),
+    ]
+    owner_id: UUID
+    version: Annotated[int, Field(ge=1)]
+    created_at: AwareDatetime
+    updated_at: AwareDatetime
+
+
+class MeterCreate(BaseModel):
+    model_config = ConfigDict(
+        extra='forbid',
+    )
+    kind: Annotated[
+        Literal['electricity', 'water', 'gas', 'mobile_line'],
+        Field(
+            description='What the meter measures. An electricity meter holds `electricity` records, a water meter\n`water`, a gas meter `gas`; a mobile line holds `mobile_data`, `voice` and `sms`.\n'
+        ),
+    ]
+    name: Annotated[
+        str,
+        Field(
+            description='Not blank (something other than spaces and control characters).',
+            max_length=100,
+            min_length=1,
+            pattern='^[^\\u0000]*[^\\u0000-\\u0020][^\\u0000]*$',
+        ),
+    ]
+    identifier: Annotated[
+        str,
+        Field(
+            description="A mobile line's number in E.164 (`+56912345678`); for other meters, its serial.",
+            max_length=64,
+            min_length=1,
+            pattern='^[^\\u0000-\\u0020]+$',
+        ),
+    ]
+    currency: Annotated[
+        str | None,
+        Field(
+            description='ISO 4217 code.',
+            max_length=3,
+            min_length=3,
+            pattern='^[A-Z]{3}$',
+        ),
+    ] = None
+    monthly_budget_minor: Annotated[
+        int | None,
+        Field(
+            description='Cost in minor units of `currency` (cents for EUR).',
+            ge=0,
+            le=100000000000000,
+        ),
+    ] = None
+    plan: MobilePlan | None = None
+
+
+class MeterUpdate(BaseModel):
+    model_config = ConfigDict(
+        extra='forbid',
+    )
+    name: Annotated[
+        str | None,
+        Field(
+            description='Not blank (something other than spaces and control characters).',
+            max_length=100,
+            min_length=1,
+            pattern='^[^\\u0000]*[^\\u0000-\\u0020][^\\u0000]*$',
+        ),
+    ] = None
+    identifier: Annotated[
+        str | None,
+        Field(
+            description="A mobile line's number in E.164 (`+56912345678`); for other meters, its serial.",
+            max_length=64,
+            min_length=1,
+            pattern='^[^\\u0000-\\u0020]+$',
+        ),
+    ] = None
+    monthly_budget_minor: Annotated[int | None, Field(ge=0, le=100000000000000)] = None
+    plan: MobilePlan | None = None
+
+
+class MeterPage(BaseModel):
+    model_config = ConfigDict(
+        extra='forbid',
+    )
+    items: Annotated[list[Meter], Field(max_length=100)]
+    next_cursor: Annotated[
+        str | None,
+        Field(
+            description='Pass as `cursor` for the next page; `null` on the last page.',
+            max_length=512,
+        ),
+    ]
+
+
+class Tariff(BaseModel):
+    model_config = ConfigDict(
+        extra='forbid',
+    )
+    id: UUID
+    valid_from: Annotated[
+        date_aliased,
+        Field(
+            description='A calendar day (YYYY-MM-DD) between 2000-01-01 and 2100-12-31, the same in every time zone.'
+        ),
+    ]
+    unit_price_minor: Annotated[
+        float,
+        Field(
+            description="Price per unit of the meter's kind, in minor units (4 decimal places).",
+            ge=0.0,
+            le=1000000.0,
+        ),
+    ]
+    fixed_daily_minor: Annotated[
+        float,
+        Field(
+            description='Fixed charge per day, in minor units (4 decimal places).',
+            ge=0.0,
+            le=1000000.0,
+        ),
+    ]
+    currency: Annotated[
+        str,
+        Field(
+            description='ISO 4217 code.',
+            max_length=3,
+            min_length=3,
+            pattern='^[A-Z]{3}$',
+        ),
+    ]
+    created_at: AwareDatetime
+
+
+class TariffCreate(BaseModel):
+    model_config = ConfigDict(
+        extra='forbid',
+    )
+    valid_from: Annotated[
+        date_aliased,
+        Field(
+            description='A calendar day (YYYY-MM-DD) between 2000-01-01 and 2100-12-31, the same in every time zone.'
+        ),
+    ]
+    unit_price_minor: Annotated[
+        float,
+        Field(
+            description='Price per unit in minor units, e.g. 15.23 cents per kWh.',
+            ge=0.0,
+            le=1000000.0,
+            multiple_of=0.0001,
+        ),
+    ]
+    fixed_daily_minor: Annotated[
+        float,
+        Field(
+            description='Fixed charge per day in minor units.',
+            ge=0.0,
+            le=1000000.0,
+            multiple_of=0.0001,
+        ),
+    ] = 0
+
+
+class TariffPage(BaseModel):
+    model_config = ConfigDict(
+        extra='forbid',
+    )
+    items: Annotated[list[Tariff], Field(max_length=100)]
+    next_cursor: Annotated[
+        str | None,
+        Field(
+            description='Pass as `cursor` for the next page; `null` on the last page.',
+            max_length=512,
+        ),
+    ]
+
+
+class Allowance(BaseModel):
+    model_config = ConfigDict(
+        extra='forbid',
+    )
+    kind: Literal['mobile_data', 'voice', 'sms']
+    unit: Literal['MB', 'min', 'count']
+    included: Annotated[int, Field(ge=0)]
+    used: Annotated[
+        float,
+        Field(
+            description='Rounded to 3 decimal places.',
+            ge=-1000000000000000.0,
+            le=1000000000000000.0,
+        ),
+    ]
+    remaining: Annotated[
+        float,
+        Field(
+            description='Rounded to 3 decimal places.',
+            ge=-1000000000000000.0,
+            le=1000000000000000.0,
+        ),
+    ]
+    used_pct: Annotated[
+        float | None,
+        Field(
+            description='`null` when nothing is included.', ge=0.0, le=1000000000000.0
+        ),
+    ]
+    runs_out_on: Annotated[
+        date_aliased | None,
+        Field(description='At the pace so far; `null` when not before the cycle ends.'),
+    ]
+
+
+class LineStatus(BaseModel):
+    model_config = ConfigDict(
+        extra='forbid',
+    )
+    meter_id: UUID
+    identifier: Annotated[
+        str,
+        Field(
+            description="A mobile line's number in E.164 (`+56912345678`); for other meters, its serial.",
+            max_length=64,
+            min_length=1,
+            pattern='^[^\\u0000-\\u0020]+$',
+        ),
+    ]
+    as_of: Annotated[
+        date_aliased,
+        Field(
+            description='A calendar day (YYYY-MM-DD) between 2000-01-01 and 2100-12-31, the same in every time zone.'
+        ),
+    ]
+    cycle_start: Annotated[
+        date_aliased,
+        Field(
+            description='A calendar day (YYYY-MM-DD) between 2000-01-01 and 2100-12-31, the same in every time zone.'
+        ),
+    ]
+    cycle_end: Annotated[
+        date_aliased,
+        Field(
+            description='A calendar day (YYYY-MM-DD) between 2000-01-01 and 2100-12-31, the same in every time zone.'
+        ),
+    ]
+    days_elapsed: Annotated[
+        int, Field(description='Days of the cycle so far, today included.', ge=1, le=31)
+    ]
+    days_left: Annotated[
+        int, Field(description='Days of the cycle after today.', ge=0, le=31)
+    ]
+    allowances: Annotated[list[Allowance], Field(max_length=3)]
+    balance_minor: Annotated[int, Field(ge=0)]
+    currency: Annotated[
+        str,
+        Field(
+            description='ISO 4217 code.',
+            max_length=3,
+            min_length=3,
+            pattern='^[A-Z]{3}$',
+        ),
+    ]
+    spent_this_cycle_minor: Annotated[int, Field(ge=0)]
+    balance_runs_out_on: Annotated[
+        date_aliased | None,
+        Field(
+            description="At this cycle's spending pace; `null` when nothing was spent or not before the cycle ends."
+        ),
+    ]
+
+
+class TopUpCreate(BaseModel):
+    model_config = ConfigDict(
+        extra='forbid',
+    )
+    amount_minor: Annotated[
+        int,
+        Field(
+            description="Amount to add, in minor units of the line's currency.",
+            ge=1,
+            le=10000000,
+        ),
+    ]
+
+
+class TopUp(BaseModel):
+    model_config = ConfigDict(
+        extra='forbid',
+    )
+    id: UUID
+    amount_minor: Annotated[int, Field(ge=1)]
+    currency: Annotated[
+        str,
+        Field(
+            description='ISO 4217 code.',
+            max_length=3,
+            min_length=3,
+            pattern='^[A-Z]{3}$',
+        ),
+    ]
+    balance_minor: Annotated[
+        int, Field(description='The balance after this top-up.', ge=0)
+    ]
+    created_at: AwareDatetime
+
+
+class SimulationRequest(BaseModel):
+    model_config = ConfigDict(
+        extra='forbid',
+    )
+    data_mb: Annotated[float | None, Field(ge=0.0, le=100000.0, multiple_of=0.001)] = (
+        None
+    )
+    voice_minutes: Annotated[
+        float | None, Field(ge=0.0, le=10000.0, multiple_of=0.001)
+    ] = None
+    sms: Annotated[int | None, Field(ge=0, le=10000)] = None
+    cost_minor: Annotated[
+        int | None,
+        Field(
+            description="The charge, instead of the plan's overage prices.",
+            ge=0,
+            le=10000000,
+        ),
+    ] = None
+
+
+class SimulationResult(BaseModel):
+    model_config = ConfigDict(
+        extra='forbid',
+    )
+    records: Annotated[list[Consumption], Field(max_length=3)]
+    cost_minor: Annotated[
+        int, Field(description='What was taken from the balance.', ge=0)
+    ]
+    status: LineStatus
+
+
+class Reading(BaseModel):
+    model_config = ConfigDict(
+        extra='forbid',
+    )
+    id: UUID
+    meter_id: UUID
+    date: Annotated[
+        date_aliased,
+        Field(
+            description='A calendar day (YYYY-MM-DD) between 2000-01-01 and 2100-12-31, the same in every time zone.'
+        ),
+    ]
+    index_value: Annotated[float, Field(ge=0.0, le=1000000000.0)]
+    replacement: bool
+    replaced_meter_final_index: Annotated[float | None, Field(ge=0.0, le=1000000000.0)]
+    consumption_id: Annotated[
+        UUID | None,
+        Field(
+            description='The record derived from this reading and the one before it.'
+        ),
+    ]
+    version: Annotated[int, Field(ge=1)]
+    created_at: AwareDatetime
+    updated_at: AwareDatetime
+
+
+class ReadingCreate(BaseModel):
+    model_config = ConfigDict(
+        extra='forbid',
+    )
+    date: Annotated[
+        date_aliased,
+        Field(
+            description='A calendar day (YYYY-MM-DD) between 2000-01-01 and 2100-12-31, the same in every time zone.'
+        ),
+    ]
+    index_value: Annotated[
+        float,
+        Field(
+            description="A cumulative meter index, in the unit of the meter's kind.",
+            ge=0.0,
+            le=1000000000.0,
+            multiple_of=0.001,
+        ),
+    ]
+    replacement: bool = False
+    replaced_meter_final_index: Annotated[
+        float | None,
+        Field(
+            description="A cumulative meter index, in the unit of the meter's kind.",
+            ge=0.0,
+            le=1000000000.0,
+            multiple_of=0.001,
+        ),
+    ] = None
+
+
+class ReadingUpdate(BaseModel):
+    model_config = ConfigDict(
+        extra='forbid',
+    )
+    date: Annotated[
+        date_aliased | None,
+        Field(
+            description='A calendar day (YYYY-MM-DD) between 2000-01-01 and 2100-12-31, the same in every time zone.'
+        ),
+    ] = None
+    index_value: Annotated[
+        float | None,
+        Field(
+            description="A cumulative meter index, in the unit of the meter's kind.",
+            ge=0.0,
+            le=1000000000.0,
+            multiple_of=0.001,
+        ),
+    ] = None
+    replacement: bool | None = None
+    replaced_meter_final_index: Annotated[
+        float | None, Field(ge=0.0, le=1000000000.0, multiple_of=0.001)
+    ] = None
+
+
+class ReadingPage(BaseModel):
+    model_config = ConfigDict(
+        extra='forbid',
+    )
+    items: Annotated[list[Reading], Field(max_length=100)]
     next_cursor: Annotated[
         str | None,
         Field(
@@ -323,7 +851,7 @@ class MonthProjection(BaseModel):
         extra='forbid',
     )
     month_start: Annotated[
-        date,
+        date_aliased,
         Field(
             description='A calendar day (YYYY-MM-DD) between 2000-01-01 and 2100-12-31, the same in every time zone.'
         ),
@@ -396,13 +924,13 @@ class KpiBucket(BaseModel):
         extra='forbid',
     )
     start: Annotated[
-        date,
+        date_aliased,
         Field(
             description='A calendar day (YYYY-MM-DD) between 2000-01-01 and 2100-12-31, the same in every time zone.'
         ),
     ]
     end: Annotated[
-        date,
+        date_aliased,
         Field(
             description='A calendar day (YYYY-MM-DD) between 2000-01-01 and 2100-12-31, the same in every time zone.'
         ),
@@ -416,14 +944,14 @@ class KpiTimeseries(BaseModel):
     )
     interval: Literal['day', 'week', 'month']
     from_: Annotated[
-        date,
+        date_aliased,
         Field(
             alias='from',
             description='A calendar day (YYYY-MM-DD) between 2000-01-01 and 2100-12-31, the same in every time zone.',
         ),
     ]
     to: Annotated[
-        date,
+        date_aliased,
         Field(
             description='A calendar day (YYYY-MM-DD) between 2000-01-01 and 2100-12-31, the same in every time zone.'
         ),
@@ -611,14 +1139,14 @@ class KpiSummary(BaseModel):
         extra='forbid',
     )
     from_: Annotated[
-        date,
+        date_aliased,
         Field(
             alias='from',
             description='A calendar day (YYYY-MM-DD) between 2000-01-01 and 2100-12-31, the same in every time zone.',
         ),
     ]
     to: Annotated[
-        date,
+        date_aliased,
         Field(
             description='A calendar day (YYYY-MM-DD) between 2000-01-01 and 2100-12-31, the same in every time zone.'
         ),
@@ -667,14 +1195,14 @@ class KpiBreakdown(BaseModel):
         extra='forbid',
     )
     from_: Annotated[
-        date,
+        date_aliased,
         Field(
             alias='from',
             description='A calendar day (YYYY-MM-DD) between 2000-01-01 and 2100-12-31, the same in every time zone.',
         ),
     ]
     to: Annotated[
-        date,
+        date_aliased,
         Field(
             description='A calendar day (YYYY-MM-DD) between 2000-01-01 and 2100-12-31, the same in every time zone.'
         ),

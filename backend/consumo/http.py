@@ -11,6 +11,7 @@ from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
 from consumo.db import session_factory
+from consumo.problems import PreconditionRequired
 
 JSON = "application/json"
 
@@ -57,3 +58,11 @@ def if_match_allows(header: str, current_version: int) -> bool:
         return True
     current = etag_for(current_version)
     return any(tag.strip() == current for tag in header.split(","))
+
+
+def required_if_match() -> str:
+    """The request's If-Match header; edits and deletes without one are refused (428)."""
+    value = request_header("If-Match")
+    if value is None:
+        raise PreconditionRequired("Send If-Match with the ETag of the version you read.")
+    return value

@@ -10,16 +10,20 @@ from __future__ import annotations
 
 import hashlib
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import flask
 import orjson
+from pydantic import BaseModel
 from sqlalchemy import DateTime, ForeignKeyConstraint, Integer, String, func
 from sqlalchemy.dialects.postgresql import JSONB, UUID, insert
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from consumo.db import Base
+from consumo.http import request_header, respond
 from consumo.problems import UnprocessableContent
 
 RETENTION_HOURS = 24
@@ -113,3 +117,22 @@ def store_response(session: Session, scope: KeyScope, key: str, response: Stored
     row.response_body = response.body
     row.response_headers = response.headers
     session.flush()
+
+
+def create_once(session: Session, scope: KeyScope, body: Any,
+                create: Callable[[], tuple[BaseModel, dict[str, str]]]) -> flask.Response:
+    """Run `create` (which returns the 201 body and headers) unless this request's
+    Idempotency-Key was seen before, in which case the first response is replayed.
+    `scope.operation` names what is created, and where (e.g. the meter's id for a top-up),
+    so a key reused on another resource is not mistaken for a retry."""
+    key = request_header("Idempotency-Key")
+    if key is not None:
+        stored = claim_key(session, scope, key, body)
+        if stored is not None:
+            replay = respond(stored.body, stored.status_code, stored.headers)
+            replay.headers["Idempotent-Replayed"] = "true"
+            return replay
+    model, headers = create()
+    if key is not None:
+        store_response(session, scope, key, StoredResponse(201, model.model_dump(mode="json"), headers))
+    return respond(model, 201, headers)

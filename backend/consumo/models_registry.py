@@ -4,8 +4,11 @@ from consumo.accounts.models import AuthSession, RefreshToken, Tenant, User
 from consumo.consumptions.models import ConsumptionRecord
 from consumo.idempotency import IdempotencyKey
 from consumo.kpis.models import Budget, ConsumptionDaily, ConsumptionMonthly
+from consumo.lines.models import TopUp
+from consumo.meters.models import Meter, MeterTariff
+from consumo.readings.models import MeterReading
 
 __all__ = [
     "AuthSession", "Budget", "ConsumptionDaily", "ConsumptionMonthly", "ConsumptionRecord", "IdempotencyKey",
-    "RefreshToken", "Tenant", "User",
+    "Meter", "MeterReading", "MeterTariff", "RefreshToken", "Tenant", "TopUp", "User",
 ]

@@ -33,7 +33,7 @@ TEST_ENV = {
     "REGISTER_RATE_LIMIT": "1000/minute",
     "DB_POOL_SIZE": "5",
 }
-TABLES = ["budgets", "consumption_monthly", "consumption_daily", "idempotency_keys", "consumption_records", "refresh_tokens", "auth_sessions", "users", "tenants"]
+TABLES = ["meter_top_ups", "meter_tariffs", "meter_readings", "meters", "budgets", "consumption_monthly", "consumption_daily", "idempotency_keys", "consumption_records", "refresh_tokens", "auth_sessions", "users", "tenants"]
 
 
 def _reset_caches() -> None:
@@ -225,3 +225,35 @@ def create_record(account: Account, **overrides: Any) -> dict[str, Any]:
     response = account.post(f"{API}/consumptions", json={**VALID_RECORD, **overrides})
     assert response.status_code == 201, response.text
     return dict(response.json())
+
+
+VALID_METER = {"kind": "electricity", "name": "Home", "identifier": "ES-0021-7788"}
+VALID_LINE = {
+    "kind": "mobile_line", "name": "My phone", "identifier": "+56912345678",
+    "plan": {"data_mb": 10240, "voice_minutes": 300, "sms": 100, "cycle_start_day": 1,
+             "data_mb_price_minor": 2, "voice_minute_price_minor": 10, "sms_price_minor": 5},
+}
+
+
+def create_meter(account: Account, **overrides: Any) -> dict[str, Any]:
+    """Creates a meter (an electricity meter unless overridden; `**VALID_LINE` for a line)."""
+    response = account.post(f"{API}/meters", json={**VALID_METER, **overrides})
+    assert response.status_code == 201, response.text
+    return dict(response.json())
+
+
+def assert_problem(response: Any, status: int, field: str | None = None) -> dict[str, Any]:
+    """`response` is an RFC 9457 problem with `status`, whose `errors` (if any) are well formed
+    (and name `field`, when given); returns its body."""
+    assert response.status_code == status, response.text
+    assert response.headers["Content-Type"].split(";")[0] == "application/problem+json"
+    body = dict(response.json())
+    assert body["status"] == status
+    assert isinstance(body["type"], str) and body["type"]
+    assert isinstance(body["title"], str) and body["title"]
+    for error in body.get("errors", []):
+        assert isinstance(error["field"], str) and error["field"]
+        assert isinstance(error["message"], str) and error["message"]
+    if field is not None:
+        assert field in {error["field"] for error in body.get("errors", [])}, body
+    return body

@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 from conftest import API, Account, add_member, create_record, register_and_login
+from conftest import assert_problem as assert_any_problem
 from sqlalchemy import Engine, text
 
 from consumo.config import get_settings
@@ -30,13 +31,9 @@ USER_FIELDS = {"id", "username", "email", "role", "tenant", "created_at", "last_
 # --- helpers ----------------------------------------------------------------------------
 
 def assert_problem(response: Any, status: int) -> dict[str, Any]:
-    """The response is an RFC 9457 problem for `status`; returns its body."""
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"].split(";")[0] == "application/problem+json"
-    body: dict[str, Any] = response.json()
-    assert body["status"] == status
+    """The response is an RFC 9457 problem for `status` with its standard title; returns its body."""
+    body = assert_any_problem(response, status)
     assert body["title"] == TITLES[status]
-    assert isinstance(body["type"], str) and body["type"]
     return body
 
 

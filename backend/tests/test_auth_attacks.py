@@ -21,7 +21,7 @@ from typing import Any
 
 import jwt
 import pytest
-from conftest import API, Account, register_and_login
+from conftest import API, Account, assert_problem, register_and_login
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
@@ -33,15 +33,6 @@ CHALLENGE = 'Bearer realm="consumo"'
 
 
 # --- helpers ----------------------------------------------------------------------------
-
-def assert_problem(response: Any, status: int) -> dict[str, Any]:
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"].split(";")[0] == "application/problem+json"
-    body: dict[str, Any] = response.json()
-    assert body["status"] == status
-    assert isinstance(body["type"], str) and body["type"]
-    assert isinstance(body["title"], str) and body["title"]
-    return body
 
 
 def assert_rejected(response: Any) -> None:

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine, text
 
-from conftest import API, VALID_RECORD, Account, create_record
+from conftest import API, Account, VALID_RECORD, assert_problem, create_record
 
 CONSUMPTIONS = f"{API}/consumptions"
 MAX_BODY = 1024 * 1024
@@ -18,19 +18,6 @@ JSON_HEADERS = {"Content-Type": "application/json"}
 
 
 # --- helpers ---------------------------------------------------------------------------------
-
-def assert_problem(response: Any, status: int) -> dict[str, Any]:
-    """A problem-details response with `status`, whose `errors` (if any) are well formed."""
-    assert response.status_code == status, response.text
-    assert response.headers["Content-Type"].startswith("application/problem+json")
-    body = response.json()
-    assert isinstance(body["type"], str) and body["type"]
-    assert isinstance(body["title"], str) and body["title"]
-    assert body["status"] == status
-    for error in body.get("errors", []):
-        assert isinstance(error["field"], str) and error["field"]
-        assert isinstance(error["message"], str) and error["message"]
-    return dict(body)
 
 
 def assert_field_error(response: Any, field: str, status: int = 400) -> dict[str, Any]:

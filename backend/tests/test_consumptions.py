@@ -14,23 +14,13 @@ import orjson
 import pytest
 from sqlalchemy import Engine, text
 
-from conftest import API, VALID_RECORD, Account, add_member, create_record
+from conftest import API, Account, VALID_RECORD, add_member, assert_problem, create_record
 
 CONSUMPTIONS = f"{API}/consumptions"
 SORTS = ["-period_start", "period_start", "-created_at", "created_at"]
 
 
 # --- helpers ---------------------------------------------------------------------------------
-
-def assert_problem(response: Any, status: int) -> dict[str, Any]:
-    assert response.status_code == status, response.text
-    assert response.headers["Content-Type"].startswith("application/problem+json")
-    body = response.json()
-    assert body["status"] == status
-    assert body["type"] and body["title"]
-    for error in body.get("errors", []):
-        assert error["field"] and error["message"]
-    return dict(body)
 
 
 def error_fields(body: dict[str, Any]) -> list[str]:
@@ -710,7 +700,6 @@ def test_idempotency_keys_are_kept_per_user_within_one_tenant(app, alice, owner_
     assert alices.json()["id"] != carols.json()["id"]
     assert carols.json()["owner_id"] == member.user_id
     assert count_records(owner_engine, alice.tenant_id) == 2
-
 
 
 def test_if_match_star_matches_the_current_version_and_weak_tags_never_match(alice):

@@ -16,7 +16,7 @@ import pytest
 import schemathesis
 from hypothesis import HealthCheck, settings
 
-from conftest import API, VALID_RECORD, register_and_login
+from conftest import API, VALID_LINE, VALID_METER, VALID_RECORD, register_and_login
 from consumo.config import BACKEND_DIR
 
 CONFIG = schemathesis.Config.from_path(str(BACKEND_DIR / "schemathesis.toml"))
@@ -40,6 +40,33 @@ def _fresh_account_with_record(app: Any) -> tuple[Any, dict[str, Any]]:
 
 # Operations after which the caller's token no longer works: they get an account of their own.
 ACCOUNT_ENDING = {"delete_current_user", "change_password"}
+# Operations that only exist on a mobile line; the other meter operations get a utility meter.
+LINE_ONLY = {"get_meter_status", "create_top_up", "simulate_usage"}
+
+
+def _point_at_real_objects(case: Any, account: Any) -> None:
+    """Path parameters name objects the caller really owns (positive examples only)."""
+    params = case.path_parameters or {}
+    if "consumption_id" in params:
+        created = account.post(f"{API}/consumptions", json=VALID_RECORD)
+        assert created.status_code == 201, created.text
+        params["consumption_id"] = created.json()["id"]
+    if "meter_id" in params:
+        operation_id = case.operation.definition.raw.get("operationId")
+        meter = account.post(f"{API}/meters", json=VALID_LINE if operation_id in LINE_ONLY else VALID_METER)
+        assert meter.status_code in (201, 409), meter.text
+        found = account.get(f"{API}/meters?kind={'mobile_line' if operation_id in LINE_ONLY else 'electricity'}")
+        meter_id = found.json()["items"][0]["id"]
+        params["meter_id"] = meter_id
+        if "tariff_id" in params:
+            tariff = account.post(f"{API}/meters/{meter_id}/tariffs",
+                                  json={"valid_from": "2024-01-01", "unit_price_minor": 12.5})
+            listed = account.get(f"{API}/meters/{meter_id}/tariffs").json()["items"]
+            params["tariff_id"] = tariff.json()["id"] if tariff.status_code == 201 else listed[0]["id"]
+        if "reading_id" in params:
+            reading = account.post(f"{API}/meters/{meter_id}/readings", json={"date": "2024-01-01", "index_value": 10})
+            listed = account.get(f"{API}/meters/{meter_id}/readings").json()["items"]
+            params["reading_id"] = reading.json()["id"] if reading.status_code == 201 else listed[-1]["id"]
 
 
 @pytest.fixture
@@ -56,11 +83,8 @@ def test_the_api_keeps_its_contract(case: Any, app: Any, shared_account: Any) ->
         account, _ = _fresh_account_with_record(app)
     else:
         account = shared_account
-    if case.path_parameters and "consumption_id" in case.path_parameters and \
-            case.meta.generation.mode.is_positive:
-        created = account.post(f"{API}/consumptions", json=VALID_RECORD)
-        assert created.status_code == 201, created.text
-        case.path_parameters["consumption_id"] = created.json()["id"]
+    if case.path_parameters and case.meta.generation.mode.is_positive:
+        _point_at_real_objects(case, account)
     case.call_and_validate(headers={"Authorization": f"Bearer {account.access_token}"})
 
 

@@ -12,23 +12,16 @@ from sqlalchemy import Connection, Engine, text
 from sqlalchemy.exc import DBAPIError
 
 from consumo.config import get_settings
-from conftest import API, VALID_RECORD, Account, add_member, create_record
+from conftest import API, VALID_LINE, VALID_RECORD, Account, add_member, assert_problem, create_meter, create_record
 
 CONSUMPTIONS = f"{API}/consumptions"
 RLS_TABLES = ["tenants", "users", "auth_sessions", "refresh_tokens", "consumption_records", "idempotency_keys",
-              "consumption_daily", "consumption_monthly", "budgets"]
+              "consumption_daily", "consumption_monthly", "budgets", "meters", "meter_tariffs", "meter_readings",
+              "meter_top_ups"]
 VERBS = ["GET", "PATCH", "DELETE"]
 
 
 # --- helpers ---------------------------------------------------------------------------------
-
-def assert_problem(response: Any, status: int) -> dict[str, Any]:
-    assert response.status_code == status, response.text
-    assert response.headers["Content-Type"].startswith("application/problem+json")
-    body = response.json()
-    assert body["status"] == status
-    assert body["type"] and body["title"]
-    return dict(body)
 
 
 def url_of(record: dict[str, Any]) -> str:
@@ -295,6 +288,13 @@ def _two_tenants_with_data(alice: Account, bob: Account) -> None:
     alice.post(CONSUMPTIONS, json=VALID_RECORD, headers={"Idempotency-Key": "a-key"})
     create_record(bob, notes="bob")
     bob.post(CONSUMPTIONS, json=VALID_RECORD, headers={"Idempotency-Key": "b-key"})
+    for account in (alice, bob):
+        meter, line = create_meter(account), create_meter(account, **VALID_LINE)
+        assert account.post(f"{API}/meters/{meter['id']}/tariffs",
+                            json={"valid_from": "2025-01-01", "unit_price_minor": 10}).status_code == 201
+        assert account.post(f"{API}/meters/{meter['id']}/readings",
+                            json={"date": "2025-01-01", "index_value": 5}).status_code == 201
+        assert account.post(f"{API}/meters/{line['id']}/top-ups", json={"amount_minor": 100}).status_code == 201
 
 
 def test_rls_an_unscoped_select_as_the_app_role_sees_only_the_current_tenant(app_engine, alice, bob):
@@ -306,7 +306,8 @@ def test_rls_an_unscoped_select_as_the_app_role_sees_only_the_current_tenant(app
         user_tenants = conn.execute(text("SELECT tenant_id::text FROM users")).scalars().all()
         tenants = conn.execute(text("SELECT id::text FROM tenants")).scalars().all()
         others = {table: conn.execute(text(f"SELECT DISTINCT tenant_id::text FROM {table}")).scalars().all()
-                  for table in ["auth_sessions", "refresh_tokens", "idempotency_keys"]}
+                  for table in ["auth_sessions", "refresh_tokens", "idempotency_keys", "consumption_daily",
+                                "consumption_monthly", "meters", "meter_tariffs", "meter_readings", "meter_top_ups"]}
 
     assert len(record_tenants) == 2
     assert set(record_tenants) == {alice.tenant_id}

@@ -28,7 +28,17 @@ from sqlalchemy import Engine, text
 from sqlalchemy.orm import sessionmaker
 
 from consumo.config import SPEC_PATH, get_settings
-from conftest import API, VALID_RECORD, Account, add_member, create_record, register_and_login
+from conftest import (
+    API,
+    VALID_LINE,
+    VALID_METER,
+    VALID_RECORD,
+    Account,
+    add_member,
+    assert_problem,
+    create_record,
+    register_and_login,
+)
 
 SPEC: dict[str, Any] = yaml.safe_load(SPEC_PATH.read_text())
 METHODS = ("get", "put", "post", "delete", "patch")
@@ -38,7 +48,17 @@ CONSUMPTIONS = f"{API}/consumptions"
 # create operation uses a schema missing here fails test_api1_every_object_operation_is_covered.
 VALID_BODIES: dict[str, dict[str, Any]] = {
     "ConsumptionCreate": VALID_RECORD,
+    "ConsumptionUpdate": {"quantity": 99.5, "notes": "corrected"},
+    "MeterCreate": VALID_METER,
+    "MeterUpdate": {"name": "Renamed"},
+    "TariffCreate": {"valid_from": "2025-01-01", "unit_price_minor": 15.5, "fixed_daily_minor": 20},
+    "TopUpCreate": {"amount_minor": 500},
+    "SimulationRequest": {"data_mb": 10},
+    "ReadingCreate": {"date": "2025-01-01", "index_value": 1000},
+    "ReadingUpdate": {"index_value": 1001},
 }
+# Operations that only exist on a mobile line: their meter is created as one.
+CREATE_BODY_FOR = {"get_meter_status": VALID_LINE, "create_top_up": VALID_LINE, "simulate_usage": VALID_LINE}
 
 
 # --- helpers -----------------------------------------------------------------------------------
@@ -69,14 +89,6 @@ def operation_by_id(operation_id: str) -> tuple[str, str, dict[str, Any]]:
         if operation["operationId"] == operation_id:
             return path, method, operation
     raise LookupError(operation_id)
-
-
-def assert_problem(response: Any, status: int) -> dict[str, Any]:
-    assert response.status_code == status, response.text
-    assert response.headers["Content-Type"].startswith("application/problem+json")
-    body = response.json()
-    assert body["status"] == status and body["title"] and body["type"]
-    return dict(body)
 
 
 def assert_leaks_nothing(response: Any, *secrets: str) -> None:
@@ -110,38 +122,58 @@ def _request_schema_name(operation: dict[str, Any]) -> str | None:
     return str(schema["$ref"].rsplit("/", 1)[1]) if "$ref" in schema else None
 
 
-def _link_value(expression: str, created: Any) -> str:
+def _link_value(expression: str, created: Any, request_path: dict[str, str]) -> str:
     if expression == "$response.body#/id":
         return str(created.json()["id"])
     if expression.startswith("$response.header."):
         return str(created.headers[expression.removeprefix("$response.header.")])
+    if expression.startswith("$request.path."):
+        return request_path[expression.removeprefix("$request.path.")]
     raise AssertionError(f"teach this test the link expression {expression!r}")
 
 
-class ObjectRequest:
-    """One request on one object made by its owner, built from the spec and its links."""
+def _fill(path: str, values: dict[str, str]) -> str:
+    return API + re.sub(r"\{(\w+)\}", lambda m: values[m.group(1)], path)
 
-    def __init__(self, owner: Account, path: str, method: str, operation: dict[str, Any]) -> None:
-        creator = _creator_of(operation["operationId"])
-        assert creator, f"{operation['operationId']}: no create operation links to it"
+
+class ObjectRequest:
+    """One request on one object made by its owner, built from the spec and its links.
+    A create operation nested under another object (`POST /meters/{meter_id}/readings`)
+    first gets its parent the same way, following the parent's links."""
+
+    def __init__(self, owner: Account, path: str, method: str, operation: dict[str, Any],
+                 create_body: dict[str, Any] | None = None) -> None:
+        operation_id = operation["operationId"]
+        creator = _creator_of(operation_id)
+        assert creator, f"{operation_id}: no create operation links to it"
         create_path, create_op, link = creator
         schema_name = _request_schema_name(create_op)
         assert schema_name in VALID_BODIES, f"add a valid {schema_name} to VALID_BODIES"
-        self.create_body = VALID_BODIES[schema_name]
-        created = owner.post(f"{API}{create_path}", json=self.create_body)
+        create_body = create_body or CREATE_BODY_FOR.get(operation_id)
+        self.create_body = create_body if create_body and "{" not in create_path else VALID_BODIES[schema_name]
+        parent_values: dict[str, str] = {}
+        self.parent: ObjectRequest | None = None
+        if "{" in create_path:
+            self.parent = ObjectRequest(owner, create_path, "post", create_op, create_body)
+            parent_values = self.parent.values
+        created = owner.post(_fill(create_path, parent_values), json=self.create_body)
         assert created.status_code == 201, created.text
         self.created = created.json()
-        values = {name: _link_value(expr, created) for name, expr in link["parameters"].items()}
+        self.values = {**parent_values, **{name: _link_value(expr, created, parent_values)
+                                           for name, expr in link["parameters"].items()}}
         self.method = method.upper()
-        self.url = API + re.sub(r"\{(\w+)\}", lambda m: values[m.group(1)], path)
-        self.headers = {p["name"]: values[p["name"]] for p in parameters_of(path, operation)
-                        if p["in"] == "header" and p["name"] in values}
-        self.body = self.create_body if operation.get("requestBody") else None
-        get_id = next((lk["operationId"] for lk in create_op["responses"]["201"]["links"].values()
+        self.url = _fill(path, self.values)
+        self.headers = {p["name"]: self.values[p["name"]] for p in parameters_of(path, operation)
+                        if p["in"] == "header" and p["name"] in self.values}
+        body_schema = _request_schema_name(operation)
+        self.body = VALID_BODIES[body_schema] if body_schema else None
+        get_id = next((lk["operationId"] for lk in create_op["responses"]["201"].get("links", {}).values()
                        if lk["operationId"].startswith("get_")), None)
-        assert get_id, f"{create_op['operationId']} links to no get operation"
-        get_path = operation_by_id(get_id)[0]
-        self.read_url = API + re.sub(r"\{(\w+)\}", lambda m: values[m.group(1)], get_path)
+        if get_id:
+            self.read_url = _fill(operation_by_id(get_id)[0], self.values)
+        else:  # an object read only through its parent (a tariff, a reading)
+            assert self.parent is not None, f"{create_op['operationId']} links to no get operation"
+            self.read_url = self.parent.read_url
 
     def send(self, account: Account) -> Any:
         return account.client.request(self.method, self.url, json=self.body,

@@ -12,8 +12,7 @@ from consumo import api_models as api
 from consumo import idempotency
 from consumo.consumptions import service
 from consumo.consumptions.models import ConsumptionRecord
-from consumo.http import db_session, etag_for, if_match_allows, request_header, respond
-from consumo.problems import PreconditionRequired
+from consumo.http import db_session, etag_for, if_match_allows, required_if_match, respond
 from consumo.security.caller import current_caller
 
 BASE_PATH = "/api/v1/consumptions"
@@ -26,7 +25,8 @@ def record_model(record: ConsumptionRecord) -> api.Consumption:
         id=record.id, kind=record.kind, unit=record.unit, quantity=float(record.quantity),
         period_start=record.period_start, period_end=record.period_end,
         cost_minor=record.cost_minor, currency=record.currency, notes=record.notes,
-        source=record.source, owner_id=record.owner_id, version=record.version,
+        source=record.source, meter_id=record.meter_id, cost_from_tariff=record.cost_from_tariff,
+        owner_id=record.owner_id, version=record.version,
         created_at=record.created_at, updated_at=record.updated_at,
     )
 
@@ -35,22 +35,17 @@ def _record_headers(record: ConsumptionRecord) -> dict[str, str]:
     return {"ETag": etag_for(record.version)}
 
 
-def _if_match() -> str:
-    value = request_header("If-Match")
-    if value is None:
-        raise PreconditionRequired("Send If-Match with the ETag of the version you read.")
-    return value
-
-
 def list_consumptions(  # noqa: PLR0917 (Connexion passes each query parameter by name)
         kind: str | None = None, from_: str | None = None, to: str | None = None,
-                      q: str | None = None, scope: str = "mine", sort: str = "-period_start",
+                      q: str | None = None, meter_id: str | None = None, scope: str = "mine",
+                      sort: str = "-period_start",
                       limit: int = 25, cursor: str | None = None) -> flask.Response:
     filters = service.RecordFilters(
         kind=kind,
         period_from=date.fromisoformat(from_) if from_ else None,
         period_to=date.fromisoformat(to) if to else None,
-        notes_contain=q, scope=scope,  # type: ignore[arg-type]
+        notes_contain=q, meter_id=uuid.UUID(meter_id) if meter_id else None,
+        scope=scope,  # type: ignore[arg-type]
         sort=sort, limit=limit, cursor=cursor,  # type: ignore[arg-type]
     )
     page = service.list_visible_records(db_session(), current_caller(), filters)
@@ -60,21 +55,13 @@ def list_consumptions(  # noqa: PLR0917 (Connexion passes each query parameter b
 
 def create_consumption(body: dict[str, Any]) -> flask.Response:
     session, caller = db_session(), current_caller()
-    key = request_header("Idempotency-Key")
+
+    def create() -> tuple[api.Consumption, dict[str, str]]:
+        record = service.create_record(session, caller, body)
+        return record_model(record), {"Location": f"{BASE_PATH}/{record.id}", **_record_headers(record)}
+
     scope = idempotency.KeyScope(caller.tenant_id, caller.user_id, "create_consumption")
-    if key is not None:
-        stored = idempotency.claim_key(session, scope, key, body)
-        if stored is not None:
-            replay = respond(stored.body, stored.status_code, stored.headers)
-            replay.headers["Idempotent-Replayed"] = "true"
-            return replay
-    record = service.create_record(session, caller, body)
-    model = record_model(record)
-    headers = {"Location": f"{BASE_PATH}/{record.id}", **_record_headers(record)}
-    if key is not None:
-        idempotency.store_response(
-            session, scope, key, idempotency.StoredResponse(201, model.model_dump(mode="json"), headers))
-    return respond(model, 201, headers)
+    return idempotency.create_once(session, scope, body, create)
 
 
 def get_consumption(consumption_id: str) -> flask.Response:
@@ -83,7 +70,7 @@ def get_consumption(consumption_id: str) -> flask.Response:
 
 
 def update_consumption(consumption_id: str, body: dict[str, Any]) -> flask.Response:
-    if_match = _if_match()
+    if_match = required_if_match()
     record = service.update_record(db_session(), current_caller(), uuid.UUID(consumption_id),
                                    precondition=lambda version: if_match_allows(if_match, version),
                                    changes=body)
@@ -91,7 +78,7 @@ def update_consumption(consumption_id: str, body: dict[str, Any]) -> flask.Respo
 
 
 def delete_consumption(consumption_id: str) -> flask.Response:
-    if_match = _if_match()
+    if_match = required_if_match()
     service.delete_record(db_session(), current_caller(), uuid.UUID(consumption_id),
                           precondition=lambda version: if_match_allows(if_match, version))
     return respond(None, 204)

@@ -6,6 +6,7 @@ from decimal import Decimal
 
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     CheckConstraint,
     Date,
     DateTime,
@@ -53,6 +54,16 @@ class ConsumptionRecord(Base):
             "tenant_id", "owner_id", "created_at", "id",
         ),
         Index("ix_consumption_tenant_period", "tenant_id", "period_start", "id"),
+        # Records stay when their meter or reading goes: the services detach them first.
+        ForeignKeyConstraint(["tenant_id", "meter_id"], ["meters.tenant_id", "meters.id"],
+                             name="fk_consumption_meter"),
+        ForeignKeyConstraint(["tenant_id", "reading_id"], ["meter_readings.tenant_id", "meter_readings.id"],
+                             name="fk_consumption_reading"),
+        Index("ix_consumption_meter_period", "tenant_id", "meter_id", "period_start",
+              postgresql_where="meter_id IS NOT NULL"),
+        Index("uq_consumption_reading", "tenant_id", "reading_id", unique=True,
+              postgresql_where="reading_id IS NOT NULL"),
+        CheckConstraint("reading_id IS NULL OR meter_id IS NOT NULL", name="ck_consumption_reading_meter"),
     )
 
     tenant_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
@@ -66,6 +77,11 @@ class ConsumptionRecord(Base):
     currency: Mapped[str] = mapped_column(String(3))
     source: Mapped[str] = mapped_column(String(16), server_default="manual")
     notes: Mapped[str | None] = mapped_column(String(1000))
+    meter_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
+    # True when cost_minor was computed from the meter's tariffs and follows them.
+    cost_from_tariff: Mapped[bool] = mapped_column(Boolean, server_default="false")
+    # The later of the two readings this record was derived from (source 'reading').
+    reading_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
     version: Mapped[int] = mapped_column(Integer, server_default="1")
     created_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), server_default=func.now()

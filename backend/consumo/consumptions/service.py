@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -11,12 +9,15 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any, Literal
 
-import orjson
 from sqlalchemy import Select, literal, select, tuple_
 from sqlalchemy.orm import Session
 
 from consumo.accounts.models import Tenant
 from consumo.consumptions.models import ConsumptionRecord
+from consumo.cursors import decode_cursor, encode_cursor
+from consumo.meters import pricing
+from consumo.meters import service as meters
+from consumo.meters.models import Meter
 from consumo.problems import (
     Forbidden,
     NotFound,
@@ -40,6 +41,7 @@ class RecordFilters:
     period_from: date | None = None
     period_to: date | None = None
     notes_contain: str | None = None
+    meter_id: uuid.UUID | None = None
     scope: Scope = "mine"
     sort: Sort = "-period_start"
     limit: int = 25
@@ -73,6 +75,8 @@ def _writable_record(session: Session, caller: Caller, record_id: uuid.UUID) -> 
         raise NotFound("No such consumption record.")
     if not caller.can_write or record.owner_id != caller.user_id:
         raise Forbidden("You may read this record but not change it.")
+    if record.reading_id is not None:
+        raise UnprocessableContent("This record is derived from meter readings; change the readings instead.")
     return record
 
 
@@ -86,32 +90,37 @@ def _check_period(start: date, end: date) -> None:
                                    field="period_end")
 
 
-def _quantity(value: float | int) -> Decimal:
+def exact_quantity(value: float | int) -> Decimal:
+    """A quantity (or meter index) from the contract's JSON number, exact to its 3 decimals."""
     return Decimal(str(value)).quantize(Decimal("0.001"))
+
+
+def _price_from_meter(session: Session, record: ConsumptionRecord, meter: Meter) -> None:
+    """A record on a utility meter follows its tariffs unless it was given a cost of its own
+    (a cleared cost follows them again); on a mobile line it never does."""
+    if not pricing.follows_tariffs(meter):
+        record.cost_from_tariff = False
+    elif record.cost_from_tariff or record.cost_minor is None:
+        pricing.apply_tariffs(session, record, meter)
 
 
 # --- cursors -------------------------------------------------------------------------------
 
 def _encode_cursor(sort: Sort, record: ConsumptionRecord) -> str:
-    column = sort.lstrip("-")
-    value = getattr(record, column)
-    payload = {"s": sort, "v": value.isoformat(), "id": str(record.id)}
-    return base64.urlsafe_b64encode(orjson.dumps(payload)).decode().rstrip("=")
+    value = getattr(record, sort.lstrip("-"))
+    return encode_cursor({"s": sort, "v": value.isoformat(), "id": str(record.id)})
 
 
 def _decode_cursor(sort: Sort, cursor: str) -> tuple[Any, uuid.UUID]:
-    invalid = UnprocessableContent("The cursor is not one this list issued (or it was made for another sort).",
-                                   field="cursor")
-    try:
-        payload = orjson.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
-        if not isinstance(payload, dict) or payload.get("s") != sort:
-            raise invalid
-        column = sort.lstrip("-")
-        value: Any = (date.fromisoformat(payload["v"]) if column == "period_start"
+    def read(payload: dict[str, Any]) -> tuple[Any, uuid.UUID]:
+        if payload.get("s") != sort:
+            raise ValueError
+        value: Any = (date.fromisoformat(payload["v"]) if sort.lstrip("-") == "period_start"
                       else datetime.fromisoformat(payload["v"]))
         return value, uuid.UUID(payload["id"])
-    except (binascii.Error, ValueError, KeyError, TypeError, AttributeError, orjson.JSONDecodeError):
-        raise invalid from None
+
+    return decode_cursor(cursor, read,
+                         detail="The cursor is not one this list issued (or it was made for another sort).")
 
 
 # --- operations ----------------------------------------------------------------------------
@@ -128,6 +137,9 @@ def list_visible_records(session: Session, caller: Caller, filters: RecordFilter
         statement = statement.where(ConsumptionRecord.period_end >= filters.period_from)
     if filters.period_to:
         statement = statement.where(ConsumptionRecord.period_start <= filters.period_to)
+    if filters.meter_id:
+        meters.check_meter_filter(session, caller, filters.meter_id)
+        statement = statement.where(ConsumptionRecord.meter_id == filters.meter_id)
     if filters.notes_contain:
         pattern = filters.notes_contain.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
         statement = statement.where(ConsumptionRecord.notes.ilike(f"%{pattern}%", escape="\\"))
@@ -164,11 +176,15 @@ def create_record(session: Session, caller: Caller, data: dict[str, Any]) -> Con
     now = datetime.now(UTC)
     record = ConsumptionRecord(
         tenant_id=caller.tenant_id, id=uuid.uuid4(), owner_id=caller.user_id,
-        kind=data["kind"], quantity=_quantity(data["quantity"]), period_start=start, period_end=end,
+        kind=data["kind"], quantity=exact_quantity(data["quantity"]), period_start=start, period_end=end,
         cost_minor=data.get("cost_minor"), currency=currency, notes=data.get("notes"),
-        source="manual", version=1, created_at=now, updated_at=now,
+        source="manual", cost_from_tariff=False, version=1, created_at=now, updated_at=now,
         created_by=caller.user_id, updated_by=caller.user_id,
     )
+    if data.get("meter_id"):
+        meter = meters.meter_for_record(session, caller, uuid.UUID(data["meter_id"]), record.kind)
+        record.meter_id = meter.id
+        _price_from_meter(session, record, meter)
     session.add(record)
     session.flush()
     return record
@@ -187,10 +203,18 @@ def update_record(session: Session, caller: Caller, record_id: uuid.UUID, *,
     if "kind" in changes:
         record.kind = changes["kind"]
     if "quantity" in changes:
-        record.quantity = _quantity(changes["quantity"])
+        record.quantity = exact_quantity(changes["quantity"])
     for field in ("cost_minor", "currency", "notes"):
         if field in changes:
             setattr(record, field, changes[field])
+    if "meter_id" in changes:
+        record.meter_id = uuid.UUID(changes["meter_id"]) if changes["meter_id"] else None
+    if "cost_minor" in changes:
+        record.cost_from_tariff = False
+    if record.meter_id is None:
+        record.cost_from_tariff = False
+    else:
+        _price_from_meter(session, record, meters.meter_for_record(session, caller, record.meter_id, record.kind))
     record.version += 1
     record.updated_at = datetime.now(UTC)
     record.updated_by = caller.user_id

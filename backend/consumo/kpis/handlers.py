@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import date
 from typing import Any
 
@@ -40,10 +41,16 @@ def _month(projection: service.MonthProjection) -> api.MonthProjection:
     )
 
 
-def get_kpi_summary(from_: str, to: str, kind: str | None = None, scope: str = "mine") -> flask.Response:
+def _filter(scope: str, meter_id: str | None) -> service.KpiFilter:
+    return service.KpiFilter(scope=scope,  # type: ignore[arg-type]
+                             meter_id=uuid.UUID(meter_id) if meter_id else None)
+
+
+def get_kpi_summary(from_: str, to: str, kind: str | None = None, meter_id: str | None = None,
+                    scope: str = "mine") -> flask.Response:
     start, end = date.fromisoformat(from_), date.fromisoformat(to)
     kinds = service.summarize(db_session(), current_caller(), start=start, end=end, kind=kind,
-                              scope=scope)  # type: ignore[arg-type]
+                              where=_filter(scope, meter_id))
     return respond(api.KpiSummary.model_validate({
         "from": start, "to": end, "days": (end - start).days + 1,
         "kinds": [api.KindSummary(
@@ -55,11 +62,11 @@ def get_kpi_summary(from_: str, to: str, kind: str | None = None, scope: str = "
     }))
 
 
-def get_kpi_timeseries(interval: str, from_: str, to: str, kind: str | None = None,
-                       scope: str = "mine") -> flask.Response:
+def get_kpi_timeseries(interval: str, from_: str, to: str, kind: str | None = None,  # noqa: PLR0917
+                       meter_id: str | None = None, scope: str = "mine") -> flask.Response:
     start, end = date.fromisoformat(from_), date.fromisoformat(to)
     buckets = service.timeseries(db_session(), current_caller(), interval=interval,  # type: ignore[arg-type]
-                                 start=start, end=end, kind=kind, scope=scope)  # type: ignore[arg-type]
+                                 start=start, end=end, kind=kind, where=_filter(scope, meter_id))
     return respond(api.KpiTimeseries.model_validate({
         "interval": interval, "from": start, "to": end,
         "buckets": [api.KpiBucket(start=b.start, end=b.end, values=[
@@ -70,10 +77,10 @@ def get_kpi_timeseries(interval: str, from_: str, to: str, kind: str | None = No
     }))
 
 
-def get_kpi_breakdown(from_: str, to: str, scope: str = "mine") -> flask.Response:
+def get_kpi_breakdown(from_: str, to: str, meter_id: str | None = None, scope: str = "mine") -> flask.Response:
     start, end = date.fromisoformat(from_), date.fromisoformat(to)
     rows = service.breakdown(db_session(), current_caller(), start=start, end=end,
-                             scope=scope)  # type: ignore[arg-type]
+                             where=_filter(scope, meter_id))
     return respond(api.KpiBreakdown.model_validate({
         "from": start, "to": end,
         "kinds": [api.KindShare(

@@ -4,11 +4,14 @@ import uuid
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import BigInteger, CheckConstraint, Date, ForeignKeyConstraint, Index, Integer, Numeric, String
+from sqlalchemy import BigInteger, CheckConstraint, Date, ForeignKeyConstraint, Index, Integer, Numeric, String, text
 from sqlalchemy.dialects.postgresql import UUID
 from sqlalchemy.orm import Mapped, mapped_column
 
 from consumo.db import Base
+
+NO_METER = uuid.UUID(int=0)
+NO_METER_SQL = text("'00000000-0000-0000-0000-000000000000'::uuid")
 
 
 class ConsumptionDaily(Base):
@@ -29,6 +32,8 @@ class ConsumptionDaily(Base):
     day: Mapped[date] = mapped_column(Date, primary_key=True)
     kind: Mapped[str] = mapped_column(String(16), primary_key=True)
     currency: Mapped[str] = mapped_column(String(3), primary_key=True)
+    # The record's meter, or NO_METER for records without one (a primary key column cannot be null).
+    meter_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True, server_default=NO_METER_SQL)
     quantity: Mapped[Decimal] = mapped_column(Numeric(30, 12))
     cost_minor: Mapped[Decimal] = mapped_column(Numeric(30, 12))
     records: Mapped[int] = mapped_column(Integer)
@@ -52,6 +57,8 @@ class ConsumptionMonthly(Base):
     month: Mapped[date] = mapped_column(Date, primary_key=True)
     kind: Mapped[str] = mapped_column(String(16), primary_key=True)
     currency: Mapped[str] = mapped_column(String(3), primary_key=True)
+    # The record's meter, or NO_METER for records without one (a primary key column cannot be null).
+    meter_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True, server_default=NO_METER_SQL)
     quantity: Mapped[Decimal] = mapped_column(Numeric(30, 12))
     cost_minor: Mapped[Decimal] = mapped_column(Numeric(30, 12))
     records: Mapped[int] = mapped_column(Integer)

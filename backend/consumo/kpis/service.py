@@ -1,27 +1,31 @@
-"""KPIs from the daily roll-up: totals, trends, projections, time series, budgets.
+"""KPIs from the roll-ups: totals, trends, projections, time series, budgets.
 
-Every figure is a SQL aggregate over `consumption_daily` (kept by a trigger as records are
-written), so cost grows with the days asked for, not with the number of records.
+Every figure is a SQL aggregate over `consumption_monthly` (whole months) and
+`consumption_daily` (the days around them), kept by a trigger as records are written, so
+cost grows with the months and edge days asked for, not with the number of records. The
+statements have a fixed text per scope shape (dates and periods are parameters): building
+a fresh SQLAlchemy statement per request cost more than running it.
 Quantities of different kinds (units) are never added; costs are summed per currency.
 """
 
 from __future__ import annotations
 
 import calendar
+import uuid
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
+from functools import lru_cache
 from typing import Any, Literal
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import Date, Select, delete, func, select, union_all
+from sqlalchemy import Select, TextClause, delete, select, text
 from sqlalchemy.orm import Session
 
-from consumo.accounts.models import Tenant
 from consumo.consumptions.models import UNIT_BY_KIND
-from consumo.kpis.models import Budget, ConsumptionDaily, ConsumptionMonthly
+from consumo.kpis.models import Budget
+from consumo.meters import service as meters
 from consumo.problems import Forbidden, UnprocessableContent
 from consumo.security.caller import Caller
 
@@ -87,16 +91,44 @@ class Bucket:
 
 # --- scoping ---------------------------------------------------------------------------
 
-def readable_rollup(caller: Caller, scope: Scope,
-                    rollup: type[ConsumptionDaily | ConsumptionMonthly] = ConsumptionDaily) -> Select[Any]:
-    """Rows of a roll-up (daily or monthly) the caller may aggregate: their own, or the
-    tenant's for owners, admins and viewers asking for it."""
-    if scope == "tenant" and not caller.can_read_tenant:
+@dataclass(frozen=True)
+class KpiFilter:
+    """Whose records (`scope`) and, optionally, only those on one meter."""
+
+    scope: Scope = "mine"
+    meter_id: uuid.UUID | None = None
+
+
+@dataclass(frozen=True)
+class RollupScope:
+    """The roll-up rows a caller may aggregate, as a SQL condition and its parameters."""
+
+    condition: str
+    params: dict[str, Any]
+
+
+def readable_rollup(caller: Caller, where: KpiFilter, kind: str | None = None) -> RollupScope:
+    """Rows of the roll-ups (daily and monthly) the caller may aggregate: their own, or the
+    tenant's for owners, admins and viewers asking for it; optionally of one meter or kind."""
+    if where.scope == "tenant" and not caller.can_read_tenant:
         raise Forbidden("Only owners, admins and viewers may see the whole tenant's KPIs.")
-    statement = select(rollup).where(rollup.tenant_id == caller.tenant_id)
-    if scope == "mine":
-        statement = statement.where(rollup.owner_id == caller.user_id)
-    return statement
+    conditions = ["tenant_id = :tenant"]
+    params: dict[str, Any] = {"tenant": caller.tenant_id}
+    if where.scope == "mine":
+        conditions.append("owner_id = :owner")
+        params["owner"] = caller.user_id
+    if where.meter_id is not None:
+        conditions.append("meter_id = :meter")
+        params["meter"] = where.meter_id
+    if kind is not None:
+        conditions.append("kind = :kind")
+        params["kind"] = kind
+    return RollupScope(" AND ".join(conditions), params)
+
+
+def check_filter(session: Session, caller: Caller, where: KpiFilter) -> None:
+    if where.meter_id is not None:
+        meters.check_meter_filter(session, caller, where.meter_id)
 
 
 def own_budgets(caller: Caller) -> Select[tuple[Budget]]:
@@ -128,7 +160,8 @@ def _pct(part: Decimal, whole: Decimal) -> float:
     return float((part / whole * 100).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP))
 
 
-def _share_pct(part: Decimal, whole: Decimal) -> float | None:
+def share_pct(part: Decimal, whole: Decimal) -> float | None:
+    """`part` as a percentage of `whole` (one decimal), or None when `whole` is zero."""
     return None if whole == 0 else _pct(part, whole)
 
 
@@ -153,73 +186,102 @@ def _whole_months(start: date, end: date) -> tuple[date, date] | None:
     return first, last_end.replace(day=1)
 
 
-def _period_rows(caller: Caller, scope: Scope, start: date, end: date) -> Any:
-    """(day, kind, currency, quantity, cost_minor, records) rows covering [start, end]:
-    whole months from the monthly roll-up (dated their first day), the partial months at
-    the edges from the daily one. Their sums equal the daily roll-up's exactly."""
-    daily = readable_rollup(caller, scope).subquery()
-    months = _whole_months(start, end)
+@dataclass(frozen=True)
+class Span:
+    """A range of days cut for the roll-ups: [first, month_from) and [month_until, last] from
+    the daily one, the whole months [month_from, month_until) from the monthly one (an empty
+    month range when no month lies wholly inside)."""
 
-    def days(first: date, last: date) -> Any:
-        return select(daily.c.day, daily.c.kind, daily.c.currency, daily.c.quantity, daily.c.cost_minor,
-                      daily.c.records).where(daily.c.day.between(first, last))
+    first: date
+    month_from: date
+    month_until: date
+    last: date
 
-    if months is None:
-        return days(start, end).subquery()
-    first_month, last_month = months
-    monthly = readable_rollup(caller, scope, ConsumptionMonthly).subquery()
-    parts = [select(monthly.c.month.label("day"), monthly.c.kind, monthly.c.currency, monthly.c.quantity,
-                    monthly.c.cost_minor, monthly.c.records)
-             .where(monthly.c.month.between(first_month, last_month))]
-    if start < first_month:
-        parts.append(days(start, first_month - timedelta(days=1)))
-    after = _next_bucket(last_month, "month")
-    if after <= end:
-        parts.append(days(after, end))
-    return union_all(*parts).subquery()
+    @classmethod
+    def of(cls, start: date, end: date, *, whole_months: bool = True) -> Span:
+        months = _whole_months(start, end) if whole_months else None
+        if months is None:
+            after = end + timedelta(days=1)
+            return cls(start, after, after, end)
+        return cls(start, months[0], _next_bucket(months[1], "month"), end)
 
 
-def _totals(session: Session, caller: Caller, scope: Scope, span: tuple[date, date],
-            kind: str | None) -> dict[str, KindTotals]:
-    start, end = span
-    rows = _period_rows(caller, scope, start, end)
-    statement = (
-        select(rows.c.kind, rows.c.currency, func.sum(rows.c.quantity), func.sum(rows.c.cost_minor),
-               func.sum(rows.c.records))
-        .group_by(rows.c.kind, rows.c.currency)
-    )
-    if kind:
-        statement = statement.where(rows.c.kind == kind)
-    totals: dict[str, KindTotals] = defaultdict(KindTotals)
-    for row_kind, currency, quantity, cost, records in session.execute(statement):
-        totals[row_kind].add(quantity, currency, cost, int(records))
+@lru_cache(maxsize=64)
+def _rollup_rows_sql(condition: str) -> str:
+    """(period, day, kind, currency, quantity, cost_minor, records) for each span passed as
+    parallel arrays. The text depends only on the scope's shape, so PostgreSQL and
+    SQLAlchemy see one statement however many spans and whichever dates are asked for."""
+    return f"""
+        SELECT p.period, r.day, r.kind, r.currency, r.quantity, r.cost_minor, r.records
+        FROM unnest(CAST(:periods AS integer[]), CAST(:firsts AS date[]), CAST(:month_froms AS date[]),
+                    CAST(:month_untils AS date[]), CAST(:lasts AS date[]))
+             AS p(period, first_day, month_from, month_until, last_day)
+        CROSS JOIN LATERAL (
+            SELECT day, kind, currency, quantity, cost_minor, records FROM consumption_daily
+            WHERE {condition} AND day >= p.first_day AND day < p.month_from
+            UNION ALL
+            SELECT month, kind, currency, quantity, cost_minor, records FROM consumption_monthly
+            WHERE {condition} AND month >= p.month_from AND month < p.month_until
+            UNION ALL
+            SELECT day, kind, currency, quantity, cost_minor, records FROM consumption_daily
+            WHERE {condition} AND day >= p.month_until AND day <= p.last_day
+        ) AS r"""
+
+
+def _span_params(spans: list[Span]) -> dict[str, Any]:
+    return {
+        "periods": list(range(len(spans))), "firsts": [s.first for s in spans],
+        "month_froms": [s.month_from for s in spans], "month_untils": [s.month_until for s in spans],
+        "lasts": [s.last for s in spans],
+    }
+
+
+@lru_cache(maxsize=64)
+def _totals_sql(condition: str) -> TextClause:
+    return text(f"""
+        SELECT period, kind, currency, sum(quantity), sum(cost_minor), sum(records)
+        FROM ({_rollup_rows_sql(condition)}) AS rows GROUP BY period, kind, currency""")
+
+
+@lru_cache(maxsize=64)
+def _series_sql(condition: str) -> TextClause:
+    return text(f"""
+        SELECT CAST(date_trunc(CAST(:interval AS text), day) AS date), kind, currency, sum(quantity),
+               sum(cost_minor)
+        FROM ({_rollup_rows_sql(condition)}) AS rows GROUP BY 1, kind, currency""")
+
+
+def _totals(session: Session, caller: Caller, where: KpiFilter, spans: list[tuple[date, date]],
+            kind: str | None) -> list[dict[str, KindTotals]]:
+    """Totals per kind for each period in `spans`, in that order, in one statement."""
+    scope = readable_rollup(caller, where, kind)
+    params = {**scope.params, **_span_params([Span.of(start, end) for start, end in spans])}
+    totals: list[dict[str, KindTotals]] = [defaultdict(KindTotals) for _ in spans]
+    for period, row_kind, currency, quantity, cost, records in session.execute(_totals_sql(scope.condition),
+                                                                               params):
+        totals[period][row_kind].add(quantity, currency, cost, int(records))
     return totals
-
-
-def tenant_today(session: Session, caller: Caller) -> date:
-    tenant = session.get_one(Tenant, caller.tenant_id)
-    try:
-        zone = ZoneInfo(tenant.time_zone)
-    except (ZoneInfoNotFoundError, ValueError):
-        zone = ZoneInfo("UTC")
-    return datetime.now(zone).date()
 
 
 # --- summary ---------------------------------------------------------------------------
 
 def summarize(session: Session, caller: Caller, *, start: date, end: date, kind: str | None,
-              scope: Scope, today: date | None = None) -> list[KindSummary]:
+              where: KpiFilter, today: date | None = None) -> list[KindSummary]:
     days = check_range(start, end)
-    current = _totals(session, caller, scope, (start, end), kind)
-    previous = _totals(session, caller, scope, (start - timedelta(days=days), start - timedelta(days=1)), kind)
-    last_year = _totals(session, caller, scope,
-                        (_same_day_a_year_earlier(start), _same_day_a_year_earlier(end)), kind)
-
-    today = today or tenant_today(session, caller)
+    check_filter(session, caller, where)
+    today = today or caller.today()
     month_start = today.replace(day=1)
     days_in_month = calendar.monthrange(today.year, today.month)[1]
-    month = _totals(session, caller, scope, (month_start, today), kind)
-    budgets = {b.kind: b for b in session.execute(own_budgets(caller)).scalars()} if scope == "mine" else {}
+    current, previous, last_year, month = _totals(session, caller, where, [
+        (start, end),
+        (start - timedelta(days=days), start - timedelta(days=1)),
+        (_same_day_a_year_earlier(start), _same_day_a_year_earlier(end)),
+        (month_start, today),
+    ], kind)
+    # Budgets are the caller's own, for all their records of a kind: not comparable with
+    # the whole tenant or one meter.
+    own_records = where.scope == "mine" and where.meter_id is None
+    budgets = {b.kind: b for b in session.execute(own_budgets(caller)).scalars()} if own_records else {}
 
     present = set(current) | set(previous) | set(last_year) | set(month) | set(budgets)
     if kind:
@@ -252,11 +314,11 @@ def _project_month(to_date: KindTotals, budget: Budget | None, month_start: date
         quantity_pct = cost_pct = None
         over = False
         if budget.quantity_limit is not None:
-            quantity_pct = _share_pct(to_date.quantity, budget.quantity_limit)
+            quantity_pct = share_pct(to_date.quantity, budget.quantity_limit)
             over = over or projected_quantity > budget.quantity_limit
         if budget.cost_limit_minor is not None and budget.currency:
             spent = to_date.cost.get(budget.currency, ZERO)
-            cost_pct = _share_pct(spent, Decimal(budget.cost_limit_minor))
+            cost_pct = share_pct(spent, Decimal(budget.cost_limit_minor))
             over = over or projected_cost.get(budget.currency, ZERO) > budget.cost_limit_minor
         progress = BudgetProgress(budget, quantity_pct, cost_pct, over)
     return MonthProjection(
@@ -287,24 +349,19 @@ def _next_bucket(start: date, interval: Interval) -> date:
 
 
 def timeseries(session: Session, caller: Caller, *, interval: Interval, start: date, end: date,
-               kind: str | None, scope: Scope) -> list[Bucket]:
+               kind: str | None, where: KpiFilter) -> list[Bucket]:
     days = check_range(start, end)
+    check_filter(session, caller, where)
     if interval == "day" and days > MAX_DAY_BUCKETS:
         raise UnprocessableContent(f"At most {MAX_DAY_BUCKETS} day buckets; use weeks or months.", field="interval")
-    if interval == "month":
-        rows = _period_rows(caller, scope, start, end)
-    else:
-        rows = readable_rollup(caller, scope).where(ConsumptionDaily.day.between(start, end)).subquery()
-    bucket = func.date_trunc(interval, rows.c.day).cast(Date).label("bucket")
-    statement = (
-        select(bucket, rows.c.kind, rows.c.currency, func.sum(rows.c.quantity), func.sum(rows.c.cost_minor))
-        .group_by(bucket, rows.c.kind, rows.c.currency)
-    )
-    if kind:
-        statement = statement.where(rows.c.kind == kind)
+    scope = readable_rollup(caller, where, kind)
+    # Months may come whole from the monthly roll-up; days and weeks need the daily one.
+    span = Span.of(start, end, whole_months=interval == "month")
+    statement = _series_sql(scope.condition)
+    rows = session.execute(statement, {**scope.params, **_span_params([span]), "interval": interval})
     sums: dict[date, dict[str, KindTotals]] = defaultdict(lambda: defaultdict(KindTotals))
     kinds_seen: set[str] = {kind} if kind else set()
-    for bucket_day, row_kind, currency, quantity, cost in session.execute(statement):
+    for bucket_day, row_kind, currency, quantity, cost in rows:
         sums[bucket_day][row_kind].add(quantity, currency, cost)
         kinds_seen.add(row_kind)
     kinds = [k for k in KINDS if k in kinds_seen]
@@ -321,9 +378,10 @@ def timeseries(session: Session, caller: Caller, *, interval: Interval, start: d
 # --- breakdown ---------------------------------------------------------------------------
 
 def breakdown(session: Session, caller: Caller, *, start: date, end: date,
-              scope: Scope) -> list[tuple[str, KindTotals, dict[str, float]]]:
+              where: KpiFilter) -> list[tuple[str, KindTotals, dict[str, float]]]:
     check_range(start, end)
-    totals = _totals(session, caller, scope, (start, end), None)
+    check_filter(session, caller, where)
+    (totals,) = _totals(session, caller, where, [(start, end)], None)
     per_currency: dict[str, Decimal] = defaultdict(Decimal)
     for entry in totals.values():
         for currency, amount in entry.cost.items():

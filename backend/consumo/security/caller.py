@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import flask
 from connexion import context
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
-from consumo.accounts.models import AuthSession, User
+from consumo.accounts.models import AuthSession, Tenant, User
 from consumo.db import bind_tenant
 from consumo.http import db_session
 from consumo.logging import bind_log_context
@@ -27,6 +28,15 @@ class Caller:
     tenant_id: uuid.UUID
     session_id: uuid.UUID
     role: str
+    time_zone: str = "UTC"
+
+    def today(self) -> date:
+        """Today in the tenant's time zone (UTC if the stored zone is unknown here)."""
+        try:
+            zone = ZoneInfo(self.time_zone)
+        except (ZoneInfoNotFoundError, ValueError):
+            zone = ZoneInfo("UTC")
+        return datetime.now(zone).date()
 
     @property
     def can_read_tenant(self) -> bool:
@@ -35,6 +45,16 @@ class Caller:
     @property
     def can_write(self) -> bool:
         return self.role in WRITE_ROLES
+
+
+# Built once: it runs on every authenticated request, and building it cost more than running it.
+_TOKEN_STATE = (
+    select(User.role, User.is_active, User.token_version, AuthSession.revoked_at, AuthSession.expires_at,
+           Tenant.time_zone)
+    .join(AuthSession, (AuthSession.tenant_id == User.tenant_id) & (AuthSession.user_id == User.id))
+    .join(Tenant, Tenant.id == User.tenant_id)
+    .where(User.id == bindparam("user_id"), AuthSession.id == bindparam("session_id"))
+)
 
 
 def current_caller() -> Caller:
@@ -52,13 +72,7 @@ def current_caller() -> Caller:
         raise Unauthorized()
     session = db_session()
     bind_tenant(session, claims.tenant_id)
-    row = session.execute(
-        select(User.role, User.is_active, User.token_version, AuthSession.revoked_at,
-               AuthSession.expires_at)
-        .join(AuthSession, (AuthSession.tenant_id == User.tenant_id)
-              & (AuthSession.user_id == User.id))
-        .where(User.id == claims.user_id, AuthSession.id == claims.session_id)
-    ).first()
+    row = session.execute(_TOKEN_STATE, {"user_id": claims.user_id, "session_id": claims.session_id}).first()
     if (
         row is None
         or not row.is_active
@@ -67,7 +81,7 @@ def current_caller() -> Caller:
         or row.expires_at <= datetime.now(UTC)
     ):
         raise Unauthorized("The access token has been revoked.")
-    caller = Caller(claims.user_id, claims.tenant_id, claims.session_id, row.role)
+    caller = Caller(claims.user_id, claims.tenant_id, claims.session_id, row.role, row.time_zone)
     flask.g.caller = caller
     bind_log_context(tenant_id=str(caller.tenant_id), user_id=str(caller.user_id))
     return caller

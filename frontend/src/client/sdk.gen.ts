@@ -4,8 +4,8 @@ import * as z from 'zod';
 
 import type { Client, ClientMeta, Options as Options2, RequestResult, TDataShape } from './client';
 import { client } from './client.gen';
-import type { ChangePasswordData, ChangePasswordErrors, ChangePasswordResponses, CreateConsumptionData, CreateConsumptionErrors, CreateConsumptionResponses, DeleteConsumptionData, DeleteConsumptionErrors, DeleteConsumptionResponses, DeleteCurrentUserData, DeleteCurrentUserErrors, DeleteCurrentUserResponses, GetBudgetsData, GetBudgetsErrors, GetBudgetsResponses, GetConsumptionData, GetConsumptionErrors, GetConsumptionResponses, GetCurrentUserData, GetCurrentUserErrors, GetCurrentUserResponses, GetHealthData, GetHealthErrors, GetHealthResponses, GetKpiBreakdownData, GetKpiBreakdownErrors, GetKpiBreakdownResponses, GetKpiSummaryData, GetKpiSummaryErrors, GetKpiSummaryResponses, GetKpiTimeseriesData, GetKpiTimeseriesErrors, GetKpiTimeseriesResponses, GetMetricsData, GetMetricsErrors, GetMetricsResponses, GetReadyData, GetReadyErrors, GetReadyResponses, ListConsumptionsData, ListConsumptionsErrors, ListConsumptionsResponses, LoginData, LoginErrors, LoginResponses, LogoutData, LogoutErrors, LogoutResponses, RefreshSessionData, RefreshSessionErrors, RefreshSessionResponses, RegisterData, RegisterErrors, RegisterResponses, ReplaceBudgetsData, ReplaceBudgetsErrors, ReplaceBudgetsResponses, UpdateConsumptionData, UpdateConsumptionErrors, UpdateConsumptionResponses, UpdateCurrentUserData, UpdateCurrentUserErrors, UpdateCurrentUserResponses } from './types.gen';
-import { zChangePasswordBody, zChangePasswordResponse, zCreateConsumptionBody, zCreateConsumptionHeaders, zCreateConsumptionResponse, zDeleteConsumptionHeaders, zDeleteConsumptionPath, zDeleteConsumptionResponse, zDeleteCurrentUserResponse, zGetBudgetsResponse, zGetConsumptionPath, zGetConsumptionResponse, zGetCurrentUserResponse, zGetHealthResponse, zGetKpiBreakdownQuery, zGetKpiBreakdownResponse, zGetKpiSummaryQuery, zGetKpiSummaryResponse, zGetKpiTimeseriesQuery, zGetKpiTimeseriesResponse, zGetMetricsResponse, zGetReadyResponse, zListConsumptionsQuery, zListConsumptionsResponse, zLoginBody, zLoginResponse, zLogoutResponse, zRefreshSessionResponse, zRegisterBody, zRegisterResponse, zReplaceBudgetsBody, zReplaceBudgetsResponse, zUpdateConsumptionBody, zUpdateConsumptionHeaders, zUpdateConsumptionPath, zUpdateConsumptionResponse, zUpdateCurrentUserBody, zUpdateCurrentUserResponse } from './zod.gen';
+import type { ChangePasswordData, ChangePasswordErrors, ChangePasswordResponses, CreateConsumptionData, CreateConsumptionErrors, CreateConsumptionResponses, CreateMeterData, CreateMeterErrors, CreateMeterResponses, CreateReadingData, CreateReadingErrors, CreateReadingResponses, CreateTariffData, CreateTariffErrors, CreateTariffResponses, CreateTopUpData, CreateTopUpErrors, CreateTopUpResponses, DeleteConsumptionData, DeleteConsumptionErrors, DeleteConsumptionResponses, DeleteCurrentUserData, DeleteCurrentUserErrors, DeleteCurrentUserResponses, DeleteMeterData, DeleteMeterErrors, DeleteMeterResponses, DeleteReadingData, DeleteReadingErrors, DeleteReadingResponses, DeleteTariffData, DeleteTariffErrors, DeleteTariffResponses, GetBudgetsData, GetBudgetsErrors, GetBudgetsResponses, GetConsumptionData, GetConsumptionErrors, GetConsumptionResponses, GetCurrentUserData, GetCurrentUserErrors, GetCurrentUserResponses, GetHealthData, GetHealthErrors, GetHealthResponses, GetKpiBreakdownData, GetKpiBreakdownErrors, GetKpiBreakdownResponses, GetKpiSummaryData, GetKpiSummaryErrors, GetKpiSummaryResponses, GetKpiTimeseriesData, GetKpiTimeseriesErrors, GetKpiTimeseriesResponses, GetMeterData, GetMeterErrors, GetMeterResponses, GetMeterStatusData, GetMeterStatusErrors, GetMeterStatusResponses, GetMetricsData, GetMetricsErrors, GetMetricsResponses, GetReadyData, GetReadyErrors, GetReadyResponses, ListConsumptionsData, ListConsumptionsErrors, ListConsumptionsResponses, ListMetersData, ListMetersErrors, ListMetersResponses, ListReadingsData, ListReadingsErrors, ListReadingsResponses, ListTariffsData, ListTariffsErrors, ListTariffsResponses, LoginData, LoginErrors, LoginResponses, LogoutData, LogoutErrors, LogoutResponses, RefreshSessionData, RefreshSessionErrors, RefreshSessionResponses, RegisterData, RegisterErrors, RegisterResponses, ReplaceBudgetsData, ReplaceBudgetsErrors, ReplaceBudgetsResponses, SimulateUsageData, SimulateUsageErrors, SimulateUsageResponses, UpdateConsumptionData, UpdateConsumptionErrors, UpdateConsumptionResponses, UpdateCurrentUserData, UpdateCurrentUserErrors, UpdateCurrentUserResponses, UpdateMeterData, UpdateMeterErrors, UpdateMeterResponses, UpdateReadingData, UpdateReadingErrors, UpdateReadingResponses } from './types.gen';
+import { zChangePasswordBody, zChangePasswordResponse, zCreateConsumptionBody, zCreateConsumptionHeaders, zCreateConsumptionResponse, zCreateMeterBody, zCreateMeterHeaders, zCreateMeterResponse, zCreateReadingBody, zCreateReadingHeaders, zCreateReadingPath, zCreateReadingResponse, zCreateTariffBody, zCreateTariffHeaders, zCreateTariffPath, zCreateTariffResponse, zCreateTopUpBody, zCreateTopUpHeaders, zCreateTopUpPath, zCreateTopUpResponse, zDeleteConsumptionHeaders, zDeleteConsumptionPath, zDeleteConsumptionResponse, zDeleteCurrentUserResponse, zDeleteMeterHeaders, zDeleteMeterPath, zDeleteMeterResponse, zDeleteReadingHeaders, zDeleteReadingPath, zDeleteReadingResponse, zDeleteTariffPath, zDeleteTariffResponse, zGetBudgetsResponse, zGetConsumptionPath, zGetConsumptionResponse, zGetCurrentUserResponse, zGetHealthResponse, zGetKpiBreakdownQuery, zGetKpiBreakdownResponse, zGetKpiSummaryQuery, zGetKpiSummaryResponse, zGetKpiTimeseriesQuery, zGetKpiTimeseriesResponse, zGetMeterPath, zGetMeterResponse, zGetMeterStatusPath, zGetMeterStatusResponse, zGetMetricsResponse, zGetReadyResponse, zListConsumptionsQuery, zListConsumptionsResponse, zListMetersQuery, zListMetersResponse, zListReadingsPath, zListReadingsQuery, zListReadingsResponse, zListTariffsPath, zListTariffsQuery, zListTariffsResponse, zLoginBody, zLoginResponse, zLogoutResponse, zRefreshSessionResponse, zRegisterBody, zRegisterResponse, zReplaceBudgetsBody, zReplaceBudgetsResponse, zSimulateUsageBody, zSimulateUsageHeaders, zSimulateUsagePath, zSimulateUsageResponse, zUpdateConsumptionBody, zUpdateConsumptionHeaders, zUpdateConsumptionPath, zUpdateConsumptionResponse, zUpdateCurrentUserBody, zUpdateCurrentUserResponse, zUpdateMeterBody, zUpdateMeterHeaders, zUpdateMeterPath, zUpdateMeterResponse, zUpdateReadingBody, zUpdateReadingHeaders, zUpdateReadingPath, zUpdateReadingResponse } from './zod.gen';
 
 export type Options<TData extends TDataShape = TDataShape, ThrowOnError extends boolean = boolean, TResponse = unknown> = Options2<TData, ThrowOnError, TResponse> & {
     /**
@@ -294,6 +294,8 @@ export const createConsumption = <ThrowOnError extends boolean = false>(options:
 
 /**
  * Delete a consumption record
+ *
+ * A record derived from meter readings is removed through its readings (422 here).
  */
 export const deleteConsumption = <ThrowOnError extends boolean = false>(options: Options<DeleteConsumptionData, ThrowOnError>): RequestResult<DeleteConsumptionResponses, DeleteConsumptionErrors, ThrowOnError> => (options.client ?? client).delete<DeleteConsumptionResponses, DeleteConsumptionErrors, ThrowOnError>({
     requestValidator: async (data) => await z.object({
@@ -335,7 +337,9 @@ export const getConsumption = <ThrowOnError extends boolean = false>(options: Op
 /**
  * Change some fields of a consumption record
  *
- * Send only the fields to change; `null` clears `cost_minor` or `notes`.
+ * Send only the fields to change; `null` clears `cost_minor` or `notes`. A record derived
+ * from meter readings changes only through its readings (422 here).
+ *
  */
 export const updateConsumption = <ThrowOnError extends boolean = false>(options: Options<UpdateConsumptionData, ThrowOnError>): RequestResult<UpdateConsumptionResponses, UpdateConsumptionErrors, ThrowOnError> => (options.client ?? client).patch<UpdateConsumptionResponses, UpdateConsumptionErrors, ThrowOnError>({
     requestValidator: async (data) => await z.object({
@@ -471,6 +475,385 @@ export const replaceBudgets = <ThrowOnError extends boolean = false>(options: Op
             type: 'http'
         }],
     url: '/budgets',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * List meters and mobile lines, by name
+ */
+export const listMeters = <ThrowOnError extends boolean = false>(options?: Options<ListMetersData, ThrowOnError>): RequestResult<ListMetersResponses, ListMetersErrors, ThrowOnError> => (options?.client ?? client).get<ListMetersResponses, ListMetersErrors, ThrowOnError>({
+    requestValidator: async (data) => await z.object({
+        body: z.never().optional(),
+        path: z.never().optional(),
+        query: zListMetersQuery.optional()
+    }).parseAsync(data),
+    responseType: 'json',
+    responseValidator: async (data) => await zListMetersResponse.parseAsync(data),
+    security: [{
+            key: 'bearerAuth',
+            scheme: 'bearer',
+            type: 'http'
+        }],
+    url: '/meters',
+    ...options
+});
+
+/**
+ * Add a meter or a mobile line
+ *
+ * A mobile line needs a `plan` and an `identifier` that is a valid number in E.164;
+ * other meters take no plan and any serial. An identifier is unique among the tenant's
+ * meters of the same kind (a duplicate is a 409).
+ *
+ */
+export const createMeter = <ThrowOnError extends boolean = false>(options: Options<CreateMeterData, ThrowOnError>): RequestResult<CreateMeterResponses, CreateMeterErrors, ThrowOnError> => (options.client ?? client).post<CreateMeterResponses, CreateMeterErrors, ThrowOnError>({
+    requestValidator: async (data) => await z.object({
+        body: zCreateMeterBody,
+        headers: zCreateMeterHeaders.optional(),
+        path: z.never().optional(),
+        query: z.never().optional()
+    }).parseAsync(data),
+    responseType: 'json',
+    responseValidator: async (data) => await zCreateMeterResponse.parseAsync(data),
+    security: [{
+            key: 'bearerAuth',
+            scheme: 'bearer',
+            type: 'http'
+        }],
+    url: '/meters',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * Delete a meter
+ *
+ * Its tariffs, readings and top-ups go with it. Its consumption records stay (and stay in
+ * the KPIs), no longer attached to a meter, with the costs they had.
+ *
+ */
+export const deleteMeter = <ThrowOnError extends boolean = false>(options: Options<DeleteMeterData, ThrowOnError>): RequestResult<DeleteMeterResponses, DeleteMeterErrors, ThrowOnError> => (options.client ?? client).delete<DeleteMeterResponses, DeleteMeterErrors, ThrowOnError>({
+    requestValidator: async (data) => await z.object({
+        body: z.never().optional(),
+        headers: zDeleteMeterHeaders.optional(),
+        path: zDeleteMeterPath,
+        query: z.never().optional()
+    }).parseAsync(data),
+    responseValidator: async (data) => await zDeleteMeterResponse.parseAsync(data),
+    security: [{
+            key: 'bearerAuth',
+            scheme: 'bearer',
+            type: 'http'
+        }],
+    url: '/meters/{meter_id}',
+    ...options
+});
+
+/**
+ * One meter or mobile line
+ */
+export const getMeter = <ThrowOnError extends boolean = false>(options: Options<GetMeterData, ThrowOnError>): RequestResult<GetMeterResponses, GetMeterErrors, ThrowOnError> => (options.client ?? client).get<GetMeterResponses, GetMeterErrors, ThrowOnError>({
+    requestValidator: async (data) => await z.object({
+        body: z.never().optional(),
+        path: zGetMeterPath,
+        query: z.never().optional()
+    }).parseAsync(data),
+    responseType: 'json',
+    responseValidator: async (data) => await zGetMeterResponse.parseAsync(data),
+    security: [{
+            key: 'bearerAuth',
+            scheme: 'bearer',
+            type: 'http'
+        }],
+    url: '/meters/{meter_id}',
+    ...options
+});
+
+/**
+ * Change some fields of a meter
+ *
+ * Send only the fields to change; `null` clears `monthly_budget_minor`.
+ */
+export const updateMeter = <ThrowOnError extends boolean = false>(options: Options<UpdateMeterData, ThrowOnError>): RequestResult<UpdateMeterResponses, UpdateMeterErrors, ThrowOnError> => (options.client ?? client).patch<UpdateMeterResponses, UpdateMeterErrors, ThrowOnError>({
+    requestValidator: async (data) => await z.object({
+        body: zUpdateMeterBody,
+        headers: zUpdateMeterHeaders.optional(),
+        path: zUpdateMeterPath,
+        query: z.never().optional()
+    }).parseAsync(data),
+    responseType: 'json',
+    responseValidator: async (data) => await zUpdateMeterResponse.parseAsync(data),
+    security: [{
+            key: 'bearerAuth',
+            scheme: 'bearer',
+            type: 'http'
+        }],
+    url: '/meters/{meter_id}',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * A meter's tariff history, newest first
+ */
+export const listTariffs = <ThrowOnError extends boolean = false>(options: Options<ListTariffsData, ThrowOnError>): RequestResult<ListTariffsResponses, ListTariffsErrors, ThrowOnError> => (options.client ?? client).get<ListTariffsResponses, ListTariffsErrors, ThrowOnError>({
+    requestValidator: async (data) => await z.object({
+        body: z.never().optional(),
+        path: zListTariffsPath,
+        query: zListTariffsQuery.optional()
+    }).parseAsync(data),
+    responseType: 'json',
+    responseValidator: async (data) => await zListTariffsResponse.parseAsync(data),
+    security: [{
+            key: 'bearerAuth',
+            scheme: 'bearer',
+            type: 'http'
+        }],
+    url: '/meters/{meter_id}/tariffs',
+    ...options
+});
+
+/**
+ * Add a tariff from a day on
+ *
+ * A tariff holds from `valid_from` until the next tariff's `valid_from`. Records on the
+ * meter without a cost of their own are priced from the tariffs over their period
+ * (quantity spread evenly over its days, each day at the tariff of that day, plus the
+ * fixed charge per day), so adding a tariff re-prices the records it covers. A record
+ * with a day no tariff covers has no cost. Tariffs are for electricity, water and gas
+ * meters; mobile lines are priced by their plan.
+ *
+ */
+export const createTariff = <ThrowOnError extends boolean = false>(options: Options<CreateTariffData, ThrowOnError>): RequestResult<CreateTariffResponses, CreateTariffErrors, ThrowOnError> => (options.client ?? client).post<CreateTariffResponses, CreateTariffErrors, ThrowOnError>({
+    requestValidator: async (data) => await z.object({
+        body: zCreateTariffBody,
+        headers: zCreateTariffHeaders.optional(),
+        path: zCreateTariffPath,
+        query: z.never().optional()
+    }).parseAsync(data),
+    responseType: 'json',
+    responseValidator: async (data) => await zCreateTariffResponse.parseAsync(data),
+    security: [{
+            key: 'bearerAuth',
+            scheme: 'bearer',
+            type: 'http'
+        }],
+    url: '/meters/{meter_id}/tariffs',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * Remove a tariff (the records it priced are re-priced)
+ *
+ * Tariffs never change once added, so no `If-Match` is needed.
+ */
+export const deleteTariff = <ThrowOnError extends boolean = false>(options: Options<DeleteTariffData, ThrowOnError>): RequestResult<DeleteTariffResponses, DeleteTariffErrors, ThrowOnError> => (options.client ?? client).delete<DeleteTariffResponses, DeleteTariffErrors, ThrowOnError>({
+    requestValidator: async (data) => await z.object({
+        body: z.never().optional(),
+        path: zDeleteTariffPath,
+        query: z.never().optional()
+    }).parseAsync(data),
+    responseValidator: async (data) => await zDeleteTariffResponse.parseAsync(data),
+    security: [{
+            key: 'bearerAuth',
+            scheme: 'bearer',
+            type: 'http'
+        }],
+    url: '/meters/{meter_id}/tariffs/{tariff_id}',
+    ...options
+});
+
+/**
+ * A mobile line's current billing cycle
+ *
+ * Used and remaining data, minutes and SMS of the current cycle (in the tenant's time
+ * zone), the prepaid balance, days left, and the day each allowance and the balance run
+ * out at the pace so far (`null` when that is not before the cycle ends, or for the
+ * balance when nothing was spent). Only mobile lines have a status (otherwise 422).
+ *
+ */
+export const getMeterStatus = <ThrowOnError extends boolean = false>(options: Options<GetMeterStatusData, ThrowOnError>): RequestResult<GetMeterStatusResponses, GetMeterStatusErrors, ThrowOnError> => (options.client ?? client).get<GetMeterStatusResponses, GetMeterStatusErrors, ThrowOnError>({
+    requestValidator: async (data) => await z.object({
+        body: z.never().optional(),
+        path: zGetMeterStatusPath,
+        query: z.never().optional()
+    }).parseAsync(data),
+    responseType: 'json',
+    responseValidator: async (data) => await zGetMeterStatusResponse.parseAsync(data),
+    security: [{
+            key: 'bearerAuth',
+            scheme: 'bearer',
+            type: 'http'
+        }],
+    url: '/meters/{meter_id}/status',
+    ...options
+});
+
+/**
+ * Add prepaid balance to a mobile line
+ */
+export const createTopUp = <ThrowOnError extends boolean = false>(options: Options<CreateTopUpData, ThrowOnError>): RequestResult<CreateTopUpResponses, CreateTopUpErrors, ThrowOnError> => (options.client ?? client).post<CreateTopUpResponses, CreateTopUpErrors, ThrowOnError>({
+    requestValidator: async (data) => await z.object({
+        body: zCreateTopUpBody,
+        headers: zCreateTopUpHeaders.optional(),
+        path: zCreateTopUpPath,
+        query: z.never().optional()
+    }).parseAsync(data),
+    responseType: 'json',
+    responseValidator: async (data) => await zCreateTopUpResponse.parseAsync(data),
+    security: [{
+            key: 'bearerAuth',
+            scheme: 'bearer',
+            type: 'http'
+        }],
+    url: '/meters/{meter_id}/top-ups',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * Record usage on a mobile line (given, or a random burst)
+ *
+ * Records the given usage, or with an empty body a realistic random burst, as records
+ * dated today with `source: simulation`, one per kind used. Usage within the cycle's
+ * allowances is free; what goes beyond them is charged at the plan's overage prices,
+ * unless `cost_minor` gives the charge. The charge is taken from the balance, which never
+ * goes negative: usage that cannot be paid is rejected (422) and nothing is recorded. A
+ * random burst stops where the balance runs out, as a prepaid line does (422 only when
+ * nothing at all can be paid).
+ *
+ */
+export const simulateUsage = <ThrowOnError extends boolean = false>(options: Options<SimulateUsageData, ThrowOnError>): RequestResult<SimulateUsageResponses, SimulateUsageErrors, ThrowOnError> => (options.client ?? client).post<SimulateUsageResponses, SimulateUsageErrors, ThrowOnError>({
+    requestValidator: async (data) => await z.object({
+        body: zSimulateUsageBody,
+        headers: zSimulateUsageHeaders.optional(),
+        path: zSimulateUsagePath,
+        query: z.never().optional()
+    }).parseAsync(data),
+    responseType: 'json',
+    responseValidator: async (data) => await zSimulateUsageResponse.parseAsync(data),
+    security: [{
+            key: 'bearerAuth',
+            scheme: 'bearer',
+            type: 'http'
+        }],
+    url: '/meters/{meter_id}/simulate',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * A meter's readings, newest first
+ */
+export const listReadings = <ThrowOnError extends boolean = false>(options: Options<ListReadingsData, ThrowOnError>): RequestResult<ListReadingsResponses, ListReadingsErrors, ThrowOnError> => (options.client ?? client).get<ListReadingsResponses, ListReadingsErrors, ThrowOnError>({
+    requestValidator: async (data) => await z.object({
+        body: z.never().optional(),
+        path: zListReadingsPath,
+        query: zListReadingsQuery.optional()
+    }).parseAsync(data),
+    responseType: 'json',
+    responseValidator: async (data) => await zListReadingsResponse.parseAsync(data),
+    security: [{
+            key: 'bearerAuth',
+            scheme: 'bearer',
+            type: 'http'
+        }],
+    url: '/meters/{meter_id}/readings',
+    ...options
+});
+
+/**
+ * Enter a meter reading
+ *
+ * `index_value` is the meter's cumulative index at the start of `date`. The consumption
+ * between two consecutive readings becomes a record (`source: reading`) from the first
+ * reading's day to the day before the second's. An index lower than the one before it is
+ * rejected (422) unless the reading is a meter `replacement`: then `index_value` is the
+ * new meter's index, and `replaced_meter_final_index`, when given, is the old meter's
+ * last index (without it, the days between the two readings get no record). Records
+ * derived from readings change only through their readings.
+ *
+ */
+export const createReading = <ThrowOnError extends boolean = false>(options: Options<CreateReadingData, ThrowOnError>): RequestResult<CreateReadingResponses, CreateReadingErrors, ThrowOnError> => (options.client ?? client).post<CreateReadingResponses, CreateReadingErrors, ThrowOnError>({
+    requestValidator: async (data) => await z.object({
+        body: zCreateReadingBody,
+        headers: zCreateReadingHeaders.optional(),
+        path: zCreateReadingPath,
+        query: z.never().optional()
+    }).parseAsync(data),
+    responseType: 'json',
+    responseValidator: async (data) => await zCreateReadingResponse.parseAsync(data),
+    security: [{
+            key: 'bearerAuth',
+            scheme: 'bearer',
+            type: 'http'
+        }],
+    url: '/meters/{meter_id}/readings',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * Delete a reading (the records around it are derived again)
+ */
+export const deleteReading = <ThrowOnError extends boolean = false>(options: Options<DeleteReadingData, ThrowOnError>): RequestResult<DeleteReadingResponses, DeleteReadingErrors, ThrowOnError> => (options.client ?? client).delete<DeleteReadingResponses, DeleteReadingErrors, ThrowOnError>({
+    requestValidator: async (data) => await z.object({
+        body: z.never().optional(),
+        headers: zDeleteReadingHeaders.optional(),
+        path: zDeleteReadingPath,
+        query: z.never().optional()
+    }).parseAsync(data),
+    responseValidator: async (data) => await zDeleteReadingResponse.parseAsync(data),
+    security: [{
+            key: 'bearerAuth',
+            scheme: 'bearer',
+            type: 'http'
+        }],
+    url: '/meters/{meter_id}/readings/{reading_id}',
+    ...options
+});
+
+/**
+ * Correct a reading (the records around it are derived again)
+ */
+export const updateReading = <ThrowOnError extends boolean = false>(options: Options<UpdateReadingData, ThrowOnError>): RequestResult<UpdateReadingResponses, UpdateReadingErrors, ThrowOnError> => (options.client ?? client).patch<UpdateReadingResponses, UpdateReadingErrors, ThrowOnError>({
+    requestValidator: async (data) => await z.object({
+        body: zUpdateReadingBody,
+        headers: zUpdateReadingHeaders.optional(),
+        path: zUpdateReadingPath,
+        query: z.never().optional()
+    }).parseAsync(data),
+    responseType: 'json',
+    responseValidator: async (data) => await zUpdateReadingResponse.parseAsync(data),
+    security: [{
+            key: 'bearerAuth',
+            scheme: 'bearer',
+            type: 'http'
+        }],
+    url: '/meters/{meter_id}/readings/{reading_id}',
     ...options,
     headers: {
         'Content-Type': 'application/json',

@@ -278,6 +278,14 @@ export type Consumption = {
     currency: Currency;
     notes: string | null;
     source: ConsumptionSource;
+    /**
+     * The meter the record was measured on.
+     */
+    meter_id: string | null;
+    /**
+     * `true` when `cost_minor` was computed from the meter's tariffs (it follows them).
+     */
+    readonly cost_from_tariff: boolean;
     readonly owner_id: string;
     readonly version: number;
     readonly created_at: string;
@@ -295,10 +303,16 @@ export type ConsumptionCreate = {
     cost_minor?: CostMinor;
     currency?: Currency;
     notes?: Notes;
+    /**
+     * One of the caller's meters, of a kind that holds this record's kind. Without `cost_minor`, the cost comes from its tariffs.
+     */
+    meter_id?: string;
 };
 
 /**
- * The fields to change. The resulting period must still be valid.
+ * The fields to change. The resulting period must still be valid. `cost_minor: null` on a
+ * record with a meter prices it from the meter's tariffs again.
+ *
  */
 export type ConsumptionUpdate = {
     kind?: ConsumptionKind;
@@ -308,10 +322,273 @@ export type ConsumptionUpdate = {
     cost_minor?: number | null;
     currency?: Currency;
     notes?: string | null;
+    /**
+     * `null` detaches the record from its meter.
+     */
+    meter_id?: string | null;
 };
 
 export type ConsumptionPage = {
     items: Array<Consumption>;
+    /**
+     * Pass as `cursor` for the next page; `null` on the last page.
+     */
+    next_cursor: string | null;
+};
+
+/**
+ * What the meter measures. An electricity meter holds `electricity` records, a water meter
+ * `water`, a gas meter `gas`; a mobile line holds `mobile_data`, `voice` and `sms`.
+ *
+ */
+export type MeterKind = 'electricity' | 'water' | 'gas' | 'mobile_line';
+
+/**
+ * Not blank (something other than spaces and control characters).
+ */
+export type MeterName = string;
+
+/**
+ * A mobile line's number in E.164 (`+56912345678`); for other meters, its serial.
+ */
+export type MeterIdentifier = string;
+
+/**
+ * A mobile line's monthly allowances, billing cycle and overage prices; `null` for other
+ * meters (a mobile line always has one).
+ *
+ */
+export type MobilePlan = {
+    /**
+     * Data included per cycle, in MB.
+     */
+    data_mb: number;
+    /**
+     * Minutes included per cycle.
+     */
+    voice_minutes: number;
+    /**
+     * SMS included per cycle.
+     */
+    sms: number;
+    /**
+     * Day of the month each cycle starts.
+     */
+    cycle_start_day: number;
+    /**
+     * Price of each MB beyond the allowance.
+     */
+    data_mb_price_minor?: number;
+    /**
+     * Price of each minute beyond the allowance.
+     */
+    voice_minute_price_minor?: number;
+    /**
+     * Price of each SMS beyond the allowance.
+     */
+    sms_price_minor?: number;
+} | null;
+
+export type Meter = {
+    readonly id: string;
+    kind: MeterKind;
+    name: MeterName;
+    identifier: MeterIdentifier;
+    currency: Currency;
+    monthly_budget_minor: number | null;
+    plan: MobilePlan;
+    /**
+     * A mobile line's prepaid balance; `null` for other meters.
+     */
+    readonly balance_minor: number | null;
+    readonly owner_id: string;
+    readonly version: number;
+    readonly created_at: string;
+    readonly updated_at: string;
+};
+
+/**
+ * `plan` is required for a mobile line and not allowed otherwise. `currency` defaults to the tenant's.
+ */
+export type MeterCreate = {
+    kind: MeterKind;
+    name: MeterName;
+    identifier: MeterIdentifier;
+    currency?: Currency;
+    monthly_budget_minor?: CostMinor;
+    plan?: MobilePlan;
+};
+
+/**
+ * The fields to change. A meter's kind and currency are fixed when it is created.
+ */
+export type MeterUpdate = {
+    name?: MeterName;
+    identifier?: MeterIdentifier;
+    monthly_budget_minor?: number | null;
+    plan?: MobilePlan;
+};
+
+export type MeterPage = {
+    items: Array<Meter>;
+    /**
+     * Pass as `cursor` for the next page; `null` on the last page.
+     */
+    next_cursor: string | null;
+};
+
+export type Tariff = {
+    readonly id: string;
+    valid_from: Day;
+    /**
+     * Price per unit of the meter's kind, in minor units (4 decimal places).
+     */
+    unit_price_minor: number;
+    /**
+     * Fixed charge per day, in minor units (4 decimal places).
+     */
+    fixed_daily_minor: number;
+    currency: Currency;
+    readonly created_at: string;
+};
+
+export type TariffCreate = {
+    valid_from: Day;
+    /**
+     * Price per unit in minor units, e.g. 15.23 cents per kWh.
+     */
+    unit_price_minor: number;
+    /**
+     * Fixed charge per day in minor units.
+     */
+    fixed_daily_minor?: number;
+};
+
+export type TariffPage = {
+    items: Array<Tariff>;
+    /**
+     * Pass as `cursor` for the next page; `null` on the last page.
+     */
+    next_cursor: string | null;
+};
+
+export type Allowance = {
+    kind: 'mobile_data' | 'voice' | 'sms';
+    unit: 'MB' | 'min' | 'count';
+    included: number;
+    used: Decimal3;
+    remaining: Decimal3;
+    /**
+     * `null` when nothing is included.
+     */
+    used_pct: number | null;
+    /**
+     * At the pace so far; `null` when not before the cycle ends.
+     */
+    runs_out_on: string | null;
+};
+
+export type LineStatus = {
+    meter_id: string;
+    identifier: MeterIdentifier;
+    as_of: Day;
+    cycle_start: Day;
+    cycle_end: Day;
+    /**
+     * Days of the cycle so far, today included.
+     */
+    days_elapsed: number;
+    /**
+     * Days of the cycle after today.
+     */
+    days_left: number;
+    allowances: Array<Allowance>;
+    balance_minor: number;
+    currency: Currency;
+    spent_this_cycle_minor: number;
+    /**
+     * At this cycle's spending pace; `null` when nothing was spent or not before the cycle ends.
+     */
+    balance_runs_out_on: string | null;
+};
+
+export type TopUpCreate = {
+    /**
+     * Amount to add, in minor units of the line's currency.
+     */
+    amount_minor: number;
+};
+
+export type TopUp = {
+    readonly id: string;
+    amount_minor: number;
+    currency: Currency;
+    /**
+     * The balance after this top-up.
+     */
+    balance_minor: number;
+    readonly created_at: string;
+};
+
+/**
+ * The usage to record; an empty object records a random burst.
+ */
+export type SimulationRequest = {
+    data_mb?: number;
+    voice_minutes?: number;
+    sms?: number;
+    /**
+     * The charge, instead of the plan's overage prices.
+     */
+    cost_minor?: number;
+};
+
+export type SimulationResult = {
+    records: Array<Consumption>;
+    /**
+     * What was taken from the balance.
+     */
+    cost_minor: number;
+    status: LineStatus;
+};
+
+/**
+ * A cumulative meter index, in the unit of the meter's kind.
+ */
+export type IndexValue = number;
+
+export type Reading = {
+    readonly id: string;
+    readonly meter_id: string;
+    date: Day;
+    index_value: number;
+    replacement: boolean;
+    replaced_meter_final_index: number | null;
+    /**
+     * The record derived from this reading and the one before it.
+     */
+    readonly consumption_id: string | null;
+    readonly version: number;
+    readonly created_at: string;
+    readonly updated_at: string;
+};
+
+export type ReadingCreate = {
+    date: Day;
+    index_value: IndexValue;
+    replacement?: boolean;
+    replaced_meter_final_index?: IndexValue;
+};
+
+export type ReadingUpdate = {
+    date?: Day;
+    index_value?: IndexValue;
+    replacement?: boolean;
+    replaced_meter_final_index?: number | null;
+};
+
+export type ReadingPage = {
+    items: Array<Reading>;
     /**
      * Pass as `cursor` for the next page; `null` on the last page.
      */
@@ -375,6 +652,10 @@ export type ConsumptionWritable = {
     currency: Currency;
     notes: string | null;
     source: ConsumptionSource;
+    /**
+     * The meter the record was measured on.
+     */
+    meter_id: string | null;
 };
 
 export type ConsumptionPageWritable = {
@@ -384,6 +665,84 @@ export type ConsumptionPageWritable = {
      */
     next_cursor: string | null;
 };
+
+export type MeterWritable = {
+    kind: MeterKind;
+    name: MeterName;
+    identifier: MeterIdentifier;
+    currency: Currency;
+    monthly_budget_minor: number | null;
+    plan: MobilePlan;
+};
+
+export type MeterPageWritable = {
+    items: Array<MeterWritable>;
+    /**
+     * Pass as `cursor` for the next page; `null` on the last page.
+     */
+    next_cursor: string | null;
+};
+
+export type TariffWritable = {
+    valid_from: Day;
+    /**
+     * Price per unit of the meter's kind, in minor units (4 decimal places).
+     */
+    unit_price_minor: number;
+    /**
+     * Fixed charge per day, in minor units (4 decimal places).
+     */
+    fixed_daily_minor: number;
+    currency: Currency;
+};
+
+export type TariffPageWritable = {
+    items: Array<TariffWritable>;
+    /**
+     * Pass as `cursor` for the next page; `null` on the last page.
+     */
+    next_cursor: string | null;
+};
+
+export type TopUpWritable = {
+    amount_minor: number;
+    currency: Currency;
+    /**
+     * The balance after this top-up.
+     */
+    balance_minor: number;
+};
+
+export type SimulationResultWritable = {
+    records: Array<ConsumptionWritable>;
+    /**
+     * What was taken from the balance.
+     */
+    cost_minor: number;
+    status: LineStatus;
+};
+
+export type ReadingWritable = {
+    date: Day;
+    index_value: number;
+    replacement: boolean;
+    replaced_meter_final_index: number | null;
+};
+
+export type ReadingPageWritable = {
+    items: Array<ReadingWritable>;
+    /**
+     * Pass as `cursor` for the next page; `null` on the last page.
+     */
+    next_cursor: string | null;
+};
+
+export type MeterId = string;
+
+/**
+ * Only records on this meter (one the caller can read; otherwise a 422).
+ */
+export type MeterFilter = string;
 
 /**
  * First day of the range.
@@ -816,6 +1175,10 @@ export type ListConsumptionsData = {
          */
         q?: string;
         /**
+         * Only records on this meter (one the caller can read; otherwise a 422).
+         */
+        meter_id?: string;
+        /**
          * `mine` (default) lists the caller's records; `tenant` lists every record of the
          * tenant and needs the owner, admin or viewer role.
          *
@@ -957,6 +1320,10 @@ export type DeleteConsumptionErrors = {
      */
     412: Problem;
     /**
+     * The request matches the contract but breaks a rule of the domain.
+     */
+    422: Problem;
+    /**
      * The operation needs an `If-Match` header.
      */
     428: Problem;
@@ -1090,6 +1457,10 @@ export type GetKpiSummaryData = {
          */
         kind?: ConsumptionKind;
         /**
+         * Only records on this meter (one the caller can read; otherwise a 422).
+         */
+        meter_id?: string;
+        /**
          * `mine` (default): the caller's records; `tenant`: the whole tenant (owner, admin, viewer).
          */
         scope?: 'mine' | 'tenant';
@@ -1145,6 +1516,10 @@ export type GetKpiTimeseriesData = {
          */
         kind?: ConsumptionKind;
         /**
+         * Only records on this meter (one the caller can read; otherwise a 422).
+         */
+        meter_id?: string;
+        /**
          * `mine` (default): the caller's records; `tenant`: the whole tenant (owner, admin, viewer).
          */
         scope?: 'mine' | 'tenant';
@@ -1194,6 +1569,10 @@ export type GetKpiBreakdownData = {
          * Last day of the range (at most 10 years after `from`).
          */
         to: Day;
+        /**
+         * Only records on this meter (one the caller can read; otherwise a 422).
+         */
+        meter_id?: string;
         /**
          * `mine` (default): the caller's records; `tenant`: the whole tenant (owner, admin, viewer).
          */
@@ -1301,3 +1680,826 @@ export type ReplaceBudgetsResponses = {
 };
 
 export type ReplaceBudgetsResponse = ReplaceBudgetsResponses[keyof ReplaceBudgetsResponses];
+
+export type ListMetersData = {
+    body?: never;
+    path?: never;
+    query?: {
+        /**
+         * Only meters of this kind.
+         */
+        kind?: MeterKind;
+        /**
+         * Only the meter with this identifier (a mobile line's number in E.164, e.g.
+         * `+56912345678`; a `+` sent unencoded, which arrives as a space, is read as `+`).
+         *
+         */
+        identifier?: string;
+        /**
+         * `mine` (default) lists the caller's meters; `tenant` lists every meter of the
+         * tenant and needs the owner, admin or viewer role.
+         *
+         */
+        scope?: 'mine' | 'tenant';
+        /**
+         * Page size.
+         */
+        limit?: number;
+        /**
+         * The `next_cursor` of the previous page (a cursor this list did not issue is a 422).
+         */
+        cursor?: string;
+    };
+    url: '/meters';
+};
+
+export type ListMetersErrors = {
+    /**
+     * The request does not match the contract.
+     */
+    400: Problem;
+    /**
+     * Missing, invalid, expired or revoked credentials.
+     */
+    401: Problem;
+    /**
+     * The caller's role does not allow this.
+     */
+    403: Problem;
+    /**
+     * The request matches the contract but breaks a rule of the domain.
+     */
+    422: Problem;
+};
+
+export type ListMetersError = ListMetersErrors[keyof ListMetersErrors];
+
+export type ListMetersResponses = {
+    /**
+     * One page of meters.
+     */
+    200: MeterPage;
+};
+
+export type ListMetersResponse = ListMetersResponses[keyof ListMetersResponses];
+
+export type CreateMeterData = {
+    body: MeterCreate;
+    headers?: {
+        /**
+         * A unique key (e.g. a UUID) chosen by the client. Retrying with the same key and body
+         * replays the first response; the same key with another body is a 422. Keys are kept 24 hours.
+         *
+         */
+        'Idempotency-Key'?: string;
+    };
+    path?: never;
+    query?: never;
+    url: '/meters';
+};
+
+export type CreateMeterErrors = {
+    /**
+     * The request does not match the contract.
+     */
+    400: Problem;
+    /**
+     * Missing, invalid, expired or revoked credentials.
+     */
+    401: Problem;
+    /**
+     * The caller's role does not allow this.
+     */
+    403: Problem;
+    /**
+     * The request conflicts with the current state (e.g. a taken username).
+     */
+    409: Problem;
+    /**
+     * The body is larger than 1 MiB.
+     */
+    413: Problem;
+    /**
+     * The body is not `application/json`.
+     */
+    415: Problem;
+    /**
+     * The request matches the contract but breaks a rule of the domain.
+     */
+    422: Problem;
+};
+
+export type CreateMeterError = CreateMeterErrors[keyof CreateMeterErrors];
+
+export type CreateMeterResponses = {
+    /**
+     * The meter was created (or, for a retried Idempotency-Key, replayed).
+     */
+    201: Meter;
+};
+
+export type CreateMeterResponse = CreateMeterResponses[keyof CreateMeterResponses];
+
+export type DeleteMeterData = {
+    body?: never;
+    headers?: {
+        /**
+         * The `ETag` of the version being changed. Required (428 without it).
+         */
+        'If-Match'?: string;
+    };
+    path: {
+        meter_id: string;
+    };
+    query?: never;
+    url: '/meters/{meter_id}';
+};
+
+export type DeleteMeterErrors = {
+    /**
+     * The request does not match the contract.
+     */
+    400: Problem;
+    /**
+     * Missing, invalid, expired or revoked credentials.
+     */
+    401: Problem;
+    /**
+     * The caller's role does not allow this.
+     */
+    403: Problem;
+    /**
+     * No such object visible to the caller.
+     */
+    404: Problem;
+    /**
+     * The `If-Match` version is not the current one; read the object again.
+     */
+    412: Problem;
+    /**
+     * The operation needs an `If-Match` header.
+     */
+    428: Problem;
+};
+
+export type DeleteMeterError = DeleteMeterErrors[keyof DeleteMeterErrors];
+
+export type DeleteMeterResponses = {
+    /**
+     * Deleted.
+     */
+    204: void;
+};
+
+export type DeleteMeterResponse = DeleteMeterResponses[keyof DeleteMeterResponses];
+
+export type GetMeterData = {
+    body?: never;
+    path: {
+        meter_id: string;
+    };
+    query?: never;
+    url: '/meters/{meter_id}';
+};
+
+export type GetMeterErrors = {
+    /**
+     * The request does not match the contract.
+     */
+    400: Problem;
+    /**
+     * Missing, invalid, expired or revoked credentials.
+     */
+    401: Problem;
+    /**
+     * No such object visible to the caller.
+     */
+    404: Problem;
+};
+
+export type GetMeterError = GetMeterErrors[keyof GetMeterErrors];
+
+export type GetMeterResponses = {
+    /**
+     * The meter.
+     */
+    200: Meter;
+};
+
+export type GetMeterResponse = GetMeterResponses[keyof GetMeterResponses];
+
+export type UpdateMeterData = {
+    body: MeterUpdate;
+    headers?: {
+        /**
+         * The `ETag` of the version being changed. Required (428 without it).
+         */
+        'If-Match'?: string;
+    };
+    path: {
+        meter_id: string;
+    };
+    query?: never;
+    url: '/meters/{meter_id}';
+};
+
+export type UpdateMeterErrors = {
+    /**
+     * The request does not match the contract.
+     */
+    400: Problem;
+    /**
+     * Missing, invalid, expired or revoked credentials.
+     */
+    401: Problem;
+    /**
+     * The caller's role does not allow this.
+     */
+    403: Problem;
+    /**
+     * No such object visible to the caller.
+     */
+    404: Problem;
+    /**
+     * The request conflicts with the current state (e.g. a taken username).
+     */
+    409: Problem;
+    /**
+     * The `If-Match` version is not the current one; read the object again.
+     */
+    412: Problem;
+    /**
+     * The body is larger than 1 MiB.
+     */
+    413: Problem;
+    /**
+     * The body is not `application/json`.
+     */
+    415: Problem;
+    /**
+     * The request matches the contract but breaks a rule of the domain.
+     */
+    422: Problem;
+    /**
+     * The operation needs an `If-Match` header.
+     */
+    428: Problem;
+};
+
+export type UpdateMeterError = UpdateMeterErrors[keyof UpdateMeterErrors];
+
+export type UpdateMeterResponses = {
+    /**
+     * The updated meter.
+     */
+    200: Meter;
+};
+
+export type UpdateMeterResponse = UpdateMeterResponses[keyof UpdateMeterResponses];
+
+export type ListTariffsData = {
+    body?: never;
+    path: {
+        meter_id: string;
+    };
+    query?: {
+        /**
+         * Page size.
+         */
+        limit?: number;
+        /**
+         * The `next_cursor` of the previous page (a cursor this list did not issue is a 422).
+         */
+        cursor?: string;
+    };
+    url: '/meters/{meter_id}/tariffs';
+};
+
+export type ListTariffsErrors = {
+    /**
+     * The request does not match the contract.
+     */
+    400: Problem;
+    /**
+     * Missing, invalid, expired or revoked credentials.
+     */
+    401: Problem;
+    /**
+     * No such object visible to the caller.
+     */
+    404: Problem;
+    /**
+     * The request matches the contract but breaks a rule of the domain.
+     */
+    422: Problem;
+};
+
+export type ListTariffsError = ListTariffsErrors[keyof ListTariffsErrors];
+
+export type ListTariffsResponses = {
+    /**
+     * One page of tariffs.
+     */
+    200: TariffPage;
+};
+
+export type ListTariffsResponse = ListTariffsResponses[keyof ListTariffsResponses];
+
+export type CreateTariffData = {
+    body: TariffCreate;
+    headers?: {
+        /**
+         * A unique key (e.g. a UUID) chosen by the client. Retrying with the same key and body
+         * replays the first response; the same key with another body is a 422. Keys are kept 24 hours.
+         *
+         */
+        'Idempotency-Key'?: string;
+    };
+    path: {
+        meter_id: string;
+    };
+    query?: never;
+    url: '/meters/{meter_id}/tariffs';
+};
+
+export type CreateTariffErrors = {
+    /**
+     * The request does not match the contract.
+     */
+    400: Problem;
+    /**
+     * Missing, invalid, expired or revoked credentials.
+     */
+    401: Problem;
+    /**
+     * The caller's role does not allow this.
+     */
+    403: Problem;
+    /**
+     * No such object visible to the caller.
+     */
+    404: Problem;
+    /**
+     * The request conflicts with the current state (e.g. a taken username).
+     */
+    409: Problem;
+    /**
+     * The body is larger than 1 MiB.
+     */
+    413: Problem;
+    /**
+     * The body is not `application/json`.
+     */
+    415: Problem;
+    /**
+     * The request matches the contract but breaks a rule of the domain.
+     */
+    422: Problem;
+};
+
+export type CreateTariffError = CreateTariffErrors[keyof CreateTariffErrors];
+
+export type CreateTariffResponses = {
+    /**
+     * The tariff was added (or, for a retried Idempotency-Key, replayed).
+     */
+    201: Tariff;
+};
+
+export type CreateTariffResponse = CreateTariffResponses[keyof CreateTariffResponses];
+
+export type DeleteTariffData = {
+    body?: never;
+    path: {
+        meter_id: string;
+        tariff_id: string;
+    };
+    query?: never;
+    url: '/meters/{meter_id}/tariffs/{tariff_id}';
+};
+
+export type DeleteTariffErrors = {
+    /**
+     * The request does not match the contract.
+     */
+    400: Problem;
+    /**
+     * Missing, invalid, expired or revoked credentials.
+     */
+    401: Problem;
+    /**
+     * The caller's role does not allow this.
+     */
+    403: Problem;
+    /**
+     * No such object visible to the caller.
+     */
+    404: Problem;
+};
+
+export type DeleteTariffError = DeleteTariffErrors[keyof DeleteTariffErrors];
+
+export type DeleteTariffResponses = {
+    /**
+     * Removed.
+     */
+    204: void;
+};
+
+export type DeleteTariffResponse = DeleteTariffResponses[keyof DeleteTariffResponses];
+
+export type GetMeterStatusData = {
+    body?: never;
+    path: {
+        meter_id: string;
+    };
+    query?: never;
+    url: '/meters/{meter_id}/status';
+};
+
+export type GetMeterStatusErrors = {
+    /**
+     * The request does not match the contract.
+     */
+    400: Problem;
+    /**
+     * Missing, invalid, expired or revoked credentials.
+     */
+    401: Problem;
+    /**
+     * No such object visible to the caller.
+     */
+    404: Problem;
+    /**
+     * The request matches the contract but breaks a rule of the domain.
+     */
+    422: Problem;
+};
+
+export type GetMeterStatusError = GetMeterStatusErrors[keyof GetMeterStatusErrors];
+
+export type GetMeterStatusResponses = {
+    /**
+     * The status.
+     */
+    200: LineStatus;
+};
+
+export type GetMeterStatusResponse = GetMeterStatusResponses[keyof GetMeterStatusResponses];
+
+export type CreateTopUpData = {
+    body: TopUpCreate;
+    headers?: {
+        /**
+         * A unique key (e.g. a UUID) chosen by the client. Retrying with the same key and body
+         * replays the first response; the same key with another body is a 422. Keys are kept 24 hours.
+         *
+         */
+        'Idempotency-Key'?: string;
+    };
+    path: {
+        meter_id: string;
+    };
+    query?: never;
+    url: '/meters/{meter_id}/top-ups';
+};
+
+export type CreateTopUpErrors = {
+    /**
+     * The request does not match the contract.
+     */
+    400: Problem;
+    /**
+     * Missing, invalid, expired or revoked credentials.
+     */
+    401: Problem;
+    /**
+     * The caller's role does not allow this.
+     */
+    403: Problem;
+    /**
+     * No such object visible to the caller.
+     */
+    404: Problem;
+    /**
+     * The body is larger than 1 MiB.
+     */
+    413: Problem;
+    /**
+     * The body is not `application/json`.
+     */
+    415: Problem;
+    /**
+     * The request matches the contract but breaks a rule of the domain.
+     */
+    422: Problem;
+};
+
+export type CreateTopUpError = CreateTopUpErrors[keyof CreateTopUpErrors];
+
+export type CreateTopUpResponses = {
+    /**
+     * The balance was topped up (or, for a retried Idempotency-Key, replayed).
+     */
+    201: TopUp;
+};
+
+export type CreateTopUpResponse = CreateTopUpResponses[keyof CreateTopUpResponses];
+
+export type SimulateUsageData = {
+    body: SimulationRequest;
+    headers?: {
+        /**
+         * A unique key (e.g. a UUID) chosen by the client. Retrying with the same key and body
+         * replays the first response; the same key with another body is a 422. Keys are kept 24 hours.
+         *
+         */
+        'Idempotency-Key'?: string;
+    };
+    path: {
+        meter_id: string;
+    };
+    query?: never;
+    url: '/meters/{meter_id}/simulate';
+};
+
+export type SimulateUsageErrors = {
+    /**
+     * The request does not match the contract.
+     */
+    400: Problem;
+    /**
+     * Missing, invalid, expired or revoked credentials.
+     */
+    401: Problem;
+    /**
+     * The caller's role does not allow this.
+     */
+    403: Problem;
+    /**
+     * No such object visible to the caller.
+     */
+    404: Problem;
+    /**
+     * The body is larger than 1 MiB.
+     */
+    413: Problem;
+    /**
+     * The body is not `application/json`.
+     */
+    415: Problem;
+    /**
+     * The request matches the contract but breaks a rule of the domain.
+     */
+    422: Problem;
+};
+
+export type SimulateUsageError = SimulateUsageErrors[keyof SimulateUsageErrors];
+
+export type SimulateUsageResponses = {
+    /**
+     * The usage was recorded (or, for a retried Idempotency-Key, replayed).
+     */
+    201: SimulationResult;
+};
+
+export type SimulateUsageResponse = SimulateUsageResponses[keyof SimulateUsageResponses];
+
+export type ListReadingsData = {
+    body?: never;
+    path: {
+        meter_id: string;
+    };
+    query?: {
+        /**
+         * Page size.
+         */
+        limit?: number;
+        /**
+         * The `next_cursor` of the previous page (a cursor this list did not issue is a 422).
+         */
+        cursor?: string;
+    };
+    url: '/meters/{meter_id}/readings';
+};
+
+export type ListReadingsErrors = {
+    /**
+     * The request does not match the contract.
+     */
+    400: Problem;
+    /**
+     * Missing, invalid, expired or revoked credentials.
+     */
+    401: Problem;
+    /**
+     * No such object visible to the caller.
+     */
+    404: Problem;
+    /**
+     * The request matches the contract but breaks a rule of the domain.
+     */
+    422: Problem;
+};
+
+export type ListReadingsError = ListReadingsErrors[keyof ListReadingsErrors];
+
+export type ListReadingsResponses = {
+    /**
+     * One page of readings.
+     */
+    200: ReadingPage;
+};
+
+export type ListReadingsResponse = ListReadingsResponses[keyof ListReadingsResponses];
+
+export type CreateReadingData = {
+    body: ReadingCreate;
+    headers?: {
+        /**
+         * A unique key (e.g. a UUID) chosen by the client. Retrying with the same key and body
+         * replays the first response; the same key with another body is a 422. Keys are kept 24 hours.
+         *
+         */
+        'Idempotency-Key'?: string;
+    };
+    path: {
+        meter_id: string;
+    };
+    query?: never;
+    url: '/meters/{meter_id}/readings';
+};
+
+export type CreateReadingErrors = {
+    /**
+     * The request does not match the contract.
+     */
+    400: Problem;
+    /**
+     * Missing, invalid, expired or revoked credentials.
+     */
+    401: Problem;
+    /**
+     * The caller's role does not allow this.
+     */
+    403: Problem;
+    /**
+     * No such object visible to the caller.
+     */
+    404: Problem;
+    /**
+     * The request conflicts with the current state (e.g. a taken username).
+     */
+    409: Problem;
+    /**
+     * The body is larger than 1 MiB.
+     */
+    413: Problem;
+    /**
+     * The body is not `application/json`.
+     */
+    415: Problem;
+    /**
+     * The request matches the contract but breaks a rule of the domain.
+     */
+    422: Problem;
+};
+
+export type CreateReadingError = CreateReadingErrors[keyof CreateReadingErrors];
+
+export type CreateReadingResponses = {
+    /**
+     * The reading was entered (or, for a retried Idempotency-Key, replayed).
+     */
+    201: Reading;
+};
+
+export type CreateReadingResponse = CreateReadingResponses[keyof CreateReadingResponses];
+
+export type DeleteReadingData = {
+    body?: never;
+    headers?: {
+        /**
+         * The `ETag` of the version being changed. Required (428 without it).
+         */
+        'If-Match'?: string;
+    };
+    path: {
+        meter_id: string;
+        reading_id: string;
+    };
+    query?: never;
+    url: '/meters/{meter_id}/readings/{reading_id}';
+};
+
+export type DeleteReadingErrors = {
+    /**
+     * The request does not match the contract.
+     */
+    400: Problem;
+    /**
+     * Missing, invalid, expired or revoked credentials.
+     */
+    401: Problem;
+    /**
+     * The caller's role does not allow this.
+     */
+    403: Problem;
+    /**
+     * No such object visible to the caller.
+     */
+    404: Problem;
+    /**
+     * The `If-Match` version is not the current one; read the object again.
+     */
+    412: Problem;
+    /**
+     * The request matches the contract but breaks a rule of the domain.
+     */
+    422: Problem;
+    /**
+     * The operation needs an `If-Match` header.
+     */
+    428: Problem;
+};
+
+export type DeleteReadingError = DeleteReadingErrors[keyof DeleteReadingErrors];
+
+export type DeleteReadingResponses = {
+    /**
+     * Deleted.
+     */
+    204: void;
+};
+
+export type DeleteReadingResponse = DeleteReadingResponses[keyof DeleteReadingResponses];
+
+export type UpdateReadingData = {
+    body: ReadingUpdate;
+    headers?: {
+        /**
+         * The `ETag` of the version being changed. Required (428 without it).
+         */
+        'If-Match'?: string;
+    };
+    path: {
+        meter_id: string;
+        reading_id: string;
+    };
+    query?: never;
+    url: '/meters/{meter_id}/readings/{reading_id}';
+};
+
+export type UpdateReadingErrors = {
+    /**
+     * The request does not match the contract.
+     */
+    400: Problem;
+    /**
+     * Missing, invalid, expired or revoked credentials.
+     */
+    401: Problem;
+    /**
+     * The caller's role does not allow this.
+     */
+    403: Problem;
+    /**
+     * No such object visible to the caller.
+     */
+    404: Problem;
+    /**
+     * The request conflicts with the current state (e.g. a taken username).
+     */
+    409: Problem;
+    /**
+     * The `If-Match` version is not the current one; read the object again.
+     */
+    412: Problem;
+    /**
+     * The body is larger than 1 MiB.
+     */
+    413: Problem;
+    /**
+     * The body is not `application/json`.
+     */
+    415: Problem;
+    /**
+     * The request matches the contract but breaks a rule of the domain.
+     */
+    422: Problem;
+    /**
+     * The operation needs an `If-Match` header.
+     */
+    428: Problem;
+};
+
+export type UpdateReadingError = UpdateReadingErrors[keyof UpdateReadingErrors];
+
+export type UpdateReadingResponses = {
+    /**
+     * The corrected reading.
+     */
+    200: Reading;
+};
+
+export type UpdateReadingResponse = UpdateReadingResponses[keyof UpdateReadingResponses];

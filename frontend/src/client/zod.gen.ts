@@ -266,6 +266,8 @@ export const zConsumption = z.object({
     currency: zCurrency,
     notes: z.string().max(1000).regex(/^[^\u0000]*$/).nullable(),
     source: zConsumptionSource,
+    meter_id: z.uuid().max(36).nullable(),
+    cost_from_tariff: z.boolean().readonly(),
     owner_id: z.uuid().max(36).readonly(),
     version: z.int().gte(1).readonly(),
     created_at: z.iso.datetime({ offset: true }).max(40).readonly(),
@@ -282,11 +284,14 @@ export const zConsumptionCreate = z.object({
     period_end: zDay,
     cost_minor: zCostMinor.optional(),
     currency: zCurrency.optional(),
-    notes: zNotes.optional()
+    notes: zNotes.optional(),
+    meter_id: z.uuid().max(36).optional()
 });
 
 /**
- * The fields to change. The resulting period must still be valid.
+ * The fields to change. The resulting period must still be valid. `cost_minor: null` on a
+ * record with a meter prices it from the meter's tariffs again.
+ *
  */
 export const zConsumptionUpdate = z.object({
     kind: zConsumptionKind.optional(),
@@ -295,11 +300,209 @@ export const zConsumptionUpdate = z.object({
     period_end: zDay.optional(),
     cost_minor: z.int().gte(0).lte(100000000000000).nullish(),
     currency: zCurrency.optional(),
-    notes: z.string().max(1000).regex(/^[^\u0000]*$/).nullish()
+    notes: z.string().max(1000).regex(/^[^\u0000]*$/).nullish(),
+    meter_id: z.uuid().max(36).nullish()
 });
 
 export const zConsumptionPage = z.object({
     items: z.array(zConsumption).max(100),
+    next_cursor: z.string().max(512).nullable()
+});
+
+/**
+ * What the meter measures. An electricity meter holds `electricity` records, a water meter
+ * `water`, a gas meter `gas`; a mobile line holds `mobile_data`, `voice` and `sms`.
+ *
+ */
+export const zMeterKind = z.enum([
+    'electricity',
+    'water',
+    'gas',
+    'mobile_line'
+]);
+
+/**
+ * Not blank (something other than spaces and control characters).
+ */
+export const zMeterName = z.string().min(1).max(100).regex(/^[^\u0000]*[^\u0000- ][^\u0000]*$/);
+
+/**
+ * A mobile line's number in E.164 (`+56912345678`); for other meters, its serial.
+ */
+export const zMeterIdentifier = z.string().min(1).max(64).regex(/^[^\u0000- ]+$/);
+
+/**
+ * A mobile line's monthly allowances, billing cycle and overage prices; `null` for other
+ * meters (a mobile line always has one).
+ *
+ */
+export const zMobilePlan = z.object({
+    data_mb: z.int().gte(0).lte(100000000),
+    voice_minutes: z.int().gte(0).lte(1000000),
+    sms: z.int().gte(0).lte(1000000),
+    cycle_start_day: z.int().gte(1).lte(28),
+    data_mb_price_minor: z.int().gte(0).lte(100000).optional().default(0),
+    voice_minute_price_minor: z.int().gte(0).lte(100000).optional().default(0),
+    sms_price_minor: z.int().gte(0).lte(100000).optional().default(0)
+}).nullable();
+
+export const zMeter = z.object({
+    id: z.uuid().max(36).readonly(),
+    kind: zMeterKind,
+    name: zMeterName,
+    identifier: zMeterIdentifier,
+    currency: zCurrency,
+    monthly_budget_minor: z.int().gte(0).lte(100000000000000).nullable(),
+    plan: zMobilePlan,
+    balance_minor: z.int().gte(0).readonly().nullable(),
+    owner_id: z.uuid().max(36).readonly(),
+    version: z.int().gte(1).readonly(),
+    created_at: z.iso.datetime({ offset: true }).max(40).readonly(),
+    updated_at: z.iso.datetime({ offset: true }).max(40).readonly()
+});
+
+/**
+ * `plan` is required for a mobile line and not allowed otherwise. `currency` defaults to the tenant's.
+ */
+export const zMeterCreate = z.object({
+    kind: zMeterKind,
+    name: zMeterName,
+    identifier: zMeterIdentifier,
+    currency: zCurrency.optional(),
+    monthly_budget_minor: zCostMinor.optional(),
+    plan: zMobilePlan.optional()
+});
+
+/**
+ * The fields to change. A meter's kind and currency are fixed when it is created.
+ */
+export const zMeterUpdate = z.object({
+    name: zMeterName.optional(),
+    identifier: zMeterIdentifier.optional(),
+    monthly_budget_minor: z.int().gte(0).lte(100000000000000).nullish(),
+    plan: zMobilePlan.optional()
+});
+
+export const zMeterPage = z.object({
+    items: z.array(zMeter).max(100),
+    next_cursor: z.string().max(512).nullable()
+});
+
+export const zTariff = z.object({
+    id: z.uuid().max(36).readonly(),
+    valid_from: zDay,
+    unit_price_minor: z.number().gte(0).lte(1000000),
+    fixed_daily_minor: z.number().gte(0).lte(1000000),
+    currency: zCurrency,
+    created_at: z.iso.datetime({ offset: true }).max(40).readonly()
+});
+
+export const zTariffCreate = z.object({
+    valid_from: zDay,
+    unit_price_minor: z.number().gte(0).lte(1000000).multipleOf(0.0001),
+    fixed_daily_minor: z.number().gte(0).lte(1000000).multipleOf(0.0001).optional().default(0)
+});
+
+export const zTariffPage = z.object({
+    items: z.array(zTariff).max(100),
+    next_cursor: z.string().max(512).nullable()
+});
+
+export const zAllowance = z.object({
+    kind: z.enum([
+        'mobile_data',
+        'voice',
+        'sms'
+    ]),
+    unit: z.enum([
+        'MB',
+        'min',
+        'count'
+    ]),
+    included: z.int().gte(0),
+    used: zDecimal3,
+    remaining: zDecimal3,
+    used_pct: z.number().gte(0).lte(1000000000000).nullable(),
+    runs_out_on: z.iso.date().max(10).nullable()
+});
+
+export const zLineStatus = z.object({
+    meter_id: z.uuid().max(36),
+    identifier: zMeterIdentifier,
+    as_of: zDay,
+    cycle_start: zDay,
+    cycle_end: zDay,
+    days_elapsed: z.int().gte(1).lte(31),
+    days_left: z.int().gte(0).lte(31),
+    allowances: z.array(zAllowance).max(3),
+    balance_minor: z.int().gte(0),
+    currency: zCurrency,
+    spent_this_cycle_minor: z.int().gte(0),
+    balance_runs_out_on: z.iso.date().max(10).nullable()
+});
+
+export const zTopUpCreate = z.object({
+    amount_minor: z.int().gte(1).lte(10000000)
+});
+
+export const zTopUp = z.object({
+    id: z.uuid().max(36).readonly(),
+    amount_minor: z.int().gte(1),
+    currency: zCurrency,
+    balance_minor: z.int().gte(0),
+    created_at: z.iso.datetime({ offset: true }).max(40).readonly()
+});
+
+/**
+ * The usage to record; an empty object records a random burst.
+ */
+export const zSimulationRequest = z.object({
+    data_mb: z.number().gte(0).lte(100000).multipleOf(0.001).optional(),
+    voice_minutes: z.number().gte(0).lte(10000).multipleOf(0.001).optional(),
+    sms: z.int().gte(0).lte(10000).optional(),
+    cost_minor: z.int().gte(0).lte(10000000).optional()
+});
+
+export const zSimulationResult = z.object({
+    records: z.array(zConsumption).max(3),
+    cost_minor: z.int().gte(0),
+    status: zLineStatus
+});
+
+/**
+ * A cumulative meter index, in the unit of the meter's kind.
+ */
+export const zIndexValue = z.number().gte(0).lte(1000000000).multipleOf(0.001);
+
+export const zReading = z.object({
+    id: z.uuid().max(36).readonly(),
+    meter_id: z.uuid().max(36).readonly(),
+    date: zDay,
+    index_value: z.number().gte(0).lte(1000000000),
+    replacement: z.boolean(),
+    replaced_meter_final_index: z.number().gte(0).lte(1000000000).nullable(),
+    consumption_id: z.uuid().max(36).readonly().nullable(),
+    version: z.int().gte(1).readonly(),
+    created_at: z.iso.datetime({ offset: true }).max(40).readonly(),
+    updated_at: z.iso.datetime({ offset: true }).max(40).readonly()
+});
+
+export const zReadingCreate = z.object({
+    date: zDay,
+    index_value: zIndexValue,
+    replacement: z.boolean().optional().default(false),
+    replaced_meter_final_index: zIndexValue.optional()
+});
+
+export const zReadingUpdate = z.object({
+    date: zDay.optional(),
+    index_value: zIndexValue.optional(),
+    replacement: z.boolean().optional(),
+    replaced_meter_final_index: z.number().gte(0).lte(1000000000).nullish()
+});
+
+export const zReadingPage = z.object({
+    items: z.array(zReading).max(100),
     next_cursor: z.string().max(512).nullable()
 });
 
@@ -347,13 +550,71 @@ export const zConsumptionWritable = z.object({
     cost_minor: z.int().gte(0).lte(100000000000000).nullable(),
     currency: zCurrency,
     notes: z.string().max(1000).regex(/^[^\u0000]*$/).nullable(),
-    source: zConsumptionSource
+    source: zConsumptionSource,
+    meter_id: z.uuid().max(36).nullable()
 });
 
 export const zConsumptionPageWritable = z.object({
     items: z.array(zConsumptionWritable).max(100),
     next_cursor: z.string().max(512).nullable()
 });
+
+export const zMeterWritable = z.object({
+    kind: zMeterKind,
+    name: zMeterName,
+    identifier: zMeterIdentifier,
+    currency: zCurrency,
+    monthly_budget_minor: z.int().gte(0).lte(100000000000000).nullable(),
+    plan: zMobilePlan
+});
+
+export const zMeterPageWritable = z.object({
+    items: z.array(zMeterWritable).max(100),
+    next_cursor: z.string().max(512).nullable()
+});
+
+export const zTariffWritable = z.object({
+    valid_from: zDay,
+    unit_price_minor: z.number().gte(0).lte(1000000),
+    fixed_daily_minor: z.number().gte(0).lte(1000000),
+    currency: zCurrency
+});
+
+export const zTariffPageWritable = z.object({
+    items: z.array(zTariffWritable).max(100),
+    next_cursor: z.string().max(512).nullable()
+});
+
+export const zTopUpWritable = z.object({
+    amount_minor: z.int().gte(1),
+    currency: zCurrency,
+    balance_minor: z.int().gte(0)
+});
+
+export const zSimulationResultWritable = z.object({
+    records: z.array(zConsumptionWritable).max(3),
+    cost_minor: z.int().gte(0),
+    status: zLineStatus
+});
+
+export const zReadingWritable = z.object({
+    date: zDay,
+    index_value: z.number().gte(0).lte(1000000000),
+    replacement: z.boolean(),
+    replaced_meter_final_index: z.number().gte(0).lte(1000000000).nullable()
+});
+
+export const zReadingPageWritable = z.object({
+    items: z.array(zReadingWritable).max(100),
+    next_cursor: z.string().max(512).nullable()
+});
+
+export const zMeterId = z.uuid().max(36);
+
+/**
+ * Only records on this meter (one the caller can read; otherwise a 422).
+ */
+export const zMeterFilter = z.uuid().max(36);
 
 /**
  * First day of the range.
@@ -470,6 +731,7 @@ export const zListConsumptionsQuery = z.object({
     from: zDay.optional(),
     to: zDay.optional(),
     q: z.string().min(1).max(100).regex(/^[^\u0000]*$/).optional(),
+    meter_id: z.uuid().max(36).optional(),
     scope: z.enum(['mine', 'tenant']).optional().default('mine'),
     sort: z.enum([
         '-period_start',
@@ -538,6 +800,7 @@ export const zGetKpiSummaryQuery = z.object({
     from: zDay,
     to: zDay,
     kind: zConsumptionKind.optional(),
+    meter_id: z.uuid().max(36).optional(),
     scope: z.enum(['mine', 'tenant']).optional().default('mine')
 });
 
@@ -555,6 +818,7 @@ export const zGetKpiTimeseriesQuery = z.object({
     from: zDay,
     to: zDay,
     kind: zConsumptionKind.optional(),
+    meter_id: z.uuid().max(36).optional(),
     scope: z.enum(['mine', 'tenant']).optional().default('mine')
 });
 
@@ -566,6 +830,7 @@ export const zGetKpiTimeseriesResponse = zKpiTimeseries;
 export const zGetKpiBreakdownQuery = z.object({
     from: zDay,
     to: zDay,
+    meter_id: z.uuid().max(36).optional(),
     scope: z.enum(['mine', 'tenant']).optional().default('mine')
 });
 
@@ -585,3 +850,201 @@ export const zReplaceBudgetsBody = zBudgetList;
  * The budgets now in force.
  */
 export const zReplaceBudgetsResponse = zBudgetList;
+
+export const zListMetersQuery = z.object({
+    kind: zMeterKind.optional(),
+    identifier: z.string().min(1).max(64).regex(/^[^\u0000]*$/).optional(),
+    scope: z.enum(['mine', 'tenant']).optional().default('mine'),
+    limit: z.int().gte(1).lte(100).optional().default(25),
+    cursor: z.string().min(1).max(512).regex(/^[A-Za-z0-9_-]+$/).optional()
+});
+
+/**
+ * One page of meters.
+ */
+export const zListMetersResponse = zMeterPage;
+
+export const zCreateMeterBody = zMeterCreate;
+
+export const zCreateMeterHeaders = z.object({
+    'Idempotency-Key': z.string().min(1).max(255).regex(/^[\x21-\x7E]+$/).optional()
+});
+
+/**
+ * The meter was created (or, for a retried Idempotency-Key, replayed).
+ */
+export const zCreateMeterResponse = zMeter;
+
+export const zDeleteMeterHeaders = z.object({
+    'If-Match': z.string().min(1).max(64).regex(/^[^\u0000]*$/).optional()
+});
+
+export const zDeleteMeterPath = z.object({
+    meter_id: z.uuid().max(36)
+});
+
+/**
+ * Deleted.
+ */
+export const zDeleteMeterResponse = z.void();
+
+export const zGetMeterPath = z.object({
+    meter_id: z.uuid().max(36)
+});
+
+/**
+ * The meter.
+ */
+export const zGetMeterResponse = zMeter;
+
+export const zUpdateMeterBody = zMeterUpdate;
+
+export const zUpdateMeterHeaders = z.object({
+    'If-Match': z.string().min(1).max(64).regex(/^[^\u0000]*$/).optional()
+});
+
+export const zUpdateMeterPath = z.object({
+    meter_id: z.uuid().max(36)
+});
+
+/**
+ * The updated meter.
+ */
+export const zUpdateMeterResponse = zMeter;
+
+export const zListTariffsPath = z.object({
+    meter_id: z.uuid().max(36)
+});
+
+export const zListTariffsQuery = z.object({
+    limit: z.int().gte(1).lte(100).optional().default(25),
+    cursor: z.string().min(1).max(512).regex(/^[A-Za-z0-9_-]+$/).optional()
+});
+
+/**
+ * One page of tariffs.
+ */
+export const zListTariffsResponse = zTariffPage;
+
+export const zCreateTariffBody = zTariffCreate;
+
+export const zCreateTariffHeaders = z.object({
+    'Idempotency-Key': z.string().min(1).max(255).regex(/^[\x21-\x7E]+$/).optional()
+});
+
+export const zCreateTariffPath = z.object({
+    meter_id: z.uuid().max(36)
+});
+
+/**
+ * The tariff was added (or, for a retried Idempotency-Key, replayed).
+ */
+export const zCreateTariffResponse = zTariff;
+
+export const zDeleteTariffPath = z.object({
+    meter_id: z.uuid().max(36),
+    tariff_id: z.uuid().max(36)
+});
+
+/**
+ * Removed.
+ */
+export const zDeleteTariffResponse = z.void();
+
+export const zGetMeterStatusPath = z.object({
+    meter_id: z.uuid().max(36)
+});
+
+/**
+ * The status.
+ */
+export const zGetMeterStatusResponse = zLineStatus;
+
+export const zCreateTopUpBody = zTopUpCreate;
+
+export const zCreateTopUpHeaders = z.object({
+    'Idempotency-Key': z.string().min(1).max(255).regex(/^[\x21-\x7E]+$/).optional()
+});
+
+export const zCreateTopUpPath = z.object({
+    meter_id: z.uuid().max(36)
+});
+
+/**
+ * The balance was topped up (or, for a retried Idempotency-Key, replayed).
+ */
+export const zCreateTopUpResponse = zTopUp;
+
+export const zSimulateUsageBody = zSimulationRequest;
+
+export const zSimulateUsageHeaders = z.object({
+    'Idempotency-Key': z.string().min(1).max(255).regex(/^[\x21-\x7E]+$/).optional()
+});
+
+export const zSimulateUsagePath = z.object({
+    meter_id: z.uuid().max(36)
+});
+
+/**
+ * The usage was recorded (or, for a retried Idempotency-Key, replayed).
+ */
+export const zSimulateUsageResponse = zSimulationResult;
+
+export const zListReadingsPath = z.object({
+    meter_id: z.uuid().max(36)
+});
+
+export const zListReadingsQuery = z.object({
+    limit: z.int().gte(1).lte(100).optional().default(25),
+    cursor: z.string().min(1).max(512).regex(/^[A-Za-z0-9_-]+$/).optional()
+});
+
+/**
+ * One page of readings.
+ */
+export const zListReadingsResponse = zReadingPage;
+
+export const zCreateReadingBody = zReadingCreate;
+
+export const zCreateReadingHeaders = z.object({
+    'Idempotency-Key': z.string().min(1).max(255).regex(/^[\x21-\x7E]+$/).optional()
+});
+
+export const zCreateReadingPath = z.object({
+    meter_id: z.uuid().max(36)
+});
+
+/**
+ * The reading was entered (or, for a retried Idempotency-Key, replayed).
+ */
+export const zCreateReadingResponse = zReading;
+
+export const zDeleteReadingHeaders = z.object({
+    'If-Match': z.string().min(1).max(64).regex(/^[^\u0000]*$/).optional()
+});
+
+export const zDeleteReadingPath = z.object({
+    meter_id: z.uuid().max(36),
+    reading_id: z.uuid().max(36)
+});
+
+/**
+ * Deleted.
+ */
+export const zDeleteReadingResponse = z.void();
+
+export const zUpdateReadingBody = zReadingUpdate;
+
+export const zUpdateReadingHeaders = z.object({
+    'If-Match': z.string().min(1).max(64).regex(/^[^\u0000]*$/).optional()
+});
+
+export const zUpdateReadingPath = z.object({
+    meter_id: z.uuid().max(36),
+    reading_id: z.uuid().max(36)
+});
+
+/**
+ * The corrected reading.
+ */
+export const zUpdateReadingResponse = zReading;

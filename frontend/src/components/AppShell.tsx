@@ -17,6 +17,7 @@ const NAV: Array<{ href: string; label: MessageKey; exact?: boolean }> = [
   { href: "/dashboard", label: "nav.dashboard" },
   { href: "/consumptions", label: "nav.consumptions", exact: true },
   { href: "/consumptions/new", label: "nav.new" },
+  { href: "/meters", label: "nav.meters" },
   { href: "/profile", label: "nav.profile" },
 ];
 

@@ -45,6 +45,19 @@ export function Button({
   );
 }
 
+/** The part of a paged (infinite) query the "load more" button needs. */
+type PagedList = { hasNextPage: boolean; isFetchingNextPage: boolean; fetchNextPage: () => unknown };
+
+/** Fetches a list's next page; renders nothing on the last page. */
+export function LoadMoreButton({ list, label, busyLabel }: { list: PagedList; label: string; busyLabel: string }) {
+  if (!list.hasNextPage) return null;
+  return (
+    <Button variant="secondary" onClick={() => list.fetchNextPage()} busy={list.isFetchingNextPage}>
+      {list.isFetchingNextPage ? busyLabel : label}
+    </Button>
+  );
+}
+
 export function ButtonLink({
   variant = "primary",
   className,
@@ -213,6 +226,38 @@ export function SelectField({
         {children}
       </select>
     </FieldShell>
+  );
+}
+
+export function CheckboxField({ label, hint, error, className, id, ...props }: Omit<FieldProps, "optional"> & Omit<ComponentProps<"input">, "type">) {
+  const auto = useId();
+  const inputId = id ?? auto;
+  return (
+    <div className={className}>
+      <div className="flex items-center gap-2">
+        <input
+          id={inputId}
+          type="checkbox"
+          {...props}
+          aria-invalid={error ? true : undefined}
+          aria-describedby={describedBy(inputId, hint, error)}
+          className="size-4 rounded border-slate-300 text-emerald-600 accent-emerald-600 focus-visible:outline-2 focus-visible:outline-emerald-600 dark:border-slate-700 dark:accent-emerald-500"
+        />
+        <label htmlFor={inputId} className="text-sm font-medium text-slate-800 dark:text-slate-200">
+          {label}
+        </label>
+      </div>
+      {hint && !error && (
+        <p id={`${inputId}-hint`} className="mt-1 text-xs text-slate-500 dark:text-slate-400">
+          {hint}
+        </p>
+      )}
+      {error && (
+        <p id={`${inputId}-error`} className="mt-1 text-xs font-medium text-rose-600 dark:text-rose-400">
+          {error}
+        </p>
+      )}
+    </div>
   );
 }
 

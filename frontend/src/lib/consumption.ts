@@ -1,7 +1,7 @@
 import type { QueryClient } from "@tanstack/react-query";
 
-import type { ConsumptionKind, Unit } from "@/client";
-import { zConsumptionKind } from "@/client/zod.gen";
+import type { ConsumptionKind, ListConsumptionsData, Unit } from "@/client";
+import { zConsumptionKind, zListConsumptionsQuery } from "@/client/zod.gen";
 
 /** The kinds, in the contract's order. */
 export const KINDS: readonly ConsumptionKind[] = zConsumptionKind.options;
@@ -24,4 +24,20 @@ export const COMMON_CURRENCIES = ["EUR", "USD", "GBP", "CHF", "MXN", "ARS", "COP
 /** After a record is created, edited or deleted: the lists and the dashboard's KPIs both change. */
 export async function invalidateRecordQueries(queryClient: QueryClient): Promise<void> {
   await Promise.all([queryClient.invalidateQueries({ queryKey: ["consumptions"] }), queryClient.invalidateQueries({ queryKey: ["kpis"] })]);
+}
+
+/** The list's filters that live in the address, under the API's own parameter names. */
+export const FILTER_KEYS = ["kind", "meter_id", "from", "to", "q"] as const;
+export type FilterKey = (typeof FILTER_KEYS)[number];
+export type ListFilters = Pick<NonNullable<ListConsumptionsData["query"]>, FilterKey>;
+
+/** The filters in the URL that the contract accepts; anything else in the address is ignored. */
+export function filtersFromParams(params: URLSearchParams): ListFilters {
+  const shape = zListConsumptionsQuery.shape;
+  const filters: ListFilters = {};
+  for (const key of FILTER_KEYS) {
+    const parsed = shape[key].safeParse(params.get(key) ?? undefined);
+    if (parsed.success && parsed.data !== undefined) Object.assign(filters, { [key]: parsed.data });
+  }
+  return filters;
 }

@@ -1,5 +1,7 @@
+import type { FieldValues, Path, UseFormSetError } from "react-hook-form";
+
 import type { MessageKey } from "./i18n/messages";
-import { isNetworkError, problemOf, retryAfterSeconds, statusOf } from "./problem";
+import { applyProblemToForm, isNetworkError, problemOf, retryAfterSeconds, statusOf } from "./problem";
 
 type T = (key: MessageKey, values?: Record<string, string | number>) => string;
 
@@ -10,4 +12,22 @@ export function describeError(error: unknown, t: T): string {
   const problem = problemOf(error);
   if (problem) return problem.errors?.[0]?.message ?? problem.detail ?? problem.title;
   return t("common.unexpected");
+}
+
+/**
+ * A failed submit, shown on its form: field errors on their fields, the rest above the form.
+ * Returns what went above the form (for a toast), or null when every error found its field.
+ */
+export function showErrorOnForm<TForm extends FieldValues>(
+  error: unknown,
+  fields: readonly Path<TForm>[],
+  setError: UseFormSetError<TForm>,
+  t: T,
+): string | null {
+  const problem = problemOf(error);
+  const rest = problem ? applyProblemToForm(problem, fields, setError) : [describeError(error, t)];
+  if (rest.length === 0) return null;
+  const message = rest.join(" ");
+  setError("root.server", { type: "server", message });
+  return message;
 }

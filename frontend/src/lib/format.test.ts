@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 
-import { currencyDigits, formatDay, formatMoney, formatPeriod, formatQuantity } from "./format";
+import { currencyDigits, formatDay, formatMoney, formatPeriod, formatQuantity, formatUnitPrice } from "./format";
 import { majorToMinor, minorToMajorInput, parseDecimal } from "./money";
 
 describe("days are the days the user typed, in every time zone", () => {
@@ -69,5 +69,21 @@ describe("quantities", () => {
     expect(parseDecimal("1e3")).toBeNaN();
     expect(formatQuantity(1234.5, "en-GB")).toBe("1,234.5");
     expect(formatQuantity(12345.5, "es-ES")).toBe("12.345,5");
+  });
+});
+
+describe("prices finer than the minor unit (tariffs)", () => {
+  it("turn typed major units into fractional minor units exactly", () => {
+    expect(majorToMinor("0.1523", "EUR", 4)).toEqual({ ok: true, minor: 15.23 });
+    expect(majorToMinor("0,152345", "EUR", 4)).toEqual({ ok: true, minor: 15.2345 });
+    expect(majorToMinor("0.5", "EUR", 4)).toEqual({ ok: true, minor: 50 });
+    expect(majorToMinor("12", "JPY", 4)).toEqual({ ok: true, minor: 12 });
+    expect(majorToMinor("0.1234567", "EUR", 4)).toEqual({ ok: false, reason: "decimals", digits: 6 });
+  });
+
+  it("show as many decimals as the price has", () => {
+    expect(formatUnitPrice(15.23, "EUR", "en-GB")).toBe("€0.1523");
+    expect(formatUnitPrice(50, "EUR", "en-GB")).toBe("€0.50");
+    expect(formatUnitPrice(15.23, "EUR", "es-ES")).toBe("0,1523\u00a0€");
   });
 });

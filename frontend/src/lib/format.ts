@@ -55,6 +55,17 @@ export function formatMoney(costMinor: number, currency: string, locale: string)
   }).format(major);
 }
 
+/** A price finer than the minor unit (a tariff's 15.23 cents per kWh → "€0.1523"). */
+export function formatUnitPrice(priceMinor: number, currency: string, locale: string): string {
+  const digits = currencyDigits(currency);
+  return new Intl.NumberFormat(locale, {
+    style: "currency",
+    currency,
+    minimumFractionDigits: digits,
+    maximumFractionDigits: digits + 4,
+  }).format(priceMinor / 10 ** digits);
+}
+
 /** Today's calendar day in the viewer's time zone, as `YYYY-MM-DD`. */
 export function today(): string {
   const now = new Date();

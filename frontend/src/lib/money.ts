@@ -6,10 +6,11 @@ export type MinorResult =
 
 /**
  * What the user typed in major units ("42.15", "42,15", "1.234,5", "") → integer minor units,
- * without floating point: the digits are shifted as text.
+ * without floating point: the digits are shifted as text. Prices finer than the minor unit (a
+ * tariff's 15.23 cents per kWh) allow `fractionOfMinor` more decimals and may be fractional.
  */
-export function majorToMinor(input: string, currency: string): MinorResult {
-  const digits = currencyDigits(currency);
+export function majorToMinor(input: string, currency: string, fractionOfMinor = 0): MinorResult {
+  const digits = currencyDigits(currency) + fractionOfMinor;
   const text = input.trim().replace(/[\s\u00a0\u202f']/g, "");
   if (text === "") return { ok: true, minor: undefined };
   // With both "." and "," the last one is the decimal separator ("1.234,56", "1,234.56"); a
@@ -25,9 +26,10 @@ export function majorToMinor(input: string, currency: string): MinorResult {
   if (/[.,]/.test(fraction)) return { ok: false, reason: "invalid", digits };
   whole = whole.replace(/[.,]/g, "");
   if (fraction.length > digits) return { ok: false, reason: "decimals", digits };
-  const minor = Number(whole + fraction.padEnd(digits, "0"));
-  if (!Number.isSafeInteger(minor)) return { ok: false, reason: "invalid", digits };
-  return { ok: true, minor };
+  const scaled = Number(whole + fraction.padEnd(digits, "0"));
+  if (!Number.isSafeInteger(scaled)) return { ok: false, reason: "invalid", digits };
+  // One correctly rounded division: the nearest double to the decimal typed (15.23, not 15.229…).
+  return { ok: true, minor: fractionOfMinor === 0 ? scaled : scaled / 10 ** fractionOfMinor };
 }
 
 /** Integer minor units → the text a user would type ("42.15"), for editing. */

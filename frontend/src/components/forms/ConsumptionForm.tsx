@@ -1,14 +1,15 @@
 "use client";
 
-import { useMemo, useState } from "react";
-import { useForm, useWatch, type FieldErrors, type UseFormSetError } from "react-hook-form";
+import { useEffect, useMemo, useState } from "react";
+import { useForm, useWatch, type FieldErrors } from "react-hook-form";
 
-import type { Consumption, ConsumptionCreate, ConsumptionKind, ConsumptionUpdate } from "@/client";
+import type { Consumption, ConsumptionCreate, ConsumptionKind, ConsumptionUpdate, Meter } from "@/client";
 import { zCreateConsumptionBody, zUpdateConsumptionBody } from "@/client/zod.gen";
 import { Alert, Button, SelectField, TextAreaField, TextField } from "@/components/ui";
 import { COMMON_CURRENCIES, KIND_UNIT, KINDS } from "@/lib/consumption";
-import { contractResolver } from "@/lib/forms";
+import { contractResolver, type CreateOrEditFormProps } from "@/lib/forms";
 import { useI18n } from "@/lib/i18n/I18nProvider";
+import { meterHolds, metersFor } from "@/lib/meters";
 import { decimalSeparator, majorToMinor, minorToMajorInput, parseDecimal } from "@/lib/money";
 
 /** What the user types: text for numbers, major units for money. */
@@ -20,9 +21,11 @@ export interface ConsumptionFormValues {
   cost_minor: string;
   currency: string;
   notes: string;
+  /** "" for no meter. */
+  meter_id: string;
 }
 
-export const CONSUMPTION_FIELDS = ["kind", "quantity", "period_start", "period_end", "cost_minor", "currency", "notes"] as const;
+export const CONSUMPTION_FIELDS = ["kind", "quantity", "period_start", "period_end", "cost_minor", "currency", "notes", "meter_id"] as const;
 
 export function valuesFromRecord(record: Consumption, locale: string): ConsumptionFormValues {
   const sep = decimalSeparator(locale);
@@ -34,6 +37,7 @@ export function valuesFromRecord(record: Consumption, locale: string): Consumpti
     cost_minor: minorToMajorInput(record.cost_minor, record.currency, sep),
     currency: record.currency,
     notes: record.notes ?? "",
+    meter_id: record.meter_id ?? "",
   };
 }
 
@@ -53,6 +57,7 @@ export function toCreateBody(values: ConsumptionFormValues): Record<string, unkn
       cost_minor: cost.ok ? cost.minor : undefined,
       currency: values.currency || undefined,
       notes: values.notes.trim() === "" ? undefined : values.notes,
+      meter_id: values.meter_id || undefined,
     }).filter(([, value]) => value !== undefined),
   );
 }
@@ -69,23 +74,17 @@ export function toUpdateBody(values: ConsumptionFormValues, initial: Consumption
   const before = majorToMinor(initial.cost_minor, initial.currency);
   if (cost.ok && (!before.ok || cost.minor !== before.minor)) body.cost_minor = cost.minor ?? null;
   if (values.notes !== initial.notes) body.notes = values.notes.trim() === "" ? null : values.notes;
+  if (values.meter_id !== initial.meter_id) body.meter_id = values.meter_id || null;
   return body;
 }
 
-type Props =
-  | {
-      mode: "create";
-      initial: ConsumptionFormValues;
-      onSubmit: (body: ConsumptionCreate, setError: UseFormSetError<ConsumptionFormValues>) => Promise<void>;
-      onCancel: () => void;
-    }
-  | {
-      mode: "edit";
-      initial: ConsumptionFormValues;
-      onSubmit: (body: ConsumptionUpdate, setError: UseFormSetError<ConsumptionFormValues>) => Promise<void>;
-      onCancel: () => void;
-      disabled?: boolean;
-    };
+/** The meters the record may be measured on, and whether its cost now follows their tariffs. */
+interface MeterProps {
+  meters?: readonly Meter[];
+  costFromTariff?: boolean;
+}
+
+type Props = MeterProps & CreateOrEditFormProps<ConsumptionFormValues, ConsumptionCreate, ConsumptionUpdate>;
 
 export function ConsumptionForm(props: Props) {
   const { t, intl } = useI18n();
@@ -121,6 +120,8 @@ export function ConsumptionForm(props: Props) {
     register,
     handleSubmit,
     setError,
+    setValue,
+    getValues,
     control,
     formState: { errors, isSubmitting },
   } = useForm<ConsumptionFormValues, unknown, ConsumptionCreate | ConsumptionUpdate>({
@@ -133,8 +134,25 @@ export function ConsumptionForm(props: Props) {
   const kind = useWatch({ control, name: "kind" });
   const currency = useWatch({ control, name: "currency" }) || "EUR";
   const unit = kind ? t(`unit.${KIND_UNIT[kind]}`) : "—";
-  const currencies = Array.from(new Set([initial.currency, ...COMMON_CURRENCIES].filter(Boolean)));
   const disabled = props.mode === "edit" && props.disabled;
+
+  // The meter picker offers only meters that hold the chosen kind, and lets go of one that does not.
+  const meters = useMemo(() => props.meters ?? [], [props.meters]);
+  const meterId = useWatch({ control, name: "meter_id" });
+  const meterChoices = metersFor(meters, kind);
+  const chosenMeter = meters.find((meter) => meter.id === meterId);
+  useEffect(() => {
+    const selected = meters.find((meter) => meter.id === getValues("meter_id"));
+    if (selected && kind && !meterHolds(selected.kind, kind)) setValue("meter_id", "", { shouldDirty: true });
+  }, [kind, meters, getValues, setValue]);
+  const meterField = register("meter_id");
+  const currencies = Array.from(new Set([initial.currency, ...meters.map((meter) => meter.currency), ...COMMON_CURRENCIES].filter(Boolean)));
+  const costHint =
+    props.costFromTariff && meterId === initial.meter_id
+      ? t("form.costFromTariff")
+      : chosenMeter && chosenMeter.kind !== "mobile_line"
+        ? t("form.costTariffHint", { currency, example: minorToMajorInput(4215, currency, sep) })
+        : t("form.costHint", { currency, example: minorToMajorInput(4215, currency, sep) });
 
   const submit = handleSubmit(async (body) => {
     setNothingChanged(false);
@@ -192,7 +210,7 @@ export function ConsumptionForm(props: Props) {
         <TextField
           label={t("form.cost")}
           optional={t("common.optional")}
-          hint={t("form.costHint", { currency, example: minorToMajorInput(4215, currency, sep) })}
+          hint={costHint}
           inputMode="decimal"
           autoComplete="off"
           error={errors.cost_minor?.message}
@@ -204,6 +222,28 @@ export function ConsumptionForm(props: Props) {
               {code}
             </option>
           ))}
+        </SelectField>
+        <SelectField
+          className="sm:col-span-2"
+          label={t("form.meter")}
+          optional={t("common.optional")}
+          hint={meters.length === 0 ? t("form.meterNone") : t("form.meterHint")}
+          error={errors.meter_id?.message}
+          {...meterField}
+          onChange={async (event) => {
+            await meterField.onChange(event);
+            // A record on a meter is usually in the meter's currency (its tariffs are).
+            const meter = meters.find((each) => each.id === event.target.value);
+            if (meter && mode === "create" && !getValues("cost_minor")) setValue("currency", meter.currency);
+          }}
+        >
+          <option value="">{t("form.noMeter")}</option>
+          {meterChoices.map((meter) => (
+            <option key={meter.id} value={meter.id}>
+              {t("form.meterOption", { name: meter.name, identifier: meter.identifier })}
+            </option>
+          ))}
+          {meterId && !meterChoices.some((meter) => meter.id === meterId) && <option value={meterId}>{chosenMeter?.name ?? t("common.loading")}</option>}
         </SelectField>
         <TextAreaField
           className="sm:col-span-2"

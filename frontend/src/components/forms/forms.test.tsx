@@ -18,6 +18,7 @@ const emptyRecord: ConsumptionFormValues = {
   cost_minor: "",
   currency: "EUR",
   notes: "",
+  meter_id: "",
 };
 
 describe("login form", () => {
@@ -163,6 +164,7 @@ describe("consumption form", () => {
       cost_minor: "42.15",
       currency: "EUR",
       notes: "October bill",
+      meter_id: "",
     };
     const onSubmit = vi.fn<(body: ConsumptionUpdate) => Promise<void>>(async () => {});
     renderWithI18n(<ConsumptionForm mode="edit" initial={initial} onSubmit={onSubmit} onCancel={vi.fn()} />);

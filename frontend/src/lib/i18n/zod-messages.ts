@@ -51,6 +51,8 @@ export function messageFor(issue: Issue, locale: Locale): string | undefined {
   switch (issue.code) {
     case "invalid_type":
       if (issue.input === undefined || issue.input === null || issue.input === "") return m.required;
+      // 1.5 where the contract wants an integer (MB, minutes, a day of the month).
+      if (issue.expected === "int" && typeof issue.input === "number" && Number.isFinite(issue.input)) return m.integer;
       if (issue.expected === "number" || issue.expected === "int") return m.number;
       return undefined;
     case "invalid_value":

@@ -6,31 +6,19 @@ import { usePathname, useRouter, useSearchParams } from "next/navigation";
 import { Suspense, useCallback, useEffect, useMemo, useState } from "react";
 import { toast } from "sonner";
 
-import { deleteConsumption, getConsumption, listConsumptions, type Consumption, type ListConsumptionsData } from "@/client";
-import { zListConsumptionsQuery } from "@/client/zod.gen";
+import { deleteConsumption, getConsumption, listConsumptions, type Consumption } from "@/client";
 import { InboxIcon, PlusIcon, SearchIcon } from "@/components/icons";
-import { Alert, Button, ButtonLink, Card, ConfirmDialog, Loading, PageHeader, SelectField, Spinner, TextField } from "@/components/ui";
-import { invalidateRecordQueries, KINDS } from "@/lib/consumption";
+import { Alert, Button, ButtonLink, Card, ConfirmDialog, LoadMoreButton, Loading, PageHeader, SelectField, Spinner, TextField } from "@/components/ui";
+import { filtersFromParams, invalidateRecordQueries, KINDS, type FilterKey, type ListFilters } from "@/lib/consumption";
 import { describeError } from "@/lib/errors";
 import { formatMoney, formatPeriod, formatQuantity } from "@/lib/format";
 import { useI18n } from "@/lib/i18n/I18nProvider";
+import { useMeterOptions } from "@/lib/meter-queries";
+import { knownMeterId } from "@/lib/meters";
 import { useTitle } from "@/lib/use-title";
 import { problemOf, statusOf } from "@/lib/problem";
 
-type Filters = Pick<NonNullable<ListConsumptionsData["query"]>, "kind" | "from" | "to" | "q">;
-const FILTER_KEYS = ["kind", "from", "to", "q"] as const;
 const PAGE_SIZE = 25;
-
-/** The filters in the URL that the contract accepts; anything else in the address is ignored. */
-function filtersFromParams(params: URLSearchParams): Filters {
-  const shape = zListConsumptionsQuery.shape;
-  const filters: Filters = {};
-  for (const key of FILTER_KEYS) {
-    const parsed = shape[key].safeParse(params.get(key) ?? undefined);
-    if (parsed.success && parsed.data !== undefined) Object.assign(filters, { [key]: parsed.data });
-  }
-  return filters;
-}
 
 function useDebounced<T>(value: T, ms: number): T {
   const [debounced, setDebounced] = useState(value);
@@ -48,11 +36,17 @@ function ConsumptionList() {
   const params = useSearchParams();
   const queryClient = useQueryClient();
   useTitle(t("list.title"));
-  const filters = useMemo(() => filtersFromParams(new URLSearchParams(params.toString())), [params]);
+  const meters = useMeterOptions();
+  const meterOptions = meters.data ?? [];
+  const filters = useMemo((): ListFilters => {
+    const { meter_id, ...rest } = filtersFromParams(new URLSearchParams(params.toString()));
+    const meterId = knownMeterId(meter_id, meters.data);
+    return meterId ? { ...rest, meter_id: meterId } : rest;
+  }, [params, meters.data]);
   const filtered = Object.keys(filters).length > 0;
 
   const setFilter = useCallback(
-    (key: (typeof FILTER_KEYS)[number], value: string) => {
+    (key: FilterKey, value: string) => {
       const next = new URLSearchParams(params.toString());
       if (value) next.set(key, value);
       else next.delete(key);
@@ -132,7 +126,15 @@ function ConsumptionList() {
       />
 
       <Card className="mb-6 p-4">
-        <form role="search" aria-label={t("list.filters")} onSubmit={(event) => event.preventDefault()} className="grid gap-4 sm:grid-cols-2 lg:grid-cols-[1fr_1fr_1fr_2fr_auto] lg:items-end">
+        <form
+          role="search"
+          aria-label={t("list.filters")}
+          onSubmit={(event) => event.preventDefault()}
+          className={
+            "grid gap-4 sm:grid-cols-2 lg:items-end " +
+            (meterOptions.length > 0 ? "lg:grid-cols-[1fr_1fr_1fr_1fr_2fr_auto]" : "lg:grid-cols-[1fr_1fr_1fr_2fr_auto]")
+          }
+        >
           <SelectField label={t("list.kind")} value={filters.kind ?? ""} onChange={(event) => setFilter("kind", event.target.value)}>
             <option value="">{t("list.allKinds")}</option>
             {KINDS.map((kind) => (
@@ -141,6 +143,16 @@ function ConsumptionList() {
               </option>
             ))}
           </SelectField>
+          {meterOptions.length > 0 && (
+            <SelectField label={t("list.meter")} value={filters.meter_id ?? ""} onChange={(event) => setFilter("meter_id", event.target.value)}>
+              <option value="">{t("list.allMeters")}</option>
+              {meterOptions.map((meter) => (
+                <option key={meter.id} value={meter.id}>
+                  {t("form.meterOption", { name: meter.name, identifier: meter.identifier })}
+                </option>
+              ))}
+            </SelectField>
+          )}
           <TextField
             label={t("list.from")}
             type="date"
@@ -293,13 +305,8 @@ function ConsumptionList() {
                 </span>
               )}
             </span>
-            {list.hasNextPage ? (
-              <Button variant="secondary" onClick={() => list.fetchNextPage()} busy={list.isFetchingNextPage}>
-                {list.isFetchingNextPage ? t("list.loadingMore") : t("list.more")}
-              </Button>
-            ) : (
-              <span>{t("list.end")}</span>
-            )}
+            <LoadMoreButton list={list} label={t("list.more")} busyLabel={t("list.loadingMore")} />
+            {!list.hasNextPage && <span>{t("list.end")}</span>}
           </div>
         </>
       )}

@@ -11,11 +11,13 @@ import { useAuth } from "@/lib/auth/AuthProvider";
 import { describeError } from "@/lib/errors";
 import { useI18n } from "@/lib/i18n/I18nProvider";
 import { detailInterval, kindsInSeries, rangeFromParams, rangeToParams, todayIn, type RangePreset } from "@/lib/kpis";
+import { useMeterOptions } from "@/lib/meter-queries";
+import { knownMeterId, meterIdFromParams } from "@/lib/meters";
 
 import { BudgetsEditor } from "./BudgetsEditor";
 import { BreakdownCharts, ChartPanel, DetailLineChart, MonthlyCostCharts, MonthlyKindCharts } from "./charts";
 import { KpiCards } from "./KpiCards";
-import { useBudgets, useKpiBreakdown, useKpiSummary, useKpiTimeseries, type Scope } from "./queries";
+import { useBudgets, useKpiBreakdown, useKpiSummary, useKpiTimeseries, type KpiFilter, type Scope } from "./queries";
 import { RangePicker } from "./RangePicker";
 
 function Dashboard() {
@@ -32,6 +34,10 @@ function Dashboard() {
   const canSeeTenant = user !== null && user.role !== "member";
   const scope: Scope = canSeeTenant && params.get("scope") === "tenant" ? "tenant" : "mine";
   const chosenKind = zConsumptionKind.safeParse(params.get("kind"));
+  const meters = useMeterOptions();
+  const meterOptions = meters.data ?? [];
+  const meterId = knownMeterId(meterIdFromParams(new URLSearchParams(params.toString())), meters.data);
+  const filter: KpiFilter = { scope, meterId };
 
   const replaceParams = useCallback(
     (next: URLSearchParams) => router.replace(`${pathname}?${next.toString()}`, { scroll: false }),
@@ -44,15 +50,15 @@ function Dashboard() {
     replaceParams(next);
   };
 
-  const summary = useKpiSummary(period, scope);
-  const monthly = useKpiTimeseries(period, "month", scope);
-  const breakdown = useKpiBreakdown(period, scope);
+  const summary = useKpiSummary(period, filter);
+  const monthly = useKpiTimeseries(period, "month", filter);
+  const breakdown = useKpiBreakdown(period, filter);
   const budgets = useBudgets();
 
   const kindsWithData = summary.data?.kinds ?? [];
   const detailKind: ConsumptionKind | undefined = chosenKind.success ? chosenKind.data : kindsWithData.find((kind) => kind.quantity > 0)?.kind ?? kindsWithData[0]?.kind;
   const interval = detailInterval(period);
-  const detail = useKpiTimeseries(period, interval, scope, detailKind, detailKind !== undefined);
+  const detail = useKpiTimeseries(period, interval, filter, detailKind, detailKind !== undefined);
   const detailUnit = detail.data?.buckets[0]?.values.find((value) => value.kind === detailKind)?.unit;
 
   // Only a change of range shows "Updating…" (the old figures stay meanwhile); the polls are silent.
@@ -85,11 +91,37 @@ function Dashboard() {
           onPreset={(preset: Exclude<RangePreset, "custom">) => replaceParams(rangeToParams({ preset }, new URLSearchParams(params.toString())))}
           onCustom={(from, to) => replaceParams(rangeToParams({ preset: "custom", from, to }, new URLSearchParams(params.toString())))}
         />
-        {canSeeTenant && (
-          <SelectField label={t("dashboard.scope.label")} value={scope} onChange={(event) => setParam("scope", event.target.value === "tenant" ? "tenant" : null)} className="w-56">
-            <option value="mine">{t("dashboard.scope.mine")}</option>
-            <option value="tenant">{t("dashboard.scope.tenant")}</option>
-          </SelectField>
+        {(meterOptions.length > 0 || canSeeTenant) && (
+          <div className="flex flex-wrap items-start gap-4">
+            {meterOptions.length > 0 && (
+              <SelectField
+                label={t("dashboard.meter.label")}
+                value={meterId ?? ""}
+                onChange={(event) => {
+                  // Another meter may hold other kinds: the daily chart picks its kind again.
+                  const next = new URLSearchParams(params.toString());
+                  if (event.target.value) next.set("meter_id", event.target.value);
+                  else next.delete("meter_id");
+                  next.delete("kind");
+                  replaceParams(next);
+                }}
+                className="w-56"
+              >
+                <option value="">{t("dashboard.meter.all")}</option>
+                {meterOptions.map((meter) => (
+                  <option key={meter.id} value={meter.id}>
+                    {t("form.meterOption", { name: meter.name, identifier: meter.identifier })}
+                  </option>
+                ))}
+              </SelectField>
+            )}
+            {canSeeTenant && (
+              <SelectField label={t("dashboard.scope.label")} value={scope} onChange={(event) => setParam("scope", event.target.value === "tenant" ? "tenant" : null)} className="w-56">
+                <option value="mine">{t("dashboard.scope.mine")}</option>
+                <option value="tenant">{t("dashboard.scope.tenant")}</option>
+              </SelectField>
+            )}
+          </div>
         )}
       </Card>
 

@@ -18,28 +18,37 @@ const live = {
   placeholderData: keepPreviousData,
 } as const;
 
-export function useKpiSummary(range: DayRange, scope: Scope) {
+/** Whose records the figures cover, and optionally only those on one meter. */
+export interface KpiFilter {
+  scope: Scope;
+  meterId?: string;
+}
+
+// The query parameters of a filter: `meter_id` only when a meter is chosen.
+const filterQuery = ({ scope, meterId }: KpiFilter) => ({ scope, ...(meterId ? { meter_id: meterId } : {}) });
+
+export function useKpiSummary(range: DayRange, filter: KpiFilter) {
   return useQuery({
-    queryKey: [...KPIS_KEY, "summary", range.from, range.to, scope],
-    queryFn: async ({ signal }) => (await getKpiSummary({ query: { ...range, scope }, signal, throwOnError: true })).data,
+    queryKey: [...KPIS_KEY, "summary", range.from, range.to, filter.scope, filter.meterId ?? null],
+    queryFn: async ({ signal }) => (await getKpiSummary({ query: { ...range, ...filterQuery(filter) }, signal, throwOnError: true })).data,
     ...live,
   });
 }
 
-export function useKpiTimeseries(range: DayRange, interval: "day" | "week" | "month", scope: Scope, kind?: ConsumptionKind, enabled = true) {
+export function useKpiTimeseries(range: DayRange, interval: "day" | "week" | "month", filter: KpiFilter, kind?: ConsumptionKind, enabled = true) {
   return useQuery({
     enabled,
-    queryKey: [...KPIS_KEY, "timeseries", interval, range.from, range.to, scope, kind ?? null],
+    queryKey: [...KPIS_KEY, "timeseries", interval, range.from, range.to, filter.scope, filter.meterId ?? null, kind ?? null],
     queryFn: async ({ signal }) =>
-      (await getKpiTimeseries({ query: { ...range, interval, scope, ...(kind ? { kind } : {}) }, signal, throwOnError: true })).data,
+      (await getKpiTimeseries({ query: { ...range, interval, ...filterQuery(filter), ...(kind ? { kind } : {}) }, signal, throwOnError: true })).data,
     ...live,
   });
 }
 
-export function useKpiBreakdown(range: DayRange, scope: Scope) {
+export function useKpiBreakdown(range: DayRange, filter: KpiFilter) {
   return useQuery({
-    queryKey: [...KPIS_KEY, "breakdown", range.from, range.to, scope],
-    queryFn: async ({ signal }) => (await getKpiBreakdown({ query: { ...range, scope }, signal, throwOnError: true })).data,
+    queryKey: [...KPIS_KEY, "breakdown", range.from, range.to, filter.scope, filter.meterId ?? null],
+    queryFn: async ({ signal }) => (await getKpiBreakdown({ query: { ...range, ...filterQuery(filter) }, signal, throwOnError: true })).data,
     ...live,
   });
 }

@@ -9,20 +9,17 @@ import { deleteConsumption, getConsumption, updateConsumption, type Consumption 
 import { CONSUMPTION_FIELDS, ConsumptionForm, valuesFromRecord } from "@/components/forms/ConsumptionForm";
 import { Alert, Button, ButtonLink, Card, ConfirmDialog, Loading, PageHeader } from "@/components/ui";
 import { invalidateRecordQueries } from "@/lib/consumption";
-import { describeError } from "@/lib/errors";
+import { describeError, showErrorOnForm } from "@/lib/errors";
+import { etagOf } from "@/lib/etag";
 import { formatPeriod, formatTimestamp } from "@/lib/format";
 import { useI18n } from "@/lib/i18n/I18nProvider";
+import { useMeterOptions } from "@/lib/meter-queries";
+import { statusOf } from "@/lib/problem";
 import { useTitle } from "@/lib/use-title";
-import { applyProblemToForm, problemOf, statusOf } from "@/lib/problem";
 
 interface Versioned {
   record: Consumption;
   etag: string;
-}
-
-function etagOf(headers: unknown): string {
-  const value = (headers as Record<string, unknown> | undefined)?.etag;
-  return typeof value === "string" ? value : "";
 }
 
 export default function EditConsumptionPage() {
@@ -34,6 +31,7 @@ export default function EditConsumptionPage() {
   const [stale, setStale] = useState(false);
   const [confirmDelete, setConfirmDelete] = useState(false);
   const [deleting, setDeleting] = useState(false);
+  const meters = useMeterOptions();
 
   const query = useQuery({
     queryKey: ["consumption", id],
@@ -84,15 +82,19 @@ export default function EditConsumptionPage() {
   }
 
   const { record } = query.data;
+  // Records derived from readings change only through their readings (the API refuses edits).
+  const fromReadings = record.source === "reading";
   return (
     <div className="mx-auto max-w-3xl">
       <PageHeader
         title={t("form.edit.title")}
         subtitle={`${t(`kind.${record.kind}`)} · ${formatPeriod(record.period_start, record.period_end, intl)}`}
         actions={
-          <Button variant="danger" onClick={() => setConfirmDelete(true)}>
-            {t("common.delete")}
-          </Button>
+          !fromReadings && (
+            <Button variant="danger" onClick={() => setConfirmDelete(true)}>
+              {t("common.delete")}
+            </Button>
+          )
         }
       />
       {stale && (
@@ -105,11 +107,25 @@ export default function EditConsumptionPage() {
           </Alert>
         </div>
       )}
+      {fromReadings && (
+        <div className="mb-4">
+          <Alert tone="info" title={t("form.fromReadings.title")}>
+            <p>{t("form.fromReadings.body")}</p>
+            {record.meter_id && (
+              <ButtonLink href={`/meters/${record.meter_id}`} variant="secondary" className="mt-3">
+                {t("form.fromReadings.link")}
+              </ButtonLink>
+            )}
+          </Alert>
+        </div>
+      )}
       <Card>
         <ConsumptionForm
           mode="edit"
           initial={initial}
-          disabled={stale}
+          meters={meters.data}
+          costFromTariff={record.cost_from_tariff}
+          disabled={stale || fromReadings}
           onCancel={() => router.push("/consumptions")}
           onSubmit={async (body, setError) => {
             try {
@@ -128,12 +144,8 @@ export default function EditConsumptionPage() {
                 setStale(true);
                 return;
               }
-              const problem = problemOf(error);
-              const rest = problem ? applyProblemToForm(problem, CONSUMPTION_FIELDS, setError) : [describeError(error, t)];
-              if (rest.length) {
-                setError("root.server", { type: "server", message: rest.join(" ") });
-                toast.error(rest.join(" "));
-              }
+              const message = showErrorOnForm(error, CONSUMPTION_FIELDS, setError, t);
+              if (message) toast.error(message);
             }
           }}
         />

@@ -1,24 +1,33 @@
 "use client";
 
 import { useQueryClient } from "@tanstack/react-query";
-import { useRouter } from "next/navigation";
-import { useMemo, useState } from "react";
+import { useRouter, useSearchParams } from "next/navigation";
+import { Suspense, useMemo, useState } from "react";
 import { toast } from "sonner";
 
 import { createConsumption } from "@/client";
+import { zConsumptionKind, zMeterId } from "@/client/zod.gen";
 import { CONSUMPTION_FIELDS, ConsumptionForm, type ConsumptionFormValues } from "@/components/forms/ConsumptionForm";
-import { Card, PageHeader } from "@/components/ui";
+import { Card, Loading, PageHeader } from "@/components/ui";
 import { useAuth } from "@/lib/auth/AuthProvider";
 import { invalidateRecordQueries } from "@/lib/consumption";
-import { describeError } from "@/lib/errors";
+import { showErrorOnForm } from "@/lib/errors";
 import { useI18n } from "@/lib/i18n/I18nProvider";
+import { useMeterOptions } from "@/lib/meter-queries";
+import { statusOf } from "@/lib/problem";
 import { useTitle } from "@/lib/use-title";
-import { applyProblemToForm, problemOf, statusOf } from "@/lib/problem";
 
-export default function NewConsumptionPage() {
+function NewConsumption() {
   const { t } = useI18n();
   const { user } = useAuth();
   const router = useRouter();
+  const params = useSearchParams();
+  const meters = useMeterOptions();
+  // A meter's page links here with its meter (and kind) chosen: `?meter_id=…&kind=…`.
+  const presetMeter = zMeterId.safeParse(params.get("meter_id"));
+  const presetKind = zConsumptionKind.safeParse(params.get("kind"));
+  const meterId = presetMeter.success ? presetMeter.data : "";
+  const kind = presetKind.success ? presetKind.data : "";
   const queryClient = useQueryClient();
   useTitle(t("form.new.title"));
   // One key per form: a retried submit (double click, flaky network) replays instead of duplicating.
@@ -26,15 +35,16 @@ export default function NewConsumptionPage() {
 
   const initial = useMemo<ConsumptionFormValues>(
     () => ({
-      kind: "",
+      kind,
       quantity: "",
       period_start: "",
       period_end: "",
       cost_minor: "",
       currency: user?.tenant.default_currency ?? "EUR",
       notes: "",
+      meter_id: meterId,
     }),
-    [user],
+    [user, kind, meterId],
   );
 
   return (
@@ -44,26 +54,32 @@ export default function NewConsumptionPage() {
         <ConsumptionForm
           mode="create"
           initial={initial}
-          onCancel={() => router.push("/consumptions")}
+          meters={meters.data}
+          onCancel={() => router.push(meterId ? `/meters/${meterId}` : "/consumptions")}
           onSubmit={async (body, setError) => {
             try {
               await createConsumption({ body, headers: { "Idempotency-Key": idempotencyKey }, throwOnError: true });
               await invalidateRecordQueries(queryClient);
               toast.success(t("form.created"));
-              router.push("/consumptions");
+              router.push(meterId ? `/meters/${meterId}` : "/consumptions");
             } catch (error) {
-              const problem = problemOf(error);
               // The body was refused: a corrected one is a new request and needs a new key.
               if (statusOf(error) === 400 || statusOf(error) === 422) setIdempotencyKey(crypto.randomUUID());
-              const rest = problem ? applyProblemToForm(problem, CONSUMPTION_FIELDS, setError) : [describeError(error, t)];
-              if (rest.length) {
-                setError("root.server", { type: "server", message: rest.join(" ") });
-                toast.error(rest.join(" "));
-              }
+              const message = showErrorOnForm(error, CONSUMPTION_FIELDS, setError, t);
+              if (message) toast.error(message);
             }
           }}
         />
       </Card>
     </div>
+  );
+}
+
+export default function NewConsumptionPage() {
+  const { t } = useI18n();
+  return (
+    <Suspense fallback={<Loading label={t("common.loading")} />}>
+      <NewConsumption />
+    </Suspense>
   );
 }

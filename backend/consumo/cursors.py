@@ -1,0 +1,31 @@
+"""Opaque keyset cursors: the sort key of a page's last row, as URL-safe base64 JSON."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import orjson
+
+from consumo.problems import UnprocessableContent
+
+T = TypeVar("T")
+NOT_OURS = "The cursor is not one this list issued."
+
+
+def encode_cursor(payload: dict[str, str]) -> str:
+    return base64.urlsafe_b64encode(orjson.dumps(payload)).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str, read: Callable[[dict[str, Any]], T], *, detail: str = NOT_OURS) -> T:
+    """`read(payload)` turns the decoded payload into the list's key; anything that does not
+    decode, or that `read` rejects (KeyError, ValueError, TypeError…), is a 422 on `cursor`."""
+    try:
+        payload = orjson.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+        if not isinstance(payload, dict):
+            raise ValueError
+        return read(payload)
+    except (binascii.Error, ValueError, KeyError, TypeError, AttributeError, orjson.JSONDecodeError):
+        raise UnprocessableContent(detail, field="cursor") from None

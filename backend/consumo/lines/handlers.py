@@ -1,0 +1,62 @@
+"""HTTP handlers for a mobile line's status, top-ups and simulated usage: arguments in,
+service call, response out."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import flask
+
+from consumo import api_models as api
+from consumo import idempotency
+from consumo.consumptions.handlers import record_model
+from consumo.http import db_session, respond
+from consumo.lines import service
+from consumo.security.caller import current_caller
+
+
+def status_model(status: service.LineStatus) -> api.LineStatus:
+    meter, cycle = status.meter, status.cycle
+    assert meter.balance_minor is not None  # a line always has a balance
+    return api.LineStatus(
+        meter_id=meter.id, identifier=meter.identifier, as_of=cycle.today,
+        cycle_start=cycle.start, cycle_end=cycle.end, days_elapsed=cycle.days_elapsed, days_left=cycle.days_left,
+        allowances=[
+            api.Allowance(kind=a.kind, unit=a.unit, included=a.included, used=float(a.used),
+                          remaining=float(a.remaining), used_pct=a.used_pct, runs_out_on=a.runs_out_on)
+            for a in status.allowances
+        ],
+        balance_minor=meter.balance_minor, currency=meter.currency,
+        spent_this_cycle_minor=status.spent_minor, balance_runs_out_on=status.balance_runs_out_on,
+    )
+
+
+def get_meter_status(meter_id: str) -> flask.Response:
+    status = service.line_status(db_session(), current_caller(), uuid.UUID(meter_id))
+    return respond(status_model(status))
+
+
+def create_top_up(meter_id: str, body: dict[str, Any]) -> flask.Response:
+    session, caller = db_session(), current_caller()
+
+    def create() -> tuple[api.TopUp, dict[str, str]]:
+        meter, top_up = service.top_up(session, caller, uuid.UUID(meter_id), body["amount_minor"])
+        return api.TopUp(id=top_up.id, amount_minor=top_up.amount_minor, currency=meter.currency,
+                         balance_minor=top_up.balance_after_minor, created_at=top_up.created_at), {}
+
+    scope = idempotency.KeyScope(caller.tenant_id, caller.user_id, f"create_top_up:{meter_id}")
+    return idempotency.create_once(session, scope, body, create)
+
+
+def simulate_usage(meter_id: str, body: dict[str, Any] | None = None) -> flask.Response:
+    session, caller = db_session(), current_caller()
+    request = body or {}
+
+    def create() -> tuple[api.SimulationResult, dict[str, str]]:
+        simulation = service.simulate_usage(session, caller, uuid.UUID(meter_id), request)
+        return api.SimulationResult(records=[record_model(r) for r in simulation.records],
+                                    cost_minor=simulation.cost_minor, status=status_model(simulation.status)), {}
+
+    scope = idempotency.KeyScope(caller.tenant_id, caller.user_id, f"simulate_usage:{meter_id}")
+    return idempotency.create_once(session, scope, request, create)

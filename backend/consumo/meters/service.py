@@ -1,0 +1,317 @@
+"""Meters and mobile lines: who may see and change which, identifiers, plans, tariffs.
+
+Meters follow the records' visibility rules: a member reaches their own meters; owners,
+admins and viewers may read the whole tenant's; only a meter's owner (with a writing role)
+changes it or anything under it (tariffs, readings, top-ups, usage).
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from typing import Any, Literal
+
+import phonenumbers
+from sqlalchemy import Select, delete, literal, select, tuple_, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from consumo.accounts.models import Tenant
+from consumo.consumptions.models import ConsumptionRecord
+from consumo.cursors import decode_cursor, encode_cursor
+from consumo.meters import pricing
+from consumo.meters.models import RECORD_KINDS_BY_METER_KIND, Meter, MeterTariff
+from consumo.problems import Conflict, Forbidden, NotFound, PreconditionFailed, UnprocessableContent
+from consumo.readings.models import MeterReading
+from consumo.security.caller import Caller
+
+Scope = Literal["mine", "tenant"]
+MAX_TARIFFS = 500
+ASCII_SPACE = " \t\n\r\f\v"  # what the contract's "not blank" rule means by blank
+E164 = re.compile(r"^\+[1-9][0-9]{6,14}$")
+PLAN_COLUMNS = {
+    "data_mb": "plan_data_mb",
+    "voice_minutes": "plan_voice_minutes",
+    "sms": "plan_sms",
+    "cycle_start_day": "plan_cycle_start_day",
+    "data_mb_price_minor": "plan_data_mb_price_minor",
+    "voice_minute_price_minor": "plan_voice_minute_price_minor",
+    "sms_price_minor": "plan_sms_price_minor",
+}
+
+
+# --- scoping: the only places that decide which meters a caller reaches -----------------
+
+def readable_meters(caller: Caller, scope: Scope = "tenant") -> Select[tuple[Meter]]:
+    """Meters the caller may read: their own, or the tenant's for owners, admins and viewers."""
+    statement = select(Meter).where(Meter.tenant_id == caller.tenant_id)
+    if scope == "mine" or not caller.can_read_tenant:
+        statement = statement.where(Meter.owner_id == caller.user_id)
+    return statement
+
+
+def get_readable_meter(session: Session, caller: Caller, meter_id: uuid.UUID) -> Meter:
+    meter = session.execute(readable_meters(caller).where(Meter.id == meter_id)).scalar_one_or_none()
+    if meter is None:
+        raise NotFound("No such meter.")
+    return meter
+
+
+def writable_meter(session: Session, caller: Caller, meter_id: uuid.UUID) -> Meter:
+    """A meter the caller may change (their own, with a writing role), locked until the
+    transaction ends, so changes under one meter (balance, readings, tariffs) are serialized.
+
+    Not readable → 404 (no existence leak); readable but not writable → 403."""
+    meter = session.execute(
+        readable_meters(caller).where(Meter.id == meter_id).with_for_update()
+    ).scalar_one_or_none()
+    if meter is None:
+        raise NotFound("No such meter.")
+    if not caller.can_write or meter.owner_id != caller.user_id:
+        raise Forbidden("You may read this meter but not change it.")
+    return meter
+
+
+def meter_for_record(session: Session, caller: Caller, meter_id: uuid.UUID, kind: str) -> Meter:
+    """The meter a record of `kind` by the caller is attached to: one of the caller's own
+    meters, of a kind that holds such records. Anything else is a 422 on `meter_id`."""
+    meter = session.execute(
+        readable_meters(caller, "mine").where(Meter.id == meter_id)
+    ).scalar_one_or_none()
+    if meter is None:
+        raise UnprocessableContent("No such meter among yours.", field="meter_id")
+    if kind not in RECORD_KINDS_BY_METER_KIND[meter.kind]:
+        allowed = ", ".join(RECORD_KINDS_BY_METER_KIND[meter.kind])
+        raise UnprocessableContent(f"A {meter.kind} meter holds only {allowed} records.", field="meter_id")
+    return meter
+
+
+def check_meter_filter(session: Session, caller: Caller, meter_id: uuid.UUID) -> None:
+    """A `meter_id` filter must name a meter the caller can read (422 otherwise)."""
+    found = session.execute(readable_meters(caller).where(Meter.id == meter_id).with_only_columns(Meter.id)).first()
+    if found is None:
+        raise UnprocessableContent("No such meter.", field="meter_id")
+
+
+# --- rules -------------------------------------------------------------------------------
+
+def normalize_identifier(kind: str, identifier: str, field: str = "identifier") -> str:
+    """A mobile line's number must be E.164 with a known country code and a possible
+    length for it; other meters keep their serial as typed."""
+    if kind != "mobile_line":
+        return identifier
+    if not E164.match(identifier):
+        raise UnprocessableContent("A mobile line's identifier is its number in E.164, e.g. +56912345678.",
+                                   field=field)
+    try:
+        number = phonenumbers.parse(identifier)
+    except phonenumbers.NumberParseException:
+        raise UnprocessableContent("This is not a number in any country's numbering plan.", field=field) from None
+    if not phonenumbers.is_possible_number(number):
+        raise UnprocessableContent("This number has the wrong length for its country.", field=field)
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def identifier_query(raw: str) -> str:
+    """`?identifier=+569…` sent without encoding the `+` arrives as a space."""
+    stripped = raw.strip()
+    if raw.startswith(" ") and stripped.isdigit():
+        return "+" + stripped
+    return raw
+
+
+def _apply_plan(meter: Meter, plan: dict[str, Any]) -> None:
+    for field, column in PLAN_COLUMNS.items():
+        setattr(meter, column, plan.get(field, 0 if field.endswith("_price_minor") else None))
+
+
+def plan_of(meter: Meter) -> dict[str, int] | None:
+    if not meter.is_line:
+        return None
+    return {field: getattr(meter, column) for field, column in PLAN_COLUMNS.items()}
+
+
+def _flush_unique(session: Session) -> None:
+    try:
+        with session.begin_nested():
+            session.flush()
+    except IntegrityError as error:
+        if "uq_meters_identifier" in str(error.orig):
+            raise Conflict("You already have a meter of this kind with this identifier in your organisation.",
+                           field="identifier") from None
+        raise
+
+
+# --- cursors -------------------------------------------------------------------------------
+
+def _encode_cursor(meter: Meter) -> str:
+    return encode_cursor({"n": meter.name, "id": str(meter.id)})
+
+
+def _decode_cursor(cursor: str) -> tuple[str, uuid.UUID]:
+    def read(payload: dict[str, Any]) -> tuple[str, uuid.UUID]:
+        if not isinstance(payload.get("n"), str):
+            raise ValueError
+        return payload["n"], uuid.UUID(payload["id"])
+
+    return decode_cursor(cursor, read)
+
+
+# --- operations ----------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class MeterPage:
+    items: list[Meter]
+    next_cursor: str | None
+
+
+def list_visible_meters(session: Session, caller: Caller, *, kind: str | None, identifier: str | None,
+                        scope: Scope, limit: int, cursor: str | None) -> MeterPage:
+    if scope == "tenant" and not caller.can_read_tenant:
+        raise Forbidden("Only owners, admins and viewers may list the whole tenant.")
+    statement = readable_meters(caller, scope)
+    if kind:
+        statement = statement.where(Meter.kind == kind)
+    if identifier:
+        statement = statement.where(Meter.identifier == identifier_query(identifier))
+    if cursor:
+        name, last_id = _decode_cursor(cursor)
+        statement = statement.where(tuple_(Meter.name, Meter.id) > tuple_(literal(name), literal(last_id)))
+    rows = list(session.execute(statement.order_by(Meter.name, Meter.id).limit(limit + 1)).scalars())
+    items = rows[:limit]
+    return MeterPage(items, _encode_cursor(items[-1]) if len(rows) > limit else None)
+
+
+def create_meter(session: Session, caller: Caller, data: dict[str, Any]) -> Meter:
+    if not caller.can_write:
+        raise Forbidden("Your role may read but not add meters.")
+    kind = data["kind"]
+    plan = data.get("plan")
+    if kind == "mobile_line" and plan is None:
+        raise UnprocessableContent("A mobile line needs a plan.", field="plan")
+    if kind != "mobile_line" and plan is not None:
+        raise UnprocessableContent("Only mobile lines have a plan.", field="plan")
+    now = datetime.now(UTC)
+    meter = Meter(
+        tenant_id=caller.tenant_id, id=uuid.uuid4(), owner_id=caller.user_id, kind=kind,
+        name=data["name"].strip(ASCII_SPACE), identifier=normalize_identifier(kind, data["identifier"]),
+        currency=data.get("currency") or session.get_one(Tenant, caller.tenant_id).default_currency,
+        monthly_budget_minor=data.get("monthly_budget_minor"),
+        balance_minor=0 if kind == "mobile_line" else None,
+        version=1, created_at=now, updated_at=now, created_by=caller.user_id, updated_by=caller.user_id,
+    )
+    if plan is not None:
+        _apply_plan(meter, plan)
+    session.add(meter)
+    _flush_unique(session)
+    return meter
+
+
+def update_meter(session: Session, caller: Caller, meter_id: uuid.UUID, *,
+                 precondition: Callable[[int], bool], changes: dict[str, Any]) -> Meter:
+    meter = writable_meter(session, caller, meter_id)
+    if not precondition(meter.version):
+        raise PreconditionFailed("The meter was changed since you read it; read it again.")
+    if "plan" in changes:
+        if changes["plan"] is None and meter.is_line:
+            raise UnprocessableContent("A mobile line needs a plan.", field="plan")
+        if changes["plan"] is not None and not meter.is_line:
+            raise UnprocessableContent("Only mobile lines have a plan.", field="plan")
+        if changes["plan"] is not None:
+            _apply_plan(meter, changes["plan"])
+    if "name" in changes:
+        meter.name = changes["name"].strip(ASCII_SPACE)
+    if "identifier" in changes:
+        meter.identifier = normalize_identifier(meter.kind, changes["identifier"])
+    if "monthly_budget_minor" in changes:
+        meter.monthly_budget_minor = changes["monthly_budget_minor"]
+    meter.version += 1
+    meter.updated_at = datetime.now(UTC)
+    meter.updated_by = caller.user_id
+    _flush_unique(session)
+    return meter
+
+
+def delete_meter(session: Session, caller: Caller, meter_id: uuid.UUID, *,
+                 precondition: Callable[[int], bool]) -> None:
+    """The meter's tariffs, readings and top-ups go with it; its records stay, detached,
+    with the cost they had (no longer following tariffs that are gone)."""
+    meter = writable_meter(session, caller, meter_id)
+    if not precondition(meter.version):
+        raise PreconditionFailed("The meter was changed since you read it; read it again.")
+    session.execute(
+        update(ConsumptionRecord)
+        .where(ConsumptionRecord.tenant_id == meter.tenant_id, ConsumptionRecord.meter_id == meter.id)
+        .values(meter_id=None, reading_id=None, cost_from_tariff=False)
+        .execution_options(synchronize_session=False)
+    )
+    session.execute(delete(MeterReading).where(MeterReading.tenant_id == meter.tenant_id,
+                                               MeterReading.meter_id == meter.id))
+    session.delete(meter)
+    session.flush()
+    session.expire_all()
+
+
+# --- tariffs -------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class TariffPage:
+    meter: Meter
+    items: list[MeterTariff]
+    next_cursor: str | None
+
+
+def list_tariffs(session: Session, caller: Caller, meter_id: uuid.UUID, *, limit: int,
+                 cursor: str | None) -> TariffPage:
+    """Newest first; a meter has at most one tariff per day, so the day is the page key."""
+    meter = get_readable_meter(session, caller, meter_id)
+    statement = select(MeterTariff).where(MeterTariff.tenant_id == meter.tenant_id,
+                                          MeterTariff.meter_id == meter.id)
+    if cursor:
+        before = decode_cursor(cursor, lambda payload: date.fromisoformat(payload["d"]))
+        statement = statement.where(MeterTariff.valid_from < before)
+    rows = list(session.execute(statement.order_by(MeterTariff.valid_from.desc()).limit(limit + 1)).scalars())
+    items = rows[:limit]
+    next_cursor = encode_cursor({"d": items[-1].valid_from.isoformat()}) if len(rows) > limit else None
+    return TariffPage(meter, items, next_cursor)
+
+
+def create_tariff(session: Session, caller: Caller, meter_id: uuid.UUID, data: dict[str, Any]) -> tuple[
+        Meter, MeterTariff]:
+    meter = writable_meter(session, caller, meter_id)
+    if meter.is_line:
+        raise UnprocessableContent("Mobile lines are priced by their plan, not by tariffs.", field="meter_id")
+    existing = pricing.tariffs_of(session, meter)
+    if len(existing) >= MAX_TARIFFS:
+        raise UnprocessableContent(f"A meter has at most {MAX_TARIFFS} tariffs.")
+    valid_from = date.fromisoformat(data["valid_from"])
+    if any(t.valid_from == valid_from for t in existing):
+        raise Conflict("This meter already has a tariff from that day; remove it first.", field="valid_from")
+    tariff = MeterTariff(
+        tenant_id=meter.tenant_id, id=uuid.uuid4(), meter_id=meter.id, valid_from=valid_from,
+        unit_price_minor=Decimal(str(data["unit_price_minor"])).quantize(Decimal("0.0001")),
+        fixed_daily_minor=Decimal(str(data.get("fixed_daily_minor", 0))).quantize(Decimal("0.0001")),
+        created_at=datetime.now(UTC), created_by=caller.user_id,
+    )
+    session.add(tariff)
+    session.flush()
+    pricing.reprice_meter(session, meter, since=valid_from)
+    return meter, tariff
+
+
+def delete_tariff(session: Session, caller: Caller, meter_id: uuid.UUID, tariff_id: uuid.UUID) -> None:
+    meter = writable_meter(session, caller, meter_id)
+    tariff = session.execute(
+        select(MeterTariff).where(MeterTariff.tenant_id == meter.tenant_id, MeterTariff.meter_id == meter.id,
+                                  MeterTariff.id == tariff_id)
+    ).scalar_one_or_none()
+    if tariff is None:
+        raise NotFound("No such tariff on this meter.")
+    since = tariff.valid_from
+    session.delete(tariff)
+    session.flush()
+    pricing.reprice_meter(session, meter, since=since)

@@ -1,0 +1,238 @@
+"use client";
+
+import { useInfiniteQuery, useQueryClient } from "@tanstack/react-query";
+import Link from "next/link";
+import { useMemo, useState } from "react";
+import { toast } from "sonner";
+
+import { createReading, deleteReading, listReadings, updateReading, type Meter, type Reading } from "@/client";
+import { READING_FIELDS, ReadingForm, valuesFromReading } from "@/components/forms/ReadingForm";
+import { Alert, Button, Card, ConfirmDialog, LoadMoreButton, Loading } from "@/components/ui";
+import { describeError, showErrorOnForm } from "@/lib/errors";
+import { etagOfVersion } from "@/lib/etag";
+import { formatDay, formatQuantity } from "@/lib/format";
+import { useI18n } from "@/lib/i18n/I18nProvider";
+import { indexUnit, invalidateMeterData, readingsKey } from "@/lib/meters";
+import { statusOf } from "@/lib/problem";
+
+const PAGE_SIZE = 25;
+
+/** A utility meter's readings (newest first): enter one, correct one, delete one. */
+export function ReadingsPanel({ meter }: { meter: Meter }) {
+  const { t, intl } = useI18n();
+  const queryClient = useQueryClient();
+  const unit = indexUnit(meter.kind) ?? "kWh";
+  const [key, setKey] = useState(() => crypto.randomUUID());
+  const [editing, setEditing] = useState<Reading | null>(null);
+  const [toDelete, setToDelete] = useState<Reading | null>(null);
+  const [deleting, setDeleting] = useState(false);
+  const [stale, setStale] = useState(false);
+
+  const list = useInfiniteQuery({
+    queryKey: readingsKey(meter.id),
+    initialPageParam: undefined as string | undefined,
+    queryFn: async ({ pageParam, signal }) =>
+      (await listReadings({ path: { meter_id: meter.id }, query: { limit: PAGE_SIZE, cursor: pageParam }, signal, throwOnError: true })).data,
+    getNextPageParam: (page) => page.next_cursor ?? undefined,
+  });
+  const readings = useMemo(() => list.data?.pages.flatMap((page) => page.items) ?? [], [list.data]);
+  const editInitial = useMemo(() => (editing ? valuesFromReading(editing, intl) : null), [editing, intl]);
+
+  function startEditing(reading: Reading | null) {
+    setStale(false);
+    setEditing(reading);
+  }
+
+  /** After a 412: read the list again and edit the reading as it is now. */
+  async function reloadEditing() {
+    const fresh = await list.refetch();
+    const current = fresh.data?.pages.flatMap((page) => page.items).find((reading) => reading.id === editing?.id) ?? null;
+    startEditing(current);
+  }
+
+  async function confirmDelete() {
+    if (!toDelete) return;
+    setDeleting(true);
+    try {
+      await deleteReading({ path: { meter_id: meter.id, reading_id: toDelete.id }, headers: { "If-Match": etagOfVersion(toDelete.version) }, throwOnError: true });
+      toast.success(t("readings.deleted"));
+      if (editing?.id === toDelete.id) startEditing(null);
+    } catch (error) {
+      toast.error(statusOf(error) === 412 ? t("readings.changed") : describeError(error, t));
+    } finally {
+      setDeleting(false);
+      setToDelete(null);
+      await invalidateMeterData(queryClient, meter.id);
+    }
+  }
+
+  const index = (value: number) => `${formatQuantity(value, intl)} ${t(`unit.${unit}`)}`;
+  return (
+    <Card aria-labelledby="readings-title">
+      <h2 id="readings-title" className="text-base font-semibold">
+        {t("readings.title")}
+      </h2>
+      <p className="mt-0.5 text-sm text-slate-600 dark:text-slate-400">{t("readings.subtitle")}</p>
+
+      <div className="mt-4 rounded-xl border border-slate-200 p-4 dark:border-slate-800">
+        {editing && editInitial ? (
+          <>
+            <h3 className="mb-3 text-sm font-semibold">{t("readings.editTitle", { date: formatDay(editing.date, intl) })}</h3>
+            {stale && (
+              <div className="mb-4">
+                <Alert tone="warning" title={t("readings.stale.title")}>
+                  <p>{t("readings.stale.body")}</p>
+                  <Button variant="secondary" className="mt-3" onClick={reloadEditing} busy={list.isFetching}>
+                    {t("readings.stale.reload")}
+                  </Button>
+                </Alert>
+              </div>
+            )}
+            <ReadingForm
+              key={`${editing.id}-${editing.version}`}
+              mode="edit"
+              unit={unit}
+              initial={editInitial}
+              onCancel={() => startEditing(null)}
+              onSubmit={async (body, setError) => {
+                try {
+                  await updateReading({
+                    path: { meter_id: meter.id, reading_id: editing.id },
+                    body,
+                    headers: { "If-Match": etagOfVersion(editing.version) },
+                    throwOnError: true,
+                  });
+                  toast.success(t("readings.updated"));
+                  startEditing(null);
+                  await invalidateMeterData(queryClient, meter.id);
+                  return true;
+                } catch (error) {
+                  if (statusOf(error) === 412) {
+                    setStale(true);
+                    return false;
+                  }
+                  const message = showErrorOnForm(error, READING_FIELDS, setError, t);
+                  if (message) toast.error(message);
+                  return false;
+                }
+              }}
+            />
+          </>
+        ) : (
+          <>
+            <h3 className="mb-3 text-sm font-semibold">{t("readings.add")}</h3>
+            <ReadingForm
+              mode="create"
+              unit={unit}
+              onSubmit={async (body, setError) => {
+                try {
+                  await createReading({ path: { meter_id: meter.id }, body, headers: { "Idempotency-Key": key }, throwOnError: true });
+                  setKey(crypto.randomUUID());
+                  toast.success(t("readings.added"));
+                  await invalidateMeterData(queryClient, meter.id);
+                  return true;
+                } catch (error) {
+                  if ([400, 409, 422].includes(statusOf(error) ?? 0)) setKey(crypto.randomUUID());
+                  const message = showErrorOnForm(error, READING_FIELDS, setError, t);
+                  if (message) toast.error(message);
+                  return false;
+                }
+              }}
+            />
+          </>
+        )}
+      </div>
+
+      <div className="mt-4">
+        {list.isPending ? (
+          <Loading label={t("common.loading")} />
+        ) : list.isError ? (
+          <Alert>{describeError(list.error, t)}</Alert>
+        ) : readings.length === 0 ? (
+          <p className="py-4 text-sm text-slate-500 dark:text-slate-400">{t("readings.empty")}</p>
+        ) : (
+          <>
+            <div className="overflow-x-auto">
+              <table className="min-w-full divide-y divide-slate-200 text-sm dark:divide-slate-800">
+                <caption className="sr-only">{t("readings.title")}</caption>
+                <thead className="text-left text-xs font-semibold uppercase tracking-wide text-slate-500 dark:text-slate-400">
+                  <tr>
+                    <th scope="col" className="py-2 pr-4">{t("readings.date")}</th>
+                    <th scope="col" className="py-2 pr-4 text-right">{t("readings.col.index")}</th>
+                    <th scope="col" className="py-2 pr-4">{t("readings.col.note")}</th>
+                    <th scope="col" className="py-2 text-right">
+                      <span className="sr-only">{t("list.col.actions")}</span>
+                    </th>
+                  </tr>
+                </thead>
+                <tbody className="divide-y divide-slate-100 dark:divide-slate-800">
+                  {readings.map((reading) => {
+                    const date = formatDay(reading.date, intl);
+                    return (
+                      <tr key={reading.id} aria-current={editing?.id === reading.id ? "true" : undefined}>
+                        <td className="whitespace-nowrap py-2 pr-4 font-medium">{date}</td>
+                        <td className="whitespace-nowrap py-2 pr-4 text-right tabular-nums">{index(reading.index_value)}</td>
+                        <td className="py-2 pr-4 text-slate-600 dark:text-slate-400">
+                          {reading.replacement && (
+                            <span className="mr-2 rounded bg-amber-50 px-1.5 py-0.5 text-xs font-medium text-amber-900 dark:bg-amber-950 dark:text-amber-100">
+                              {reading.replaced_meter_final_index === null
+                                ? t("readings.replaced")
+                                : t("readings.replacedAt", { index: index(reading.replaced_meter_final_index) })}
+                            </span>
+                          )}
+                          {reading.consumption_id && (
+                            <Link
+                              href={`/consumptions/${reading.consumption_id}`}
+                              className="rounded font-medium text-emerald-700 hover:underline focus-visible:outline-2 focus-visible:outline-emerald-600 dark:text-emerald-400"
+                            >
+                              {t("readings.record")}
+                            </Link>
+                          )}
+                        </td>
+                        <td className="whitespace-nowrap py-2 text-right">
+                          <button
+                            type="button"
+                            onClick={() => startEditing(reading)}
+                            aria-label={t("readings.editNamed", { date })}
+                            className="rounded px-2 py-1 font-medium text-emerald-700 hover:bg-emerald-50 focus-visible:outline-2 focus-visible:outline-emerald-600 dark:text-emerald-400 dark:hover:bg-emerald-950"
+                          >
+                            {t("common.edit")}
+                          </button>
+                          <button
+                            type="button"
+                            onClick={() => setToDelete(reading)}
+                            aria-label={t("readings.deleteNamed", { date })}
+                            className="ml-1 rounded px-2 py-1 font-medium text-rose-700 hover:bg-rose-50 focus-visible:outline-2 focus-visible:outline-rose-600 dark:text-rose-400 dark:hover:bg-rose-950"
+                          >
+                            {t("common.delete")}
+                          </button>
+                        </td>
+                      </tr>
+                    );
+                  })}
+                </tbody>
+              </table>
+            </div>
+            {list.hasNextPage && (
+              <div className="mt-3 flex justify-end">
+                <LoadMoreButton list={list} label={t("list.more")} busyLabel={t("list.loadingMore")} />
+              </div>
+            )}
+          </>
+        )}
+      </div>
+
+      <ConfirmDialog
+        open={toDelete !== null}
+        title={t("readings.deleteTitle")}
+        confirmLabel={deleting ? t("common.deleting") : t("common.delete")}
+        cancelLabel={t("common.cancel")}
+        busy={deleting}
+        onCancel={() => setToDelete(null)}
+        onConfirm={confirmDelete}
+      >
+        {toDelete && t("readings.deleteBody", { date: formatDay(toDelete.date, intl) })}
+      </ConfirmDialog>
+    </Card>
+  );
+}

@@ -1,0 +1,144 @@
+"use client";
+
+import { useInfiniteQuery, useQueryClient } from "@tanstack/react-query";
+import { useMemo, useState } from "react";
+import { toast } from "sonner";
+
+import { createTariff, deleteTariff, listTariffs, type Meter, type Tariff } from "@/client";
+import { TARIFF_FIELDS, TariffForm } from "@/components/forms/TariffForm";
+import { Alert, Card, ConfirmDialog, LoadMoreButton, Loading } from "@/components/ui";
+import { describeError, showErrorOnForm } from "@/lib/errors";
+import { formatDay, formatUnitPrice } from "@/lib/format";
+import { useI18n } from "@/lib/i18n/I18nProvider";
+import { indexUnit, invalidateMeterData, tariffsKey } from "@/lib/meters";
+import { statusOf } from "@/lib/problem";
+
+const PAGE_SIZE = 25;
+
+/** A utility meter's tariff history (newest first), a form to add one, and removal. */
+export function TariffsPanel({ meter }: { meter: Meter }) {
+  const { t, intl } = useI18n();
+  const queryClient = useQueryClient();
+  const unit = indexUnit(meter.kind) ?? "kWh";
+  const [key, setKey] = useState(() => crypto.randomUUID());
+  const [toRemove, setToRemove] = useState<Tariff | null>(null);
+  const [removing, setRemoving] = useState(false);
+
+  const list = useInfiniteQuery({
+    queryKey: tariffsKey(meter.id),
+    initialPageParam: undefined as string | undefined,
+    queryFn: async ({ pageParam, signal }) =>
+      (await listTariffs({ path: { meter_id: meter.id }, query: { limit: PAGE_SIZE, cursor: pageParam }, signal, throwOnError: true })).data,
+    getNextPageParam: (page) => page.next_cursor ?? undefined,
+  });
+  const tariffs = useMemo(() => list.data?.pages.flatMap((page) => page.items) ?? [], [list.data]);
+
+  async function remove() {
+    if (!toRemove) return;
+    setRemoving(true);
+    try {
+      await deleteTariff({ path: { meter_id: meter.id, tariff_id: toRemove.id }, throwOnError: true });
+      toast.success(t("tariffs.removed"));
+    } catch (error) {
+      toast.error(describeError(error, t));
+    } finally {
+      setRemoving(false);
+      setToRemove(null);
+      await invalidateMeterData(queryClient, meter.id);
+    }
+  }
+
+  const price = (minor: number) => formatUnitPrice(minor, meter.currency, intl);
+  return (
+    <Card aria-labelledby="tariffs-title">
+      <h2 id="tariffs-title" className="text-base font-semibold">
+        {t("tariffs.title")}
+      </h2>
+      <p className="mt-0.5 text-sm text-slate-600 dark:text-slate-400">{t("tariffs.subtitle")}</p>
+      <div className="mt-4">
+        {list.isPending ? (
+          <Loading label={t("common.loading")} />
+        ) : list.isError ? (
+          <Alert>{describeError(list.error, t)}</Alert>
+        ) : tariffs.length === 0 ? (
+          <p className="py-4 text-sm text-slate-500 dark:text-slate-400">{t("tariffs.empty")}</p>
+        ) : (
+          <div className="overflow-x-auto">
+            <table className="min-w-full divide-y divide-slate-200 text-sm dark:divide-slate-800">
+              <caption className="sr-only">{t("tariffs.title")}</caption>
+              <thead className="text-left text-xs font-semibold uppercase tracking-wide text-slate-500 dark:text-slate-400">
+                <tr>
+                  <th scope="col" className="py-2 pr-4">{t("tariffs.validFrom")}</th>
+                  <th scope="col" className="py-2 pr-4 text-right">{t("tariffs.unitPrice", { unit: t(`unit.${unit}`) })}</th>
+                  <th scope="col" className="py-2 pr-4 text-right">{t("tariffs.fixedDaily")}</th>
+                  <th scope="col" className="py-2 text-right">
+                    <span className="sr-only">{t("list.col.actions")}</span>
+                  </th>
+                </tr>
+              </thead>
+              <tbody className="divide-y divide-slate-100 dark:divide-slate-800">
+                {tariffs.map((tariff) => {
+                  const from = formatDay(tariff.valid_from, intl);
+                  return (
+                    <tr key={tariff.id}>
+                      <td className="whitespace-nowrap py-2 pr-4 font-medium">{from}</td>
+                      <td className="whitespace-nowrap py-2 pr-4 text-right tabular-nums">{price(tariff.unit_price_minor)}</td>
+                      <td className="whitespace-nowrap py-2 pr-4 text-right tabular-nums">{price(tariff.fixed_daily_minor)}</td>
+                      <td className="whitespace-nowrap py-2 text-right">
+                        <button
+                          type="button"
+                          onClick={() => setToRemove(tariff)}
+                          aria-label={t("tariffs.removeNamed", { date: from })}
+                          className="rounded px-2 py-1 font-medium text-rose-700 hover:bg-rose-50 focus-visible:outline-2 focus-visible:outline-rose-600 dark:text-rose-400 dark:hover:bg-rose-950"
+                        >
+                          {t("tariffs.remove")}
+                        </button>
+                      </td>
+                    </tr>
+                  );
+                })}
+              </tbody>
+            </table>
+            {list.hasNextPage && (
+              <div className="mt-3 flex justify-end">
+                <LoadMoreButton list={list} label={t("list.more")} busyLabel={t("list.loadingMore")} />
+              </div>
+            )}
+          </div>
+        )}
+      </div>
+      <div className="mt-6 border-t border-slate-200 pt-5 dark:border-slate-800">
+        <h3 className="mb-3 text-sm font-semibold">{t("tariffs.add")}</h3>
+        <TariffForm
+          currency={meter.currency}
+          unit={unit}
+          onSubmit={async (body, setError) => {
+            try {
+              await createTariff({ path: { meter_id: meter.id }, body, headers: { "Idempotency-Key": key }, throwOnError: true });
+              setKey(crypto.randomUUID());
+              toast.success(t("tariffs.added"));
+              await invalidateMeterData(queryClient, meter.id);
+              return true;
+            } catch (error) {
+              if ([400, 409, 422].includes(statusOf(error) ?? 0)) setKey(crypto.randomUUID());
+              const message = showErrorOnForm(error, TARIFF_FIELDS, setError, t);
+              if (message) toast.error(message);
+              return false;
+            }
+          }}
+        />
+      </div>
+      <ConfirmDialog
+        open={toRemove !== null}
+        title={t("tariffs.removeTitle")}
+        confirmLabel={removing ? t("common.deleting") : t("tariffs.remove")}
+        cancelLabel={t("common.cancel")}
+        busy={removing}
+        onCancel={() => setToRemove(null)}
+        onConfirm={remove}
+      >
+        {toRemove && t("tariffs.removeBody", { date: formatDay(toRemove.valid_from, intl) })}
+      </ConfirmDialog>
+    </Card>
+  );
+}

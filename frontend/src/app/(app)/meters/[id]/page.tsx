@@ -1,0 +1,215 @@
+"use client";
+
+import { useQuery, useQueryClient } from "@tanstack/react-query";
+import { useParams, useRouter } from "next/navigation";
+import { useMemo, useState, type ReactNode } from "react";
+import { toast } from "sonner";
+
+import { deleteMeter, getMeter, updateMeter, type Meter } from "@/client";
+import { METER_FIELDS, MeterForm, valuesFromMeter } from "@/components/forms/MeterForm";
+import { Alert, Button, ButtonLink, Card, ConfirmDialog, Loading, PageHeader } from "@/components/ui";
+import { describeError, showErrorOnForm } from "@/lib/errors";
+import { etagOf } from "@/lib/etag";
+import { formatMoney, formatNumber, formatTimestamp } from "@/lib/format";
+import { useI18n } from "@/lib/i18n/I18nProvider";
+import { meterKey, METERS_KEY } from "@/lib/meters";
+import { statusOf } from "@/lib/problem";
+import { useTitle } from "@/lib/use-title";
+
+import { LinePanel } from "./LinePanel";
+import { MeterRecords } from "./MeterRecords";
+import { ReadingsPanel } from "./ReadingsPanel";
+import { TariffsPanel } from "./TariffsPanel";
+
+interface Versioned {
+  meter: Meter;
+  etag: string;
+}
+
+function Detail({ term, children }: { term: string; children: ReactNode }) {
+  return (
+    <div>
+      <dt className="text-xs font-semibold uppercase tracking-wide text-slate-500 dark:text-slate-400">{term}</dt>
+      <dd className="mt-0.5 text-sm tabular-nums">{children}</dd>
+    </div>
+  );
+}
+
+function MeterDetails({ meter }: { meter: Meter }) {
+  const { t, intl } = useI18n();
+  const money = (minor: number) => formatMoney(minor, meter.currency, intl);
+  const plan = meter.plan;
+  return (
+    <Card aria-labelledby="meter-details-title">
+      <h2 id="meter-details-title" className="mb-4 text-base font-semibold">
+        {t("meters.details")}
+      </h2>
+      <dl className="grid gap-4 sm:grid-cols-2 lg:grid-cols-4">
+        <Detail term={t("meters.form.kind")}>{t(`meterKind.${meter.kind}`)}</Detail>
+        <Detail term={meter.kind === "mobile_line" ? t("meters.form.number") : t("meters.form.serial")}>
+          <span className="font-mono">{meter.identifier}</span>
+        </Detail>
+        <Detail term={t("form.currency")}>{meter.currency}</Detail>
+        <Detail term={t("meters.form.budget")}>{meter.monthly_budget_minor === null ? t("meters.noBudget") : money(meter.monthly_budget_minor)}</Detail>
+        {plan && (
+          <>
+            <Detail term={t("meters.form.dataMb")}>{formatNumber(plan.data_mb, intl)}</Detail>
+            <Detail term={t("meters.form.voiceMinutes")}>{formatNumber(plan.voice_minutes, intl)}</Detail>
+            <Detail term={t("meters.form.sms")}>{formatNumber(plan.sms, intl)}</Detail>
+            <Detail term={t("meters.form.cycleStartDay")}>{formatNumber(plan.cycle_start_day, intl)}</Detail>
+            <Detail term={t("meters.form.dataPrice")}>{money(plan.data_mb_price_minor ?? 0)}</Detail>
+            <Detail term={t("meters.form.voicePrice")}>{money(plan.voice_minute_price_minor ?? 0)}</Detail>
+            <Detail term={t("meters.form.smsPrice")}>{money(plan.sms_price_minor ?? 0)}</Detail>
+          </>
+        )}
+      </dl>
+      <p className="mt-4 text-xs text-slate-500 dark:text-slate-400">
+        {t("form.meta", { version: meter.version, updated: formatTimestamp(meter.updated_at, intl) })}
+      </p>
+    </Card>
+  );
+}
+
+export default function MeterPage() {
+  const { t, intl } = useI18n();
+  const { id } = useParams<{ id: string }>();
+  const router = useRouter();
+  const queryClient = useQueryClient();
+  const [editing, setEditing] = useState(false);
+  const [stale, setStale] = useState(false);
+  const [confirmDelete, setConfirmDelete] = useState(false);
+  const [deleting, setDeleting] = useState(false);
+
+  const query = useQuery({
+    queryKey: meterKey(id),
+    queryFn: async (): Promise<Versioned> => {
+      const response = await getMeter({ path: { meter_id: id }, throwOnError: true });
+      return { meter: response.data, etag: etagOf(response.headers) };
+    },
+    staleTime: 0,
+  });
+  useTitle(query.data?.meter.name ?? t("meters.title"));
+  const initial = useMemo(() => (query.data ? valuesFromMeter(query.data.meter, intl) : null), [query.data, intl]);
+
+  async function reload() {
+    setStale(false);
+    await query.refetch();
+  }
+
+  async function handleDelete() {
+    if (!query.data) return;
+    setDeleting(true);
+    try {
+      await deleteMeter({ path: { meter_id: id }, headers: { "If-Match": query.data.etag }, throwOnError: true });
+      queryClient.removeQueries({ queryKey: meterKey(id) });
+      await Promise.all([queryClient.invalidateQueries({ queryKey: METERS_KEY }), queryClient.invalidateQueries({ queryKey: ["consumptions"] })]);
+      toast.success(t("meters.deleted"));
+      router.push("/meters");
+    } catch (error) {
+      setConfirmDelete(false);
+      if (statusOf(error) === 412) setStale(true);
+      else toast.error(describeError(error, t));
+    } finally {
+      setDeleting(false);
+    }
+  }
+
+  if (query.isPending) return <Loading label={t("common.loading")} />;
+  if (query.isError || !query.data || !initial) {
+    const notFound = statusOf(query.error) === 404 || statusOf(query.error) === 400;
+    return (
+      <div className="mx-auto max-w-3xl space-y-4">
+        <PageHeader title={t("meters.title")} />
+        <Alert>{notFound ? t("meters.notFound") : describeError(query.error, t)}</Alert>
+        <ButtonLink href="/meters" variant="secondary">
+          {t("common.back")}
+        </ButtonLink>
+      </div>
+    );
+  }
+
+  const { meter } = query.data;
+  return (
+    <div className="space-y-6">
+      <PageHeader
+        title={meter.name}
+        subtitle={`${t(`meterKind.${meter.kind}`)} · ${meter.identifier}`}
+        actions={
+          <>
+            <ButtonLink href="/meters" variant="ghost">
+              {t("meters.all")}
+            </ButtonLink>
+            <Button variant="secondary" onClick={() => setEditing((on) => !on)} aria-expanded={editing}>
+              {t("common.edit")}
+            </Button>
+            <Button variant="danger" onClick={() => setConfirmDelete(true)}>
+              {t("common.delete")}
+            </Button>
+          </>
+        }
+      />
+      {stale && (
+        <Alert tone="warning" title={t("meters.stale.title")}>
+          <p>{t("meters.stale.body")}</p>
+          <Button variant="secondary" className="mt-3" onClick={reload} busy={query.isFetching}>
+            {t("meters.stale.reload")}
+          </Button>
+        </Alert>
+      )}
+      {editing && (
+        <Card>
+          <h2 className="mb-4 text-lg font-semibold">{t("meters.edit.title")}</h2>
+          <MeterForm
+            mode="edit"
+            initial={initial}
+            disabled={stale}
+            onCancel={() => setEditing(false)}
+            onSubmit={async (body, setError) => {
+              try {
+                const response = await updateMeter({ path: { meter_id: id }, body, headers: { "If-Match": query.data.etag }, throwOnError: true });
+                queryClient.setQueryData<Versioned>(meterKey(id), { meter: response.data, etag: etagOf(response.headers) });
+                await queryClient.invalidateQueries({ queryKey: METERS_KEY });
+                toast.success(t("meters.updated"));
+                setEditing(false);
+              } catch (error) {
+                if (statusOf(error) === 412) {
+                  setStale(true);
+                  return;
+                }
+                const message = showErrorOnForm(error, METER_FIELDS, setError, t);
+                if (message) toast.error(message);
+              }
+            }}
+          />
+        </Card>
+      )}
+      {meter.kind === "mobile_line" ? (
+        <>
+          <LinePanel meter={meter} />
+          <MeterDetails meter={meter} />
+          <MeterRecords meter={meter} live />
+        </>
+      ) : (
+        <>
+          <MeterDetails meter={meter} />
+          <div className="grid gap-6 xl:grid-cols-2">
+            <ReadingsPanel meter={meter} />
+            <TariffsPanel meter={meter} />
+          </div>
+          <MeterRecords meter={meter} />
+        </>
+      )}
+      <ConfirmDialog
+        open={confirmDelete}
+        title={t("meters.delete.title")}
+        confirmLabel={deleting ? t("common.deleting") : t("common.delete")}
+        cancelLabel={t("common.cancel")}
+        busy={deleting}
+        onCancel={() => setConfirmDelete(false)}
+        onConfirm={handleDelete}
+      >
+        {t("meters.delete.body", { name: meter.name })}
+      </ConfirmDialog>
+    </div>
+  );
+}

@@ -1,0 +1,210 @@
+"use client";
+
+import { useInfiniteQuery, useQueryClient } from "@tanstack/react-query";
+import Link from "next/link";
+import { useRouter } from "next/navigation";
+import { useMemo, useState } from "react";
+import { toast } from "sonner";
+
+import { createMeter, deleteMeter, getMeter, listMeters, type Meter } from "@/client";
+import { emptyMeterValues, METER_FIELDS, MeterForm } from "@/components/forms/MeterForm";
+import { InboxIcon, PlusIcon } from "@/components/icons";
+import { Alert, Button, Card, ConfirmDialog, LoadMoreButton, Loading, PageHeader, Spinner } from "@/components/ui";
+import { useAuth } from "@/lib/auth/AuthProvider";
+import { describeError, showErrorOnForm } from "@/lib/errors";
+import { etagOf } from "@/lib/etag";
+import { formatMoney } from "@/lib/format";
+import { useI18n } from "@/lib/i18n/I18nProvider";
+import { METERS_KEY } from "@/lib/meters";
+import { statusOf } from "@/lib/problem";
+import { useTitle } from "@/lib/use-title";
+
+const PAGE_SIZE = 25;
+
+export default function MetersPage() {
+  const { t, intl } = useI18n();
+  const { user } = useAuth();
+  const router = useRouter();
+  const queryClient = useQueryClient();
+  useTitle(t("meters.title"));
+  const [creating, setCreating] = useState(false);
+  // One key per form: a retried submit replays instead of adding the meter twice.
+  const [idempotencyKey, setIdempotencyKey] = useState(() => crypto.randomUUID());
+  const initial = useMemo(() => emptyMeterValues(user?.tenant.default_currency ?? "EUR"), [user]);
+
+  const list = useInfiniteQuery({
+    queryKey: [...METERS_KEY, "list"],
+    initialPageParam: undefined as string | undefined,
+    queryFn: async ({ pageParam, signal }) =>
+      (await listMeters({ query: { limit: PAGE_SIZE, cursor: pageParam }, signal, throwOnError: true })).data,
+    getNextPageParam: (page) => page.next_cursor ?? undefined,
+  });
+  const meters = useMemo(() => list.data?.pages.flatMap((page) => page.items) ?? [], [list.data]);
+
+  const [toDelete, setToDelete] = useState<Meter | null>(null);
+  const [deleting, setDeleting] = useState(false);
+
+  async function confirmDelete() {
+    if (!toDelete) return;
+    setDeleting(true);
+    try {
+      // Delete exactly the version on screen: read its ETag, and refuse if it moved on since.
+      const current = await getMeter({ path: { meter_id: toDelete.id }, throwOnError: true });
+      const etag = etagOf(current.headers);
+      if (current.data.version !== toDelete.version || !etag) {
+        toast.error(t("meters.delete.changed"));
+      } else {
+        await deleteMeter({ path: { meter_id: toDelete.id }, headers: { "If-Match": etag }, throwOnError: true });
+        toast.success(t("meters.deleted"));
+      }
+    } catch (error) {
+      toast.error(statusOf(error) === 412 ? t("meters.delete.changed") : describeError(error, t));
+    } finally {
+      setDeleting(false);
+      setToDelete(null);
+      await Promise.all([queryClient.invalidateQueries({ queryKey: METERS_KEY }), queryClient.invalidateQueries({ queryKey: ["consumptions"] })]);
+    }
+  }
+
+  const addButton = (
+    <Button onClick={() => setCreating(true)} disabled={creating}>
+      <PlusIcon className="size-4" />
+      {t("meters.add")}
+    </Button>
+  );
+
+  return (
+    <div>
+      <PageHeader title={t("meters.title")} subtitle={t("meters.subtitle")} actions={addButton} />
+
+      {creating && (
+        <Card className="mb-6">
+          <h2 className="mb-4 text-lg font-semibold">{t("meters.new.title")}</h2>
+          <MeterForm
+            mode="create"
+            initial={initial}
+            onCancel={() => setCreating(false)}
+            onSubmit={async (body, setError) => {
+              try {
+                const created = await createMeter({ body, headers: { "Idempotency-Key": idempotencyKey }, throwOnError: true });
+                await queryClient.invalidateQueries({ queryKey: METERS_KEY });
+                toast.success(t("meters.created"));
+                router.push(`/meters/${created.data.id}`);
+              } catch (error) {
+                // The body was refused: a corrected one is a new request and needs a new key.
+                if ([400, 409, 422].includes(statusOf(error) ?? 0)) setIdempotencyKey(crypto.randomUUID());
+                const message = showErrorOnForm(error, METER_FIELDS, setError, t);
+                if (message) toast.error(message);
+              }
+            }}
+          />
+        </Card>
+      )}
+
+      {list.isPending ? (
+        <Loading label={t("common.loading")} />
+      ) : list.isError ? (
+        <Alert title={t("common.unexpected")}>
+          {describeError(list.error, t)}
+          <div className="mt-3">
+            <Button variant="secondary" onClick={() => list.refetch()}>
+              {t("common.retry")}
+            </Button>
+          </div>
+        </Alert>
+      ) : meters.length === 0 ? (
+        !creating && (
+          <Card className="py-14 text-center">
+            <div className="mx-auto grid size-14 place-items-center rounded-full bg-emerald-50 text-emerald-700 dark:bg-emerald-950 dark:text-emerald-300">
+              <InboxIcon className="size-7" />
+            </div>
+            <h2 className="mt-3 text-lg font-semibold">{t("meters.empty.title")}</h2>
+            <p className="mx-auto mt-1 max-w-md text-sm text-slate-600 dark:text-slate-400">{t("meters.empty.body")}</p>
+            <div className="mt-5">{addButton}</div>
+          </Card>
+        )
+      ) : (
+        <>
+          <div className="overflow-x-auto rounded-2xl border border-slate-200 bg-white shadow-sm dark:border-slate-800 dark:bg-slate-900">
+            <table className="min-w-full divide-y divide-slate-200 text-sm dark:divide-slate-800">
+              <caption className="sr-only">{t("meters.title")}</caption>
+              <thead className="bg-slate-50 text-left text-xs font-semibold uppercase tracking-wide text-slate-500 dark:bg-slate-900/60 dark:text-slate-400">
+                <tr>
+                  <th scope="col" className="px-4 py-3">{t("meters.col.name")}</th>
+                  <th scope="col" className="px-4 py-3">{t("meters.col.kind")}</th>
+                  <th scope="col" className="px-4 py-3">{t("meters.col.identifier")}</th>
+                  <th scope="col" className="px-4 py-3 text-right">{t("meters.col.budget")}</th>
+                  <th scope="col" className="px-4 py-3 text-right">{t("meters.col.balance")}</th>
+                  <th scope="col" className="px-4 py-3 text-right">
+                    <span className="sr-only">{t("list.col.actions")}</span>
+                  </th>
+                </tr>
+              </thead>
+              <tbody className="divide-y divide-slate-100 dark:divide-slate-800">
+                {meters.map((meter) => (
+                  <tr key={meter.id} className="hover:bg-slate-50 dark:hover:bg-slate-800/40">
+                    <td className="whitespace-nowrap px-4 py-3 font-medium">
+                      <Link
+                        href={`/meters/${meter.id}`}
+                        className="rounded text-emerald-700 hover:underline focus-visible:outline-2 focus-visible:outline-emerald-600 dark:text-emerald-400"
+                      >
+                        {meter.name}
+                      </Link>
+                    </td>
+                    <td className="whitespace-nowrap px-4 py-3">
+                      <span className="inline-flex items-center rounded-full bg-emerald-50 px-2 py-0.5 text-xs font-medium text-emerald-800 dark:bg-emerald-950 dark:text-emerald-200">
+                        {t(`meterKind.${meter.kind}`)}
+                      </span>
+                    </td>
+                    <td className="whitespace-nowrap px-4 py-3 font-mono text-xs">{meter.identifier}</td>
+                    <td className="whitespace-nowrap px-4 py-3 text-right tabular-nums">
+                      {meter.monthly_budget_minor === null ? <span className="text-slate-400">{t("list.noCost")}</span> : formatMoney(meter.monthly_budget_minor, meter.currency, intl)}
+                    </td>
+                    <td className="whitespace-nowrap px-4 py-3 text-right tabular-nums">
+                      {meter.balance_minor === null ? <span className="text-slate-400">{t("list.noCost")}</span> : formatMoney(meter.balance_minor, meter.currency, intl)}
+                    </td>
+                    <td className="whitespace-nowrap px-4 py-3 text-right">
+                      <button
+                        type="button"
+                        onClick={() => setToDelete(meter)}
+                        aria-label={t("meters.deleteNamed", { name: meter.name })}
+                        className="rounded px-2 py-1 font-medium text-rose-700 hover:bg-rose-50 focus-visible:outline-2 focus-visible:outline-rose-600 dark:text-rose-400 dark:hover:bg-rose-950"
+                      >
+                        {t("common.delete")}
+                      </button>
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+          <div className="mt-4 flex items-center justify-between text-sm text-slate-500 dark:text-slate-400">
+            <span aria-live="polite" className="flex items-center gap-2">
+              {t("list.count", { count: meters.length })}
+              {list.isFetching && !list.isFetchingNextPage && (
+                <span className="flex items-center gap-1">
+                  <Spinner className="size-3.5" />
+                  {t("common.updating")}
+                </span>
+              )}
+            </span>
+            <LoadMoreButton list={list} label={t("list.more")} busyLabel={t("list.loadingMore")} />
+            {!list.hasNextPage && <span>{t("meters.end")}</span>}
+          </div>
+        </>
+      )}
+
+      <ConfirmDialog
+        open={toDelete !== null}
+        title={t("meters.delete.title")}
+        confirmLabel={deleting ? t("common.deleting") : t("common.delete")}
+        cancelLabel={t("common.cancel")}
+        busy={deleting}
+        onCancel={() => setToDelete(null)}
+        onConfirm={confirmDelete}
+      >
+        {toDelete && t("meters.delete.body", { name: toDelete.name })}
+      </ConfirmDialog>
+    </div>
+  );
+}
