@@ -220,6 +220,8 @@ test("meters are listed, edited with If-Match (a concurrent change offers a relo
   await expect(page.getByText("Someone else changed this meter")).toBeVisible();
   await page.getByRole("button", { name: "Reload the meter" }).click();
   await expect(page.getByRole("heading", { name: "Garden", level: 1 })).toBeVisible();
+  await expect(edit.getByLabel("Name")).toHaveValue("Garden");
+  await expect(edit.getByLabel(/^Monthly budget/)).toBeEnabled();
   await edit.getByLabel(/^Monthly budget/).fill("30");
   await edit.getByRole("button", { name: "Save" }).click();
   await expect(page.getByText("Meter saved.")).toBeVisible();

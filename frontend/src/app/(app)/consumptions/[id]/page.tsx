@@ -44,9 +44,11 @@ export default function EditConsumptionPage() {
 
   const initial = useMemo(() => (query.data ? valuesFromRecord(query.data.record, intl) : null), [query.data, intl]);
 
+  // The form stays disabled until the other version is in: enabling it first would let an edit
+  // start on the old values and then be wiped when the new ones arrive.
   async function reload() {
-    setStale(false);
-    await query.refetch();
+    const result = await query.refetch();
+    if (!result.isError) setStale(false);
   }
 
   async function handleDelete() {
