@@ -37,13 +37,27 @@ export function endSession(): void {
 
 let refreshing: Promise<TokenResponse | null> | null = null;
 
+/** Name of the Web Lock every tab of this origin takes around a refresh. */
+export const REFRESH_LOCK = "consumo-session-refresh";
+
 /**
- * Exchanges the HttpOnly refresh cookie for a new access token. Concurrent callers share one
- * request: the cookie rotates on every use and presenting a spent one revokes the session, so two
- * parallel refreshes would log the user out.
+ * Runs `work` while holding the refresh lock shared by every tab of this origin, so tabs refresh
+ * one after another: each then presents the cookie the previous one left. Browsers without Web
+ * Locks run it straight away.
+ */
+async function acrossTabs<T>(work: () => Promise<T>): Promise<T> {
+  const locks = typeof navigator === "undefined" ? undefined : navigator.locks;
+  return locks ? await locks.request(REFRESH_LOCK, work) : await work();
+}
+
+/**
+ * Exchanges the HttpOnly refresh cookie for a new access token. The cookie rotates on every use
+ * and presenting a spent one revokes the session, so two refreshes must never race: callers in
+ * this tab share one request, and tabs take turns through a Web Lock (two tabs opened together
+ * would otherwise both present the same cookie and log the user out of both).
  */
 export function refresh(): Promise<TokenResponse | null> {
-  refreshing ??= refreshSession({ throwOnError: true })
+  refreshing ??= acrossTabs(() => refreshSession({ throwOnError: true }))
     .then(({ data }) => {
       startSession(data);
       return data;
