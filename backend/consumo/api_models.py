@@ -891,6 +891,46 @@ class MonthProjection(BaseModel):
     budget: BudgetProgress | None
 
 
+class MeterBudgetProgress(BaseModel):
+    model_config = ConfigDict(
+        extra='forbid',
+    )
+    meter_id: UUID
+    currency: Annotated[
+        str,
+        Field(
+            description='ISO 4217 code.',
+            max_length=3,
+            min_length=3,
+            pattern='^[A-Z]{3}$',
+        ),
+    ]
+    limit_minor: Annotated[int, Field(ge=0, le=100000000000000)]
+    month_start: Annotated[
+        date_aliased,
+        Field(
+            description='A calendar day (YYYY-MM-DD) between 2000-01-01 and 2100-12-31, the same in every time zone.'
+        ),
+    ]
+    days_elapsed: Annotated[int, Field(ge=1, le=31)]
+    days_in_month: Annotated[int, Field(ge=28, le=31)]
+    cost_to_date_minor: Annotated[int, Field(ge=0)]
+    projected_cost_minor: Annotated[
+        int, Field(description='The cost to date at the same pace to month end.', ge=0)
+    ]
+    used_pct: Annotated[
+        float | None,
+        Field(
+            description='Change in percent (1 decimal); null when the base is zero.',
+            ge=-1000000000000.0,
+            le=1000000000000.0,
+        ),
+    ]
+    projected_over_budget: Annotated[
+        bool, Field(description='The projection to month end exceeds the limit.')
+    ]
+
+
 class KindValue(BaseModel):
     model_config = ConfigDict(
         extra='forbid',
@@ -1153,6 +1193,7 @@ class KpiSummary(BaseModel):
     ]
     days: Annotated[int, Field(ge=1, le=3700)]
     kinds: Annotated[list[KindSummary], Field(max_length=6)]
+    meter_budget: MeterBudgetProgress | None
 
 
 class KindShare(BaseModel):

@@ -3,6 +3,7 @@ the bill-accurate costs they give, and KPIs per meter."""
 
 from __future__ import annotations
 
+from datetime import date, timedelta
 from typing import Any
 
 import pytest
@@ -215,6 +216,64 @@ def test_moving_a_record_to_another_meter_moves_it_in_the_kpis(alice):
     span = "from=2025-01-01&to=2025-01-31"
     assert alice.get(f"{API}/kpis/summary?{span}&meter_id={home['id']}").json()["kinds"] == []
     assert alice.get(f"{API}/kpis/summary?{span}&meter_id={office['id']}").json()["kinds"][0]["quantity"] == 10
+
+
+def meter_budget(account: Any, meter: dict[str, Any], extra: str = "") -> Any:
+    response = account.get(f"{API}/kpis/summary?from=2025-01-01&to=2025-01-31&meter_id={meter['id']}{extra}")
+    assert response.status_code == 200, response.text
+    return response.json()["meter_budget"]
+
+
+def test_a_meters_budget_compares_its_cost_this_month_over_every_kind_with_the_limit(alice):
+    line = create_meter(alice, **VALID_LINE, monthly_budget_minor=10_000)
+    empty = meter_budget(alice, line)
+    month_start, elapsed, days_in_month = (date.fromisoformat(empty["month_start"]), empty["days_elapsed"],
+                                           empty["days_in_month"])
+    today = month_start + timedelta(days=elapsed - 1)
+    assert empty == {"meter_id": line["id"], "currency": "EUR", "limit_minor": 10_000,
+                     "month_start": month_start.isoformat(), "days_elapsed": elapsed,
+                     "days_in_month": days_in_month, "cost_to_date_minor": 0, "projected_cost_minor": 0,
+                     "used_pct": 0.0, "projected_over_budget": False}
+    # 40 a day of data and 60 a day of calls so far this month; last month's bill does not count.
+    record_on(alice, line, 1, month_start.isoformat(), today.isoformat(), kind="mobile_data", cost_minor=40 * elapsed)
+    record_on(alice, line, 1, month_start.isoformat(), today.isoformat(), kind="voice", cost_minor=60 * elapsed)
+    record_on(alice, line, 1, (month_start - timedelta(days=5)).isoformat(),
+              (month_start - timedelta(days=1)).isoformat(), kind="sms", cost_minor=99_999)
+
+    progress = meter_budget(alice, line)
+    assert progress["cost_to_date_minor"] == 100 * elapsed
+    assert progress["projected_cost_minor"] == 100 * days_in_month
+    assert progress["used_pct"] == round(elapsed, 1)  # 100 × elapsed of 10,000
+    assert progress["projected_over_budget"] is False
+    # A kind filter narrows the kinds listed, not the meter's budget.
+    assert meter_budget(alice, line, "&kind=voice") == progress
+
+    alice.patch(f"{METERS}/{line['id']}", json={"monthly_budget_minor": 2_000}, headers={"If-Match": "*"})
+    tight = meter_budget(alice, line)
+    assert tight["limit_minor"] == 2_000 and tight["projected_over_budget"] is True  # 2,800 or more
+    assert tight["used_pct"] == round(100 * elapsed / 20, 1)
+
+
+def test_the_meter_budget_is_null_without_a_meter_or_a_budget_and_counts_tariff_costs(alice):
+    plain = create_meter(alice)
+    assert meter_budget(alice, plain) is None
+    summary = alice.get(f"{API}/kpis/summary?from=2025-01-01&to=2025-01-31").json()
+    assert summary["meter_budget"] is None
+
+    priced = create_meter(alice, name="Office", identifier="OF-9", monthly_budget_minor=500)
+    month_start = date.fromisoformat(meter_budget(alice, priced)["month_start"])
+    tariff(alice, priced, (month_start - timedelta(days=40)).isoformat(), 10, fixed=0)
+    record = record_on(alice, priced, 7, month_start.isoformat(), month_start.isoformat())
+    assert record["cost_minor"] == 70 and record["cost_from_tariff"] is True
+    progress = meter_budget(alice, priced)
+    assert progress["cost_to_date_minor"] == 70 and progress["used_pct"] == 14.0
+
+
+def test_only_a_meter_the_caller_can_read_has_its_budget_reported(alice, bob):
+    line = create_meter(alice, **VALID_LINE, monthly_budget_minor=1_000)
+    response = bob.get(f"{API}/kpis/summary?from=2025-01-01&to=2025-01-31&meter_id={line['id']}")
+    assert_problem(response, 422, "meter_id")
+    assert "1000" not in response.text and "1,000" not in response.text
 
 
 # --- tariffs and bill-accurate costs ------------------------------------------------------------

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import asdict
 from datetime import date
 from typing import Any
 
@@ -49,16 +50,18 @@ def _filter(scope: str, meter_id: str | None) -> service.KpiFilter:
 def get_kpi_summary(from_: str, to: str, kind: str | None = None, meter_id: str | None = None,
                     scope: str = "mine") -> flask.Response:
     start, end = date.fromisoformat(from_), date.fromisoformat(to)
-    kinds = service.summarize(db_session(), current_caller(), start=start, end=end, kind=kind,
-                              where=_filter(scope, meter_id))
+    summary = service.summarize(db_session(), current_caller(), start=start, end=end, kind=kind,
+                                where=_filter(scope, meter_id))
+    meter_budget = summary.meter_budget
     return respond(api.KpiSummary.model_validate({
         "from": start, "to": end, "days": (end - start).days + 1,
+        "meter_budget": api.MeterBudgetProgress(**asdict(meter_budget)) if meter_budget else None,
         "kinds": [api.KindSummary(
             kind=k.kind, unit=UNIT_BY_KIND[k.kind], quantity=float(k.quantity), cost=_costs(k.cost),
             records=k.records, average_per_day=float(k.average_per_day),
             change_vs_previous_pct=k.change_vs_previous_pct, change_vs_last_year_pct=k.change_vs_last_year_pct,
             current_month=_month(k.current_month),
-        ) for k in kinds],
+        ) for k in summary.kinds],
     }))
 
 

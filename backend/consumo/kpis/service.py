@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 from consumo.consumptions.models import UNIT_BY_KIND
 from consumo.kpis.models import Budget
 from consumo.meters import service as meters
+from consumo.meters.models import Meter
 from consumo.problems import Forbidden, UnprocessableContent
 from consumo.security.caller import Caller
 
@@ -83,6 +84,28 @@ class KindSummary:
 
 
 @dataclass(frozen=True)
+class MeterBudgetProgress:
+    """A meter's monthly budget (a cost, in its currency) against this month so far."""
+
+    meter_id: uuid.UUID
+    currency: str
+    limit_minor: int
+    month_start: date
+    days_elapsed: int
+    days_in_month: int
+    cost_to_date_minor: int
+    projected_cost_minor: int
+    used_pct: float | None
+    projected_over_budget: bool
+
+
+@dataclass(frozen=True)
+class Summary:
+    kinds: list[KindSummary]
+    meter_budget: MeterBudgetProgress | None
+
+
+@dataclass(frozen=True)
 class Bucket:
     start: date
     end: date
@@ -126,9 +149,11 @@ def readable_rollup(caller: Caller, where: KpiFilter, kind: str | None = None) -
     return RollupScope(" AND ".join(conditions), params)
 
 
-def check_filter(session: Session, caller: Caller, where: KpiFilter) -> None:
-    if where.meter_id is not None:
-        meters.check_meter_filter(session, caller, where.meter_id)
+def check_filter(session: Session, caller: Caller, where: KpiFilter) -> Meter | None:
+    """The filter's meter, which the caller must be able to read (422 otherwise)."""
+    if where.meter_id is None:
+        return None
+    return meters.check_meter_filter(session, caller, where.meter_id)
 
 
 def own_budgets(caller: Caller) -> Select[tuple[Budget]]:
@@ -150,8 +175,12 @@ def round_quantity(value: Decimal) -> Decimal:
     return value.quantize(THOUSANDTH, rounding=ROUND_HALF_UP)
 
 
+def _round_minor(amount: Decimal) -> int:
+    return int(amount.quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
 def round_costs(costs: dict[str, Decimal]) -> dict[str, int]:
-    rounded = {currency: int(amount.quantize(Decimal(1), rounding=ROUND_HALF_UP)) for currency, amount in costs.items()}
+    rounded = {currency: _round_minor(amount) for currency, amount in costs.items()}
     return {currency: amount for currency, amount in sorted(rounded.items()) if amount != 0}
 
 
@@ -266,9 +295,9 @@ def _totals(session: Session, caller: Caller, where: KpiFilter, spans: list[tupl
 # --- summary ---------------------------------------------------------------------------
 
 def summarize(session: Session, caller: Caller, *, start: date, end: date, kind: str | None,
-              where: KpiFilter, today: date | None = None) -> list[KindSummary]:
+              where: KpiFilter, today: date | None = None) -> Summary:
     days = check_range(start, end)
-    check_filter(session, caller, where)
+    meter = check_filter(session, caller, where)
     today = today or caller.today()
     month_start = today.replace(day=1)
     days_in_month = calendar.monthrange(today.year, today.month)[1]
@@ -301,7 +330,25 @@ def summarize(session: Session, caller: Caller, *, start: date, end: date, kind:
             current_month=_project_month(month.get(each, KindTotals()), budgets.get(each), month_start,
                                          today.day, days_in_month),
         ))
-    return summaries
+    meter_budget = None
+    if meter is not None and meter.monthly_budget_minor is not None:
+        # The meter's budget covers every kind on it, whatever `kind` narrowed the rest to.
+        month_all = month if kind is None else _totals(session, caller, where, [(month_start, today)], None)[0]
+        spent = sum((totals.cost.get(meter.currency, ZERO) for totals in month_all.values()), ZERO)
+        meter_budget = _meter_budget(meter, spent, month_start, today.day, days_in_month)
+    return Summary(summaries, meter_budget)
+
+
+def _meter_budget(meter: Meter, spent: Decimal, month_start: date, elapsed: int,
+                  days_in_month: int) -> MeterBudgetProgress:
+    limit = meter.monthly_budget_minor or 0
+    projected = spent * Decimal(days_in_month) / Decimal(elapsed)
+    return MeterBudgetProgress(
+        meter_id=meter.id, currency=meter.currency, limit_minor=limit, month_start=month_start,
+        days_elapsed=elapsed, days_in_month=days_in_month,
+        cost_to_date_minor=_round_minor(spent), projected_cost_minor=_round_minor(projected),
+        used_pct=share_pct(spent, Decimal(limit)), projected_over_budget=projected > limit,
+    )
 
 
 def _project_month(to_date: KindTotals, budget: Budget | None, month_start: date, elapsed: int,

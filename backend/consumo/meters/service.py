@@ -90,11 +90,12 @@ def meter_for_record(session: Session, caller: Caller, meter_id: uuid.UUID, kind
     return meter
 
 
-def check_meter_filter(session: Session, caller: Caller, meter_id: uuid.UUID) -> None:
-    """A `meter_id` filter must name a meter the caller can read (422 otherwise)."""
-    found = session.execute(readable_meters(caller).where(Meter.id == meter_id).with_only_columns(Meter.id)).first()
+def check_meter_filter(session: Session, caller: Caller, meter_id: uuid.UUID) -> Meter:
+    """A `meter_id` filter must name a meter the caller can read (422 otherwise); returns it."""
+    found = session.execute(readable_meters(caller).where(Meter.id == meter_id)).scalar_one_or_none()
     if found is None:
         raise UnprocessableContent("No such meter.", field="meter_id")
+    return found
 
 
 # --- rules -------------------------------------------------------------------------------
