@@ -42,10 +42,14 @@ test("a mobile line with a plan: top up, simulate usage, and the gauges and bala
       await plan.getByLabel(/^Price per extra MB/).fill("0.01");
       await plan.getByLabel(/^Price per extra minute/).fill("0.05");
       await plan.getByLabel(/^Price per extra SMS/).fill("0.10");
+      await p.getByRole("form", { name: "New meter or line" }).getByLabel(/^Monthly budget/).fill("5");
     },
   });
 
-  // The gauges start full, and the balance empty.
+  // The gauges start full, and the balance empty; nothing is spent of the €5.00 monthly budget.
+  const budget = page.getByRole("progressbar", { name: "Budget €5.00" });
+  await expect(budget).toHaveAttribute("aria-valuenow", "0");
+  await expect(page.getByTestId("meter-budget-spent")).toHaveText("€0.00");
   const data = page.getByRole("meter", { name: "Mobile data left" });
   await expect(data).toHaveAttribute("aria-valuenow", "200");
   await expect(data).toHaveAttribute("aria-valuetext", "200 MB of 200 MB left");
@@ -90,6 +94,13 @@ test("a mobile line with a plan: top up, simulate usage, and the gauges and bala
   });
   expect(posted.status(), await posted.text()).toBe(201);
   await expect(balance).not.toHaveText(balanceBefore ?? "", { timeout: 10_000 });
+  // The billing cycle starts on the 1st, so this month's spending against the budget is the
+  // cycle's spending: the two figures meet once both have polled.
+  const spent = page.getByTestId("line-spent");
+  const budgetSpent = page.getByTestId("meter-budget-spent");
+  await expect.poll(async () => (await budgetSpent.textContent()) === (await spent.textContent()), { timeout: 10_000 }).toBe(true);
+  await expect(budgetSpent).not.toHaveText("€0.00");
+  await expect(budget).not.toHaveAttribute("aria-valuetext", /^0% used/);
   await screenshot(page, "meters-line-en-light-after");
 });
 
@@ -225,6 +236,14 @@ test("meters are listed, edited with If-Match (a concurrent change offers a relo
   await edit.getByLabel(/^Monthly budget/).fill("30");
   await edit.getByRole("button", { name: "Save" }).click();
   await expect(page.getByText("Meter saved.")).toBeVisible();
+  // Its budget shows on its page, and on the dashboard filtered by it.
+  await expect(page.getByRole("progressbar", { name: "Budget €30.00" })).toHaveAttribute("aria-valuenow", "0");
+  await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Dashboard" }).click();
+  await page.getByLabel("Meter", { exact: true }).selectOption({ label: "Garden (W-77)" });
+  await expect(page).toHaveURL(/meter_id=[0-9a-f-]{36}/);
+  await expect(page.getByRole("heading", { name: /^Garden: budget for / })).toBeVisible();
+  await expect(page.getByRole("progressbar", { name: "Budget €30.00" })).toBeVisible();
+  await page.goBack();
 
   // The list, and the record form's meter picker offers it only for water.
   await page.getByRole("link", { name: "All meters" }).click();

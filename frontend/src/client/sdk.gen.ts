@@ -371,7 +371,9 @@ export const updateConsumption = <ThrowOnError extends boolean = false>(options:
  * (`null` when there is nothing to compare with). A record whose period crosses the
  * range's edges counts in proportion to its days inside the range. `current_month`
  * projects the tenant's current month (in its time zone) to its end at the pace so far
- * and compares it with the caller's budget for the kind.
+ * and compares it with the caller's budget for the kind. With `meter_id`, `meter_budget`
+ * compares the meter's own monthly budget with its cost this month (every kind on the
+ * meter, in its currency, whatever `kind` is) and with the projection to month end.
  *
  */
 export const getKpiSummary = <ThrowOnError extends boolean = false>(options: Options<GetKpiSummaryData, ThrowOnError>): RequestResult<GetKpiSummaryResponses, GetKpiSummaryErrors, ThrowOnError> => (options.client ?? client).get<GetKpiSummaryResponses, GetKpiSummaryErrors, ThrowOnError>({

@@ -70,7 +70,33 @@ export type KpiSummary = {
     to: Day;
     days: number;
     kinds: Array<KindSummary>;
+    meter_budget: MeterBudgetProgress;
 };
+
+/**
+ * The filtered meter's monthly budget against its cost this month; `null` without
+ * `meter_id` or when the meter has no budget. Costs are in the meter's currency, over the
+ * records the summary counts (`scope`), from the first of the tenant's current month to today.
+ *
+ */
+export type MeterBudgetProgress = {
+    meter_id: string;
+    currency: Currency;
+    limit_minor: number;
+    month_start: Day;
+    days_elapsed: number;
+    days_in_month: number;
+    cost_to_date_minor: number;
+    /**
+     * The cost to date at the same pace to month end.
+     */
+    projected_cost_minor: number;
+    used_pct: Percent;
+    /**
+     * The projection to month end exceeds the limit.
+     */
+    projected_over_budget: boolean;
+} | null;
 
 export type KindValue = {
     kind: ConsumptionKind;

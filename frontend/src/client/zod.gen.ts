@@ -170,11 +170,31 @@ export const zKindSummary = z.object({
     current_month: zMonthProjection
 });
 
+/**
+ * The filtered meter's monthly budget against its cost this month; `null` without
+ * `meter_id` or when the meter has no budget. Costs are in the meter's currency, over the
+ * records the summary counts (`scope`), from the first of the tenant's current month to today.
+ *
+ */
+export const zMeterBudgetProgress = z.object({
+    meter_id: z.uuid().max(36),
+    currency: zCurrency,
+    limit_minor: z.int().gte(0).lte(100000000000000),
+    month_start: zDay,
+    days_elapsed: z.int().gte(1).lte(31),
+    days_in_month: z.int().gte(28).lte(31),
+    cost_to_date_minor: z.int().gte(0),
+    projected_cost_minor: z.int().gte(0),
+    used_pct: zPercent,
+    projected_over_budget: z.boolean()
+}).nullable();
+
 export const zKpiSummary = z.object({
     from: zDay,
     to: zDay,
     days: z.int().gte(1).lte(3700),
-    kinds: z.array(zKindSummary).max(6)
+    kinds: z.array(zKindSummary).max(6),
+    meter_budget: zMeterBudgetProgress
 });
 
 export const zKindValue = z.object({

@@ -15,7 +15,7 @@ import { useI18n } from "@/lib/i18n/I18nProvider";
 import { decimalSeparator, majorToMinor, minorToMajorInput, parseDecimal } from "@/lib/money";
 import { applyProblemToForm, problemOf } from "@/lib/problem";
 
-import { KPIS_KEY } from "./queries";
+import { KPIS_KEY } from "@/lib/kpi-queries";
 
 /**
  * One row per kind, always in the contract's order, so a schema error at `items.3.currency` lands

@@ -6,10 +6,12 @@ import { Suspense, useCallback, useMemo } from "react";
 import type { ConsumptionKind } from "@/client";
 import { zConsumptionKind } from "@/client/zod.gen";
 import { InboxIcon, PlusIcon } from "@/components/icons";
+import { MeterBudgetCard } from "@/components/MeterBudget";
 import { Alert, Button, ButtonLink, Card, Loading, PageHeader, SelectField, Spinner } from "@/components/ui";
 import { useAuth } from "@/lib/auth/AuthProvider";
 import { describeError } from "@/lib/errors";
 import { useI18n } from "@/lib/i18n/I18nProvider";
+import { useBudgets, useKpiBreakdown, useKpiSummary, useKpiTimeseries, type KpiFilter, type Scope } from "@/lib/kpi-queries";
 import { detailInterval, kindsInSeries, rangeFromParams, rangeToParams, todayIn, type RangePreset } from "@/lib/kpis";
 import { useMeterOptions } from "@/lib/meter-queries";
 import { knownMeterId, meterIdFromParams } from "@/lib/meters";
@@ -17,7 +19,6 @@ import { knownMeterId, meterIdFromParams } from "@/lib/meters";
 import { BudgetsEditor } from "./BudgetsEditor";
 import { BreakdownCharts, ChartPanel, DetailLineChart, MonthlyCostCharts, MonthlyKindCharts } from "./charts";
 import { KpiCards } from "./KpiCards";
-import { useBudgets, useKpiBreakdown, useKpiSummary, useKpiTimeseries, type KpiFilter, type Scope } from "./queries";
 import { RangePicker } from "./RangePicker";
 
 function Dashboard() {
@@ -56,6 +57,7 @@ function Dashboard() {
   const budgets = useBudgets();
 
   const kindsWithData = summary.data?.kinds ?? [];
+  const meterBudget = summary.data?.meter_budget ?? null;
   const detailKind: ConsumptionKind | undefined = chosenKind.success ? chosenKind.data : kindsWithData.find((kind) => kind.quantity > 0)?.kind ?? kindsWithData[0]?.kind;
   const interval = detailInterval(period);
   const detail = useKpiTimeseries(period, interval, filter, detailKind, detailKind !== undefined);
@@ -156,6 +158,11 @@ function Dashboard() {
           </Card>
         ) : (
           <KpiCards kinds={kindsWithData} />
+        )}
+        {meterBudget && (
+          <div className="mt-4">
+            <MeterBudgetCard budget={meterBudget} name={meterOptions.find((meter) => meter.id === meterBudget.meter_id)?.name ?? ""} />
+          </div>
         )}
       </section>
 

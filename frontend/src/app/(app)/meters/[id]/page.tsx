@@ -7,6 +7,7 @@ import { toast } from "sonner";
 
 import { deleteMeter, getMeter, updateMeter, type Meter } from "@/client";
 import { METER_FIELDS, MeterForm, valuesFromMeter } from "@/components/forms/MeterForm";
+import { MeterBudgetPanel } from "@/components/MeterBudget";
 import { Alert, Button, ButtonLink, Card, ConfirmDialog, Loading, PageHeader } from "@/components/ui";
 import { describeError, showErrorOnForm } from "@/lib/errors";
 import { etagOf } from "@/lib/etag";
@@ -188,11 +189,13 @@ export default function MeterPage() {
       {meter.kind === "mobile_line" ? (
         <>
           <LinePanel meter={meter} />
+          <MeterBudgetPanel meter={meter} />
           <MeterDetails meter={meter} />
           <MeterRecords meter={meter} live />
         </>
       ) : (
         <>
+          <MeterBudgetPanel meter={meter} />
           <MeterDetails meter={meter} />
           <div className="grid gap-6 xl:grid-cols-2">
             <ReadingsPanel meter={meter} />
