@@ -702,6 +702,20 @@ class TopUp(BaseModel):
     created_at: AwareDatetime
 
 
+class TopUpPage(BaseModel):
+    model_config = ConfigDict(
+        extra='forbid',
+    )
+    items: Annotated[list[TopUp], Field(max_length=100)]
+    next_cursor: Annotated[
+        str | None,
+        Field(
+            description='Pass as `cursor` for the next page; `null` on the last one.',
+            max_length=512,
+        ),
+    ]
+
+
 class SimulationRequest(BaseModel):
     model_config = ConfigDict(
         extra='forbid',

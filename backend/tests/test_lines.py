@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import Engine, text
 
-from conftest import API, VALID_LINE, VALID_METER, Account, add_member, create_meter
+from conftest import API, VALID_LINE, VALID_METER, Account, add_member, assert_problem, create_meter
 
 METERS = f"{API}/meters"
 PLAN = VALID_LINE["plan"]
@@ -311,6 +311,30 @@ def test_one_idempotency_key_tops_up_two_lines_separately(alice):
     assert meter_of(alice, second_line["id"])["balance_minor"] == 500
 
 
+def test_top_ups_are_listed_newest_first_in_pages_with_the_balance_each_left(alice, bob):
+    line = create_meter(alice, **VALID_LINE)
+    other_line = line_with(alice, identifier="+56987654321")
+    for amount in (100, 200, 300, 400, 500):
+        assert top_up(alice, line["id"], amount).status_code == 201
+    assert top_up(alice, other_line["id"], 999).status_code == 201
+
+    pages, cursor = [], None
+    while True:
+        response = alice.get(f"{METERS}/{line['id']}/top-ups?limit=2" + (f"&cursor={cursor}" if cursor else ""))
+        assert response.status_code == 200, response.text
+        pages.append([(t["amount_minor"], t["balance_minor"]) for t in response.json()["items"]])
+        cursor = response.json()["next_cursor"]
+        if cursor is None:
+            break
+
+    assert pages == [[(500, 1500), (400, 1000)], [(300, 600), (200, 300)], [(100, 100)]]
+    first = alice.get(f"{METERS}/{line['id']}/top-ups").json()["items"][0]
+    assert first["currency"] == "EUR" and datetime.fromisoformat(first["created_at"]).tzinfo is not None
+    assert_problem(alice.get(f"{METERS}/{line['id']}/top-ups?cursor=not-a-cursor"), 422, "cursor")
+    assert alice.get(f"{METERS}/{other_line['id']}/top-ups").json()["items"][0]["amount_minor"] == 999
+    assert_problem(bob.get(f"{METERS}/{line['id']}/top-ups"), 404)
+
+
 @pytest.mark.parametrize("amount", [0, -5, 10_000_001])
 def test_a_top_up_outside_its_bounds_is_refused(alice, amount):
     line = create_meter(alice, **VALID_LINE)
@@ -560,6 +584,7 @@ def test_concurrent_simulations_never_take_the_balance_below_zero(app, alice, ow
 def _line_operations(account: Account, meter_id: str) -> dict[str, Any]:
     return {
         "status": account.get(f"{METERS}/{meter_id}/status"),
+        "top_ups": account.get(f"{METERS}/{meter_id}/top-ups"),
         "top_up": top_up(account, meter_id, 100),
         "simulate": simulate(account, meter_id, {"sms": 1}),
     }
@@ -570,7 +595,7 @@ def test_a_meter_that_is_not_a_line_has_no_status_top_ups_or_usage(alice, owner_
 
     responses = _line_operations(alice, meter["id"])
 
-    assert {name: r.status_code for name, r in responses.items()} == {"status": 422, "top_up": 422, "simulate": 422}
+    assert {name: r.status_code for name, r in responses.items()} == {"status": 422, "top_ups": 422, "top_up": 422, "simulate": 422}
     assert all(r.json()["errors"][0]["field"] == "meter_id" for r in responses.values())
     assert scalar(owner_engine, alice.tenant_id, "SELECT count(*) FROM meter_top_ups WHERE tenant_id = :t") == 0
     assert count_line_records(owner_engine, alice, meter["id"]) == 0
@@ -582,7 +607,7 @@ def test_another_tenant_cannot_see_or_use_a_line(alice, bob):
 
     responses = _line_operations(bob, line["id"])
 
-    assert {name: r.status_code for name, r in responses.items()} == {"status": 404, "top_up": 404, "simulate": 404}
+    assert {name: r.status_code for name, r in responses.items()} == {"status": 404, "top_ups": 404, "top_up": 404, "simulate": 404}
     assert meter_of(alice, line["id"])["balance_minor"] == 100
 
 
@@ -592,7 +617,7 @@ def test_a_member_cannot_see_or_use_another_members_line(app, alice, owner_engin
 
     responses = _line_operations(member, line["id"])
 
-    assert {name: r.status_code for name, r in responses.items()} == {"status": 404, "top_up": 404, "simulate": 404}
+    assert {name: r.status_code for name, r in responses.items()} == {"status": 404, "top_ups": 404, "top_up": 404, "simulate": 404}
 
 
 @pytest.mark.parametrize("role", ["viewer", "admin"])
@@ -604,7 +629,8 @@ def test_viewers_and_admins_read_a_line_status_but_cannot_top_up_or_use_it(app, 
 
     responses = _line_operations(reader, line["id"])
 
-    assert {name: r.status_code for name, r in responses.items()} == {"status": 200, "top_up": 403, "simulate": 403}
+    assert {name: r.status_code for name, r in responses.items()} == {"status": 200, "top_ups": 200, "top_up": 403, "simulate": 403}
+    assert [t["amount_minor"] for t in responses["top_ups"].json()["items"]] == [100]
     status = responses["status"].json()
     assert allowance(status, "mobile_data")["used"] == 12 and status["spent_this_cycle_minor"] == 30
     assert meter_of(alice, line["id"])["balance_minor"] == 70
@@ -626,7 +652,7 @@ def test_a_member_tops_up_and_uses_their_own_line(app, alice, owner_engine):
 def test_an_unknown_line_is_not_found(alice):
     responses = _line_operations(alice, str(uuid.uuid4()))
 
-    assert {name: r.status_code for name, r in responses.items()} == {"status": 404, "top_up": 404, "simulate": 404}
+    assert {name: r.status_code for name, r in responses.items()} == {"status": 404, "top_ups": 404, "top_up": 404, "simulate": 404}
 
 
 def test_line_operations_need_authentication(client, alice):

@@ -64,6 +64,9 @@ test("a mobile line with a plan: top up, simulate usage, and the gauges and bala
   await topUp.getByRole("button", { name: "Top up" }).click();
   await expect(page.getByText("€50.00 added. The balance is now €50.00.")).toBeVisible();
   await expect(balance).toHaveText("€50.00");
+  const history = page.getByRole("table", { name: "Top-up history" });
+  await expect(history.getByRole("row")).toHaveCount(2);
+  await expect(history.getByRole("row").nth(1)).toContainText("+€50.00");
   await screenshot(page, "meters-line-en-light-before");
 
   // One burst always uses some data (1–250 MB): the data gauge goes down at once.

@@ -13,6 +13,8 @@ from consumo import idempotency
 from consumo.consumptions.handlers import record_model
 from consumo.http import db_session, respond
 from consumo.lines import service
+from consumo.lines.models import TopUp
+from consumo.meters.models import Meter
 from consumo.security.caller import current_caller
 
 
@@ -37,13 +39,23 @@ def get_meter_status(meter_id: str) -> flask.Response:
     return respond(status_model(status))
 
 
+def top_up_model(meter: Meter, top_up: TopUp) -> api.TopUp:
+    return api.TopUp(id=top_up.id, amount_minor=top_up.amount_minor, currency=meter.currency,
+                     balance_minor=top_up.balance_after_minor, created_at=top_up.created_at)
+
+
+def list_top_ups(meter_id: str, limit: int = 25, cursor: str | None = None) -> flask.Response:
+    page = service.list_top_ups(db_session(), current_caller(), uuid.UUID(meter_id), limit=limit, cursor=cursor)
+    return respond(api.TopUpPage(items=[top_up_model(page.meter, t) for t in page.items],
+                                 next_cursor=page.next_cursor))
+
+
 def create_top_up(meter_id: str, body: dict[str, Any]) -> flask.Response:
     session, caller = db_session(), current_caller()
 
     def create() -> tuple[api.TopUp, dict[str, str]]:
         meter, top_up = service.top_up(session, caller, uuid.UUID(meter_id), body["amount_minor"])
-        return api.TopUp(id=top_up.id, amount_minor=top_up.amount_minor, currency=meter.currency,
-                         balance_minor=top_up.balance_after_minor, created_at=top_up.created_at), {}
+        return top_up_model(meter, top_up), {}
 
     scope = idempotency.KeyScope(caller.tenant_id, caller.user_id, f"create_top_up:{meter_id}")
     return idempotency.create_once(session, scope, body, create)

@@ -18,11 +18,12 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal
 from typing import Any
 
-from sqlalchemy import case, func, literal
+from sqlalchemy import case, func, literal, select, tuple_
 from sqlalchemy.orm import Session
 
 from consumo.consumptions.models import UNIT_BY_KIND, ConsumptionRecord
 from consumo.consumptions.service import MAX_PERIOD_DAYS, readable_records
+from consumo.cursors import decode_cursor, encode_cursor
 from consumo.kpis.service import THOUSANDTH, round_quantity, share_pct
 from consumo.lines.models import TopUp
 from consumo.meters.models import Meter
@@ -228,6 +229,37 @@ def top_up(session: Session, caller: Caller, meter_id: uuid.UUID, amount_minor: 
     session.add(added)
     session.flush()
     return meter, added
+
+
+@dataclass(frozen=True)
+class TopUpPage:
+    meter: Meter
+    items: list[TopUp]
+    next_cursor: str | None
+
+
+def _read_top_up_cursor(payload: dict[str, Any]) -> tuple[datetime, uuid.UUID]:
+    created_at = datetime.fromisoformat(payload["t"])
+    if created_at.tzinfo is None:
+        raise ValueError
+    return created_at, uuid.UUID(payload["i"])
+
+
+def list_top_ups(session: Session, caller: Caller, meter_id: uuid.UUID, *, limit: int,
+                 cursor: str | None) -> TopUpPage:
+    """Newest first, keyed by (created_at, id): two top-ups may share a timestamp."""
+    meter = get_readable_meter(session, caller, meter_id)
+    _require_line(meter)
+    statement = select(TopUp).where(TopUp.tenant_id == meter.tenant_id, TopUp.meter_id == meter.id)
+    if cursor:
+        before = decode_cursor(cursor, _read_top_up_cursor)
+        statement = statement.where(tuple_(TopUp.created_at, TopUp.id) < before)
+    rows = list(session.execute(
+        statement.order_by(TopUp.created_at.desc(), TopUp.id.desc()).limit(limit + 1)).scalars())
+    items = rows[:limit]
+    next_cursor = (encode_cursor({"t": items[-1].created_at.isoformat(), "i": str(items[-1].id)})
+                   if len(rows) > limit else None)
+    return TopUpPage(meter, items, next_cursor)
 
 
 def _touch(meter: Meter, caller: Caller, now: datetime) -> None:

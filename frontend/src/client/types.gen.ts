@@ -556,6 +556,14 @@ export type TopUp = {
     readonly created_at: string;
 };
 
+export type TopUpPage = {
+    items: Array<TopUp>;
+    /**
+     * Pass as `cursor` for the next page; `null` on the last one.
+     */
+    next_cursor: string | null;
+};
+
 /**
  * The usage to record; an empty object records a random burst.
  */
@@ -737,6 +745,14 @@ export type TopUpWritable = {
      * The balance after this top-up.
      */
     balance_minor: number;
+};
+
+export type TopUpPageWritable = {
+    items: Array<TopUpWritable>;
+    /**
+     * Pass as `cursor` for the next page; `null` on the last one.
+     */
+    next_cursor: string | null;
 };
 
 export type SimulationResultWritable = {
@@ -2172,6 +2188,54 @@ export type GetMeterStatusResponses = {
 };
 
 export type GetMeterStatusResponse = GetMeterStatusResponses[keyof GetMeterStatusResponses];
+
+export type ListTopUpsData = {
+    body?: never;
+    path: {
+        meter_id: string;
+    };
+    query?: {
+        /**
+         * Page size.
+         */
+        limit?: number;
+        /**
+         * The `next_cursor` of the previous page (a cursor this list did not issue is a 422).
+         */
+        cursor?: string;
+    };
+    url: '/meters/{meter_id}/top-ups';
+};
+
+export type ListTopUpsErrors = {
+    /**
+     * The request does not match the contract.
+     */
+    400: Problem;
+    /**
+     * Missing, invalid, expired or revoked credentials.
+     */
+    401: Problem;
+    /**
+     * No such object visible to the caller.
+     */
+    404: Problem;
+    /**
+     * The request matches the contract but breaks a rule of the domain.
+     */
+    422: Problem;
+};
+
+export type ListTopUpsError = ListTopUpsErrors[keyof ListTopUpsErrors];
+
+export type ListTopUpsResponses = {
+    /**
+     * One page of top-ups.
+     */
+    200: TopUpPage;
+};
+
+export type ListTopUpsResponse = ListTopUpsResponses[keyof ListTopUpsResponses];
 
 export type CreateTopUpData = {
     body: TopUpCreate;

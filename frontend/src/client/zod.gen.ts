@@ -473,6 +473,11 @@ export const zTopUp = z.object({
     created_at: z.iso.datetime({ offset: true }).max(40).readonly()
 });
 
+export const zTopUpPage = z.object({
+    items: z.array(zTopUp).max(100),
+    next_cursor: z.string().max(512).nullable()
+});
+
 /**
  * The usage to record; an empty object records a random burst.
  */
@@ -609,6 +614,11 @@ export const zTopUpWritable = z.object({
     amount_minor: z.int().gte(1),
     currency: zCurrency,
     balance_minor: z.int().gte(0)
+});
+
+export const zTopUpPageWritable = z.object({
+    items: z.array(zTopUpWritable).max(100),
+    next_cursor: z.string().max(512).nullable()
 });
 
 export const zSimulationResultWritable = z.object({
@@ -979,6 +989,20 @@ export const zGetMeterStatusPath = z.object({
  * The status.
  */
 export const zGetMeterStatusResponse = zLineStatus;
+
+export const zListTopUpsPath = z.object({
+    meter_id: z.uuid().max(36)
+});
+
+export const zListTopUpsQuery = z.object({
+    limit: z.int().gte(1).lte(100).optional().default(25),
+    cursor: z.string().min(1).max(512).regex(/^[A-Za-z0-9_-]+$/).optional()
+});
+
+/**
+ * One page of top-ups.
+ */
+export const zListTopUpsResponse = zTopUpPage;
 
 export const zCreateTopUpBody = zTopUpCreate;
 

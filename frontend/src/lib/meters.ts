@@ -77,6 +77,7 @@ export const meterKey = (id: string) => [...METERS_KEY, "detail", id] as const;
 export const meterStatusKey = (id: string) => [...METERS_KEY, "status", id] as const;
 export const tariffsKey = (id: string) => [...METERS_KEY, "tariffs", id] as const;
 export const readingsKey = (id: string) => [...METERS_KEY, "readings", id] as const;
+export const topUpsKey = (id: string) => [...METERS_KEY, "top-ups", id] as const;
 export const METER_OPTIONS_KEY = [...METERS_KEY, "options"] as const;
 
 /**
@@ -90,5 +91,6 @@ export async function invalidateMeterData(queryClient: QueryClient, meterId: str
     queryClient.invalidateQueries({ queryKey: meterStatusKey(meterId) }),
     queryClient.invalidateQueries({ queryKey: readingsKey(meterId) }),
     queryClient.invalidateQueries({ queryKey: tariffsKey(meterId) }),
+    queryClient.invalidateQueries({ queryKey: topUpsKey(meterId) }),
   ]);
 }

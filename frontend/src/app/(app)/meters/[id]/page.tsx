@@ -21,6 +21,7 @@ import { LinePanel } from "./LinePanel";
 import { MeterRecords } from "./MeterRecords";
 import { ReadingsPanel } from "./ReadingsPanel";
 import { TariffsPanel } from "./TariffsPanel";
+import { TopUpsPanel } from "./TopUpsPanel";
 
 interface Versioned {
   meter: Meter;
@@ -190,6 +191,7 @@ export default function MeterPage() {
         <>
           <LinePanel meter={meter} />
           <MeterBudgetPanel meter={meter} />
+          <TopUpsPanel meter={meter} />
           <MeterDetails meter={meter} />
           <MeterRecords meter={meter} live />
         </>
