@@ -58,7 +58,8 @@ VALID_BODIES: dict[str, dict[str, Any]] = {
     "ReadingUpdate": {"index_value": 1001},
 }
 # Operations that only exist on a mobile line: their meter is created as one.
-CREATE_BODY_FOR = {"get_meter_status": VALID_LINE, "create_top_up": VALID_LINE, "simulate_usage": VALID_LINE}
+CREATE_BODY_FOR = {"get_meter_status": VALID_LINE, "list_top_ups": VALID_LINE, "create_top_up": VALID_LINE,
+                   "simulate_usage": VALID_LINE}
 
 
 # --- helpers -----------------------------------------------------------------------------------
