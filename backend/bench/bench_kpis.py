@@ -17,7 +17,8 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import psycopg
@@ -58,7 +59,7 @@ def main() -> int:
                       ARGON2_TIME_COST="1", ARGON2_MEMORY_COST_KIB="1024", ARGON2_PARALLELISM="1",
                       REFRESH_COOKIE_SECURE="false", LOG_LEVEL="WARNING", DB_STATEMENT_TIMEOUT_MS="600000")
     try:
-        return run(owner_url)
+        return run(owner_url, server)
     finally:
         from consumo.db import app_engine
 
@@ -67,7 +68,7 @@ def main() -> int:
             conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
 
 
-def run(owner_url: str) -> int:
+def run(owner_url: str, server: str) -> int:
     from alembic import command
     from alembic.config import Config
 
@@ -197,13 +198,46 @@ def run(owner_url: str) -> int:
         print(f"{label:32} {api_p50:7.1f} / {api_p99:6.1f} {fast_p50:11.1f} / {fast_p99:6.1f} "
               f"{slow_p50:10.1f} / {slow_p99:6.1f} {slow_p50 / fast_p50:12.0f}x")
     naive_engine.close()
-    measure_over_a_socket()
+    pgbench_ms = pgbench_select_latency(server)
+    measure_over_a_socket(pgbench_ms)
     return 0
 
 
-def measure_over_a_socket() -> None:
-    """The same endpoints through uvicorn on a real loopback socket (keep-alive client), the way
-    a browser or API client meets them, without the in-process test client's thread hops."""
+def pgbench_select_latency(server: str) -> float | None:
+    """`pgbench -S` (one primary-key SELECT per transaction, one client) on a scratch database of
+    the same server: the floor of one query round trip. None when no pgbench is at hand."""
+    import re
+    import shutil
+    import subprocess
+
+    try:
+        import pgserver
+
+        bundled = Path(pgserver.__file__).parent / "pginstall" / "bin" / "pgbench"
+    except ImportError:
+        bundled = None
+    binary = str(bundled) if bundled and bundled.exists() else shutil.which("pgbench")
+    if binary is None:
+        print("pgbench not found: no database ceiling")
+        return None
+    name = f"consumo_bench_pgbench_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(server, autocommit=True) as conn:
+        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    target = server.replace("/postgres?", f"/{name}?") if "?" in server else f"{server.rsplit('/', 1)[0]}/{name}"
+    try:
+        subprocess.run([binary, "-i", "-s", "1", "-q", target], check=True, capture_output=True)  # noqa: S603
+        done = subprocess.run([binary, "-S", "-n", "-c", "1", "-T", "5", target],  # noqa: S603
+                              check=True, capture_output=True, text=True)
+        found = re.search(r"latency average = ([0-9.]+) ms", done.stdout)
+        return float(found.group(1)) if found else None
+    finally:
+        with psycopg.connect(server, autocommit=True) as conn:
+            conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+
+
+@contextmanager
+def uvicorn_server(app: str, ready_path: str) -> Iterator[str]:
+    """`app` served by uvicorn (one process) on a free loopback port; yields its base URL."""
     import socket
     import subprocess
 
@@ -212,43 +246,61 @@ def measure_over_a_socket() -> None:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
+    backend = Path(__file__).resolve().parent.parent
     server = subprocess.Popen(  # noqa: S603 (our own server, on loopback)
-        [sys.executable, "-m", "uvicorn", "consumo.asgi:app", "--host", "127.0.0.1", "--port", str(port),
+        [sys.executable, "-m", "uvicorn", app, "--host", "127.0.0.1", "--port", str(port),
          "--no-access-log", "--log-level", "warning"],
-        env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent)},
+        env={**os.environ, "PYTHONPATH": f"{backend}{os.pathsep}{backend / 'bench'}"},
     )
     try:
-        base = f"http://127.0.0.1:{port}/api/v1"
-        with httpx.Client(base_url=base, timeout=10) as http:
-            for _ in range(100):
-                try:
-                    if http.get("/health").status_code == 200:
-                        break
-                except httpx.TransportError:
-                    time.sleep(0.1)
-            token = http.post("/auth/login", json={"username": "bench", "password": "bench-password-1"}).json()
-            headers = {"Authorization": f"Bearer {token['access_token']}"}
-
-            def get(path: str) -> Callable[[], object]:
-                def call() -> object:
-                    response = http.get(path, headers=headers)
-                    assert response.status_code == 200, response.text
-                    return response
-                return call
-
-            print(f"\nOver a real socket (uvicorn, 1 process, loopback, keep-alive), {ROUNDS} rounds:")
-            for label, path in [
-                ("GET /health", "/health"),
-                ("GET /user", "/user"),
-                ("summary (36 months)", f"/kpis/summary?from={RANGE_FROM}&to={RANGE_TO}"),
-                ("timeseries, month (36 buckets)", f"/kpis/timeseries?interval=month&from={RANGE_FROM}&to={RANGE_TO}"),
-                ("breakdown (36 months)", f"/kpis/breakdown?from={RANGE_FROM}&to={RANGE_TO}"),
-            ]:
-                p50, p99 = measure(get(path))
-                print(f"{label:32} {p50:7.1f} / {p99:6.1f} ms")
+        base = f"http://127.0.0.1:{port}"
+        for _ in range(100):
+            try:
+                if httpx.get(base + ready_path).status_code == 200:
+                    break
+            except httpx.TransportError:
+                time.sleep(0.1)
+        yield base
     finally:
         server.terminate()
         server.wait(timeout=10)
+
+
+def measure_over_a_socket(pgbench_ms: float | None) -> None:
+    """The same endpoints through uvicorn on a real loopback socket (keep-alive client), the way
+    a browser or API client meets them, next to the ceilings of DESIGN §7 measured in the same run:
+    pgbench -S on the same server, and plain Flask with one pooled query on the same server setup."""
+    import httpx
+
+    def get(http: httpx.Client, path: str, headers: dict[str, str] | None = None) -> Callable[[], object]:
+        def call() -> object:
+            response = http.get(path, headers=headers)
+            assert response.status_code == 200, response.text
+            return response
+        return call
+
+    with uvicorn_server("ceiling:app", "/ceiling") as base, httpx.Client(base_url=base, timeout=10) as http:
+        ceiling_p50, ceiling_p99 = measure(get(http, "/ceiling"))
+
+    with uvicorn_server("consumo.asgi:app", "/api/v1/health") as base, \
+            httpx.Client(base_url=f"{base}/api/v1", timeout=10) as http:
+        token = http.post("/auth/login", json={"username": "bench", "password": "bench-password-1"}).json()
+        headers = {"Authorization": f"Bearer {token['access_token']}"}
+        print(f"\nOver a real socket (uvicorn, 1 process, loopback, keep-alive), {ROUNDS} rounds, with the "
+              "ceilings of the same run:")
+        if pgbench_ms is not None:
+            print(f"{'ceiling: pgbench -S (1 query)':32} {pgbench_ms:7.2f} ms average")
+        print(f"{'ceiling: plain Flask + 1 query':32} {ceiling_p50:7.1f} / {ceiling_p99:6.1f} ms")
+        print(f"{'request':32} {'p50 / p99 ms':>16} {'p50 ÷ plain Flask':>18}")
+        for label, path in [
+            ("GET /health (no DB)", "/health"),
+            ("GET /user", "/user"),
+            ("summary (36 months)", f"/kpis/summary?from={RANGE_FROM}&to={RANGE_TO}"),
+            ("timeseries, month (36 buckets)", f"/kpis/timeseries?interval=month&from={RANGE_FROM}&to={RANGE_TO}"),
+            ("breakdown (36 months)", f"/kpis/breakdown?from={RANGE_FROM}&to={RANGE_TO}"),
+        ]:
+            p50, p99 = measure(get(http, path, headers))
+            print(f"{label:32} {p50:7.1f} / {p99:6.1f} {p50 / ceiling_p50:17.1f}x")
 
 
 if __name__ == "__main__":
