@@ -6,8 +6,8 @@ import { useMemo } from "react";
 
 import { listConsumptions, type Meter } from "@/client";
 import { PlusIcon } from "@/components/icons";
-import { Alert, ButtonLink, Card, LoadMoreButton, Loading, Spinner } from "@/components/ui";
-import { describeError } from "@/lib/errors";
+import { PanelList } from "@/components/PanelList";
+import { ButtonLink, Card, LoadMoreButton, Spinner } from "@/components/ui";
 import { formatMoney, formatPeriod, formatQuantity } from "@/lib/format";
 import { useI18n } from "@/lib/i18n/I18nProvider";
 import { METER_RECORD_KINDS } from "@/lib/meters";
@@ -46,13 +46,7 @@ export function MeterRecords({ meter, live = false }: { meter: Meter; live?: boo
           {t("meterRecords.add")}
         </ButtonLink>
       </div>
-      {list.isPending ? (
-        <Loading label={t("common.loading")} />
-      ) : list.isError ? (
-        <Alert>{describeError(list.error, t)}</Alert>
-      ) : records.length === 0 ? (
-        <p className="py-6 text-center text-sm text-slate-500 dark:text-slate-400">{t("meterRecords.empty")}</p>
-      ) : (
+      <PanelList query={list} count={records.length} empty={t("meterRecords.empty")}>
         <>
           <div className="overflow-x-auto">
             <table className="min-w-full divide-y divide-slate-200 text-sm dark:divide-slate-800">
@@ -111,7 +105,7 @@ export function MeterRecords({ meter, live = false }: { meter: Meter; live?: boo
             <LoadMoreButton list={list} label={t("list.more")} busyLabel={t("list.loadingMore")} />
           </div>
         </>
-      )}
+      </PanelList>
     </Card>
   );
 }

@@ -7,7 +7,8 @@ import { toast } from "sonner";
 
 import { createReading, deleteReading, listReadings, updateReading, type Meter, type Reading } from "@/client";
 import { READING_FIELDS, ReadingForm, valuesFromReading } from "@/components/forms/ReadingForm";
-import { Alert, Button, Card, ConfirmDialog, LoadMoreButton, Loading } from "@/components/ui";
+import { PanelList } from "@/components/PanelList";
+import { Alert, Button, Card, ConfirmDialog, LoadMoreButton } from "@/components/ui";
 import { describeError, showErrorOnForm } from "@/lib/errors";
 import { etagOfVersion } from "@/lib/etag";
 import { formatDay, formatQuantity } from "@/lib/format";
@@ -144,13 +145,7 @@ export function ReadingsPanel({ meter }: { meter: Meter }) {
       </div>
 
       <div className="mt-4">
-        {list.isPending ? (
-          <Loading label={t("common.loading")} />
-        ) : list.isError ? (
-          <Alert>{describeError(list.error, t)}</Alert>
-        ) : readings.length === 0 ? (
-          <p className="py-4 text-sm text-slate-500 dark:text-slate-400">{t("readings.empty")}</p>
-        ) : (
+        <PanelList query={list} count={readings.length} empty={t("readings.empty")}>
           <>
             <div className="overflow-x-auto">
               <table className="min-w-full divide-y divide-slate-200 text-sm dark:divide-slate-800">
@@ -219,7 +214,7 @@ export function ReadingsPanel({ meter }: { meter: Meter }) {
               </div>
             )}
           </>
-        )}
+        </PanelList>
       </div>
 
       <ConfirmDialog

@@ -6,7 +6,8 @@ import { toast } from "sonner";
 
 import { createTariff, deleteTariff, listTariffs, type Meter, type Tariff } from "@/client";
 import { TARIFF_FIELDS, TariffForm } from "@/components/forms/TariffForm";
-import { Alert, Card, ConfirmDialog, LoadMoreButton, Loading } from "@/components/ui";
+import { PanelList } from "@/components/PanelList";
+import { Card, ConfirmDialog, LoadMoreButton } from "@/components/ui";
 import { describeError, showErrorOnForm } from "@/lib/errors";
 import { formatDay, formatUnitPrice } from "@/lib/format";
 import { useI18n } from "@/lib/i18n/I18nProvider";
@@ -56,13 +57,7 @@ export function TariffsPanel({ meter }: { meter: Meter }) {
       </h2>
       <p className="mt-0.5 text-sm text-slate-600 dark:text-slate-400">{t("tariffs.subtitle")}</p>
       <div className="mt-4">
-        {list.isPending ? (
-          <Loading label={t("common.loading")} />
-        ) : list.isError ? (
-          <Alert>{describeError(list.error, t)}</Alert>
-        ) : tariffs.length === 0 ? (
-          <p className="py-4 text-sm text-slate-500 dark:text-slate-400">{t("tariffs.empty")}</p>
-        ) : (
+        <PanelList query={list} count={tariffs.length} empty={t("tariffs.empty")}>
           <div className="overflow-x-auto">
             <table className="min-w-full divide-y divide-slate-200 text-sm dark:divide-slate-800">
               <caption className="sr-only">{t("tariffs.title")}</caption>
@@ -105,7 +100,7 @@ export function TariffsPanel({ meter }: { meter: Meter }) {
               </div>
             )}
           </div>
-        )}
+        </PanelList>
       </div>
       <div className="mt-6 border-t border-slate-200 pt-5 dark:border-slate-800">
         <h3 className="mb-3 text-sm font-semibold">{t("tariffs.add")}</h3>

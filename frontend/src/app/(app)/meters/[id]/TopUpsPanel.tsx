@@ -4,8 +4,8 @@ import { useInfiniteQuery } from "@tanstack/react-query";
 import { useMemo } from "react";
 
 import { listTopUps, type Meter } from "@/client";
-import { Alert, Card, LoadMoreButton, Loading } from "@/components/ui";
-import { describeError } from "@/lib/errors";
+import { PanelList } from "@/components/PanelList";
+import { Card, LoadMoreButton } from "@/components/ui";
 import { formatMoney, formatTimestamp } from "@/lib/format";
 import { useI18n } from "@/lib/i18n/I18nProvider";
 import { topUpsKey } from "@/lib/meters";
@@ -30,13 +30,7 @@ export function TopUpsPanel({ meter }: { meter: Meter }) {
         {t("line.topUps.title")}
       </h2>
       <div className="mt-3">
-        {list.isPending ? (
-          <Loading label={t("common.loading")} />
-        ) : list.isError ? (
-          <Alert>{describeError(list.error, t)}</Alert>
-        ) : topUps.length === 0 ? (
-          <p className="py-2 text-sm text-slate-500 dark:text-slate-400">{t("line.topUps.empty")}</p>
-        ) : (
+        <PanelList query={list} count={topUps.length} empty={t("line.topUps.empty")}>
           <div className="overflow-x-auto">
             <table className="min-w-full divide-y divide-slate-200 text-sm dark:divide-slate-800">
               <caption className="sr-only">{t("line.topUps.title")}</caption>
@@ -65,7 +59,7 @@ export function TopUpsPanel({ meter }: { meter: Meter }) {
               </div>
             )}
           </div>
-        )}
+        </PanelList>
       </div>
     </Card>
   );
