@@ -27,7 +27,15 @@ stop() {
 trap stop INT TERM EXIT
 
 (cd "$root/backend" && exec "$python" -m consumo.cli serve --host 127.0.0.1 --port 8000) &
-pids+=($!)
+api=$!
+pids+=("$api")
+# The web app starts once the API answers (its database started and migrated), so the first page
+# a user opens does not meet a proxy error while the API is still starting.
+echo "run: starting the API (its embedded PostgreSQL and migrations first)…"
+until "$python" -c 'import sys, urllib.request; sys.exit(urllib.request.urlopen("http://127.0.0.1:8000/api/v1/ready", timeout=2).status != 200)' 2>/dev/null; do
+  kill -0 "$api" 2>/dev/null || { echo "run: the API stopped before it was ready" >&2; exit 1; }
+  sleep 1
+done
 npx --no-install next start --port 3000 &
 pids+=($!)
 
