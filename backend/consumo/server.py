@@ -34,6 +34,13 @@ DEFAULT_WORKERS = 2
 METRICS_DIR_ENV = "PROMETHEUS_MULTIPROC_DIR"
 
 
+
+# How long an idle keep-alive connection stays open. Longer than the idle timeout of whatever
+# proxies to the API (the web app's rewrite proxy in Node: 5 s; load balancers: usually 60 s), so
+# the proxy always closes an idle connection first and never sends a request down one the API is
+# closing at that moment (the proxy would answer that request with a 500: "socket hang up").
+KEEP_ALIVE_S = 65
+
 def worker_count(explicit: int | None = None) -> int:
     """`--workers`, else WEB_CONCURRENCY (the variable gunicorn and PaaS hosts use), else 2."""
     if explicit is not None:
@@ -109,7 +116,7 @@ def gunicorn_options(host: str, port: int, workers: int) -> dict[str, Any]:
         # far below it by DB_STATEMENT_TIMEOUT_MS.
         "timeout": 60,
         "graceful_timeout": 30,
-        "keepalive": 5,
+        "keepalive": KEEP_ALIVE_S,
         # Recycle workers now and then (jittered, so not all at once) to cap slow leaks.
         "max_requests": 10_000,
         "max_requests_jitter": 1_000,
