@@ -175,12 +175,13 @@ def round_quantity(value: Decimal) -> Decimal:
     return value.quantize(THOUSANDTH, rounding=ROUND_HALF_UP)
 
 
-def _round_minor(amount: Decimal) -> int:
+def round_minor(amount: Decimal) -> int:
+    """Money to whole minor units, half up."""
     return int(amount.quantize(Decimal(1), rounding=ROUND_HALF_UP))
 
 
 def round_costs(costs: dict[str, Decimal]) -> dict[str, int]:
-    rounded = {currency: _round_minor(amount) for currency, amount in costs.items()}
+    rounded = {currency: round_minor(amount) for currency, amount in costs.items()}
     return {currency: amount for currency, amount in sorted(rounded.items()) if amount != 0}
 
 
@@ -346,7 +347,7 @@ def _meter_budget(meter: Meter, spent: Decimal, month_start: date, elapsed: int,
     return MeterBudgetProgress(
         meter_id=meter.id, currency=meter.currency, limit_minor=limit, month_start=month_start,
         days_elapsed=elapsed, days_in_month=days_in_month,
-        cost_to_date_minor=_round_minor(spent), projected_cost_minor=_round_minor(projected),
+        cost_to_date_minor=round_minor(spent), projected_cost_minor=round_minor(projected),
         used_pct=share_pct(spent, Decimal(limit)), projected_over_budget=projected > limit,
     )
 

@@ -15,7 +15,7 @@ import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal
+from decimal import ROUND_FLOOR, Decimal
 from typing import Any
 
 from sqlalchemy import case, func, literal, select, tuple_
@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 from consumo.consumptions.models import UNIT_BY_KIND, ConsumptionRecord
 from consumo.consumptions.service import MAX_PERIOD_DAYS, readable_records
 from consumo.cursors import decode_cursor, encode_cursor
-from consumo.kpis.service import THOUSANDTH, round_quantity, share_pct
+from consumo.kpis.service import THOUSANDTH, round_minor, round_quantity, share_pct
 from consumo.lines.models import TopUp
 from consumo.meters.models import Meter
 from consumo.meters.service import get_readable_meter, writable_meter
@@ -119,9 +119,6 @@ class CycleUsage:
     cost_minor: Decimal
 
 
-def _round_minor(value: Decimal) -> int:
-    return int(value.quantize(ONE, rounding=ROUND_HALF_UP))
-
 
 def cycle_usage(session: Session, caller: Caller, meter: Meter, cycle: Cycle) -> CycleUsage:
     """One GROUP BY over the line's records that overlap the cycle (a range of the
@@ -198,7 +195,7 @@ def _status_of(session: Session, caller: Caller, meter: Meter, today: date) -> L
             kind=plan_kind.kind, unit=UNIT_BY_KIND[plan_kind.kind], included=included, used=used,
             remaining=remaining, used_pct=used_pct, runs_out_on=_runs_out_on(cycle, included, used, remaining),
         ))
-    spent = _round_minor(usage.cost_minor)
+    spent = round_minor(usage.cost_minor)
     return LineStatus(meter, cycle, allowances, spent,
                       _balance_runs_out_on(cycle, meter.balance_minor, Decimal(spent)))
 
@@ -357,7 +354,7 @@ def simulate_usage(session: Session, caller: Caller, meter_id: uuid.UUID, data: 
 
     charges = _overage_charges(meter, before, usage)
     explicit = data.get("cost_minor")
-    charge = int(explicit) if explicit is not None else _round_minor(sum(charges.values(), Decimal(0)))
+    charge = int(explicit) if explicit is not None else round_minor(sum(charges.values(), Decimal(0)))
     if charge > meter.balance_minor:
         raise _insufficient(meter, needed=charge, field="cost_minor" if explicit is not None else "balance_minor")
 
