@@ -8,7 +8,8 @@ import { toast } from "sonner";
 
 import { deleteConsumption, getConsumption, listConsumptions, type Consumption } from "@/client";
 import { InboxIcon, PlusIcon, SearchIcon } from "@/components/icons";
-import { Alert, Button, ButtonLink, Card, ConfirmDialog, LoadMoreButton, Loading, PageHeader, SelectField, Spinner, TextField } from "@/components/ui";
+import { ListFooter } from "@/components/ListFooter";
+import { Alert, Button, ButtonLink, Card, ConfirmDialog, Loading, PageHeader, SelectField, TextField } from "@/components/ui";
 import { filtersFromParams, invalidateRecordQueries, KINDS, type FilterKey, type ListFilters } from "@/lib/consumption";
 import { describeError } from "@/lib/errors";
 import { formatMoney, formatPeriod, formatQuantity } from "@/lib/format";
@@ -295,19 +296,7 @@ function ConsumptionList() {
               </tbody>
             </table>
           </div>
-          <div className="mt-4 flex items-center justify-between text-sm text-slate-500 dark:text-slate-400">
-            <span aria-live="polite" className="flex items-center gap-2">
-              {t("list.count", { count: records.length })}
-              {list.isFetching && !list.isFetchingNextPage && (
-                <span className="flex items-center gap-1">
-                  <Spinner className="size-3.5" />
-                  {t("common.updating")}
-                </span>
-              )}
-            </span>
-            <LoadMoreButton list={list} label={t("list.more")} busyLabel={t("list.loadingMore")} />
-            {!list.hasNextPage && <span>{t("list.end")}</span>}
-          </div>
+          <ListFooter list={list} count={records.length} endLabel={t("list.end")} />
         </>
       )}
 

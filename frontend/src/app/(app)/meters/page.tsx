@@ -9,7 +9,8 @@ import { toast } from "sonner";
 import { createMeter, deleteMeter, getMeter, listMeters, type Meter } from "@/client";
 import { emptyMeterValues, METER_FIELDS, MeterForm } from "@/components/forms/MeterForm";
 import { InboxIcon, PlusIcon } from "@/components/icons";
-import { Alert, Button, Card, ConfirmDialog, LoadMoreButton, Loading, PageHeader, Spinner } from "@/components/ui";
+import { ListFooter } from "@/components/ListFooter";
+import { Alert, Button, Card, ConfirmDialog, Loading, PageHeader } from "@/components/ui";
 import { useAuth } from "@/lib/auth/AuthProvider";
 import { describeError, showErrorOnForm } from "@/lib/errors";
 import { etagOf } from "@/lib/etag";
@@ -178,19 +179,7 @@ export default function MetersPage() {
               </tbody>
             </table>
           </div>
-          <div className="mt-4 flex items-center justify-between text-sm text-slate-500 dark:text-slate-400">
-            <span aria-live="polite" className="flex items-center gap-2">
-              {t("list.count", { count: meters.length })}
-              {list.isFetching && !list.isFetchingNextPage && (
-                <span className="flex items-center gap-1">
-                  <Spinner className="size-3.5" />
-                  {t("common.updating")}
-                </span>
-              )}
-            </span>
-            <LoadMoreButton list={list} label={t("list.more")} busyLabel={t("list.loadingMore")} />
-            {!list.hasNextPage && <span>{t("meters.end")}</span>}
-          </div>
+          <ListFooter list={list} count={meters.length} endLabel={t("meters.end")} />
         </>
       )}
 
