@@ -6,7 +6,7 @@ PY := $(abspath $(VENV))/bin/python
 STAMP := $(VENV)/.installed-$(shell cat $(BACKEND)/requirements.lock | cksum | cut -d' ' -f1)
 PYTEST_ARGS ?=
 
-.PHONY: help setup run run-api migrate test test-backend lint typecheck generate erd fuzz clean bench-kpis
+.PHONY: help setup run run-api migrate test test-backend lint typecheck generate erd fuzz clean bench bench-kpis
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
@@ -81,6 +81,9 @@ frontend-e2e: setup frontend-setup ## Playwright in the system Chromium against 
 
 clean: ## remove the virtualenv and local data
 	rm -rf $(VENV) $(BACKEND)/.data
+
+bench: setup ## the API as production serves it under wrk, against plain Flask and pgbench in the same run (BENCH_SCALE=0.05 for a quick one)
+	cd $(BACKEND) && PYTHONPATH=.:bench $(PY) bench/bench.py
 
 bench-kpis: setup ## KPI benchmark: 1,000,000 records, roll-up vs naive GROUP BY (BENCH_RECORDS to change)
 	cd $(BACKEND) && PYTHONPATH=. $(PY) bench/bench_kpis.py

@@ -8,15 +8,15 @@ on `app.tenant_id`, which this module sets transaction-locally from the verified
 
 from __future__ import annotations
 
+import time
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
 from consumo.config import Settings, get_settings
@@ -60,21 +60,47 @@ def resolve_database_urls(settings: Settings) -> DatabaseUrls:
     return DatabaseUrls(owner=owner, app=app)
 
 
+# A pooled connection idle longer than this is pinged before it is handed out. A connection in
+# steady use is not: a ping per request would be a round trip per request (pool_pre_ping).
+PING_AFTER_IDLE_S = 10.0
+
+
 def make_engine(url: URL, settings: Settings, *, pool_size: int | None = None) -> Engine:
     connect_args: dict[str, Any] = {
         "connect_timeout": settings.db_connect_timeout_s,
         "options": f"-c statement_timeout={settings.db_statement_timeout_ms}",
         "application_name": "consumo",
     }
-    return create_engine(
+    engine = create_engine(
         url,
         pool_size=pool_size or settings.db_pool_size,
         max_overflow=pool_size or settings.db_pool_size,
-        pool_pre_ping=True,  # a restarted database is noticed at checkout, not by a user
         pool_timeout=settings.db_connect_timeout_s,
         pool_reset_on_return="rollback",  # drops any transaction-local tenant setting
         connect_args=connect_args,
     )
+    event.listen(engine, "checkout", _ping_if_idle)
+    event.listen(engine, "checkin", _note_checkin)
+    return engine
+
+
+def _note_checkin(_dbapi_connection: Any, record: Any) -> None:
+    record.info["checked_in_at"] = time.monotonic()
+
+
+def _ping_if_idle(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+    """A connection that sat idle may have been closed by a restarted database or a proxy:
+    ping it, and if it is dead let the pool replace it (DisconnectionError makes the pool try
+    another). A connection in use moments ago is handed out as it is; if the database went away
+    since, the request fails with a clean 503 and the pool drops every connection of that era."""
+    if time.monotonic() - record.info.get("checked_in_at", 0.0) < PING_AFTER_IDLE_S:
+        return
+    try:
+        with dbapi_connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+        dbapi_connection.rollback()
+    except Exception as exc:  # any failure means this connection cannot serve
+        raise DisconnectionError("idle connection failed its ping") from exc
 
 
 @lru_cache(maxsize=1)
@@ -95,41 +121,47 @@ def session_factory() -> sessionmaker[Session]:
     return factory
 
 
+CALLER_KEY = "caller"
+CALLER_STATE_KEY = "caller_state"
+_SET_TENANT = text("SELECT set_config('app.tenant_id', :tenant_id, true)")
+_OPEN_REQUEST = text("SELECT * FROM consumo_open_request(:tenant_id, :user_id, :session_id)")
+
+
 @event.listens_for(Session, "after_begin")
 def _apply_tenant_context(session: Session, _transaction: Any, connection: Any) -> None:
     """Every transaction starts with the caller's tenant set for the RLS policies.
 
     `set_config(..., true)` is transaction-local: it ends with the transaction, so a
-    pooled connection never carries one request's tenant into the next.
+    pooled connection never carries one request's tenant into the next. For an authenticated
+    caller the same statement also reads their token's state (`open_caller_transaction`).
     """
+    caller = session.info.get(CALLER_KEY)
+    if caller is not None:
+        tenant_id, user_id, session_id = caller
+        session.info[CALLER_STATE_KEY] = connection.execute(
+            _OPEN_REQUEST, {"tenant_id": tenant_id, "user_id": user_id, "session_id": session_id}).first()
+        return
     tenant_id = session.info.get(TENANT_KEY)
-    connection.execute(
-        text("SELECT set_config('app.tenant_id', :tenant_id, true)"),
-        {"tenant_id": str(tenant_id) if tenant_id else ""},
-    )
+    connection.execute(_SET_TENANT, {"tenant_id": str(tenant_id) if tenant_id else ""})
 
 
 def bind_tenant(session: Session, tenant_id: uuid.UUID) -> None:
     """Scope the session to a tenant, including the transaction already open, if any."""
     session.info[TENANT_KEY] = tenant_id
     if session.in_transaction():
-        session.execute(
-            text("SELECT set_config('app.tenant_id', :tenant_id, true)"),
-            {"tenant_id": str(tenant_id)},
-        )
+        session.execute(_SET_TENANT, {"tenant_id": str(tenant_id)})
 
 
-@contextmanager
-def standalone_session(tenant_id: uuid.UUID | None = None) -> Iterator[Session]:
-    """A session outside any request (CLI, scripts); commits on success."""
-    session = session_factory()()
-    if tenant_id:
-        session.info[TENANT_KEY] = tenant_id
-    try:
-        yield session
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
-    finally:
-        session.close()
+def open_caller_transaction(session: Session, tenant_id: uuid.UUID, user_id: uuid.UUID,
+                            session_id: uuid.UUID) -> Any:
+    """Scope the session to an authenticated caller and return their token's state (role,
+    is_active, token_version, revoked_at, expires_at, time_zone; None when the user or the
+    session is gone), read in the same statement that sets the tenant."""
+    session.info[TENANT_KEY] = tenant_id
+    session.info[CALLER_KEY] = (tenant_id, user_id, session_id)
+    if session.in_transaction():
+        session.info[CALLER_STATE_KEY] = session.execute(
+            _OPEN_REQUEST, {"tenant_id": tenant_id, "user_id": user_id, "session_id": session_id}).first()
+    else:
+        session.connection()  # begins: _apply_tenant_context runs the statement
+    return session.info[CALLER_STATE_KEY]

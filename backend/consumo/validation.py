@@ -155,6 +155,21 @@ ResponseSchemaValidator = extend(
 )
 
 
+_compiled: dict[tuple[type, int], tuple[dict[str, t.Any], t.Any]] = {}
+
+
+def compiled(validator_class: t.Any, schema: dict[str, t.Any]) -> t.Any:
+    """The validator of `schema`, built once: the spec's schemas live as long as the app, and
+    building a validator cost more than running it on every request. Keyed by the schema
+    object, which the entry keeps alive, so the key can never be reused by another schema."""
+    key = (validator_class, id(schema))
+    entry = _compiled.get(key)
+    if entry is None or entry[0] is not schema:
+        entry = (schema, validator_class(schema, format_checker=FORMAT_CHECKER))
+        _compiled[key] = entry
+    return entry[1]
+
+
 def _field_of(error: ValidationError) -> str:
     path = [str(part) for part in error.absolute_path]
     if error.validator == "additionalProperties" and isinstance(error.instance, dict):
@@ -298,7 +313,7 @@ def _bracket_depth(text: str) -> int:
 class StrictJSONBodyValidator(JSONRequestBodyValidator):
     @property
     def _validator(self) -> t.Any:
-        return RequestSchemaValidator(self._schema, format_checker=FORMAT_CHECKER)
+        return compiled(RequestSchemaValidator, self._schema)
 
     async def _parse(self, stream: t.AsyncGenerator[bytes, None], scope: Scope) -> t.Any:
         return parse_json_strictly(b"".join([chunk async for chunk in stream]))
@@ -325,7 +340,7 @@ class StrictParameterValidator(ParameterValidator):
             if isinstance(value, str) and (reason := _unstorable_text(value)):
                 return reason
             schema = param.get("schema", param)
-            error = next(iter(RequestSchemaValidator(schema, format_checker=FORMAT_CHECKER).iter_errors(value)), None)
+            error = next(iter(compiled(RequestSchemaValidator, schema).iter_errors(value)), None)
             return error.message if error else None
         if param.get("required"):
             return "is required"
@@ -362,7 +377,7 @@ class StrictParameterValidator(ParameterValidator):
 class StrictJSONResponseValidator(JSONResponseBodyValidator):
     @property
     def validator(self) -> t.Any:
-        return ResponseSchemaValidator(self._schema, format_checker=FORMAT_CHECKER)
+        return compiled(ResponseSchemaValidator, self._schema)
 
     def _validate(self, body: dict[str, t.Any]) -> None:
         error = next(iter(self.validator.iter_errors(body)), None)

@@ -7,22 +7,24 @@ from datetime import date
 from typing import Any
 
 import flask
+from sqlalchemy import Row
 
 from consumo import api_models as api
 from consumo import idempotency
 from consumo.consumptions import service
-from consumo.consumptions.models import ConsumptionRecord
+from consumo.consumptions.models import UNIT_BY_KIND, ConsumptionRecord
 from consumo.http import db_session, etag_for, if_match_allows, required_if_match, respond
 from consumo.security.caller import current_caller
 
 BASE_PATH = "/api/v1/consumptions"
 
 
-def record_model(record: ConsumptionRecord) -> api.Consumption:
+def record_model(record: ConsumptionRecord | Row[Any]) -> api.Consumption:
+    """A record (the ORM object after a write, a RECORD_VIEW row on reads) as the contract's model."""
     # The response schema states no `multipleOf` for quantity: a float check of 0.001 would
     # reject exact NUMERIC(13, 3) values such as 9394981.483 through binary rounding.
     return api.Consumption(
-        id=record.id, kind=record.kind, unit=record.unit, quantity=float(record.quantity),
+        id=record.id, kind=record.kind, unit=UNIT_BY_KIND[record.kind], quantity=float(record.quantity),
         period_start=record.period_start, period_end=record.period_end,
         cost_minor=record.cost_minor, currency=record.currency, notes=record.notes,
         source=record.source, meter_id=record.meter_id, cost_from_tariff=record.cost_from_tariff,
@@ -31,7 +33,7 @@ def record_model(record: ConsumptionRecord) -> api.Consumption:
     )
 
 
-def _record_headers(record: ConsumptionRecord) -> dict[str, str]:
+def _record_headers(record: ConsumptionRecord | Row[Any]) -> dict[str, str]:
     return {"ETag": etag_for(record.version)}
 
 

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any, Literal
 
-from sqlalchemy import Select, literal, select, tuple_
+from sqlalchemy import Row, Select, literal, select, tuple_
 from sqlalchemy.orm import Session
 
 from consumo.accounts.models import Tenant
@@ -48,17 +48,30 @@ class RecordFilters:
     cursor: str | None = None
 
 
+# What a reader gets of a record: the columns of the contract's Consumption, read as plain rows
+# (no ORM identity map or change tracking on reads, which cost more than the query).
+RECORD_VIEW = (
+    ConsumptionRecord.id, ConsumptionRecord.kind, ConsumptionRecord.quantity, ConsumptionRecord.period_start,
+    ConsumptionRecord.period_end, ConsumptionRecord.cost_minor, ConsumptionRecord.currency,
+    ConsumptionRecord.notes, ConsumptionRecord.source, ConsumptionRecord.meter_id,
+    ConsumptionRecord.cost_from_tariff, ConsumptionRecord.owner_id, ConsumptionRecord.version,
+    ConsumptionRecord.created_at, ConsumptionRecord.updated_at,
+)
+
+
 @dataclass(frozen=True)
 class RecordPage:
-    items: list[ConsumptionRecord]
+    items: Sequence[Row[Any]]  # RECORD_VIEW rows
     next_cursor: str | None
 
 
 # --- scoping: the only places that decide which records a caller reaches ----------------
 
-def readable_records(caller: Caller, scope: Scope = "tenant") -> Select[tuple[ConsumptionRecord]]:
-    """Records the caller may read: their own, or the tenant's for owners, admins and viewers."""
-    statement = select(ConsumptionRecord).where(ConsumptionRecord.tenant_id == caller.tenant_id)
+def readable_records(caller: Caller, scope: Scope = "tenant", columns: tuple[Any, ...] = (ConsumptionRecord,)
+                     ) -> Select[Any]:
+    """Records the caller may read: their own, or the tenant's for owners, admins and viewers
+    (as ORM objects, or as rows of `columns`)."""
+    statement = select(*columns).where(ConsumptionRecord.tenant_id == caller.tenant_id)
     if scope == "mine" or not caller.can_read_tenant:
         statement = statement.where(ConsumptionRecord.owner_id == caller.user_id)
     return statement
@@ -106,7 +119,7 @@ def _price_from_meter(session: Session, record: ConsumptionRecord, meter: Meter)
 
 # --- cursors -------------------------------------------------------------------------------
 
-def _encode_cursor(sort: Sort, record: ConsumptionRecord) -> str:
+def _encode_cursor(sort: Sort, record: Row[Any]) -> str:
     value = getattr(record, sort.lstrip("-"))
     return encode_cursor({"s": sort, "v": value.isoformat(), "id": str(record.id)})
 
@@ -130,7 +143,7 @@ def list_visible_records(session: Session, caller: Caller, filters: RecordFilter
         raise Forbidden("Only owners, admins and viewers may list the whole tenant.")
     if filters.period_from and filters.period_to and filters.period_from > filters.period_to:
         raise UnprocessableContent("`from` must not be after `to`.", field="from")
-    statement = readable_records(caller, filters.scope)
+    statement = readable_records(caller, filters.scope, RECORD_VIEW)
     if filters.kind:
         statement = statement.where(ConsumptionRecord.kind == filters.kind)
     if filters.period_from:
@@ -152,16 +165,17 @@ def list_visible_records(session: Session, caller: Caller, filters: RecordFilter
         bound = tuple_(literal(value, column.type), literal(last_id, ConsumptionRecord.id.type))
         statement = statement.where(key < bound if descending else key > bound)
     order = (column.desc(), ConsumptionRecord.id.desc()) if descending else (column.asc(), ConsumptionRecord.id.asc())
-    rows = list(session.execute(statement.order_by(*order).limit(filters.limit + 1)).scalars())
+    rows = session.execute(statement.order_by(*order).limit(filters.limit + 1)).all()
     has_more = len(rows) > filters.limit
     items = rows[: filters.limit]
     return RecordPage(items, _encode_cursor(filters.sort, items[-1]) if has_more else None)
 
 
-def get_visible_record(session: Session, caller: Caller, record_id: uuid.UUID) -> ConsumptionRecord:
+def get_visible_record(session: Session, caller: Caller, record_id: uuid.UUID) -> Row[Any]:
+    """The record as a RECORD_VIEW row."""
     record = session.execute(
-        readable_records(caller).where(ConsumptionRecord.id == record_id)
-    ).scalar_one_or_none()
+        readable_records(caller, columns=RECORD_VIEW).where(ConsumptionRecord.id == record_id)
+    ).one_or_none()
     if record is None:
         raise NotFound("No such consumption record.")
     return record
