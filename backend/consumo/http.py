@@ -26,14 +26,17 @@ def db_session() -> Session:
     return session
 
 
+def json_bytes(body: BaseModel | Mapping[str, Any]) -> bytes:
+    """A response body as JSON: a generated model, or a mapping built to its shape (RowView).
+    UTC timestamps end in `Z` either way."""
+    if isinstance(body, BaseModel):
+        return body.model_dump_json(by_alias=True).encode()
+    return orjson.dumps(body, option=orjson.OPT_UTC_Z)
+
+
 def respond(body: BaseModel | Mapping[str, Any] | None, status: int = 200,
             headers: Mapping[str, str] | None = None) -> flask.Response:
-    if body is None:
-        payload = b""
-    elif isinstance(body, BaseModel):
-        payload = body.model_dump_json(by_alias=True).encode()
-    else:
-        payload = orjson.dumps(body)
+    payload = b"" if body is None else json_bytes(body)
     response = flask.Response(payload, status=status, mimetype=JSON if body is not None else None)
     if body is None:
         # Flask would label even an empty body text/html, which a 204 must not claim.

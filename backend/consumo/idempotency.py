@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -23,7 +23,7 @@ from sqlalchemy.dialects.postgresql import JSONB, UUID, insert
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from consumo.db import Base
-from consumo.http import request_header, respond
+from consumo.http import json_bytes, request_header, respond
 from consumo.problems import UnprocessableContent
 
 RETENTION_HOURS = 24
@@ -120,7 +120,7 @@ def store_response(session: Session, scope: KeyScope, key: str, response: Stored
 
 
 def create_once(session: Session, scope: KeyScope, body: Any,
-                create: Callable[[], tuple[BaseModel, dict[str, str]]]) -> flask.Response:
+                create: Callable[[], tuple[BaseModel | Mapping[str, Any], dict[str, str]]]) -> flask.Response:
     """Run `create` (which returns the 201 body and headers) unless this request's
     Idempotency-Key was seen before, in which case the first response is replayed.
     `scope.operation` names what is created, and where (e.g. the meter's id for a top-up),
@@ -134,5 +134,5 @@ def create_once(session: Session, scope: KeyScope, body: Any,
             return replay
     model, headers = create()
     if key is not None:
-        store_response(session, scope, key, StoredResponse(201, model.model_dump(mode="json"), headers))
+        store_response(session, scope, key, StoredResponse(201, orjson.loads(json_bytes(model)), headers))
     return respond(model, 201, headers)

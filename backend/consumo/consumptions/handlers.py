@@ -15,22 +15,22 @@ from consumo.consumptions import service
 from consumo.consumptions.models import UNIT_BY_KIND, ConsumptionRecord
 from consumo.http import db_session, etag_for, if_match_allows, required_if_match, respond
 from consumo.security.caller import current_caller
+from consumo.views import RowView
 
 BASE_PATH = "/api/v1/consumptions"
 
 
-def record_model(record: ConsumptionRecord | Row[Any]) -> api.Consumption:
-    """A record (the ORM object after a write, a RECORD_VIEW row on reads) as the contract's model."""
-    # The response schema states no `multipleOf` for quantity: a float check of 0.001 would
-    # reject exact NUMERIC(13, 3) values such as 9394981.483 through binary rounding.
-    return api.Consumption(
-        id=record.id, kind=record.kind, unit=UNIT_BY_KIND[record.kind], quantity=float(record.quantity),
-        period_start=record.period_start, period_end=record.period_end,
-        cost_minor=record.cost_minor, currency=record.currency, notes=record.notes,
-        source=record.source, meter_id=record.meter_id, cost_from_tariff=record.cost_from_tariff,
-        owner_id=record.owner_id, version=record.version,
-        created_at=record.created_at, updated_at=record.updated_at,
-    )
+# The response schema states no `multipleOf` for quantity: a float check of 0.001 would
+# reject exact NUMERIC(13, 3) values such as 9394981.483 through binary rounding.
+RECORD_JSON = RowView(api.Consumption, service.RECORD_VIEW, {
+    "unit": lambda item: UNIT_BY_KIND[item["kind"]],
+    "quantity": lambda item: float(item["quantity"]),
+})
+
+
+def record_json(record: ConsumptionRecord | Row[Any]) -> dict[str, Any]:
+    """A record (the ORM object after a write, a RECORD_VIEW row on reads) as the contract's JSON."""
+    return RECORD_JSON.of_object(record) if isinstance(record, ConsumptionRecord) else RECORD_JSON.of_row(record)
 
 
 def _record_headers(record: ConsumptionRecord | Row[Any]) -> dict[str, str]:
@@ -51,16 +51,15 @@ def list_consumptions(  # noqa: PLR0917 (Connexion passes each query parameter b
         sort=sort, limit=limit, cursor=cursor,  # type: ignore[arg-type]
     )
     page = service.list_visible_records(db_session(), current_caller(), filters)
-    return respond(api.ConsumptionPage(items=[record_model(r) for r in page.items],
-                                       next_cursor=page.next_cursor))
+    return respond({"items": [RECORD_JSON.of_row(row) for row in page.items], "next_cursor": page.next_cursor})
 
 
 def create_consumption(body: dict[str, Any]) -> flask.Response:
     session, caller = db_session(), current_caller()
 
-    def create() -> tuple[api.Consumption, dict[str, str]]:
+    def create() -> tuple[dict[str, Any], dict[str, str]]:
         record = service.create_record(session, caller, body)
-        return record_model(record), {"Location": f"{BASE_PATH}/{record.id}", **_record_headers(record)}
+        return record_json(record), {"Location": f"{BASE_PATH}/{record.id}", **_record_headers(record)}
 
     scope = idempotency.KeyScope(caller.tenant_id, caller.user_id, "create_consumption")
     return idempotency.create_once(session, scope, body, create)
@@ -68,7 +67,7 @@ def create_consumption(body: dict[str, Any]) -> flask.Response:
 
 def get_consumption(consumption_id: str) -> flask.Response:
     record = service.get_visible_record(db_session(), current_caller(), uuid.UUID(consumption_id))
-    return respond(record_model(record), headers=_record_headers(record))
+    return respond(record_json(record), headers=_record_headers(record))
 
 
 def update_consumption(consumption_id: str, body: dict[str, Any]) -> flask.Response:
@@ -76,7 +75,7 @@ def update_consumption(consumption_id: str, body: dict[str, Any]) -> flask.Respo
     record = service.update_record(db_session(), current_caller(), uuid.UUID(consumption_id),
                                    precondition=lambda version: if_match_allows(if_match, version),
                                    changes=body)
-    return respond(record_model(record), headers=_record_headers(record))
+    return respond(record_json(record), headers=_record_headers(record))
 
 
 def delete_consumption(consumption_id: str) -> flask.Response:

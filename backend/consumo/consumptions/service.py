@@ -81,7 +81,7 @@ def _writable_record(session: Session, caller: Caller, record_id: uuid.UUID) -> 
     """A record the caller may change (their own, with a writing role), locked for the update.
 
     Not readable → 404 (no existence leak); readable but not writable → 403."""
-    record = session.execute(
+    record: ConsumptionRecord | None = session.execute(
         readable_records(caller).where(ConsumptionRecord.id == record_id).with_for_update()
     ).scalar_one_or_none()
     if record is None:

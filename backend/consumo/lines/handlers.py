@@ -10,7 +10,7 @@ import flask
 
 from consumo import api_models as api
 from consumo import idempotency
-from consumo.consumptions.handlers import record_model
+from consumo.consumptions.handlers import record_json
 from consumo.http import db_session, respond
 from consumo.lines import service
 from consumo.lines.models import TopUp
@@ -67,7 +67,7 @@ def simulate_usage(meter_id: str, body: dict[str, Any] | None = None) -> flask.R
 
     def create() -> tuple[api.SimulationResult, dict[str, str]]:
         simulation = service.simulate_usage(session, caller, uuid.UUID(meter_id), request)
-        return api.SimulationResult(records=[record_model(r) for r in simulation.records],
+        return api.SimulationResult(records=[record_json(r) for r in simulation.records],
                                     cost_minor=simulation.cost_minor, status=status_model(simulation.status)), {}
 
     scope = idempotency.KeyScope(caller.tenant_id, caller.user_id, f"simulate_usage:{meter_id}")

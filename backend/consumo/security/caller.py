@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import flask
 from connexion import context
+
 from consumo.db import open_caller_transaction
 from consumo.http import db_session
 from consumo.logging import bind_log_context
