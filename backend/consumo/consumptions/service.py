@@ -7,9 +7,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any, Literal
 
-from sqlalchemy import Row, Select, literal, select, tuple_
+from sqlalchemy import Row, Select, bindparam, select, tuple_
 from sqlalchemy.orm import Session
 
 from consumo.accounts.models import Tenant
@@ -67,14 +68,27 @@ class RecordPage:
 
 # --- scoping: the only places that decide which records a caller reaches ----------------
 
+def _visible_to(whole_tenant: bool, columns: tuple[Any, ...]) -> Select[Any]:
+    """Records of the tenant `:scope_tenant_id` (and of the owner `:scope_owner_id` unless
+    `whole_tenant`), as a statement that can be built once and bound per caller."""
+    statement = select(*columns).where(ConsumptionRecord.tenant_id == bindparam("scope_tenant_id"))
+    if not whole_tenant:
+        statement = statement.where(ConsumptionRecord.owner_id == bindparam("scope_owner_id"))
+    return statement
+
+
+def _visibility(caller: Caller, scope: Scope) -> tuple[bool, dict[str, uuid.UUID]]:
+    """Whether the caller reaches the whole tenant in `scope`, and the values of the scope's binds."""
+    whole_tenant = scope == "tenant" and caller.can_read_tenant
+    return whole_tenant, {"scope_tenant_id": caller.tenant_id, "scope_owner_id": caller.user_id}
+
+
 def readable_records(caller: Caller, scope: Scope = "tenant", columns: tuple[Any, ...] = (ConsumptionRecord,)
                      ) -> Select[Any]:
     """Records the caller may read: their own, or the tenant's for owners, admins and viewers
     (as ORM objects, or as rows of `columns`)."""
-    statement = select(*columns).where(ConsumptionRecord.tenant_id == caller.tenant_id)
-    if scope == "mine" or not caller.can_read_tenant:
-        statement = statement.where(ConsumptionRecord.owner_id == caller.user_id)
-    return statement
+    whole_tenant, binds = _visibility(caller, scope)
+    return _visible_to(whole_tenant, columns).params(binds)
 
 
 def _writable_record(session: Session, caller: Caller, record_id: uuid.UUID) -> ConsumptionRecord:
@@ -143,32 +157,51 @@ def list_visible_records(session: Session, caller: Caller, filters: RecordFilter
         raise Forbidden("Only owners, admins and viewers may list the whole tenant.")
     if filters.period_from and filters.period_to and filters.period_from > filters.period_to:
         raise UnprocessableContent("`from` must not be after `to`.", field="from")
-    statement = readable_records(caller, filters.scope, RECORD_VIEW)
-    if filters.kind:
-        statement = statement.where(ConsumptionRecord.kind == filters.kind)
-    if filters.period_from:
-        statement = statement.where(ConsumptionRecord.period_end >= filters.period_from)
-    if filters.period_to:
-        statement = statement.where(ConsumptionRecord.period_start <= filters.period_to)
     if filters.meter_id:
         meters.check_meter_filter(session, caller, filters.meter_id)
-        statement = statement.where(ConsumptionRecord.meter_id == filters.meter_id)
+    whole_tenant, binds = _visibility(caller, filters.scope)
+    values: dict[str, Any] = {**binds, "kind": filters.kind, "period_from": filters.period_from,
+                              "period_to": filters.period_to, "meter_id": filters.meter_id, "limit": filters.limit + 1}
     if filters.notes_contain:
-        pattern = filters.notes_contain.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        statement = statement.where(ConsumptionRecord.notes.ilike(f"%{pattern}%", escape="\\"))
-
-    descending = filters.sort.startswith("-")
-    column = _SORT_COLUMNS[filters.sort.lstrip("-")]
-    key = tuple_(column, ConsumptionRecord.id)
+        escaped = filters.notes_contain.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        values["notes_pattern"] = f"%{escaped}%"
     if filters.cursor:
-        value, last_id = _decode_cursor(filters.sort, filters.cursor)
-        bound = tuple_(literal(value, column.type), literal(last_id, ConsumptionRecord.id.type))
-        statement = statement.where(key < bound if descending else key > bound)
-    order = (column.desc(), ConsumptionRecord.id.desc()) if descending else (column.asc(), ConsumptionRecord.id.asc())
-    rows = session.execute(statement.order_by(*order).limit(filters.limit + 1)).all()
+        values["after_value"], values["after_id"] = _decode_cursor(filters.sort, filters.cursor)
+    statement = _page_statement(whole_tenant, bool(filters.kind), bool(filters.period_from), bool(filters.period_to),
+                                bool(filters.meter_id), bool(filters.notes_contain), filters.sort,
+                                bool(filters.cursor))
+    # Plain rows through the session's connection: the ORM's execution layer adds nothing to a read.
+    rows = session.connection().execute(statement, values).all()
     has_more = len(rows) > filters.limit
     items = rows[: filters.limit]
     return RecordPage(items, _encode_cursor(filters.sort, items[-1]) if has_more else None)
+
+
+@lru_cache(maxsize=256)
+def _page_statement(whole_tenant: bool, kind: bool, period_from: bool, period_to: bool, meter: bool,  # noqa: PLR0917
+                    notes: bool, sort: Sort, after: bool) -> Select[Any]:
+    """A list page's statement for one combination of filters, built (and its cache key
+    computed) once; every value is a bound parameter."""
+    statement = _visible_to(whole_tenant, RECORD_VIEW)
+    if kind:
+        statement = statement.where(ConsumptionRecord.kind == bindparam("kind"))
+    if period_from:
+        statement = statement.where(ConsumptionRecord.period_end >= bindparam("period_from"))
+    if period_to:
+        statement = statement.where(ConsumptionRecord.period_start <= bindparam("period_to"))
+    if meter:
+        statement = statement.where(ConsumptionRecord.meter_id == bindparam("meter_id"))
+    if notes:
+        statement = statement.where(ConsumptionRecord.notes.ilike(bindparam("notes_pattern"), escape="\\"))
+    descending = sort.startswith("-")
+    column = _SORT_COLUMNS[sort.lstrip("-")]
+    if after:
+        key = tuple_(column, ConsumptionRecord.id)
+        bound = tuple_(bindparam("after_value", type_=column.type),
+                       bindparam("after_id", type_=ConsumptionRecord.id.type))
+        statement = statement.where(key < bound if descending else key > bound)
+    order = (column.desc(), ConsumptionRecord.id.desc()) if descending else (column.asc(), ConsumptionRecord.id.asc())
+    return statement.order_by(*order).limit(bindparam("limit"))
 
 
 def get_visible_record(session: Session, caller: Caller, record_id: uuid.UUID) -> Row[Any]:
