@@ -114,6 +114,7 @@ def _empty_tables(request: pytest.FixtureRequest) -> Iterator[None]:
         engine: Engine = request.getfixturevalue("owner_engine")
         with engine.begin() as conn:
             conn.execute(text(f"TRUNCATE {', '.join(TABLES)} CASCADE"))
+    if "app" in request.fixturenames:
         from consumo.ratelimit import limiter
 
         limiter.reset()
