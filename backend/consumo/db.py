@@ -155,7 +155,7 @@ def bind_tenant(session: Session, tenant_id: uuid.UUID) -> None:
 def open_caller_transaction(session: Session, tenant_id: uuid.UUID, user_id: uuid.UUID,
                             session_id: uuid.UUID) -> Any:
     """Scope the session to an authenticated caller and return their token's state (role,
-    is_active, token_version, revoked_at, expires_at, time_zone; None when the user or the
+    is_active, token_version, revoked_at, expires_at, time_zone, default_currency; None when the user or the
     session is gone), read in the same statement that sets the tenant."""
     session.info[TENANT_KEY] = tenant_id
     session.info[CALLER_KEY] = (tenant_id, user_id, session_id)

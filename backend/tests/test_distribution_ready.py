@@ -13,12 +13,11 @@ from sqlalchemy import text
 # Tables that hold no tenant data: the migration bookkeeping only.
 NOT_TENANT_DATA = {"alembic_version"}
 # Unique across the whole platform, on purpose: they are looked up before any tenant is known.
-# Under Citus each needs the step docs/scaling.md gives (a reference table of login names; the
-# tenant carried inside the refresh token). A new entry here needs the same.
+# Under Citus they need the step docs/scaling.md gives (a reference table of login names). A new
+# entry here needs a step of its own there.
 PLATFORM_WIDE_UNIQUE = {
     "users.uq_users_username": "a login name is unique on the platform (sign-in knows no tenant)",
     "users.uq_users_email": "an e-mail is unique on the platform (sign-in knows no tenant)",
-    "refresh_tokens.uq_refresh_tokens_hash": "a refresh token is found by its hash alone",
 }
 
 

@@ -97,7 +97,7 @@ class RefreshToken(Base):
             ["auth_sessions.tenant_id", "auth_sessions.id"],
             ondelete="CASCADE",
         ),
-        Index("uq_refresh_tokens_hash", "token_hash", unique=True),
+        Index("uq_refresh_tokens_hash", "tenant_id", "token_hash", unique=True),
         Index("ix_refresh_tokens_session", "tenant_id", "session_id"),
     )
 

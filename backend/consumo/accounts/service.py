@@ -137,7 +137,8 @@ def refresh(session: Session, *, refresh_token: str) -> IssuedTokens:
         raise Unauthorized("The refresh token is invalid.")
     bind_tenant(session, tenant_id)
     token = session.execute(
-        select(RefreshToken).where(RefreshToken.token_hash == hash_refresh_token(refresh_token))
+        select(RefreshToken).where(RefreshToken.tenant_id == tenant_id,
+                                   RefreshToken.token_hash == hash_refresh_token(refresh_token))
         .with_for_update()
     ).scalar_one_or_none()
     if token is None:
@@ -170,7 +171,8 @@ def logout(session: Session, *, refresh_token: str | None) -> None:
         return
     bind_tenant(session, tenant_id)
     token = session.execute(
-        select(RefreshToken).where(RefreshToken.token_hash == hash_refresh_token(refresh_token))
+        select(RefreshToken).where(RefreshToken.tenant_id == tenant_id,
+                                   RefreshToken.token_hash == hash_refresh_token(refresh_token))
     ).scalar_one_or_none()
     if token is None:
         return

@@ -13,7 +13,6 @@ from typing import Any, Literal
 from sqlalchemy import Row, Select, bindparam, select, tuple_
 from sqlalchemy.orm import Session
 
-from consumo.accounts.models import Tenant
 from consumo.consumptions.models import ConsumptionRecord
 from consumo.cursors import decode_cursor, encode_cursor
 from consumo.meters import pricing
@@ -219,7 +218,7 @@ def create_record(session: Session, caller: Caller, data: dict[str, Any]) -> Con
         raise Forbidden("Your role may read but not record consumption.")
     start, end = date.fromisoformat(data["period_start"]), date.fromisoformat(data["period_end"])
     _check_period(start, end)
-    currency = data.get("currency") or session.get_one(Tenant, caller.tenant_id).default_currency
+    currency = data.get("currency") or caller.default_currency
     now = datetime.now(UTC)
     record = ConsumptionRecord(
         tenant_id=caller.tenant_id, id=uuid.uuid4(), owner_id=caller.user_id,

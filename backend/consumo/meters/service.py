@@ -20,7 +20,6 @@ from sqlalchemy import Select, delete, literal, select, tuple_, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from consumo.accounts.models import Tenant
 from consumo.consumptions.models import ConsumptionRecord
 from consumo.cursors import decode_cursor, encode_cursor
 from consumo.meters import pricing
@@ -200,7 +199,7 @@ def create_meter(session: Session, caller: Caller, data: dict[str, Any]) -> Mete
     meter = Meter(
         tenant_id=caller.tenant_id, id=uuid.uuid4(), owner_id=caller.user_id, kind=kind,
         name=data["name"].strip(ASCII_SPACE), identifier=normalize_identifier(kind, data["identifier"]),
-        currency=data.get("currency") or session.get_one(Tenant, caller.tenant_id).default_currency,
+        currency=data.get("currency") or caller.default_currency,
         monthly_budget_minor=data.get("monthly_budget_minor"),
         balance_minor=0 if kind == "mobile_line" else None,
         version=1, created_at=now, updated_at=now, created_by=caller.user_id, updated_by=caller.user_id,

@@ -27,6 +27,7 @@ class Caller:
     session_id: uuid.UUID
     role: str
     time_zone: str = "UTC"
+    default_currency: str = "EUR"  # the tenant's, for records and meters created without one
 
     def today(self) -> date:
         """Today in the tenant's time zone (UTC if the stored zone is unknown here)."""
@@ -67,7 +68,8 @@ def current_caller() -> Caller:
         or row.expires_at <= datetime.now(UTC)
     ):
         raise Unauthorized("The access token has been revoked.")
-    caller = Caller(claims.user_id, claims.tenant_id, claims.session_id, row.role, row.time_zone)
+    caller = Caller(claims.user_id, claims.tenant_id, claims.session_id, row.role, row.time_zone,
+                    row.default_currency)
     flask.g.caller = caller
     bind_log_context(tenant_id=str(caller.tenant_id), user_id=str(caller.user_id))
     return caller
