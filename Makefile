@@ -94,7 +94,8 @@ SPEC_LINT := tools/spec-lint
 
 .PHONY: faults fuzz spec-lint
 
-faults: setup ## fault tests on servers of their own: kill -9 mid-write, PostgreSQL stopped under load, Redis down
+faults: setup ## fault tests on servers of their own: kill -9 mid-write, PostgreSQL stopped under load, Redis down, two API processes
+	@command -v redis-server >/dev/null || { apt-get update && apt-get install -y --no-install-recommends redis-server; }
 	cd $(BACKEND) && $(PY) -m pytest faults $(PYTEST_ARGS)
 
 fuzz: setup ## schemathesis CLI (st run) against uvicorn + a throwaway PostgreSQL; JUnit reports in reports/
