@@ -193,8 +193,9 @@ def wrk(base: str, paths: list[str], *, pid: int, method: str = "GET", bodies: l
         errors += sum(int(part) for part in m.groups())
     return Result(
         rps=float(re.search(r"Requests/sec:\s+([0-9.]+)", out).group(1)),  # type: ignore[union-attr]
-        p50_ms=_ms(re.search(r"50%\s+(\S+)", out).group(1)),  # type: ignore[union-attr]
-        p99_ms=_ms(re.search(r"99%\s+(\S+)", out).group(1)),  # type: ignore[union-attr]
+        # The latency distribution's lines (not "90.50%" at the end of the Stdev line).
+        p50_ms=_ms(re.search(r"^\s+50%\s+(\S+)$", out, re.MULTILINE).group(1)),  # type: ignore[union-attr]
+        p99_ms=_ms(re.search(r"^\s+99%\s+(\S+)$", out, re.MULTILINE).group(1)),  # type: ignore[union-attr]
         cpu_ms=cpu * 1000 / requests if requests else None,
         errors=errors,
     )
