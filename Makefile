@@ -6,10 +6,10 @@ PY := $(abspath $(VENV))/bin/python
 STAMP := $(VENV)/.installed-$(shell cat $(BACKEND)/requirements.lock | cksum | cut -d' ' -f1)
 PYTEST_ARGS ?=
 
-.PHONY: help setup run run-api migrate test test-backend lint typecheck generate erd fuzz clean bench bench-kpis
+.PHONY: help setup run run-api migrate test test-fast test-backend lint typecheck generate erd fuzz clean bench bench-kpis
 
 help: ## list the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
+	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
 
 $(STAMP): $(BACKEND)/requirements.lock
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python >= 3.11 is required"'
@@ -49,6 +49,10 @@ test-backend: setup ## pytest: contract, generated code, migrations, API, isolat
 	cd $(BACKEND) && $(PY) -m pytest $(PYTEST_ARGS)
 
 test: lint typecheck spec-lint test-backend faults frontend-check frontend-e2e ## every test (what CI runs)
+
+test-fast: lint typecheck ## the edit loop: ruff, mypy, pytest without the slow fuzzing, the frontend's unit checks (no browser)
+	cd $(BACKEND) && $(PY) -m pytest -m "not slow" -q $(PYTEST_ARGS)
+	$(MAKE) frontend-check
 
 # --- Frontend (frontend/): its own Node 22 in frontend/.tools, fetched from the npm registry ---
 FRONTEND := frontend

@@ -75,6 +75,7 @@ def shared_account(app: Any) -> Any:
     return register_and_login(app, next(_usernames))
 
 
+@pytest.mark.slow
 @schema.parametrize()
 @settings(max_examples=30, deadline=None, derandomize=True,
           suppress_health_check=list(HealthCheck))
@@ -88,6 +89,7 @@ def test_the_api_keeps_its_contract(case: Any, app: Any, shared_account: Any) ->
     case.call_and_validate(headers={"Authorization": f"Bearer {account.access_token}"})
 
 
+@pytest.mark.slow
 def test_stateful_runs_follow_the_links(app: Any) -> None:
     """Create a record, then get / update / delete it through the links, with its ETag.
 

@@ -22,6 +22,7 @@ import uuid
 from collections.abc import Iterator
 from typing import Any
 
+import limits.storage.memory
 import pytest
 import yaml
 from sqlalchemy import Engine, text
@@ -240,15 +241,30 @@ def test_api1_a_foreign_object_answers_exactly_like_a_missing_one(app, alice, pa
 
 # --- API2:2023 Broken Authentication -----------------------------------------------------------
 
+class ShiftedClock:
+    """`time.time()` moved forward on demand: a rate-limit window passes without a sleep."""
+
+    def __init__(self) -> None:
+        self.offset = 0.0
+
+    def time(self) -> float:
+        return time.time() + self.offset
+
+    def advance(self, seconds: float) -> None:
+        self.offset += seconds
+
+
 def test_api2_a_locked_username_is_unlocked_when_the_window_passes(app, monkeypatch):
     """An attacker can lock a username for one window at most; then its owner logs in again."""
     register_and_login(app, "carol")
+    clock = ShiftedClock()
+    monkeypatch.setattr(limits.storage.memory, "time", clock)  # the limiter's storage reads this clock
     monkeypatch.setattr(get_settings(), "login_rate_limit", "2 per 2 second")
     guesses = [app.test_client(client=(f"192.0.2.{i}", 40000)).post(
         f"{API}/auth/login", json={"username": "carol", "password": "guess"}) for i in range(3)]
     assert [g.status_code for g in guesses] == [401, 401, 429]
 
-    time.sleep(2.2)
+    clock.advance(2.2)  # the window passes, without waiting for it
 
     retried = app.test_client(client=("192.0.2.200", 40000)).post(
         f"{API}/auth/login", json={"username": "carol", "password": "s3cret-passw0rd"})
