@@ -33,7 +33,18 @@ TEST_ENV = {
     "REGISTER_RATE_LIMIT": "1000/minute",
     "DB_POOL_SIZE": "5",
 }
-TABLES = ["meter_top_ups", "meter_tariffs", "meter_readings", "meters", "budgets", "consumption_monthly", "consumption_daily", "idempotency_keys", "consumption_records", "refresh_tokens", "auth_sessions", "users", "tenants"]
+
+
+def _schema_tables() -> list[str]:
+    """Every table of the models (consumo.models_registry), so a new one is emptied between
+    tests and covered by the isolation tests without being listed by hand."""
+    from consumo import models_registry  # noqa: F401 (registers every model)
+    from consumo.db import Base
+
+    return sorted(Base.metadata.tables)
+
+
+TABLES = _schema_tables()
 
 
 def _reset_caches() -> None:

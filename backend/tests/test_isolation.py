@@ -12,12 +12,10 @@ from sqlalchemy import Connection, Engine, text
 from sqlalchemy.exc import DBAPIError
 
 from consumo.config import get_settings
-from conftest import API, VALID_LINE, VALID_RECORD, Account, add_member, assert_problem, create_meter, create_record
+from conftest import TABLES, API, VALID_LINE, VALID_RECORD, Account, add_member, assert_problem, create_meter, create_record
 
 CONSUMPTIONS = f"{API}/consumptions"
-RLS_TABLES = ["tenants", "users", "auth_sessions", "refresh_tokens", "consumption_records", "idempotency_keys",
-              "consumption_daily", "consumption_monthly", "budgets", "meters", "meter_tariffs", "meter_readings",
-              "meter_top_ups"]
+RLS_TABLES = TABLES  # every table of the models holds tenant data
 VERBS = ["GET", "PATCH", "DELETE"]
 
 

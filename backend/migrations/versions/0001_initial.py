@@ -9,6 +9,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 from consumo.config import get_settings
+from consumo.rls import protect
 
 TENANT_TABLES = ["users", "auth_sessions", "refresh_tokens", "consumption_records", "idempotency_keys"]
 
@@ -130,13 +131,9 @@ def _enable_row_level_security() -> None:
             END IF;
         END $$""")
     op.execute(f'GRANT USAGE ON SCHEMA public TO "{role}"')
-    current_tenant = "NULLIF(current_setting('app.tenant_id', true), '')::uuid"
-    for table, column in [("tenants", "id")] + [(table, "tenant_id") for table in TENANT_TABLES]:
-        op.execute(f'GRANT SELECT, INSERT, UPDATE, DELETE ON {table} TO "{role}"')
-        op.execute(f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY")
-        op.execute(f"ALTER TABLE {table} FORCE ROW LEVEL SECURITY")
-        op.execute(f"CREATE POLICY tenant_isolation ON {table} "
-                   f"USING ({column} = {current_tenant}) WITH CHECK ({column} = {current_tenant})")
+    protect(op, "tenants", column="id")
+    for table in TENANT_TABLES:
+        protect(op, table)
     # Before login the tenant is unknown. This function answers only which tenant holds a
     # login (username or email). It runs as a dedicated NOLOGIN role that may read just
     # those three columns of users, through a policy of its own; the app role can execute

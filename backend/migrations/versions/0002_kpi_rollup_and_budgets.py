@@ -7,7 +7,7 @@ Revises: 0001
 import sqlalchemy as sa
 from alembic import op
 
-from consumo.config import get_settings
+from consumo.rls import protect
 
 
 revision = '0002'
@@ -44,14 +44,8 @@ def upgrade() -> None:
     )
     op.create_index('ix_consumption_daily_tenant_day', 'consumption_daily', ['tenant_id', 'day'], unique=False)
     # ### end Alembic commands ###
-    role = get_settings().app_db_role
-    current_tenant = "NULLIF(current_setting('app.tenant_id', true), '')::uuid"
     for table in ("budgets", "consumption_daily"):
-        op.execute(f'GRANT SELECT, INSERT, UPDATE, DELETE ON {table} TO "{role}"')
-        op.execute(f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY")
-        op.execute(f"ALTER TABLE {table} FORCE ROW LEVEL SECURITY")
-        op.execute(f"CREATE POLICY tenant_isolation ON {table} "
-                   f"USING (tenant_id = {current_tenant}) WITH CHECK (tenant_id = {current_tenant})")
+        protect(op, table)
     # Each record adds quantity/days and cost/days to every day of its period (rounded to
     # 12 decimals; a removal subtracts exactly what was added), and 1 record on its first day.
     op.execute("""

@@ -7,7 +7,7 @@ Revises: 0002
 import sqlalchemy as sa
 from alembic import op
 
-from consumo.config import get_settings
+from consumo.rls import protect
 
 revision = '0003'
 down_revision = '0002'
@@ -46,13 +46,7 @@ def upgrade() -> None:
     )
     op.create_index('ix_consumption_monthly_tenant_month', 'consumption_monthly', ['tenant_id', 'month'],
                     unique=False)
-    role = get_settings().app_db_role
-    current_tenant = "NULLIF(current_setting('app.tenant_id', true), '')::uuid"
-    op.execute(f'GRANT SELECT, INSERT, UPDATE, DELETE ON consumption_monthly TO "{role}"')
-    op.execute("ALTER TABLE consumption_monthly ENABLE ROW LEVEL SECURITY")
-    op.execute("ALTER TABLE consumption_monthly FORCE ROW LEVEL SECURITY")
-    op.execute(f"CREATE POLICY tenant_isolation ON consumption_monthly "
-               f"USING (tenant_id = {current_tenant}) WITH CHECK (tenant_id = {current_tenant})")
+    protect(op, "consumption_monthly")
     # The same per-day contributions, summed per month: a month's row always equals the sum
     # of its days in consumption_daily, exactly.
     op.execute("""

@@ -7,7 +7,7 @@ Revises: 0003
 import sqlalchemy as sa
 from alembic import op
 
-from consumo.config import get_settings
+from consumo.rls import protect
 
 NEW_TENANT_TABLES = ["meters", "meter_tariffs", "meter_readings", "meter_top_ups"]
 NO_METER = "'00000000-0000-0000-0000-000000000000'::uuid"
@@ -193,14 +193,8 @@ def upgrade() -> None:
     op.execute("DROP TRIGGER consumption_rollup_edit ON consumption_records")
     op.execute(EDIT_TRIGGER.format(extra=", meter_id"))
 
-    role = get_settings().app_db_role
-    current_tenant = "NULLIF(current_setting('app.tenant_id', true), '')::uuid"
     for table in NEW_TENANT_TABLES:
-        op.execute(f'GRANT SELECT, INSERT, UPDATE, DELETE ON {table} TO "{role}"')
-        op.execute(f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY")
-        op.execute(f"ALTER TABLE {table} FORCE ROW LEVEL SECURITY")
-        op.execute(f"CREATE POLICY tenant_isolation ON {table} "
-                   f"USING (tenant_id = {current_tenant}) WITH CHECK (tenant_id = {current_tenant})")
+        protect(op, table)
 
 
 def downgrade() -> None:
