@@ -14,15 +14,13 @@ import os
 import secrets
 import statistics
 import sys
-import tempfile
 import time
-import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 import psycopg
-from psycopg import sql
+from pgtools import load_records, pgbench_binary, server_dsn, throwaway_database
 
 RECORDS = int(os.environ.get("BENCH_RECORDS", "1000000"))
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "50"))
@@ -45,27 +43,17 @@ def measure(fn: Callable[[], object]) -> tuple[float, float]:
 
 
 def main() -> int:
-    server = os.environ.get("BENCH_DATABASE_URL")
-    if not server:
-        from consumo.embedded import embedded_server_uri
+    server = server_dsn()
+    with throwaway_database(server, "consumo_bench") as owner_url:
+        os.environ.update(DATABASE_URL=owner_url, JWT_SECRET=secrets.token_urlsafe(48), ENVIRONMENT="test",
+                          ARGON2_TIME_COST="1", ARGON2_MEMORY_COST_KIB="1024", ARGON2_PARALLELISM="1",
+                          REFRESH_COOKIE_SECURE="false", LOG_LEVEL="WARNING", DB_STATEMENT_TIMEOUT_MS="600000")
+        try:
+            return run(owner_url, server)
+        finally:
+            from consumo.db import app_engine
 
-        server = embedded_server_uri(Path(tempfile.mkdtemp(prefix="consumo-bench-pg-")), delete_on_exit=True)
-    name = f"consumo_bench_{uuid.uuid4().hex[:8]}"
-    with psycopg.connect(server, autocommit=True) as conn:
-        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    base = server.rsplit("/", 1)[0] if "?" not in server else None
-    owner_url = (f"{base}/{name}" if base else server.replace("/postgres?", f"/{name}?"))
-    os.environ.update(DATABASE_URL=owner_url, JWT_SECRET=secrets.token_urlsafe(48), ENVIRONMENT="test",
-                      ARGON2_TIME_COST="1", ARGON2_MEMORY_COST_KIB="1024", ARGON2_PARALLELISM="1",
-                      REFRESH_COOKIE_SECURE="false", LOG_LEVEL="WARNING", DB_STATEMENT_TIMEOUT_MS="600000")
-    try:
-        return run(owner_url, server)
-    finally:
-        from consumo.db import app_engine
-
-        app_engine().dispose()
-        with psycopg.connect(server, autocommit=True) as conn:
-            conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+            app_engine().dispose()
 
 
 def run(owner_url: str, server: str) -> int:
@@ -87,43 +75,7 @@ def run(owner_url: str, server: str) -> int:
     started = time.perf_counter()
     with psycopg.connect(owner_url.replace("postgresql+psycopg", "postgresql"), autocommit=False) as conn:
         conn.execute("SELECT set_config('app.tenant_id', %s, true)", (user["tenant"]["id"],))
-        # A bulk import: rows inserted set-based with the per-row roll-up trigger off, then
-        # the roll-up built in one GROUP BY with the trigger's own formula, in the same
-        # transaction (so nobody ever sees records without their roll-up).
-        conn.execute("ALTER TABLE consumption_records DISABLE TRIGGER consumption_rollup_write")
-        # Mostly daily readings over three years, 2 % monthly bills spanning 30 days.
-        conn.execute("""
-            INSERT INTO consumption_records (tenant_id, id, owner_id, kind, quantity, period_start, period_end,
-                                             cost_minor, currency, source, version, created_by, updated_by)
-            SELECT %(tenant)s, gen_random_uuid(), %(owner)s,
-                   (ARRAY['electricity','water','gas','mobile_data','voice','sms'])[1 + n %% 6],
-                   round((random() * 50)::numeric, 3),
-                   d, d + CASE WHEN n %% 50 = 0 THEN 29 ELSE 0 END,
-                   (random() * 1000)::int, 'EUR', 'import', 1, %(owner)s, %(owner)s
-            FROM generate_series(1, %(records)s) AS n,
-                 LATERAL (SELECT date '2023-01-01' + (n %% 1066) AS d) AS day
-        """, {"tenant": user["tenant"]["id"], "owner": user["id"], "records": RECORDS})
-        conn.execute("""
-            INSERT INTO consumption_daily AS d (tenant_id, owner_id, day, kind, currency, quantity, cost_minor, records)
-            SELECT r.tenant_id, r.owner_id, g.day::date, r.kind, r.currency,
-                   sum(round(r.quantity / (r.period_end - r.period_start + 1), 12)),
-                   sum(round(coalesce(r.cost_minor, 0)::numeric / (r.period_end - r.period_start + 1), 12)),
-                   count(*) FILTER (WHERE g.day::date = r.period_start)
-            FROM consumption_records r,
-                 generate_series(r.period_start::timestamp, r.period_end::timestamp, interval '1 day') AS g(day)
-            GROUP BY 1, 2, 3, 4, 5
-            ON CONFLICT (tenant_id, owner_id, day, kind, currency, meter_id) DO UPDATE
-            SET quantity = d.quantity + EXCLUDED.quantity, cost_minor = d.cost_minor + EXCLUDED.cost_minor,
-                records = d.records + EXCLUDED.records
-        """)
-        conn.execute("""
-            INSERT INTO consumption_monthly (tenant_id, owner_id, month, kind, currency, meter_id, quantity,
-                                             cost_minor, records)
-            SELECT tenant_id, owner_id, date_trunc('month', day)::date, kind, currency, meter_id,
-                   sum(quantity), sum(cost_minor), sum(records)
-            FROM consumption_daily GROUP BY 1, 2, 3, 4, 5, 6
-        """)
-        conn.execute("ALTER TABLE consumption_records ENABLE TRIGGER consumption_rollup_write")
+        load_records(conn, [(user["tenant"]["id"], user["id"], RECORDS)])
         conn.commit()
         conn.execute("ANALYZE")
         rollup_rows = conn.execute("SELECT count(*) FROM consumption_daily").fetchone()
@@ -207,32 +159,18 @@ def pgbench_select_latency(server: str) -> float | None:
     """`pgbench -S` (one primary-key SELECT per transaction, one client) on a scratch database of
     the same server: the floor of one query round trip. None when no pgbench is at hand."""
     import re
-    import shutil
     import subprocess
 
-    try:
-        import pgserver
-
-        bundled = Path(pgserver.__file__).parent / "pginstall" / "bin" / "pgbench"
-    except ImportError:
-        bundled = None
-    binary = str(bundled) if bundled and bundled.exists() else shutil.which("pgbench")
+    binary = pgbench_binary()
     if binary is None:
         print("pgbench not found: no database ceiling")
         return None
-    name = f"consumo_bench_pgbench_{uuid.uuid4().hex[:8]}"
-    with psycopg.connect(server, autocommit=True) as conn:
-        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    target = server.replace("/postgres?", f"/{name}?") if "?" in server else f"{server.rsplit('/', 1)[0]}/{name}"
-    try:
+    with throwaway_database(server, "consumo_bench_pgbench") as target:
         subprocess.run([binary, "-i", "-s", "1", "-q", target], check=True, capture_output=True)  # noqa: S603
         done = subprocess.run([binary, "-S", "-n", "-c", "1", "-T", "5", target],  # noqa: S603
                               check=True, capture_output=True, text=True)
         found = re.search(r"latency average = ([0-9.]+) ms", done.stdout)
         return float(found.group(1)) if found else None
-    finally:
-        with psycopg.connect(server, autocommit=True) as conn:
-            conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
 
 
 @contextmanager

@@ -51,6 +51,9 @@ class KindTotals:
         self.records += records
 
 
+NOTHING = KindTotals()  # a kind with no consumption in a bucket; shared, never added to
+
+
 @dataclass(frozen=True)
 class MonthProjection:
     month_start: date
@@ -418,7 +421,8 @@ def timeseries(session: Session, caller: Caller, *, interval: Interval, start: d
     cursor = _bucket_start(start, interval)
     while cursor <= end:
         following = _next_bucket(cursor, interval)
-        values = {k: sums.get(cursor, {}).get(k, KindTotals()) for k in kinds}
+        found = sums.get(cursor, {})
+        values = {k: found.get(k, NOTHING) for k in kinds}
         buckets.append(Bucket(max(cursor, start), min(following - timedelta(days=1), end), values))
         cursor = following
     return buckets
