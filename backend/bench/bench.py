@@ -358,9 +358,9 @@ def run(owner_dsn: str, app_dsn: str, small: BenchUser, large: BenchUser, tenant
 
         v1 = "/api/v1"
         measure("health", [f"{v1}/health"], None, "health")
-        measure(f"list page 1, {SMALL_RECORDS // 1000}k-record user", [f"{v1}/consumptions"], small,
+        measure(f"list page 1, {SMALL_RECORDS:,}-record user", [f"{v1}/consumptions"], small,
                 f"list {small.username}")
-        measure(f"list page 1, {LARGE_RECORDS // 1000}k-record user", [f"{v1}/consumptions"], large,
+        measure(f"list page 1, {LARGE_RECORDS:,}-record user", [f"{v1}/consumptions"], large,
                 f"list {large.username}")
         measure("list, a page halfway down the large user", [f"{v1}/consumptions?cursor={cursor}"], large,
                 f"list {large.username}")
@@ -382,12 +382,19 @@ def run(owner_dsn: str, app_dsn: str, small: BenchUser, large: BenchUser, tenant
         measure("patch a record (If-Match: *)", [f"{v1}/consumptions/{i}" for i in small_ids], small, "",
                 method="PATCH", bodies=['{"notes":"patched by the bench"}'], headers={**json_headers, "If-Match": "*"})
 
-    list_sql = (f"BEGIN;\nSELECT set_config('app.tenant_id', '{small.tenant_id}', true);\n"
+    pg_list, pg_insert = database_ceilings(app_dsn, small, tenants[0])
+    report(rows, pg_list, pg_insert)
+    print(f"\nserver logs: {logs}")
+    return 0
+
+
+def database_ceilings(app_dsn: str, reader: BenchUser, writer: BenchUser) -> tuple[Result | None, Result | None]:
+    """pgbench of the list page's SQL (as `reader`) and of the create's INSERT (as `writer`)."""
+    list_sql = (f"BEGIN;\nSELECT set_config('app.tenant_id', '{reader.tenant_id}', true);\n"
                 "SELECT id, kind, quantity, period_start, period_end, cost_minor, currency, notes, source, meter_id, "
                 "cost_from_tariff, owner_id, version, created_at, updated_at FROM consumption_records "
-                f"WHERE tenant_id = '{small.tenant_id}' AND owner_id = '{small.user_id}' "
+                f"WHERE tenant_id = '{reader.tenant_id}' AND owner_id = '{reader.user_id}' "
                 "ORDER BY period_start DESC, id DESC LIMIT 26;\nCOMMIT;\n")
-    writer = tenants[0]
     insert_sql = ("\\set day random(0, 700)\nBEGIN;\n"
                   f"SELECT set_config('app.tenant_id', '{writer.tenant_id}', true);\n"
                   "INSERT INTO consumption_records (tenant_id, id, owner_id, kind, quantity, period_start, "
@@ -396,10 +403,7 @@ def run(owner_dsn: str, app_dsn: str, small: BenchUser, large: BenchUser, tenant
                   "date '2024-01-01' + :day, date '2024-01-01' + :day, 1250, 'EUR', 'bench', 'manual', 1, "
                   f"'{writer.user_id}', '{writer.user_id}');\n"
                   "COMMIT;\n")
-    pg_list, pg_insert = pgbench(app_dsn, list_sql), pgbench(app_dsn, insert_sql)
-    report(rows, pg_list, pg_insert)
-    print(f"\nserver logs: {logs}")
-    return 0
+    return pgbench(app_dsn, list_sql), pgbench(app_dsn, insert_sql)
 
 
 def report(rows: list[tuple[str, Result, str, Result | None]], pg_list: Result | None,
