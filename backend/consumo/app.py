@@ -29,6 +29,7 @@ from consumo.problems import (
     ValidationProblem,
 )
 from consumo.ratelimit import init_rate_limits
+from consumo.request_body import JsonBodyMiddleware
 from consumo.validation import VALIDATOR_MAP
 
 logger = logging.getLogger(__name__)
@@ -125,6 +126,9 @@ def create_app() -> connexion.FlaskApp:
     app.add_middleware(RequestContextMiddleware, position=MiddlewarePosition.BEFORE_EXCEPTION)
     app.add_middleware(BodyLimitMiddleware, position=MiddlewarePosition.BEFORE_SWAGGER,
                        max_bytes=settings.max_body_bytes)
+    # After routing and security (an unknown path is a 404, a missing token a 401 first),
+    # before validation: the body's media type decides how it is validated and parsed.
+    app.add_middleware(JsonBodyMiddleware, position=MiddlewarePosition.BEFORE_VALIDATION)
     app.add_error_handler(OperationalError, _database_unavailable)
     app.add_error_handler(PoolTimeoutError, _database_unavailable)
     app.add_error_handler(DataError, _database_rejected_value)
