@@ -22,12 +22,13 @@ def serve(host: str, port: int, reload: bool, run_migrations: bool = True) -> No
     """Development and CI: one uvicorn process."""
     import uvicorn
 
+    from consumo.http_limits import PROTOCOL
     from consumo.server import KEEP_ALIVE_S
 
     if run_migrations:
         migrate()
     uvicorn.run("consumo.asgi:app", host=host, port=port, reload=reload, server_header=False,
-                log_config=None, proxy_headers=True, timeout_keep_alive=KEEP_ALIVE_S)
+                log_config=None, proxy_headers=True, timeout_keep_alive=KEEP_ALIVE_S, http=PROTOCOL)
 
 
 def serve_production(host: str, port: int, workers: int | None, run_migrations: bool) -> None:

@@ -18,15 +18,18 @@ from gunicorn.app.base import BaseApplication
 from uvicorn_worker import UvicornWorker
 
 from consumo.config import get_settings
+from consumo.http_limits import PROTOCOL
 from consumo.logging import log_handler
 
 ASGI_APP = "consumo.asgi:app"
 
 
 class QuietUvicornWorker(UvicornWorker):
-    """uvicorn's worker without its `Server: uvicorn` header (no software banner)."""
+    """uvicorn's worker without its `Server: uvicorn` header (no software banner), with the
+    request-head limits of `consumo.http_limits` (gunicorn's `limit_request_*` do not reach it)."""
 
-    CONFIG_KWARGS: ClassVar[dict[str, Any]] = {**UvicornWorker.CONFIG_KWARGS, "server_header": False}
+    CONFIG_KWARGS: ClassVar[dict[str, Any]] = {**UvicornWorker.CONFIG_KWARGS, "server_header": False,
+                                               "http": PROTOCOL}
 
 
 WORKER_CLASS = "consumo.server.QuietUvicornWorker"
