@@ -20,7 +20,7 @@ class BudgetProgress(BaseModel):
     quantity_used_pct: Annotated[
         float | None,
         Field(
-            description='Change in percent (1 decimal); null when the base is zero.',
+            description='A percentage, to 1 decimal. A change is (now − base) / base × 100, so never below −100,\nand `null` when the base is zero; a budget\'s use is used / limit × 100, `null` when the\nlimit is zero. Capped at 1000000000000 (1e12): a base or limit near zero (0.001 m³, one\ncent) makes the true ratio larger, and the cap then means "at least this much".\n',
             ge=-1000000000000.0,
             le=1000000000000.0,
         ),
@@ -28,7 +28,7 @@ class BudgetProgress(BaseModel):
     cost_used_pct: Annotated[
         float | None,
         Field(
-            description='Change in percent (1 decimal); null when the base is zero.',
+            description='A percentage, to 1 decimal. A change is (now − base) / base × 100, so never below −100,\nand `null` when the base is zero; a budget\'s use is used / limit × 100, `null` when the\nlimit is zero. Capped at 1000000000000 (1e12): a base or limit near zero (0.001 m³, one\ncent) makes the true ratio larger, and the cap then means "at least this much".\n',
             ge=-1000000000000.0,
             le=1000000000000.0,
         ),
@@ -584,7 +584,7 @@ class Allowance(BaseModel):
     used: Annotated[
         float,
         Field(
-            description='Rounded to 3 decimal places.',
+            description='Rounded to 3 decimal places. A sum or projection beyond ±1e15 is reported as ±1e15.',
             ge=-1000000000000000.0,
             le=1000000000000000.0,
         ),
@@ -592,7 +592,7 @@ class Allowance(BaseModel):
     remaining: Annotated[
         float,
         Field(
-            description='Rounded to 3 decimal places.',
+            description='Rounded to 3 decimal places. A sum or projection beyond ±1e15 is reported as ±1e15.',
             ge=-1000000000000000.0,
             le=1000000000000000.0,
         ),
@@ -600,7 +600,9 @@ class Allowance(BaseModel):
     used_pct: Annotated[
         float | None,
         Field(
-            description='`null` when nothing is included.', ge=0.0, le=1000000000000.0
+            description='Used / included × 100, to 1 decimal; `null` when nothing is included; capped at 1e12 (like every percentage).',
+            ge=0.0,
+            le=1000000000000.0,
         ),
     ]
     runs_out_on: Annotated[
@@ -875,7 +877,7 @@ class MonthProjection(BaseModel):
     quantity_to_date: Annotated[
         float,
         Field(
-            description='Rounded to 3 decimal places.',
+            description='Rounded to 3 decimal places. A sum or projection beyond ±1e15 is reported as ±1e15.',
             ge=-1000000000000000.0,
             le=1000000000000000.0,
         ),
@@ -883,7 +885,7 @@ class MonthProjection(BaseModel):
     projected_quantity: Annotated[
         float,
         Field(
-            description='Rounded to 3 decimal places.',
+            description='Rounded to 3 decimal places. A sum or projection beyond ±1e15 is reported as ±1e15.',
             ge=-1000000000000000.0,
             le=1000000000000000.0,
         ),
@@ -935,7 +937,7 @@ class MeterBudgetProgress(BaseModel):
     used_pct: Annotated[
         float | None,
         Field(
-            description='Change in percent (1 decimal); null when the base is zero.',
+            description='A percentage, to 1 decimal. A change is (now − base) / base × 100, so never below −100,\nand `null` when the base is zero; a budget\'s use is used / limit × 100, `null` when the\nlimit is zero. Capped at 1000000000000 (1e12): a base or limit near zero (0.001 m³, one\ncent) makes the true ratio larger, and the cap then means "at least this much".\n',
             ge=-1000000000000.0,
             le=1000000000000.0,
         ),
@@ -959,7 +961,7 @@ class KindValue(BaseModel):
     quantity: Annotated[
         float,
         Field(
-            description='Rounded to 3 decimal places.',
+            description='Rounded to 3 decimal places. A sum or projection beyond ±1e15 is reported as ±1e15.',
             ge=-1000000000000000.0,
             le=1000000000000000.0,
         ),
@@ -1026,7 +1028,14 @@ class CurrencyShare(BaseModel):
             pattern='^[A-Z]{3}$',
         ),
     ]
-    pct: Annotated[float, Field(ge=0.0, le=100.0)]
+    pct: Annotated[
+        float,
+        Field(
+            description='To 1 decimal; 0 to 100 (rounded shares may not add up to exactly 100).',
+            ge=0.0,
+            le=100.0,
+        ),
+    ]
 
 
 class Budget(BaseModel):
@@ -1146,7 +1155,7 @@ class KindSummary(BaseModel):
     quantity: Annotated[
         float,
         Field(
-            description='Rounded to 3 decimal places.',
+            description='Rounded to 3 decimal places. A sum or projection beyond ±1e15 is reported as ±1e15.',
             ge=-1000000000000000.0,
             le=1000000000000000.0,
         ),
@@ -1164,7 +1173,7 @@ class KindSummary(BaseModel):
     average_per_day: Annotated[
         float,
         Field(
-            description='Rounded to 3 decimal places.',
+            description='Rounded to 3 decimal places. A sum or projection beyond ±1e15 is reported as ±1e15.',
             ge=-1000000000000000.0,
             le=1000000000000000.0,
         ),
@@ -1172,7 +1181,7 @@ class KindSummary(BaseModel):
     change_vs_previous_pct: Annotated[
         float | None,
         Field(
-            description='Change in percent (1 decimal); null when the base is zero.',
+            description='A percentage, to 1 decimal. A change is (now − base) / base × 100, so never below −100,\nand `null` when the base is zero; a budget\'s use is used / limit × 100, `null` when the\nlimit is zero. Capped at 1000000000000 (1e12): a base or limit near zero (0.001 m³, one\ncent) makes the true ratio larger, and the cap then means "at least this much".\n',
             ge=-1000000000000.0,
             le=1000000000000.0,
         ),
@@ -1180,7 +1189,7 @@ class KindSummary(BaseModel):
     change_vs_last_year_pct: Annotated[
         float | None,
         Field(
-            description='Change in percent (1 decimal); null when the base is zero.',
+            description='A percentage, to 1 decimal. A change is (now − base) / base × 100, so never below −100,\nand `null` when the base is zero; a budget\'s use is used / limit × 100, `null` when the\nlimit is zero. Capped at 1000000000000 (1e12): a base or limit near zero (0.001 m³, one\ncent) makes the true ratio larger, and the cap then means "at least this much".\n',
             ge=-1000000000000.0,
             le=1000000000000.0,
         ),
@@ -1224,7 +1233,7 @@ class KindShare(BaseModel):
     quantity: Annotated[
         float,
         Field(
-            description='Rounded to 3 decimal places.',
+            description='Rounded to 3 decimal places. A sum or projection beyond ±1e15 is reported as ±1e15.',
             ge=-1000000000000000.0,
             le=1000000000000000.0,
         ),

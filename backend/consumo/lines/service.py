@@ -32,7 +32,6 @@ from consumo.problems import UnprocessableContent
 from consumo.security.caller import Caller
 
 ONE = Decimal(1)
-MAX_PCT = 1e12
 
 
 @dataclass(frozen=True)
@@ -154,10 +153,8 @@ def cycle_usage(session: Session, caller: Caller, meter: Meter, cycle: Cycle) ->
 
 
 def _used_pct(used: Decimal, included: int) -> float | None:
-    """Percent used, as the KPIs round it; capped where the contract's bound is (heavy overuse
-    of a tiny allowance could otherwise pass it)."""
-    pct = share_pct(used, Decimal(included))
-    return None if pct is None else min(pct, MAX_PCT)
+    """Percent used, rounded and capped as the KPIs' (heavy overuse of a tiny allowance)."""
+    return share_pct(used, Decimal(included))
 
 
 def _runs_out_on(cycle: Cycle, included: int, used: Decimal, remaining: Decimal) -> date | None:

@@ -18,12 +18,16 @@ export type CostAmount = {
 export type CostList = Array<CostAmount>;
 
 /**
- * Rounded to 3 decimal places.
+ * Rounded to 3 decimal places. A sum or projection beyond ±1e15 is reported as ±1e15.
  */
 export type Decimal3 = number;
 
 /**
- * Change in percent (1 decimal); null when the base is zero.
+ * A percentage, to 1 decimal. A change is (now − base) / base × 100, so never below −100,
+ * and `null` when the base is zero; a budget's use is used / limit × 100, `null` when the
+ * limit is zero. Capped at 1000000000000 (1e12): a base or limit near zero (0.001 m³, one
+ * cent) makes the true ratio larger, and the cap then means "at least this much".
+ *
  */
 export type Percent = number | null;
 
@@ -131,6 +135,9 @@ export type KindShare = {
 
 export type CurrencyShare = {
     currency: Currency;
+    /**
+     * To 1 decimal; 0 to 100 (rounded shares may not add up to exactly 100).
+     */
     pct: number;
 };
 
@@ -505,7 +512,7 @@ export type Allowance = {
     used: Decimal3;
     remaining: Decimal3;
     /**
-     * `null` when nothing is included.
+     * Used / included × 100, to 1 decimal; `null` when nothing is included; capped at 1e12 (like every percentage).
      */
     used_pct: number | null;
     /**
@@ -941,7 +948,7 @@ export type RegisterErrors = {
      */
     413: Problem;
     /**
-     * The body is not `application/json`.
+     * The request has a body that is not declared `Content-Type: application/json` (in any case, with `charset=utf-8` or no parameter).
      */
     415: Problem;
     /**
@@ -986,7 +993,7 @@ export type LoginErrors = {
      */
     413: Problem;
     /**
-     * The body is not `application/json`.
+     * The request has a body that is not declared `Content-Type: application/json` (in any case, with `charset=utf-8` or no parameter).
      */
     415: Problem;
     /**
@@ -1139,7 +1146,7 @@ export type UpdateCurrentUserErrors = {
      */
     413: Problem;
     /**
-     * The body is not `application/json`.
+     * The request has a body that is not declared `Content-Type: application/json` (in any case, with `charset=utf-8` or no parameter).
      */
     415: Problem;
 };
@@ -1176,7 +1183,7 @@ export type ChangePasswordErrors = {
      */
     413: Problem;
     /**
-     * The body is not `application/json`.
+     * The request has a body that is not declared `Content-Type: application/json` (in any case, with `charset=utf-8` or no parameter).
      */
     415: Problem;
     /**
@@ -1305,7 +1312,7 @@ export type CreateConsumptionErrors = {
      */
     413: Problem;
     /**
-     * The body is not `application/json`.
+     * The request has a body that is not declared `Content-Type: application/json` (in any case, with `charset=utf-8` or no parameter).
      */
     415: Problem;
     /**
@@ -1458,7 +1465,7 @@ export type UpdateConsumptionErrors = {
      */
     413: Problem;
     /**
-     * The body is not `application/json`.
+     * The request has a body that is not declared `Content-Type: application/json` (in any case, with `charset=utf-8` or no parameter).
      */
     415: Problem;
     /**
@@ -1703,7 +1710,7 @@ export type ReplaceBudgetsErrors = {
      */
     413: Problem;
     /**
-     * The body is not `application/json`.
+     * The request has a body that is not declared `Content-Type: application/json` (in any case, with `charset=utf-8` or no parameter).
      */
     415: Problem;
     /**
@@ -1822,7 +1829,7 @@ export type CreateMeterErrors = {
      */
     413: Problem;
     /**
-     * The body is not `application/json`.
+     * The request has a body that is not declared `Content-Type: application/json` (in any case, with `charset=utf-8` or no parameter).
      */
     415: Problem;
     /**
@@ -1975,7 +1982,7 @@ export type UpdateMeterErrors = {
      */
     413: Problem;
     /**
-     * The body is not `application/json`.
+     * The request has a body that is not declared `Content-Type: application/json` (in any case, with `charset=utf-8` or no parameter).
      */
     415: Problem;
     /**
@@ -2090,7 +2097,7 @@ export type CreateTariffErrors = {
      */
     413: Problem;
     /**
-     * The body is not `application/json`.
+     * The request has a body that is not declared `Content-Type: application/json` (in any case, with `charset=utf-8` or no parameter).
      */
     415: Problem;
     /**
@@ -2276,7 +2283,7 @@ export type CreateTopUpErrors = {
      */
     413: Problem;
     /**
-     * The body is not `application/json`.
+     * The request has a body that is not declared `Content-Type: application/json` (in any case, with `charset=utf-8` or no parameter).
      */
     415: Problem;
     /**
@@ -2335,7 +2342,7 @@ export type SimulateUsageErrors = {
      */
     413: Problem;
     /**
-     * The body is not `application/json`.
+     * The request has a body that is not declared `Content-Type: application/json` (in any case, with `charset=utf-8` or no parameter).
      */
     415: Problem;
     /**
@@ -2446,7 +2453,7 @@ export type CreateReadingErrors = {
      */
     413: Problem;
     /**
-     * The body is not `application/json`.
+     * The request has a body that is not declared `Content-Type: application/json` (in any case, with `charset=utf-8` or no parameter).
      */
     415: Problem;
     /**
@@ -2570,7 +2577,7 @@ export type UpdateReadingErrors = {
      */
     413: Problem;
     /**
-     * The body is not `application/json`.
+     * The request has a body that is not declared `Content-Type: application/json` (in any case, with `charset=utf-8` or no parameter).
      */
     415: Problem;
     /**

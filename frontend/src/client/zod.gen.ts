@@ -3,12 +3,16 @@
 import * as z from 'zod';
 
 /**
- * Rounded to 3 decimal places.
+ * Rounded to 3 decimal places. A sum or projection beyond ±1e15 is reported as ±1e15.
  */
 export const zDecimal3 = z.number().gte(-1000000000000000).lte(1000000000000000);
 
 /**
- * Change in percent (1 decimal); null when the base is zero.
+ * A percentage, to 1 decimal. A change is (now − base) / base × 100, so never below −100,
+ * and `null` when the base is zero; a budget's use is used / limit × 100, `null` when the
+ * limit is zero. Capped at 1000000000000 (1e12): a base or limit near zero (0.001 m³, one
+ * cent) makes the true ratio larger, and the cap then means "at least this much".
+ *
  */
 export const zPercent = z.number().gte(-1000000000000).lte(1000000000000).nullable();
 
