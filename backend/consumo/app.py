@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import uuid
 
 import connexion
 import connexion.context as connexion_context
@@ -95,6 +96,20 @@ def _refuse_unrouted_requests() -> None:
         raise NotFound("No such resource.") from None
 
 
+def _canonical_path_ids(_endpoint: str | None, values: dict[str, object] | None) -> None:
+    """Every id in the path, in its one canonical spelling (lower case), before any handler
+    uses it for a lookup, an idempotency key or a Location: `…/meters/ABC…` is the same
+    meter as `…/meters/abc…`, and a retry spelled either way is the same retry. The contract
+    validated each as a UUID already (surrounding whitespace is not one: a 400). A path that
+    Connexion did not route is left as it is: `_refuse_unrouted_requests` answers it."""
+    for name, value in (values or {}).items():
+        if name.endswith("_id") and isinstance(value, str):
+            try:
+                values[name] = str(uuid.UUID(value))  # type: ignore[index]
+            except ValueError:
+                continue
+
+
 def _finish_request(response: flask.Response) -> flask.Response:
     """One commit per request, and only for a successful one."""
     session = flask.g.get("db_session")
@@ -136,6 +151,7 @@ def create_app() -> connexion.FlaskApp:
     app.add_error_handler(ConnexionUnauthorized, _missing_credentials)
 
     flask_app = app.app
+    flask_app.url_value_preprocessor(_canonical_path_ids)
     flask_app.before_request(_refuse_unrouted_requests)
     flask_app.after_request(_finish_request)
     flask_app.teardown_appcontext(_close_session)
