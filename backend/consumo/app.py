@@ -15,13 +15,14 @@ from connexion.lifecycle import ConnexionRequest, ConnexionResponse
 from connexion.middleware import MiddlewarePosition
 from connexion.options import SwaggerUIOptions
 from flask_limiter.errors import RateLimitExceeded
-from sqlalchemy.exc import DataError, DBAPIError, OperationalError
+from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 
 from consumo.config import SPEC_PATH, get_settings
 from consumo.logging import configure_logging
 from consumo.middleware import BodyLimitMiddleware, RequestContextMiddleware
 from consumo.problems import (
+    Conflict,
     NotFound,
     Problem,
     ServiceUnavailable,
@@ -58,6 +59,14 @@ def _database_rejected_value(_request: ConnexionRequest, exc: Exception) -> Conn
     # client still sent a value the database cannot take: that is a 400, not a 500.
     logger.error("database rejected a value", exc_info=exc)
     return ValidationProblem("A value is out of range or not valid.").to_problem()
+
+
+def _constraint_violated(_request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
+    # Services check what they can before writing (references, uniqueness, concurrent
+    # writers); a constraint that still fires is a bug to fix, logged as one, but what the
+    # client meets is a conflict with the stored state, not a server error.
+    logger.error("database constraint violated", exc_info=exc)
+    return Conflict("The request conflicts with the current state; read it again and retry.").to_problem()
 
 
 def _missing_credentials(_request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
@@ -147,6 +156,7 @@ def create_app() -> connexion.FlaskApp:
     app.add_error_handler(OperationalError, _database_unavailable)
     app.add_error_handler(PoolTimeoutError, _database_unavailable)
     app.add_error_handler(DataError, _database_rejected_value)
+    app.add_error_handler(IntegrityError, _constraint_violated)
     app.add_error_handler(DBAPIError, _database_error)
     app.add_error_handler(ConnexionUnauthorized, _missing_credentials)
 
