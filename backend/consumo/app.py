@@ -15,7 +15,7 @@ from connexion.lifecycle import ConnexionRequest, ConnexionResponse
 from connexion.middleware import MiddlewarePosition
 from connexion.options import SwaggerUIOptions
 from flask_limiter.errors import RateLimitExceeded
-from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, OperationalError
+from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, NoResultFound, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 
 from consumo.config import SPEC_PATH, get_settings
@@ -67,6 +67,13 @@ def _constraint_violated(_request: ConnexionRequest, exc: Exception) -> Connexio
     # client meets is a conflict with the stored state, not a server error.
     logger.error("database constraint violated", exc_info=exc)
     return Conflict("The request conflicts with the current state; read it again and retry.").to_problem()
+
+
+def _vanished(_request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
+    # A row that a request relied on was deleted by a concurrent one (its owner's account,
+    # say) between two of its statements: for this request it no longer exists.
+    logger.warning("a row vanished during the request: %s", exc)
+    return NotFound("No such resource (it was just deleted).").to_problem()
 
 
 def _missing_credentials(_request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
@@ -157,6 +164,7 @@ def create_app() -> connexion.FlaskApp:
     app.add_error_handler(PoolTimeoutError, _database_unavailable)
     app.add_error_handler(DataError, _database_rejected_value)
     app.add_error_handler(IntegrityError, _constraint_violated)
+    app.add_error_handler(NoResultFound, _vanished)
     app.add_error_handler(DBAPIError, _database_error)
     app.add_error_handler(ConnexionUnauthorized, _missing_credentials)
 

@@ -186,13 +186,20 @@ def tenant_members(caller: Caller) -> Select[tuple[User]]:
     return select(User).where(User.tenant_id == caller.tenant_id)
 
 
-def current_user(session: Session, caller: Caller) -> tuple[User, Tenant]:
-    user = session.execute(tenant_members(caller).where(User.id == caller.user_id)).scalar_one()
-    return user, session.get_one(Tenant, caller.tenant_id)
+def current_user(session: Session, caller: Caller, *, for_update: bool = False) -> tuple[User, Tenant]:
+    """The caller's own row (locked until commit `for_update`, so one account's changes and
+    its deletion happen one after the other). An account deleted since its token was
+    checked is a 401, like its token from now on."""
+    statement = tenant_members(caller).where(User.id == caller.user_id)
+    user = session.execute(statement.with_for_update() if for_update else statement).scalar_one_or_none()
+    tenant = session.get(Tenant, caller.tenant_id)
+    if user is None or tenant is None:
+        raise Unauthorized("This account no longer exists.")
+    return user, tenant
 
 
 def update_profile(session: Session, caller: Caller, *, username: str, email: str) -> tuple[User, Tenant]:
-    user, tenant = current_user(session, caller)
+    user, tenant = current_user(session, caller, for_update=True)
     user.username, user.email = username.lower(), email.lower()
     user.updated_at = _now()
     _flush_unique(session)
@@ -200,7 +207,7 @@ def update_profile(session: Session, caller: Caller, *, username: str, email: st
 
 
 def change_password(session: Session, caller: Caller, *, current_password: str, new_password: str) -> None:
-    user, _ = current_user(session, caller)
+    user, _ = current_user(session, caller, for_update=True)
     if not verify_password(user.password_hash, current_password):
         raise UnprocessableContent("The current password is incorrect.", field="current_password")
     _check_password_rules(new_password, username=user.username, email=user.email, field="new_password")
@@ -216,7 +223,7 @@ def change_password(session: Session, caller: Caller, *, current_password: str, 
 
 
 def delete_account(session: Session, caller: Caller) -> None:
-    user, tenant = current_user(session, caller)
+    user, tenant = current_user(session, caller, for_update=True)
     others = session.execute(
         select(func.count()).select_from(tenant_members(caller).where(User.id != user.id).subquery())
     ).scalar_one()

@@ -23,6 +23,7 @@ from typing import Any, Literal
 from sqlalchemy import Select, TextClause, delete, select, text
 from sqlalchemy.orm import Session
 
+from consumo.accounts.models import User
 from consumo.consumptions.models import UNIT_BY_KIND
 from consumo.kpis.models import Budget
 from consumo.meters import service as meters
@@ -478,6 +479,11 @@ def replace_budgets(session: Session, caller: Caller, items: Iterable[dict[str, 
             errors.append({"field": f"items.{index}.currency", "message": "is required with cost_limit_minor"})
     if errors:
         raise UnprocessableContent("Some budgets are not valid.", errors=errors)
+    # Replace-all is delete-then-insert: two at once would both delete nothing and both insert
+    # the same keys. The user's row, locked until commit, puts a user's replacements in line;
+    # NO KEY UPDATE, so it does not hold up rows that merely refer to the user.
+    session.execute(select(User.id).where(User.tenant_id == caller.tenant_id, User.id == caller.user_id)
+                    .with_for_update(key_share=True))
     session.execute(delete(Budget).where(Budget.tenant_id == caller.tenant_id, Budget.owner_id == caller.user_id))
     for item in items:
         quantity_limit = item.get("quantity_limit")
