@@ -123,9 +123,9 @@ def gunicorn_options(host: str, port: int, workers: int) -> dict[str, Any]:
         # Recycle workers now and then (jittered, so not all at once) to cap slow leaks.
         "max_requests": 10_000,
         "max_requests_jitter": 1_000,
-        # Trust X-Forwarded-* only from the addresses in FORWARDED_ALLOW_IPS (gunicorn's own
-        # variable; default 127.0.0.1). Behind a proxy on another host, list the proxy there.
-        "forwarded_allow_ips": os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1,::1"),
+        # Trust X-Forwarded-* only from the proxies listed in FORWARDED_ALLOW_IPS; none unless
+        # configured (see Settings.forwarded_allow_ips).
+        "forwarded_allow_ips": get_settings().forwarded_allow_ips,
     }
 
 

@@ -10,6 +10,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -27,21 +28,22 @@ def _free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-@pytest.fixture(scope="module", params=[[], ["--production", "--workers", "1"]], ids=["uvicorn", "gunicorn"])
-def server(request: pytest.FixtureRequest, database_url: str, tmp_path_factory: pytest.TempPathFactory
-           ) -> Iterator[int]:
+@contextmanager
+def serving(args: list[str], log: Path, **env: str) -> Iterator[int]:
+    """`consumo serve <args>` on a free port of 127.0.0.1, on the test database, until the
+    block ends; yields the port once /health answers. Only this process is ever stopped."""
     port = _free_port()
-    log = tmp_path_factory.mktemp("server") / "server.log"
     with log.open("wb") as out:
         process = subprocess.Popen(
             [sys.executable, "-m", "consumo.cli", "serve", "--no-migrate", "--host", "127.0.0.1",
-             "--port", str(port), *request.param],
-            cwd=BACKEND_DIR, env={**os.environ, "LOG_LEVEL": "WARNING"}, stdout=out, stderr=subprocess.STDOUT)
+             "--port", str(port), *args],
+            cwd=BACKEND_DIR, env={**os.environ, "LOG_LEVEL": "WARNING", **env}, stdout=out,
+            stderr=subprocess.STDOUT)
     try:
         deadline = time.monotonic() + 60
         while True:
-            assert process.poll() is None, Path(log).read_text()[-3000:]
-            assert time.monotonic() < deadline, Path(log).read_text()[-3000:]
+            assert process.poll() is None, log.read_text()[-3000:]
+            assert time.monotonic() < deadline, log.read_text()[-3000:]
             try:
                 if httpx.get(f"http://127.0.0.1:{port}{HEALTH}", timeout=1).status_code == 200:
                     break
@@ -55,6 +57,16 @@ def server(request: pytest.FixtureRequest, database_url: str, tmp_path_factory: 
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait(timeout=10)
+
+
+SERVERS = {"uvicorn": [], "gunicorn": ["--production", "--workers", "1"]}
+
+
+@pytest.fixture(scope="module", params=list(SERVERS))
+def server(request: pytest.FixtureRequest, database_url: str, tmp_path_factory: pytest.TempPathFactory
+           ) -> Iterator[int]:
+    with serving(SERVERS[request.param], tmp_path_factory.mktemp("server") / "server.log") as port:
+        yield port
 
 
 def _exchange(port: int, head: bytes) -> bytes:
@@ -142,3 +154,46 @@ def test_a_32_mb_header_is_cut_off_and_the_server_keeps_serving(server):
     assert sent < 32 * 1024 * 1024  # the server closed the connection instead of reading it all
 
     assert httpx.get(f"http://127.0.0.1:{server}{HEALTH}", timeout=5).status_code == 200
+
+
+# --- client addresses and shared limits (defect 8 c, d) ---------------------------------------------
+
+@pytest.mark.parametrize("kind", list(SERVERS))
+def test_x_forwarded_for_is_not_believed_unless_a_proxy_is_configured(database_url, tmp_path, kind):
+    """Rotating X-Forwarded-For does not buy a client a fresh per-address login budget."""
+    with serving(SERVERS[kind], tmp_path / "server.log", LOGIN_RATE_LIMIT="3/minute") as port:
+        statuses = [httpx.post(f"http://127.0.0.1:{port}/api/v1/auth/login",
+                               json={"username": f"nobody{i}", "password": "guess"},
+                               headers={"X-Forwarded-For": f"203.0.113.{i}"}, timeout=10).status_code
+                    for i in range(4)]
+
+    assert statuses == [401, 401, 401, 429]
+
+
+def test_a_configured_proxy_is_believed(database_url, tmp_path):
+    with serving([], tmp_path / "server.log", LOGIN_RATE_LIMIT="3/minute", FORWARDED_ALLOW_IPS="127.0.0.1") as port:
+        statuses = [httpx.post(f"http://127.0.0.1:{port}/api/v1/auth/login",
+                               json={"username": f"nobody{i}", "password": "guess"},
+                               headers={"X-Forwarded-For": f"203.0.113.{i}"}, timeout=10).status_code
+                    for i in range(4)]
+
+    assert statuses == [401, 401, 401, 401]  # four clients behind the proxy, one attempt each
+
+
+def test_production_with_several_workers_and_no_redis_says_so_at_start(database_url, tmp_path):
+    log = tmp_path / "server.log"
+    with serving(["--production", "--workers", "2"], log, REDIS_URL=""):
+        pass
+
+    assert "WARNING: REDIS_URL is not set: each of the 2 workers keeps its own rate-limit counts" in log.read_text()
+
+
+def test_production_with_one_worker_or_redis_has_no_such_warning(database_url, tmp_path):
+    alone, shared = tmp_path / "alone.log", tmp_path / "shared.log"
+    with serving(["--production", "--workers", "1"], alone, REDIS_URL=""):
+        pass
+    with serving(["--production", "--workers", "2"], shared, REDIS_URL="redis://127.0.0.1:6379/15"):
+        pass
+
+    assert "REDIS_URL is not set" not in alone.read_text()
+    assert "REDIS_URL is not set" not in shared.read_text()

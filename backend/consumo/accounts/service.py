@@ -162,6 +162,30 @@ def refresh(session: Session, *, refresh_token: str) -> IssuedTokens:
     return _issue(session, user, tenant, auth_session)
 
 
+def account_of_login(session: Session, login: str) -> str | None:
+    """The account a login string (its username or its email, in any case) names, as one key
+    for both spellings; None when none does."""
+    login = login.strip().lower()
+    tenant_id = _tenant_of_login(session, login)
+    if tenant_id is None:
+        return None
+    bind_tenant(session, tenant_id)
+    user_id = session.execute(
+        select(User.id).where((func.lower(User.username) == login) | (func.lower(User.email) == login))
+    ).scalar_one_or_none()
+    return f"{tenant_id}:{user_id}" if user_id else None
+
+
+def end_session(session: Session, *, tenant_id: uuid.UUID, session_id: uuid.UUID) -> None:
+    """Revokes one session: its refresh tokens and its access tokens stop working."""
+    bind_tenant(session, tenant_id)
+    session.execute(
+        update(AuthSession)
+        .where(AuthSession.id == session_id, AuthSession.revoked_at.is_(None))
+        .values(revoked_at=_now(), revoked_reason="logout")
+    )
+
+
 def logout(session: Session, *, refresh_token: str | None) -> None:
     if not refresh_token:
         return
@@ -200,7 +224,13 @@ def current_user(session: Session, caller: Caller, *, for_update: bool = False) 
 
 def update_profile(session: Session, caller: Caller, *, username: str, email: str) -> tuple[User, Tenant]:
     user, tenant = current_user(session, caller, for_update=True)
-    user.username, user.email = username.lower(), email.lower()
+    username, email = username.lower(), email.lower()
+    # The rule register and password change apply: the password is neither the username nor
+    # the email. Only a changed name needs the (costly) check against the password's hash.
+    for field, value, current in (("username", username, user.username), ("email", email, user.email)):
+        if value != current and verify_password(user.password_hash, value):
+            raise UnprocessableContent(f"The {field} must not be your password.", field=field)
+    user.username, user.email = username, email
     user.updated_at = _now()
     _flush_unique(session)
     return user, tenant

@@ -100,7 +100,11 @@ export const register = <ThrowOnError extends boolean = false>(options: Options<
  * Exchange a username (or email) and password for tokens
  *
  * Returns a 15-minute access token and sets a rotating refresh token as an
- * `HttpOnly; Secure; SameSite=Strict` cookie scoped to `/api/v1/auth`.
+ * `HttpOnly; Secure; SameSite=Strict` cookie scoped to `/api/v1/auth`. Attempts are
+ * limited per client address, and failed ones per account too, whether it was named by
+ * its username or its email (an unknown login counts against the string as sent); the
+ * headers `RateLimit-Limit`, `RateLimit-Remaining` and `RateLimit-Reset` (seconds until
+ * the window frees an attempt) say how many are left.
  *
  */
 export const login = <ThrowOnError extends boolean = false>(options: Options<LoginData, ThrowOnError>): RequestResult<LoginResponses, LoginErrors, ThrowOnError> => (options.client ?? client).post<LoginResponses, LoginErrors, ThrowOnError>({
@@ -141,8 +145,10 @@ export const refreshSession = <ThrowOnError extends boolean = false>(options?: O
 /**
  * End the session of the refresh cookie
  *
- * Revokes the session: its refresh tokens and the access tokens issued in it stop
- * working at once. Always answers 204 and clears the cookie, even without a session.
+ * Revokes the session of the refresh cookie and, when an `Authorization: Bearer` access
+ * token is sent too (or alone), the session of that token: its refresh tokens and the
+ * access tokens issued in it stop working at once. Always answers 204 and clears the
+ * cookie, even without a session or with an invalid token.
  *
  */
 export const logout = <ThrowOnError extends boolean = false>(options?: Options<LogoutData, ThrowOnError>): RequestResult<LogoutResponses, LogoutErrors, ThrowOnError> => (options?.client ?? client).post<LogoutResponses, LogoutErrors, ThrowOnError>({
@@ -202,6 +208,10 @@ export const getCurrentUser = <ThrowOnError extends boolean = false>(options?: O
 
 /**
  * Change the authenticated user's username and email
+ *
+ * Neither may be the user's password (`422`). Changes are limited per account, and a
+ * username or email that is taken (`409`) counts against the registration limit (`429`).
+ *
  */
 export const updateCurrentUser = <ThrowOnError extends boolean = false>(options: Options<UpdateCurrentUserData, ThrowOnError>): RequestResult<UpdateCurrentUserResponses, UpdateCurrentUserErrors, ThrowOnError> => (options.client ?? client).put<UpdateCurrentUserResponses, UpdateCurrentUserErrors, ThrowOnError>({
     requestValidator: async (data) => await z.object({
@@ -226,6 +236,10 @@ export const updateCurrentUser = <ThrowOnError extends boolean = false>(options:
 
 /**
  * Change the password; every earlier token stops working
+ *
+ * A wrong `current_password` is a `422` naming it, and counts against a per-account
+ * limit like failed logins; once spent, every attempt is `429` until the window frees one.
+ *
  */
 export const changePassword = <ThrowOnError extends boolean = false>(options: Options<ChangePasswordData, ThrowOnError>): RequestResult<ChangePasswordResponses, ChangePasswordErrors, ThrowOnError> => (options.client ?? client).post<ChangePasswordResponses, ChangePasswordErrors, ThrowOnError>({
     requestValidator: async (data) => await z.object({

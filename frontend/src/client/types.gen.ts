@@ -1149,6 +1149,14 @@ export type UpdateCurrentUserErrors = {
      * The request has a body that is not declared `Content-Type: application/json` (in any case, with `charset=utf-8` or no parameter).
      */
     415: Problem;
+    /**
+     * The request matches the contract but breaks a rule of the domain.
+     */
+    422: Problem;
+    /**
+     * Too many attempts; wait `Retry-After` seconds.
+     */
+    429: Problem;
 };
 
 export type UpdateCurrentUserError = UpdateCurrentUserErrors[keyof UpdateCurrentUserErrors];
@@ -1190,6 +1198,10 @@ export type ChangePasswordErrors = {
      * The request matches the contract but breaks a rule of the domain.
      */
     422: Problem;
+    /**
+     * Too many attempts; wait `Retry-After` seconds.
+     */
+    429: Problem;
 };
 
 export type ChangePasswordError = ChangePasswordErrors[keyof ChangePasswordErrors];
