@@ -16,7 +16,7 @@ class BudgetProgress(BaseModel):
     )
     quantity_limit: Annotated[float | None, Field(ge=0.0, le=1000000000.0)]
     cost_limit_minor: Annotated[int | None, Field(ge=0, le=100000000000000)]
-    currency: Annotated[str | None, Field(max_length=3, pattern='^[A-Z]{3}$')]
+    currency: Annotated[str | None, Field(max_length=3)]
     quantity_used_pct: Annotated[
         float | None,
         Field(
@@ -179,10 +179,9 @@ class Consumption(BaseModel):
     currency: Annotated[
         str,
         Field(
-            description='ISO 4217 code.',
+            description='An ISO 4217 code of a currency in use (or withdrawn since 2023, for older bills); fund\ncodes, precious metals and testing codes (`XAU`, `XTS`, `XXX`, …) are not accepted.\n',
             max_length=3,
             min_length=3,
-            pattern='^[A-Z]{3}$',
         ),
     ]
     notes: Annotated[str | None, Field(max_length=1000, pattern='^[^\\u0000]*$')]
@@ -244,10 +243,9 @@ class ConsumptionCreate(BaseModel):
     currency: Annotated[
         str | None,
         Field(
-            description='ISO 4217 code.',
+            description='An ISO 4217 code of a currency in use (or withdrawn since 2023, for older bills); fund\ncodes, precious metals and testing codes (`XAU`, `XTS`, `XXX`, …) are not accepted.\n',
             max_length=3,
             min_length=3,
-            pattern='^[A-Z]{3}$',
         ),
     ] = None
     notes: Annotated[str | None, Field(max_length=1000, pattern='^[^\\u0000]*$')] = None
@@ -294,10 +292,9 @@ class ConsumptionUpdate(BaseModel):
     currency: Annotated[
         str | None,
         Field(
-            description='ISO 4217 code.',
+            description='An ISO 4217 code of a currency in use (or withdrawn since 2023, for older bills); fund\ncodes, precious metals and testing codes (`XAU`, `XTS`, `XXX`, …) are not accepted.\n',
             max_length=3,
             min_length=3,
-            pattern='^[A-Z]{3}$',
         ),
     ] = None
     notes: Annotated[str | None, Field(max_length=1000, pattern='^[^\\u0000]*$')] = None
@@ -364,7 +361,7 @@ class Meter(BaseModel):
     name: Annotated[
         str,
         Field(
-            description='Not blank (something other than spaces and control characters).',
+            description='Not blank: at least one visible character, so not only spaces of any kind (`U+3000`),\nzero-width or other invisible characters (`422` otherwise). Stored without the spaces and\ninvisible characters at either end.\n',
             max_length=100,
             min_length=1,
             pattern='^[^\\u0000]*[^\\u0000-\\u0020][^\\u0000]*$',
@@ -382,10 +379,9 @@ class Meter(BaseModel):
     currency: Annotated[
         str,
         Field(
-            description='ISO 4217 code.',
+            description='An ISO 4217 code of a currency in use (or withdrawn since 2023, for older bills); fund\ncodes, precious metals and testing codes (`XAU`, `XTS`, `XXX`, …) are not accepted.\n',
             max_length=3,
             min_length=3,
-            pattern='^[A-Z]{3}$',
         ),
     ]
     monthly_budget_minor: Annotated[int | None, Field(ge=0, le=100000000000000)]
@@ -416,7 +412,7 @@ class MeterCreate(BaseModel):
     name: Annotated[
         str,
         Field(
-            description='Not blank (something other than spaces and control characters).',
+            description='Not blank: at least one visible character, so not only spaces of any kind (`U+3000`),\nzero-width or other invisible characters (`422` otherwise). Stored without the spaces and\ninvisible characters at either end.\n',
             max_length=100,
             min_length=1,
             pattern='^[^\\u0000]*[^\\u0000-\\u0020][^\\u0000]*$',
@@ -434,10 +430,9 @@ class MeterCreate(BaseModel):
     currency: Annotated[
         str | None,
         Field(
-            description='ISO 4217 code.',
+            description='An ISO 4217 code of a currency in use (or withdrawn since 2023, for older bills); fund\ncodes, precious metals and testing codes (`XAU`, `XTS`, `XXX`, …) are not accepted.\n',
             max_length=3,
             min_length=3,
-            pattern='^[A-Z]{3}$',
         ),
     ] = None
     monthly_budget_minor: Annotated[
@@ -458,7 +453,7 @@ class MeterUpdate(BaseModel):
     name: Annotated[
         str | None,
         Field(
-            description='Not blank (something other than spaces and control characters).',
+            description='Not blank: at least one visible character, so not only spaces of any kind (`U+3000`),\nzero-width or other invisible characters (`422` otherwise). Stored without the spaces and\ninvisible characters at either end.\n',
             max_length=100,
             min_length=1,
             pattern='^[^\\u0000]*[^\\u0000-\\u0020][^\\u0000]*$',
@@ -521,10 +516,9 @@ class Tariff(BaseModel):
     currency: Annotated[
         str,
         Field(
-            description='ISO 4217 code.',
+            description='An ISO 4217 code of a currency in use (or withdrawn since 2023, for older bills); fund\ncodes, precious metals and testing codes (`XAU`, `XTS`, `XXX`, …) are not accepted.\n',
             max_length=3,
             min_length=3,
-            pattern='^[A-Z]{3}$',
         ),
     ]
     created_at: AwareDatetime
@@ -654,10 +648,9 @@ class LineStatus(BaseModel):
     currency: Annotated[
         str,
         Field(
-            description='ISO 4217 code.',
+            description='An ISO 4217 code of a currency in use (or withdrawn since 2023, for older bills); fund\ncodes, precious metals and testing codes (`XAU`, `XTS`, `XXX`, …) are not accepted.\n',
             max_length=3,
             min_length=3,
-            pattern='^[A-Z]{3}$',
         ),
     ]
     spent_this_cycle_minor: Annotated[int, Field(ge=0)]
@@ -692,10 +685,9 @@ class TopUp(BaseModel):
     currency: Annotated[
         str,
         Field(
-            description='ISO 4217 code.',
+            description='An ISO 4217 code of a currency in use (or withdrawn since 2023, for older bills); fund\ncodes, precious metals and testing codes (`XAU`, `XTS`, `XXX`, …) are not accepted.\n',
             max_length=3,
             min_length=3,
-            pattern='^[A-Z]{3}$',
         ),
     ]
     balance_minor: Annotated[
@@ -853,10 +845,9 @@ class CostAmount(BaseModel):
     currency: Annotated[
         str,
         Field(
-            description='ISO 4217 code.',
+            description='An ISO 4217 code of a currency in use (or withdrawn since 2023, for older bills); fund\ncodes, precious metals and testing codes (`XAU`, `XTS`, `XXX`, …) are not accepted.\n',
             max_length=3,
             min_length=3,
-            pattern='^[A-Z]{3}$',
         ),
     ]
     cost_minor: Annotated[int, Field(description='Rounded to the minor unit.', ge=0)]
@@ -915,10 +906,9 @@ class MeterBudgetProgress(BaseModel):
     currency: Annotated[
         str,
         Field(
-            description='ISO 4217 code.',
+            description='An ISO 4217 code of a currency in use (or withdrawn since 2023, for older bills); fund\ncodes, precious metals and testing codes (`XAU`, `XTS`, `XXX`, …) are not accepted.\n',
             max_length=3,
             min_length=3,
-            pattern='^[A-Z]{3}$',
         ),
     ]
     limit_minor: Annotated[int, Field(ge=0, le=100000000000000)]
@@ -1022,10 +1012,9 @@ class CurrencyShare(BaseModel):
     currency: Annotated[
         str,
         Field(
-            description='ISO 4217 code.',
+            description='An ISO 4217 code of a currency in use (or withdrawn since 2023, for older bills); fund\ncodes, precious metals and testing codes (`XAU`, `XTS`, `XXX`, …) are not accepted.\n',
             max_length=3,
             min_length=3,
-            pattern='^[A-Z]{3}$',
         ),
     ]
     pct: Annotated[
@@ -1053,9 +1042,7 @@ class Budget(BaseModel):
         Field(description='Stored to 3 decimal places.', ge=0.0, le=1000000000.0),
     ] = None
     cost_limit_minor: Annotated[int | None, Field(ge=0, le=100000000000000)] = None
-    currency: Annotated[
-        str | None, Field(max_length=3, min_length=3, pattern='^[A-Z]{3}$')
-    ] = None
+    currency: Annotated[str | None, Field(max_length=3, min_length=3)] = None
 
 
 class BudgetList(BaseModel):
@@ -1095,10 +1082,9 @@ class Tenant(BaseModel):
     default_currency: Annotated[
         str,
         Field(
-            description='ISO 4217 code.',
+            description='An ISO 4217 code of a currency in use (or withdrawn since 2023, for older bills); fund\ncodes, precious metals and testing codes (`XAU`, `XTS`, `XXX`, …) are not accepted.\n',
             max_length=3,
             min_length=3,
-            pattern='^[A-Z]{3}$',
         ),
     ]
     time_zone: Annotated[str, Field(examples=['Europe/Madrid'], max_length=64)]

@@ -9,7 +9,7 @@ import connexion
 import connexion.context as connexion_context
 import flask
 import psycopg
-from connexion.exceptions import InternalServerError
+from connexion.exceptions import ProblemException
 from connexion.exceptions import Unauthorized as ConnexionUnauthorized
 from connexion.lifecycle import ConnexionRequest, ConnexionResponse
 from connexion.middleware import MiddlewarePosition
@@ -17,8 +17,10 @@ from connexion.options import SwaggerUIOptions
 from flask_limiter.errors import RateLimitExceeded
 from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, NoResultFound, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from consumo.config import SPEC_PATH, get_settings
+from consumo.framework_problems import problem_of_framework
 from consumo.logging import configure_logging
 from consumo.middleware import BodyLimitMiddleware, RequestContextMiddleware
 from consumo.problems import (
@@ -51,7 +53,7 @@ def _database_error(request: ConnexionRequest, exc: Exception) -> ConnexionRespo
     if isinstance(exc, DBAPIError) and exc.connection_invalidated:
         return _database_unavailable(request, exc)
     logger.error("database error", exc_info=exc)
-    return InternalServerError().to_problem()
+    return Problem("The server met an unexpected error; it has been logged.").to_problem()
 
 
 def _database_rejected_value(_request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
@@ -160,6 +162,10 @@ def create_app() -> connexion.FlaskApp:
     # After routing and security (an unknown path is a 404, a missing token a 401 first),
     # before validation: the body's media type decides how it is validated and parsed.
     app.add_middleware(JsonBodyMiddleware, position=MiddlewarePosition.BEFORE_VALIDATION)
+    # Registered first: the more specific handlers below take precedence over these.
+    app.add_error_handler(Exception, problem_of_framework)
+    app.add_error_handler(ProblemException, problem_of_framework)
+    app.add_error_handler(StarletteHTTPException, problem_of_framework)
     app.add_error_handler(OperationalError, _database_unavailable)
     app.add_error_handler(PoolTimeoutError, _database_unavailable)
     app.add_error_handler(DataError, _database_rejected_value)

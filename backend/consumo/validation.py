@@ -39,6 +39,7 @@ from jsonschema.validators import extend
 from rfc3339_validator import validate_rfc3339
 from starlette.types import Scope
 
+from consumo.currencies import ISO_4217
 from consumo.problems import ValidationProblem
 
 MAX_JSON_DEPTH = 32
@@ -88,6 +89,11 @@ def _is_email(value: object) -> bool:
     except EmailNotValidError:
         return False
     return True
+
+
+@FORMAT_CHECKER.checks("iso-4217")
+def _is_currency(value: object) -> bool:
+    return not isinstance(value, str) or value in ISO_4217
 
 
 Errors = t.Iterator[ValidationError]

@@ -22,6 +22,7 @@ from consumo.security.tokens import (
     new_refresh_secret,
     split_refresh_token,
 )
+from consumo.text import visible_name
 
 _UNIQUE_FIELDS = {"uq_users_username": "username", "uq_users_email": "email"}
 
@@ -70,7 +71,8 @@ def register(session: Session, *, username: str, email: str, password: str,
     _check_password_rules(password, username=username, email=email, field="password")
     tenant_id = uuid.uuid4()
     bind_tenant(session, tenant_id)
-    tenant = Tenant(id=tenant_id, name=organization_name or username)
+    name = visible_name(organization_name, field="organization_name") if organization_name is not None else username
+    tenant = Tenant(id=tenant_id, name=name)
     session.add(tenant)
     session.flush()
     user = User(

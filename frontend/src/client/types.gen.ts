@@ -289,7 +289,9 @@ export type Quantity = number;
 export type CostMinor = number;
 
 /**
- * ISO 4217 code.
+ * An ISO 4217 code of a currency in use (or withdrawn since 2023, for older bills); fund
+ * codes, precious metals and testing codes (`XAU`, `XTS`, `XXX`, …) are not accepted.
+ *
  */
 export type Currency = string;
 
@@ -377,7 +379,10 @@ export type ConsumptionPage = {
 export type MeterKind = 'electricity' | 'water' | 'gas' | 'mobile_line';
 
 /**
- * Not blank (something other than spaces and control characters).
+ * Not blank: at least one visible character, so not only spaces of any kind (`U+3000`),
+ * zero-width or other invisible characters (`422` otherwise). Stored without the spaces and
+ * invisible characters at either end.
+ *
  */
 export type MeterName = string;
 
