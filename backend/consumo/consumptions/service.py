@@ -77,6 +77,10 @@ def _writable_record(session: Session, caller: Caller, record_id: uuid.UUID) -> 
         raise Forbidden("You may read this record but not change it.")
     if record.reading_id is not None:
         raise UnprocessableContent("This record is derived from meter readings; change the readings instead.")
+    if record.source == "simulation":
+        # Usage charged to a line's balance is its ledger: rewriting it would refund the
+        # allowance it used up without refunding, or re-charging, the balance.
+        raise UnprocessableContent("Usage charged to a mobile line's balance cannot be changed or deleted.")
     return record
 
 

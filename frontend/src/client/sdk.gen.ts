@@ -309,7 +309,9 @@ export const createConsumption = <ThrowOnError extends boolean = false>(options:
 /**
  * Delete a consumption record
  *
- * A record derived from meter readings is removed through its readings (422 here).
+ * A record derived from meter readings is removed through its readings (422 here). Usage
+ * charged to a mobile line's balance (`source: simulation`) is never deleted (422).
+ *
  */
 export const deleteConsumption = <ThrowOnError extends boolean = false>(options: Options<DeleteConsumptionData, ThrowOnError>): RequestResult<DeleteConsumptionResponses, DeleteConsumptionErrors, ThrowOnError> => (options.client ?? client).delete<DeleteConsumptionResponses, DeleteConsumptionErrors, ThrowOnError>({
     requestValidator: async (data) => await z.object({
@@ -352,7 +354,9 @@ export const getConsumption = <ThrowOnError extends boolean = false>(options: Op
  * Change some fields of a consumption record
  *
  * Send only the fields to change; `null` clears `cost_minor` or `notes`. A record derived
- * from meter readings changes only through its readings (422 here).
+ * from meter readings changes only through its readings (422 here). Usage charged to a
+ * mobile line's balance (`source: simulation`) is part of the line's ledger and never
+ * changes (422).
  *
  */
 export const updateConsumption = <ThrowOnError extends boolean = false>(options: Options<UpdateConsumptionData, ThrowOnError>): RequestResult<UpdateConsumptionResponses, UpdateConsumptionErrors, ThrowOnError> => (options.client ?? client).patch<UpdateConsumptionResponses, UpdateConsumptionErrors, ThrowOnError>({
@@ -778,6 +782,14 @@ export const createTopUp = <ThrowOnError extends boolean = false>(options: Optio
  * goes negative: usage that cannot be paid is rejected (422) and nothing is recorded. A
  * random burst stops where the balance runs out, as a prepaid line does (422 only when
  * nothing at all can be paid).
+ *
+ * **A line's ledger.** The charge is rounded (half up, to the minor unit) on the cycle's
+ * running overage, not on each request alone: the charges of a cycle always add up to
+ * its whole overage rounded once, so usage split over many requests pays what it would
+ * in one, never less. The records it makes can be neither edited nor deleted. A record
+ * put on a line with `POST /consumptions` (an operator's statement, say) is usage paid
+ * outside the balance: it counts against the cycle's allowances, keeps the cost it was
+ * given, and never touches the balance.
  *
  */
 export const simulateUsage = <ThrowOnError extends boolean = false>(options: Options<SimulateUsageData, ThrowOnError>): RequestResult<SimulateUsageResponses, SimulateUsageErrors, ThrowOnError> => (options.client ?? client).post<SimulateUsageResponses, SimulateUsageErrors, ThrowOnError>({
