@@ -16,11 +16,11 @@ class BudgetProgress(BaseModel):
     )
     quantity_limit: Annotated[float | None, Field(ge=0.0, le=1000000000.0)]
     cost_limit_minor: Annotated[int | None, Field(ge=0, le=100000000000000)]
-    currency: Annotated[str | None, Field(max_length=3, pattern='^[A-Z]{3}$')]
+    currency: Annotated[str | None, Field(max_length=3)]
     quantity_used_pct: Annotated[
         float | None,
         Field(
-            description='Change in percent (1 decimal); null when the base is zero.',
+            description='A percentage, to 1 decimal. A change is (now − base) / base × 100, so never below −100,\nand `null` when the base is zero; a budget\'s use is used / limit × 100, `null` when the\nlimit is zero. Capped at 1000000000000 (1e12): a base or limit near zero (0.001 m³, one\ncent) makes the true ratio larger, and the cap then means "at least this much".\n',
             ge=-1000000000000.0,
             le=1000000000000.0,
         ),
@@ -28,7 +28,7 @@ class BudgetProgress(BaseModel):
     cost_used_pct: Annotated[
         float | None,
         Field(
-            description='Change in percent (1 decimal); null when the base is zero.',
+            description='A percentage, to 1 decimal. A change is (now − base) / base × 100, so never below −100,\nand `null` when the base is zero; a budget\'s use is used / limit × 100, `null` when the\nlimit is zero. Capped at 1000000000000 (1e12): a base or limit near zero (0.001 m³, one\ncent) makes the true ratio larger, and the cap then means "at least this much".\n',
             ge=-1000000000000.0,
             le=1000000000000.0,
         ),
@@ -179,10 +179,9 @@ class Consumption(BaseModel):
     currency: Annotated[
         str,
         Field(
-            description='ISO 4217 code.',
+            description='An ISO 4217 code of a currency in use (or withdrawn since 2023, for older bills); fund\ncodes, precious metals and testing codes (`XAU`, `XTS`, `XXX`, …) are not accepted.\n',
             max_length=3,
             min_length=3,
-            pattern='^[A-Z]{3}$',
         ),
     ]
     notes: Annotated[str | None, Field(max_length=1000, pattern='^[^\\u0000]*$')]
@@ -244,10 +243,9 @@ class ConsumptionCreate(BaseModel):
     currency: Annotated[
         str | None,
         Field(
-            description='ISO 4217 code.',
+            description='An ISO 4217 code of a currency in use (or withdrawn since 2023, for older bills); fund\ncodes, precious metals and testing codes (`XAU`, `XTS`, `XXX`, …) are not accepted.\n',
             max_length=3,
             min_length=3,
-            pattern='^[A-Z]{3}$',
         ),
     ] = None
     notes: Annotated[str | None, Field(max_length=1000, pattern='^[^\\u0000]*$')] = None
@@ -294,10 +292,9 @@ class ConsumptionUpdate(BaseModel):
     currency: Annotated[
         str | None,
         Field(
-            description='ISO 4217 code.',
+            description='An ISO 4217 code of a currency in use (or withdrawn since 2023, for older bills); fund\ncodes, precious metals and testing codes (`XAU`, `XTS`, `XXX`, …) are not accepted.\n',
             max_length=3,
             min_length=3,
-            pattern='^[A-Z]{3}$',
         ),
     ] = None
     notes: Annotated[str | None, Field(max_length=1000, pattern='^[^\\u0000]*$')] = None
@@ -364,7 +361,7 @@ class Meter(BaseModel):
     name: Annotated[
         str,
         Field(
-            description='Not blank (something other than spaces and control characters).',
+            description='Not blank: at least one visible character, so not only spaces of any kind (`U+3000`),\nzero-width or other invisible characters (`422` otherwise). Stored without the spaces and\ninvisible characters at either end.\n',
             max_length=100,
             min_length=1,
             pattern='^[^\\u0000]*[^\\u0000-\\u0020][^\\u0000]*$',
@@ -382,10 +379,9 @@ class Meter(BaseModel):
     currency: Annotated[
         str,
         Field(
-            description='ISO 4217 code.',
+            description='An ISO 4217 code of a currency in use (or withdrawn since 2023, for older bills); fund\ncodes, precious metals and testing codes (`XAU`, `XTS`, `XXX`, …) are not accepted.\n',
             max_length=3,
             min_length=3,
-            pattern='^[A-Z]{3}$',
         ),
     ]
     monthly_budget_minor: Annotated[int | None, Field(ge=0, le=100000000000000)]
@@ -416,7 +412,7 @@ class MeterCreate(BaseModel):
     name: Annotated[
         str,
         Field(
-            description='Not blank (something other than spaces and control characters).',
+            description='Not blank: at least one visible character, so not only spaces of any kind (`U+3000`),\nzero-width or other invisible characters (`422` otherwise). Stored without the spaces and\ninvisible characters at either end.\n',
             max_length=100,
             min_length=1,
             pattern='^[^\\u0000]*[^\\u0000-\\u0020][^\\u0000]*$',
@@ -434,10 +430,9 @@ class MeterCreate(BaseModel):
     currency: Annotated[
         str | None,
         Field(
-            description='ISO 4217 code.',
+            description='An ISO 4217 code of a currency in use (or withdrawn since 2023, for older bills); fund\ncodes, precious metals and testing codes (`XAU`, `XTS`, `XXX`, …) are not accepted.\n',
             max_length=3,
             min_length=3,
-            pattern='^[A-Z]{3}$',
         ),
     ] = None
     monthly_budget_minor: Annotated[
@@ -458,7 +453,7 @@ class MeterUpdate(BaseModel):
     name: Annotated[
         str | None,
         Field(
-            description='Not blank (something other than spaces and control characters).',
+            description='Not blank: at least one visible character, so not only spaces of any kind (`U+3000`),\nzero-width or other invisible characters (`422` otherwise). Stored without the spaces and\ninvisible characters at either end.\n',
             max_length=100,
             min_length=1,
             pattern='^[^\\u0000]*[^\\u0000-\\u0020][^\\u0000]*$',
@@ -521,10 +516,9 @@ class Tariff(BaseModel):
     currency: Annotated[
         str,
         Field(
-            description='ISO 4217 code.',
+            description='An ISO 4217 code of a currency in use (or withdrawn since 2023, for older bills); fund\ncodes, precious metals and testing codes (`XAU`, `XTS`, `XXX`, …) are not accepted.\n',
             max_length=3,
             min_length=3,
-            pattern='^[A-Z]{3}$',
         ),
     ]
     created_at: AwareDatetime
@@ -584,7 +578,7 @@ class Allowance(BaseModel):
     used: Annotated[
         float,
         Field(
-            description='Rounded to 3 decimal places.',
+            description='Rounded to 3 decimal places. A sum or projection beyond ±1e15 is reported as ±1e15.',
             ge=-1000000000000000.0,
             le=1000000000000000.0,
         ),
@@ -592,7 +586,7 @@ class Allowance(BaseModel):
     remaining: Annotated[
         float,
         Field(
-            description='Rounded to 3 decimal places.',
+            description='Rounded to 3 decimal places. A sum or projection beyond ±1e15 is reported as ±1e15.',
             ge=-1000000000000000.0,
             le=1000000000000000.0,
         ),
@@ -600,7 +594,9 @@ class Allowance(BaseModel):
     used_pct: Annotated[
         float | None,
         Field(
-            description='`null` when nothing is included.', ge=0.0, le=1000000000000.0
+            description='Used / included × 100, to 1 decimal; `null` when nothing is included; capped at 1e12 (like every percentage).',
+            ge=0.0,
+            le=1000000000000.0,
         ),
     ]
     runs_out_on: Annotated[
@@ -652,10 +648,9 @@ class LineStatus(BaseModel):
     currency: Annotated[
         str,
         Field(
-            description='ISO 4217 code.',
+            description='An ISO 4217 code of a currency in use (or withdrawn since 2023, for older bills); fund\ncodes, precious metals and testing codes (`XAU`, `XTS`, `XXX`, …) are not accepted.\n',
             max_length=3,
             min_length=3,
-            pattern='^[A-Z]{3}$',
         ),
     ]
     spent_this_cycle_minor: Annotated[int, Field(ge=0)]
@@ -690,10 +685,9 @@ class TopUp(BaseModel):
     currency: Annotated[
         str,
         Field(
-            description='ISO 4217 code.',
+            description='An ISO 4217 code of a currency in use (or withdrawn since 2023, for older bills); fund\ncodes, precious metals and testing codes (`XAU`, `XTS`, `XXX`, …) are not accepted.\n',
             max_length=3,
             min_length=3,
-            pattern='^[A-Z]{3}$',
         ),
     ]
     balance_minor: Annotated[
@@ -851,10 +845,9 @@ class CostAmount(BaseModel):
     currency: Annotated[
         str,
         Field(
-            description='ISO 4217 code.',
+            description='An ISO 4217 code of a currency in use (or withdrawn since 2023, for older bills); fund\ncodes, precious metals and testing codes (`XAU`, `XTS`, `XXX`, …) are not accepted.\n',
             max_length=3,
             min_length=3,
-            pattern='^[A-Z]{3}$',
         ),
     ]
     cost_minor: Annotated[int, Field(description='Rounded to the minor unit.', ge=0)]
@@ -875,7 +868,7 @@ class MonthProjection(BaseModel):
     quantity_to_date: Annotated[
         float,
         Field(
-            description='Rounded to 3 decimal places.',
+            description='Rounded to 3 decimal places. A sum or projection beyond ±1e15 is reported as ±1e15.',
             ge=-1000000000000000.0,
             le=1000000000000000.0,
         ),
@@ -883,7 +876,7 @@ class MonthProjection(BaseModel):
     projected_quantity: Annotated[
         float,
         Field(
-            description='Rounded to 3 decimal places.',
+            description='Rounded to 3 decimal places. A sum or projection beyond ±1e15 is reported as ±1e15.',
             ge=-1000000000000000.0,
             le=1000000000000000.0,
         ),
@@ -913,10 +906,9 @@ class MeterBudgetProgress(BaseModel):
     currency: Annotated[
         str,
         Field(
-            description='ISO 4217 code.',
+            description='An ISO 4217 code of a currency in use (or withdrawn since 2023, for older bills); fund\ncodes, precious metals and testing codes (`XAU`, `XTS`, `XXX`, …) are not accepted.\n',
             max_length=3,
             min_length=3,
-            pattern='^[A-Z]{3}$',
         ),
     ]
     limit_minor: Annotated[int, Field(ge=0, le=100000000000000)]
@@ -935,7 +927,7 @@ class MeterBudgetProgress(BaseModel):
     used_pct: Annotated[
         float | None,
         Field(
-            description='Change in percent (1 decimal); null when the base is zero.',
+            description='A percentage, to 1 decimal. A change is (now − base) / base × 100, so never below −100,\nand `null` when the base is zero; a budget\'s use is used / limit × 100, `null` when the\nlimit is zero. Capped at 1000000000000 (1e12): a base or limit near zero (0.001 m³, one\ncent) makes the true ratio larger, and the cap then means "at least this much".\n',
             ge=-1000000000000.0,
             le=1000000000000.0,
         ),
@@ -959,7 +951,7 @@ class KindValue(BaseModel):
     quantity: Annotated[
         float,
         Field(
-            description='Rounded to 3 decimal places.',
+            description='Rounded to 3 decimal places. A sum or projection beyond ±1e15 is reported as ±1e15.',
             ge=-1000000000000000.0,
             le=1000000000000000.0,
         ),
@@ -1020,13 +1012,19 @@ class CurrencyShare(BaseModel):
     currency: Annotated[
         str,
         Field(
-            description='ISO 4217 code.',
+            description='An ISO 4217 code of a currency in use (or withdrawn since 2023, for older bills); fund\ncodes, precious metals and testing codes (`XAU`, `XTS`, `XXX`, …) are not accepted.\n',
             max_length=3,
             min_length=3,
-            pattern='^[A-Z]{3}$',
         ),
     ]
-    pct: Annotated[float, Field(ge=0.0, le=100.0)]
+    pct: Annotated[
+        float,
+        Field(
+            description='To 1 decimal; 0 to 100 (rounded shares may not add up to exactly 100).',
+            ge=0.0,
+            le=100.0,
+        ),
+    ]
 
 
 class Budget(BaseModel):
@@ -1044,9 +1042,7 @@ class Budget(BaseModel):
         Field(description='Stored to 3 decimal places.', ge=0.0, le=1000000000.0),
     ] = None
     cost_limit_minor: Annotated[int | None, Field(ge=0, le=100000000000000)] = None
-    currency: Annotated[
-        str | None, Field(max_length=3, min_length=3, pattern='^[A-Z]{3}$')
-    ] = None
+    currency: Annotated[str | None, Field(max_length=3, min_length=3)] = None
 
 
 class BudgetList(BaseModel):
@@ -1086,10 +1082,9 @@ class Tenant(BaseModel):
     default_currency: Annotated[
         str,
         Field(
-            description='ISO 4217 code.',
+            description='An ISO 4217 code of a currency in use (or withdrawn since 2023, for older bills); fund\ncodes, precious metals and testing codes (`XAU`, `XTS`, `XXX`, …) are not accepted.\n',
             max_length=3,
             min_length=3,
-            pattern='^[A-Z]{3}$',
         ),
     ]
     time_zone: Annotated[str, Field(examples=['Europe/Madrid'], max_length=64)]
@@ -1146,7 +1141,7 @@ class KindSummary(BaseModel):
     quantity: Annotated[
         float,
         Field(
-            description='Rounded to 3 decimal places.',
+            description='Rounded to 3 decimal places. A sum or projection beyond ±1e15 is reported as ±1e15.',
             ge=-1000000000000000.0,
             le=1000000000000000.0,
         ),
@@ -1164,7 +1159,7 @@ class KindSummary(BaseModel):
     average_per_day: Annotated[
         float,
         Field(
-            description='Rounded to 3 decimal places.',
+            description='Rounded to 3 decimal places. A sum or projection beyond ±1e15 is reported as ±1e15.',
             ge=-1000000000000000.0,
             le=1000000000000000.0,
         ),
@@ -1172,7 +1167,7 @@ class KindSummary(BaseModel):
     change_vs_previous_pct: Annotated[
         float | None,
         Field(
-            description='Change in percent (1 decimal); null when the base is zero.',
+            description='A percentage, to 1 decimal. A change is (now − base) / base × 100, so never below −100,\nand `null` when the base is zero; a budget\'s use is used / limit × 100, `null` when the\nlimit is zero. Capped at 1000000000000 (1e12): a base or limit near zero (0.001 m³, one\ncent) makes the true ratio larger, and the cap then means "at least this much".\n',
             ge=-1000000000000.0,
             le=1000000000000.0,
         ),
@@ -1180,7 +1175,7 @@ class KindSummary(BaseModel):
     change_vs_last_year_pct: Annotated[
         float | None,
         Field(
-            description='Change in percent (1 decimal); null when the base is zero.',
+            description='A percentage, to 1 decimal. A change is (now − base) / base × 100, so never below −100,\nand `null` when the base is zero; a budget\'s use is used / limit × 100, `null` when the\nlimit is zero. Capped at 1000000000000 (1e12): a base or limit near zero (0.001 m³, one\ncent) makes the true ratio larger, and the cap then means "at least this much".\n',
             ge=-1000000000000.0,
             le=1000000000000.0,
         ),
@@ -1224,7 +1219,7 @@ class KindShare(BaseModel):
     quantity: Annotated[
         float,
         Field(
-            description='Rounded to 3 decimal places.',
+            description='Rounded to 3 decimal places. A sum or projection beyond ±1e15 is reported as ±1e15.',
             ge=-1000000000000000.0,
             le=1000000000000000.0,
         ),

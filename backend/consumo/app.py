@@ -3,24 +3,28 @@
 from __future__ import annotations
 
 import logging
+import uuid
 
 import connexion
 import connexion.context as connexion_context
 import flask
 import psycopg
-from connexion.exceptions import InternalServerError
+from connexion.exceptions import ProblemException
 from connexion.exceptions import Unauthorized as ConnexionUnauthorized
 from connexion.lifecycle import ConnexionRequest, ConnexionResponse
 from connexion.middleware import MiddlewarePosition
 from connexion.options import SwaggerUIOptions
 from flask_limiter.errors import RateLimitExceeded
-from sqlalchemy.exc import DataError, DBAPIError, OperationalError
+from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, NoResultFound, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from consumo.config import SPEC_PATH, get_settings
+from consumo.framework_problems import problem_of_framework
 from consumo.logging import configure_logging
 from consumo.middleware import BodyLimitMiddleware, RequestContextMiddleware
 from consumo.problems import (
+    Conflict,
     NotFound,
     Problem,
     ServiceUnavailable,
@@ -29,6 +33,7 @@ from consumo.problems import (
     ValidationProblem,
 )
 from consumo.ratelimit import init_rate_limits
+from consumo.request_body import JsonBodyMiddleware
 from consumo.validation import VALIDATOR_MAP
 
 logger = logging.getLogger(__name__)
@@ -48,7 +53,7 @@ def _database_error(request: ConnexionRequest, exc: Exception) -> ConnexionRespo
     if isinstance(exc, DBAPIError) and exc.connection_invalidated:
         return _database_unavailable(request, exc)
     logger.error("database error", exc_info=exc)
-    return InternalServerError().to_problem()
+    return Problem("The server met an unexpected error; it has been logged.").to_problem()
 
 
 def _database_rejected_value(_request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
@@ -56,6 +61,21 @@ def _database_rejected_value(_request: ConnexionRequest, exc: Exception) -> Conn
     # client still sent a value the database cannot take: that is a 400, not a 500.
     logger.error("database rejected a value", exc_info=exc)
     return ValidationProblem("A value is out of range or not valid.").to_problem()
+
+
+def _constraint_violated(_request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
+    # Services check what they can before writing (references, uniqueness, concurrent
+    # writers); a constraint that still fires is a bug to fix, logged as one, but what the
+    # client meets is a conflict with the stored state, not a server error.
+    logger.error("database constraint violated", exc_info=exc)
+    return Conflict("The request conflicts with the current state; read it again and retry.").to_problem()
+
+
+def _vanished(_request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
+    # A row that a request relied on was deleted by a concurrent one (its owner's account,
+    # say) between two of its statements: for this request it no longer exists.
+    logger.warning("a row vanished during the request: %s", exc)
+    return NotFound("No such resource (it was just deleted).").to_problem()
 
 
 def _missing_credentials(_request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
@@ -94,6 +114,20 @@ def _refuse_unrouted_requests() -> None:
         raise NotFound("No such resource.") from None
 
 
+def _canonical_path_ids(_endpoint: str | None, values: dict[str, object] | None) -> None:
+    """Every id in the path, in its one canonical spelling (lower case), before any handler
+    uses it for a lookup, an idempotency key or a Location: `…/meters/ABC…` is the same
+    meter as `…/meters/abc…`, and a retry spelled either way is the same retry. The contract
+    validated each as a UUID already (surrounding whitespace is not one: a 400). A path that
+    Connexion did not route is left as it is: `_refuse_unrouted_requests` answers it."""
+    for name, value in (values or {}).items():
+        if name.endswith("_id") and isinstance(value, str):
+            try:
+                values[name] = str(uuid.UUID(value))  # type: ignore[index]
+            except ValueError:
+                continue
+
+
 def _finish_request(response: flask.Response) -> flask.Response:
     """One commit per request, and only for a successful one."""
     session = flask.g.get("db_session")
@@ -125,13 +159,23 @@ def create_app() -> connexion.FlaskApp:
     app.add_middleware(RequestContextMiddleware, position=MiddlewarePosition.BEFORE_EXCEPTION)
     app.add_middleware(BodyLimitMiddleware, position=MiddlewarePosition.BEFORE_SWAGGER,
                        max_bytes=settings.max_body_bytes)
+    # After routing and security (an unknown path is a 404, a missing token a 401 first),
+    # before validation: the body's media type decides how it is validated and parsed.
+    app.add_middleware(JsonBodyMiddleware, position=MiddlewarePosition.BEFORE_VALIDATION)
+    # Registered first: the more specific handlers below take precedence over these.
+    app.add_error_handler(Exception, problem_of_framework)
+    app.add_error_handler(ProblemException, problem_of_framework)
+    app.add_error_handler(StarletteHTTPException, problem_of_framework)
     app.add_error_handler(OperationalError, _database_unavailable)
     app.add_error_handler(PoolTimeoutError, _database_unavailable)
     app.add_error_handler(DataError, _database_rejected_value)
+    app.add_error_handler(IntegrityError, _constraint_violated)
+    app.add_error_handler(NoResultFound, _vanished)
     app.add_error_handler(DBAPIError, _database_error)
     app.add_error_handler(ConnexionUnauthorized, _missing_credentials)
 
     flask_app = app.app
+    flask_app.url_value_preprocessor(_canonical_path_ids)
     flask_app.before_request(_refuse_unrouted_requests)
     flask_app.after_request(_finish_request)
     flask_app.teardown_appcontext(_close_session)

@@ -7,7 +7,7 @@ import secrets
 import sys
 from pathlib import Path
 
-from consumo.config import BACKEND_DIR
+from consumo.config import BACKEND_DIR, get_settings
 
 
 def migrate() -> None:
@@ -22,19 +22,26 @@ def serve(host: str, port: int, reload: bool, run_migrations: bool = True) -> No
     """Development and CI: one uvicorn process."""
     import uvicorn
 
+    from consumo.http_limits import PROTOCOL
     from consumo.server import KEEP_ALIVE_S
 
     if run_migrations:
         migrate()
+    trusted_proxies = get_settings().forwarded_allow_ips
     uvicorn.run("consumo.asgi:app", host=host, port=port, reload=reload, server_header=False,
-                log_config=None, proxy_headers=True, timeout_keep_alive=KEEP_ALIVE_S)
+                log_config=None, proxy_headers=bool(trusted_proxies), forwarded_allow_ips=trusted_proxies,
+                timeout_keep_alive=KEEP_ALIVE_S, http=PROTOCOL)
 
 
 def serve_production(host: str, port: int, workers: int | None, run_migrations: bool) -> None:
     """Containers and hosts: migrate, then gunicorn with `workers` uvicorn workers."""
     from consumo import server
+    from consumo.ratelimit import per_worker_warning
 
     count = server.worker_count(workers)
+    warning = per_worker_warning(count)
+    if warning:
+        print(f"WARNING: {warning}", file=sys.stderr, flush=True)
     # Before anything imports prometheus_client: it picks its storage from this variable.
     server.prepare_metrics_dir()
     if run_migrations:

@@ -49,6 +49,10 @@ class Settings(BaseSettings):
     login_rate_limit: str = "10/minute"
     register_rate_limit: str = "5/minute"
     rate_limit_enabled: bool = True
+    # The proxies whose X-Forwarded-For (the client's address, which per-address limits key
+    # on) is believed: addresses or networks, comma-separated, or "*". Empty: no proxy is, so a
+    # client cannot choose its apparent address. Set it when the API runs behind a proxy.
+    forwarded_allow_ips: str = ""
 
     max_body_bytes: int = Field(default=1024 * 1024, ge=1024)
     validate_responses: bool = False

@@ -36,6 +36,14 @@ SECURITY_HEADERS = {
     "Cross-Origin-Resource-Policy": "same-origin",
     "Permissions-Policy": "camera=(), microphone=(), geolocation=()",
 }
+# Swagger UI's page runs its own script and styles from this origin (connexion's bundle):
+# allowed there, and nothing else; never cached (it embeds the API's current contract).
+DOCS_ONLY_HEADERS = {
+    "Content-Security-Policy": ("default-src 'self'; script-src 'self' 'unsafe-inline'; "
+                                "style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
+                                "frame-ancestors 'none'; base-uri 'none'; form-action 'none'"),
+    "Cache-Control": "no-store",
+}
 API_ONLY_HEADERS = {
     "Content-Security-Policy": "default-src 'none'; frame-ancestors 'none'",
     "Cache-Control": "no-store",
@@ -78,9 +86,8 @@ class RequestContextMiddleware:
                 headers["X-Request-ID"] = request_id
                 for name, value in SECURITY_HEADERS.items():
                     headers.setdefault(name, value)
-                if not is_docs:
-                    for name, value in API_ONLY_HEADERS.items():
-                        headers.setdefault(name, value)
+                for name, value in (DOCS_ONLY_HEADERS if is_docs else API_ONLY_HEADERS).items():
+                    headers.setdefault(name, value)
                 if "server" in headers:
                     del headers["server"]
             await send(message)

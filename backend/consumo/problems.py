@@ -90,6 +90,12 @@ class PayloadTooLarge(Problem):
     slug = "payload-too-large"
 
 
+class UnsupportedMediaType(Problem):
+    status_code = 415
+    title = "Unsupported Media Type"
+    slug = "unsupported-media-type"
+
+
 class UnprocessableContent(Problem):
     status_code = 422
     title = "Unprocessable Content"

@@ -8,6 +8,7 @@ precisely (each process counts on its own) until Redis is back.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from typing import Any, TypeVar, cast
 
@@ -36,8 +37,33 @@ limiter = Limiter(
 )
 
 
+def _reset_in_seconds(response: flask.Response) -> flask.Response:
+    """flask-limiter sends the window's end as an epoch time; the RateLimit header fields
+    (draft-ietf-httpapi-ratelimit-headers) define RateLimit-Reset as seconds from now."""
+    reset = response.headers.get("RateLimit-Reset")
+    if reset is not None:
+        try:
+            epoch = float(reset)
+        except ValueError:
+            del response.headers["RateLimit-Reset"]
+        else:
+            response.headers["RateLimit-Reset"] = str(max(0, int(epoch - time.time())))
+    return response
+
+
+def per_worker_warning(workers: int) -> str | None:
+    """What `serve --production` says loudly at start when the limits are not shared."""
+    if workers <= 1 or get_settings().redis_url or not get_settings().rate_limit_enabled:
+        return None
+    return (f"REDIS_URL is not set: each of the {workers} workers keeps its own rate-limit counts, so a "
+            f"client may make up to {workers} times the configured login and registration attempts. "
+            "Set REDIS_URL to share the limits between workers (and API instances).")
+
+
 def init_rate_limits(app: flask.Flask) -> None:
     settings = get_settings()
+    # Registered before the limiter's own hook, so it runs after it (Flask runs them in reverse).
+    app.after_request(_reset_in_seconds)
     app.config["RATELIMIT_STORAGE_URI"] = settings.redis_url or "memory://"
     app.config["RATELIMIT_ENABLED"] = settings.rate_limit_enabled
     if settings.redis_url:

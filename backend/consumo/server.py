@@ -19,15 +19,18 @@ from gunicorn.app.base import BaseApplication
 from uvicorn_worker import UvicornWorker
 
 from consumo.config import get_settings
+from consumo.http_limits import PROTOCOL
 from consumo.logging import log_handler
 
 ASGI_APP = "consumo.asgi:app"
 
 
 class QuietUvicornWorker(UvicornWorker):
-    """uvicorn's worker without its `Server: uvicorn` header (no software banner)."""
+    """uvicorn's worker without its `Server: uvicorn` header (no software banner), with the
+    request-head limits of `consumo.http_limits` (gunicorn's `limit_request_*` do not reach it)."""
 
-    CONFIG_KWARGS: ClassVar[dict[str, Any]] = {**UvicornWorker.CONFIG_KWARGS, "server_header": False}
+    CONFIG_KWARGS: ClassVar[dict[str, Any]] = {**UvicornWorker.CONFIG_KWARGS, "server_header": False,
+                                               "http": PROTOCOL}
 
 
 WORKER_CLASS = "consumo.server.QuietUvicornWorker"
@@ -129,9 +132,9 @@ def gunicorn_options(host: str, port: int, workers: int) -> dict[str, Any]:
         # (gunicorn's own setting) turns recycling back on if a leak is ever found.
         "max_requests": int(os.environ.get("MAX_REQUESTS", "0")),
         "max_requests_jitter": int(os.environ.get("MAX_REQUESTS", "0")) // 10,
-        # Trust X-Forwarded-* only from the addresses in FORWARDED_ALLOW_IPS (gunicorn's own
-        # variable; default 127.0.0.1). Behind a proxy on another host, list the proxy there.
-        "forwarded_allow_ips": os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1,::1"),
+        # Trust X-Forwarded-* only from the proxies listed in FORWARDED_ALLOW_IPS; none unless
+        # configured (see Settings.forwarded_allow_ips).
+        "forwarded_allow_ips": get_settings().forwarded_allow_ips,
     }
 
 

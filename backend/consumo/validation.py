@@ -18,6 +18,7 @@ import typing as t
 import uuid
 from datetime import date
 from decimal import InvalidOperation
+from functools import lru_cache
 
 import email_validator
 from connexion.datastructures import MediaTypeDict
@@ -38,6 +39,7 @@ from jsonschema.validators import extend
 from rfc3339_validator import validate_rfc3339
 from starlette.types import Scope
 
+from consumo.currencies import ISO_4217
 from consumo.problems import ValidationProblem
 
 MAX_JSON_DEPTH = 32
@@ -57,7 +59,7 @@ _UUID_RE = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F
 def _is_uuid(value: object) -> bool:
     if not isinstance(value, str):
         return True
-    if not _UUID_RE.match(value):
+    if not _UUID_RE.fullmatch(value):  # not `match`: `$` lets a final newline through
         return False
     uuid.UUID(value)
     return True
@@ -67,7 +69,7 @@ def _is_uuid(value: object) -> bool:
 def _is_date(value: object) -> bool:
     if not isinstance(value, str):
         return True
-    if not _DATE_RE.match(value):
+    if not _DATE_RE.fullmatch(value):
         return False
     date.fromisoformat(value)  # raises on 2025-02-30
     return True
@@ -87,6 +89,11 @@ def _is_email(value: object) -> bool:
     except EmailNotValidError:
         return False
     return True
+
+
+@FORMAT_CHECKER.checks("iso-4217")
+def _is_currency(value: object) -> bool:
+    return not isinstance(value, str) or value in ISO_4217
 
 
 Errors = t.Iterator[ValidationError]
@@ -110,6 +117,20 @@ def _multiple_of(_validator: t.Any, multiple: t.Any, instance: t.Any, _schema: t
     tolerance = max(1e-9, abs(quotient) * 1e-15)
     if not math.isfinite(quotient) or abs(quotient - round(quotient)) > tolerance:
         yield ValidationError(f"{instance!r} has more decimal places than allowed (a multiple of {multiple})")
+
+
+@lru_cache(maxsize=256)
+def _whole_string_pattern(pattern: str) -> re.Pattern[str]:
+    """The contract's patterns end in `$`, which in Python also matches before a final
+    newline: "alice\n" would pass `^[a-z]+$`. Anchored at the very end instead."""
+    if pattern.endswith("$") and not pattern.endswith("\\$"):
+        pattern = pattern[:-1] + r"\Z"
+    return re.compile(pattern)
+
+
+def _pattern(validator: t.Any, pattern: str, instance: t.Any, _schema: t.Any) -> Errors:
+    if validator.is_type(instance, "string") and not _whole_string_pattern(pattern).search(instance):
+        yield ValidationError(f"{instance!r} does not match {pattern!r}")
 
 
 def _required_in_request(validator: t.Any, required: list[str], instance: t.Any, schema: dict[str, t.Any]) -> Errors:
@@ -139,6 +160,7 @@ RequestSchemaValidator = extend(
         "type": _nullable(Draft4Validator.VALIDATORS["type"]),
         "enum": _nullable(Draft4Validator.VALIDATORS["enum"]),
         "multipleOf": _multiple_of,
+        "pattern": _pattern,
         "required": _required_in_request,
         "readOnly": _read_only_in_request,
     },
@@ -150,6 +172,7 @@ ResponseSchemaValidator = extend(
         "type": _nullable(Draft4Validator.VALIDATORS["type"]),
         "enum": _nullable(Draft4Validator.VALIDATORS["enum"]),
         "multipleOf": _multiple_of,
+        "pattern": _pattern,
         "writeOnly": _write_only_in_response,
     },
 )

@@ -4,7 +4,7 @@ in-process run of `make test`.
 Starts a throwaway PostgreSQL and the API (uvicorn, with response validation on) on a
 free port, registers a user and fuzzes every operation with its bearer token, using
 backend/schemathesis.toml (seed, checks, expected statuses). Operations that end the
-caller's session (`change_password`, `delete_current_user`) are fuzzed in runs of their
+caller's session (`change_password`, `delete_current_user`, `logout`) are fuzzed in runs of their
 own, each with a fresh user, so they cannot cut the main run's credentials short; and
 `get_metrics` in one with the scraper's static token, as in production.
 JUnit reports and the server log go to reports/. Exits non-zero on any failure.
@@ -13,6 +13,7 @@ JUnit reports and the server log go to reports/. Exits non-zero on any failure.
 from __future__ import annotations
 
 import argparse
+import os
 import secrets
 import subprocess
 import sys
@@ -24,7 +25,7 @@ import httpx
 
 from servers import BACKEND_DIR, ApiServer, TempPostgres
 
-ACCOUNT_ENDING = ("change_password", "delete_current_user")
+ACCOUNT_ENDING = ("change_password", "delete_current_user", "logout")
 METRICS = "get_metrics"  # its own static bearer token, not a user's
 PASSWORD = "fuzz-passw0rd-long"
 
@@ -57,7 +58,11 @@ def st_run(api: ApiServer, token: str, name: str, reports: Path, examples: int, 
           flush=True)
     started = time.monotonic()
     # schemathesis.toml is found in the working directory (backend/).
-    result = subprocess.run(command, cwd=BACKEND_DIR, check=False)
+    # The contract's own formats (faults/schemathesis_hooks.py), so valid values are generated.
+    env = {**os.environ, "SCHEMATHESIS_HOOKS": "schemathesis_hooks",
+           "PYTHONPATH": os.pathsep.join(filter(None, [str(BACKEND_DIR / "faults"), str(BACKEND_DIR),
+                                                       os.environ.get("PYTHONPATH")]))}
+    result = subprocess.run(command, cwd=BACKEND_DIR, check=False, env=env)
     print(f"=== {name}: exit {result.returncode} in {time.monotonic() - started:.0f}s", flush=True)
     return result.returncode
 

@@ -21,7 +21,7 @@ LIMIT = 5
 
 def test_with_redis_down_logins_work_and_are_still_rate_limited_in_memory(start_api):
     dead_redis = f"redis://127.0.0.1:{free_port()}/0"  # a free port: nothing listens there
-    api: ApiServer = start_api(REDIS_URL=dead_redis, LOGIN_RATE_LIMIT=f"{LIMIT}/minute",
+    api: ApiServer = start_api(REDIS_URL=dead_redis, LOGIN_RATE_LIMIT=f"{LIMIT}/minute", FORWARDED_ALLOW_IPS="127.0.0.1",
                                REGISTER_RATE_LIMIT=f"{LIMIT}/minute")
     assert api.env["REDIS_URL"] == dead_redis
 
@@ -69,7 +69,7 @@ def test_with_redis_down_logins_work_and_are_still_rate_limited_in_memory(start_
 
 
 def test_with_redis_down_registration_is_still_limited_per_address(start_api):
-    api: ApiServer = start_api(REDIS_URL=f"redis://127.0.0.1:{free_port()}/0",
+    api: ApiServer = start_api(REDIS_URL=f"redis://127.0.0.1:{free_port()}/0", FORWARDED_ALLOW_IPS="127.0.0.1",
                                REGISTER_RATE_LIMIT=f"{LIMIT}/minute")
     with httpx.Client(base_url=api.base, timeout=10) as client:
         answers = [

@@ -269,3 +269,17 @@ def assert_problem(response: Any, status: int, field: str | None = None) -> dict
     if field is not None:
         assert field in {error["field"] for error in body.get("errors", [])}, body
     return body
+
+
+def contract_operations() -> list[tuple[str, str, dict[str, Any]]]:
+    """(method, path, operation) for every operation of the contract, for tests that try a
+    whole class of requests on every operation at once."""
+    import yaml
+
+    from consumo.config import SPEC_PATH
+
+    spec = yaml.safe_load(SPEC_PATH.read_text())
+    return [(method.upper(), path, operation)
+            for path, item in spec["paths"].items()
+            for method, operation in item.items()
+            if method in {"get", "put", "post", "patch", "delete"}]

@@ -15,11 +15,15 @@ from typing import Any
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, settings
+from hypothesis import strategies as st
 
 from conftest import API, VALID_LINE, VALID_METER, VALID_RECORD, register_and_login
 from consumo.config import BACKEND_DIR
+from consumo.currencies import ISO_4217
 
 CONFIG = schemathesis.Config.from_path(str(BACKEND_DIR / "schemathesis.toml"))
+# The contract's own format: what a valid value of it looks like.
+schemathesis.openapi.format("iso-4217", st.sampled_from(sorted(ISO_4217)))
 _usernames = (f"fuzz{n}" for n in itertools.count())
 
 
@@ -39,7 +43,7 @@ def _fresh_account_with_record(app: Any) -> tuple[Any, dict[str, Any]]:
 
 
 # Operations after which the caller's token no longer works: they get an account of their own.
-ACCOUNT_ENDING = {"delete_current_user", "change_password"}
+ACCOUNT_ENDING = {"delete_current_user", "change_password", "logout"}
 # Operations that only exist on a mobile line; the other meter operations get a utility meter.
 LINE_ONLY = {"get_meter_status", "create_top_up", "simulate_usage"}
 

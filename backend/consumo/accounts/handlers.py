@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import flask
@@ -14,6 +15,7 @@ from consumo.http import db_session, respond
 from consumo.problems import Unauthorized
 from consumo.ratelimit import limiter, login_username_key, rate_limit
 from consumo.security.caller import current_caller
+from consumo.security.tokens import decode_access_token
 
 REFRESH_COOKIE = "consumo_refresh"
 REFRESH_COOKIE_PATH = "/api/v1/auth"
@@ -57,8 +59,33 @@ def register(body: dict[str, Any]) -> flask.Response:
     return respond(user_model(user, tenant), 201, {"Location": "/api/v1/user"})
 
 
+def _login_account_key() -> str:
+    """Failed logins count against the account, whichever of its names (username or email,
+    in any case) they were made with; a login naming no account counts against that string."""
+    body = flask.request.get_json(silent=True)
+    login = body.get("username") if isinstance(body, dict) else None
+    if not isinstance(login, str) or not login.strip():
+        return login_username_key()
+    account = service.account_of_login(db_session(), login)
+    return f"login:{account}" if account else login_username_key()
+
+
+def _caller_key(purpose: str) -> Callable[[], str]:
+    def key() -> str:
+        return f"{purpose}:{current_caller().user_id}"
+
+    return key
+
+
+def _wrong_current_password(response: flask.Response) -> bool:
+    if response.status_code != 422:
+        return False
+    errors = (response.get_json(silent=True) or {}).get("errors") or []
+    return any(error.get("field") == "current_password" for error in errors)
+
+
 @rate_limit(lambda: get_settings().login_rate_limit)
-@limiter.limit(lambda: get_settings().login_rate_limit, key_func=login_username_key,
+@limiter.limit(lambda: get_settings().login_rate_limit, key_func=_login_account_key,
                deduct_when=lambda response: response.status_code == 401,
                exempt_when=lambda: not get_settings().rate_limit_enabled)
 def login(body: dict[str, Any]) -> flask.Response:
@@ -80,7 +107,18 @@ def refresh_session() -> flask.Response:
 
 
 def logout() -> flask.Response:
-    service.logout(db_session(), refresh_token=flask.request.cookies.get(REFRESH_COOKIE))
+    session = db_session()
+    service.logout(session, refresh_token=flask.request.cookies.get(REFRESH_COOKIE))
+    # A client that holds only its access token (no cookie: an API client, another tab)
+    # ends that token's session too; an invalid token ends nothing, and logout still answers 204.
+    scheme, _, token = (flask.request.headers.get("Authorization") or "").partition(" ")
+    if scheme.lower() == "bearer" and token.strip():
+        try:
+            claims = decode_access_token(token.strip())
+        except Unauthorized:
+            claims = None
+        if claims is not None:
+            service.end_session(session, tenant_id=claims.tenant_id, session_id=claims.session_id)
     return _clear_refresh_cookie(respond(None, 204))
 
 
@@ -89,6 +127,13 @@ def get_current_user() -> flask.Response:
     return respond(user_model(user, tenant))
 
 
+# Every profile change counts (each may cost a password-hash check), and a taken username or
+# email counts against the stricter registration budget: it answers what registering would.
+@limiter.limit(lambda: get_settings().login_rate_limit, key_func=_caller_key("profile"),
+               exempt_when=lambda: not get_settings().rate_limit_enabled)
+@limiter.limit(lambda: get_settings().register_rate_limit, key_func=_caller_key("profile-taken"),
+               deduct_when=lambda response: response.status_code == 409,
+               exempt_when=lambda: not get_settings().rate_limit_enabled)
 def update_current_user(body: dict[str, Any]) -> flask.Response:
     user, tenant = service.update_profile(db_session(), current_caller(),
                                           username=body["username"], email=body["email"])
@@ -100,6 +145,11 @@ def delete_current_user() -> flask.Response:
     return _clear_refresh_cookie(respond(None, 204))
 
 
+# A wrong current password is a guess at it (and an argon2 verification): limited per
+# account like failed logins; once spent, the 429 comes before any verification.
+@limiter.limit(lambda: get_settings().login_rate_limit, key_func=_caller_key("password"),
+               deduct_when=_wrong_current_password,
+               exempt_when=lambda: not get_settings().rate_limit_enabled)
 def change_password(body: dict[str, Any]) -> flask.Response:
     service.change_password(db_session(), current_caller(), current_password=body["current_password"],
                             new_password=body["new_password"])

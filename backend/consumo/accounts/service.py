@@ -22,6 +22,7 @@ from consumo.security.tokens import (
     new_refresh_secret,
     split_refresh_token,
 )
+from consumo.text import visible_name
 
 _UNIQUE_FIELDS = {"uq_users_username": "username", "uq_users_email": "email"}
 
@@ -70,7 +71,8 @@ def register(session: Session, *, username: str, email: str, password: str,
     _check_password_rules(password, username=username, email=email, field="password")
     tenant_id = uuid.uuid4()
     bind_tenant(session, tenant_id)
-    tenant = Tenant(id=tenant_id, name=organization_name or username)
+    name = visible_name(organization_name, field="organization_name") if organization_name is not None else username
+    tenant = Tenant(id=tenant_id, name=name)
     session.add(tenant)
     session.flush()
     user = User(
@@ -163,6 +165,30 @@ def refresh(session: Session, *, refresh_token: str) -> IssuedTokens:
     return _issue(session, user, tenant, auth_session)
 
 
+def account_of_login(session: Session, login: str) -> str | None:
+    """The account a login string (its username or its email, in any case) names, as one key
+    for both spellings; None when none does."""
+    login = login.strip().lower()
+    tenant_id = _tenant_of_login(session, login)
+    if tenant_id is None:
+        return None
+    bind_tenant(session, tenant_id)
+    user_id = session.execute(
+        select(User.id).where((func.lower(User.username) == login) | (func.lower(User.email) == login))
+    ).scalar_one_or_none()
+    return f"{tenant_id}:{user_id}" if user_id else None
+
+
+def end_session(session: Session, *, tenant_id: uuid.UUID, session_id: uuid.UUID) -> None:
+    """Revokes one session: its refresh tokens and its access tokens stop working."""
+    bind_tenant(session, tenant_id)
+    session.execute(
+        update(AuthSession)
+        .where(AuthSession.id == session_id, AuthSession.revoked_at.is_(None))
+        .values(revoked_at=_now(), revoked_reason="logout")
+    )
+
+
 def logout(session: Session, *, refresh_token: str | None) -> None:
     if not refresh_token:
         return
@@ -188,21 +214,34 @@ def tenant_members(caller: Caller) -> Select[tuple[User]]:
     return select(User).where(User.tenant_id == caller.tenant_id)
 
 
-def current_user(session: Session, caller: Caller) -> tuple[User, Tenant]:
-    user = session.execute(tenant_members(caller).where(User.id == caller.user_id)).scalar_one()
-    return user, session.get_one(Tenant, caller.tenant_id)
+def current_user(session: Session, caller: Caller, *, for_update: bool = False) -> tuple[User, Tenant]:
+    """The caller's own row (locked until commit `for_update`, so one account's changes and
+    its deletion happen one after the other). An account deleted since its token was
+    checked is a 401, like its token from now on."""
+    statement = tenant_members(caller).where(User.id == caller.user_id)
+    user = session.execute(statement.with_for_update() if for_update else statement).scalar_one_or_none()
+    tenant = session.get(Tenant, caller.tenant_id)
+    if user is None or tenant is None:
+        raise Unauthorized("This account no longer exists.")
+    return user, tenant
 
 
 def update_profile(session: Session, caller: Caller, *, username: str, email: str) -> tuple[User, Tenant]:
-    user, tenant = current_user(session, caller)
-    user.username, user.email = username.lower(), email.lower()
+    user, tenant = current_user(session, caller, for_update=True)
+    username, email = username.lower(), email.lower()
+    # The rule register and password change apply: the password is neither the username nor
+    # the email. Only a changed name needs the (costly) check against the password's hash.
+    for field, value, current in (("username", username, user.username), ("email", email, user.email)):
+        if value != current and verify_password(user.password_hash, value):
+            raise UnprocessableContent(f"The {field} must not be your password.", field=field)
+    user.username, user.email = username, email
     user.updated_at = _now()
     _flush_unique(session)
     return user, tenant
 
 
 def change_password(session: Session, caller: Caller, *, current_password: str, new_password: str) -> None:
-    user, _ = current_user(session, caller)
+    user, _ = current_user(session, caller, for_update=True)
     if not verify_password(user.password_hash, current_password):
         raise UnprocessableContent("The current password is incorrect.", field="current_password")
     _check_password_rules(new_password, username=user.username, email=user.email, field="new_password")
@@ -218,7 +257,7 @@ def change_password(session: Session, caller: Caller, *, current_password: str, 
 
 
 def delete_account(session: Session, caller: Caller) -> None:
-    user, tenant = current_user(session, caller)
+    user, tenant = current_user(session, caller, for_update=True)
     others = session.execute(
         select(func.count()).select_from(tenant_members(caller).where(User.id != user.id).subquery())
     ).scalar_one()

@@ -103,6 +103,10 @@ def _writable_record(session: Session, caller: Caller, record_id: uuid.UUID) -> 
         raise Forbidden("You may read this record but not change it.")
     if record.reading_id is not None:
         raise UnprocessableContent("This record is derived from meter readings; change the readings instead.")
+    if record.source == "simulation":
+        # Usage charged to a line's balance is its ledger: rewriting it would refund the
+        # allowance it used up without refunding, or re-charging, the balance.
+        raise UnprocessableContent("Usage charged to a mobile line's balance cannot be changed or deleted.")
     return record
 
 
@@ -242,6 +246,12 @@ def update_record(session: Session, caller: Caller, record_id: uuid.UUID, *,
     record = _writable_record(session, caller, record_id)
     if not precondition(record.version):
         raise PreconditionFailed("The record was changed since you read it; read it again.")
+    # The meter is checked before the record changes: a query with the record already
+    # pointing at a meter that is not the caller's would flush it (a foreign-key error).
+    meter_id = record.meter_id
+    if "meter_id" in changes:
+        meter_id = uuid.UUID(changes["meter_id"]) if changes["meter_id"] else None
+    meter = meters.meter_for_record(session, caller, meter_id, changes.get("kind", record.kind)) if meter_id else None
     start = date.fromisoformat(changes["period_start"]) if "period_start" in changes else record.period_start
     end = date.fromisoformat(changes["period_end"]) if "period_end" in changes else record.period_end
     _check_period(start, end)
@@ -253,14 +263,13 @@ def update_record(session: Session, caller: Caller, record_id: uuid.UUID, *,
     for field in ("cost_minor", "currency", "notes"):
         if field in changes:
             setattr(record, field, changes[field])
-    if "meter_id" in changes:
-        record.meter_id = uuid.UUID(changes["meter_id"]) if changes["meter_id"] else None
+    record.meter_id = meter.id if meter is not None else None
     if "cost_minor" in changes:
         record.cost_from_tariff = False
-    if record.meter_id is None:
+    if meter is None:
         record.cost_from_tariff = False
     else:
-        _price_from_meter(session, record, meters.meter_for_record(session, caller, record.meter_id, record.kind))
+        _price_from_meter(session, record, meter)
     record.version += 1
     record.updated_at = datetime.now(UTC)
     record.updated_by = caller.user_id

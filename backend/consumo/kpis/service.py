@@ -23,6 +23,7 @@ from typing import Any, Literal
 from sqlalchemy import Select, TextClause, delete, select, text
 from sqlalchemy.orm import Session
 
+from consumo.accounts.models import User
 from consumo.consumptions.models import UNIT_BY_KIND
 from consumo.kpis.models import Budget
 from consumo.meters import service as meters
@@ -174,8 +175,13 @@ def check_range(start: date, end: date) -> int:
     return days
 
 
+# The contract's bound on a reported quantity (`Decimal3`). Sums and projections of many
+# records at the largest quantity could pass it; they are reported as the bound.
+QUANTITY_CAP = Decimal(10) ** 15
+
+
 def round_quantity(value: Decimal) -> Decimal:
-    return value.quantize(THOUSANDTH, rounding=ROUND_HALF_UP)
+    return max(-QUANTITY_CAP, min(QUANTITY_CAP, value)).quantize(THOUSANDTH, rounding=ROUND_HALF_UP)
 
 
 def round_minor(amount: Decimal) -> int:
@@ -188,13 +194,20 @@ def round_costs(costs: dict[str, Decimal]) -> dict[str, int]:
     return {currency: amount for currency, amount in sorted(rounded.items()) if amount != 0}
 
 
+# Every percentage the API returns lies within ±PCT_CAP (the contract's `Percent` bounds): a
+# base or limit near zero (a 0.001 m³ day, a 1-cent budget) makes the true ratio as large as
+# 1e17 %, which is reported as PCT_CAP, meaning "at least this much".
+PCT_CAP = Decimal(10) ** 12
+
+
 def _pct(part: Decimal, whole: Decimal) -> float:
-    """`part` as a percentage of a non-zero `whole`, to one decimal."""
-    return float((part / whole * 100).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP))
+    """`part` as a percentage of a non-zero `whole`, to one decimal, within ±PCT_CAP."""
+    ratio = max(-PCT_CAP, min(PCT_CAP, part / whole * 100))
+    return float(ratio.quantize(Decimal("0.1"), rounding=ROUND_HALF_UP))
 
 
 def share_pct(part: Decimal, whole: Decimal) -> float | None:
-    """`part` as a percentage of `whole` (one decimal), or None when `whole` is zero."""
+    """`part` as a percentage of `whole` (one decimal, capped), or None when `whole` is zero."""
     return None if whole == 0 else _pct(part, whole)
 
 
@@ -471,6 +484,11 @@ def replace_budgets(session: Session, caller: Caller, items: Iterable[dict[str, 
             errors.append({"field": f"items.{index}.currency", "message": "is required with cost_limit_minor"})
     if errors:
         raise UnprocessableContent("Some budgets are not valid.", errors=errors)
+    # Replace-all is delete-then-insert: two at once would both delete nothing and both insert
+    # the same keys. The user's row, locked until commit, puts a user's replacements in line;
+    # NO KEY UPDATE, so it does not hold up rows that merely refer to the user.
+    session.execute(select(User.id).where(User.tenant_id == caller.tenant_id, User.id == caller.user_id)
+                    .with_for_update(key_share=True))
     session.execute(delete(Budget).where(Budget.tenant_id == caller.tenant_id, Budget.owner_id == caller.user_id))
     for item in items:
         quantity_limit = item.get("quantity_limit")

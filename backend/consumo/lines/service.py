@@ -32,7 +32,6 @@ from consumo.problems import UnprocessableContent
 from consumo.security.caller import Caller
 
 ONE = Decimal(1)
-MAX_PCT = 1e12
 
 
 @dataclass(frozen=True)
@@ -154,10 +153,8 @@ def cycle_usage(session: Session, caller: Caller, meter: Meter, cycle: Cycle) ->
 
 
 def _used_pct(used: Decimal, included: int) -> float | None:
-    """Percent used, as the KPIs round it; capped where the contract's bound is (heavy overuse
-    of a tiny allowance could otherwise pass it)."""
-    pct = share_pct(used, Decimal(included))
-    return None if pct is None else min(pct, MAX_PCT)
+    """Percent used, rounded and capped as the KPIs' (heavy overuse of a tiny allowance)."""
+    return share_pct(used, Decimal(included))
 
 
 def _runs_out_on(cycle: Cycle, included: int, used: Decimal, remaining: Decimal) -> date | None:
@@ -300,6 +297,21 @@ def _overage_charges(meter: Meter, status: LineStatus, usage: Mapping[str, Decim
     }
 
 
+def _cycle_overage_cost(meter: Meter, status: LineStatus, extra: Mapping[str, Decimal]) -> Decimal:
+    """The exact price, at the plan's overage prices, of the cycle's usage beyond its
+    allowances, with `extra` usage added to what the cycle used so far."""
+    prices = {kind.kind: Decimal(getattr(meter, kind.price_column) or 0) for kind in PLAN_KINDS}
+    return sum((max(a.used + extra.get(a.kind, Decimal(0)) - a.included, Decimal(0)) * prices[a.kind]
+                for a in status.allowances), Decimal(0))
+
+
+def _charge_for(meter: Meter, before: LineStatus, usage: Mapping[str, Decimal]) -> int:
+    """What this usage costs, rounded on the cycle's running total rather than on its own:
+    the charges of a cycle always add up to its whole overage rounded once, so usage split
+    over many requests (20 × 0.249 MB) pays what it would in one (4.98 MB), never less."""
+    return round_minor(_cycle_overage_cost(meter, before, usage)) - round_minor(_cycle_overage_cost(meter, before, {}))
+
+
 def _affordable(meter: Meter, status: LineStatus, usage: Mapping[str, Decimal]) -> dict[str, Decimal]:
     """`usage` cut where the balance would run out, as a prepaid line stops when it is empty:
     each kind keeps what its allowance covers and as much overage as the balance still pays."""
@@ -354,7 +366,7 @@ def simulate_usage(session: Session, caller: Caller, meter_id: uuid.UUID, data: 
 
     charges = _overage_charges(meter, before, usage)
     explicit = data.get("cost_minor")
-    charge = int(explicit) if explicit is not None else round_minor(sum(charges.values(), Decimal(0)))
+    charge = int(explicit) if explicit is not None else _charge_for(meter, before, usage)
     if charge > meter.balance_minor:
         raise _insufficient(meter, needed=charge, field="cost_minor" if explicit is not None else "balance_minor")
 

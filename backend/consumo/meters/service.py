@@ -27,10 +27,10 @@ from consumo.meters.models import RECORD_KINDS_BY_METER_KIND, Meter, MeterTariff
 from consumo.problems import Conflict, Forbidden, NotFound, PreconditionFailed, UnprocessableContent
 from consumo.readings.models import MeterReading
 from consumo.security.caller import Caller
+from consumo.text import visible_name
 
 Scope = Literal["mine", "tenant"]
 MAX_TARIFFS = 500
-ASCII_SPACE = " \t\n\r\f\v"  # what the contract's "not blank" rule means by blank
 E164 = re.compile(r"^\+[1-9][0-9]{6,14}$")
 PLAN_COLUMNS = {
     "data_mb": "plan_data_mb",
@@ -198,7 +198,7 @@ def create_meter(session: Session, caller: Caller, data: dict[str, Any]) -> Mete
     now = datetime.now(UTC)
     meter = Meter(
         tenant_id=caller.tenant_id, id=uuid.uuid4(), owner_id=caller.user_id, kind=kind,
-        name=data["name"].strip(ASCII_SPACE), identifier=normalize_identifier(kind, data["identifier"]),
+        name=visible_name(data["name"], field="name"), identifier=normalize_identifier(kind, data["identifier"]),
         currency=data.get("currency") or caller.default_currency,
         monthly_budget_minor=data.get("monthly_budget_minor"),
         balance_minor=0 if kind == "mobile_line" else None,
@@ -224,7 +224,7 @@ def update_meter(session: Session, caller: Caller, meter_id: uuid.UUID, *,
         if changes["plan"] is not None:
             _apply_plan(meter, changes["plan"])
     if "name" in changes:
-        meter.name = changes["name"].strip(ASCII_SPACE)
+        meter.name = visible_name(changes["name"], field="name")
     if "identifier" in changes:
         meter.identifier = normalize_identifier(meter.kind, changes["identifier"])
     if "monthly_budget_minor" in changes:

@@ -100,7 +100,11 @@ export const register = <ThrowOnError extends boolean = false>(options: Options<
  * Exchange a username (or email) and password for tokens
  *
  * Returns a 15-minute access token and sets a rotating refresh token as an
- * `HttpOnly; Secure; SameSite=Strict` cookie scoped to `/api/v1/auth`.
+ * `HttpOnly; Secure; SameSite=Strict` cookie scoped to `/api/v1/auth`. Attempts are
+ * limited per client address, and failed ones per account too, whether it was named by
+ * its username or its email (an unknown login counts against the string as sent); the
+ * headers `RateLimit-Limit`, `RateLimit-Remaining` and `RateLimit-Reset` (seconds until
+ * the window frees an attempt) say how many are left.
  *
  */
 export const login = <ThrowOnError extends boolean = false>(options: Options<LoginData, ThrowOnError>): RequestResult<LoginResponses, LoginErrors, ThrowOnError> => (options.client ?? client).post<LoginResponses, LoginErrors, ThrowOnError>({
@@ -141,8 +145,10 @@ export const refreshSession = <ThrowOnError extends boolean = false>(options?: O
 /**
  * End the session of the refresh cookie
  *
- * Revokes the session: its refresh tokens and the access tokens issued in it stop
- * working at once. Always answers 204 and clears the cookie, even without a session.
+ * Revokes the session of the refresh cookie and, when an `Authorization: Bearer` access
+ * token is sent too (or alone), the session of that token: its refresh tokens and the
+ * access tokens issued in it stop working at once. Always answers 204 and clears the
+ * cookie, even without a session or with an invalid token.
  *
  */
 export const logout = <ThrowOnError extends boolean = false>(options?: Options<LogoutData, ThrowOnError>): RequestResult<LogoutResponses, LogoutErrors, ThrowOnError> => (options?.client ?? client).post<LogoutResponses, LogoutErrors, ThrowOnError>({
@@ -202,6 +208,10 @@ export const getCurrentUser = <ThrowOnError extends boolean = false>(options?: O
 
 /**
  * Change the authenticated user's username and email
+ *
+ * Neither may be the user's password (`422`). Changes are limited per account, and a
+ * username or email that is taken (`409`) counts against the registration limit (`429`).
+ *
  */
 export const updateCurrentUser = <ThrowOnError extends boolean = false>(options: Options<UpdateCurrentUserData, ThrowOnError>): RequestResult<UpdateCurrentUserResponses, UpdateCurrentUserErrors, ThrowOnError> => (options.client ?? client).put<UpdateCurrentUserResponses, UpdateCurrentUserErrors, ThrowOnError>({
     requestValidator: async (data) => await z.object({
@@ -226,6 +236,10 @@ export const updateCurrentUser = <ThrowOnError extends boolean = false>(options:
 
 /**
  * Change the password; every earlier token stops working
+ *
+ * A wrong `current_password` is a `422` naming it, and counts against a per-account
+ * limit like failed logins; once spent, every attempt is `429` until the window frees one.
+ *
  */
 export const changePassword = <ThrowOnError extends boolean = false>(options: Options<ChangePasswordData, ThrowOnError>): RequestResult<ChangePasswordResponses, ChangePasswordErrors, ThrowOnError> => (options.client ?? client).post<ChangePasswordResponses, ChangePasswordErrors, ThrowOnError>({
     requestValidator: async (data) => await z.object({
@@ -295,7 +309,9 @@ export const createConsumption = <ThrowOnError extends boolean = false>(options:
 /**
  * Delete a consumption record
  *
- * A record derived from meter readings is removed through its readings (422 here).
+ * A record derived from meter readings is removed through its readings (422 here). Usage
+ * charged to a mobile line's balance (`source: simulation`) is never deleted (422).
+ *
  */
 export const deleteConsumption = <ThrowOnError extends boolean = false>(options: Options<DeleteConsumptionData, ThrowOnError>): RequestResult<DeleteConsumptionResponses, DeleteConsumptionErrors, ThrowOnError> => (options.client ?? client).delete<DeleteConsumptionResponses, DeleteConsumptionErrors, ThrowOnError>({
     requestValidator: async (data) => await z.object({
@@ -338,7 +354,9 @@ export const getConsumption = <ThrowOnError extends boolean = false>(options: Op
  * Change some fields of a consumption record
  *
  * Send only the fields to change; `null` clears `cost_minor` or `notes`. A record derived
- * from meter readings changes only through its readings (422 here).
+ * from meter readings changes only through its readings (422 here). Usage charged to a
+ * mobile line's balance (`source: simulation`) is part of the line's ledger and never
+ * changes (422).
  *
  */
 export const updateConsumption = <ThrowOnError extends boolean = false>(options: Options<UpdateConsumptionData, ThrowOnError>): RequestResult<UpdateConsumptionResponses, UpdateConsumptionErrors, ThrowOnError> => (options.client ?? client).patch<UpdateConsumptionResponses, UpdateConsumptionErrors, ThrowOnError>({
@@ -764,6 +782,14 @@ export const createTopUp = <ThrowOnError extends boolean = false>(options: Optio
  * goes negative: usage that cannot be paid is rejected (422) and nothing is recorded. A
  * random burst stops where the balance runs out, as a prepaid line does (422 only when
  * nothing at all can be paid).
+ *
+ * **A line's ledger.** The charge is rounded (half up, to the minor unit) on the cycle's
+ * running overage, not on each request alone: the charges of a cycle always add up to
+ * its whole overage rounded once, so usage split over many requests pays what it would
+ * in one, never less. The records it makes can be neither edited nor deleted. A record
+ * put on a line with `POST /consumptions` (an operator's statement, say) is usage paid
+ * outside the balance: it counts against the cycle's allowances, keeps the cost it was
+ * given, and never touches the balance.
  *
  */
 export const simulateUsage = <ThrowOnError extends boolean = false>(options: Options<SimulateUsageData, ThrowOnError>): RequestResult<SimulateUsageResponses, SimulateUsageErrors, ThrowOnError> => (options.client ?? client).post<SimulateUsageResponses, SimulateUsageErrors, ThrowOnError>({

@@ -18,12 +18,16 @@ export type CostAmount = {
 export type CostList = Array<CostAmount>;
 
 /**
- * Rounded to 3 decimal places.
+ * Rounded to 3 decimal places. A sum or projection beyond ±1e15 is reported as ±1e15.
  */
 export type Decimal3 = number;
 
 /**
- * Change in percent (1 decimal); null when the base is zero.
+ * A percentage, to 1 decimal. A change is (now − base) / base × 100, so never below −100,
+ * and `null` when the base is zero; a budget's use is used / limit × 100, `null` when the
+ * limit is zero. Capped at 1000000000000 (1e12): a base or limit near zero (0.001 m³, one
+ * cent) makes the true ratio larger, and the cap then means "at least this much".
+ *
  */
 export type Percent = number | null;
 
@@ -131,6 +135,9 @@ export type KindShare = {
 
 export type CurrencyShare = {
     currency: Currency;
+    /**
+     * To 1 decimal; 0 to 100 (rounded shares may not add up to exactly 100).
+     */
     pct: number;
 };
 
@@ -282,7 +289,9 @@ export type Quantity = number;
 export type CostMinor = number;
 
 /**
- * ISO 4217 code.
+ * An ISO 4217 code of a currency in use (or withdrawn since 2023, for older bills); fund
+ * codes, precious metals and testing codes (`XAU`, `XTS`, `XXX`, …) are not accepted.
+ *
  */
 export type Currency = string;
 
@@ -370,7 +379,10 @@ export type ConsumptionPage = {
 export type MeterKind = 'electricity' | 'water' | 'gas' | 'mobile_line';
 
 /**
- * Not blank (something other than spaces and control characters).
+ * Not blank: at least one visible character, so not only spaces of any kind (`U+3000`),
+ * zero-width or other invisible characters (`422` otherwise). Stored without the spaces and
+ * invisible characters at either end.
+ *
  */
 export type MeterName = string;
 
@@ -505,7 +517,7 @@ export type Allowance = {
     used: Decimal3;
     remaining: Decimal3;
     /**
-     * `null` when nothing is included.
+     * Used / included × 100, to 1 decimal; `null` when nothing is included; capped at 1e12 (like every percentage).
      */
     used_pct: number | null;
     /**
@@ -941,7 +953,7 @@ export type RegisterErrors = {
      */
     413: Problem;
     /**
-     * The body is not `application/json`.
+     * The request has a body that is not declared `Content-Type: application/json` (in any case, with `charset=utf-8` or no parameter).
      */
     415: Problem;
     /**
@@ -986,7 +998,7 @@ export type LoginErrors = {
      */
     413: Problem;
     /**
-     * The body is not `application/json`.
+     * The request has a body that is not declared `Content-Type: application/json` (in any case, with `charset=utf-8` or no parameter).
      */
     415: Problem;
     /**
@@ -1139,9 +1151,17 @@ export type UpdateCurrentUserErrors = {
      */
     413: Problem;
     /**
-     * The body is not `application/json`.
+     * The request has a body that is not declared `Content-Type: application/json` (in any case, with `charset=utf-8` or no parameter).
      */
     415: Problem;
+    /**
+     * The request matches the contract but breaks a rule of the domain.
+     */
+    422: Problem;
+    /**
+     * Too many attempts; wait `Retry-After` seconds.
+     */
+    429: Problem;
 };
 
 export type UpdateCurrentUserError = UpdateCurrentUserErrors[keyof UpdateCurrentUserErrors];
@@ -1176,13 +1196,17 @@ export type ChangePasswordErrors = {
      */
     413: Problem;
     /**
-     * The body is not `application/json`.
+     * The request has a body that is not declared `Content-Type: application/json` (in any case, with `charset=utf-8` or no parameter).
      */
     415: Problem;
     /**
      * The request matches the contract but breaks a rule of the domain.
      */
     422: Problem;
+    /**
+     * Too many attempts; wait `Retry-After` seconds.
+     */
+    429: Problem;
 };
 
 export type ChangePasswordError = ChangePasswordErrors[keyof ChangePasswordErrors];
@@ -1305,7 +1329,7 @@ export type CreateConsumptionErrors = {
      */
     413: Problem;
     /**
-     * The body is not `application/json`.
+     * The request has a body that is not declared `Content-Type: application/json` (in any case, with `charset=utf-8` or no parameter).
      */
     415: Problem;
     /**
@@ -1458,7 +1482,7 @@ export type UpdateConsumptionErrors = {
      */
     413: Problem;
     /**
-     * The body is not `application/json`.
+     * The request has a body that is not declared `Content-Type: application/json` (in any case, with `charset=utf-8` or no parameter).
      */
     415: Problem;
     /**
@@ -1703,7 +1727,7 @@ export type ReplaceBudgetsErrors = {
      */
     413: Problem;
     /**
-     * The body is not `application/json`.
+     * The request has a body that is not declared `Content-Type: application/json` (in any case, with `charset=utf-8` or no parameter).
      */
     415: Problem;
     /**
@@ -1822,7 +1846,7 @@ export type CreateMeterErrors = {
      */
     413: Problem;
     /**
-     * The body is not `application/json`.
+     * The request has a body that is not declared `Content-Type: application/json` (in any case, with `charset=utf-8` or no parameter).
      */
     415: Problem;
     /**
@@ -1975,7 +1999,7 @@ export type UpdateMeterErrors = {
      */
     413: Problem;
     /**
-     * The body is not `application/json`.
+     * The request has a body that is not declared `Content-Type: application/json` (in any case, with `charset=utf-8` or no parameter).
      */
     415: Problem;
     /**
@@ -2090,7 +2114,7 @@ export type CreateTariffErrors = {
      */
     413: Problem;
     /**
-     * The body is not `application/json`.
+     * The request has a body that is not declared `Content-Type: application/json` (in any case, with `charset=utf-8` or no parameter).
      */
     415: Problem;
     /**
@@ -2276,7 +2300,7 @@ export type CreateTopUpErrors = {
      */
     413: Problem;
     /**
-     * The body is not `application/json`.
+     * The request has a body that is not declared `Content-Type: application/json` (in any case, with `charset=utf-8` or no parameter).
      */
     415: Problem;
     /**
@@ -2335,7 +2359,7 @@ export type SimulateUsageErrors = {
      */
     413: Problem;
     /**
-     * The body is not `application/json`.
+     * The request has a body that is not declared `Content-Type: application/json` (in any case, with `charset=utf-8` or no parameter).
      */
     415: Problem;
     /**
@@ -2446,7 +2470,7 @@ export type CreateReadingErrors = {
      */
     413: Problem;
     /**
-     * The body is not `application/json`.
+     * The request has a body that is not declared `Content-Type: application/json` (in any case, with `charset=utf-8` or no parameter).
      */
     415: Problem;
     /**
@@ -2570,7 +2594,7 @@ export type UpdateReadingErrors = {
      */
     413: Problem;
     /**
-     * The body is not `application/json`.
+     * The request has a body that is not declared `Content-Type: application/json` (in any case, with `charset=utf-8` or no parameter).
      */
     415: Problem;
     /**

@@ -3,19 +3,23 @@
 import * as z from 'zod';
 
 /**
- * Rounded to 3 decimal places.
+ * Rounded to 3 decimal places. A sum or projection beyond ±1e15 is reported as ±1e15.
  */
 export const zDecimal3 = z.number().gte(-1000000000000000).lte(1000000000000000);
 
 /**
- * Change in percent (1 decimal); null when the base is zero.
+ * A percentage, to 1 decimal. A change is (now − base) / base × 100, so never below −100,
+ * and `null` when the base is zero; a budget's use is used / limit × 100, `null` when the
+ * limit is zero. Capped at 1000000000000 (1e12): a base or limit near zero (0.001 m³, one
+ * cent) makes the true ratio larger, and the cap then means "at least this much".
+ *
  */
 export const zPercent = z.number().gte(-1000000000000).lte(1000000000000).nullable();
 
 export const zBudgetProgress = z.object({
     quantity_limit: z.number().gte(0).lte(1000000000).nullable(),
     cost_limit_minor: z.int().gte(0).lte(100000000000000).nullable(),
-    currency: z.string().max(3).regex(/^[A-Z]{3}$/).nullable(),
+    currency: z.string().max(3).nullable(),
     quantity_used_pct: zPercent,
     cost_used_pct: zPercent,
     projected_over_budget: z.boolean()
@@ -102,7 +106,7 @@ export const zBudget = z.object({
     kind: zConsumptionKind,
     quantity_limit: z.number().gte(0).lte(1000000000).nullish(),
     cost_limit_minor: z.int().gte(0).lte(100000000000000).nullish(),
-    currency: z.string().length(3).regex(/^[A-Z]{3}$/).nullish()
+    currency: z.string().length(3).nullish()
 });
 
 export const zBudgetList = z.object({
@@ -133,9 +137,11 @@ export const zQuantity = z.number().gte(0).lte(1000000000).multipleOf(0.001);
 export const zCostMinor = z.int().gte(0).lte(100000000000000);
 
 /**
- * ISO 4217 code.
+ * An ISO 4217 code of a currency in use (or withdrawn since 2023, for older bills); fund
+ * codes, precious metals and testing codes (`XAU`, `XTS`, `XXX`, …) are not accepted.
+ *
  */
-export const zCurrency = z.string().length(3).regex(/^[A-Z]{3}$/);
+export const zCurrency = z.string().length(3);
 
 export const zCostAmount = z.object({
     currency: zCurrency,
@@ -342,7 +348,10 @@ export const zMeterKind = z.enum([
 ]);
 
 /**
- * Not blank (something other than spaces and control characters).
+ * Not blank: at least one visible character, so not only spaces of any kind (`U+3000`),
+ * zero-width or other invisible characters (`422` otherwise). Stored without the spaces and
+ * invisible characters at either end.
+ *
  */
 export const zMeterName = z.string().min(1).max(100).regex(/^[^\u0000]*[^\u0000- ][^\u0000]*$/);
 

@@ -1,0 +1,81 @@
+"""Problems made by the frameworks (Connexion's 400s and 405s, Starlette's HTTP errors, an
+unexpected exception's 500) rendered like the API's own: a `urn:consumo:problem:` type
+instead of `about:blank`, and on a 405 the `Allow` header the contract gives that path."""
+
+from __future__ import annotations
+
+import logging
+import re
+from functools import lru_cache
+
+import yaml
+from connexion.exceptions import ProblemException
+from connexion.lifecycle import ConnexionRequest, ConnexionResponse
+from starlette.exceptions import HTTPException
+
+from consumo.config import SPEC_PATH
+from consumo.problems import PROBLEM_BASE, Problem
+
+logger = logging.getLogger(__name__)
+
+SLUG_BY_STATUS = {
+    400: "validation", 401: "unauthorized", 403: "forbidden", 404: "not-found", 405: "method-not-allowed",
+    406: "not-acceptable", 413: "payload-too-large", 415: "unsupported-media-type", 500: "internal",
+}
+_METHODS = ("get", "put", "post", "patch", "delete")
+
+
+@lru_cache(maxsize=1)
+def _contract_paths() -> list[tuple[re.Pattern[str], str]]:
+    """Each path of the contract as a pattern of request paths, with its methods as `Allow` says them."""
+    spec = yaml.safe_load(SPEC_PATH.read_text())
+    base = spec["servers"][0]["url"].rstrip("/")
+    paths = []
+    for template, item in spec["paths"].items():
+        methods = [m.upper() for m in _METHODS if m in item]
+        if "GET" in methods:
+            methods.insert(1, "HEAD")
+        pattern = re.compile(re.escape(base) + re.sub(r"\\\{[^}]+\\\}", "[^/]+", re.escape(template)) + r"\Z")
+        paths.append((pattern, ", ".join(methods)))
+    return paths
+
+
+def allowed_methods(path: str) -> str | None:
+    return next((methods for pattern, methods in _contract_paths() if pattern.match(path)), None)
+
+
+def _render(request: ConnexionRequest, status: int, title: str | None, detail: str | None,
+            headers: dict[str, str] | None) -> ConnexionResponse:
+    headers = dict(headers or {})
+    if status == 405:
+        allow = allowed_methods(request.url.path)
+        if allow:
+            headers["Allow"] = allow
+    return ProblemException(status=status, title=title or "Error", detail=detail,
+                            type=PROBLEM_BASE + SLUG_BY_STATUS.get(status, "http-error"),
+                            headers=headers).to_problem()
+
+
+def problem_of_framework(request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
+    if isinstance(exc, Problem):
+        return exc.to_problem()
+    if isinstance(exc, ProblemException):
+        (logger.warning if exc.status < 500 else logger.error)("%r", exc)
+        return _render(request, exc.status, exc.title, exc.detail, exc.headers)
+    if isinstance(exc, HTTPException):
+        (logger.warning if exc.status_code < 500 else logger.error)("%r", exc)
+        title = re.sub(r"(?<=[a-z])(?=[A-Z])", " ", exc.__class__.__name__) if exc.detail is None else None
+        return _render(request, exc.status_code, title or _phrase(exc.status_code), exc.detail,
+                       dict(exc.headers or {}))
+    logger.error("%r", exc, exc_info=exc)
+    return _render(request, 500, "Internal Server Error",
+                   "The server met an unexpected error; it has been logged.", None)
+
+
+def _phrase(status: int) -> str:
+    from http import HTTPStatus
+
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return "Error"
