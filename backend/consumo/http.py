@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import flask
@@ -54,18 +54,12 @@ def etag_for(version: int) -> str:
     return f'"{version}"'
 
 
-def if_match_allows(header: str, current_version: int) -> bool:
-    """RFC 9110 §13.1.1: `*` matches any current representation; otherwise one of the listed
-    entity tags must equal ours by strong comparison (a weak tag never matches)."""
-    if header.strip() == "*":
-        return True
-    current = etag_for(current_version)
-    return any(tag.strip() == current for tag in header.split(","))
-
-
-def required_if_match() -> str:
-    """The request's If-Match header; edits and deletes without one are refused (428)."""
-    value = request_header("If-Match")
-    if value is None:
+def required_if_match() -> Callable[[int], bool]:
+    """The request's If-Match as a check of the stored version; edits and deletes without one
+    are refused (428). RFC 9110 §13.1.1, parsed by Werkzeug: `*` matches any current
+    representation, otherwise one listed entity tag must equal ours by strong comparison (a weak
+    tag never matches)."""
+    if request_header("If-Match") is None:
         raise PreconditionRequired("Send If-Match with the ETag of the version you read.")
-    return value
+    tags = flask.request.if_match
+    return lambda version: tags.star_tag or tags.contains(str(version))

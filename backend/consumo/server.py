@@ -22,8 +22,6 @@ from consumo.config import get_settings
 from consumo.http_limits import PROTOCOL
 from consumo.logging import log_handler
 
-ASGI_APP = "consumo.asgi:app"
-
 
 class QuietUvicornWorker(UvicornWorker):
     """uvicorn's worker without its `Server: uvicorn` header (no software banner), with the

@@ -139,9 +139,7 @@ def refresh(session: Session, *, refresh_token: str) -> IssuedTokens:
         raise Unauthorized("The refresh token is invalid.")
     bind_tenant(session, tenant_id)
     token = session.execute(
-        select(RefreshToken).where(RefreshToken.tenant_id == tenant_id,
-                                   RefreshToken.token_hash == hash_refresh_token(refresh_token))
-        .with_for_update()
+        _refresh_token_named(tenant_id, refresh_token).with_for_update()
     ).scalar_one_or_none()
     if token is None:
         raise Unauthorized("The refresh token is invalid.")
@@ -197,8 +195,7 @@ def logout(session: Session, *, refresh_token: str | None) -> None:
         return
     bind_tenant(session, tenant_id)
     token = session.execute(
-        select(RefreshToken).where(RefreshToken.tenant_id == tenant_id,
-                                   RefreshToken.token_hash == hash_refresh_token(refresh_token))
+        _refresh_token_named(tenant_id, refresh_token)
     ).scalar_one_or_none()
     if token is None:
         return
@@ -207,6 +204,12 @@ def logout(session: Session, *, refresh_token: str | None) -> None:
         .where(AuthSession.id == token.session_id, AuthSession.revoked_at.is_(None))
         .values(revoked_at=_now(), revoked_reason="logout")
     )
+
+
+def _refresh_token_named(tenant_id: uuid.UUID, refresh_token: str) -> Select[tuple[RefreshToken]]:
+    """The stored refresh token a presented one names: its tenant travels in the token."""
+    return select(RefreshToken).where(RefreshToken.tenant_id == tenant_id,
+                                      RefreshToken.token_hash == hash_refresh_token(refresh_token))
 
 
 def tenant_members(caller: Caller) -> Select[tuple[User]]:

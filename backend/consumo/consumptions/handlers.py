@@ -13,7 +13,7 @@ from consumo import api_models as api
 from consumo import idempotency
 from consumo.consumptions import service
 from consumo.consumptions.models import UNIT_BY_KIND, ConsumptionRecord
-from consumo.http import db_session, etag_for, if_match_allows, required_if_match, respond
+from consumo.http import db_session, etag_for, required_if_match, respond
 from consumo.security.caller import current_caller
 from consumo.views import RowView
 
@@ -71,15 +71,15 @@ def get_consumption(consumption_id: str) -> flask.Response:
 
 
 def update_consumption(consumption_id: str, body: dict[str, Any]) -> flask.Response:
-    if_match = required_if_match()
+    precondition = required_if_match()
     record = service.update_record(db_session(), current_caller(), uuid.UUID(consumption_id),
-                                   precondition=lambda version: if_match_allows(if_match, version),
+                                   precondition=precondition,
                                    changes=body)
     return respond(record_json(record), headers=_record_headers(record))
 
 
 def delete_consumption(consumption_id: str) -> flask.Response:
-    if_match = required_if_match()
+    precondition = required_if_match()
     service.delete_record(db_session(), current_caller(), uuid.UUID(consumption_id),
-                          precondition=lambda version: if_match_allows(if_match, version))
+                          precondition=precondition)
     return respond(None, 204)

@@ -54,7 +54,7 @@ def get_kpi_summary(from_: str, to: str, kind: str | None = None, meter_id: str 
                                 where=_filter(scope, meter_id))
     meter_budget = summary.meter_budget
     return respond(api.KpiSummary.model_validate({
-        "from": start, "to": end, "days": (end - start).days + 1,
+        "from": start, "to": end, "days": summary.days,
         "meter_budget": api.MeterBudgetProgress(**asdict(meter_budget)) if meter_budget else None,
         "kinds": [api.KindSummary(
             kind=k.kind, unit=UNIT_BY_KIND[k.kind], quantity=float(k.quantity), cost=_costs(k.cost),
@@ -76,9 +76,8 @@ def get_kpi_timeseries(interval: str, from_: str, to: str, kind: str | None = No
     return respond({
         "interval": interval, "from": start, "to": end,
         "buckets": [{"start": b.start, "end": b.end, "values": [
-            {"kind": k, "unit": UNIT_BY_KIND[k], "quantity": float(service.round_quantity(v.quantity)),
-             "cost": [{"currency": currency, "cost_minor": amount}
-                      for currency, amount in service.round_costs(v.cost).items()]}
+            {"kind": k, "unit": UNIT_BY_KIND[k], "quantity": float(v.quantity),
+             "cost": [{"currency": currency, "cost_minor": amount} for currency, amount in v.cost.items()]}
             for k, v in b.values.items()
         ]} for b in buckets],
     })
@@ -91,8 +90,7 @@ def get_kpi_breakdown(from_: str, to: str, meter_id: str | None = None, scope: s
     return respond(api.KpiBreakdown.model_validate({
         "from": start, "to": end,
         "kinds": [api.KindShare(
-            kind=k, unit=UNIT_BY_KIND[k], quantity=float(service.round_quantity(totals.quantity)),
-            cost=_costs(service.round_costs(totals.cost)),
+            kind=k, unit=UNIT_BY_KIND[k], quantity=float(totals.quantity), cost=_costs(totals.cost),
             cost_share_pct=[api.CurrencyShare(currency=c, pct=p) for c, p in shares.items()],
         ) for k, totals, shares in rows],
     }))

@@ -20,10 +20,11 @@ from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache
 from typing import Any, Literal
 
-from sqlalchemy import Select, TextClause, delete, select, text
+from sqlalchemy import ColumnElement, Select, TextClause, and_, delete, select, text
 from sqlalchemy.orm import Session
 
 from consumo.accounts.models import User
+from consumo.accounts.service import tenant_members
 from consumo.consumptions.models import UNIT_BY_KIND
 from consumo.kpis.models import Budget
 from consumo.meters import service as meters
@@ -50,9 +51,6 @@ class KindTotals:
         self.quantity += quantity
         self.cost[currency] = self.cost.get(currency, ZERO) + cost
         self.records += records
-
-
-NOTHING = KindTotals()  # a kind with no consumption in a bucket; shared, never added to
 
 
 @dataclass(frozen=True)
@@ -105,15 +103,28 @@ class MeterBudgetProgress:
 
 @dataclass(frozen=True)
 class Summary:
+    days: int
     kinds: list[KindSummary]
     meter_budget: MeterBudgetProgress | None
+
+
+@dataclass(frozen=True)
+class KindAmount:
+    """A kind's quantity (3 decimals) and cost per currency (whole minor units), as reported."""
+
+    quantity: Decimal
+    cost: dict[str, int]
+
+    @classmethod
+    def of(cls, totals: KindTotals) -> KindAmount:
+        return cls(round_quantity(totals.quantity), round_costs(totals.cost))
 
 
 @dataclass(frozen=True)
 class Bucket:
     start: date
     end: date
-    values: dict[str, KindTotals]
+    values: dict[str, KindAmount]
 
 
 # --- scoping ---------------------------------------------------------------------------
@@ -160,8 +171,13 @@ def check_filter(session: Session, caller: Caller, where: KpiFilter) -> Meter | 
     return meters.check_meter_filter(session, caller, where.meter_id)
 
 
+def _budgets_of(caller: Caller) -> ColumnElement[bool]:
+    """The one scoping of budgets: the caller's own."""
+    return and_(Budget.tenant_id == caller.tenant_id, Budget.owner_id == caller.user_id)
+
+
 def own_budgets(caller: Caller) -> Select[tuple[Budget]]:
-    return select(Budget).where(Budget.tenant_id == caller.tenant_id, Budget.owner_id == caller.user_id)
+    return select(Budget).where(_budgets_of(caller))
 
 
 # --- helpers ---------------------------------------------------------------------------
@@ -354,7 +370,7 @@ def summarize(session: Session, caller: Caller, *, start: date, end: date, kind:
         month_all = month if kind is None else _totals(session, caller, where, [(month_start, today)], None)[0]
         spent = sum((totals.cost.get(meter.currency, ZERO) for totals in month_all.values()), ZERO)
         meter_budget = _meter_budget(meter, spent, month_start, today.day, days_in_month)
-    return Summary(summaries, meter_budget)
+    return Summary(days, summaries, meter_budget)
 
 
 def _meter_budget(meter: Meter, spent: Decimal, month_start: date, elapsed: int,
@@ -425,6 +441,7 @@ def timeseries(session: Session, caller: Caller, *, interval: Interval, start: d
     statement = _series_sql(scope.condition)
     rows = session.connection().execute(statement, {**scope.params, **_span_params([span]), "interval": interval})
     sums: dict[date, dict[str, KindTotals]] = defaultdict(lambda: defaultdict(KindTotals))
+    nothing = KindAmount(ZERO, {})  # a kind with no consumption in a bucket
     kinds_seen: set[str] = {kind} if kind else set()
     for bucket_day, row_kind, currency, quantity, cost in rows:
         sums[bucket_day][row_kind].add(quantity, currency, cost)
@@ -435,7 +452,7 @@ def timeseries(session: Session, caller: Caller, *, interval: Interval, start: d
     while cursor <= end:
         following = _next_bucket(cursor, interval)
         found = sums.get(cursor, {})
-        values = {k: found.get(k, NOTHING) for k in kinds}
+        values = {k: KindAmount.of(found[k]) if k in found else nothing for k in kinds}
         buckets.append(Bucket(max(cursor, start), min(following - timedelta(days=1), end), values))
         cursor = following
     return buckets
@@ -444,7 +461,7 @@ def timeseries(session: Session, caller: Caller, *, interval: Interval, start: d
 # --- breakdown ---------------------------------------------------------------------------
 
 def breakdown(session: Session, caller: Caller, *, start: date, end: date,
-              where: KpiFilter) -> list[tuple[str, KindTotals, dict[str, float]]]:
+              where: KpiFilter) -> list[tuple[str, KindAmount, dict[str, float]]]:
     check_range(start, end)
     check_filter(session, caller, where)
     (totals,) = _totals(session, caller, where, [(start, end)], None)
@@ -457,7 +474,7 @@ def breakdown(session: Session, caller: Caller, *, start: date, end: date,
         entry = totals[each]
         shares = {currency: _pct(entry.cost.get(currency, ZERO), whole)
                   for currency, whole in sorted(per_currency.items()) if whole > 0}
-        result.append((each, entry, shares))
+        result.append((each, KindAmount.of(entry), shares))
     return result
 
 
@@ -487,9 +504,9 @@ def replace_budgets(session: Session, caller: Caller, items: Iterable[dict[str, 
     # Replace-all is delete-then-insert: two at once would both delete nothing and both insert
     # the same keys. The user's row, locked until commit, puts a user's replacements in line;
     # NO KEY UPDATE, so it does not hold up rows that merely refer to the user.
-    session.execute(select(User.id).where(User.tenant_id == caller.tenant_id, User.id == caller.user_id)
+    session.execute(tenant_members(caller).with_only_columns(User.id).where(User.id == caller.user_id)
                     .with_for_update(key_share=True))
-    session.execute(delete(Budget).where(Budget.tenant_id == caller.tenant_id, Budget.owner_id == caller.user_id))
+    session.execute(delete(Budget).where(_budgets_of(caller)))
     for item in items:
         quantity_limit = item.get("quantity_limit")
         session.add(Budget(

@@ -26,6 +26,7 @@ from consumo.consumptions.service import MAX_PERIOD_DAYS, readable_records
 from consumo.cursors import decode_cursor, encode_cursor
 from consumo.kpis.service import THOUSANDTH, round_minor, round_quantity, share_pct
 from consumo.lines.models import TopUp
+from consumo.meters.children import on_meter
 from consumo.meters.models import Meter
 from consumo.meters.service import get_readable_meter, writable_meter
 from consumo.problems import UnprocessableContent
@@ -244,7 +245,7 @@ def list_top_ups(session: Session, caller: Caller, meter_id: uuid.UUID, *, limit
     """Newest first, keyed by (created_at, id): two top-ups may share a timestamp."""
     meter = get_readable_meter(session, caller, meter_id)
     _require_line(meter)
-    statement = select(TopUp).where(TopUp.tenant_id == meter.tenant_id, TopUp.meter_id == meter.id)
+    statement = select(TopUp).where(on_meter(TopUp, meter))
     if cursor:
         before = decode_cursor(cursor, _read_top_up_cursor)
         statement = statement.where(tuple_(TopUp.created_at, TopUp.id) < before)

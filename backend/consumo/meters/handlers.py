@@ -9,7 +9,7 @@ import flask
 
 from consumo import api_models as api
 from consumo import idempotency
-from consumo.http import db_session, etag_for, if_match_allows, required_if_match, respond
+from consumo.http import db_session, etag_for, required_if_match, respond
 from consumo.meters import service
 from consumo.meters.models import Meter, MeterTariff
 from consumo.security.caller import current_caller
@@ -63,16 +63,16 @@ def get_meter(meter_id: str) -> flask.Response:
 
 
 def update_meter(meter_id: str, body: dict[str, Any]) -> flask.Response:
-    if_match = required_if_match()
+    precondition = required_if_match()
     meter = service.update_meter(db_session(), current_caller(), uuid.UUID(meter_id),
-                                 precondition=lambda version: if_match_allows(if_match, version), changes=body)
+                                 precondition=precondition, changes=body)
     return respond(meter_model(meter), headers=_meter_headers(meter))
 
 
 def delete_meter(meter_id: str) -> flask.Response:
-    if_match = required_if_match()
+    precondition = required_if_match()
     service.delete_meter(db_session(), current_caller(), uuid.UUID(meter_id),
-                         precondition=lambda version: if_match_allows(if_match, version))
+                         precondition=precondition)
     return respond(None, 204)
 
 

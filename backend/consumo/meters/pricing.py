@@ -16,16 +16,17 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from consumo.consumptions.models import ConsumptionRecord
+from consumo.meters.children import on_meter
 from consumo.meters.models import Meter, MeterTariff
 
 MAX_COST_MINOR = 10**14
 
 
-def tariffs_of(session: Session, meter: Meter, *, newest_first: bool = False) -> list[MeterTariff]:
-    order = MeterTariff.valid_from.desc() if newest_first else MeterTariff.valid_from.asc()
+def tariffs_of(session: Session, meter: Meter) -> list[MeterTariff]:
+    """The meter's tariffs, oldest first."""
     return list(session.execute(
-        select(MeterTariff).where(MeterTariff.tenant_id == meter.tenant_id, MeterTariff.meter_id == meter.id)
-        .order_by(order)
+        select(MeterTariff).where(on_meter(MeterTariff, meter))
+        .order_by(MeterTariff.valid_from.asc())
     ).scalars())
 
 
@@ -75,7 +76,7 @@ def reprice_meter(session: Session, meter: Meter, *, since: date) -> int:
     tariffs = tariffs_of(session, meter)
     records = session.execute(
         select(ConsumptionRecord)
-        .where(ConsumptionRecord.tenant_id == meter.tenant_id, ConsumptionRecord.meter_id == meter.id,
+        .where(on_meter(ConsumptionRecord, meter),
                ConsumptionRecord.cost_from_tariff.is_(True), ConsumptionRecord.period_end >= since)
         .with_for_update()
     ).scalars()

@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 from consumo.consumptions.models import ConsumptionRecord
 from consumo.cursors import decode_cursor, encode_cursor
 from consumo.meters import pricing
+from consumo.meters.children import on_meter
 from consumo.meters.models import RECORD_KINDS_BY_METER_KIND, Meter, MeterTariff
 from consumo.problems import Conflict, Forbidden, NotFound, PreconditionFailed, UnprocessableContent
 from consumo.readings.models import MeterReading
@@ -245,12 +246,11 @@ def delete_meter(session: Session, caller: Caller, meter_id: uuid.UUID, *,
         raise PreconditionFailed("The meter was changed since you read it; read it again.")
     session.execute(
         update(ConsumptionRecord)
-        .where(ConsumptionRecord.tenant_id == meter.tenant_id, ConsumptionRecord.meter_id == meter.id)
+        .where(on_meter(ConsumptionRecord, meter))
         .values(meter_id=None, reading_id=None, cost_from_tariff=False)
         .execution_options(synchronize_session=False)
     )
-    session.execute(delete(MeterReading).where(MeterReading.tenant_id == meter.tenant_id,
-                                               MeterReading.meter_id == meter.id))
+    session.execute(delete(MeterReading).where(on_meter(MeterReading, meter)))
     session.delete(meter)
     session.flush()
     session.expire_all()
@@ -269,8 +269,7 @@ def list_tariffs(session: Session, caller: Caller, meter_id: uuid.UUID, *, limit
                  cursor: str | None) -> TariffPage:
     """Newest first; a meter has at most one tariff per day, so the day is the page key."""
     meter = get_readable_meter(session, caller, meter_id)
-    statement = select(MeterTariff).where(MeterTariff.tenant_id == meter.tenant_id,
-                                          MeterTariff.meter_id == meter.id)
+    statement = select(MeterTariff).where(on_meter(MeterTariff, meter))
     if cursor:
         before = decode_cursor(cursor, lambda payload: date.fromisoformat(payload["d"]))
         statement = statement.where(MeterTariff.valid_from < before)
@@ -306,8 +305,7 @@ def create_tariff(session: Session, caller: Caller, meter_id: uuid.UUID, data: d
 def delete_tariff(session: Session, caller: Caller, meter_id: uuid.UUID, tariff_id: uuid.UUID) -> None:
     meter = writable_meter(session, caller, meter_id)
     tariff = session.execute(
-        select(MeterTariff).where(MeterTariff.tenant_id == meter.tenant_id, MeterTariff.meter_id == meter.id,
-                                  MeterTariff.id == tariff_id)
+        select(MeterTariff).where(on_meter(MeterTariff, meter), MeterTariff.id == tariff_id)
     ).scalar_one_or_none()
     if tariff is None:
         raise NotFound("No such tariff on this meter.")

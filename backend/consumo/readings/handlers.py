@@ -9,7 +9,7 @@ import flask
 
 from consumo import api_models as api
 from consumo import idempotency
-from consumo.http import db_session, etag_for, if_match_allows, required_if_match, respond
+from consumo.http import db_session, etag_for, required_if_match, respond
 from consumo.readings import service
 from consumo.security.caller import current_caller
 
@@ -50,14 +50,14 @@ def create_reading(meter_id: str, body: dict[str, Any]) -> flask.Response:
 
 
 def update_reading(meter_id: str, reading_id: str, body: dict[str, Any]) -> flask.Response:
-    if_match = required_if_match()
+    precondition = required_if_match()
     view = service.update_reading(db_session(), current_caller(), uuid.UUID(meter_id), uuid.UUID(reading_id),
-                                  precondition=lambda version: if_match_allows(if_match, version), changes=body)
+                                  precondition=precondition, changes=body)
     return respond(reading_model(view), headers=_reading_headers(view))
 
 
 def delete_reading(meter_id: str, reading_id: str) -> flask.Response:
-    if_match = required_if_match()
+    precondition = required_if_match()
     service.delete_reading(db_session(), current_caller(), uuid.UUID(meter_id), uuid.UUID(reading_id),
-                           precondition=lambda version: if_match_allows(if_match, version))
+                           precondition=precondition)
     return respond(None, 204)

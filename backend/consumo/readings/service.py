@@ -29,6 +29,7 @@ from consumo.consumptions.models import ConsumptionRecord
 from consumo.consumptions.service import MAX_PERIOD_DAYS, exact_quantity
 from consumo.cursors import decode_cursor, encode_cursor
 from consumo.meters import pricing
+from consumo.meters.children import on_meter
 from consumo.meters.models import Meter
 from consumo.meters.service import get_readable_meter, writable_meter
 from consumo.problems import Conflict, NotFound, PreconditionFailed, UnprocessableContent
@@ -62,8 +63,7 @@ class DerivedPeriod:
 # --- scoping: readings are reached only through a meter the caller reaches ----------------
 
 def _readings_of(meter: Meter) -> Select[tuple[MeterReading]]:
-    return select(MeterReading).where(MeterReading.tenant_id == meter.tenant_id,
-                                      MeterReading.meter_id == meter.id)
+    return select(MeterReading).where(on_meter(MeterReading, meter))
 
 
 def _reading_of(session: Session, meter: Meter, reading_id: uuid.UUID) -> MeterReading:
@@ -157,8 +157,7 @@ def sync_derived_records(session: Session, caller: Caller, meter: Meter,
     existing = {
         derived.reading_id: derived
         for derived in session.execute(
-            select(ConsumptionRecord).where(ConsumptionRecord.tenant_id == meter.tenant_id,
-                                            ConsumptionRecord.meter_id == meter.id,
+            select(ConsumptionRecord).where(on_meter(ConsumptionRecord, meter),
                                             ConsumptionRecord.reading_id.is_not(None))
         ).scalars()
     }
@@ -216,7 +215,7 @@ def list_readings(session: Session, caller: Caller, meter_id: uuid.UUID, *, limi
         select(MeterReading, ConsumptionRecord.id)
         .outerjoin(ConsumptionRecord, and_(ConsumptionRecord.tenant_id == MeterReading.tenant_id,
                                            ConsumptionRecord.reading_id == MeterReading.id))
-        .where(MeterReading.tenant_id == meter.tenant_id, MeterReading.meter_id == meter.id)
+        .where(on_meter(MeterReading, meter))
     )
     if cursor:
         statement = statement.where(MeterReading.reading_date < _decode_cursor(cursor))
@@ -288,8 +287,7 @@ def delete_reading(session: Session, caller: Caller, meter_id: uuid.UUID, readin
     # The record derived for the reading points at it (fk_consumption_reading): it goes first.
     session.execute(
         delete(ConsumptionRecord)
-        .where(ConsumptionRecord.tenant_id == meter.tenant_id, ConsumptionRecord.meter_id == meter.id,
-               ConsumptionRecord.reading_id == reading.id)
+        .where(on_meter(ConsumptionRecord, meter), ConsumptionRecord.reading_id == reading.id)
     )
     session.delete(reading)
     session.flush()
