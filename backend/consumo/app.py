@@ -20,7 +20,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from consumo.config import SPEC_PATH, get_settings
-from consumo.framework_problems import problem_of_framework
+from consumo.framework_problems import problem_of_framework, problem_response
 from consumo.logging import configure_logging
 from consumo.middleware import BodyLimitMiddleware, RequestContextMiddleware
 from consumo.problems import (
@@ -44,23 +44,23 @@ def _database_unavailable(_request: ConnexionRequest, exc: Exception) -> Connexi
         # The statement timeout stopped a query: the database is up, but this request
         # asked too much of it. Logged as the performance bug it is; no detail leaks.
         logger.error("database statement timed out", exc_info=exc)
-        return ServiceUnavailable("The request took too long to answer; retry shortly.").to_problem()
+        return problem_response(ServiceUnavailable("The request took too long to answer; retry shortly."))
     logger.warning("database unavailable: %s", type(exc).__name__)
-    return ServiceUnavailable("The database is temporarily unavailable; retry shortly.").to_problem()
+    return problem_response(ServiceUnavailable("The database is temporarily unavailable; retry shortly."))
 
 
 def _database_error(request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
     if isinstance(exc, DBAPIError) and exc.connection_invalidated:
         return _database_unavailable(request, exc)
     logger.error("database error", exc_info=exc)
-    return Problem("The server met an unexpected error; it has been logged.").to_problem()
+    return problem_response(Problem("The server met an unexpected error; it has been logged."))
 
 
 def _database_rejected_value(_request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
     # Input validation should have caught it first; log it as the bug it is, but the
     # client still sent a value the database cannot take: that is a 400, not a 500.
     logger.error("database rejected a value", exc_info=exc)
-    return ValidationProblem("A value is out of range or not valid.").to_problem()
+    return problem_response(ValidationProblem("A value is out of range or not valid."))
 
 
 def _constraint_violated(_request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
@@ -68,34 +68,34 @@ def _constraint_violated(_request: ConnexionRequest, exc: Exception) -> Connexio
     # writers); a constraint that still fires is a bug to fix, logged as one, but what the
     # client meets is a conflict with the stored state, not a server error.
     logger.error("database constraint violated", exc_info=exc)
-    return Conflict("The request conflicts with the current state; read it again and retry.").to_problem()
+    return problem_response(Conflict("The request conflicts with the current state; read it again and retry."))
 
 
 def _vanished(_request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
     # A row that a request relied on was deleted by a concurrent one (its owner's account,
     # say) between two of its statements: for this request it no longer exists.
     logger.warning("a row vanished during the request: %s", exc)
-    return NotFound("No such resource (it was just deleted).").to_problem()
+    return problem_response(NotFound("No such resource (it was just deleted)."))
 
 
 def _missing_credentials(_request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
     # Connexion's own 401 (no Authorization header, or not a Bearer one) as our problem,
     # with the WWW-Authenticate challenge a 401 must carry (RFC 9110, 15.5.2).
     detail = getattr(exc, "detail", None) or "Missing, invalid or expired credentials."
-    return Unauthorized(detail).to_problem()
+    return problem_response(Unauthorized(detail))
 
 
 def _problem_inside_flask(problem: Problem) -> flask.Response:
     """Renders a handler's problem within Flask instead of letting it escape to Connexion,
     so after_request hooks see the response: the login limiter counts failed logins by
     their 401 (`deduct_when`) and adds its RateLimit-* headers."""
-    rendered = problem.to_problem()
+    rendered = problem_response(problem)
     return flask.Response(rendered.body, status=rendered.status_code, headers=rendered.headers)
 
 
 def _rate_limited(exc: RateLimitExceeded) -> flask.Response:
     problem = TooManyRequests(f"Too many attempts ({exc.description}); try again later.")
-    response = problem.to_problem()
+    response = problem_response(problem)
     flask_response = flask.Response(response.body, status=429, mimetype="application/problem+json")
     # flask-limiter replaces this with the exact wait when it adds its headers; the window
     # length is the safe upper bound if it does not.
@@ -164,6 +164,7 @@ def create_app() -> connexion.FlaskApp:
     app.add_middleware(JsonBodyMiddleware, position=MiddlewarePosition.BEFORE_VALIDATION)
     # Registered first: the more specific handlers below take precedence over these.
     app.add_error_handler(Exception, problem_of_framework)
+    app.add_error_handler(Problem, problem_of_framework)
     app.add_error_handler(ProblemException, problem_of_framework)
     app.add_error_handler(StarletteHTTPException, problem_of_framework)
     app.add_error_handler(OperationalError, _database_unavailable)

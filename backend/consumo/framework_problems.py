@@ -1,9 +1,11 @@
-"""Problems made by the frameworks (Connexion's 400s and 405s, Starlette's HTTP errors, an
-unexpected exception's 500) rendered like the API's own: a `urn:consumo:problem:` type
+"""Problems rendered at the web edge: ours (`consumo.problems`, plain exceptions), and those made
+by the frameworks (Connexion's 400s and 405s, Starlette's HTTP errors, an unexpected exception's
+500) rendered like the API's own: a `urn:consumo:problem:` type
 instead of `about:blank`, and on a 405 the `Allow` header the contract gives that path."""
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 from functools import lru_cache
@@ -17,6 +19,7 @@ from consumo.config import SPEC_PATH
 from consumo.problems import PROBLEM_BASE, Problem
 
 logger = logging.getLogger(__name__)
+PROBLEM_JSON = "application/problem+json"
 
 SLUG_BY_STATUS = {
     400: "validation", 401: "unauthorized", 403: "forbidden", 404: "not-found", 405: "method-not-allowed",
@@ -56,9 +59,15 @@ def _render(request: ConnexionRequest, status: int, title: str | None, detail: s
                             headers=headers).to_problem()
 
 
+def problem_response(problem: Problem) -> ConnexionResponse:
+    """One of our problems as its `application/problem+json` response."""
+    return ConnexionResponse(problem.status_code, PROBLEM_JSON, PROBLEM_JSON, body=json.dumps(problem.body()),
+                             headers=dict(problem.headers))
+
+
 def problem_of_framework(request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
     if isinstance(exc, Problem):
-        return exc.to_problem()
+        return problem_response(exc)
     if isinstance(exc, ProblemException):
         (logger.warning if exc.status < 500 else logger.error)("%r", exc)
         return _render(request, exc.status, exc.title, exc.detail, exc.headers)

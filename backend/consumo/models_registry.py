@@ -2,7 +2,7 @@
 
 from consumo.accounts.models import AuthSession, RefreshToken, Tenant, User
 from consumo.consumptions.models import ConsumptionRecord
-from consumo.idempotency import IdempotencyKey
+from consumo.idempotency.models import IdempotencyKey
 from consumo.kpis.models import Budget, ConsumptionDaily, ConsumptionMonthly
 from consumo.lines.models import TopUp
 from consumo.meters.models import Meter, MeterTariff

@@ -1,7 +1,8 @@
 """One error hierarchy, rendered as RFC 9457 problem details (`application/problem+json`).
 
-Services raise these; the app's error handlers turn them (and every framework error) into
-a problem response. Nothing else ever reaches a client: no stack trace, no SQL.
+Services raise these plain exceptions (no web framework here, so the domain runs anywhere: a
+worker, a CLI, a test); the web edge renders them, and every framework error, as a problem
+response (`consumo.framework_problems`). Nothing else ever reaches a client: no stack trace, no SQL.
 """
 
 from __future__ import annotations
@@ -9,12 +10,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from connexion.exceptions import ProblemException
-
 PROBLEM_BASE = "urn:consumo:problem:"
 
 
-class Problem(ProblemException):
+class Problem(Exception):
     """Base of our problems. Subclasses fix status, title and type."""
 
     status_code = 500
@@ -28,17 +27,22 @@ class Problem(ProblemException):
         errors: Iterable[Mapping[str, str]] | None = None,
         headers: Mapping[str, str] | None = None,
     ) -> None:
-        ext: dict[str, Any] | None = None
-        if errors:
-            ext = {"errors": [dict(error) for error in errors][:100]}
-        super().__init__(
-            status=self.status_code,
-            title=self.title,
-            detail=detail,
-            type=PROBLEM_BASE + self.slug,
-            ext=ext,
-            headers=dict(headers or {}),
-        )
+        super().__init__(detail or self.title)
+        self.detail = detail
+        self.errors = [dict(error) for error in errors][:100] if errors else None
+        self.headers = dict(headers or {})
+
+    @property
+    def type(self) -> str:
+        return PROBLEM_BASE + self.slug
+
+    def body(self) -> dict[str, Any]:
+        """The RFC 9457 members (and `errors`, each offending field, for validation)."""
+        body: dict[str, Any] = {"type": self.type, "title": self.title, "detail": self.detail,
+                                "status": self.status_code}
+        if self.errors:
+            body["errors"] = self.errors
+        return body
 
 
 class ValidationProblem(Problem):

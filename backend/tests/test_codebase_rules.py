@@ -73,3 +73,28 @@ def test_every_named_scoping_helper_exists():
         tree = ast.parse((PACKAGE / module).read_text())
         defined = {node.name for node in ast.walk(tree) if isinstance(node, ast.FunctionDef)}
         assert functions <= defined, (module, functions - defined)
+
+
+def _domain_modules() -> list[str]:
+    """Every service and models module (and what they are built from: pricing, scoping, identity)."""
+    names = {"service.py", "models.py", "pricing.py", "children.py"}
+    modules = [path for path in PACKAGE.rglob("*.py") if path.name in names]
+    dotted = ["consumo." + path.relative_to(PACKAGE).with_suffix("").as_posix().replace("/", ".")
+              for path in sorted(modules)]
+    return [*dotted, "consumo.models_registry", "consumo.security.identity", "consumo.problems"]
+
+
+def test_services_and_models_load_without_a_web_framework():
+    """The domain runs without the web edge (a worker, a CLI, the migrations): importing every
+    service and models module loads neither Flask nor Connexion."""
+    import subprocess
+    import sys
+
+    modules = _domain_modules()
+    assert len(modules) >= 15
+    script = ("import sys\n" + "".join(f"import {name}\n" for name in modules)
+              + "print(','.join(sorted(m for m in ('flask', 'connexion', 'werkzeug', 'starlette') if m in sys.modules)))")
+    done = subprocess.run([sys.executable, "-c", script], cwd=BACKEND_DIR, capture_output=True, text=True,
+                          env={**__import__("os").environ, "JWT_SECRET": "x" * 64}, check=False)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "", f"loaded by the domain: {done.stdout.strip()}"

@@ -80,7 +80,7 @@ def service_session(account: Account, role: str = "owner") -> Iterator[tuple[Any
     """A session and caller as the API would make them for `account`, to call the service
     with a `today` of the test's choosing."""
     from consumo.db import TENANT_KEY, session_factory
-    from consumo.security.caller import Caller
+    from consumo.security.identity import Caller
 
     session = session_factory()()
     session.info[TENANT_KEY] = uuid.UUID(account.tenant_id)

@@ -14,7 +14,7 @@ from consumo.accounts.models import AuthSession, RefreshToken, Tenant, User
 from consumo.config import get_settings
 from consumo.db import bind_tenant
 from consumo.problems import Conflict, Unauthorized, UnprocessableContent
-from consumo.security.caller import Caller
+from consumo.security.identity import Caller
 from consumo.security.passwords import hash_password, needs_rehash, verify_password
 from consumo.security.tokens import (
     hash_refresh_token,

@@ -10,10 +10,10 @@ import flask
 from sqlalchemy import Row
 
 from consumo import api_models as api
-from consumo import idempotency
 from consumo.consumptions import service
 from consumo.consumptions.models import UNIT_BY_KIND, ConsumptionRecord
 from consumo.http import db_session, etag_for, required_if_match, respond
+from consumo.idempotency import replay as idempotency
 from consumo.security.caller import current_caller
 from consumo.views import RowView
 

@@ -24,7 +24,7 @@ from consumo.problems import (
     PreconditionFailed,
     UnprocessableContent,
 )
-from consumo.security.caller import Caller
+from consumo.security.identity import Caller
 
 MAX_PERIOD_DAYS = 366
 Sort = Literal["-period_start", "period_start", "-created_at", "created_at"]

@@ -30,7 +30,7 @@ from consumo.kpis.models import Budget
 from consumo.meters import service as meters
 from consumo.meters.models import Meter
 from consumo.problems import Forbidden, UnprocessableContent
-from consumo.security.caller import Caller
+from consumo.security.identity import Caller
 
 MAX_RANGE_DAYS = 3653  # ten years
 MAX_DAY_BUCKETS = 400

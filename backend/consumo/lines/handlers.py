@@ -9,9 +9,9 @@ from typing import Any
 import flask
 
 from consumo import api_models as api
-from consumo import idempotency
 from consumo.consumptions.handlers import record_json
 from consumo.http import db_session, respond
+from consumo.idempotency import replay as idempotency
 from consumo.lines import service
 from consumo.lines.models import TopUp
 from consumo.meters.models import Meter

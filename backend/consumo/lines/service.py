@@ -30,7 +30,7 @@ from consumo.meters.children import on_meter
 from consumo.meters.models import Meter
 from consumo.meters.service import get_readable_meter, writable_meter
 from consumo.problems import UnprocessableContent
-from consumo.security.caller import Caller
+from consumo.security.identity import Caller
 
 ONE = Decimal(1)
 

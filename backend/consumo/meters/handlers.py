@@ -8,8 +8,8 @@ from typing import Any
 import flask
 
 from consumo import api_models as api
-from consumo import idempotency
 from consumo.http import db_session, etag_for, required_if_match, respond
+from consumo.idempotency import replay as idempotency
 from consumo.meters import service
 from consumo.meters.models import Meter, MeterTariff
 from consumo.security.caller import current_caller

@@ -27,7 +27,7 @@ from consumo.meters.children import on_meter
 from consumo.meters.models import RECORD_KINDS_BY_METER_KIND, Meter, MeterTariff
 from consumo.problems import Conflict, Forbidden, NotFound, PreconditionFailed, UnprocessableContent
 from consumo.readings.models import MeterReading
-from consumo.security.caller import Caller
+from consumo.security.identity import Caller
 from consumo.text import visible_name
 
 Scope = Literal["mine", "tenant"]

@@ -8,8 +8,8 @@ from typing import Any
 import flask
 
 from consumo import api_models as api
-from consumo import idempotency
 from consumo.http import db_session, etag_for, required_if_match, respond
+from consumo.idempotency import replay as idempotency
 from consumo.readings import service
 from consumo.security.caller import current_caller
 

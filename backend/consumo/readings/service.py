@@ -34,7 +34,7 @@ from consumo.meters.models import Meter
 from consumo.meters.service import get_readable_meter, writable_meter
 from consumo.problems import Conflict, NotFound, PreconditionFailed, UnprocessableContent
 from consumo.readings.models import MeterReading
-from consumo.security.caller import Caller
+from consumo.security.identity import Caller
 
 
 @dataclass(frozen=True)

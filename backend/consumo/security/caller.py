@@ -1,11 +1,8 @@
-"""Who is calling: the verified token, checked against the database once per request."""
+"""Who is calling, at the web edge: the verified token, checked against the database once per request."""
 
 from __future__ import annotations
 
-import uuid
-from dataclasses import dataclass
-from datetime import UTC, date, datetime
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from datetime import UTC, datetime
 
 import flask
 from connexion import context
@@ -14,36 +11,8 @@ from consumo.db import open_caller_transaction
 from consumo.http import db_session
 from consumo.logging import bind_log_context
 from consumo.problems import Unauthorized
+from consumo.security.identity import Caller
 from consumo.security.tokens import AccessClaims
-
-READ_TENANT_ROLES = frozenset({"owner", "admin", "viewer"})
-WRITE_ROLES = frozenset({"owner", "admin", "member"})
-
-
-@dataclass(frozen=True)
-class Caller:
-    user_id: uuid.UUID
-    tenant_id: uuid.UUID
-    session_id: uuid.UUID
-    role: str
-    time_zone: str = "UTC"
-    default_currency: str = "EUR"  # the tenant's, for records and meters created without one
-
-    def today(self) -> date:
-        """Today in the tenant's time zone (UTC if the stored zone is unknown here)."""
-        try:
-            zone = ZoneInfo(self.time_zone)
-        except (ZoneInfoNotFoundError, ValueError):
-            zone = ZoneInfo("UTC")
-        return datetime.now(zone).date()
-
-    @property
-    def can_read_tenant(self) -> bool:
-        return self.role in READ_TENANT_ROLES
-
-    @property
-    def can_write(self) -> bool:
-        return self.role in WRITE_ROLES
 
 
 def current_caller() -> Caller:

@@ -10,44 +10,18 @@ from __future__ import annotations
 
 import hashlib
 import uuid
-from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import flask
 import orjson
-from pydantic import BaseModel
-from sqlalchemy import DateTime, ForeignKeyConstraint, Integer, String, func
-from sqlalchemy.dialects.postgresql import JSONB, UUID, insert
-from sqlalchemy.orm import Mapped, Session, mapped_column
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.orm import Session
 
-from consumo.db import Base
-from consumo.http import json_bytes, request_header, respond
+from consumo.idempotency.models import IdempotencyKey
 from consumo.problems import UnprocessableContent
 
 RETENTION_HOURS = 24
-
-
-class IdempotencyKey(Base):
-    __tablename__ = "idempotency_keys"
-    __table_args__ = (
-        ForeignKeyConstraint(
-            ["tenant_id", "user_id"], ["users.tenant_id", "users.id"], ondelete="CASCADE"
-        ),
-    )
-
-    tenant_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
-    user_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
-    operation: Mapped[str] = mapped_column(String(64), primary_key=True)
-    key: Mapped[str] = mapped_column(String(255), primary_key=True)
-    request_hash: Mapped[str] = mapped_column(String(64))
-    status_code: Mapped[int | None] = mapped_column(Integer)
-    response_body: Mapped[Any | None] = mapped_column(JSONB)
-    response_headers: Mapped[dict[str, str] | None] = mapped_column(JSONB)
-    created_at: Mapped[datetime] = mapped_column(
-        DateTime(timezone=True), server_default=func.now()
-    )
 
 
 @dataclass(frozen=True)
@@ -117,22 +91,3 @@ def store_response(session: Session, scope: KeyScope, key: str, response: Stored
     row.response_body = response.body
     row.response_headers = response.headers
     session.flush()
-
-
-def create_once(session: Session, scope: KeyScope, body: Any,
-                create: Callable[[], tuple[BaseModel | Mapping[str, Any], dict[str, str]]]) -> flask.Response:
-    """Run `create` (which returns the 201 body and headers) unless this request's
-    Idempotency-Key was seen before, in which case the first response is replayed.
-    `scope.operation` names what is created, and where (e.g. the meter's id for a top-up),
-    so a key reused on another resource is not mistaken for a retry."""
-    key = request_header("Idempotency-Key")
-    if key is not None:
-        stored = claim_key(session, scope, key, body)
-        if stored is not None:
-            replay = respond(stored.body, stored.status_code, stored.headers)
-            replay.headers["Idempotent-Replayed"] = "true"
-            return replay
-    model, headers = create()
-    if key is not None:
-        store_response(session, scope, key, StoredResponse(201, orjson.loads(json_bytes(model)), headers))
-    return respond(model, 201, headers)
