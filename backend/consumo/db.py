@@ -10,18 +10,20 @@ from __future__ import annotations
 
 import time
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import URL, make_url
-from sqlalchemy.exc import DisconnectionError
+from sqlalchemy.exc import DisconnectionError, IntegrityError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
 from consumo.config import Settings, get_settings
 from consumo.embedded import embedded_server_uri, ensure_database
 from consumo.metrics import instrument_pool
+from consumo.problems import Conflict
 
 
 class Base(DeclarativeBase):
@@ -165,3 +167,17 @@ def open_caller_transaction(session: Session, tenant_id: uuid.UUID, user_id: uui
     else:
         session.connection()  # begins: _apply_tenant_context runs the statement
     return session.info[CALLER_STATE_KEY]
+
+
+def flush_unique(session: Session, conflicts: Mapping[str, tuple[str, str]]) -> None:
+    """Flush; a unique violation of a constraint named in `conflicts` (name → (field, message)),
+    even one caused by a concurrent request, becomes a 409 on that field. Other errors propagate."""
+    try:
+        with session.begin_nested():
+            session.flush()
+    except IntegrityError as exc:
+        constraint = getattr(getattr(exc.orig, "diag", None), "constraint_name", None) or ""
+        if constraint not in conflicts:
+            raise
+        field, message = conflicts[constraint]
+        raise Conflict(message, field=field) from None

@@ -7,12 +7,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import Select, func, select, text, update
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from consumo.accounts.models import AuthSession, RefreshToken, Tenant, User
 from consumo.config import get_settings
-from consumo.db import bind_tenant
+from consumo.db import bind_tenant, flush_unique
 from consumo.problems import Conflict, Unauthorized, UnprocessableContent
 from consumo.security.identity import Caller
 from consumo.security.passwords import hash_password, needs_rehash, verify_password
@@ -24,7 +23,8 @@ from consumo.security.tokens import (
 )
 from consumo.text import visible_name
 
-_UNIQUE_FIELDS = {"uq_users_username": "username", "uq_users_email": "email"}
+_TAKEN = {"uq_users_username": ("username", "This username is already taken."),
+          "uq_users_email": ("email", "This email is already taken.")}
 
 
 class RefreshTokenReused(Exception):
@@ -51,20 +51,6 @@ def _check_password_rules(password: str, *, username: str, email: str, field: st
                                    field=field)
 
 
-def _flush_unique(session: Session) -> None:
-    """Flush, turning a taken username or email (even one taken by a concurrent request)
-    into a 409 naming the field."""
-    try:
-        with session.begin_nested():
-            session.flush()
-    except IntegrityError as exc:
-        constraint = getattr(getattr(exc.orig, "diag", None), "constraint_name", None)
-        field = _UNIQUE_FIELDS.get(constraint or "")
-        if field is None:
-            raise
-        raise Conflict(f"This {field} is already taken.", field=field) from None
-
-
 def register(session: Session, *, username: str, email: str, password: str,
              organization_name: str | None) -> tuple[User, Tenant]:
     username, email = username.lower(), email.lower()
@@ -80,7 +66,7 @@ def register(session: Session, *, username: str, email: str, password: str,
         password_hash=hash_password(password), role="owner", is_active=True, token_version=1,
     )
     session.add(user)
-    _flush_unique(session)
+    flush_unique(session, _TAKEN)
     session.refresh(tenant)
     session.refresh(user)
     return user, tenant
@@ -239,7 +225,7 @@ def update_profile(session: Session, caller: Caller, *, username: str, email: st
             raise UnprocessableContent(f"The {field} must not be your password.", field=field)
     user.username, user.email = username, email
     user.updated_at = _now()
-    _flush_unique(session)
+    flush_unique(session, _TAKEN)
     return user, tenant
 
 

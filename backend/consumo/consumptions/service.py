@@ -25,6 +25,7 @@ from consumo.problems import (
     UnprocessableContent,
 )
 from consumo.security.identity import Caller
+from consumo.versioning import touch
 
 MAX_PERIOD_DAYS = 366
 Sort = Literal["-period_start", "period_start", "-created_at", "created_at"]
@@ -270,9 +271,7 @@ def update_record(session: Session, caller: Caller, record_id: uuid.UUID, *,
         record.cost_from_tariff = False
     else:
         _price_from_meter(session, record, meter)
-    record.version += 1
-    record.updated_at = datetime.now(UTC)
-    record.updated_by = caller.user_id
+    touch(record, caller)
     session.flush()
     return record
 

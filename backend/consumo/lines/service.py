@@ -31,6 +31,7 @@ from consumo.meters.models import Meter
 from consumo.meters.service import get_readable_meter, writable_meter
 from consumo.problems import UnprocessableContent
 from consumo.security.identity import Caller
+from consumo.versioning import touch
 
 ONE = Decimal(1)
 
@@ -259,9 +260,7 @@ def list_top_ups(session: Session, caller: Caller, meter_id: uuid.UUID, *, limit
 
 def _touch(meter: Meter, caller: Caller, now: datetime) -> None:
     """The meter's representation (its balance) changed: a new version for ETags."""
-    meter.version += 1
-    meter.updated_at = now
-    meter.updated_by = caller.user_id
+    touch(meter, caller, now)
 
 
 # --- simulated usage ------------------------------------------------------------------------------

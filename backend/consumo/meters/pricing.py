@@ -18,6 +18,8 @@ from sqlalchemy.orm import Session
 from consumo.consumptions.models import ConsumptionRecord
 from consumo.meters.children import on_meter
 from consumo.meters.models import Meter, MeterTariff
+from consumo.security.identity import Caller
+from consumo.versioning import touch
 
 MAX_COST_MINOR = 10**14
 
@@ -69,7 +71,7 @@ def apply_tariffs(session: Session, record: ConsumptionRecord, meter: Meter,
     return changed
 
 
-def reprice_meter(session: Session, meter: Meter, *, since: date) -> int:
+def reprice_meter(session: Session, caller: Caller, meter: Meter, *, since: date) -> int:
     """Re-price the meter's tariff-priced records whose period reaches `since` or later
     (after a tariff was added or removed). Each changed record gets a new version, so an
     edit based on the old cost is refused (412). Returns how many changed."""
@@ -84,8 +86,7 @@ def reprice_meter(session: Session, meter: Meter, *, since: date) -> int:
     now = datetime.now(UTC)
     for record in records:
         if apply_tariffs(session, record, meter, tariffs):
-            record.version += 1
-            record.updated_at = now
+            touch(record, caller, now)
             changed += 1
     session.flush()
     return changed

@@ -17,11 +17,11 @@ from typing import Any, Literal
 
 import phonenumbers
 from sqlalchemy import Select, delete, literal, select, tuple_, update
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from consumo.consumptions.models import ConsumptionRecord
 from consumo.cursors import decode_cursor, encode_cursor
+from consumo.db import flush_unique
 from consumo.meters import pricing
 from consumo.meters.children import on_meter
 from consumo.meters.models import RECORD_KINDS_BY_METER_KIND, Meter, MeterTariff
@@ -29,6 +29,7 @@ from consumo.problems import Conflict, Forbidden, NotFound, PreconditionFailed, 
 from consumo.readings.models import MeterReading
 from consumo.security.identity import Caller
 from consumo.text import visible_name
+from consumo.versioning import touch
 
 Scope = Literal["mine", "tenant"]
 MAX_TARIFFS = 500
@@ -136,15 +137,8 @@ def plan_of(meter: Meter) -> dict[str, int] | None:
     return {field: getattr(meter, column) for field, column in PLAN_COLUMNS.items()}
 
 
-def _flush_unique(session: Session) -> None:
-    try:
-        with session.begin_nested():
-            session.flush()
-    except IntegrityError as error:
-        if "uq_meters_identifier" in str(error.orig):
-            raise Conflict("You already have a meter of this kind with this identifier in your organisation.",
-                           field="identifier") from None
-        raise
+_IDENTIFIER_TAKEN = {"uq_meters_identifier": (
+    "identifier", "You already have a meter of this kind with this identifier in your organisation.")}
 
 
 # --- cursors -------------------------------------------------------------------------------
@@ -208,7 +202,7 @@ def create_meter(session: Session, caller: Caller, data: dict[str, Any]) -> Mete
     if plan is not None:
         _apply_plan(meter, plan)
     session.add(meter)
-    _flush_unique(session)
+    flush_unique(session, _IDENTIFIER_TAKEN)
     return meter
 
 
@@ -230,10 +224,8 @@ def update_meter(session: Session, caller: Caller, meter_id: uuid.UUID, *,
         meter.identifier = normalize_identifier(meter.kind, changes["identifier"])
     if "monthly_budget_minor" in changes:
         meter.monthly_budget_minor = changes["monthly_budget_minor"]
-    meter.version += 1
-    meter.updated_at = datetime.now(UTC)
-    meter.updated_by = caller.user_id
-    _flush_unique(session)
+    touch(meter, caller)
+    flush_unique(session, _IDENTIFIER_TAKEN)
     return meter
 
 
@@ -298,7 +290,7 @@ def create_tariff(session: Session, caller: Caller, meter_id: uuid.UUID, data: d
     )
     session.add(tariff)
     session.flush()
-    pricing.reprice_meter(session, meter, since=valid_from)
+    pricing.reprice_meter(session, caller, meter, since=valid_from)
     return meter, tariff
 
 
@@ -312,4 +304,4 @@ def delete_tariff(session: Session, caller: Caller, meter_id: uuid.UUID, tariff_
     since = tariff.valid_from
     session.delete(tariff)
     session.flush()
-    pricing.reprice_meter(session, meter, since=since)
+    pricing.reprice_meter(session, caller, meter, since=since)

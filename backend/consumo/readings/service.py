@@ -35,6 +35,7 @@ from consumo.meters.service import get_readable_meter, writable_meter
 from consumo.problems import Conflict, NotFound, PreconditionFailed, UnprocessableContent
 from consumo.readings.models import MeterReading
 from consumo.security.identity import Caller
+from consumo.versioning import touch
 
 
 @dataclass(frozen=True)
@@ -186,9 +187,7 @@ def sync_derived_records(session: Session, caller: Caller, meter: Meter,
             record.period_start, record.period_end = period.period_start, period.period_end
             record.quantity = period.quantity
             if pricing.apply_tariffs(session, record, meter, tariffs) or moved:
-                record.version += 1
-                record.updated_at = now
-                record.updated_by = caller.user_id
+                touch(record, caller, now)
         record_ids[reading_id] = record.id
     session.flush()
     return record_ids
@@ -267,9 +266,7 @@ def update_reading(session: Session, caller: Caller, meter_id: uuid.UUID, readin
         final_index = changes["replaced_meter_final_index"]
         reading.replaced_meter_final_index = exact_quantity(final_index) if final_index is not None else None
     _check_reading_alone(caller, reading)
-    reading.version += 1
-    reading.updated_at = datetime.now(UTC)
-    reading.updated_by = caller.user_id
+    touch(reading, caller)
     session.flush()
     derived = sync_derived_records(session, caller, meter, changed=reading)
     return ReadingView(reading, derived.get(reading.id))
