@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -18,6 +18,7 @@ from consumo.cursors import decode_cursor, encode_cursor
 from consumo.meters import pricing
 from consumo.meters import service as meters
 from consumo.meters.models import Meter
+from consumo.paging import Page
 from consumo.problems import (
     Forbidden,
     NotFound,
@@ -58,12 +59,6 @@ RECORD_VIEW = (
     ConsumptionRecord.cost_from_tariff, ConsumptionRecord.owner_id, ConsumptionRecord.version,
     ConsumptionRecord.created_at, ConsumptionRecord.updated_at,
 )
-
-
-@dataclass(frozen=True)
-class RecordPage:
-    items: Sequence[Row[Any]]  # RECORD_VIEW rows
-    next_cursor: str | None
 
 
 # --- scoping: the only places that decide which records a caller reaches ----------------
@@ -156,7 +151,7 @@ def _decode_cursor(sort: Sort, cursor: str) -> tuple[Any, uuid.UUID]:
 
 # --- operations ----------------------------------------------------------------------------
 
-def list_visible_records(session: Session, caller: Caller, filters: RecordFilters) -> RecordPage:
+def list_visible_records(session: Session, caller: Caller, filters: RecordFilters) -> Page[Row[Any]]:
     if filters.scope == "tenant" and not caller.can_read_tenant:
         raise Forbidden("Only owners, admins and viewers may list the whole tenant.")
     if filters.period_from and filters.period_to and filters.period_from > filters.period_to:
@@ -178,7 +173,7 @@ def list_visible_records(session: Session, caller: Caller, filters: RecordFilter
     rows = session.connection().execute(statement, values).all()
     has_more = len(rows) > filters.limit
     items = rows[: filters.limit]
-    return RecordPage(items, _encode_cursor(filters.sort, items[-1]) if has_more else None)
+    return Page(list(items), _encode_cursor(filters.sort, items[-1]) if has_more else None)
 
 
 @lru_cache(maxsize=256)

@@ -45,8 +45,9 @@ def top_up_model(meter: Meter, top_up: TopUp) -> api.TopUp:
 
 
 def list_top_ups(meter_id: str, limit: int = 25, cursor: str | None = None) -> flask.Response:
-    page = service.list_top_ups(db_session(), current_caller(), uuid.UUID(meter_id), limit=limit, cursor=cursor)
-    return respond(api.TopUpPage(items=[top_up_model(page.meter, t) for t in page.items],
+    meter, page = service.list_top_ups(db_session(), current_caller(), uuid.UUID(meter_id), limit=limit,
+                                       cursor=cursor)
+    return respond(api.TopUpPage(items=[top_up_model(meter, t) for t in page.items],
                                  next_cursor=page.next_cursor))
 
 

@@ -18,17 +18,17 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import ROUND_FLOOR, Decimal
 from typing import Any
 
-from sqlalchemy import case, func, literal, select, tuple_
+from sqlalchemy import case, func, literal, select
 from sqlalchemy.orm import Session
 
 from consumo.consumptions.models import UNIT_BY_KIND, ConsumptionRecord
 from consumo.consumptions.service import MAX_PERIOD_DAYS, readable_records
-from consumo.cursors import decode_cursor, encode_cursor
 from consumo.kpis.service import THOUSANDTH, round_minor, round_quantity, share_pct
 from consumo.lines.models import TopUp
 from consumo.meters.children import on_meter
 from consumo.meters.models import Meter
 from consumo.meters.service import get_readable_meter, writable_meter
+from consumo.paging import Keyset, Page, keyset_page
 from consumo.problems import UnprocessableContent
 from consumo.security.identity import Caller
 from consumo.versioning import touch
@@ -227,35 +227,25 @@ def top_up(session: Session, caller: Caller, meter_id: uuid.UUID, amount_minor: 
     return meter, added
 
 
-@dataclass(frozen=True)
-class TopUpPage:
-    meter: Meter
-    items: list[TopUp]
-    next_cursor: str | None
-
-
-def _read_top_up_cursor(payload: dict[str, Any]) -> tuple[datetime, uuid.UUID]:
+def _read_top_up_key(payload: dict[str, Any]) -> tuple[datetime, uuid.UUID]:
     created_at = datetime.fromisoformat(payload["t"])
     if created_at.tzinfo is None:
         raise ValueError
     return created_at, uuid.UUID(payload["i"])
 
 
+# Newest first, keyed by (created_at, id): two top-ups may share a timestamp.
+TOP_UPS_NEWEST_FIRST = Keyset((TopUp.created_at, TopUp.id), descending=True,
+                              payload=lambda top_up: {"t": top_up.created_at.isoformat(), "i": str(top_up.id)},
+                              read=_read_top_up_key)
+
+
 def list_top_ups(session: Session, caller: Caller, meter_id: uuid.UUID, *, limit: int,
-                 cursor: str | None) -> TopUpPage:
-    """Newest first, keyed by (created_at, id): two top-ups may share a timestamp."""
+                 cursor: str | None) -> tuple[Meter, Page[TopUp]]:
     meter = get_readable_meter(session, caller, meter_id)
     _require_line(meter)
     statement = select(TopUp).where(on_meter(TopUp, meter))
-    if cursor:
-        before = decode_cursor(cursor, _read_top_up_cursor)
-        statement = statement.where(tuple_(TopUp.created_at, TopUp.id) < before)
-    rows = list(session.execute(
-        statement.order_by(TopUp.created_at.desc(), TopUp.id.desc()).limit(limit + 1)).scalars())
-    items = rows[:limit]
-    next_cursor = (encode_cursor({"t": items[-1].created_at.isoformat(), "i": str(items[-1].id)})
-                   if len(rows) > limit else None)
-    return TopUpPage(meter, items, next_cursor)
+    return meter, keyset_page(session, statement, TOP_UPS_NEWEST_FIRST, limit=limit, cursor=cursor)
 
 
 def _touch(meter: Meter, caller: Caller, now: datetime) -> None:

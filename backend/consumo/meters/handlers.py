@@ -77,8 +77,9 @@ def delete_meter(meter_id: str) -> flask.Response:
 
 
 def list_tariffs(meter_id: str, limit: int = 25, cursor: str | None = None) -> flask.Response:
-    page = service.list_tariffs(db_session(), current_caller(), uuid.UUID(meter_id), limit=limit, cursor=cursor)
-    return respond(api.TariffPage(items=[tariff_model(page.meter, t) for t in page.items],
+    meter, page = service.list_tariffs(db_session(), current_caller(), uuid.UUID(meter_id), limit=limit,
+                                       cursor=cursor)
+    return respond(api.TariffPage(items=[tariff_model(meter, t) for t in page.items],
                                   next_cursor=page.next_cursor))
 
 

@@ -10,21 +10,20 @@ from __future__ import annotations
 import re
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any, Literal
 
 import phonenumbers
-from sqlalchemy import Select, delete, literal, select, tuple_, update
+from sqlalchemy import Select, delete, select, update
 from sqlalchemy.orm import Session
 
 from consumo.consumptions.models import ConsumptionRecord
-from consumo.cursors import decode_cursor, encode_cursor
 from consumo.db import flush_unique
 from consumo.meters import pricing
 from consumo.meters.children import on_meter
 from consumo.meters.models import RECORD_KINDS_BY_METER_KIND, Meter, MeterTariff
+from consumo.paging import Keyset, Page, keyset_page
 from consumo.problems import Conflict, Forbidden, NotFound, PreconditionFailed, UnprocessableContent
 from consumo.readings.models import MeterReading
 from consumo.security.identity import Caller
@@ -143,29 +142,24 @@ _IDENTIFIER_TAKEN = {"uq_meters_identifier": (
 
 # --- cursors -------------------------------------------------------------------------------
 
-def _encode_cursor(meter: Meter) -> str:
-    return encode_cursor({"n": meter.name, "id": str(meter.id)})
+def _read_name_key(payload: dict[str, Any]) -> tuple[str, uuid.UUID]:
+    if not isinstance(payload.get("n"), str):
+        raise ValueError
+    return payload["n"], uuid.UUID(payload["id"])
 
 
-def _decode_cursor(cursor: str) -> tuple[str, uuid.UUID]:
-    def read(payload: dict[str, Any]) -> tuple[str, uuid.UUID]:
-        if not isinstance(payload.get("n"), str):
-            raise ValueError
-        return payload["n"], uuid.UUID(payload["id"])
-
-    return decode_cursor(cursor, read)
+# Meters by name (then id: names repeat); tariffs newest first (at most one a day per meter).
+METERS_BY_NAME = Keyset((Meter.name, Meter.id), descending=False,
+                        payload=lambda meter: {"n": meter.name, "id": str(meter.id)}, read=_read_name_key)
+TARIFFS_NEWEST_FIRST = Keyset((MeterTariff.valid_from,), descending=True,
+                              payload=lambda tariff: {"d": tariff.valid_from.isoformat()},
+                              read=lambda payload: (date.fromisoformat(payload["d"]),))
 
 
 # --- operations ----------------------------------------------------------------------------
 
-@dataclass(frozen=True)
-class MeterPage:
-    items: list[Meter]
-    next_cursor: str | None
-
-
 def list_visible_meters(session: Session, caller: Caller, *, kind: str | None, identifier: str | None,
-                        scope: Scope, limit: int, cursor: str | None) -> MeterPage:
+                        scope: Scope, limit: int, cursor: str | None) -> Page[Meter]:
     if scope == "tenant" and not caller.can_read_tenant:
         raise Forbidden("Only owners, admins and viewers may list the whole tenant.")
     statement = readable_meters(caller, scope)
@@ -173,12 +167,7 @@ def list_visible_meters(session: Session, caller: Caller, *, kind: str | None, i
         statement = statement.where(Meter.kind == kind)
     if identifier:
         statement = statement.where(Meter.identifier == identifier_query(identifier))
-    if cursor:
-        name, last_id = _decode_cursor(cursor)
-        statement = statement.where(tuple_(Meter.name, Meter.id) > tuple_(literal(name), literal(last_id)))
-    rows = list(session.execute(statement.order_by(Meter.name, Meter.id).limit(limit + 1)).scalars())
-    items = rows[:limit]
-    return MeterPage(items, _encode_cursor(items[-1]) if len(rows) > limit else None)
+    return keyset_page(session, statement, METERS_BY_NAME, limit=limit, cursor=cursor)
 
 
 def create_meter(session: Session, caller: Caller, data: dict[str, Any]) -> Meter:
@@ -250,25 +239,12 @@ def delete_meter(session: Session, caller: Caller, meter_id: uuid.UUID, *,
 
 # --- tariffs -------------------------------------------------------------------------------
 
-@dataclass(frozen=True)
-class TariffPage:
-    meter: Meter
-    items: list[MeterTariff]
-    next_cursor: str | None
-
-
 def list_tariffs(session: Session, caller: Caller, meter_id: uuid.UUID, *, limit: int,
-                 cursor: str | None) -> TariffPage:
+                 cursor: str | None) -> tuple[Meter, Page[MeterTariff]]:
     """Newest first; a meter has at most one tariff per day, so the day is the page key."""
     meter = get_readable_meter(session, caller, meter_id)
     statement = select(MeterTariff).where(on_meter(MeterTariff, meter))
-    if cursor:
-        before = decode_cursor(cursor, lambda payload: date.fromisoformat(payload["d"]))
-        statement = statement.where(MeterTariff.valid_from < before)
-    rows = list(session.execute(statement.order_by(MeterTariff.valid_from.desc()).limit(limit + 1)).scalars())
-    items = rows[:limit]
-    next_cursor = encode_cursor({"d": items[-1].valid_from.isoformat()}) if len(rows) > limit else None
-    return TariffPage(meter, items, next_cursor)
+    return meter, keyset_page(session, statement, TARIFFS_NEWEST_FIRST, limit=limit, cursor=cursor)
 
 
 def create_tariff(session: Session, caller: Caller, meter_id: uuid.UUID, data: dict[str, Any]) -> tuple[

@@ -27,11 +27,11 @@ from sqlalchemy.orm import Session
 
 from consumo.consumptions.models import ConsumptionRecord
 from consumo.consumptions.service import MAX_PERIOD_DAYS, exact_quantity
-from consumo.cursors import decode_cursor, encode_cursor
 from consumo.meters import pricing
 from consumo.meters.children import on_meter
 from consumo.meters.models import Meter
 from consumo.meters.service import get_readable_meter, writable_meter
+from consumo.paging import Keyset, Page, keyset_page
 from consumo.problems import Conflict, NotFound, PreconditionFailed, UnprocessableContent
 from consumo.readings.models import MeterReading
 from consumo.security.identity import Caller
@@ -44,12 +44,6 @@ class ReadingView:
 
     reading: MeterReading
     consumption_id: uuid.UUID | None
-
-
-@dataclass(frozen=True)
-class ReadingPage:
-    items: list[ReadingView]
-    next_cursor: str | None
 
 
 @dataclass(frozen=True)
@@ -195,19 +189,16 @@ def sync_derived_records(session: Session, caller: Caller, meter: Meter,
 
 # --- cursors -------------------------------------------------------------------------------
 
-def _encode_cursor(reading: MeterReading) -> str:
-    # A meter has at most one reading a day, so the date alone places a reading in the list.
-    return encode_cursor({"d": reading.reading_date.isoformat()})
-
-
-def _decode_cursor(cursor: str) -> date:
-    return decode_cursor(cursor, lambda payload: date.fromisoformat(payload["d"]))
+# Newest first: a meter has at most one reading a day, so the date alone places a reading in the list.
+READINGS_NEWEST_FIRST = Keyset((MeterReading.reading_date,), descending=True,
+                               payload=lambda row: {"d": row[0].reading_date.isoformat()},
+                               read=lambda payload: (date.fromisoformat(payload["d"]),))
 
 
 # --- operations ----------------------------------------------------------------------------
 
 def list_readings(session: Session, caller: Caller, meter_id: uuid.UUID, *, limit: int,
-                  cursor: str | None) -> ReadingPage:
+                  cursor: str | None) -> Page[ReadingView]:
     meter = get_readable_meter(session, caller, meter_id)
     _check_takes_readings(meter)
     statement = (
@@ -216,11 +207,8 @@ def list_readings(session: Session, caller: Caller, meter_id: uuid.UUID, *, limi
                                            ConsumptionRecord.reading_id == MeterReading.id))
         .where(on_meter(MeterReading, meter))
     )
-    if cursor:
-        statement = statement.where(MeterReading.reading_date < _decode_cursor(cursor))
-    rows = session.execute(statement.order_by(MeterReading.reading_date.desc()).limit(limit + 1)).all()
-    items = [ReadingView(reading, consumption_id) for reading, consumption_id in rows[:limit]]
-    return ReadingPage(items, _encode_cursor(items[-1].reading) if len(rows) > limit else None)
+    page = keyset_page(session, statement, READINGS_NEWEST_FIRST, limit=limit, cursor=cursor, scalars=False)
+    return Page([ReadingView(reading, consumption_id) for reading, consumption_id in page.items], page.next_cursor)
 
 
 def create_reading(session: Session, caller: Caller, meter_id: uuid.UUID, data: dict[str, Any]) -> ReadingView:
