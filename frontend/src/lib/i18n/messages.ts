@@ -389,6 +389,13 @@ export const en = {
   "notFound.home": "Back to the start",
   "error.title": "Something went wrong",
   "error.body": "An unexpected error stopped this page. You can try again; if it keeps happening, reload.",
+  "auth.unreachable.title": "Consumo cannot be reached right now",
+  "auth.unreachable.body": "You are not signed out: the service is not answering. This page tries again on its own and carries on where you were as soon as it is back.",
+  "auth.unreachable.retrying": "Retrying…",
+  "auth.unreachable.retry": "Try now",
+  "dashboard.rangeError": "The figures for this range could not be loaded. Retrying…",
+  "dashboard.budgets.edit": "Edit budgets",
+  "dashboard.budgets.hide": "Hide the budgets",
 } as const;
 
 export type MessageKey = keyof typeof en;
@@ -782,6 +789,13 @@ export const es: Record<MessageKey, string> = {
   "notFound.home": "Volver al inicio",
   "error.title": "Algo ha fallado",
   "error.body": "Un error inesperado ha detenido esta página. Puedes reintentarlo; si se repite, recarga.",
+  "auth.unreachable.title": "No se puede conectar con Consumo ahora mismo",
+  "auth.unreachable.body": "No has cerrado sesión: el servicio no responde. Esta página lo vuelve a intentar sola y sigue donde estabas en cuanto vuelva.",
+  "auth.unreachable.retrying": "Reintentando…",
+  "auth.unreachable.retry": "Intentar ahora",
+  "dashboard.rangeError": "No se han podido cargar las cifras de este periodo. Reintentando…",
+  "dashboard.budgets.edit": "Editar presupuestos",
+  "dashboard.budgets.hide": "Ocultar los presupuestos",
 };
 
 export const LOCALES = ["en", "es"] as const;
