@@ -166,7 +166,7 @@ test("a utility meter: a tariff and a pair of readings make a priced record; cor
   await screenshot(page, "meters-utility-en-light");
 
   // The derived record changes only through its readings: its page says so and offers no edit.
-  await january.getByRole("link", { name: /^Edit record of/ }).click();
+  await january.getByRole("link", { name: /^Open the record of/ }).click();
   await expect(page.getByText("This record comes from meter readings")).toBeVisible();
   await expect(page.getByLabel("Quantity")).toBeDisabled();
   await expect(page.getByRole("button", { name: "Delete", exact: true })).toHaveCount(0);

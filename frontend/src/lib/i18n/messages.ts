@@ -396,6 +396,9 @@ export const en = {
   "dashboard.rangeError": "The figures for this range could not be loaded. Retrying…",
   "dashboard.budgets.edit": "Edit budgets",
   "dashboard.budgets.hide": "Hide the budgets",
+  "form.notFoundTitle": "Record not found",
+  "form.loadError": "The record could not be loaded.",
+  "meterRecords.openNamed": "Open the record of {period}",
 } as const;
 
 export type MessageKey = keyof typeof en;
@@ -796,6 +799,9 @@ export const es: Record<MessageKey, string> = {
   "dashboard.rangeError": "No se han podido cargar las cifras de este periodo. Reintentando…",
   "dashboard.budgets.edit": "Editar presupuestos",
   "dashboard.budgets.hide": "Ocultar los presupuestos",
+  "form.notFoundTitle": "Registro no encontrado",
+  "form.loadError": "No se ha podido cargar el registro.",
+  "meterRecords.openNamed": "Abrir el registro de {period}",
 };
 
 export const LOCALES = ["en", "es"] as const;

@@ -13,7 +13,7 @@ import { KIND_COLORS } from "./colors";
 function Money({ costs, empty }: { costs: readonly CostAmount[]; empty: string }) {
   const { intl } = useI18n();
   const shown = costs.filter((each) => each.cost_minor > 0);
-  if (shown.length === 0) return <span className="text-slate-400 dark:text-slate-500">{empty}</span>;
+  if (shown.length === 0) return <span className="text-slate-600 dark:text-slate-400">{empty}</span>;
   return <>{shown.map((each) => formatMoney(each.cost_minor, each.currency, intl)).join(" · ")}</>;
 }
 
@@ -24,7 +24,7 @@ function Change({ pct, label }: { pct: number | null; label: string }) {
     return (
       <li className="flex items-baseline justify-between gap-2 text-sm">
         <span className="text-slate-500 dark:text-slate-400">{label}</span>
-        <span className="whitespace-nowrap text-slate-400 dark:text-slate-500">{t("dashboard.card.noComparison")}</span>
+        <span className="whitespace-nowrap text-slate-600 dark:text-slate-400">{t("dashboard.card.noComparison")}</span>
       </li>
     );
   }
@@ -139,7 +139,7 @@ function KpiCard({ summary }: { summary: KindSummary }) {
             {budget.projected_over_budget && <OverBudget />}
           </div>
         ) : (
-          <p className="mt-2 text-xs text-slate-400 dark:text-slate-500">{t("dashboard.budget.none")}</p>
+          <p className="mt-2 text-xs text-slate-600 dark:text-slate-400">{t("dashboard.budget.none")}</p>
         )}
       </div>
     </section>

@@ -69,7 +69,7 @@ export function MeterRecords({ meter, live = false }: { meter: Meter; live?: boo
       cell: (record) => (
         <Link
           href={`/consumptions/${record.id}`}
-          aria-label={t("list.editRecord", { period: formatPeriod(record.period_start, record.period_end, intl) })}
+          aria-label={t("meterRecords.openNamed", { period: formatPeriod(record.period_start, record.period_end, intl) })}
           className={rowActionClass.edit}
         >
           {t("meterRecords.open")}
