@@ -11,6 +11,7 @@ import { contractResolver, type CreateOrEditFormProps } from "@/lib/forms";
 import { useI18n } from "@/lib/i18n/I18nProvider";
 import { meterHolds, metersFor } from "@/lib/meters";
 import { decimalSeparator, majorToMinor, minorToMajorInput, parseDecimal } from "@/lib/money";
+import { MAX_PERIOD_DAYS, periodProblem } from "@/lib/period";
 
 /** What the user types: text for numbers, major units for money. */
 export interface ConsumptionFormValues {
@@ -97,6 +98,14 @@ export function ConsumptionForm(props: Props) {
       const errors: FieldErrors<ConsumptionFormValues> = {};
       if (values.quantity.trim() !== "" && Number.isNaN(parseDecimal(values.quantity))) {
         errors.quantity = { type: "format", message: t("form.quantityInvalid", { example: `182${sep}5` }) };
+      }
+      // Checked with the other fields, so it shows even while another field has an error too.
+      const period = periodProblem(values.period_start, values.period_end);
+      if (period) {
+        errors.period_end = {
+          type: "period",
+          message: period === "endBeforeStart" ? t("form.periodEndBeforeStart") : t("form.periodTooLong", { days: MAX_PERIOD_DAYS }),
+        };
       }
       const currency = values.currency || "EUR";
       const cost = majorToMinor(values.cost_minor, currency);

@@ -342,7 +342,7 @@ export const en = {
   "tariffs.empty": "No tariffs yet: records on this meter have no cost unless you enter one.",
   "tariffs.validFrom": "Valid from",
   "tariffs.unitPrice": "Price per {unit}",
-  "tariffs.unitPriceHint": "In {currency}, up to 4 decimals beyond the cent, e.g. {example}.",
+  "tariffs.unitPriceHint": "In {currency}, at most {digits} decimals, e.g. {example}.",
   "tariffs.fixedDaily": "Fixed charge per day",
   "tariffs.fixedDailyHint": "In {currency}; empty means none.",
   "tariffs.add": "Add a tariff",
@@ -399,6 +399,11 @@ export const en = {
   "form.notFoundTitle": "Record not found",
   "form.loadError": "The record could not be loaded.",
   "meterRecords.openNamed": "Open the record of {period}",
+  "form.periodEndBeforeStart": "The period cannot end before it starts.",
+  "form.periodTooLong": "A period spans at most {days} days.",
+  "list.loadError": "The records could not be loaded.",
+  "meters.loadError": "The meters could not be loaded.",
+  "dashboard.budget.overAlready": "Over budget this month",
 } as const;
 
 export type MessageKey = keyof typeof en;
@@ -745,7 +750,7 @@ export const es: Record<MessageKey, string> = {
   "tariffs.empty": "Todavía no hay tarifas: los registros de este contador no tienen importe salvo que lo escribas.",
   "tariffs.validFrom": "Vigente desde",
   "tariffs.unitPrice": "Precio por {unit}",
-  "tariffs.unitPriceHint": "En {currency}, hasta 4 decimales más allá del céntimo, p. ej. {example}.",
+  "tariffs.unitPriceHint": "En {currency}, como máximo {digits} decimales, p. ej. {example}.",
   "tariffs.fixedDaily": "Término fijo por día",
   "tariffs.fixedDailyHint": "En {currency}; vacío es ninguno.",
   "tariffs.add": "Añadir una tarifa",
@@ -802,6 +807,11 @@ export const es: Record<MessageKey, string> = {
   "form.notFoundTitle": "Registro no encontrado",
   "form.loadError": "No se ha podido cargar el registro.",
   "meterRecords.openNamed": "Abrir el registro de {period}",
+  "form.periodEndBeforeStart": "El periodo no puede terminar antes de empezar.",
+  "form.periodTooLong": "Un periodo abarca como máximo {days} días.",
+  "list.loadError": "No se han podido cargar los registros.",
+  "meters.loadError": "No se han podido cargar los contadores.",
+  "dashboard.budget.overAlready": "Presupuesto superado este mes",
 };
 
 export const LOCALES = ["en", "es"] as const;

@@ -255,7 +255,7 @@ function ConsumptionList() {
       {list.isPending ? (
         <Loading label={t("common.loading")} />
       ) : list.isError ? (
-        <Alert title={filterError ? undefined : t("common.unexpected")}>
+        <Alert title={filterError ? undefined : t("list.loadError")}>
           {filterError ? t("list.invalidFilter", { detail: describeError(list.error, t) }) : describeError(list.error, t)}
           {!filterError && (
             <div className="mt-3">

@@ -136,7 +136,7 @@ function KpiCard({ summary }: { summary: KindSummary }) {
                 projected={projectedPct(costIn(month.projected_cost, budget.currency), budget.cost_limit_minor)}
               />
             )}
-            {budget.projected_over_budget && <OverBudget />}
+            {budget.projected_over_budget && <OverBudget already={(budget.quantity_used_pct ?? 0) > 100 || (budget.cost_used_pct ?? 0) > 100} />}
           </div>
         ) : (
           <p className="mt-2 text-xs text-slate-600 dark:text-slate-400">{t("dashboard.budget.none")}</p>

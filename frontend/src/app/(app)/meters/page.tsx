@@ -154,7 +154,7 @@ export default function MetersPage() {
       {list.isPending ? (
         <Loading label={t("common.loading")} />
       ) : list.isError ? (
-        <Alert title={t("common.unexpected")}>
+        <Alert title={t("meters.loadError")}>
           {describeError(list.error, t)}
           <div className="mt-3">
             <Button variant="secondary" onClick={() => list.refetch()}>
