@@ -170,3 +170,57 @@ test("filters live in the address, so a filtered list can be reloaded and shared
   await expect(page.getByRole("row", { name: /March power/ })).toBeVisible();
   await screenshot(page, "en-light-list");
 });
+
+test("each filter change is a history entry: Back undoes the last filter, not the whole list", async ({ page }) => {
+  await registerViaUi(page, uniqueUser("back"));
+  await createViaUi(page, { kind: "Water", quantity: "12", start: "2026-01-01", end: "2026-01-31", notes: "January water" });
+  await createViaUi(page, { kind: "Water", quantity: "9", start: "2026-03-01", end: "2026-03-31", notes: "March water" });
+  await page.getByLabel("Kind").selectOption({ label: "Water" });
+  await expect(page).toHaveURL(/\/consumptions\?kind=water$/);
+  await page.getByLabel("From").fill("2026-02-01");
+  await expect(page).toHaveURL(/kind=water&from=2026-02-01$/);
+  await expect(page.getByRole("row", { name: /January water/ })).toHaveCount(0);
+  await page.getByLabel("Search notes").fill("March");
+  await expect(page).toHaveURL(/q=March$/);
+
+  await page.goBack();
+  await expect(page).toHaveURL(/\/consumptions\?kind=water&from=2026-02-01$/);
+  await expect(page.getByLabel("Search notes")).toHaveValue("");
+  // The box's older text must not push the search back into the address.
+  await page.waitForTimeout(800);
+  await expect(page).toHaveURL(/\/consumptions\?kind=water&from=2026-02-01$/);
+  await page.goBack();
+  await expect(page).toHaveURL(/\/consumptions\?kind=water$/);
+  await expect(page.getByLabel("From")).toHaveValue("");
+  await expect(page.getByRole("row", { name: /January water/ })).toBeVisible();
+  await page.goBack();
+  await expect(page).toHaveURL(/\/consumptions$/);
+  await expect(page.getByLabel("Kind")).toHaveValue("");
+});
+
+test("a record derived from meter readings offers no Delete in the list (its readings own it)", async ({ page, request }) => {
+  const user = uniqueUser("derived");
+  await registerViaUi(page, user);
+  const login = await request.post("/api/v1/auth/login", { data: { username: user.username, password: PASSWORD } });
+  const headers = { Authorization: `Bearer ${((await login.json()) as { access_token: string }).access_token}` };
+  const meter = await request.post("/api/v1/meters", {
+    data: { kind: "electricity", name: "Hall meter", identifier: "HALL-1" },
+    headers: { ...headers, "Idempotency-Key": crypto.randomUUID() },
+  });
+  expect(meter.status()).toBe(201);
+  const meterId = ((await meter.json()) as { id: string }).id;
+  for (const [date, index_value] of [
+    ["2026-01-01", 1000],
+    ["2026-02-01", 1300],
+  ] as const) {
+    const reading = await request.post(`/api/v1/meters/${meterId}/readings`, { data: { date, index_value }, headers: { ...headers, "Idempotency-Key": crypto.randomUUID() } });
+    expect(reading.status()).toBe(201);
+  }
+  await createViaUi(page, { kind: "Gas", quantity: "30", start: "2026-01-01", end: "2026-01-31", notes: "Gas bill" });
+  const derived = page.getByRole("row", { name: /300 kWh/ });
+  await expect(derived).toBeVisible();
+  await expect(derived.getByRole("link", { name: /^Edit record of/ })).toBeVisible();
+  await expect(derived.getByRole("button", { name: /^Delete/ })).toHaveCount(0);
+  // A record entered by hand keeps its Delete.
+  await expect(page.getByRole("row", { name: /Gas bill/ }).getByRole("button", { name: /^Delete/ })).toBeVisible();
+});

@@ -3,7 +3,7 @@
 import { useInfiniteQuery, useQueryClient } from "@tanstack/react-query";
 import Link from "next/link";
 import { usePathname, useRouter, useSearchParams } from "next/navigation";
-import { Suspense, useCallback, useEffect, useMemo, useState } from "react";
+import { Suspense, useCallback, useEffect, useMemo, useRef, useState } from "react";
 import { toast } from "sonner";
 
 import { deleteConsumption, getConsumption, listConsumptions, type Consumption } from "@/client";
@@ -53,7 +53,8 @@ function ConsumptionList() {
       if (value) next.set(key, value);
       else next.delete(key);
       const search = next.toString();
-      router.replace(search ? `${pathname}?${search}` : pathname, { scroll: false });
+      // A new history entry per filter change: Back undoes the last one instead of leaving the list.
+      router.push(search ? `${pathname}?${search}` : pathname, { scroll: false });
     },
     [params, pathname, router],
   );
@@ -61,7 +62,12 @@ function ConsumptionList() {
   // The search box answers as you type, but asks the API only once typing pauses.
   const [search, setSearch] = useState(filters.q ?? "");
   const debouncedSearch = useDebounced(search.trim(), 350);
+  // Only a pause in typing sends the box to the address; an address changed by Back (which the
+  // box then follows) must not be pushed again by the older text still in the debounce.
+  const sentSearch = useRef(debouncedSearch);
   useEffect(() => {
+    if (debouncedSearch === sentSearch.current) return;
+    sentSearch.current = debouncedSearch;
     if (debouncedSearch !== (filters.q ?? "")) setFilter("q", debouncedSearch.slice(0, 100));
   }, [debouncedSearch, filters.q, setFilter]);
   // Back/forward may change `q` in the address; the box follows unless the change came from it.
@@ -244,7 +250,7 @@ function ConsumptionList() {
             disabled={!filtered && search === ""}
             onClick={() => {
               setSearch("");
-              router.replace(pathname, { scroll: false });
+              router.push(pathname, { scroll: false });
             }}
           >
             {t("list.clear")}
@@ -280,7 +286,7 @@ function ConsumptionList() {
                 variant="secondary"
                 onClick={() => {
                   setSearch("");
-                  router.replace(pathname);
+                  router.push(pathname);
                 }}
               >
                 {t("list.clear")}

@@ -40,15 +40,16 @@ function Dashboard() {
   const meterId = knownMeterId(meterIdFromParams(new URLSearchParams(params.toString())), meters.data);
   const filter: KpiFilter = { scope, meterId };
 
-  const replaceParams = useCallback(
-    (next: URLSearchParams) => router.replace(`${pathname}?${next.toString()}`, { scroll: false }),
+  const pushParams = useCallback(
+    // A new history entry per change of range or filter: Back returns to the previous view.
+    (next: URLSearchParams) => router.push(`${pathname}?${next.toString()}`, { scroll: false }),
     [pathname, router],
   );
   const setParam = (key: string, value: string | null) => {
     const next = new URLSearchParams(params.toString());
     if (value) next.set(key, value);
     else next.delete(key);
-    replaceParams(next);
+    pushParams(next);
   };
 
   const summary = useKpiSummary(period, filter);
@@ -103,8 +104,8 @@ function Dashboard() {
         <RangePicker
           key={`${range.preset}-${range.from}-${range.to}`}
           range={range}
-          onPreset={(preset: Exclude<RangePreset, "custom">) => replaceParams(rangeToParams({ preset }, new URLSearchParams(params.toString())))}
-          onCustom={(from, to) => replaceParams(rangeToParams({ preset: "custom", from, to }, new URLSearchParams(params.toString())))}
+          onPreset={(preset: Exclude<RangePreset, "custom">) => pushParams(rangeToParams({ preset }, new URLSearchParams(params.toString())))}
+          onCustom={(from, to) => pushParams(rangeToParams({ preset: "custom", from, to }, new URLSearchParams(params.toString())))}
         />
         {(meterOptions.length > 0 || canSeeTenant) && (
           <div className="flex flex-wrap items-start gap-4">
@@ -118,7 +119,7 @@ function Dashboard() {
                   if (event.target.value) next.set("meter_id", event.target.value);
                   else next.delete("meter_id");
                   next.delete("kind");
-                  replaceParams(next);
+                  pushParams(next);
                 }}
                 className="w-56"
               >
