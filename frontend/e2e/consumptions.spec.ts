@@ -65,28 +65,39 @@ test("a new user registers, logs in, creates, lists, edits and deletes a record,
   await expect(page).toHaveURL(/\/login/);
 });
 
-test("the form checks the contract before sending and shows the server's field errors on the fields", async ({ page }) => {
+test("the form checks the contract, the period rule included, before sending anything", async ({ page }) => {
   await registerViaUi(page, uniqueUser("val"));
   await page.goto("/consumptions/new");
 
-  // Rejected by the generated schema in the browser: nothing is sent.
   let posted = false;
   page.on("request", (request) => {
     if (request.method() === "POST" && request.url().endsWith("/api/v1/consumptions")) posted = true;
   });
+  // Two faults at once: both are shown, the period rule beside the schema's error.
   await page.getByLabel("Kind").selectOption({ label: "Water" });
   await page.getByLabel("Quantity").fill("1.2345");
   await page.getByLabel("Period start").fill("2026-03-10");
   await page.getByLabel("Period end").fill("2026-03-01");
   await page.getByRole("button", { name: "Save record" }).click();
-  await expect(page.getByLabel("Quantity")).toHaveAttribute("aria-invalid", "true");
+  await expect(page.getByLabel("Quantity")).toHaveAccessibleDescription("Use at most 3 decimals.");
+  await expect(page.getByLabel("Period end")).toHaveAccessibleDescription("The period cannot end before it starts.");
   expect(posted).toBe(false);
 
-  // Valid for the schema, refused by the API (a period that ends before it starts): 422 on period_end.
+  // The quantity fixed, the period still ends before it starts: still nothing sent.
   await page.getByLabel("Quantity").fill("12.5");
   await page.getByRole("button", { name: "Save record" }).click();
-  await expect(page.getByLabel("Period end")).toHaveAccessibleDescription("The period must not end before it starts.");
   await expect(page.getByLabel("Period end")).toHaveAttribute("aria-invalid", "true");
+  await expect(page.getByLabel("Quantity")).not.toHaveAttribute("aria-invalid");
+  // Longer than 366 days: said before sending too.
+  await page.getByLabel("Period start").fill("2025-01-01");
+  await page.getByLabel("Period end").fill("2026-01-02");
+  await page.getByRole("button", { name: "Save record" }).click();
+  await expect(page.getByLabel("Period end")).toHaveAccessibleDescription("A period spans at most 366 days.");
+  expect(posted).toBe(false);
+
+  await page.getByLabel("Period end").fill("2025-01-31");
+  await page.getByRole("button", { name: "Save record" }).click();
+  await expect(page).toHaveURL(/\/consumptions$/);
   expect(posted).toBe(true);
 });
 
