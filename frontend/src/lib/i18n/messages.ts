@@ -404,6 +404,9 @@ export const en = {
   "list.loadError": "The records could not be loaded.",
   "meters.loadError": "The meters could not be loaded.",
   "dashboard.budget.overAlready": "Over budget this month",
+  "unit.GB": "GB",
+  "line.lastDay": "Last day",
+  "dashboard.daily.spreadNote": "A bill counts evenly on each day of its period: this shows an average per day, not what a meter measured each day.",
 } as const;
 
 export type MessageKey = keyof typeof en;
@@ -812,6 +815,9 @@ export const es: Record<MessageKey, string> = {
   "list.loadError": "No se han podido cargar los registros.",
   "meters.loadError": "No se han podido cargar los contadores.",
   "dashboard.budget.overAlready": "Presupuesto superado este mes",
+  "unit.GB": "GB",
+  "line.lastDay": "Último día",
+  "dashboard.daily.spreadNote": "Una factura cuenta lo mismo cada día de su periodo: esto muestra una media diaria, no lo que un contador midió cada día.",
 };
 
 export const LOCALES = ["en", "es"] as const;

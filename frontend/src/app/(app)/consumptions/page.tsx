@@ -13,7 +13,7 @@ import { ListFooter } from "@/components/ListFooter";
 import { Alert, Button, ButtonLink, Card, ConfirmDialog, Loading, PageHeader, SelectField, TextField } from "@/components/ui";
 import { filtersFromParams, invalidateRecordQueries, KINDS, type FilterKey, type ListFilters } from "@/lib/consumption";
 import { describeError } from "@/lib/errors";
-import { formatMoney, formatPeriod, formatQuantity } from "@/lib/format";
+import { formatMoney, formatPeriod, formatReadableQuantity } from "@/lib/format";
 import { useI18n } from "@/lib/i18n/I18nProvider";
 import { useMeterOptions } from "@/lib/meter-queries";
 import { knownMeterId } from "@/lib/meters";
@@ -135,7 +135,7 @@ function ConsumptionList() {
       align: "right",
       cell: (record) => (
         <>
-          {formatQuantity(record.quantity, intl)} <span className="text-slate-600 dark:text-slate-400">{t(`unit.${record.unit}`)}</span>
+          {formatReadableQuantity(record.quantity, record.unit, intl, (shown) => t(`unit.${shown}`))}
         </>
       ),
     },

@@ -4,7 +4,7 @@ import { useId } from "react";
 
 import type { CostAmount, KindSummary } from "@/client";
 import { BudgetBar, OverBudget } from "@/components/BudgetBar";
-import { formatMoney, formatMonth, formatPercent, formatQuantity } from "@/lib/format";
+import { formatMoney, formatMonth, formatPercent, formatQuantity, formatReadableQuantity } from "@/lib/format";
 import { useI18n } from "@/lib/i18n/I18nProvider";
 import { costIn, projectedPct } from "@/lib/kpis";
 
@@ -51,10 +51,9 @@ function Change({ pct, label }: { pct: number | null; label: string }) {
 function KpiCard({ summary }: { summary: KindSummary }) {
   const { t, intl } = useI18n();
   const titleId = useId();
-  const unit = t(`unit.${summary.unit}`);
   const month = summary.current_month;
   const budget = month.budget;
-  const withUnit = (value: number) => `${formatQuantity(value, intl)} ${unit}`;
+  const withUnit = (value: number) => formatReadableQuantity(value, summary.unit, intl, (shown) => t(`unit.${shown}`));
 
   return (
     <section

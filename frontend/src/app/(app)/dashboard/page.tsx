@@ -209,6 +209,7 @@ function Dashboard() {
 
       <ChartPanel
         title={interval === "day" ? t("dashboard.daily.title") : t("dashboard.daily.weekly")}
+        subtitle={t("dashboard.daily.spreadNote")}
         actions={
           kindsWithData.length > 0 && (
             <SelectField label={t("dashboard.daily.kind")} value={detailKind ?? ""} onChange={(event) => setParam("kind", event.target.value)} className="w-48">

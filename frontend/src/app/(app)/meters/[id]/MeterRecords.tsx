@@ -9,7 +9,7 @@ import { DataTable, rowActionClass, type Column } from "@/components/DataTable";
 import { PlusIcon } from "@/components/icons";
 import { PanelList } from "@/components/PanelList";
 import { ButtonLink, Card, LoadMoreButton, Spinner } from "@/components/ui";
-import { formatMoney, formatPeriod, formatQuantity } from "@/lib/format";
+import { formatMoney, formatPeriod, formatReadableQuantity } from "@/lib/format";
 import { useI18n } from "@/lib/i18n/I18nProvider";
 import { METER_RECORD_KINDS } from "@/lib/meters";
 
@@ -42,7 +42,7 @@ export function MeterRecords({ meter, live = false }: { meter: Meter; live?: boo
       align: "right",
       cell: (record) => (
         <>
-          {formatQuantity(record.quantity, intl)} <span className="text-slate-600 dark:text-slate-400">{t(`unit.${record.unit}`)}</span>
+          {formatReadableQuantity(record.quantity, record.unit, intl, (shown) => t(`unit.${shown}`))}
         </>
       ),
     },
