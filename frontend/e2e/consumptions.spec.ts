@@ -235,3 +235,26 @@ test("a record derived from meter readings offers no Delete in the list (its rea
   // A record entered by hand keeps its Delete.
   await expect(page.getByRole("row", { name: /Gas bill/ }).getByRole("button", { name: /^Delete/ })).toBeVisible();
 });
+
+test("leaving the record form with unsaved edits asks first; staying keeps them", async ({ page }) => {
+  await registerViaUi(page, uniqueUser("leave"));
+  const nav = page.getByRole("navigation", { name: "Main" });
+  await nav.getByRole("link", { name: "New record" }).click();
+  await expect(page.getByRole("heading", { name: "New record", level: 1 })).toBeVisible();
+  await page.getByLabel("Quantity").fill("12");
+
+  const asked: string[] = [];
+  page.once("dialog", (dialog) => {
+    asked.push(dialog.message());
+    void dialog.dismiss();
+  });
+  await nav.getByRole("link", { name: "Consumptions" }).click();
+  await expect.poll(() => asked).toEqual(["You have changes that are not saved. Leave this page and lose them?"]);
+  await expect(page).toHaveURL(/\/consumptions\/new$/);
+  await expect(page.getByLabel("Quantity")).toHaveValue("12");
+
+  page.once("dialog", (dialog) => void dialog.accept());
+  await nav.getByRole("link", { name: "Consumptions" }).click();
+  await expect(page.getByRole("heading", { name: "Consumptions", level: 1 })).toBeVisible();
+  await expect(page).toHaveURL(/\/consumptions$/);
+});

@@ -407,6 +407,7 @@ export const en = {
   "unit.GB": "GB",
   "line.lastDay": "Last day",
   "dashboard.daily.spreadNote": "A bill counts evenly on each day of its period: this shows an average per day, not what a meter measured each day.",
+  "form.unsaved": "You have changes that are not saved. Leave this page and lose them?",
 } as const;
 
 export type MessageKey = keyof typeof en;
@@ -818,6 +819,7 @@ export const es: Record<MessageKey, string> = {
   "unit.GB": "GB",
   "line.lastDay": "Último día",
   "dashboard.daily.spreadNote": "Una factura cuenta lo mismo cada día de su periodo: esto muestra una media diaria, no lo que un contador midió cada día.",
+  "form.unsaved": "Tienes cambios sin guardar. ¿Salir de esta página y perderlos?",
 };
 
 export const LOCALES = ["en", "es"] as const;
