@@ -246,6 +246,10 @@ test("meters are listed, edited with If-Match (a concurrent change offers a relo
   await expect(page).toHaveURL(/meter_id=[0-9a-f-]{36}/);
   await expect(page.getByRole("heading", { name: /^Garden: budget for / })).toBeVisible();
   await expect(page.getByRole("progressbar", { name: "Budget €30.00" })).toBeVisible();
+  // Choosing the meter was a history entry: Back undoes it, a second Back returns to the meter.
+  await page.goBack();
+  await expect(page).toHaveURL(/\/dashboard$/);
+  await expect(page.getByLabel("Meter", { exact: true })).toHaveValue("");
   await page.goBack();
 
   // The list, and the record form's meter picker offers it only for water.
