@@ -176,9 +176,16 @@ async function checkEveryPage(browser: Browser, seeded: Seeded, colorScheme: "li
       await check.ready(tab);
       await expect(tab.locator("html")).toHaveClass(colorScheme === "dark" ? /\bdark\b/ : /\blight\b/);
       const label = `${check.name} at ${viewport.width} px, ${colorScheme}`;
+      const width = await documentWidth(tab);
+      expect(width.document, `${label}: the page is wider than the screen`).toBeLessThanOrEqual(width.viewport);
+      if (check.app && viewport === DESKTOP) {
+        // The desktop header is one row: "Log out" does not wrap, the links and it share a line.
+        const logout = await tab.getByRole("button", { name: "Log out" }).boundingBox();
+        const links = await tab.getByRole("navigation", { name: "Main" }).boundingBox();
+        expect(logout?.height ?? 0, `${label}: "Log out" wraps`).toBeLessThan(44);
+        expect(Math.abs((logout?.y ?? 0) + (logout?.height ?? 0) / 2 - ((links?.y ?? 0) + (links?.height ?? 0) / 2)), `${label}: the header is not one row`).toBeLessThan(12);
+      }
       if (viewport === PHONE) {
-        const width = await documentWidth(tab);
-        expect(width.document, `${label}: the page is wider than the screen`).toBeLessThanOrEqual(width.viewport);
         await tab.screenshot({ path: `test-results/screenshots/390-${colorScheme}-${check.name}.png`, fullPage: true });
       }
       for (const violation of await seriousViolations(tab)) problems.push(`${label}: ${violation}`);

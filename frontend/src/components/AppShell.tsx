@@ -97,7 +97,7 @@ export function AppShell({ children }: { children: ReactNode }) {
         {t("nav.skip")}
       </a>
       <header className="sticky top-0 z-30 border-b border-slate-200 bg-white/90 backdrop-blur dark:border-slate-800 dark:bg-slate-950/90">
-        <div className="mx-auto flex max-w-6xl items-center gap-x-6 px-4 py-3">
+        <div className="mx-auto flex max-w-6xl items-center gap-x-4 px-4 py-3">
           <Link href="/consumptions" className="rounded focus-visible:outline-2 focus-visible:outline-emerald-600">
             <Logo />
           </Link>
@@ -105,15 +105,15 @@ export function AppShell({ children }: { children: ReactNode }) {
           <nav aria-label={t("nav.main")} className="hidden lg:block">
             <NavLinks pathname={pathname} />
           </nav>
-          <div className="ml-auto hidden items-center gap-3 lg:flex">
-            <LanguageSwitcher />
-            <ThemeSwitcher />
+          <div className="ml-auto hidden items-center gap-2 lg:flex">
+            <LanguageSwitcher compactIcon />
+            <ThemeSwitcher compactIcon />
             {user && (
-              <span className="hidden text-sm text-slate-600 xl:inline dark:text-slate-400" title={user.email}>
+              <span className="hidden max-w-40 truncate text-sm text-slate-600 xl:inline dark:text-slate-400" title={user.email}>
                 {user.username}
               </span>
             )}
-            <Button variant="ghost" onClick={handleLogout} busy={leaving}>
+            <Button variant="ghost" className="whitespace-nowrap" onClick={handleLogout} busy={leaving}>
               {t("nav.logout")}
             </Button>
           </div>
