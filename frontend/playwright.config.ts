@@ -1,9 +1,10 @@
 import { defineConfig, devices } from "@playwright/test";
 
 // End-to-end: the real API on a throwaway database and the production build of the app, in the
-// system Chromium (no browser download). `make frontend-e2e` builds the app first.
-const API_PORT = 18000;
-const WEB_PORT = 13000;
+// system Chromium (no browser download). `make frontend-e2e` builds the app first. Two runs on one
+// machine pick other ports with E2E_API_PORT and E2E_WEB_PORT (the build bakes in the API's).
+const API_PORT = Number(process.env.E2E_API_PORT ?? 18000);
+const WEB_PORT = Number(process.env.E2E_WEB_PORT ?? 13000);
 export const BASE_URL = `http://localhost:${WEB_PORT}`;
 
 export default defineConfig({

@@ -65,28 +65,39 @@ test("a new user registers, logs in, creates, lists, edits and deletes a record,
   await expect(page).toHaveURL(/\/login/);
 });
 
-test("the form checks the contract before sending and shows the server's field errors on the fields", async ({ page }) => {
+test("the form checks the contract, the period rule included, before sending anything", async ({ page }) => {
   await registerViaUi(page, uniqueUser("val"));
   await page.goto("/consumptions/new");
 
-  // Rejected by the generated schema in the browser: nothing is sent.
   let posted = false;
   page.on("request", (request) => {
     if (request.method() === "POST" && request.url().endsWith("/api/v1/consumptions")) posted = true;
   });
+  // Two faults at once: both are shown, the period rule beside the schema's error.
   await page.getByLabel("Kind").selectOption({ label: "Water" });
   await page.getByLabel("Quantity").fill("1.2345");
   await page.getByLabel("Period start").fill("2026-03-10");
   await page.getByLabel("Period end").fill("2026-03-01");
   await page.getByRole("button", { name: "Save record" }).click();
-  await expect(page.getByLabel("Quantity")).toHaveAttribute("aria-invalid", "true");
+  await expect(page.getByLabel("Quantity")).toHaveAccessibleDescription("Use at most 3 decimals.");
+  await expect(page.getByLabel("Period end")).toHaveAccessibleDescription("The period cannot end before it starts.");
   expect(posted).toBe(false);
 
-  // Valid for the schema, refused by the API (a period that ends before it starts): 422 on period_end.
+  // The quantity fixed, the period still ends before it starts: still nothing sent.
   await page.getByLabel("Quantity").fill("12.5");
   await page.getByRole("button", { name: "Save record" }).click();
-  await expect(page.getByLabel("Period end")).toHaveAccessibleDescription("The period must not end before it starts.");
   await expect(page.getByLabel("Period end")).toHaveAttribute("aria-invalid", "true");
+  await expect(page.getByLabel("Quantity")).not.toHaveAttribute("aria-invalid");
+  // Longer than 366 days: said before sending too.
+  await page.getByLabel("Period start").fill("2025-01-01");
+  await page.getByLabel("Period end").fill("2026-01-02");
+  await page.getByRole("button", { name: "Save record" }).click();
+  await expect(page.getByLabel("Period end")).toHaveAccessibleDescription("A period spans at most 366 days.");
+  expect(posted).toBe(false);
+
+  await page.getByLabel("Period end").fill("2025-01-31");
+  await page.getByRole("button", { name: "Save record" }).click();
+  await expect(page).toHaveURL(/\/consumptions$/);
   expect(posted).toBe(true);
 });
 
@@ -169,4 +180,81 @@ test("filters live in the address, so a filtered list can be reloaded and shared
   await page.getByRole("button", { name: "Clear filters" }).first().click();
   await expect(page.getByRole("row", { name: /March power/ })).toBeVisible();
   await screenshot(page, "en-light-list");
+});
+
+test("each filter change is a history entry: Back undoes the last filter, not the whole list", async ({ page }) => {
+  await registerViaUi(page, uniqueUser("back"));
+  await createViaUi(page, { kind: "Water", quantity: "12", start: "2026-01-01", end: "2026-01-31", notes: "January water" });
+  await createViaUi(page, { kind: "Water", quantity: "9", start: "2026-03-01", end: "2026-03-31", notes: "March water" });
+  await page.getByLabel("Kind").selectOption({ label: "Water" });
+  await expect(page).toHaveURL(/\/consumptions\?kind=water$/);
+  await page.getByLabel("From").fill("2026-02-01");
+  await expect(page).toHaveURL(/kind=water&from=2026-02-01$/);
+  await expect(page.getByRole("row", { name: /January water/ })).toHaveCount(0);
+  await page.getByLabel("Search notes").fill("March");
+  await expect(page).toHaveURL(/q=March$/);
+
+  await page.goBack();
+  await expect(page).toHaveURL(/\/consumptions\?kind=water&from=2026-02-01$/);
+  await expect(page.getByLabel("Search notes")).toHaveValue("");
+  // The box's older text must not push the search back into the address.
+  await page.waitForTimeout(800);
+  await expect(page).toHaveURL(/\/consumptions\?kind=water&from=2026-02-01$/);
+  await page.goBack();
+  await expect(page).toHaveURL(/\/consumptions\?kind=water$/);
+  await expect(page.getByLabel("From")).toHaveValue("");
+  await expect(page.getByRole("row", { name: /January water/ })).toBeVisible();
+  await page.goBack();
+  await expect(page).toHaveURL(/\/consumptions$/);
+  await expect(page.getByLabel("Kind")).toHaveValue("");
+});
+
+test("a record derived from meter readings offers no Delete in the list (its readings own it)", async ({ page, request }) => {
+  const user = uniqueUser("derived");
+  await registerViaUi(page, user);
+  const login = await request.post("/api/v1/auth/login", { data: { username: user.username, password: PASSWORD } });
+  const headers = { Authorization: `Bearer ${((await login.json()) as { access_token: string }).access_token}` };
+  const meter = await request.post("/api/v1/meters", {
+    data: { kind: "electricity", name: "Hall meter", identifier: "HALL-1" },
+    headers: { ...headers, "Idempotency-Key": crypto.randomUUID() },
+  });
+  expect(meter.status()).toBe(201);
+  const meterId = ((await meter.json()) as { id: string }).id;
+  for (const [date, index_value] of [
+    ["2026-01-01", 1000],
+    ["2026-02-01", 1300],
+  ] as const) {
+    const reading = await request.post(`/api/v1/meters/${meterId}/readings`, { data: { date, index_value }, headers: { ...headers, "Idempotency-Key": crypto.randomUUID() } });
+    expect(reading.status()).toBe(201);
+  }
+  await createViaUi(page, { kind: "Gas", quantity: "30", start: "2026-01-01", end: "2026-01-31", notes: "Gas bill" });
+  const derived = page.getByRole("row", { name: /300 kWh/ });
+  await expect(derived).toBeVisible();
+  await expect(derived.getByRole("link", { name: /^Edit record of/ })).toBeVisible();
+  await expect(derived.getByRole("button", { name: /^Delete/ })).toHaveCount(0);
+  // A record entered by hand keeps its Delete.
+  await expect(page.getByRole("row", { name: /Gas bill/ }).getByRole("button", { name: /^Delete/ })).toBeVisible();
+});
+
+test("leaving the record form with unsaved edits asks first; staying keeps them", async ({ page }) => {
+  await registerViaUi(page, uniqueUser("leave"));
+  const nav = page.getByRole("navigation", { name: "Main" });
+  await nav.getByRole("link", { name: "New record" }).click();
+  await expect(page.getByRole("heading", { name: "New record", level: 1 })).toBeVisible();
+  await page.getByLabel("Quantity").fill("12");
+
+  const asked: string[] = [];
+  page.once("dialog", (dialog) => {
+    asked.push(dialog.message());
+    void dialog.dismiss();
+  });
+  await nav.getByRole("link", { name: "Consumptions" }).click();
+  await expect.poll(() => asked).toEqual(["You have changes that are not saved. Leave this page and lose them?"]);
+  await expect(page).toHaveURL(/\/consumptions\/new$/);
+  await expect(page.getByLabel("Quantity")).toHaveValue("12");
+
+  page.once("dialog", (dialog) => void dialog.accept());
+  await nav.getByRole("link", { name: "Consumptions" }).click();
+  await expect(page.getByRole("heading", { name: "Consumptions", level: 1 })).toBeVisible();
+  await expect(page).toHaveURL(/\/consumptions$/);
 });

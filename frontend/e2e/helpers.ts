@@ -1,4 +1,4 @@
-import { expect, type Page } from "@playwright/test";
+import { expect, type APIRequestContext, type Page } from "@playwright/test";
 
 export const PASSWORD = "correct horse battery";
 
@@ -54,4 +54,19 @@ export async function screenshot(page: Page, name: string) {
   // Let toasts and transitions settle so the picture shows the page itself.
   await page.waitForTimeout(300);
   await page.screenshot({ path: `test-results/screenshots/${name}.png`, fullPage: true });
+}
+
+// The API the harness started (scripts/e2e-api.mjs) answers stop and start on a control port beside it.
+const API_CONTROL_URL = `http://127.0.0.1:${Number(process.env.E2E_API_PORT ?? 18000) + 1}`;
+
+/** Stops the end-to-end API (only the process the harness started); its database is kept. */
+export async function stopApi(request: APIRequestContext) {
+  const response = await request.post(`${API_CONTROL_URL}/stop`);
+  expect(response.status()).toBe(204);
+}
+
+/** Starts the end-to-end API again and waits until it is ready. */
+export async function startApi(request: APIRequestContext) {
+  const response = await request.post(`${API_CONTROL_URL}/start`, { timeout: 90_000 });
+  expect(response.status()).toBe(204);
 }

@@ -166,7 +166,7 @@ test("a utility meter: a tariff and a pair of readings make a priced record; cor
   await screenshot(page, "meters-utility-en-light");
 
   // The derived record changes only through its readings: its page says so and offers no edit.
-  await january.getByRole("link", { name: /^Edit record of/ }).click();
+  await january.getByRole("link", { name: /^Open the record of/ }).click();
   await expect(page.getByText("This record comes from meter readings")).toBeVisible();
   await expect(page.getByLabel("Quantity")).toBeDisabled();
   await expect(page.getByRole("button", { name: "Delete", exact: true })).toHaveCount(0);
@@ -246,6 +246,10 @@ test("meters are listed, edited with If-Match (a concurrent change offers a relo
   await expect(page).toHaveURL(/meter_id=[0-9a-f-]{36}/);
   await expect(page.getByRole("heading", { name: /^Garden: budget for / })).toBeVisible();
   await expect(page.getByRole("progressbar", { name: "Budget €30.00" })).toBeVisible();
+  // Choosing the meter was a history entry: Back undoes it, a second Back returns to the meter.
+  await page.goBack();
+  await expect(page).toHaveURL(/\/dashboard$/);
+  await expect(page.getByLabel("Meter", { exact: true })).toHaveValue("");
   await page.goBack();
 
   // The list, and the record form's meter picker offers it only for water.

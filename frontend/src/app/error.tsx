@@ -20,7 +20,7 @@ export default function ErrorBoundary({ error, reset }: { error: Error & { diges
         </div>
         <h1 className="mt-3 text-2xl font-bold tracking-tight">{t("error.title")}</h1>
         <p className="mt-2 text-slate-600 dark:text-slate-400">{t("error.body")}</p>
-        {error.digest && <p className="mt-2 font-mono text-xs text-slate-400">{error.digest}</p>}
+        {error.digest && <p className="mt-2 font-mono text-xs text-slate-600 dark:text-slate-400">{error.digest}</p>}
         <div className="mt-6 flex justify-center gap-2">
           <Button onClick={reset}>{t("common.retry")}</Button>
           <Button variant="secondary" onClick={() => window.location.reload()}>

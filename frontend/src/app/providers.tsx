@@ -10,9 +10,10 @@ import { I18nProvider } from "@/lib/i18n/I18nProvider";
 import type { Locale } from "@/lib/i18n/messages";
 import { statusOf } from "@/lib/problem";
 
+// Bottom right: a toast never covers the header's controls (menu, language, theme, log out).
 function ThemedToaster() {
   const { resolvedTheme } = useTheme();
-  return <Toaster richColors closeButton position="top-right" theme={resolvedTheme === "dark" ? "dark" : "light"} />;
+  return <Toaster richColors closeButton position="bottom-right" theme={resolvedTheme === "dark" ? "dark" : "light"} />;
 }
 
 export function Providers({ initialLocale, children }: { initialLocale: Locale; children: ReactNode }) {

@@ -2,14 +2,14 @@
 
 import Link from "next/link";
 import { usePathname, useRouter } from "next/navigation";
-import { useState, type ReactNode } from "react";
+import { useId, useState, type ReactNode } from "react";
 import { toast } from "sonner";
 
 import { useAuth } from "@/lib/auth/AuthProvider";
 import { useI18n } from "@/lib/i18n/I18nProvider";
 import type { MessageKey } from "@/lib/i18n/messages";
 
-import { BoltIcon } from "./icons";
+import { BoltIcon, CloseIcon, MenuIcon } from "./icons";
 import { LanguageSwitcher, ThemeSwitcher } from "./Preferences";
 import { Button } from "./ui";
 
@@ -37,12 +37,45 @@ export function Logo() {
   );
 }
 
+function NavLinks({ pathname, vertical = false }: { pathname: string; vertical?: boolean }) {
+  const { t } = useI18n();
+  return (
+    <ul className={vertical ? "flex flex-col gap-1" : "flex gap-1"}>
+      {NAV.map((item) => {
+        const active = isActive(pathname, item.href, item.exact);
+        return (
+          <li key={item.href}>
+            <Link
+              href={item.href}
+              aria-current={active ? "page" : undefined}
+              className={
+                "block whitespace-nowrap rounded-md px-3 text-sm font-medium transition-colors focus-visible:outline-2 focus-visible:outline-emerald-600 " +
+                (vertical ? "py-2.5 " : "py-1.5 ") +
+                (active
+                  ? "bg-emerald-50 text-emerald-800 dark:bg-emerald-950 dark:text-emerald-200"
+                  : "text-slate-600 hover:bg-slate-100 hover:text-slate-900 dark:text-slate-300 dark:hover:bg-slate-800 dark:hover:text-white")
+              }
+            >
+              {t(item.label)}
+            </Link>
+          </li>
+        );
+      })}
+    </ul>
+  );
+}
+
 export function AppShell({ children }: { children: ReactNode }) {
   const { t } = useI18n();
   const { user, signOut } = useAuth();
   const pathname = usePathname();
   const router = useRouter();
   const [leaving, setLeaving] = useState(false);
+  const menuId = useId();
+  // The phone menu belongs to the page it was opened on: following a link closes it.
+  const [menuOpenAt, setMenuOpenAt] = useState<string | null>(null);
+  const menuOpen = menuOpenAt === pathname;
+  const current = NAV.find((item) => isActive(pathname, item.href, item.exact));
 
   async function handleLogout() {
     setLeaving(true);
@@ -64,46 +97,57 @@ export function AppShell({ children }: { children: ReactNode }) {
         {t("nav.skip")}
       </a>
       <header className="sticky top-0 z-30 border-b border-slate-200 bg-white/90 backdrop-blur dark:border-slate-800 dark:bg-slate-950/90">
-        <div className="mx-auto flex max-w-6xl flex-wrap items-center gap-x-6 gap-y-2 px-4 py-3">
+        <div className="mx-auto flex max-w-6xl items-center gap-x-4 px-4 py-3">
           <Link href="/consumptions" className="rounded focus-visible:outline-2 focus-visible:outline-emerald-600">
             <Logo />
           </Link>
-          <nav aria-label={t("nav.main")} className="order-3 w-full overflow-x-auto md:order-none md:w-auto">
-            <ul className="flex gap-1">
-              {NAV.map((item) => {
-                const active = isActive(pathname, item.href, item.exact);
-                return (
-                  <li key={item.href}>
-                    <Link
-                      href={item.href}
-                      aria-current={active ? "page" : undefined}
-                      className={
-                        "block whitespace-nowrap rounded-md px-3 py-1.5 text-sm font-medium transition-colors focus-visible:outline-2 focus-visible:outline-emerald-600 " +
-                        (active
-                          ? "bg-emerald-50 text-emerald-800 dark:bg-emerald-950 dark:text-emerald-200"
-                          : "text-slate-600 hover:bg-slate-100 hover:text-slate-900 dark:text-slate-300 dark:hover:bg-slate-800 dark:hover:text-white")
-                      }
-                    >
-                      {t(item.label)}
-                    </Link>
-                  </li>
-                );
-              })}
-            </ul>
+          {/* Wide screens: the links in one row. Below `lg` they live in the menu. */}
+          <nav aria-label={t("nav.main")} className="hidden lg:block">
+            <NavLinks pathname={pathname} />
           </nav>
-          <div className="ml-auto flex items-center gap-3">
-            <LanguageSwitcher />
-            <ThemeSwitcher />
+          <div className="ml-auto hidden items-center gap-2 lg:flex">
+            <LanguageSwitcher compactIcon />
+            <ThemeSwitcher compactIcon />
             {user && (
-              <span className="hidden text-sm text-slate-600 lg:inline dark:text-slate-400" title={user.email}>
+              <span className="hidden max-w-40 truncate text-sm text-slate-600 xl:inline dark:text-slate-400" title={user.email}>
                 {user.username}
               </span>
             )}
-            <Button variant="ghost" onClick={handleLogout} busy={leaving}>
+            <Button variant="ghost" className="whitespace-nowrap" onClick={handleLogout} busy={leaving}>
               {t("nav.logout")}
             </Button>
           </div>
+          <div className="ml-auto flex min-w-0 items-center gap-2 lg:hidden">
+            {current && (
+              <span className="truncate text-sm font-medium text-slate-700 dark:text-slate-200" aria-hidden="true">
+                {t(current.label)}
+              </span>
+            )}
+            <Button variant="secondary" aria-expanded={menuOpen} aria-controls={menuId} onClick={() => setMenuOpenAt(menuOpen ? null : pathname)}>
+              {menuOpen ? <CloseIcon className="size-5" /> : <MenuIcon className="size-5" />}
+              {t("nav.menu")}
+            </Button>
+          </div>
         </div>
+        {menuOpen && (
+          <div id={menuId} className="border-t border-slate-200 px-4 pb-4 pt-2 lg:hidden dark:border-slate-800">
+            <nav aria-label={t("nav.main")}>
+              <NavLinks pathname={pathname} vertical />
+            </nav>
+            <div className="mt-3 flex flex-wrap items-center gap-3 border-t border-slate-200 pt-3 dark:border-slate-800">
+              <LanguageSwitcher />
+              <ThemeSwitcher />
+              {user && (
+                <span className="text-sm text-slate-600 dark:text-slate-400" title={user.email}>
+                  {user.username}
+                </span>
+              )}
+              <Button variant="ghost" className="ml-auto" onClick={handleLogout} busy={leaving}>
+                {t("nav.logout")}
+              </Button>
+            </div>
+          </div>
+        )}
       </header>
       <main id="main" className="mx-auto w-full max-w-6xl flex-1 px-4 py-8">
         {children}

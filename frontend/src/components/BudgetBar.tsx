@@ -41,13 +41,13 @@ export function BudgetBar({ label, used, projected }: { label: string; used: num
   );
 }
 
-/** The warning shown when the projection to month end exceeds a budget. */
-export function OverBudget() {
+/** The warning shown when a budget is exceeded already (`already`) or will be by month end. */
+export function OverBudget({ already = false }: { already?: boolean }) {
   const { t } = useI18n();
   return (
     <p role="status" className="mt-2 flex items-center gap-1.5 rounded-lg bg-amber-50 px-2.5 py-1.5 text-xs font-semibold text-amber-900 dark:bg-amber-950/60 dark:text-amber-200">
       <WarningIcon className="size-4 shrink-0" />
-      {t("dashboard.budget.over")}
+      {already ? t("dashboard.budget.overAlready") : t("dashboard.budget.over")}
     </p>
   );
 }

@@ -46,7 +46,7 @@ export function MeterBudgetCard({ budget, name }: { budget: NonNullable<MeterBud
         used={budget.used_pct}
         projected={projectedPct(budget.projected_cost_minor, budget.limit_minor)}
       />
-      {budget.projected_over_budget && <OverBudget />}
+      {budget.projected_over_budget && <OverBudget already={(budget.used_pct ?? 0) > 100} />}
     </Card>
   );
 }

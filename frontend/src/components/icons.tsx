@@ -70,3 +70,15 @@ export const BoltIcon = ({ className }: { className?: string }) => (
     <path d="M13 2 4 14h7l-1 8 9-12h-7z" fill="currentColor" />
   </Icon>
 );
+
+export const MenuIcon = ({ className }: { className?: string }) => (
+  <Icon className={className}>
+    <path d="M4 7h16M4 12h16M4 17h16" />
+  </Icon>
+);
+
+export const CloseIcon = ({ className }: { className?: string }) => (
+  <Icon className={className}>
+    <path d="M6 6l12 12M18 6 6 18" />
+  </Icon>
+);

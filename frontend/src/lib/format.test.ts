@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 
-import { currencyDigits, formatDay, formatMoney, formatPeriod, formatQuantity, formatUnitPrice } from "./format";
+import { currencyDigits, formatDay, formatMoney, formatPeriod, formatCompact, formatQuantity, formatReadableQuantity, formatUnitPrice } from "./format";
 import { majorToMinor, minorToMajorInput, parseDecimal } from "./money";
 
 describe("days are the days the user typed, in every time zone", () => {
@@ -85,5 +85,25 @@ describe("prices finer than the minor unit (tariffs)", () => {
     expect(formatUnitPrice(15.23, "EUR", "en-GB")).toBe("€0.1523");
     expect(formatUnitPrice(50, "EUR", "en-GB")).toBe("€0.50");
     expect(formatUnitPrice(15.23, "EUR", "es-ES")).toBe("0,1523\u00a0€");
+  });
+});
+
+describe("quantities in the units people read", () => {
+  const label = (unit: string) => (unit === "count" ? "SMS" : unit);
+  it("shows mobile data from 1,024 MB up in GB, with two decimals", () => {
+    expect(formatReadableQuantity(8192, "MB", "en-GB", label)).toBe("8 GB");
+    expect(formatReadableQuantity(1536, "MB", "es-ES", label)).toBe("1,5 GB");
+    expect(formatReadableQuantity(1000, "MB", "en-GB", label)).toBe("1,000 MB");
+  });
+
+  it("shows minutes with at most one decimal, other units with up to three", () => {
+    expect(formatReadableQuantity(12.345, "min", "en-GB", label)).toBe("12.3 min");
+    expect(formatReadableQuantity(182.125, "kWh", "en-GB", label)).toBe("182.125 kWh");
+    expect(formatReadableQuantity(3, "count", "en-GB", label)).toBe("3 SMS");
+  });
+
+  it("gives chart ticks below 10 two decimals, so 0.25 stays 0.25", () => {
+    expect(formatCompact(0.25, "en-GB", "EUR")).toBe("€0.25");
+    expect(formatCompact(1500, "en-US")).toBe("1.5K");
   });
 });

@@ -30,6 +30,25 @@ export function formatQuantity(quantity: number, locale: string): string {
   return new Intl.NumberFormat(locale, { maximumFractionDigits: 3 }).format(quantity);
 }
 
+/** A unit as people read it: the API's units, plus GB for large amounts of mobile data. */
+export type ReadableUnit = "kWh" | "m3" | "MB" | "GB" | "min" | "count";
+
+/**
+ * A quantity in the unit and precision people read: mobile data from 1,024 MB up in GB (two
+ * decimals), minutes with at most one decimal, the rest with up to three (the contract's).
+ */
+export function readableQuantity(value: number, unit: Exclude<ReadableUnit, "GB">): { value: number; unit: ReadableUnit; digits: number } {
+  if (unit === "MB" && Math.abs(value) >= 1024) return { value: value / 1024, unit: "GB", digits: 2 };
+  if (unit === "min") return { value, unit, digits: 1 };
+  return { value, unit, digits: 3 };
+}
+
+/** `readableQuantity` as text with its unit's label ("8 GB", "12.5 min", "182.5 kWh"). */
+export function formatReadableQuantity(value: number, unit: Exclude<ReadableUnit, "GB">, locale: string, label: (unit: ReadableUnit) => string): string {
+  const shown = readableQuantity(value, unit);
+  return `${new Intl.NumberFormat(locale, { maximumFractionDigits: shown.digits }).format(shown.value)} ${label(shown.unit)}`;
+}
+
 export function formatNumber(value: number, locale: string): string {
   return new Intl.NumberFormat(locale).format(value);
 }
@@ -92,7 +111,8 @@ export function formatPercent(pct: number, locale: string, signed = false): stri
 export function formatCompact(value: number, locale: string, currency?: string): string {
   return new Intl.NumberFormat(locale, {
     notation: "compact",
-    maximumFractionDigits: 1,
+    // Two decimals below 10, so ticks such as 0.25 are not rounded into an uneven "0.3".
+    maximumFractionDigits: Math.abs(value) < 10 ? 2 : 1,
     ...(currency ? { style: "currency", currency } : {}),
   }).format(value);
 }

@@ -41,10 +41,10 @@ export function minorToMajorInput(minor: number | null | undefined, currency: st
   return `${text.slice(0, -digits)}${decimalSeparator}${text.slice(-digits)}`;
 }
 
-/** "182,5" or "182.5" → 182.5; anything else → NaN (the generated schema then rejects it). */
+/** "182,5" or "182.5" → 182.5, "-5" → -5 (the generated schema then says its minimum); anything else → NaN. */
 export function parseDecimal(input: string): number {
   const text = input.trim().replace(/[\s\u00a0\u202f]/g, "");
-  if (!/^\d+(?:[.,]\d+)?$/.test(text)) return Number.NaN;
+  if (!/^-?\d+(?:[.,]\d+)?$/.test(text)) return Number.NaN;
   return Number(text.replace(",", "."));
 }
 

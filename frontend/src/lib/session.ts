@@ -50,11 +50,28 @@ async function acrossTabs<T>(work: () => Promise<T>): Promise<T> {
   return locks ? await locks.request(REFRESH_LOCK, work) : await work();
 }
 
+/** The API could not be reached (network failure, or the proxy's 5xx while it is down): nothing is known about the session. */
+export class ServiceUnreachableError extends Error {
+  constructor(readonly cause: unknown) {
+    super("The service is unreachable");
+  }
+}
+
+/** A failure that says nothing about the session: no answer, or a server error instead of one. */
+function unreachable(error: unknown): boolean {
+  if (!(error instanceof AxiosError)) return false;
+  const status = error.response?.status;
+  return status === undefined || status >= 500;
+}
+
 /**
  * Exchanges the HttpOnly refresh cookie for a new access token. The cookie rotates on every use
  * and presenting a spent one revokes the session, so two refreshes must never race: callers in
  * this tab share one request, and tabs take turns through a Web Lock (two tabs opened together
  * would otherwise both present the same cookie and log the user out of both).
+ *
+ * Resolves to null when the API refuses the cookie (signed out), and rejects with
+ * ServiceUnreachableError when the API cannot answer: an outage must not end the session.
  */
 export function refresh(): Promise<TokenResponse | null> {
   refreshing ??= acrossTabs(() => refreshSession({ throwOnError: true }))
@@ -62,7 +79,8 @@ export function refresh(): Promise<TokenResponse | null> {
       startSession(data);
       return data;
     })
-    .catch(() => {
+    .catch((error: unknown) => {
+      if (unreachable(error)) throw new ServiceUnreachableError(error);
       endSession();
       return null;
     })
@@ -109,7 +127,10 @@ client.instance.interceptors.response.use(undefined, async (error: unknown) => {
   const config = error.config as RetriableConfig;
   if (config._consumoRetried || isAuthEndpoint(config.url)) throw error;
   const hadSession = getAccessToken() !== null || currentUser !== null;
-  const tokens = await refresh();
+  // An outage while refreshing fails this request as one (the session is kept for when it is back).
+  const tokens = await refresh().catch((refreshError: unknown) => {
+    throw refreshError instanceof ServiceUnreachableError ? refreshError.cause : refreshError;
+  });
   if (!tokens) {
     if (hadSession) onExpired();
     throw error;

@@ -4,6 +4,7 @@ import { usePathname, useRouter } from "next/navigation";
 import { useEffect, type ReactNode } from "react";
 
 import { AppShell } from "@/components/AppShell";
+import { ServiceUnreachable } from "@/components/ServiceUnreachable";
 import { Loading } from "@/components/ui";
 import { useAuth } from "@/lib/auth/AuthProvider";
 import { useI18n } from "@/lib/i18n/I18nProvider";
@@ -22,6 +23,13 @@ export default function ProtectedLayout({ children }: { children: ReactNode }) {
     }
   }, [status, ended, router, pathname]);
 
+  if (status === "unreachable") {
+    return (
+      <main id="main" className="grid min-h-screen place-items-center px-4">
+        <ServiceUnreachable />
+      </main>
+    );
+  }
   if (status !== "authenticated") {
     return (
       <div className="grid min-h-screen place-items-center">

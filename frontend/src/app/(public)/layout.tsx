@@ -11,11 +11,11 @@ export default function PublicLayout({ children }: { children: ReactNode }) {
   const { t } = useI18n();
   return (
     <div className="flex min-h-screen flex-col bg-gradient-to-b from-emerald-50 to-slate-50 dark:from-slate-900 dark:to-slate-950">
-      <header className="mx-auto flex w-full max-w-5xl items-center justify-between px-4 py-4">
+      <header className="mx-auto flex w-full max-w-5xl flex-wrap items-center justify-between gap-3 px-4 py-4">
         <Link href="/login" className="rounded focus-visible:outline-2 focus-visible:outline-emerald-600">
           <Logo />
         </Link>
-        <div className="flex items-center gap-3">
+        <div className="flex flex-wrap items-center gap-3">
           <LanguageSwitcher />
           <ThemeSwitcher />
         </div>

@@ -9,8 +9,10 @@ import { Alert, Button, SelectField, TextAreaField, TextField } from "@/componen
 import { COMMON_CURRENCIES, KIND_UNIT, KINDS } from "@/lib/consumption";
 import { contractResolver, type CreateOrEditFormProps } from "@/lib/forms";
 import { useI18n } from "@/lib/i18n/I18nProvider";
+import { useUnsavedChangesPrompt } from "@/lib/use-unsaved-changes";
 import { meterHolds, metersFor } from "@/lib/meters";
 import { decimalSeparator, majorToMinor, minorToMajorInput, parseDecimal } from "@/lib/money";
+import { MAX_PERIOD_DAYS, periodProblem } from "@/lib/period";
 
 /** What the user types: text for numbers, major units for money. */
 export interface ConsumptionFormValues {
@@ -98,6 +100,14 @@ export function ConsumptionForm(props: Props) {
       if (values.quantity.trim() !== "" && Number.isNaN(parseDecimal(values.quantity))) {
         errors.quantity = { type: "format", message: t("form.quantityInvalid", { example: `182${sep}5` }) };
       }
+      // Checked with the other fields, so it shows even while another field has an error too.
+      const period = periodProblem(values.period_start, values.period_end);
+      if (period) {
+        errors.period_end = {
+          type: "period",
+          message: period === "endBeforeStart" ? t("form.periodEndBeforeStart") : t("form.periodTooLong", { days: MAX_PERIOD_DAYS }),
+        };
+      }
       const currency = values.currency || "EUR";
       const cost = majorToMinor(values.cost_minor, currency);
       if (!cost.ok) {
@@ -123,13 +133,16 @@ export function ConsumptionForm(props: Props) {
     setValue,
     getValues,
     control,
-    formState: { errors, isSubmitting },
+    formState: { errors, isSubmitting, isDirty, isSubmitSuccessful },
   } = useForm<ConsumptionFormValues, unknown, ConsumptionCreate | ConsumptionUpdate>({
     resolver,
     defaultValues: initial,
     values: initial,
     resetOptions: { keepDirtyValues: false },
   });
+
+  // Edits not yet saved: leaving asks first (a successful save leaves without asking).
+  const mayLeave = useUnsavedChangesPrompt(isDirty && !isSubmitSuccessful && !isSubmitting);
 
   const kind = useWatch({ control, name: "kind" });
   const currency = useWatch({ control, name: "currency" }) || "EUR";
@@ -255,7 +268,7 @@ export function ConsumptionForm(props: Props) {
         />
       </fieldset>
       <div className="flex flex-wrap justify-end gap-2">
-        <Button variant="secondary" onClick={props.onCancel}>
+        <Button variant="secondary" onClick={() => mayLeave() && props.onCancel()}>
           {t("common.cancel")}
         </Button>
         <Button type="submit" busy={isSubmitting} disabled={disabled}>

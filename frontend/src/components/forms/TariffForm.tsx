@@ -8,6 +8,7 @@ import { zCreateTariffBody } from "@/client/zod.gen";
 import { Alert, Button, TextField } from "@/components/ui";
 import { contractResolver } from "@/lib/forms";
 import { useI18n } from "@/lib/i18n/I18nProvider";
+import { currencyDigits } from "@/lib/format";
 import { decimalSeparator, majorToMinor } from "@/lib/money";
 
 /** A tariff's prices are finer than the minor unit: 15.23 cents per kWh is 4 more decimals. */
@@ -95,7 +96,7 @@ export function TariffForm({
         <TextField label={t("tariffs.validFrom")} type="date" min="2000-01-01" max="2100-12-31" error={errors.valid_from?.message} {...register("valid_from")} />
         <TextField
           label={t("tariffs.unitPrice", { unit: unitText })}
-          hint={t("tariffs.unitPriceHint", { currency, example: `0${sep}1523` })}
+          hint={t("tariffs.unitPriceHint", { currency, digits: currencyDigits(currency) + TARIFF_EXTRA_DECIMALS, example: `0${sep}1523` })}
           inputMode="decimal"
           autoComplete="off"
           error={errors.unit_price_minor?.message}

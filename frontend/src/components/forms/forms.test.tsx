@@ -128,7 +128,7 @@ describe("consumption form", () => {
   });
 
   it("puts the server's field errors on the matching fields", async () => {
-    const response = problem(422, [{ field: "period_end", message: "The period must not end before it starts." }]);
+    const response = problem(422, [{ field: "meter_id", message: "This meter does not hold gas." }]);
     const api = fakeApi(() => ({ status: 422, body: response }));
     const { createConsumption } = await import("@/client");
     renderWithI18n(
@@ -147,12 +147,61 @@ describe("consumption form", () => {
     );
     await userEvent.selectOptions(screen.getByLabelText("Kind"), "gas");
     await userEvent.type(screen.getByLabelText("Quantity"), "30");
+    await userEvent.type(screen.getByLabelText("Period start"), "2026-10-01");
+    await userEvent.type(screen.getByLabelText("Period end"), "2026-10-31");
+    await userEvent.click(screen.getByRole("button", { name: "Save record" }));
+    expect(await screen.findByLabelText(/^Meter/)).toHaveAccessibleDescription("This meter does not hold gas.");
+    expect(screen.getByLabelText("Period start")).not.toHaveAttribute("aria-invalid");
+    expect(api).toHaveBeenCalledTimes(1);
+  });
+
+  it("says a period that ends before it starts before sending, even with another field wrong too", async () => {
+    const onSubmit = vi.fn(async () => {});
+    renderWithI18n(<ConsumptionForm mode="create" initial={emptyRecord} onSubmit={onSubmit} onCancel={vi.fn()} />);
+    await userEvent.selectOptions(screen.getByLabelText("Kind"), "gas");
+    await userEvent.type(screen.getByLabelText("Quantity"), "-5");
     await userEvent.type(screen.getByLabelText("Period start"), "2026-10-31");
     await userEvent.type(screen.getByLabelText("Period end"), "2026-10-01");
     await userEvent.click(screen.getByRole("button", { name: "Save record" }));
-    expect(await screen.findByLabelText("Period end")).toHaveAccessibleDescription("The period must not end before it starts.");
-    expect(screen.getByLabelText("Period start")).not.toHaveAttribute("aria-invalid");
-    expect(api).toHaveBeenCalledTimes(1);
+    expect(await screen.findByLabelText("Period end")).toHaveAccessibleDescription("The period cannot end before it starts.");
+    expect(screen.getByLabelText("Quantity")).toHaveAttribute("aria-invalid", "true");
+    expect(onSubmit).not.toHaveBeenCalled();
+  });
+
+  it("tells the rule: a negative quantity is below the minimum, and a day before 2000 is out of range", async () => {
+    const onSubmit = vi.fn(async () => {});
+    renderWithI18n(<ConsumptionForm mode="create" initial={emptyRecord} onSubmit={onSubmit} onCancel={vi.fn()} />);
+    await userEvent.selectOptions(screen.getByLabelText("Kind"), "gas");
+    await userEvent.type(screen.getByLabelText("Quantity"), "-5");
+    await userEvent.type(screen.getByLabelText("Period start"), "1999-12-01");
+    await userEvent.type(screen.getByLabelText("Period end"), "2000-01-31");
+    await userEvent.click(screen.getByRole("button", { name: "Save record" }));
+    expect(await screen.findByLabelText("Quantity")).toHaveAccessibleDescription("Must be 0 or more.");
+    expect(screen.getByLabelText("Period start")).toHaveAccessibleDescription("Use a date from 1 January 2000 to 31 December 2100.");
+    expect(onSubmit).not.toHaveBeenCalled();
+  });
+
+  it("refuses a period longer than 366 days, in Spanish too", async () => {
+    const onSubmit = vi.fn(async () => {});
+    renderWithI18n(<ConsumptionForm mode="create" initial={emptyRecord} onSubmit={onSubmit} onCancel={vi.fn()} />, "es");
+    await userEvent.selectOptions(screen.getByLabelText("Tipo"), "water");
+    await userEvent.type(screen.getByLabelText("Cantidad"), "30");
+    await userEvent.type(screen.getByLabelText("Inicio del periodo"), "2025-01-01");
+    await userEvent.type(screen.getByLabelText("Fin del periodo"), "2026-01-02");
+    await userEvent.click(screen.getByRole("button", { name: "Guardar registro" }));
+    expect(await screen.findByLabelText("Fin del periodo")).toHaveAccessibleDescription("Un periodo abarca como máximo 366 días.");
+    expect(onSubmit).not.toHaveBeenCalled();
+  });
+
+  it("checks the period on an edit too, where only the end changed", async () => {
+    const initial: ConsumptionFormValues = { ...emptyRecord, kind: "electricity", quantity: "10", period_start: "2026-10-01", period_end: "2026-10-31" };
+    const onSubmit = vi.fn(async () => {});
+    renderWithI18n(<ConsumptionForm mode="edit" initial={initial} onSubmit={onSubmit} onCancel={vi.fn()} />);
+    await userEvent.clear(screen.getByLabelText("Period end"));
+    await userEvent.type(screen.getByLabelText("Period end"), "2026-09-30");
+    await userEvent.click(screen.getByRole("button", { name: "Save" }));
+    expect(await screen.findByLabelText("Period end")).toHaveAccessibleDescription("The period cannot end before it starts.");
+    expect(onSubmit).not.toHaveBeenCalled();
   });
 
   it("sends only what changed when editing, and null for a cleared cost", async () => {

@@ -21,6 +21,8 @@ const text = {
     email: "Enter a valid email address.",
     date: "Enter a valid date.",
     format: "This value is not valid here.",
+    dayRange: "Use a date from 1 January 2000 to 31 December 2100.",
+    noSpaces: "Remove the spaces: write it in one piece.",
     unknownKeys: "Unexpected field.",
   },
   es: {
@@ -37,6 +39,8 @@ const text = {
     email: "Escribe un correo electrónico válido.",
     date: "Escribe una fecha válida.",
     format: "Este valor no es válido aquí.",
+    dayRange: "Usa una fecha entre el 1 de enero de 2000 y el 31 de diciembre de 2100.",
+    noSpaces: "Quita los espacios: escríbelo todo junto.",
     unknownKeys: "Campo no esperado.",
   },
 } as const;
@@ -44,6 +48,25 @@ const text = {
 function decimalsOf(step: number): number {
   const [, fraction = ""] = String(step).split(".");
   return fraction.length;
+}
+
+/**
+ * The rule behind a contract `pattern`, told by what it accepts rather than by its source text:
+ * the day range (2000–2100) and "no spaces" (identifiers such as a phone number in E.164).
+ */
+function patternMessage(pattern: unknown, m: (typeof text)[Locale]): string | undefined {
+  if (typeof pattern !== "string") return undefined;
+  // Zod reports the pattern as a regex literal ("/^…$/flags").
+  const literal = /^\/(.*)\/([a-z]*)$/s.exec(pattern);
+  let regex: RegExp;
+  try {
+    regex = literal ? new RegExp(literal[1] ?? "", literal[2]) : new RegExp(pattern);
+  } catch {
+    return undefined;
+  }
+  if (regex.test("2026-01-31") && !regex.test("1999-12-31")) return m.dayRange;
+  if (regex.test("+56912345678") && !regex.test("912 345 678")) return m.noSpaces;
+  return undefined;
 }
 
 export function messageFor(issue: Issue, locale: Locale): string | undefined {
@@ -74,6 +97,7 @@ export function messageFor(issue: Issue, locale: Locale): string | undefined {
     case "invalid_format":
       if (issue.format === "email") return m.email;
       if (issue.format === "date") return m.date;
+      if (issue.format === "regex") return patternMessage(issue.pattern, m) ?? m.format;
       return m.format;
     case "unrecognized_keys":
       return m.unknownKeys;

@@ -3,16 +3,17 @@
 import { useInfiniteQuery, useQueryClient } from "@tanstack/react-query";
 import Link from "next/link";
 import { usePathname, useRouter, useSearchParams } from "next/navigation";
-import { Suspense, useCallback, useEffect, useMemo, useState } from "react";
+import { Suspense, useCallback, useEffect, useMemo, useRef, useState } from "react";
 import { toast } from "sonner";
 
 import { deleteConsumption, getConsumption, listConsumptions, type Consumption } from "@/client";
+import { DataTable, rowActionClass, type Column } from "@/components/DataTable";
 import { InboxIcon, PlusIcon, SearchIcon } from "@/components/icons";
 import { ListFooter } from "@/components/ListFooter";
 import { Alert, Button, ButtonLink, Card, ConfirmDialog, Loading, PageHeader, SelectField, TextField } from "@/components/ui";
 import { filtersFromParams, invalidateRecordQueries, KINDS, type FilterKey, type ListFilters } from "@/lib/consumption";
 import { describeError } from "@/lib/errors";
-import { formatMoney, formatPeriod, formatQuantity } from "@/lib/format";
+import { formatMoney, formatPeriod, formatReadableQuantity } from "@/lib/format";
 import { useI18n } from "@/lib/i18n/I18nProvider";
 import { useMeterOptions } from "@/lib/meter-queries";
 import { knownMeterId } from "@/lib/meters";
@@ -52,7 +53,8 @@ function ConsumptionList() {
       if (value) next.set(key, value);
       else next.delete(key);
       const search = next.toString();
-      router.replace(search ? `${pathname}?${search}` : pathname, { scroll: false });
+      // A new history entry per filter change: Back undoes the last one instead of leaving the list.
+      router.push(search ? `${pathname}?${search}` : pathname, { scroll: false });
     },
     [params, pathname, router],
   );
@@ -60,7 +62,12 @@ function ConsumptionList() {
   // The search box answers as you type, but asks the API only once typing pauses.
   const [search, setSearch] = useState(filters.q ?? "");
   const debouncedSearch = useDebounced(search.trim(), 350);
+  // Only a pause in typing sends the box to the address; an address changed by Back (which the
+  // box then follows) must not be pushed again by the older text still in the debounce.
+  const sentSearch = useRef(debouncedSearch);
   useEffect(() => {
+    if (debouncedSearch === sentSearch.current) return;
+    sentSearch.current = debouncedSearch;
     if (debouncedSearch !== (filters.q ?? "")) setFilter("q", debouncedSearch.slice(0, 100));
   }, [debouncedSearch, filters.q, setFilter]);
   // Back/forward may change `q` in the address; the box follows unless the change came from it.
@@ -110,6 +117,66 @@ function ConsumptionList() {
       await invalidateRecordQueries(queryClient);
     }
   }
+
+  const columns: Column<Consumption>[] = [
+    { key: "period", header: t("list.col.period"), card: "title", cell: (record) => formatPeriod(record.period_start, record.period_end, intl) },
+    {
+      key: "kind",
+      header: t("list.col.kind"),
+      cell: (record) => (
+        <span className="inline-flex items-center rounded-full bg-emerald-50 px-2 py-0.5 text-xs font-medium text-emerald-800 dark:bg-emerald-950 dark:text-emerald-200">
+          {t(`kind.${record.kind}`)}
+        </span>
+      ),
+    },
+    {
+      key: "quantity",
+      header: t("list.col.quantity"),
+      align: "right",
+      cell: (record) => (
+        <>
+          {formatReadableQuantity(record.quantity, record.unit, intl, (shown) => t(`unit.${shown}`))}
+        </>
+      ),
+    },
+    {
+      key: "cost",
+      header: t("list.col.cost"),
+      align: "right",
+      cell: (record) =>
+        record.cost_minor === null ? <span className="text-slate-600 dark:text-slate-400">{t("list.noCost")}</span> : formatMoney(record.cost_minor, record.currency, intl),
+    },
+    {
+      key: "notes",
+      header: t("list.col.notes"),
+      wideOnly: true,
+      cellClassName: "max-w-xs truncate text-slate-600 dark:text-slate-400",
+      cell: (record) => <span title={record.notes ?? undefined}>{record.notes ?? "—"}</span>,
+    },
+    {
+      key: "actions",
+      header: t("list.col.actions"),
+      headerHidden: true,
+      align: "right",
+      card: "actions",
+      cell: (record) => {
+        const period = formatPeriod(record.period_start, record.period_end, intl);
+        return (
+          <>
+            <Link href={`/consumptions/${record.id}`} aria-label={t("list.editRecord", { period })} className={rowActionClass.edit}>
+              {t("common.edit")}
+            </Link>
+            {/* A record derived from meter readings goes away with its readings, not on its own. */}
+            {record.source !== "reading" && (
+              <button type="button" onClick={() => setToDelete(record)} aria-label={t("list.deleteRecord", { period })} className={`ml-1 ${rowActionClass.danger}`}>
+                {t("common.delete")}
+              </button>
+            )}
+          </>
+        );
+      },
+    },
+  ];
 
   const filterError = list.isError && (statusOf(list.error) === 422 || statusOf(list.error) === 400) ? problemOf(list.error) : null;
 
@@ -183,7 +250,7 @@ function ConsumptionList() {
             disabled={!filtered && search === ""}
             onClick={() => {
               setSearch("");
-              router.replace(pathname, { scroll: false });
+              router.push(pathname, { scroll: false });
             }}
           >
             {t("list.clear")}
@@ -194,7 +261,7 @@ function ConsumptionList() {
       {list.isPending ? (
         <Loading label={t("common.loading")} />
       ) : list.isError ? (
-        <Alert title={filterError ? undefined : t("common.unexpected")}>
+        <Alert title={filterError ? undefined : t("list.loadError")}>
           {filterError ? t("list.invalidFilter", { detail: describeError(list.error, t) }) : describeError(list.error, t)}
           {!filterError && (
             <div className="mt-3">
@@ -219,7 +286,7 @@ function ConsumptionList() {
                 variant="secondary"
                 onClick={() => {
                   setSearch("");
-                  router.replace(pathname);
+                  router.push(pathname);
                 }}
               >
                 {t("list.clear")}
@@ -234,68 +301,7 @@ function ConsumptionList() {
         </Card>
       ) : (
         <>
-          <div className="overflow-x-auto rounded-2xl border border-slate-200 bg-white shadow-sm dark:border-slate-800 dark:bg-slate-900">
-            <table className="min-w-full divide-y divide-slate-200 text-sm dark:divide-slate-800">
-              <caption className="sr-only">{t("list.title")}</caption>
-              <thead className="bg-slate-50 text-left text-xs font-semibold uppercase tracking-wide text-slate-500 dark:bg-slate-900/60 dark:text-slate-400">
-                <tr>
-                  <th scope="col" className="px-4 py-3">{t("list.col.period")}</th>
-                  <th scope="col" className="px-4 py-3">{t("list.col.kind")}</th>
-                  <th scope="col" className="px-4 py-3 text-right">{t("list.col.quantity")}</th>
-                  <th scope="col" className="px-4 py-3 text-right">{t("list.col.cost")}</th>
-                  <th scope="col" className="hidden px-4 py-3 md:table-cell">{t("list.col.notes")}</th>
-                  <th scope="col" className="px-4 py-3 text-right">
-                    <span className="sr-only">{t("list.col.actions")}</span>
-                  </th>
-                </tr>
-              </thead>
-              <tbody className="divide-y divide-slate-100 dark:divide-slate-800">
-                {records.map((record) => {
-                  const period = formatPeriod(record.period_start, record.period_end, intl);
-                  return (
-                    <tr key={record.id} className="hover:bg-slate-50 dark:hover:bg-slate-800/40">
-                      <td className="whitespace-nowrap px-4 py-3 font-medium">{period}</td>
-                      <td className="whitespace-nowrap px-4 py-3">
-                        <span className="inline-flex items-center rounded-full bg-emerald-50 px-2 py-0.5 text-xs font-medium text-emerald-800 dark:bg-emerald-950 dark:text-emerald-200">
-                          {t(`kind.${record.kind}`)}
-                        </span>
-                      </td>
-                      <td className="whitespace-nowrap px-4 py-3 text-right tabular-nums">
-                        {formatQuantity(record.quantity, intl)} <span className="text-slate-500 dark:text-slate-400">{t(`unit.${record.unit}`)}</span>
-                      </td>
-                      <td className="whitespace-nowrap px-4 py-3 text-right tabular-nums">
-                        {record.cost_minor === null ? (
-                          <span className="text-slate-400">{t("list.noCost")}</span>
-                        ) : (
-                          formatMoney(record.cost_minor, record.currency, intl)
-                        )}
-                      </td>
-                      <td className="hidden max-w-xs truncate px-4 py-3 text-slate-600 md:table-cell dark:text-slate-400" title={record.notes ?? undefined}>
-                        {record.notes}
-                      </td>
-                      <td className="whitespace-nowrap px-4 py-3 text-right">
-                        <Link
-                          href={`/consumptions/${record.id}`}
-                          aria-label={t("list.editRecord", { period })}
-                          className="rounded px-2 py-1 font-medium text-emerald-700 hover:bg-emerald-50 focus-visible:outline-2 focus-visible:outline-emerald-600 dark:text-emerald-400 dark:hover:bg-emerald-950"
-                        >
-                          {t("common.edit")}
-                        </Link>
-                        <button
-                          type="button"
-                          onClick={() => setToDelete(record)}
-                          aria-label={t("list.deleteRecord", { period })}
-                          className="ml-1 rounded px-2 py-1 font-medium text-rose-700 hover:bg-rose-50 focus-visible:outline-2 focus-visible:outline-rose-600 dark:text-rose-400 dark:hover:bg-rose-950"
-                        >
-                          {t("common.delete")}
-                        </button>
-                      </td>
-                    </tr>
-                  );
-                })}
-              </tbody>
-            </table>
-          </div>
+          <DataTable caption={t("list.title")} rows={records} columns={columns} rowKey={(record) => record.id} />
           <ListFooter list={list} count={records.length} endLabel={t("list.end")} />
         </>
       )}

@@ -4,7 +4,7 @@ import { useId } from "react";
 
 import type { CostAmount, KindSummary } from "@/client";
 import { BudgetBar, OverBudget } from "@/components/BudgetBar";
-import { formatMoney, formatMonth, formatPercent, formatQuantity } from "@/lib/format";
+import { formatMoney, formatMonth, formatPercent, formatQuantity, formatReadableQuantity } from "@/lib/format";
 import { useI18n } from "@/lib/i18n/I18nProvider";
 import { costIn, projectedPct } from "@/lib/kpis";
 
@@ -13,7 +13,7 @@ import { KIND_COLORS } from "./colors";
 function Money({ costs, empty }: { costs: readonly CostAmount[]; empty: string }) {
   const { intl } = useI18n();
   const shown = costs.filter((each) => each.cost_minor > 0);
-  if (shown.length === 0) return <span className="text-slate-400 dark:text-slate-500">{empty}</span>;
+  if (shown.length === 0) return <span className="text-slate-600 dark:text-slate-400">{empty}</span>;
   return <>{shown.map((each) => formatMoney(each.cost_minor, each.currency, intl)).join(" · ")}</>;
 }
 
@@ -24,7 +24,7 @@ function Change({ pct, label }: { pct: number | null; label: string }) {
     return (
       <li className="flex items-baseline justify-between gap-2 text-sm">
         <span className="text-slate-500 dark:text-slate-400">{label}</span>
-        <span className="whitespace-nowrap text-slate-400 dark:text-slate-500">{t("dashboard.card.noComparison")}</span>
+        <span className="whitespace-nowrap text-slate-600 dark:text-slate-400">{t("dashboard.card.noComparison")}</span>
       </li>
     );
   }
@@ -51,10 +51,9 @@ function Change({ pct, label }: { pct: number | null; label: string }) {
 function KpiCard({ summary }: { summary: KindSummary }) {
   const { t, intl } = useI18n();
   const titleId = useId();
-  const unit = t(`unit.${summary.unit}`);
   const month = summary.current_month;
   const budget = month.budget;
-  const withUnit = (value: number) => `${formatQuantity(value, intl)} ${unit}`;
+  const withUnit = (value: number) => formatReadableQuantity(value, summary.unit, intl, (shown) => t(`unit.${shown}`));
 
   return (
     <section
@@ -136,10 +135,10 @@ function KpiCard({ summary }: { summary: KindSummary }) {
                 projected={projectedPct(costIn(month.projected_cost, budget.currency), budget.cost_limit_minor)}
               />
             )}
-            {budget.projected_over_budget && <OverBudget />}
+            {budget.projected_over_budget && <OverBudget already={(budget.quantity_used_pct ?? 0) > 100 || (budget.cost_used_pct ?? 0) > 100} />}
           </div>
         ) : (
-          <p className="mt-2 text-xs text-slate-400 dark:text-slate-500">{t("dashboard.budget.none")}</p>
+          <p className="mt-2 text-xs text-slate-600 dark:text-slate-400">{t("dashboard.budget.none")}</p>
         )}
       </div>
     </section>

@@ -35,8 +35,8 @@ export function RangePicker({
   }
 
   return (
-    <div className="flex flex-col gap-3">
-      <div role="group" aria-label={t("dashboard.range.label")} className="flex flex-wrap gap-1.5">
+    <div className="flex min-w-0 max-w-full flex-col gap-3">
+      <div role="group" aria-label={t("dashboard.range.label")} className="-mx-1 flex gap-1.5 overflow-x-auto px-1 py-1 sm:flex-wrap">
         {RANGE_PRESETS.map((preset) => {
           const active = preset === "custom" ? showCustom : range.preset === preset && !customOpen;
           return (
@@ -56,9 +56,9 @@ export function RangePicker({
                 }
               }}
               className={
-                "rounded-full px-3 py-1.5 text-sm font-medium ring-1 ring-inset transition-colors focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-emerald-600 " +
+                "shrink-0 whitespace-nowrap rounded-full px-3 py-1.5 text-sm font-medium ring-1 ring-inset transition-colors focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-emerald-600 " +
                 (active
-                  ? "bg-emerald-600 text-white ring-emerald-600 dark:bg-emerald-500 dark:text-slate-950 dark:ring-emerald-500"
+                  ? "bg-emerald-700 text-white ring-emerald-700 dark:bg-emerald-500 dark:text-slate-950 dark:ring-emerald-500"
                   : "bg-white text-slate-700 ring-slate-300 hover:bg-slate-50 dark:bg-slate-900 dark:text-slate-200 dark:ring-slate-700 dark:hover:bg-slate-800")
               }
             >

@@ -1,7 +1,7 @@
 "use client";
 
 import { usePathname, useRouter, useSearchParams } from "next/navigation";
-import { Suspense, useCallback, useMemo } from "react";
+import { Suspense, useCallback, useId, useMemo, useState } from "react";
 
 import type { ConsumptionKind } from "@/client";
 import { zConsumptionKind } from "@/client/zod.gen";
@@ -11,7 +11,7 @@ import { Alert, Button, ButtonLink, Card, Loading, PageHeader, SelectField, Spin
 import { useAuth } from "@/lib/auth/AuthProvider";
 import { describeError } from "@/lib/errors";
 import { useI18n } from "@/lib/i18n/I18nProvider";
-import { useBudgets, useKpiBreakdown, useKpiSummary, useKpiTimeseries, type KpiFilter, type Scope } from "@/lib/kpi-queries";
+import { sectionView, useBudgets, useKpiBreakdown, useKpiSummary, useKpiTimeseries, type KpiFilter, type Scope } from "@/lib/kpi-queries";
 import { detailInterval, kindsInSeries, rangeFromParams, rangeToParams, todayIn, type RangePreset } from "@/lib/kpis";
 import { useMeterOptions } from "@/lib/meter-queries";
 import { knownMeterId, meterIdFromParams } from "@/lib/meters";
@@ -40,34 +40,48 @@ function Dashboard() {
   const meterId = knownMeterId(meterIdFromParams(new URLSearchParams(params.toString())), meters.data);
   const filter: KpiFilter = { scope, meterId };
 
-  const replaceParams = useCallback(
-    (next: URLSearchParams) => router.replace(`${pathname}?${next.toString()}`, { scroll: false }),
+  const pushParams = useCallback(
+    // A new history entry per change of range or filter: Back returns to the previous view.
+    (next: URLSearchParams) => router.push(`${pathname}?${next.toString()}`, { scroll: false }),
     [pathname, router],
   );
   const setParam = (key: string, value: string | null) => {
     const next = new URLSearchParams(params.toString());
     if (value) next.set(key, value);
     else next.delete(key);
-    replaceParams(next);
+    pushParams(next);
   };
 
   const summary = useKpiSummary(period, filter);
   const monthly = useKpiTimeseries(period, "month", filter);
   const breakdown = useKpiBreakdown(period, filter);
   const budgets = useBudgets();
+  const [budgetsOpen, setBudgetsOpen] = useState(false);
+  const budgetsId = useId();
 
-  const kindsWithData = summary.data?.kinds ?? [];
-  const meterBudget = summary.data?.meter_budget ?? null;
+  // Each section shows figures only when they are the current range's (see sectionView).
+  const summaryView = sectionView(summary);
+  const monthlyView = sectionView(monthly);
+  const breakdownView = sectionView(breakdown);
+  const summaryData = summaryView.state === "ready" ? summaryView.data : undefined;
+  const kindsWithData = summaryData?.kinds ?? [];
+  const meterBudget = summaryData?.meter_budget ?? null;
   const detailKind: ConsumptionKind | undefined = chosenKind.success ? chosenKind.data : kindsWithData.find((kind) => kind.quantity > 0)?.kind ?? kindsWithData[0]?.kind;
   const interval = detailInterval(period);
   const detail = useKpiTimeseries(period, interval, filter, detailKind, detailKind !== undefined);
-  const detailUnit = detail.data?.buckets[0]?.values.find((value) => value.kind === detailKind)?.unit;
+  const detailView = sectionView(detail);
+  const detailData = detailView.state === "ready" ? detailView.data : undefined;
+  const detailUnit = detailData?.buckets[0]?.values.find((value) => value.kind === detailKind)?.unit;
 
-  // Only a change of range shows "Updating…" (the old figures stay meanwhile); the polls are silent.
-  const fetching = summary.isPlaceholderData || monthly.isPlaceholderData || breakdown.isPlaceholderData || detail.isPlaceholderData;
+  const loadingAny = [summaryView, monthlyView, breakdownView].some((view) => view.state === "loading");
   const detailTotal = kindsWithData.find((kind) => kind.kind === detailKind)?.quantity;
-  const monthlyKinds = monthly.data ? kindsInSeries(monthly.data.buckets) : [];
-  const hasCost = (breakdown.data?.kinds ?? []).some((kind) => kind.cost_share_pct.some((share) => share.pct > 0));
+  const monthlyData = monthlyView.state === "ready" ? monthlyView.data : undefined;
+  const breakdownData = breakdownView.state === "ready" ? breakdownView.data : undefined;
+  const monthlyKinds = monthlyData ? kindsInSeries(monthlyData.buckets) : [];
+  const hasCost = (breakdownData?.kinds ?? []).some((kind) => kind.cost_share_pct.some((share) => share.pct > 0));
+  /** A failed section's message: the range's figures are not shown, and the polling retries. */
+  const failed = (view: { state: string; error?: unknown }) =>
+    view.state === "error" ? (view.error ? `${describeError(view.error, t)} ${t("dashboard.rangeError")}` : t("dashboard.rangeError")) : false;
 
   return (
     <div className="space-y-6">
@@ -76,7 +90,7 @@ function Dashboard() {
         subtitle={t("dashboard.subtitle")}
         actions={
           <span aria-live="polite" className="flex h-9 items-center gap-2 text-sm text-slate-500 dark:text-slate-400">
-            {fetching && (
+            {loadingAny && (
               <>
                 <Spinner className="size-4" />
                 {t("dashboard.updating")}
@@ -90,8 +104,8 @@ function Dashboard() {
         <RangePicker
           key={`${range.preset}-${range.from}-${range.to}`}
           range={range}
-          onPreset={(preset: Exclude<RangePreset, "custom">) => replaceParams(rangeToParams({ preset }, new URLSearchParams(params.toString())))}
-          onCustom={(from, to) => replaceParams(rangeToParams({ preset: "custom", from, to }, new URLSearchParams(params.toString())))}
+          onPreset={(preset: Exclude<RangePreset, "custom">) => pushParams(rangeToParams({ preset }, new URLSearchParams(params.toString())))}
+          onCustom={(from, to) => pushParams(rangeToParams({ preset: "custom", from, to }, new URLSearchParams(params.toString())))}
         />
         {(meterOptions.length > 0 || canSeeTenant) && (
           <div className="flex flex-wrap items-start gap-4">
@@ -105,7 +119,7 @@ function Dashboard() {
                   if (event.target.value) next.set("meter_id", event.target.value);
                   else next.delete("meter_id");
                   next.delete("kind");
-                  replaceParams(next);
+                  pushParams(next);
                 }}
                 className="w-56"
               >
@@ -127,15 +141,15 @@ function Dashboard() {
         )}
       </Card>
 
-      <section aria-labelledby="kpi-cards-title" aria-busy={summary.isPending || undefined}>
+      <section aria-labelledby="kpi-cards-title" aria-busy={summaryView.state === "loading" || undefined}>
         <h2 id="kpi-cards-title" className="mb-3 text-lg font-semibold">
           {t("dashboard.cards.title")}
         </h2>
-        {summary.isPending ? (
+        {summaryView.state === "loading" ? (
           <Loading label={t("common.loading")} />
-        ) : summary.isError ? (
+        ) : summaryView.state === "error" ? (
           <Alert title={t("dashboard.loadError")}>
-            {describeError(summary.error, t)}
+            {failed(summaryView)}
             <div className="mt-3">
               <Button variant="secondary" onClick={() => summary.refetch()}>
                 {t("common.retry")}
@@ -169,32 +183,33 @@ function Dashboard() {
       <ChartPanel
         title={t("dashboard.monthly.title")}
         subtitle={t("dashboard.monthly.subtitle")}
-        loading={monthly.isPending}
-        empty={(monthly.isError ? describeError(monthly.error, t) : monthlyKinds.length === 0 && t("dashboard.chart.empty")) || false}
+        loading={monthlyView.state === "loading"}
+        empty={failed(monthlyView) || (monthlyKinds.length === 0 && t("dashboard.chart.empty"))}
       >
-        {monthly.data && <MonthlyKindCharts buckets={monthly.data.buckets} />}
+        {monthlyData && <MonthlyKindCharts buckets={monthlyData.buckets} />}
       </ChartPanel>
 
       <div className="grid gap-6 lg:grid-cols-2">
         <ChartPanel
           title={t("dashboard.cost.title")}
-          loading={monthly.isPending}
-          empty={(monthly.isError ? describeError(monthly.error, t) : !hasCost && t("dashboard.breakdown.empty")) || false}
+          loading={monthlyView.state === "loading" || breakdownView.state === "loading"}
+          empty={failed(monthlyView) || failed(breakdownView) || (!hasCost && t("dashboard.breakdown.empty"))}
         >
-          {monthly.data && <MonthlyCostCharts buckets={monthly.data.buckets} />}
+          {monthlyData && <MonthlyCostCharts buckets={monthlyData.buckets} />}
         </ChartPanel>
         <ChartPanel
           title={t("dashboard.breakdown.title")}
           subtitle={t("dashboard.breakdown.subtitle")}
-          loading={breakdown.isPending}
-          empty={(breakdown.isError ? describeError(breakdown.error, t) : !hasCost && t("dashboard.breakdown.empty")) || false}
+          loading={breakdownView.state === "loading"}
+          empty={failed(breakdownView) || (!hasCost && t("dashboard.breakdown.empty"))}
         >
-          {breakdown.data && <BreakdownCharts kinds={breakdown.data.kinds} />}
+          {breakdownData && <BreakdownCharts kinds={breakdownData.kinds} />}
         </ChartPanel>
       </div>
 
       <ChartPanel
         title={interval === "day" ? t("dashboard.daily.title") : t("dashboard.daily.weekly")}
+        subtitle={t("dashboard.daily.spreadNote")}
         actions={
           kindsWithData.length > 0 && (
             <SelectField label={t("dashboard.daily.kind")} value={detailKind ?? ""} onChange={(event) => setParam("kind", event.target.value)} className="w-48">
@@ -206,29 +221,41 @@ function Dashboard() {
             </SelectField>
           )
         }
-        loading={summary.isPending || (detailKind !== undefined && detail.isPending)}
-        empty={(detail.isError ? describeError(detail.error, t) : (!detailKind || !detailUnit) && t("dashboard.chart.empty")) || false}
+        loading={summaryView.state === "loading" || (detailKind !== undefined && detailView.state === "loading")}
+        empty={failed(summaryView) || (detailKind !== undefined && failed(detailView)) || ((!detailKind || !detailUnit) && t("dashboard.chart.empty"))}
       >
-        {detail.data && detailKind && detailUnit && <DetailLineChart buckets={detail.data.buckets} kind={detailKind} unit={detailUnit} interval={interval} total={detailTotal} />}
+        {detailData && detailKind && detailUnit && <DetailLineChart buckets={detailData.buckets} kind={detailKind} unit={detailUnit} interval={interval} total={detailTotal} />}
       </ChartPanel>
 
       <Card>
-        <h2 className="text-base font-semibold">{t("dashboard.budgets.title")}</h2>
-        <p className="mt-0.5 text-sm text-slate-600 dark:text-slate-400">{t("dashboard.budgets.subtitle")}</p>
-        {scope === "tenant" && (
-          <div className="mt-3">
-            <Alert tone="info">{t("dashboard.budgets.scopeNote")}</Alert>
+        <div className="flex flex-wrap items-start justify-between gap-3">
+          <div>
+            <h2 className="text-base font-semibold">{t("dashboard.budgets.title")}</h2>
+            <p className="mt-0.5 text-sm text-slate-600 dark:text-slate-400">{t("dashboard.budgets.subtitle")}</p>
+          </div>
+          {/* Folded by default: the figures come first, the editor only when asked for. */}
+          <Button variant="secondary" aria-expanded={budgetsOpen} aria-controls={budgetsId} onClick={() => setBudgetsOpen((open) => !open)}>
+            {budgetsOpen ? t("dashboard.budgets.hide") : t("dashboard.budgets.edit")}
+          </Button>
+        </div>
+        {budgetsOpen && (
+          <div id={budgetsId}>
+            {scope === "tenant" && (
+              <div className="mt-3">
+                <Alert tone="info">{t("dashboard.budgets.scopeNote")}</Alert>
+              </div>
+            )}
+            <div className="mt-4">
+              {budgets.isPending ? (
+                <Loading label={t("common.loading")} />
+              ) : budgets.isError ? (
+                <Alert>{describeError(budgets.error, t)}</Alert>
+              ) : (
+                <BudgetsEditor budgets={budgets.data.items} defaultCurrency={user?.tenant.default_currency ?? "EUR"} />
+              )}
+            </div>
           </div>
         )}
-        <div className="mt-4">
-          {budgets.isPending ? (
-            <Loading label={t("common.loading")} />
-          ) : budgets.isError ? (
-            <Alert>{describeError(budgets.error, t)}</Alert>
-          ) : (
-            <BudgetsEditor budgets={budgets.data.items} defaultCurrency={user?.tenant.default_currency ?? "EUR"} />
-          )}
-        </div>
       </Card>
     </div>
   );

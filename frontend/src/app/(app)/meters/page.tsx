@@ -8,6 +8,7 @@ import { toast } from "sonner";
 
 import { createMeter, deleteMeter, getMeter, listMeters, type Meter } from "@/client";
 import { emptyMeterValues, METER_FIELDS, MeterForm } from "@/components/forms/MeterForm";
+import { DataTable, rowActionClass, type Column } from "@/components/DataTable";
 import { InboxIcon, PlusIcon } from "@/components/icons";
 import { ListFooter } from "@/components/ListFooter";
 import { Alert, Button, Card, ConfirmDialog, Loading, PageHeader } from "@/components/ui";
@@ -67,6 +68,54 @@ export default function MetersPage() {
     }
   }
 
+  const none = <span className="text-slate-600 dark:text-slate-400">{t("list.noCost")}</span>;
+  const columns: Column<Meter>[] = [
+    {
+      key: "name",
+      header: t("meters.col.name"),
+      card: "title",
+      cell: (meter) => (
+        <Link href={`/meters/${meter.id}`} className="rounded text-emerald-700 hover:underline focus-visible:outline-2 focus-visible:outline-emerald-600 dark:text-emerald-400">
+          {meter.name}
+        </Link>
+      ),
+    },
+    {
+      key: "kind",
+      header: t("meters.col.kind"),
+      cell: (meter) => (
+        <span className="inline-flex items-center rounded-full bg-emerald-50 px-2 py-0.5 text-xs font-medium text-emerald-800 dark:bg-emerald-950 dark:text-emerald-200">
+          {t(`meterKind.${meter.kind}`)}
+        </span>
+      ),
+    },
+    { key: "identifier", header: t("meters.col.identifier"), cell: (meter) => <span className="font-mono text-xs">{meter.identifier}</span> },
+    {
+      key: "budget",
+      header: t("meters.col.budget"),
+      align: "right",
+      cell: (meter) => (meter.monthly_budget_minor === null ? none : formatMoney(meter.monthly_budget_minor, meter.currency, intl)),
+    },
+    {
+      key: "balance",
+      header: t("meters.col.balance"),
+      align: "right",
+      cell: (meter) => (meter.balance_minor === null ? none : formatMoney(meter.balance_minor, meter.currency, intl)),
+    },
+    {
+      key: "actions",
+      header: t("list.col.actions"),
+      headerHidden: true,
+      align: "right",
+      card: "actions",
+      cell: (meter) => (
+        <button type="button" onClick={() => setToDelete(meter)} aria-label={t("meters.deleteNamed", { name: meter.name })} className={rowActionClass.danger}>
+          {t("common.delete")}
+        </button>
+      ),
+    },
+  ];
+
   const addButton = (
     <Button onClick={() => setCreating(true)} disabled={creating}>
       <PlusIcon className="size-4" />
@@ -105,7 +154,7 @@ export default function MetersPage() {
       {list.isPending ? (
         <Loading label={t("common.loading")} />
       ) : list.isError ? (
-        <Alert title={t("common.unexpected")}>
+        <Alert title={t("meters.loadError")}>
           {describeError(list.error, t)}
           <div className="mt-3">
             <Button variant="secondary" onClick={() => list.refetch()}>
@@ -126,59 +175,7 @@ export default function MetersPage() {
         )
       ) : (
         <>
-          <div className="overflow-x-auto rounded-2xl border border-slate-200 bg-white shadow-sm dark:border-slate-800 dark:bg-slate-900">
-            <table className="min-w-full divide-y divide-slate-200 text-sm dark:divide-slate-800">
-              <caption className="sr-only">{t("meters.title")}</caption>
-              <thead className="bg-slate-50 text-left text-xs font-semibold uppercase tracking-wide text-slate-500 dark:bg-slate-900/60 dark:text-slate-400">
-                <tr>
-                  <th scope="col" className="px-4 py-3">{t("meters.col.name")}</th>
-                  <th scope="col" className="px-4 py-3">{t("meters.col.kind")}</th>
-                  <th scope="col" className="px-4 py-3">{t("meters.col.identifier")}</th>
-                  <th scope="col" className="px-4 py-3 text-right">{t("meters.col.budget")}</th>
-                  <th scope="col" className="px-4 py-3 text-right">{t("meters.col.balance")}</th>
-                  <th scope="col" className="px-4 py-3 text-right">
-                    <span className="sr-only">{t("list.col.actions")}</span>
-                  </th>
-                </tr>
-              </thead>
-              <tbody className="divide-y divide-slate-100 dark:divide-slate-800">
-                {meters.map((meter) => (
-                  <tr key={meter.id} className="hover:bg-slate-50 dark:hover:bg-slate-800/40">
-                    <td className="whitespace-nowrap px-4 py-3 font-medium">
-                      <Link
-                        href={`/meters/${meter.id}`}
-                        className="rounded text-emerald-700 hover:underline focus-visible:outline-2 focus-visible:outline-emerald-600 dark:text-emerald-400"
-                      >
-                        {meter.name}
-                      </Link>
-                    </td>
-                    <td className="whitespace-nowrap px-4 py-3">
-                      <span className="inline-flex items-center rounded-full bg-emerald-50 px-2 py-0.5 text-xs font-medium text-emerald-800 dark:bg-emerald-950 dark:text-emerald-200">
-                        {t(`meterKind.${meter.kind}`)}
-                      </span>
-                    </td>
-                    <td className="whitespace-nowrap px-4 py-3 font-mono text-xs">{meter.identifier}</td>
-                    <td className="whitespace-nowrap px-4 py-3 text-right tabular-nums">
-                      {meter.monthly_budget_minor === null ? <span className="text-slate-400">{t("list.noCost")}</span> : formatMoney(meter.monthly_budget_minor, meter.currency, intl)}
-                    </td>
-                    <td className="whitespace-nowrap px-4 py-3 text-right tabular-nums">
-                      {meter.balance_minor === null ? <span className="text-slate-400">{t("list.noCost")}</span> : formatMoney(meter.balance_minor, meter.currency, intl)}
-                    </td>
-                    <td className="whitespace-nowrap px-4 py-3 text-right">
-                      <button
-                        type="button"
-                        onClick={() => setToDelete(meter)}
-                        aria-label={t("meters.deleteNamed", { name: meter.name })}
-                        className="rounded px-2 py-1 font-medium text-rose-700 hover:bg-rose-50 focus-visible:outline-2 focus-visible:outline-rose-600 dark:text-rose-400 dark:hover:bg-rose-950"
-                      >
-                        {t("common.delete")}
-                      </button>
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
+          <DataTable caption={t("meters.title")} rows={meters} columns={columns} rowKey={(meter) => meter.id} />
           <ListFooter list={list} count={meters.length} endLabel={t("meters.end")} />
         </>
       )}

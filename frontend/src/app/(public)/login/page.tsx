@@ -5,6 +5,7 @@ import { useRouter, useSearchParams } from "next/navigation";
 import { Suspense, useEffect } from "react";
 
 import { LoginForm } from "@/components/forms/LoginForm";
+import { ServiceUnreachable } from "@/components/ServiceUnreachable";
 import { Alert, Card, Loading } from "@/components/ui";
 import { useAuth } from "@/lib/auth/AuthProvider";
 import { safeNext } from "@/lib/auth/safe-next";
@@ -31,6 +32,7 @@ function LoginPage() {
     if (status === "authenticated") router.replace(next);
   }, [status, router, next]);
 
+  if (status === "unreachable") return <ServiceUnreachable />;
   if (status !== "anonymous") return <Loading label={t("auth.checking")} />;
 
   return (

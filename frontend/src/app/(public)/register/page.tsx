@@ -7,6 +7,7 @@ import { toast } from "sonner";
 
 import { login } from "@/client";
 import { RegisterForm } from "@/components/forms/RegisterForm";
+import { ServiceUnreachable } from "@/components/ServiceUnreachable";
 import { Card, Loading } from "@/components/ui";
 import { useAuth } from "@/lib/auth/AuthProvider";
 import { useI18n } from "@/lib/i18n/I18nProvider";
@@ -22,6 +23,7 @@ export default function RegisterPage() {
     if (status === "authenticated") router.replace("/consumptions");
   }, [status, router]);
 
+  if (status === "unreachable") return <ServiceUnreachable />;
   if (status !== "anonymous") return <Loading label={t("auth.checking")} />;
 
   return (

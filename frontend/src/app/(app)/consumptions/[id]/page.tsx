@@ -6,6 +6,7 @@ import { useMemo, useState } from "react";
 import { toast } from "sonner";
 
 import { deleteConsumption, getConsumption, updateConsumption, type Consumption } from "@/client";
+import { zGetConsumptionPath } from "@/client/zod.gen";
 import { CONSUMPTION_FIELDS, ConsumptionForm, valuesFromRecord } from "@/components/forms/ConsumptionForm";
 import { Alert, Button, ButtonLink, Card, ConfirmDialog, Loading, PageHeader } from "@/components/ui";
 import { invalidateRecordQueries } from "@/lib/consumption";
@@ -33,7 +34,10 @@ export default function EditConsumptionPage() {
   const [deleting, setDeleting] = useState(false);
   const meters = useMeterOptions();
 
+  // An address that cannot name a record (not a UUID) is "not found", without asking the API.
+  const validId = zGetConsumptionPath.shape.consumption_id.safeParse(id).success;
   const query = useQuery({
+    enabled: validId,
     queryKey: ["consumption", id],
     queryFn: async (): Promise<Versioned> => {
       const response = await getConsumption({ path: { consumption_id: id }, throwOnError: true });
@@ -69,13 +73,13 @@ export default function EditConsumptionPage() {
     }
   }
 
-  if (query.isPending) return <Loading label={t("common.loading")} />;
-  if (query.isError || !query.data || !initial) {
-    const notFound = statusOf(query.error) === 404 || statusOf(query.error) === 400;
+  if (validId && query.isPending) return <Loading label={t("common.loading")} />;
+  if (!validId || query.isError || !query.data || !initial) {
+    const notFound = !validId || statusOf(query.error) === 404 || statusOf(query.error) === 400;
     return (
       <div className="mx-auto max-w-3xl space-y-4">
-        <PageHeader title={t("form.edit.title")} />
-        <Alert>{notFound ? t("form.notFound") : describeError(query.error, t)}</Alert>
+        <PageHeader title={notFound ? t("form.notFoundTitle") : t("form.edit.title")} />
+        <Alert title={notFound ? undefined : t("form.loadError")}>{notFound ? t("form.notFound") : describeError(query.error, t)}</Alert>
         <ButtonLink href="/consumptions" variant="secondary">
           {t("common.back")}
         </ButtonLink>

@@ -62,7 +62,7 @@ describe("a mobile line's panel", () => {
     const data = await screen.findByRole("meter", { name: "Mobile data left" });
     expect(data).toHaveAttribute("aria-valuenow", "8192");
     expect(data).toHaveAttribute("aria-valuemax", "10240");
-    expect(data).toHaveAttribute("aria-valuetext", "8,192 MB of 10,240 MB left");
+    expect(data).toHaveAttribute("aria-valuetext", "8 GB of 10 GB left");
     expect(screen.getByRole("meter", { name: "Voice left" })).toHaveAttribute("aria-valuenow", "300");
     // Nothing included: no gauge, just what was used.
     expect(screen.queryByRole("meter", { name: "SMS left" })).not.toBeInTheDocument();

@@ -8,7 +8,7 @@ import { createTopUp, getMeterStatus, simulateUsage, type Allowance, type LineSt
 import { TOP_UP_FIELDS, TopUpForm } from "@/components/forms/TopUpForm";
 import { Alert, Button, Card, Loading } from "@/components/ui";
 import { describeError, showErrorOnForm } from "@/lib/errors";
-import { formatDay, formatMoney, formatNumber, formatPeriod, formatQuantity } from "@/lib/format";
+import { formatDay, formatMoney, formatNumber, formatPeriod, formatReadableQuantity } from "@/lib/format";
 import { useI18n } from "@/lib/i18n/I18nProvider";
 import { gaugeOf, invalidateMeterData, meterKey, meterStatusKey, type GaugeLevel } from "@/lib/meters";
 import { statusOf } from "@/lib/problem";
@@ -27,8 +27,7 @@ function AllowanceGauge({ allowance }: { allowance: Allowance }) {
   const { t, intl } = useI18n();
   const labelId = useId();
   const gauge = gaugeOf(allowance);
-  const unit = t(`unit.${allowance.unit}`);
-  const amount = (value: number) => `${formatQuantity(value, intl)} ${unit}`;
+  const amount = (value: number) => formatReadableQuantity(value, allowance.unit, intl, (shown) => t(`unit.${shown}`));
   const left = t("line.gauge.left", { remaining: amount(allowance.remaining), included: amount(allowance.included) });
   return (
     <div>
@@ -92,7 +91,7 @@ function StatusFigures({ status }: { status: LineStatus }) {
       <div className="rounded-xl bg-slate-50 p-4 dark:bg-slate-800/60">
         <dt className="text-xs font-semibold uppercase tracking-wide text-slate-500 dark:text-slate-400">{t("line.daysLeft")}</dt>
         <dd className="mt-1 text-2xl font-bold tabular-nums" data-testid="line-days-left">
-          {formatNumber(status.days_left, intl)}
+          {status.days_left === 0 ? t("line.lastDay") : formatNumber(status.days_left, intl)}
         </dd>
         <dd className="mt-1 text-xs text-slate-500 dark:text-slate-400">{t("line.cycleEnds", { date: formatDay(status.cycle_end, intl) })}</dd>
       </div>

@@ -7,6 +7,7 @@ import { toast } from "sonner";
 
 import { createReading, deleteReading, listReadings, updateReading, type Meter, type Reading } from "@/client";
 import { READING_FIELDS, ReadingForm, valuesFromReading } from "@/components/forms/ReadingForm";
+import { DataTable, rowActionClass, type Column } from "@/components/DataTable";
 import { PanelList } from "@/components/PanelList";
 import { Alert, Button, Card, ConfirmDialog, LoadMoreButton } from "@/components/ui";
 import { describeError, showErrorOnForm } from "@/lib/errors";
@@ -68,6 +69,54 @@ export function ReadingsPanel({ meter }: { meter: Meter }) {
   }
 
   const index = (value: number) => `${formatQuantity(value, intl)} ${t(`unit.${unit}`)}`;
+  const columns: Column<Reading>[] = [
+    { key: "date", header: t("readings.date"), card: "title", cell: (reading) => formatDay(reading.date, intl) },
+    { key: "index", header: t("readings.col.index"), align: "right", cell: (reading) => index(reading.index_value) },
+    {
+      key: "note",
+      header: t("readings.col.note"),
+      cellClassName: "text-slate-600 dark:text-slate-400",
+      cell: (reading) => (
+        <>
+          {reading.replacement && (
+            <span className="mr-2 rounded bg-amber-50 px-1.5 py-0.5 text-xs font-medium text-amber-900 dark:bg-amber-950 dark:text-amber-100">
+              {reading.replaced_meter_final_index === null ? t("readings.replaced") : t("readings.replacedAt", { index: index(reading.replaced_meter_final_index) })}
+            </span>
+          )}
+          {reading.consumption_id && (
+            <Link
+              href={`/consumptions/${reading.consumption_id}`}
+              className="rounded font-medium text-emerald-700 hover:underline focus-visible:outline-2 focus-visible:outline-emerald-600 dark:text-emerald-400"
+            >
+              {t("readings.record")}
+            </Link>
+          )}
+          {!reading.replacement && !reading.consumption_id && "—"}
+        </>
+      ),
+    },
+    {
+      key: "actions",
+      header: t("list.col.actions"),
+      headerHidden: true,
+      align: "right",
+      card: "actions",
+      cell: (reading) => {
+        const date = formatDay(reading.date, intl);
+        return (
+          <>
+            <button type="button" onClick={() => startEditing(reading)} aria-label={t("readings.editNamed", { date })} className={rowActionClass.edit}>
+              {t("common.edit")}
+            </button>
+            <button type="button" onClick={() => setToDelete(reading)} aria-label={t("readings.deleteNamed", { date })} className={`ml-1 ${rowActionClass.danger}`}>
+              {t("common.delete")}
+            </button>
+          </>
+        );
+      },
+    },
+  ];
+
   return (
     <Card aria-labelledby="readings-title">
       <h2 id="readings-title" className="text-base font-semibold">
@@ -147,67 +196,14 @@ export function ReadingsPanel({ meter }: { meter: Meter }) {
       <div className="mt-4">
         <PanelList query={list} count={readings.length} empty={t("readings.empty")}>
           <>
-            <div className="overflow-x-auto">
-              <table className="min-w-full divide-y divide-slate-200 text-sm dark:divide-slate-800">
-                <caption className="sr-only">{t("readings.title")}</caption>
-                <thead className="text-left text-xs font-semibold uppercase tracking-wide text-slate-500 dark:text-slate-400">
-                  <tr>
-                    <th scope="col" className="py-2 pr-4">{t("readings.date")}</th>
-                    <th scope="col" className="py-2 pr-4 text-right">{t("readings.col.index")}</th>
-                    <th scope="col" className="py-2 pr-4">{t("readings.col.note")}</th>
-                    <th scope="col" className="py-2 text-right">
-                      <span className="sr-only">{t("list.col.actions")}</span>
-                    </th>
-                  </tr>
-                </thead>
-                <tbody className="divide-y divide-slate-100 dark:divide-slate-800">
-                  {readings.map((reading) => {
-                    const date = formatDay(reading.date, intl);
-                    return (
-                      <tr key={reading.id} aria-current={editing?.id === reading.id ? "true" : undefined}>
-                        <td className="whitespace-nowrap py-2 pr-4 font-medium">{date}</td>
-                        <td className="whitespace-nowrap py-2 pr-4 text-right tabular-nums">{index(reading.index_value)}</td>
-                        <td className="py-2 pr-4 text-slate-600 dark:text-slate-400">
-                          {reading.replacement && (
-                            <span className="mr-2 rounded bg-amber-50 px-1.5 py-0.5 text-xs font-medium text-amber-900 dark:bg-amber-950 dark:text-amber-100">
-                              {reading.replaced_meter_final_index === null
-                                ? t("readings.replaced")
-                                : t("readings.replacedAt", { index: index(reading.replaced_meter_final_index) })}
-                            </span>
-                          )}
-                          {reading.consumption_id && (
-                            <Link
-                              href={`/consumptions/${reading.consumption_id}`}
-                              className="rounded font-medium text-emerald-700 hover:underline focus-visible:outline-2 focus-visible:outline-emerald-600 dark:text-emerald-400"
-                            >
-                              {t("readings.record")}
-                            </Link>
-                          )}
-                        </td>
-                        <td className="whitespace-nowrap py-2 text-right">
-                          <button
-                            type="button"
-                            onClick={() => startEditing(reading)}
-                            aria-label={t("readings.editNamed", { date })}
-                            className="rounded px-2 py-1 font-medium text-emerald-700 hover:bg-emerald-50 focus-visible:outline-2 focus-visible:outline-emerald-600 dark:text-emerald-400 dark:hover:bg-emerald-950"
-                          >
-                            {t("common.edit")}
-                          </button>
-                          <button
-                            type="button"
-                            onClick={() => setToDelete(reading)}
-                            aria-label={t("readings.deleteNamed", { date })}
-                            className="ml-1 rounded px-2 py-1 font-medium text-rose-700 hover:bg-rose-50 focus-visible:outline-2 focus-visible:outline-rose-600 dark:text-rose-400 dark:hover:bg-rose-950"
-                          >
-                            {t("common.delete")}
-                          </button>
-                        </td>
-                      </tr>
-                    );
-                  })}
-                </tbody>
-              </table>
-            </div>
+            <DataTable
+              bare
+              caption={t("readings.title")}
+              rows={readings}
+              columns={columns}
+              rowKey={(reading) => reading.id}
+              isCurrent={(reading) => editing?.id === reading.id}
+            />
             {list.hasNextPage && (
               <div className="mt-3 flex justify-end">
                 <LoadMoreButton list={list} label={t("list.more")} busyLabel={t("list.loadingMore")} />

@@ -6,6 +6,7 @@ import { toast } from "sonner";
 
 import { createTariff, deleteTariff, listTariffs, type Meter, type Tariff } from "@/client";
 import { TARIFF_FIELDS, TariffForm } from "@/components/forms/TariffForm";
+import { DataTable, rowActionClass, type Column } from "@/components/DataTable";
 import { PanelList } from "@/components/PanelList";
 import { Card, ConfirmDialog, LoadMoreButton } from "@/components/ui";
 import { describeError, showErrorOnForm } from "@/lib/errors";
@@ -50,6 +51,29 @@ export function TariffsPanel({ meter }: { meter: Meter }) {
   }
 
   const price = (minor: number) => formatUnitPrice(minor, meter.currency, intl);
+  const columns: Column<Tariff>[] = [
+    { key: "from", header: t("tariffs.validFrom"), card: "title", cell: (tariff) => formatDay(tariff.valid_from, intl) },
+    { key: "unitPrice", header: t("tariffs.unitPrice", { unit: t(`unit.${unit}`) }), align: "right", cell: (tariff) => price(tariff.unit_price_minor) },
+    { key: "fixed", header: t("tariffs.fixedDaily"), align: "right", cell: (tariff) => price(tariff.fixed_daily_minor) },
+    {
+      key: "actions",
+      header: t("list.col.actions"),
+      headerHidden: true,
+      align: "right",
+      card: "actions",
+      cell: (tariff) => (
+        <button
+          type="button"
+          onClick={() => setToRemove(tariff)}
+          aria-label={t("tariffs.removeNamed", { date: formatDay(tariff.valid_from, intl) })}
+          className={rowActionClass.danger}
+        >
+          {t("tariffs.remove")}
+        </button>
+      ),
+    },
+  ];
+
   return (
     <Card aria-labelledby="tariffs-title">
       <h2 id="tariffs-title" className="text-base font-semibold">
@@ -58,42 +82,8 @@ export function TariffsPanel({ meter }: { meter: Meter }) {
       <p className="mt-0.5 text-sm text-slate-600 dark:text-slate-400">{t("tariffs.subtitle")}</p>
       <div className="mt-4">
         <PanelList query={list} count={tariffs.length} empty={t("tariffs.empty")}>
-          <div className="overflow-x-auto">
-            <table className="min-w-full divide-y divide-slate-200 text-sm dark:divide-slate-800">
-              <caption className="sr-only">{t("tariffs.title")}</caption>
-              <thead className="text-left text-xs font-semibold uppercase tracking-wide text-slate-500 dark:text-slate-400">
-                <tr>
-                  <th scope="col" className="py-2 pr-4">{t("tariffs.validFrom")}</th>
-                  <th scope="col" className="py-2 pr-4 text-right">{t("tariffs.unitPrice", { unit: t(`unit.${unit}`) })}</th>
-                  <th scope="col" className="py-2 pr-4 text-right">{t("tariffs.fixedDaily")}</th>
-                  <th scope="col" className="py-2 text-right">
-                    <span className="sr-only">{t("list.col.actions")}</span>
-                  </th>
-                </tr>
-              </thead>
-              <tbody className="divide-y divide-slate-100 dark:divide-slate-800">
-                {tariffs.map((tariff) => {
-                  const from = formatDay(tariff.valid_from, intl);
-                  return (
-                    <tr key={tariff.id}>
-                      <td className="whitespace-nowrap py-2 pr-4 font-medium">{from}</td>
-                      <td className="whitespace-nowrap py-2 pr-4 text-right tabular-nums">{price(tariff.unit_price_minor)}</td>
-                      <td className="whitespace-nowrap py-2 pr-4 text-right tabular-nums">{price(tariff.fixed_daily_minor)}</td>
-                      <td className="whitespace-nowrap py-2 text-right">
-                        <button
-                          type="button"
-                          onClick={() => setToRemove(tariff)}
-                          aria-label={t("tariffs.removeNamed", { date: from })}
-                          className="rounded px-2 py-1 font-medium text-rose-700 hover:bg-rose-50 focus-visible:outline-2 focus-visible:outline-rose-600 dark:text-rose-400 dark:hover:bg-rose-950"
-                        >
-                          {t("tariffs.remove")}
-                        </button>
-                      </td>
-                    </tr>
-                  );
-                })}
-              </tbody>
-            </table>
+          <div>
+            <DataTable bare caption={t("tariffs.title")} rows={tariffs} columns={columns} rowKey={(tariff) => tariff.id} />
             {list.hasNextPage && (
               <div className="mt-3 flex justify-end">
                 <LoadMoreButton list={list} label={t("list.more")} busyLabel={t("list.loadingMore")} />

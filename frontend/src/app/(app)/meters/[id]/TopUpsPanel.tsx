@@ -3,7 +3,8 @@
 import { useInfiniteQuery } from "@tanstack/react-query";
 import { useMemo } from "react";
 
-import { listTopUps, type Meter } from "@/client";
+import { listTopUps, type Meter, type TopUp } from "@/client";
+import { DataTable, type Column } from "@/components/DataTable";
 import { PanelList } from "@/components/PanelList";
 import { Card, LoadMoreButton } from "@/components/ui";
 import { formatMoney, formatTimestamp } from "@/lib/format";
@@ -24,6 +25,12 @@ export function TopUpsPanel({ meter }: { meter: Meter }) {
   });
   const topUps = useMemo(() => list.data?.pages.flatMap((page) => page.items) ?? [], [list.data]);
 
+  const columns: Column<TopUp>[] = [
+    { key: "when", header: t("line.topUps.when"), card: "title", cell: (topUp) => formatTimestamp(topUp.created_at, intl) },
+    { key: "amount", header: t("line.topUps.amount"), align: "right", cell: (topUp) => <span className="font-medium">+{formatMoney(topUp.amount_minor, topUp.currency, intl)}</span> },
+    { key: "balance", header: t("line.topUps.balance"), align: "right", cell: (topUp) => formatMoney(topUp.balance_minor, topUp.currency, intl) },
+  ];
+
   return (
     <Card aria-labelledby="top-ups-title">
       <h2 id="top-ups-title" className="text-base font-semibold">
@@ -31,28 +38,8 @@ export function TopUpsPanel({ meter }: { meter: Meter }) {
       </h2>
       <div className="mt-3">
         <PanelList query={list} count={topUps.length} empty={t("line.topUps.empty")}>
-          <div className="overflow-x-auto">
-            <table className="min-w-full divide-y divide-slate-200 text-sm dark:divide-slate-800">
-              <caption className="sr-only">{t("line.topUps.title")}</caption>
-              <thead className="text-left text-xs font-semibold uppercase tracking-wide text-slate-500 dark:text-slate-400">
-                <tr>
-                  <th scope="col" className="py-2 pr-4">{t("line.topUps.when")}</th>
-                  <th scope="col" className="py-2 pr-4 text-right">{t("line.topUps.amount")}</th>
-                  <th scope="col" className="py-2 text-right">{t("line.topUps.balance")}</th>
-                </tr>
-              </thead>
-              <tbody className="divide-y divide-slate-100 dark:divide-slate-800">
-                {topUps.map((topUp) => (
-                  <tr key={topUp.id}>
-                    <td className="whitespace-nowrap py-2 pr-4">{formatTimestamp(topUp.created_at, intl)}</td>
-                    <td className="whitespace-nowrap py-2 pr-4 text-right font-medium tabular-nums">
-                      +{formatMoney(topUp.amount_minor, topUp.currency, intl)}
-                    </td>
-                    <td className="whitespace-nowrap py-2 text-right tabular-nums">{formatMoney(topUp.balance_minor, topUp.currency, intl)}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
+          <div>
+            <DataTable bare caption={t("line.topUps.title")} rows={topUps} columns={columns} rowKey={(topUp) => topUp.id} />
             {list.hasNextPage && (
               <div className="mt-3 flex justify-end">
                 <LoadMoreButton list={list} label={t("list.more")} busyLabel={t("list.loadingMore")} />

@@ -6,6 +6,7 @@ import { useMemo, useState, type ReactNode } from "react";
 import { toast } from "sonner";
 
 import { deleteMeter, getMeter, updateMeter, type Meter } from "@/client";
+import { zGetMeterPath } from "@/client/zod.gen";
 import { METER_FIELDS, MeterForm, valuesFromMeter } from "@/components/forms/MeterForm";
 import { MeterBudgetPanel } from "@/components/MeterBudget";
 import { Alert, Button, ButtonLink, Card, ConfirmDialog, Loading, PageHeader } from "@/components/ui";
@@ -82,7 +83,10 @@ export default function MeterPage() {
   const [confirmDelete, setConfirmDelete] = useState(false);
   const [deleting, setDeleting] = useState(false);
 
+  // An address that cannot name a meter (not a UUID) is "not found", without asking the API.
+  const validId = zGetMeterPath.shape.meter_id.safeParse(id).success;
   const query = useQuery({
+    enabled: validId,
     queryKey: meterKey(id),
     queryFn: async (): Promise<Versioned> => {
       const response = await getMeter({ path: { meter_id: id }, throwOnError: true });
@@ -118,9 +122,9 @@ export default function MeterPage() {
     }
   }
 
-  if (query.isPending) return <Loading label={t("common.loading")} />;
-  if (query.isError || !query.data || !initial) {
-    const notFound = statusOf(query.error) === 404 || statusOf(query.error) === 400;
+  if (validId && query.isPending) return <Loading label={t("common.loading")} />;
+  if (!validId || query.isError || !query.data || !initial) {
+    const notFound = !validId || statusOf(query.error) === 404 || statusOf(query.error) === 400;
     return (
       <div className="mx-auto max-w-3xl space-y-4">
         <PageHeader title={t("meters.title")} />

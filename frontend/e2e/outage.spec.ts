@@ -1,0 +1,105 @@
+import { expect, test, type APIRequestContext, type Page } from "@playwright/test";
+
+import { loginViaUi, PASSWORD, startApi, stopApi, uniqueUser } from "./helpers";
+
+// The API really stops (the harness's process, through its control port) and starts again on
+// the same database, mid-test. Whatever happens, the API is running again when a test ends.
+
+test.describe.configure({ mode: "serial" });
+
+test.afterEach(async ({ request }) => {
+  await startApi(request);
+});
+
+async function seedUser(request: APIRequestContext, prefix: string) {
+  const user = uniqueUser(prefix);
+  expect((await request.post("/api/v1/auth/register", { data: { ...user, password: PASSWORD } })).status()).toBe(201);
+  const login = await request.post("/api/v1/auth/login", { data: { username: user.username, password: PASSWORD } });
+  const body = (await login.json()) as { access_token: string; user: { tenant: { time_zone: string } } };
+  return { username: user.username, token: body.access_token, timeZone: body.user.tenant.time_zone };
+}
+
+/** A day `monthsBack` months before today's month, on its 10th, in the tenant's time zone. */
+function dayMonthsBack(timeZone: string, monthsBack: number): string {
+  const today = new Intl.DateTimeFormat("en-CA", { timeZone, year: "numeric", month: "2-digit", day: "2-digit" }).format(new Date());
+  const [year, month] = today.split("-").map(Number) as [number, number];
+  const index = year * 12 + (month - 1) - monthsBack;
+  return `${Math.floor(index / 12)}-${String((index % 12) + 1).padStart(2, "0")}-10`;
+}
+
+const electricity = (page: Page) => page.getByRole("region", { name: "Electricity", exact: true });
+
+test("with the API stopped, a new range shows its error state and never the old range's figures; it recovers by itself", async ({ page, request }) => {
+  test.setTimeout(120_000);
+  const seeded = await seedUser(request, "outage");
+  // 100 kWh six months ago and 10 kWh this month: the last 12 months hold 110 kWh, the last 3 only 10.
+  for (const [monthsBack, quantity] of [
+    [6, 100],
+    [0, 10],
+  ] as const) {
+    const day = dayMonthsBack(seeded.timeZone, monthsBack);
+    const created = await request.post("/api/v1/consumptions", {
+      data: { kind: "electricity", quantity, period_start: day, period_end: day },
+      headers: { Authorization: `Bearer ${seeded.token}`, "Idempotency-Key": crypto.randomUUID() },
+    });
+    expect(created.status()).toBe(201);
+  }
+  await loginViaUi(page, seeded.username);
+  await page.goto("/dashboard?range=last_12_months");
+  await expect(electricity(page).getByTestId("kpi-quantity")).toHaveText("110 kWh");
+
+  await stopApi(request);
+  await page.getByRole("button", { name: "Last 3 months" }).click();
+  await expect(page.getByRole("button", { name: "Last 3 months" })).toHaveAttribute("aria-pressed", "true");
+  // The cards say they could not load this range; the 12-month figures are gone, not relabelled.
+  const cards = page.getByRole("region", { name: "Totals per kind" });
+  await expect(cards.getByRole("alert")).toContainText("The figures could not be loaded", { timeout: 20_000 });
+  await expect(page.getByTestId("kpi-quantity")).toHaveCount(0);
+  await expect(page.getByText("110 kWh")).toHaveCount(0);
+  // It stays that way while the polls keep failing (no flicker back to the old figures).
+  for (let i = 0; i < 4; i++) {
+    await page.waitForTimeout(2_000);
+    await expect(page.getByTestId("kpi-quantity")).toHaveCount(0);
+    await expect(page.getByText("110 kWh")).toHaveCount(0);
+  }
+
+  await startApi(request);
+  // Without a reload, the polling brings the right range's figures.
+  await expect(electricity(page).getByTestId("kpi-quantity")).toHaveText("10 kWh", { timeout: 30_000 });
+  await expect(cards.getByRole("alert")).toHaveCount(0);
+  await expect(page).toHaveURL(/range=last_3_months/);
+});
+
+test("a reload with the API down says the service is unreachable (not signed out) and carries on when it is back", async ({ page, request }) => {
+  test.setTimeout(120_000);
+  const seeded = await seedUser(request, "reload");
+  await loginViaUi(page, seeded.username);
+  await page.goto("/consumptions?kind=water");
+  await expect(page.getByRole("heading", { name: "Consumptions", level: 1 })).toBeVisible();
+
+  await stopApi(request);
+  await page.reload();
+  await expect(page.getByRole("heading", { name: "Consumo cannot be reached right now", level: 1 })).toBeVisible({ timeout: 20_000 });
+  await expect(page.getByText("You are not signed out")).toBeVisible();
+  await expect(page).toHaveURL(/\/consumptions\?kind=water$/);
+  await page.waitForTimeout(3_000);
+  // Still here after a few retries: never sent to the login page by an outage.
+  await expect(page).toHaveURL(/\/consumptions\?kind=water$/);
+  await expect(page.getByRole("button", { name: "Log in" })).toHaveCount(0);
+
+  await startApi(request);
+  await page.getByRole("button", { name: "Try now" }).click();
+  await expect(page.getByRole("heading", { name: "Consumptions", level: 1 })).toBeVisible({ timeout: 30_000 });
+  await expect(page.getByText(seeded.username, { exact: true })).toBeVisible();
+  await expect(page).toHaveURL(/\/consumptions\?kind=water$/);
+});
+
+test("signed out (no session) still goes to the login page, with the API up", async ({ browser }) => {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await page.goto("/consumptions?kind=gas");
+  await expect(page).toHaveURL(/\/login\?next=%2Fconsumptions%3Fkind%3Dgas$/);
+  await expect(page.getByRole("heading", { name: "Log in", level: 1 })).toBeVisible();
+  await expect(page.getByText("cannot be reached")).toHaveCount(0);
+  await context.close();
+});

@@ -1,0 +1,42 @@
+"use client";
+
+import { useCallback, useEffect } from "react";
+
+import { useI18n } from "@/lib/i18n/I18nProvider";
+
+/**
+ * While a form holds edits that were not saved, leaving asks first: a reload, closing the tab or
+ * another site (the browser's own prompt) and a link inside the app (a confirmation). Returns a
+ * guard for the form's own ways out (Cancel): true when it may leave.
+ */
+export function useUnsavedChangesPrompt(dirty: boolean): () => boolean {
+  const { t } = useI18n();
+  const message = t("form.unsaved");
+
+  useEffect(() => {
+    if (!dirty) return;
+    const beforeUnload = (event: BeforeUnloadEvent) => {
+      event.preventDefault();
+    };
+    // Capture phase on the document: runs before the app's link handlers, and stops them (and
+    // the browser) when the user chooses to stay.
+    const click = (event: MouseEvent) => {
+      if (event.defaultPrevented || event.button !== 0 || event.metaKey || event.ctrlKey || event.shiftKey || event.altKey) return;
+      const link = (event.target as Element | null)?.closest?.("a[href]");
+      if (!(link instanceof HTMLAnchorElement) || link.target === "_blank" || link.origin !== window.location.origin) return;
+      if (link.pathname === window.location.pathname && link.search === window.location.search) return;
+      if (!window.confirm(message)) {
+        event.preventDefault();
+        event.stopPropagation();
+      }
+    };
+    window.addEventListener("beforeunload", beforeUnload);
+    document.addEventListener("click", click, true);
+    return () => {
+      window.removeEventListener("beforeunload", beforeUnload);
+      document.removeEventListener("click", click, true);
+    };
+  }, [dirty, message]);
+
+  return useCallback(() => !dirty || window.confirm(message), [dirty, message]);
+}
