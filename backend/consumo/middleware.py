@@ -36,6 +36,7 @@ SECURITY_HEADERS = {
     "Cross-Origin-Resource-Policy": "same-origin",
     "Permissions-Policy": "camera=(), microphone=(), geolocation=()",
 }
+DOCS_PATH = "/api/v1/docs"  # Swagger UI (connexion's, see app.py); every other path is the API's
 # Swagger UI's page runs its own script and styles from this origin (connexion's bundle):
 # allowed there, and nothing else; never cached (it embeds the API's current contract).
 DOCS_ONLY_HEADERS = {
@@ -75,7 +76,7 @@ class RequestContextMiddleware:
         started = time.perf_counter()
         status = 500
         path: str = _printable(scope.get("path", ""))
-        is_docs = "/docs" in path
+        is_docs = path == DOCS_PATH or path.startswith(DOCS_PATH + "/")
         extensions: dict[str, Any] = scope.setdefault("extensions", {})
 
         async def send_with_headers(message: Message) -> None:

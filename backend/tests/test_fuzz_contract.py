@@ -1,5 +1,5 @@
-"""Contract fuzzing in process (schemathesis over ASGI): every operation, every check but
-allow_header_conformance, a fixed seed, zero failures allowed.
+"""Contract fuzzing in process (schemathesis over ASGI): every operation, every check,
+a fixed seed, zero failures allowed.
 
 Each example runs as a freshly registered user (an example may delete its own account or
 change its password), and path parameters point at a record that user really owns, so

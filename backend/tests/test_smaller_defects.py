@@ -160,3 +160,11 @@ def test_invisible_characters_around_a_name_are_not_stored(alice):
 
     assert meter["name"] == "Kitchen meter"
     assert alice.get(f"{API}/meters/{meter['id']}").json()["name"] == "Kitchen meter"
+
+
+@pytest.mark.parametrize("path", [f"{API}/consumptions/docs", f"{API}/nothing/docs/x", "/docs"])
+def test_other_paths_with_docs_in_them_keep_the_apis_strict_headers(client, path):
+    response = client.get(path)
+
+    assert response.headers["Content-Security-Policy"] == "default-src 'none'; frame-ancestors 'none'"
+    assert response.headers["Cache-Control"] == "no-store"
