@@ -10,10 +10,11 @@ import { I18nProvider } from "@/lib/i18n/I18nProvider";
 import type { Locale } from "@/lib/i18n/messages";
 import { statusOf } from "@/lib/problem";
 
-// Bottom right: a toast never covers the header's controls (menu, language, theme, log out).
+// Top right, below the sticky header: a toast never covers the header's controls (menu,
+// language, theme, log out), nor a form's submit button at the bottom of the page.
 function ThemedToaster() {
   const { resolvedTheme } = useTheme();
-  return <Toaster richColors closeButton position="bottom-right" theme={resolvedTheme === "dark" ? "dark" : "light"} />;
+  return <Toaster richColors closeButton position="top-right" offset={{ top: 80, right: 16 }} mobileOffset={{ top: 72 }} theme={resolvedTheme === "dark" ? "dark" : "light"} />;
 }
 
 export function Providers({ initialLocale, children }: { initialLocale: Locale; children: ReactNode }) {
