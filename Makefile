@@ -39,8 +39,9 @@ generate: setup ## regenerate backend/consumo/api_models.py from openapi/openapi
 erd: setup ## regenerate docs/erd.md from the models
 	cd $(BACKEND) && $(PY) -m consumo.erd
 
-lint: setup ## ruff
+lint: setup ## ruff (lint, and the formatting ruff format gives)
 	cd $(BACKEND) && $(PY) -m ruff check consumo tests migrations faults
+	cd $(BACKEND) && $(PY) -m ruff format --check consumo tests migrations faults bench
 
 typecheck: setup ## mypy (strict)
 	cd $(BACKEND) && $(PY) -m mypy

@@ -59,6 +59,7 @@ TICKS = os.sysconf("SC_CLK_TCK")
 
 # --- servers and their CPU -----------------------------------------------------------------
 
+
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -88,8 +89,14 @@ def server(command: list[str], env: dict[str, str], ready_url: str, log: Path) -
     import httpx
 
     with log.open("wb") as output:
-        process = subprocess.Popen(command, env=env, stdout=output, stderr=subprocess.STDOUT,  # noqa: S603
-                                   cwd=BACKEND, start_new_session=True)
+        process = subprocess.Popen(
+            command,
+            env=env,
+            stdout=output,
+            stderr=subprocess.STDOUT,  # noqa: S603
+            cwd=BACKEND,
+            start_new_session=True,
+        )
     try:
         deadline = time.monotonic() + 60
         while True:
@@ -115,6 +122,7 @@ def server(command: list[str], env: dict[str, str], ready_url: str, log: Path) -
 
 # --- load ----------------------------------------------------------------------------------
 
+
 @dataclass
 class Result:
     rps: float
@@ -129,8 +137,11 @@ def ensure_wrk() -> str:
     if found:
         return found
     print("wrk not found: installing Debian's package", flush=True)
-    subprocess.run(["apt-get", "install", "-y", "--no-install-recommends", "wrk"], check=False,  # noqa: S607
-                   stdout=subprocess.DEVNULL)
+    subprocess.run(
+        ["apt-get", "install", "-y", "--no-install-recommends", "wrk"],
+        check=False,  # noqa: S607
+        stdout=subprocess.DEVNULL,
+    )
     found = shutil.which("wrk")
     if not found:
         raise SystemExit("wrk is needed: apt-get install wrk")
@@ -161,27 +172,70 @@ def _lua_string(value: str) -> str:
     return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
-def wrk(base: str, paths: list[str], *, pid: int, method: str = "GET", bodies: list[str] | None = None,
-        headers: dict[str, str] | None = None, connections: int = CONNECTIONS, seconds: int = SECONDS,
-        warmup_s: int = 2) -> Result:
+def wrk(
+    base: str,
+    paths: list[str],
+    *,
+    pid: int,
+    method: str = "GET",
+    bodies: list[str] | None = None,
+    headers: dict[str, str] | None = None,
+    connections: int = CONNECTIONS,
+    seconds: int = SECONDS,
+    warmup_s: int = 2,
+) -> Result:
     """`wrk` against `base` cycling through `paths` (and `bodies`); CPU of the server tree `pid` over the run."""
     binary = ensure_wrk()
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
-        script.write(LUA % {
-            "paths": ", ".join(_lua_string(path) for path in paths),
-            "method": method,
-            "bodies": ", ".join(_lua_string(body) for body in bodies or []),
-            "headers": "\n".join(f"wrk.headers[{_lua_string(k)}] = {_lua_string(v)}"
-                                 for k, v in (headers or {}).items()),
-        })
+        script.write(
+            LUA
+            % {
+                "paths": ", ".join(_lua_string(path) for path in paths),
+                "method": method,
+                "bodies": ", ".join(_lua_string(body) for body in bodies or []),
+                "headers": "\n".join(
+                    f"wrk.headers[{_lua_string(k)}] = {_lua_string(v)}" for k, v in (headers or {}).items()
+                ),
+            }
+        )
     threads = min(2, connections)
     try:
         if warmup_s:
-            subprocess.run([binary, "-t", str(threads), "-c", str(connections), "-d", f"{warmup_s}s",  # noqa: S603
-                            "-s", script.name, base], check=True, capture_output=True)
+            subprocess.run(
+                [
+                    binary,
+                    "-t",
+                    str(threads),
+                    "-c",
+                    str(connections),
+                    "-d",
+                    f"{warmup_s}s",  # noqa: S603
+                    "-s",
+                    script.name,
+                    base,
+                ],
+                check=True,
+                capture_output=True,
+            )
         cpu_before = process_tree_cpu_s(pid)
-        done = subprocess.run([binary, "-t", str(threads), "-c", str(connections), "-d", f"{seconds}s",  # noqa: S603
-                               "--latency", "-s", script.name, base], check=True, capture_output=True, text=True)
+        done = subprocess.run(
+            [
+                binary,
+                "-t",
+                str(threads),
+                "-c",
+                str(connections),
+                "-d",
+                f"{seconds}s",  # noqa: S603
+                "--latency",
+                "-s",
+                script.name,
+                base,
+            ],
+            check=True,
+            capture_output=True,
+            text=True,
+        )
         cpu = process_tree_cpu_s(pid) - cpu_before
     finally:
         os.unlink(script.name)
@@ -209,8 +263,24 @@ def pgbench(dsn: str, script_text: str, seconds: int = SECONDS) -> Result | None
     with tempfile.NamedTemporaryFile("w", suffix=".sql", delete=False) as script:
         script.write(script_text)
     try:
-        done = subprocess.run([binary, "-n", "-c", str(CONNECTIONS), "-j", "2", "-T", str(seconds),  # noqa: S603
-                               "-f", script.name, dsn], check=True, capture_output=True, text=True)
+        done = subprocess.run(
+            [
+                binary,
+                "-n",
+                "-c",
+                str(CONNECTIONS),
+                "-j",
+                "2",
+                "-T",
+                str(seconds),  # noqa: S603
+                "-f",
+                script.name,
+                dsn,
+            ],
+            check=True,
+            capture_output=True,
+            text=True,
+        )
     finally:
         os.unlink(script.name)
     tps = float(re.search(r"tps = ([0-9.]+)", done.stdout).group(1))  # type: ignore[union-attr]
@@ -219,6 +289,7 @@ def pgbench(dsn: str, script_text: str, seconds: int = SECONDS) -> Result | None
 
 
 # --- the database ----------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class BenchUser:
@@ -239,8 +310,9 @@ def seed(owner_dsn: str) -> tuple[BenchUser, BenchUser, list[BenchUser]]:
     client = create_app().test_client()
 
     def register(name: str) -> BenchUser:
-        answer = client.post("/api/v1/auth/register",
-                             json={"username": name, "email": f"{name}@example.com", "password": PASSWORD})
+        answer = client.post(
+            "/api/v1/auth/register", json={"username": name, "email": f"{name}@example.com", "password": PASSWORD}
+        )
         assert answer.status_code == 201, answer.text
         user = answer.json()
         return BenchUser(name, user["id"], user["tenant"]["id"])
@@ -249,14 +321,23 @@ def seed(owner_dsn: str) -> tuple[BenchUser, BenchUser, list[BenchUser]]:
     tenants = [register(f"tenant{index:03d}") for index in range(TENANTS)]
     started = time.perf_counter()
     with psycopg.connect(owner_dsn) as conn:
-        load_records(conn, [(user.tenant_id, user.user_id, records) for user, records in
-                            [(small, SMALL_RECORDS), (large, LARGE_RECORDS)] + [(t, TENANT_RECORDS) for t in tenants]])
+        load_records(
+            conn,
+            [
+                (user.tenant_id, user.user_id, records)
+                for user, records in [(small, SMALL_RECORDS), (large, LARGE_RECORDS)]
+                + [(t, TENANT_RECORDS) for t in tenants]
+            ],
+        )
         conn.commit()
         conn.autocommit = True
         conn.execute("VACUUM ANALYZE")
     total = SMALL_RECORDS + LARGE_RECORDS + TENANTS * TENANT_RECORDS
-    print(f"seeded {total:,} records ({LARGE_RECORDS:,} + {SMALL_RECORDS:,} + {TENANTS} × {TENANT_RECORDS:,}) "
-          f"in {time.perf_counter() - started:.0f} s", flush=True)
+    print(
+        f"seeded {total:,} records ({LARGE_RECORDS:,} + {SMALL_RECORDS:,} + {TENANTS} × {TENANT_RECORDS:,}) "
+        f"in {time.perf_counter() - started:.0f} s",
+        flush=True,
+    )
     return small, large, tenants
 
 
@@ -265,30 +346,42 @@ def deep_cursor(owner_dsn: str, user: BenchUser) -> str:
     from consumo.cursors import encode_cursor
 
     with psycopg.connect(owner_dsn) as conn:
-        row = conn.execute("""
+        row = conn.execute(
+            """
             SELECT period_start, id FROM consumption_records WHERE tenant_id = %s AND owner_id = %s
             ORDER BY period_start DESC, id DESC OFFSET %s LIMIT 1
-        """, (user.tenant_id, user.user_id, LARGE_RECORDS // 2)).fetchone()
+        """,
+            (user.tenant_id, user.user_id, LARGE_RECORDS // 2),
+        ).fetchone()
     assert row is not None
     return encode_cursor({"s": "-period_start", "v": row[0].isoformat(), "id": str(row[1])})
 
 
 def record_ids(owner_dsn: str, user: BenchUser, count: int = 200) -> list[str]:
     with psycopg.connect(owner_dsn) as conn:
-        rows = conn.execute("SELECT id FROM consumption_records WHERE tenant_id = %s AND owner_id = %s LIMIT %s",
-                            (user.tenant_id, user.user_id, count)).fetchall()
+        rows = conn.execute(
+            "SELECT id FROM consumption_records WHERE tenant_id = %s AND owner_id = %s LIMIT %s",
+            (user.tenant_id, user.user_id, count),
+        ).fetchall()
     return [str(row[0]) for row in rows]
 
 
 # --- the run ---------------------------------------------------------------------------------
 
+
 def main() -> int:
     ensure_wrk()
     with throwaway_database(server_dsn(), "consumo_bench") as owner_dsn:
         os.environ.update(
-            DATABASE_URL=owner_dsn, JWT_SECRET=secrets.token_urlsafe(48), ENVIRONMENT="test",
-            ARGON2_TIME_COST="1", ARGON2_MEMORY_COST_KIB="1024", ARGON2_PARALLELISM="1",
-            REGISTER_RATE_LIMIT="100000/minute", LOG_LEVEL="WARNING", DB_STATEMENT_TIMEOUT_MS="600000",
+            DATABASE_URL=owner_dsn,
+            JWT_SECRET=secrets.token_urlsafe(48),
+            ENVIRONMENT="test",
+            ARGON2_TIME_COST="1",
+            ARGON2_MEMORY_COST_KIB="1024",
+            ARGON2_PARALLELISM="1",
+            REGISTER_RATE_LIMIT="100000/minute",
+            LOG_LEVEL="WARNING",
+            DB_STATEMENT_TIMEOUT_MS="600000",
         )
         small, large, tenants = seed(owner_dsn)
         from consumo.db import app_engine, database_urls
@@ -303,9 +396,13 @@ def run(owner_dsn: str, app_dsn: str, small: BenchUser, large: BenchUser, tenant
 
     logs = Path(tempfile.mkdtemp(prefix="consumo-bench-logs-"))
     env = {
-        **os.environ, "ENVIRONMENT": "production", "LOG_LEVEL": "INFO", "DB_STATEMENT_TIMEOUT_MS": "5000",
+        **os.environ,
+        "ENVIRONMENT": "production",
+        "LOG_LEVEL": "INFO",
+        "DB_STATEMENT_TIMEOUT_MS": "5000",
         "PYTHONPATH": f"{BACKEND}{os.pathsep}{BACKEND / 'bench'}",
-        "LOGIN_RATE_LIMIT": "1000/minute", "WEB_CONCURRENCY": str(WORKERS),
+        "LOGIN_RATE_LIMIT": "1000/minute",
+        "WEB_CONCURRENCY": str(WORKERS),
     }
     env.pop("REDIS_URL", None)
     api_port, ceiling_port = free_port(), free_port()
@@ -316,33 +413,66 @@ def run(owner_dsn: str, app_dsn: str, small: BenchUser, large: BenchUser, tenant
     small_ids = record_ids(owner_dsn, small)
     # Creates spread over kinds and days, as many users' creates are: the same day and kind for
     # every request would queue them all on one roll-up row.
-    created = [f'{{"kind":"{kind}","quantity":12.5,"period_start":"{day}","period_end":"{day}",'
-               f'"cost_minor":1250,"currency":"EUR","notes":"bench"}}'
-               for kind in ("electricity", "water", "gas") for day in
-               (date(2024, 1, 1) + timedelta(days=offset) for offset in range(0, 700, 7))]
+    created = [
+        f'{{"kind":"{kind}","quantity":12.5,"period_start":"{day}","period_end":"{day}",'
+        f'"cost_minor":1250,"currency":"EUR","notes":"bench"}}'
+        for kind in ("electricity", "water", "gas")
+        for day in (date(2024, 1, 1) + timedelta(days=offset) for offset in range(0, 700, 7))
+    ]
     json_headers = {"Content-Type": "application/json"}
     kpi = f"from={RANGE_FROM}&to={RANGE_TO}"
 
-    ceiling_command = [sys.executable, "-m", "gunicorn", "--workers", str(WORKERS),
-                       "--worker-class", "consumo.server.QuietUvicornWorker", "--keep-alive", "65",
-                       "--bind", f"127.0.0.1:{ceiling_port}", "ceiling:app"]
+    ceiling_command = [
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "--workers",
+        str(WORKERS),
+        "--worker-class",
+        "consumo.server.QuietUvicornWorker",
+        "--keep-alive",
+        "65",
+        "--bind",
+        f"127.0.0.1:{ceiling_port}",
+        "ceiling:app",
+    ]
     ceilings: dict[str, Result] = {}
     with server(ceiling_command, env, f"{ceiling}/ceiling/health", logs / "ceiling.log") as pid:
         ceilings["health"] = wrk(ceiling, ["/ceiling/health"], pid=pid)
         for user in (small, large):
             ceilings[f"list {user.username}"] = wrk(
-                ceiling, [f"/ceiling/list?tenant={user.tenant_id}&owner={user.user_id}"], pid=pid)
+                ceiling, [f"/ceiling/list?tenant={user.tenant_id}&owner={user.user_id}"], pid=pid
+            )
         # Creates go to a user of their own (one of the small tenants), so the reads measured later
         # meet the seeded data as it was.
         writer = tenants[0]
-        ceilings["create"] = wrk(ceiling, [f"/ceiling/create?tenant={writer.tenant_id}&owner={writer.user_id}"],
-                                 pid=pid, method="POST", bodies=created, headers=json_headers)
+        ceilings["create"] = wrk(
+            ceiling,
+            [f"/ceiling/create?tenant={writer.tenant_id}&owner={writer.user_id}"],
+            pid=pid,
+            method="POST",
+            bodies=created,
+            headers=json_headers,
+        )
         ceilings["list small, 1 connection"] = wrk(
-            ceiling, [f"/ceiling/list?tenant={small.tenant_id}&owner={small.user_id}"], pid=pid, connections=1)
+            ceiling, [f"/ceiling/list?tenant={small.tenant_id}&owner={small.user_id}"], pid=pid, connections=1
+        )
     print("ceilings measured", flush=True)
 
-    api_command = [sys.executable, "-m", "consumo.cli", "serve", "--production", "--no-migrate",
-                   "--host", "127.0.0.1", "--port", str(api_port), "--workers", str(WORKERS)]
+    api_command = [
+        sys.executable,
+        "-m",
+        "consumo.cli",
+        "serve",
+        "--production",
+        "--no-migrate",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(api_port),
+        "--workers",
+        str(WORKERS),
+    ]
     with server(api_command, env, f"{api}/api/v1/health", logs / "api.log") as pid:
 
         def bearer(user: BenchUser) -> dict[str, str]:
@@ -358,29 +488,57 @@ def run(owner_dsn: str, app_dsn: str, small: BenchUser, large: BenchUser, tenant
 
         v1 = "/api/v1"
         measure("health", [f"{v1}/health"], None, "health")
-        measure(f"list page 1, {SMALL_RECORDS:,}-record user", [f"{v1}/consumptions"], small,
-                f"list {small.username}")
-        measure(f"list page 1, {LARGE_RECORDS:,}-record user", [f"{v1}/consumptions"], large,
-                f"list {large.username}")
-        measure("list, a page halfway down the large user", [f"{v1}/consumptions?cursor={cursor}"], large,
-                f"list {large.username}")
+        measure(f"list page 1, {SMALL_RECORDS:,}-record user", [f"{v1}/consumptions"], small, f"list {small.username}")
+        measure(f"list page 1, {LARGE_RECORDS:,}-record user", [f"{v1}/consumptions"], large, f"list {large.username}")
+        measure(
+            "list, a page halfway down the large user",
+            [f"{v1}/consumptions?cursor={cursor}"],
+            large,
+            f"list {large.username}",
+        )
         measure("get one record", [f"{v1}/consumptions/{i}" for i in small_ids], small, "")
         for user in (small, large):
             measure(f"KPI summary, 36 months, {user.username}", [f"{v1}/kpis/summary?{kpi}"], user, "")
-            measure(f"KPI timeseries, 36 months, {user.username}",
-                    [f"{v1}/kpis/timeseries?interval=month&{kpi}"], user, "")
-        measure("list page 1, small user, 1 connection", [f"{v1}/consumptions"], small,
-                "list small, 1 connection", connections=1)
+            measure(
+                f"KPI timeseries, 36 months, {user.username}", [f"{v1}/kpis/timeseries?interval=month&{kpi}"], user, ""
+            )
+        measure(
+            "list page 1, small user, 1 connection",
+            [f"{v1}/consumptions"],
+            small,
+            "list small, 1 connection",
+            connections=1,
+        )
         for user in (small, large):
-            measure(f"KPI summary, {user.username}, 1 connection", [f"{v1}/kpis/summary?{kpi}"], user, "",
-                    connections=1)
-            measure(f"KPI timeseries, {user.username}, 1 connection",
-                    [f"{v1}/kpis/timeseries?interval=month&{kpi}"], user, "", connections=1)
+            measure(
+                f"KPI summary, {user.username}, 1 connection", [f"{v1}/kpis/summary?{kpi}"], user, "", connections=1
+            )
+            measure(
+                f"KPI timeseries, {user.username}, 1 connection",
+                [f"{v1}/kpis/timeseries?interval=month&{kpi}"],
+                user,
+                "",
+                connections=1,
+            )
         # Writes last: their roll-up updates would otherwise leave dead rows under the KPI reads.
-        measure("create a record", [f"{v1}/consumptions"], writer, "create", method="POST", bodies=created,
-                headers=json_headers)
-        measure("patch a record (If-Match: *)", [f"{v1}/consumptions/{i}" for i in small_ids], small, "",
-                method="PATCH", bodies=['{"notes":"patched by the bench"}'], headers={**json_headers, "If-Match": "*"})
+        measure(
+            "create a record",
+            [f"{v1}/consumptions"],
+            writer,
+            "create",
+            method="POST",
+            bodies=created,
+            headers=json_headers,
+        )
+        measure(
+            "patch a record (If-Match: *)",
+            [f"{v1}/consumptions/{i}" for i in small_ids],
+            small,
+            "",
+            method="PATCH",
+            bodies=['{"notes":"patched by the bench"}'],
+            headers={**json_headers, "If-Match": "*"},
+        )
 
     pg_list, pg_insert = database_ceilings(app_dsn, small, tenants[0])
     report(rows, pg_list, pg_insert)
@@ -390,38 +548,50 @@ def run(owner_dsn: str, app_dsn: str, small: BenchUser, large: BenchUser, tenant
 
 def database_ceilings(app_dsn: str, reader: BenchUser, writer: BenchUser) -> tuple[Result | None, Result | None]:
     """pgbench of the list page's SQL (as `reader`) and of the create's INSERT (as `writer`)."""
-    list_sql = (f"BEGIN;\nSELECT set_config('app.tenant_id', '{reader.tenant_id}', true);\n"
-                "SELECT id, kind, quantity, period_start, period_end, cost_minor, currency, notes, source, meter_id, "
-                "cost_from_tariff, owner_id, version, created_at, updated_at FROM consumption_records "
-                f"WHERE tenant_id = '{reader.tenant_id}' AND owner_id = '{reader.user_id}' "
-                "ORDER BY period_start DESC, id DESC LIMIT 26;\nCOMMIT;\n")
-    insert_sql = ("\\set day random(0, 700)\nBEGIN;\n"
-                  f"SELECT set_config('app.tenant_id', '{writer.tenant_id}', true);\n"
-                  "INSERT INTO consumption_records (tenant_id, id, owner_id, kind, quantity, period_start, "
-                  "period_end, cost_minor, currency, notes, source, version, created_by, updated_by) VALUES "
-                  f"('{writer.tenant_id}', gen_random_uuid(), '{writer.user_id}', 'electricity', 12.5, "
-                  "date '2024-01-01' + :day, date '2024-01-01' + :day, 1250, 'EUR', 'bench', 'manual', 1, "
-                  f"'{writer.user_id}', '{writer.user_id}');\n"
-                  "COMMIT;\n")
+    list_sql = (
+        f"BEGIN;\nSELECT set_config('app.tenant_id', '{reader.tenant_id}', true);\n"
+        "SELECT id, kind, quantity, period_start, period_end, cost_minor, currency, notes, source, meter_id, "
+        "cost_from_tariff, owner_id, version, created_at, updated_at FROM consumption_records "
+        f"WHERE tenant_id = '{reader.tenant_id}' AND owner_id = '{reader.user_id}' "
+        "ORDER BY period_start DESC, id DESC LIMIT 26;\nCOMMIT;\n"
+    )
+    insert_sql = (
+        "\\set day random(0, 700)\nBEGIN;\n"
+        f"SELECT set_config('app.tenant_id', '{writer.tenant_id}', true);\n"
+        "INSERT INTO consumption_records (tenant_id, id, owner_id, kind, quantity, period_start, "
+        "period_end, cost_minor, currency, notes, source, version, created_by, updated_by) VALUES "
+        f"('{writer.tenant_id}', gen_random_uuid(), '{writer.user_id}', 'electricity', 12.5, "
+        "date '2024-01-01' + :day, date '2024-01-01' + :day, 1250, 'EUR', 'bench', 'manual', 1, "
+        f"'{writer.user_id}', '{writer.user_id}');\n"
+        "COMMIT;\n"
+    )
     return pgbench(app_dsn, list_sql), pgbench(app_dsn, insert_sql)
 
 
-def report(rows: list[tuple[str, Result, str, Result | None]], pg_list: Result | None,
-           pg_insert: Result | None) -> None:
-    print(f"\nConsumo (`serve --production`, {WORKERS} workers) vs plain Flask on the same server settings and SQL; "
-          f"wrk {CONNECTIONS} connections unless said, {SECONDS} s each; CPU = API server CPU per request.")
-    header = (f"{'operation':44} {'rps':>7} {'p50 ms':>7} {'p99 ms':>7} {'p99/p50':>7} {'CPU ms':>7} "
-              f"{'ceiling rps':>11} {'rps ×':>6} {'CPU ×':>6} {'errors':>6}")
+def report(
+    rows: list[tuple[str, Result, str, Result | None]], pg_list: Result | None, pg_insert: Result | None
+) -> None:
+    print(
+        f"\nConsumo (`serve --production`, {WORKERS} workers) vs plain Flask on the same server settings and SQL; "
+        f"wrk {CONNECTIONS} connections unless said, {SECONDS} s each; CPU = API server CPU per request."
+    )
+    header = (
+        f"{'operation':44} {'rps':>7} {'p50 ms':>7} {'p99 ms':>7} {'p99/p50':>7} {'CPU ms':>7} "
+        f"{'ceiling rps':>11} {'rps ×':>6} {'CPU ×':>6} {'errors':>6}"
+    )
     print(header)
     print("-" * len(header))
     for label, result, _key, ceiling in rows:
         ratio = f"{result.rps / ceiling.rps:6.2f}" if ceiling else f"{'':6}"
-        cpu_ratio = (f"{result.cpu_ms / ceiling.cpu_ms:6.2f}"
-                     if ceiling and result.cpu_ms and ceiling.cpu_ms else f"{'':6}")
+        cpu_ratio = (
+            f"{result.cpu_ms / ceiling.cpu_ms:6.2f}" if ceiling and result.cpu_ms and ceiling.cpu_ms else f"{'':6}"
+        )
         ceiling_rps = f"{ceiling.rps:11.0f}" if ceiling else f"{'':11}"
         cpu = f"{result.cpu_ms:7.2f}" if result.cpu_ms is not None else f"{'':7}"
-        print(f"{label:44} {result.rps:7.0f} {result.p50_ms:7.2f} {result.p99_ms:7.2f} "
-              f"{result.p99_ms / result.p50_ms:7.1f} {cpu} {ceiling_rps} {ratio} {cpu_ratio} {result.errors:6}")
+        print(
+            f"{label:44} {result.rps:7.0f} {result.p50_ms:7.2f} {result.p99_ms:7.2f} "
+            f"{result.p99_ms / result.p50_ms:7.1f} {cpu} {ceiling_rps} {ratio} {cpu_ratio} {result.errors:6}"
+        )
     for name, result in (("pgbench: the list page's SQL", pg_list), ("pgbench: the create's INSERT", pg_insert)):
         if result:
             print(f"{name:44} {result.rps:7.0f} {result.p50_ms:7.2f} (average latency, {CONNECTIONS} clients)")
@@ -437,12 +607,18 @@ def report(rows: list[tuple[str, Result, str, Result | None]], pg_list: Result |
         assert ceiling is not None
         check(f"{label}: rps ≥ 0.8× ceiling", result.rps >= 0.8 * ceiling.rps, f"{result.rps / ceiling.rps:.2f}×")
         if result.cpu_ms and ceiling.cpu_ms:
-            check(f"{label}: CPU ≤ 1.5× ceiling", result.cpu_ms <= 1.5 * ceiling.cpu_ms,
-                  f"{result.cpu_ms / ceiling.cpu_ms:.2f}×")
+            check(
+                f"{label}: CPU ≤ 1.5× ceiling",
+                result.cpu_ms <= 1.5 * ceiling.cpu_ms,
+                f"{result.cpu_ms / ceiling.cpu_ms:.2f}×",
+            )
     create, create_ceiling = by_label["create a record"]
     assert create_ceiling is not None
-    check("create: rps ≥ 0.8× plain Flask's insert", create.rps >= 0.8 * create_ceiling.rps,
-          f"{create.rps / create_ceiling.rps:.2f}×")
+    check(
+        "create: rps ≥ 0.8× plain Flask's insert",
+        create.rps >= 0.8 * create_ceiling.rps,
+        f"{create.rps / create_ceiling.rps:.2f}×",
+    )
     for label in [label for label in by_label if label.startswith("KPI") and "large, 1 connection" in label]:
         result, _ = by_label[label]
         check(f"{label}: p99 ≤ 5 ms", result.p99_ms <= 5, f"{result.p99_ms:.2f} ms")

@@ -45,9 +45,17 @@ def measure(fn: Callable[[], object]) -> tuple[float, float]:
 def main() -> int:
     server = server_dsn()
     with throwaway_database(server, "consumo_bench") as owner_url:
-        os.environ.update(DATABASE_URL=owner_url, JWT_SECRET=secrets.token_urlsafe(48), ENVIRONMENT="test",
-                          ARGON2_TIME_COST="1", ARGON2_MEMORY_COST_KIB="1024", ARGON2_PARALLELISM="1",
-                          REFRESH_COOKIE_SECURE="false", LOG_LEVEL="WARNING", DB_STATEMENT_TIMEOUT_MS="600000")
+        os.environ.update(
+            DATABASE_URL=owner_url,
+            JWT_SECRET=secrets.token_urlsafe(48),
+            ENVIRONMENT="test",
+            ARGON2_TIME_COST="1",
+            ARGON2_MEMORY_COST_KIB="1024",
+            ARGON2_PARALLELISM="1",
+            REFRESH_COOKIE_SECURE="false",
+            LOG_LEVEL="WARNING",
+            DB_STATEMENT_TIMEOUT_MS="600000",
+        )
         try:
             return run(owner_url, server)
         finally:
@@ -66,8 +74,10 @@ def run(owner_url: str, server: str) -> int:
     command.upgrade(Config(str(BACKEND_DIR / "alembic.ini")), "head")
     app = create_app()
     client = app.test_client()
-    registered = client.post("/api/v1/auth/register", json={"username": "bench", "email": "bench@example.com",
-                                                            "password": "bench-password-1"})
+    registered = client.post(
+        "/api/v1/auth/register",
+        json={"username": "bench", "email": "bench@example.com", "password": "bench-password-1"},
+    )
     assert registered.status_code == 201, registered.text
     user = registered.json()
 
@@ -94,6 +104,7 @@ def run(owner_url: str, server: str) -> int:
             response = client.get(path, headers=headers)
             assert response.status_code == 200, response.text
             return response
+
         return call
 
     def sql(query: str) -> Callable[[], object]:
@@ -119,36 +130,56 @@ def run(owner_url: str, server: str) -> int:
     """ % {"from": f"'{RANGE_FROM}'", "to": f"'{RANGE_TO}'"}
 
     bounds = {"from": f"'{RANGE_FROM}'", "to": f"'{RANGE_TO}'"}
-    rollup_summary = """
+    rollup_summary = (
+        """
         SELECT kind, currency, sum(quantity), sum(cost_minor), sum(records) FROM consumption_monthly
         WHERE owner_id = %%(owner)s AND month BETWEEN date %(from)s AND date %(to)s GROUP BY kind, currency
-    """ % bounds
-    rollup_series = """
+    """
+        % bounds
+    )
+    rollup_series = (
+        """
         SELECT month, kind, currency, sum(quantity), sum(cost_minor) FROM consumption_monthly
         WHERE owner_id = %%(owner)s AND month BETWEEN date %(from)s AND date %(to)s GROUP BY 1, 2, 3
-    """ % bounds
+    """
+        % bounds
+    )
     series_path = f"/api/v1/kpis/timeseries?interval=month&from={RANGE_FROM}&to={RANGE_TO}"
     rows = [
-        ("summary (36 months)", api(f"/api/v1/kpis/summary?from={RANGE_FROM}&to={RANGE_TO}"),
-         sql(rollup_summary), sql(naive_summary)),
+        (
+            "summary (36 months)",
+            api(f"/api/v1/kpis/summary?from={RANGE_FROM}&to={RANGE_TO}"),
+            sql(rollup_summary),
+            sql(naive_summary),
+        ),
         ("timeseries, month (36 buckets)", api(series_path), sql(rollup_series), sql(naive_series)),
-        ("breakdown (36 months)", api(f"/api/v1/kpis/breakdown?from={RANGE_FROM}&to={RANGE_TO}"),
-         sql(rollup_summary), sql(naive_summary)),
+        (
+            "breakdown (36 months)",
+            api(f"/api/v1/kpis/breakdown?from={RANGE_FROM}&to={RANGE_TO}"),
+            sql(rollup_summary),
+            sql(naive_summary),
+        ),
     ]
-    print(f"\n{RECORDS:,} records, {ROUNDS} rounds each. API: the endpoint through the whole HTTP stack in "
-          "process (auth, RLS, validation; the summary's 4 periods run as one statement, plus budgets). "
-          "roll-up SQL: its main aggregate "
-          "alone. naive SQL: the same figures by one GROUP BY over the raw rows.")
-    print(f"{'endpoint':32} {'API p50/p99 ms':>16} {'roll-up SQL p50/p99':>20} {'naive SQL p50/p99':>19} "
-          f"{'naive/roll-up':>13}")
+    print(
+        f"\n{RECORDS:,} records, {ROUNDS} rounds each. API: the endpoint through the whole HTTP stack in "
+        "process (auth, RLS, validation; the summary's 4 periods run as one statement, plus budgets). "
+        "roll-up SQL: its main aggregate "
+        "alone. naive SQL: the same figures by one GROUP BY over the raw rows."
+    )
+    print(
+        f"{'endpoint':32} {'API p50/p99 ms':>16} {'roll-up SQL p50/p99':>20} {'naive SQL p50/p99':>19} "
+        f"{'naive/roll-up':>13}"
+    )
     health_p50, health_p99 = measure(api("/api/v1/health"))
     print(f"{'baseline: GET /health (no DB)':32} {health_p50:7.1f} / {health_p99:6.1f}")
     for label, endpoint, rollup, raw in rows:
         api_p50, api_p99 = measure(endpoint)
         fast_p50, fast_p99 = measure(rollup)
         slow_p50, slow_p99 = measure(raw)
-        print(f"{label:32} {api_p50:7.1f} / {api_p99:6.1f} {fast_p50:11.1f} / {fast_p99:6.1f} "
-              f"{slow_p50:10.1f} / {slow_p99:6.1f} {slow_p50 / fast_p50:12.0f}x")
+        print(
+            f"{label:32} {api_p50:7.1f} / {api_p99:6.1f} {fast_p50:11.1f} / {fast_p99:6.1f} "
+            f"{slow_p50:10.1f} / {slow_p99:6.1f} {slow_p50 / fast_p50:12.0f}x"
+        )
     naive_engine.close()
     pgbench_ms = pgbench_select_latency(server)
     measure_over_a_socket(pgbench_ms)
@@ -167,8 +198,12 @@ def pgbench_select_latency(server: str) -> float | None:
         return None
     with throwaway_database(server, "consumo_bench_pgbench") as target:
         subprocess.run([binary, "-i", "-s", "1", "-q", target], check=True, capture_output=True)  # noqa: S603
-        done = subprocess.run([binary, "-S", "-n", "-c", "1", "-T", "5", target],  # noqa: S603
-                              check=True, capture_output=True, text=True)
+        done = subprocess.run(
+            [binary, "-S", "-n", "-c", "1", "-T", "5", target],  # noqa: S603
+            check=True,
+            capture_output=True,
+            text=True,
+        )
         found = re.search(r"latency average = ([0-9.]+) ms", done.stdout)
         return float(found.group(1)) if found else None
 
@@ -186,8 +221,19 @@ def uvicorn_server(app: str, ready_path: str) -> Iterator[str]:
         port = probe.getsockname()[1]
     backend = Path(__file__).resolve().parent.parent
     server = subprocess.Popen(  # noqa: S603 (our own server, on loopback)
-        [sys.executable, "-m", "uvicorn", app, "--host", "127.0.0.1", "--port", str(port),
-         "--no-access-log", "--log-level", "warning"],
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            app,
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--no-access-log",
+            "--log-level",
+            "warning",
+        ],
         env={**os.environ, "PYTHONPATH": f"{backend}{os.pathsep}{backend / 'bench'}"},
     )
     try:
@@ -215,17 +261,22 @@ def measure_over_a_socket(pgbench_ms: float | None) -> None:
             response = http.get(path, headers=headers)
             assert response.status_code == 200, response.text
             return response
+
         return call
 
     with uvicorn_server("ceiling:app", "/ceiling") as base, httpx.Client(base_url=base, timeout=10) as http:
         ceiling_p50, ceiling_p99 = measure(get(http, "/ceiling"))
 
-    with uvicorn_server("consumo.asgi:app", "/api/v1/health") as base, \
-            httpx.Client(base_url=f"{base}/api/v1", timeout=10) as http:
+    with (
+        uvicorn_server("consumo.asgi:app", "/api/v1/health") as base,
+        httpx.Client(base_url=f"{base}/api/v1", timeout=10) as http,
+    ):
         token = http.post("/auth/login", json={"username": "bench", "password": "bench-password-1"}).json()
         headers = {"Authorization": f"Bearer {token['access_token']}"}
-        print(f"\nOver a real socket (uvicorn, 1 process, loopback, keep-alive), {ROUNDS} rounds, with the "
-              "ceilings of the same run:")
+        print(
+            f"\nOver a real socket (uvicorn, 1 process, loopback, keep-alive), {ROUNDS} rounds, with the "
+            "ceilings of the same run:"
+        )
         if pgbench_ms is not None:
             print(f"{'ceiling: pgbench -S (1 query)':32} {pgbench_ms:7.2f} ms average")
         print(f"{'ceiling: plain Flask + 1 query':32} {ceiling_p50:7.1f} / {ceiling_p99:6.1f} ms")

@@ -87,12 +87,23 @@ def create() -> flask.Response:
     tenant, owner = flask.request.args["tenant"], flask.request.args["owner"]
     data = orjson.loads(flask.request.get_data())
     now = datetime.now(UTC)
-    row = _tenant_scoped(tenant, INSERT_SQL, {
-        "tenant": tenant, "id": uuid.uuid4(), "owner": owner, "kind": data["kind"], "quantity": data["quantity"],
-        "start": date.fromisoformat(data["period_start"]), "end": date.fromisoformat(data["period_end"]),
-        "cost": data.get("cost_minor"), "currency": data.get("currency", "EUR"), "notes": data.get("notes"),
-        "now": now,
-    })[0]
+    row = _tenant_scoped(
+        tenant,
+        INSERT_SQL,
+        {
+            "tenant": tenant,
+            "id": uuid.uuid4(),
+            "owner": owner,
+            "kind": data["kind"],
+            "quantity": data["quantity"],
+            "start": date.fromisoformat(data["period_start"]),
+            "end": date.fromisoformat(data["period_end"]),
+            "cost": data.get("cost_minor"),
+            "currency": data.get("currency", "EUR"),
+            "notes": data.get("notes"),
+            "now": now,
+        },
+    )[0]
     return _json(_item(row), 201)
 
 

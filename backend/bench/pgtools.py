@@ -84,8 +84,6 @@ FROM consumption_daily GROUP BY 1, 2, 3, 4, 5, 6
 """
 
 
-
-
 def load_records(conn: psycopg.Connection, owners: list[tuple[str, str, int]]) -> None:
     """A bulk import in the caller's transaction: (tenant, owner, count) records inserted set-based
     with the per-row roll-up trigger off, then both roll-ups built in one statement each with the

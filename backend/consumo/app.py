@@ -146,8 +146,7 @@ def create_app() -> connexion.FlaskApp:
     settings = get_settings()
     configure_logging(json_lines=settings.log_json, level=settings.log_level)
     # No Flask static route: every path the app answers is in the contract (or its docs).
-    app = connexion.FlaskApp(__name__, specification_dir=str(SPEC_PATH.parent),
-                             server_args={"static_folder": None})
+    app = connexion.FlaskApp(__name__, specification_dir=str(SPEC_PATH.parent), server_args={"static_folder": None})
     app.add_api(
         SPEC_PATH.name,
         strict_validation=True,
@@ -157,8 +156,9 @@ def create_app() -> connexion.FlaskApp:
         swagger_ui_options=SwaggerUIOptions(swagger_ui_path="/docs"),
     )
     app.add_middleware(RequestContextMiddleware, position=MiddlewarePosition.BEFORE_EXCEPTION)
-    app.add_middleware(BodyLimitMiddleware, position=MiddlewarePosition.BEFORE_SWAGGER,
-                       max_bytes=settings.max_body_bytes)
+    app.add_middleware(
+        BodyLimitMiddleware, position=MiddlewarePosition.BEFORE_SWAGGER, max_bytes=settings.max_body_bytes
+    )
     # After routing and security (an unknown path is a 404, a missing token a 401 first),
     # before validation: the body's media type decides how it is validated and parsed.
     app.add_middleware(JsonBodyMiddleware, position=MiddlewarePosition.BEFORE_VALIDATION)

@@ -28,9 +28,18 @@ def serve(host: str, port: int, reload: bool, run_migrations: bool = True) -> No
     if run_migrations:
         migrate()
     trusted_proxies = get_settings().forwarded_allow_ips
-    uvicorn.run("consumo.asgi:app", host=host, port=port, reload=reload, server_header=False,
-                log_config=None, proxy_headers=bool(trusted_proxies), forwarded_allow_ips=trusted_proxies,
-                timeout_keep_alive=KEEP_ALIVE_S, http=PROTOCOL)
+    uvicorn.run(
+        "consumo.asgi:app",
+        host=host,
+        port=port,
+        reload=reload,
+        server_header=False,
+        log_config=None,
+        proxy_headers=bool(trusted_proxies),
+        forwarded_allow_ips=trusted_proxies,
+        timeout_keep_alive=KEEP_ALIVE_S,
+        http=PROTOCOL,
+    )
 
 
 def serve_production(host: str, port: int, workers: int | None, run_migrations: bool) -> None:
@@ -66,11 +75,18 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("--host", default="127.0.0.1")
     run.add_argument("--port", type=int, default=8000)
     run.add_argument("--reload", action="store_true", help="restart on code changes (development)")
-    run.add_argument("--production", action="store_true",
-                     help="gunicorn + uvicorn workers (count: --workers, else WEB_CONCURRENCY, else 2)")
+    run.add_argument(
+        "--production",
+        action="store_true",
+        help="gunicorn + uvicorn workers (count: --workers, else WEB_CONCURRENCY, else 2)",
+    )
     run.add_argument("--workers", type=int, default=None, help="worker processes (with --production)")
-    run.add_argument("--no-migrate", dest="migrate", action="store_false",
-                     help="do not apply migrations first (when a separate `consumo migrate` job does)")
+    run.add_argument(
+        "--no-migrate",
+        dest="migrate",
+        action="store_false",
+        help="do not apply migrations first (when a separate `consumo migrate` job does)",
+    )
     env = commands.add_parser("init-env", help="create a development .env with a random secret")
     env.add_argument("--path", type=Path, default=Path(".env"))
     args = parser.parse_args(argv)

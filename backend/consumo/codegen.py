@@ -9,15 +9,19 @@ from pathlib import Path
 from consumo.config import BACKEND_DIR, SPEC_PATH
 
 OPTIONS = [
-    "--input-file-type", "openapi",
-    "--output-model-type", "pydantic_v2.BaseModel",
-    "--target-python-version", "3.11",
+    "--input-file-type",
+    "openapi",
+    "--output-model-type",
+    "pydantic_v2.BaseModel",
+    "--target-python-version",
+    "3.11",
     "--use-standard-collections",
     "--use-union-operator",
     "--disable-timestamp",
     "--field-constraints",
     "--use-annotated",
-    "--enum-field-as-literal", "all",
+    "--enum-field-as-literal",
+    "all",
     "--strict-nullable",
     "--collapse-root-models",
 ]
@@ -27,7 +31,8 @@ def generate(output: Path) -> None:
     generator = Path(sys.executable).with_name("datamodel-codegen")
     subprocess.run(  # noqa: S603 (our own generator on our own spec)
         [str(generator), "--input", str(SPEC_PATH), "--output", str(output), *OPTIONS],
-        check=True, capture_output=True,
+        check=True,
+        capture_output=True,
     )
     # The header names the input file; keep it stable wherever the checkout lives.
     text = output.read_text().replace(f"#   filename:  {SPEC_PATH}", "#   filename:  openapi.yaml")

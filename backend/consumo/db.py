@@ -52,8 +52,9 @@ def resolve_database_urls(settings: Settings) -> DatabaseUrls:
         owner = _to_sqlalchemy_url(settings.database_url)
     else:
         server = _to_sqlalchemy_url(embedded_server_uri(settings.embedded_data_dir))
-        ensure_database(server.set(drivername="postgresql").render_as_string(hide_password=False),
-                        settings.embedded_database)
+        ensure_database(
+            server.set(drivername="postgresql").render_as_string(hide_password=False), settings.embedded_database
+        )
         owner = server.set(database=settings.embedded_database)
     if settings.app_database_url:
         app = _to_sqlalchemy_url(settings.app_database_url)
@@ -141,7 +142,8 @@ def _apply_tenant_context(session: Session, _transaction: Any, connection: Any) 
     if caller is not None:
         tenant_id, user_id, session_id = caller
         session.info[CALLER_STATE_KEY] = connection.execute(
-            _OPEN_REQUEST, {"tenant_id": tenant_id, "user_id": user_id, "session_id": session_id}).first()
+            _OPEN_REQUEST, {"tenant_id": tenant_id, "user_id": user_id, "session_id": session_id}
+        ).first()
         return
     tenant_id = session.info.get(TENANT_KEY)
     connection.execute(_SET_TENANT, {"tenant_id": str(tenant_id) if tenant_id else ""})
@@ -154,8 +156,7 @@ def bind_tenant(session: Session, tenant_id: uuid.UUID) -> None:
         session.execute(_SET_TENANT, {"tenant_id": str(tenant_id)})
 
 
-def open_caller_transaction(session: Session, tenant_id: uuid.UUID, user_id: uuid.UUID,
-                            session_id: uuid.UUID) -> Any:
+def open_caller_transaction(session: Session, tenant_id: uuid.UUID, user_id: uuid.UUID, session_id: uuid.UUID) -> Any:
     """Scope the session to an authenticated caller and return their token's state (role,
     is_active, token_version, revoked_at, expires_at, time_zone, default_currency; None when the user or the
     session is gone), read in the same statement that sets the tenant."""
@@ -163,7 +164,8 @@ def open_caller_transaction(session: Session, tenant_id: uuid.UUID, user_id: uui
     session.info[CALLER_KEY] = (tenant_id, user_id, session_id)
     if session.in_transaction():
         session.info[CALLER_STATE_KEY] = session.execute(
-            _OPEN_REQUEST, {"tenant_id": tenant_id, "user_id": user_id, "session_id": session_id}).first()
+            _OPEN_REQUEST, {"tenant_id": tenant_id, "user_id": user_id, "session_id": session_id}
+        ).first()
     else:
         session.connection()  # begins: _apply_tenant_context runs the statement
     return session.info[CALLER_STATE_KEY]

@@ -31,7 +31,8 @@ def embedded_server_uri(data_dir: Path, *, delete_on_exit: bool = False) -> str:
     if server is None:
         logger.info("starting embedded PostgreSQL in %s", data_dir)
         server = pgserver.get_server(  # type: ignore[attr-defined]
-            data_dir, cleanup_mode="delete" if delete_on_exit else "stop")
+            data_dir, cleanup_mode="delete" if delete_on_exit else "stop"
+        )
         _servers[data_dir] = server
     return str(server.get_uri())  # type: ignore[attr-defined]
 

@@ -22,8 +22,15 @@ logger = logging.getLogger(__name__)
 PROBLEM_JSON = "application/problem+json"
 
 SLUG_BY_STATUS = {
-    400: "validation", 401: "unauthorized", 403: "forbidden", 404: "not-found", 405: "method-not-allowed",
-    406: "not-acceptable", 413: "payload-too-large", 415: "unsupported-media-type", 500: "internal",
+    400: "validation",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not-found",
+    405: "method-not-allowed",
+    406: "not-acceptable",
+    413: "payload-too-large",
+    415: "unsupported-media-type",
+    500: "internal",
 }
 _METHODS = ("get", "put", "post", "patch", "delete")
 
@@ -47,22 +54,28 @@ def allowed_methods(path: str) -> str | None:
     return next((methods for pattern, methods in _contract_paths() if pattern.match(path)), None)
 
 
-def _render(request: ConnexionRequest, status: int, title: str | None, detail: str | None,
-            headers: dict[str, str] | None) -> ConnexionResponse:
+def _render(
+    request: ConnexionRequest, status: int, title: str | None, detail: str | None, headers: dict[str, str] | None
+) -> ConnexionResponse:
     headers = dict(headers or {})
     if status == 405:
         allow = allowed_methods(request.url.path)
         if allow:
             headers["Allow"] = allow
-    return ProblemException(status=status, title=title or "Error", detail=detail,
-                            type=PROBLEM_BASE + SLUG_BY_STATUS.get(status, "http-error"),
-                            headers=headers).to_problem()
+    return ProblemException(
+        status=status,
+        title=title or "Error",
+        detail=detail,
+        type=PROBLEM_BASE + SLUG_BY_STATUS.get(status, "http-error"),
+        headers=headers,
+    ).to_problem()
 
 
 def problem_response(problem: Problem) -> ConnexionResponse:
     """One of our problems as its `application/problem+json` response."""
-    return ConnexionResponse(problem.status_code, PROBLEM_JSON, PROBLEM_JSON, body=json.dumps(problem.body()),
-                             headers=dict(problem.headers))
+    return ConnexionResponse(
+        problem.status_code, PROBLEM_JSON, PROBLEM_JSON, body=json.dumps(problem.body()), headers=dict(problem.headers)
+    )
 
 
 def problem_of_framework(request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
@@ -74,11 +87,11 @@ def problem_of_framework(request: ConnexionRequest, exc: Exception) -> Connexion
     if isinstance(exc, HTTPException):
         (logger.warning if exc.status_code < 500 else logger.error)("%r", exc)
         title = re.sub(r"(?<=[a-z])(?=[A-Z])", " ", exc.__class__.__name__) if exc.detail is None else None
-        return _render(request, exc.status_code, title or _phrase(exc.status_code), exc.detail,
-                       dict(exc.headers or {}))
+        return _render(request, exc.status_code, title or _phrase(exc.status_code), exc.detail, dict(exc.headers or {}))
     logger.error("%r", exc, exc_info=exc)
-    return _render(request, 500, "Internal Server Error",
-                   "The server met an unexpected error; it has been logged.", None)
+    return _render(
+        request, 500, "Internal Server Error", "The server met an unexpected error; it has been logged.", None
+    )
 
 
 def _phrase(status: int) -> str:

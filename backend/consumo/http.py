@@ -34,8 +34,9 @@ def json_bytes(body: BaseModel | Mapping[str, Any]) -> bytes:
     return orjson.dumps(body, option=orjson.OPT_UTC_Z)
 
 
-def respond(body: BaseModel | Mapping[str, Any] | None, status: int = 200,
-            headers: Mapping[str, str] | None = None) -> flask.Response:
+def respond(
+    body: BaseModel | Mapping[str, Any] | None, status: int = 200, headers: Mapping[str, str] | None = None
+) -> flask.Response:
     payload = b"" if body is None else json_bytes(body)
     response = flask.Response(payload, status=status, mimetype=JSON if body is not None else None)
     if body is None:

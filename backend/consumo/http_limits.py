@@ -94,11 +94,15 @@ class BoundedHttpToolsProtocol(HttpToolsProtocol):
         logger.warning("request head refused (%s): %s", status, detail)
         phrase = http.HTTPStatus(status).phrase
         slug = "uri-too-long" if status == 414 else "request-header-too-large"
-        body = json.dumps({"type": f"urn:consumo:problem:{slug}", "title": phrase, "status": status,
-                           "detail": detail}).encode()
+        body = json.dumps(
+            {"type": f"urn:consumo:problem:{slug}", "title": phrase, "status": status, "detail": detail}
+        ).encode()
         head = [f"HTTP/1.1 {status} {phrase}".encode()]
         head += [name + b": " + value for name, value in self.server_state.default_headers]
-        head += [b"content-type: application/problem+json", b"content-length: " + str(len(body)).encode(),
-                 b"connection: close"]
+        head += [
+            b"content-type: application/problem+json",
+            b"content-length: " + str(len(body)).encode(),
+            b"connection: close",
+        ]
         self.transport.write(b"\r\n".join(head) + b"\r\n\r\n" + body)
         self.transport.close()

@@ -48,8 +48,7 @@ class _ContextFilter(logging.Filter):
 
 
 class JsonFormatter(logging.Formatter):
-    FIELDS = ("request_id", "tenant_id", "user_id", "method", "path", "status", "duration_ms",
-              "operation_id")
+    FIELDS = ("request_id", "tenant_id", "user_id", "method", "path", "status", "duration_ms", "operation_id")
 
     def format(self, record: logging.LogRecord) -> str:
         entry: dict[str, Any] = {
@@ -71,7 +70,8 @@ class TextFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         base = super().format(record)
         extras = " ".join(
-            f"{field}={getattr(record, field)}" for field in JsonFormatter.FIELDS
+            f"{field}={getattr(record, field)}"
+            for field in JsonFormatter.FIELDS
             if getattr(record, field, None) is not None
         )
         return f"{base} {extras}".rstrip()
@@ -81,8 +81,9 @@ def log_handler(*, json_lines: bool) -> logging.Handler:
     """The one handler every log line goes through (also gunicorn's, see `consumo.server`)."""
     handler = logging.StreamHandler(sys.stderr)
     handler.addFilter(_ContextFilter())
-    handler.setFormatter(JsonFormatter() if json_lines else
-                         TextFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.setFormatter(
+        JsonFormatter() if json_lines else TextFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
+    )
     return handler
 
 

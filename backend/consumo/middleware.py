@@ -28,6 +28,7 @@ def _printable(text: str) -> str:
     """Control characters escaped, so a crafted path cannot forge log lines."""
     return _CONTROL_CHARS.sub(lambda match: f"\\x{ord(match.group()):02x}", text)[:2048]
 
+
 SECURITY_HEADERS = {
     "X-Content-Type-Options": "nosniff",
     "X-Frame-Options": "DENY",
@@ -40,9 +41,11 @@ DOCS_PATH = "/api/v1/docs"  # Swagger UI (connexion's, see app.py); every other 
 # Swagger UI's page runs its own script and styles from this origin (connexion's bundle):
 # allowed there, and nothing else; never cached (it embeds the API's current contract).
 DOCS_ONLY_HEADERS = {
-    "Content-Security-Policy": ("default-src 'self'; script-src 'self' 'unsafe-inline'; "
-                                "style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
-                                "frame-ancestors 'none'; base-uri 'none'; form-action 'none'"),
+    "Content-Security-Policy": (
+        "default-src 'self'; script-src 'self' 'unsafe-inline'; "
+        "style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
+        "frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
+    ),
     "Cache-Control": "no-store",
 }
 API_ONLY_HEADERS = {
@@ -101,7 +104,10 @@ class RequestContextMiddleware:
             record_request(operation_id, status, duration_s)
             # Tenant and user were bound by the handler's thread into this request's context.
             access_log.info(
-                "%s %s %s", scope.get("method"), path, status,
+                "%s %s %s",
+                scope.get("method"),
+                path,
+                status,
                 extra={
                     **log_context(),
                     "method": scope.get("method"),

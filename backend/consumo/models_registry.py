@@ -9,6 +9,17 @@ from consumo.meters.models import Meter, MeterTariff
 from consumo.readings.models import MeterReading
 
 __all__ = [
-    "AuthSession", "Budget", "ConsumptionDaily", "ConsumptionMonthly", "ConsumptionRecord", "IdempotencyKey",
-    "Meter", "MeterReading", "MeterTariff", "RefreshToken", "Tenant", "TopUp", "User",
+    "AuthSession",
+    "Budget",
+    "ConsumptionDaily",
+    "ConsumptionMonthly",
+    "ConsumptionRecord",
+    "IdempotencyKey",
+    "Meter",
+    "MeterReading",
+    "MeterTariff",
+    "RefreshToken",
+    "Tenant",
+    "TopUp",
+    "User",
 ]

@@ -34,8 +34,9 @@ class Keyset:
     read: Callable[[dict[str, Any]], tuple[Any, ...]]  # cursor JSON → the key's values (raise if not ours)
 
 
-def keyset_page(session: Session, statement: Select[Any], key: Keyset, *, limit: int, cursor: str | None,
-                scalars: bool = True) -> Page[Any]:
+def keyset_page(
+    session: Session, statement: Select[Any], key: Keyset, *, limit: int, cursor: str | None, scalars: bool = True
+) -> Page[Any]:
     """The page after `cursor` (the first without one) of `statement`'s rows (the first entity of
     each when `scalars`, else whole rows)."""
     if cursor:

@@ -38,8 +38,12 @@ class Problem(Exception):
 
     def body(self) -> dict[str, Any]:
         """The RFC 9457 members (and `errors`, each offending field, for validation)."""
-        body: dict[str, Any] = {"type": self.type, "title": self.title, "detail": self.detail,
-                                "status": self.status_code}
+        body: dict[str, Any] = {
+            "type": self.type,
+            "title": self.title,
+            "detail": self.detail,
+            "status": self.status_code,
+        }
         if self.errors:
             body["errors"] = self.errors
         return body
@@ -105,8 +109,9 @@ class UnprocessableContent(Problem):
     title = "Unprocessable Content"
     slug = "rule-violated"
 
-    def __init__(self, detail: str, *, field: str | None = None,
-                 errors: Iterable[Mapping[str, str]] | None = None) -> None:
+    def __init__(
+        self, detail: str, *, field: str | None = None, errors: Iterable[Mapping[str, str]] | None = None
+    ) -> None:
         if errors is None and field:
             errors = [{"field": field, "message": detail}]
         super().__init__(detail, errors=errors)
@@ -129,6 +134,5 @@ class ServiceUnavailable(Problem):
     title = "Service Unavailable"
     slug = "unavailable"
 
-    def __init__(self, detail: str = "The service is temporarily unavailable.",
-                 *, retry_after_s: int = 2) -> None:
+    def __init__(self, detail: str = "The service is temporarily unavailable.", *, retry_after_s: int = 2) -> None:
         super().__init__(detail, headers={"Retry-After": str(retry_after_s)})

@@ -55,9 +55,11 @@ def per_worker_warning(workers: int) -> str | None:
     """What `serve --production` says loudly at start when the limits are not shared."""
     if workers <= 1 or get_settings().redis_url or not get_settings().rate_limit_enabled:
         return None
-    return (f"REDIS_URL is not set: each of the {workers} workers keeps its own rate-limit counts, so a "
-            f"client may make up to {workers} times the configured login and registration attempts. "
-            "Set REDIS_URL to share the limits between workers (and API instances).")
+    return (
+        f"REDIS_URL is not set: each of the {workers} workers keeps its own rate-limit counts, so a "
+        f"client may make up to {workers} times the configured login and registration attempts. "
+        "Set REDIS_URL to share the limits between workers (and API instances)."
+    )
 
 
 def init_rate_limits(app: flask.Flask) -> None:

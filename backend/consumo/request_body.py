@@ -62,9 +62,13 @@ class JsonBodyMiddleware:
             declared = content_types[0].decode("latin-1")[:100] if len(content_types) == 1 else None
             raise UnsupportedMediaType(
                 "A request body must be sent as Content-Type: application/json"
-                + (f", not {declared!r}." if declared else "."))
-        kept = [(name, value) for name, value in headers
-                if name not in (b"content-type", b"transfer-encoding", b"content-length")]
+                + (f", not {declared!r}." if declared else ".")
+            )
+        kept = [
+            (name, value)
+            for name, value in headers
+            if name not in (b"content-type", b"transfer-encoding", b"content-length")
+        ]
         kept.append((b"content-type", JSON_MEDIA_TYPE))
         declared_length = next((value for name, value in headers if name == b"content-length"), None)
         if declared_length is not None:

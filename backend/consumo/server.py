@@ -27,8 +27,7 @@ class QuietUvicornWorker(UvicornWorker):
     """uvicorn's worker without its `Server: uvicorn` header (no software banner), with the
     request-head limits of `consumo.http_limits` (gunicorn's `limit_request_*` do not reach it)."""
 
-    CONFIG_KWARGS: ClassVar[dict[str, Any]] = {**UvicornWorker.CONFIG_KWARGS, "server_header": False,
-                                               "http": PROTOCOL}
+    CONFIG_KWARGS: ClassVar[dict[str, Any]] = {**UvicornWorker.CONFIG_KWARGS, "server_header": False, "http": PROTOCOL}
 
 
 WORKER_CLASS = "consumo.server.QuietUvicornWorker"
@@ -36,12 +35,12 @@ DEFAULT_WORKERS = 2
 METRICS_DIR_ENV = "PROMETHEUS_MULTIPROC_DIR"
 
 
-
 # How long an idle keep-alive connection stays open. Longer than the idle timeout of whatever
 # proxies to the API (the web app's rewrite proxy in Node: 5 s; load balancers: usually 60 s), so
 # the proxy always closes an idle connection first and never sends a request down one the API is
 # closing at that moment (the proxy would answer that request with a 500: "socket hang up").
 KEEP_ALIVE_S = 65
+
 
 def worker_count(explicit: int | None = None) -> int:
     """`--workers`, else WEB_CONCURRENCY (the variable gunicorn and PaaS hosts use), else 2."""

@@ -216,6 +216,7 @@ def _field_errors(validator: t.Any, instance: t.Any) -> list[dict[str, str]]:
 
 # --- strict JSON ------------------------------------------------------------------------
 
+
 class _DuplicateKey(ValueError):
     pass
 
@@ -283,14 +284,17 @@ def parse_json_strictly(raw: bytes) -> t.Any:
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
-        raise ValidationProblem("The body is not valid UTF-8.",
-                                errors=[{"field": "body", "message": "is not valid UTF-8"}]) from None
+        raise ValidationProblem(
+            "The body is not valid UTF-8.", errors=[{"field": "body", "message": "is not valid UTF-8"}]
+        ) from None
     if not text.strip():
         return None
     # Cheap guard before parsing: the decoder recurses once per nesting level.
     if text.count("[") + text.count("{") > MAX_JSON_DEPTH and _bracket_depth(text) > MAX_JSON_DEPTH:
-        raise ValidationProblem("The body is nested too deeply.",
-                                errors=[{"field": "body", "message": f"nesting deeper than {MAX_JSON_DEPTH}"}])
+        raise ValidationProblem(
+            "The body is nested too deeply.",
+            errors=[{"field": "body", "message": f"nesting deeper than {MAX_JSON_DEPTH}"}],
+        )
     try:
         parsed = json.loads(
             text,
@@ -302,8 +306,9 @@ def parse_json_strictly(raw: bytes) -> t.Any:
     except (ValueError, RecursionError) as exc:
         known = isinstance(exc, _DuplicateKey) or "JSON" in str(exc) or "number" in str(exc)
         reason = str(exc) if known else "is not valid JSON"
-        raise ValidationProblem("The body is not valid JSON.",
-                                errors=[{"field": "body", "message": reason[:500]}]) from None
+        raise ValidationProblem(
+            "The body is not valid JSON.", errors=[{"field": "body", "message": reason[:500]}]
+        ) from None
     unstorable = _unstorable_strings(parsed)
     if unstorable:
         raise ValidationProblem("The body contains text that cannot be stored.", errors=unstorable)
@@ -333,6 +338,7 @@ def _bracket_depth(text: str) -> int:
 
 # --- validators ---------------------------------------------------------------------------
 
+
 class StrictJSONBodyValidator(JSONRequestBodyValidator):
     @property
     def _validator(self) -> t.Any:
@@ -345,8 +351,9 @@ class StrictJSONBodyValidator(JSONRequestBodyValidator):
         if body is None:
             if self._nullable:
                 return None
-            raise ValidationProblem("The request body is required.",
-                                    errors=[{"field": "body", "message": "is required"}])
+            raise ValidationProblem(
+                "The request body is required.", errors=[{"field": "body", "message": "is required"}]
+            )
         errors = _field_errors(self._validator, body)
         if errors:
             raise ValidationProblem("The request does not match the API contract.", errors=errors)
@@ -355,8 +362,9 @@ class StrictJSONBodyValidator(JSONRequestBodyValidator):
 
 class StrictParameterValidator(ParameterValidator):
     @staticmethod
-    def validate_parameter(parameter_type: str, value: t.Any, param: dict[str, t.Any],
-                           param_name: str | None = None) -> str | None:
+    def validate_parameter(
+        parameter_type: str, value: t.Any, param: dict[str, t.Any], param_name: str | None = None
+    ) -> str | None:
         if is_nullable(param) and is_null(value):
             return None
         if value is not None:
@@ -375,8 +383,10 @@ class StrictParameterValidator(ParameterValidator):
             if extra:
                 raise ValidationProblem(
                     "Unknown query parameters.",
-                    errors=[{"field": name[:200], "message": "is not a parameter of this operation"}
-                            for name in sorted(extra)],
+                    errors=[
+                        {"field": name[:200], "message": "is not a parameter of this operation"}
+                        for name in sorted(extra)
+                    ],
                 )
         errors: list[dict[str, str]] = []
         checks: list[tuple[str, t.Callable[[dict[str, t.Any], ConnexionRequest], str | None]]] = [
@@ -412,14 +422,17 @@ class StrictJSONResponseValidator(JSONResponseBodyValidator):
 
 VALIDATOR_MAP: dict[str, t.Any] = {
     "parameter": StrictParameterValidator,
-    "body": MediaTypeDict({
-        "*/*json": StrictJSONBodyValidator,
-        "application/x-www-form-urlencoded": FormDataValidator,
-        "multipart/form-data": MultiPartFormDataValidator,
-    }),
-    "response": MediaTypeDict({
-        "*/*json": StrictJSONResponseValidator,
-        "text/plain": TextResponseBodyValidator,
-    }),
+    "body": MediaTypeDict(
+        {
+            "*/*json": StrictJSONBodyValidator,
+            "application/x-www-form-urlencoded": FormDataValidator,
+            "multipart/form-data": MultiPartFormDataValidator,
+        }
+    ),
+    "response": MediaTypeDict(
+        {
+            "*/*json": StrictJSONResponseValidator,
+            "text/plain": TextResponseBodyValidator,
+        }
+    ),
 }
-

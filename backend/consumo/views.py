@@ -25,8 +25,10 @@ class RowView:
         expected = {field.alias or name for name, field in model.model_fields.items()}
         given = set(self.keys) | set(self.derived)
         if given != expected:
-            raise TypeError(f"{model.__name__} view does not match the contract: "
-                            f"missing {sorted(expected - given)}, unknown {sorted(given - expected)}")
+            raise TypeError(
+                f"{model.__name__} view does not match the contract: "
+                f"missing {sorted(expected - given)}, unknown {sorted(given - expected)}"
+            )
 
     def of_row(self, row: Sequence[Any]) -> dict[str, Any]:
         item = dict(zip(self.keys, row, strict=True))

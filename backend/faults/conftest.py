@@ -17,8 +17,17 @@ import pytest
 
 from servers import API, ApiServer, TempPostgres, free_port
 
-__all__ = ["API", "PASSWORD", "ApiServer", "TempPostgres", "User", "assert_clean_problem", "free_port",
-           "record_body", "register_and_login"]
+__all__ = [
+    "API",
+    "PASSWORD",
+    "ApiServer",
+    "TempPostgres",
+    "User",
+    "assert_clean_problem",
+    "free_port",
+    "record_body",
+    "register_and_login",
+]
 
 PASSWORD = "s3cret-passw0rd"
 
@@ -35,8 +44,9 @@ class User:
 
 def register_and_login(api: ApiServer, username: str) -> User:
     with httpx.Client(base_url=api.base, timeout=10) as client:
-        registered = client.post("/auth/register", json={
-            "username": username, "email": f"{username}@example.com", "password": PASSWORD})
+        registered = client.post(
+            "/auth/register", json={"username": username, "email": f"{username}@example.com", "password": PASSWORD}
+        )
         assert registered.status_code == 201, registered.text
         logged_in = client.post("/auth/login", json={"username": username, "password": PASSWORD})
         assert logged_in.status_code == 200, logged_in.text
@@ -44,8 +54,15 @@ def register_and_login(api: ApiServer, username: str) -> User:
 
 
 def record_body(n: int, notes: str) -> dict[str, Any]:
-    return {"kind": "electricity", "quantity": n % 1000 + 0.5, "period_start": "2025-01-01",
-            "period_end": "2025-01-31", "cost_minor": n, "currency": "EUR", "notes": notes}
+    return {
+        "kind": "electricity",
+        "quantity": n % 1000 + 0.5,
+        "period_start": "2025-01-01",
+        "period_end": "2025-01-31",
+        "cost_minor": n,
+        "currency": "EUR",
+        "notes": notes,
+    }
 
 
 def assert_clean_problem(response: httpx.Response, status: int) -> dict[str, Any]:
@@ -55,8 +72,16 @@ def assert_clean_problem(response: httpx.Response, status: int) -> dict[str, Any
     body: dict[str, Any] = response.json()
     assert body["status"] == status
     lowered = response.text.lower()
-    for leak in ("traceback", "psycopg", "sqlalchemy", "operationalerror", "connection refused",
-                 "/site-packages/", "socket", ".s.pgsql"):
+    for leak in (
+        "traceback",
+        "psycopg",
+        "sqlalchemy",
+        "operationalerror",
+        "connection refused",
+        "/site-packages/",
+        "socket",
+        ".s.pgsql",
+    ):
         assert leak not in lowered, response.text
     return body
 

@@ -32,8 +32,9 @@ PASSWORD = "fuzz-passw0rd-long"
 
 def login(api: ApiServer, username: str) -> str:
     with httpx.Client(base_url=api.base, timeout=10) as client:
-        registered = client.post("/auth/register", json={
-            "username": username, "email": f"{username}@example.com", "password": PASSWORD})
+        registered = client.post(
+            "/auth/register", json={"username": username, "email": f"{username}@example.com", "password": PASSWORD}
+        )
         assert registered.status_code == 201, registered.text
         logged_in = client.post("/auth/login", json={"username": username, "password": PASSWORD})
         assert logged_in.status_code == 200, logged_in.text
@@ -42,26 +43,41 @@ def login(api: ApiServer, username: str) -> str:
 
 def st_run(api: ApiServer, token: str, name: str, reports: Path, examples: int, selection: list[str]) -> int:
     command = [
-        str(Path(sys.executable).parent / "st"), "run", f"{api.base}/openapi.json",
-        "--header", f"Authorization: Bearer {token}",
-        "--max-examples", str(examples),
-        "--workers", "1",
-        "--request-timeout", "10",
+        str(Path(sys.executable).parent / "st"),
+        "run",
+        f"{api.base}/openapi.json",
+        "--header",
+        f"Authorization: Bearer {token}",
+        "--max-examples",
+        str(examples),
+        "--workers",
+        "1",
+        "--request-timeout",
+        "10",
         # Day patterns with `format: date` and required ranges make Hypothesis filter many
         # candidates; that is expected here (the in-process run suppresses it too).
-        "--suppress-health-check", "filter_too_much",
-        "--report", "junit",
-        "--report-junit-path", str(reports / f"fuzz-{name}.xml"),
+        "--suppress-health-check",
+        "filter_too_much",
+        "--report",
+        "junit",
+        "--report-junit-path",
+        str(reports / f"fuzz-{name}.xml"),
         *selection,
     ]
-    print(f"\n=== st run ({name}): {' '.join(c if 'Bearer' not in c else 'Authorization: Bearer ***' for c in command)}",
-          flush=True)
+    print(
+        f"\n=== st run ({name}): {' '.join(c if 'Bearer' not in c else 'Authorization: Bearer ***' for c in command)}",
+        flush=True,
+    )
     started = time.monotonic()
     # schemathesis.toml is found in the working directory (backend/).
     # The contract's own formats (faults/schemathesis_hooks.py), so valid values are generated.
-    env = {**os.environ, "SCHEMATHESIS_HOOKS": "schemathesis_hooks",
-           "PYTHONPATH": os.pathsep.join(filter(None, [str(BACKEND_DIR / "faults"), str(BACKEND_DIR),
-                                                       os.environ.get("PYTHONPATH")]))}
+    env = {
+        **os.environ,
+        "SCHEMATHESIS_HOOKS": "schemathesis_hooks",
+        "PYTHONPATH": os.pathsep.join(
+            filter(None, [str(BACKEND_DIR / "faults"), str(BACKEND_DIR), os.environ.get("PYTHONPATH")])
+        ),
+    }
     result = subprocess.run(command, cwd=BACKEND_DIR, check=False, env=env)
     print(f"=== {name}: exit {result.returncode} in {time.monotonic() - started:.0f}s", flush=True)
     return result.returncode
@@ -77,20 +93,48 @@ def main() -> int:
     postgres = TempPostgres(Path(tempfile.mkdtemp(prefix="consumo-fuzz-pg-")))
     metrics_token = secrets.token_urlsafe(48)
     # Configured as in production: metrics enabled (with METRICS_TOKEN unset, GET /metrics is a 404).
-    api = ApiServer(postgres.create_database(), args.reports / "fuzz-server.log",
-                    VALIDATE_RESPONSES="true", ACCESS_TOKEN_TTL_S="86400", LOG_LEVEL="WARNING",
-                    METRICS_TOKEN=metrics_token)
+    api = ApiServer(
+        postgres.create_database(),
+        args.reports / "fuzz-server.log",
+        VALIDATE_RESPONSES="true",
+        ACCESS_TOKEN_TTL_S="86400",
+        LOG_LEVEL="WARNING",
+        METRICS_TOKEN=metrics_token,
+    )
     try:
         api.start()
         print(f"API on {api.base} (pid {api.pid}), PostgreSQL in {postgres.data_dir}", flush=True)
-        exits = [st_run(api, login(api, "fuzzer"), "main", args.reports, args.examples,
-                        [arg for op in (*ACCOUNT_ENDING, METRICS) for arg in ("--exclude-operation-id", op)])]
-        exits.append(st_run(api, metrics_token, METRICS, args.reports, args.examples,
-                            ["--include-operation-id", METRICS, "--phases", "examples,coverage,fuzzing"]))
+        exits = [
+            st_run(
+                api,
+                login(api, "fuzzer"),
+                "main",
+                args.reports,
+                args.examples,
+                [arg for op in (*ACCOUNT_ENDING, METRICS) for arg in ("--exclude-operation-id", op)],
+            )
+        ]
+        exits.append(
+            st_run(
+                api,
+                metrics_token,
+                METRICS,
+                args.reports,
+                args.examples,
+                ["--include-operation-id", METRICS, "--phases", "examples,coverage,fuzzing"],
+            )
+        )
         for n, operation_id in enumerate(ACCOUNT_ENDING):
-            exits.append(st_run(api, login(api, f"fuzzer{n}"), operation_id, args.reports, args.examples,
-                                ["--include-operation-id", operation_id,
-                                 "--phases", "examples,coverage,fuzzing"]))  # no links to follow alone
+            exits.append(
+                st_run(
+                    api,
+                    login(api, f"fuzzer{n}"),
+                    operation_id,
+                    args.reports,
+                    args.examples,
+                    ["--include-operation-id", operation_id, "--phases", "examples,coverage,fuzzing"],
+                )
+            )  # no links to follow alone
         alive = api.is_alive()
     finally:
         api.stop()

@@ -27,8 +27,17 @@ API = "/api/v1"
 START_TIMEOUT_S = 60.0
 
 # Settings the API subprocess must not inherit from the machine (or from backend/.env).
-_INHERITED_SETTINGS = ("DATABASE_URL", "APP_DATABASE_URL", "REDIS_URL", "EMBEDDED_DATA_DIR", "JWT_SECRET",
-                       "ENVIRONMENT", "LOGIN_RATE_LIMIT", "REGISTER_RATE_LIMIT", "RATE_LIMIT_ENABLED")
+_INHERITED_SETTINGS = (
+    "DATABASE_URL",
+    "APP_DATABASE_URL",
+    "REDIS_URL",
+    "EMBEDDED_DATA_DIR",
+    "JWT_SECRET",
+    "ENVIRONMENT",
+    "LOGIN_RATE_LIMIT",
+    "REGISTER_RATE_LIMIT",
+    "RATE_LIMIT_ENABLED",
+)
 
 
 def free_port() -> int:
@@ -88,19 +97,21 @@ class ApiServer:
         self.base = f"http://127.0.0.1:{self.port}{API}"
         self.log_path = log_path
         env = {key: value for key, value in os.environ.items() if key not in _INHERITED_SETTINGS}
-        env.update({
-            "DATABASE_URL": database_url,
-            "JWT_SECRET": secrets.token_urlsafe(48),
-            "ENVIRONMENT": "test",
-            "ARGON2_TIME_COST": "1",
-            "ARGON2_MEMORY_COST_KIB": "1024",
-            "ARGON2_PARALLELISM": "1",
-            "LOGIN_RATE_LIMIT": "10000/minute",
-            "REGISTER_RATE_LIMIT": "10000/minute",
-            "REFRESH_COOKIE_SECURE": "false",
-            "LOG_LEVEL": "WARNING",
-            "PYTHONUNBUFFERED": "1",
-        })
+        env.update(
+            {
+                "DATABASE_URL": database_url,
+                "JWT_SECRET": secrets.token_urlsafe(48),
+                "ENVIRONMENT": "test",
+                "ARGON2_TIME_COST": "1",
+                "ARGON2_MEMORY_COST_KIB": "1024",
+                "ARGON2_PARALLELISM": "1",
+                "LOGIN_RATE_LIMIT": "10000/minute",
+                "REGISTER_RATE_LIMIT": "10000/minute",
+                "REFRESH_COOKIE_SECURE": "false",
+                "LOG_LEVEL": "WARNING",
+                "PYTHONUNBUFFERED": "1",
+            }
+        )
         env.update(settings)
         self.env = env
         self.process: subprocess.Popen[bytes] | None = None
@@ -110,7 +121,10 @@ class ApiServer:
         with self.log_path.open("ab") as log:
             self.process = subprocess.Popen(  # the API as a user would run it
                 [sys.executable, "-m", "consumo.cli", "serve", "--host", "127.0.0.1", "--port", str(self.port)],
-                cwd=BACKEND_DIR, env=self.env, stdout=log, stderr=subprocess.STDOUT,
+                cwd=BACKEND_DIR,
+                env=self.env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
             )
         deadline = time.monotonic() + START_TIMEOUT_S
         while time.monotonic() < deadline:

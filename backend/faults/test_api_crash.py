@@ -36,8 +36,7 @@ class Writer:
         self._numbers = iter(range(1_000_000))
 
     def post(self, client: httpx.Client, key: str, body: dict[str, Any]) -> httpx.Response:
-        return client.post("/consumptions", json=body,
-                           headers={**self.user.headers, "Idempotency-Key": key})
+        return client.post("/consumptions", json=body, headers={**self.user.headers, "Idempotency-Key": key})
 
     def run(self) -> None:
         with httpx.Client(base_url=self.api.base, timeout=5) as client:

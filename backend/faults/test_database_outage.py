@@ -87,8 +87,9 @@ def test_a_database_outage_is_a_fast_503_and_the_api_recovers_by_itself(postgres
             # Probes while the database is down.
             ready, ready_s = _timed(lambda: client.get("/ready"))
             health, health_s = _timed(lambda: client.get("/health"))
-            login, login_s = _timed(lambda: client.post(
-                "/auth/login", json={"username": "steady", "password": "s3cret-passw0rd"}))
+            login, login_s = _timed(
+                lambda: client.post("/auth/login", json={"username": "steady", "password": "s3cret-passw0rd"})
+            )
 
             postgres.start()
             recovered_after = None

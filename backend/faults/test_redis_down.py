@@ -21,8 +21,12 @@ LIMIT = 5
 
 def test_with_redis_down_logins_work_and_are_still_rate_limited_in_memory(start_api):
     dead_redis = f"redis://127.0.0.1:{free_port()}/0"  # a free port: nothing listens there
-    api: ApiServer = start_api(REDIS_URL=dead_redis, LOGIN_RATE_LIMIT=f"{LIMIT}/minute", FORWARDED_ALLOW_IPS="127.0.0.1",
-                               REGISTER_RATE_LIMIT=f"{LIMIT}/minute")
+    api: ApiServer = start_api(
+        REDIS_URL=dead_redis,
+        LOGIN_RATE_LIMIT=f"{LIMIT}/minute",
+        FORWARDED_ALLOW_IPS="127.0.0.1",
+        REGISTER_RATE_LIMIT=f"{LIMIT}/minute",
+    )
     assert api.env["REDIS_URL"] == dead_redis
 
     # Registration and login work (each from its own forwarded address, so the
@@ -30,8 +34,11 @@ def test_with_redis_down_logins_work_and_are_still_rate_limited_in_memory(start_
     register_and_login(api, "victim")
     with httpx.Client(base_url=api.base, timeout=10) as client:
         started = time.monotonic()
-        ok = client.post("/auth/login", json={"username": "victim", "password": PASSWORD},
-                         headers={"X-Forwarded-For": "198.51.100.1"})
+        ok = client.post(
+            "/auth/login",
+            json={"username": "victim", "password": PASSWORD},
+            headers={"X-Forwarded-For": "198.51.100.1"},
+        )
         assert ok.status_code == 200, ok.text
         assert time.monotonic() - started < 2.0  # no waiting on Redis for every request
         assert ok.headers["RateLimit-Limit"] == str(LIMIT)
@@ -42,8 +49,11 @@ def test_with_redis_down_logins_work_and_are_still_rate_limited_in_memory(start_
 
         # Brute force against one username from many addresses is still stopped.
         guesses = [
-            client.post("/auth/login", json={"username": "victim", "password": "wrong guess"},
-                        headers={"X-Forwarded-For": f"192.0.2.{i}"})
+            client.post(
+                "/auth/login",
+                json={"username": "victim", "password": "wrong guess"},
+                headers={"X-Forwarded-For": f"192.0.2.{i}"},
+            )
             for i in range(LIMIT + 1)
         ]
         assert [g.status_code for g in guesses[:LIMIT]] == [401] * LIMIT
@@ -54,8 +64,11 @@ def test_with_redis_down_logins_work_and_are_still_rate_limited_in_memory(start_
 
         # ...and so is one address spraying many usernames.
         sprayed = [
-            client.post("/auth/login", json={"username": f"someone{i}", "password": "guess"},
-                        headers={"X-Forwarded-For": "203.0.113.7"})
+            client.post(
+                "/auth/login",
+                json={"username": f"someone{i}", "password": "guess"},
+                headers={"X-Forwarded-For": "203.0.113.7"},
+            )
             for i in range(LIMIT + 1)
         ]
         assert [s.status_code for s in sprayed[:LIMIT]] == [401] * LIMIT
@@ -69,12 +82,18 @@ def test_with_redis_down_logins_work_and_are_still_rate_limited_in_memory(start_
 
 
 def test_with_redis_down_registration_is_still_limited_per_address(start_api):
-    api: ApiServer = start_api(REDIS_URL=f"redis://127.0.0.1:{free_port()}/0", FORWARDED_ALLOW_IPS="127.0.0.1",
-                               REGISTER_RATE_LIMIT=f"{LIMIT}/minute")
+    api: ApiServer = start_api(
+        REDIS_URL=f"redis://127.0.0.1:{free_port()}/0",
+        FORWARDED_ALLOW_IPS="127.0.0.1",
+        REGISTER_RATE_LIMIT=f"{LIMIT}/minute",
+    )
     with httpx.Client(base_url=api.base, timeout=10) as client:
         answers = [
-            client.post("/auth/register", headers={"X-Forwarded-For": "198.51.100.9"},
-                        json={"username": f"new{i}", "email": f"new{i}@example.com", "password": PASSWORD})
+            client.post(
+                "/auth/register",
+                headers={"X-Forwarded-For": "198.51.100.9"},
+                json={"username": f"new{i}", "email": f"new{i}@example.com", "password": PASSWORD},
+            )
             for i in range(LIMIT + 1)
         ]
     assert [a.status_code for a in answers[:LIMIT]] == [201] * LIMIT

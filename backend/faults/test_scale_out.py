@@ -40,8 +40,10 @@ def redis_url() -> Iterator[str]:
     port = free_port()
     folder = Path(tempfile.mkdtemp(prefix="consumo-fault-redis-"))
     process = subprocess.Popen(
-        [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-         "--dir", str(folder)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", str(folder)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline:
@@ -64,8 +66,12 @@ def redis_url() -> Iterator[str]:
 @pytest.fixture
 def two_apis(postgres: TempPostgres, redis_url: str, tmp_path: Path) -> Iterator[tuple[ApiServer, ApiServer]]:
     database = postgres.create_database()
-    shared = {"JWT_SECRET": secrets.token_urlsafe(48), "REDIS_URL": redis_url,
-              "LOGIN_RATE_LIMIT": f"{LOGIN_LIMIT}/minute", "DB_POOL_SIZE": "4"}
+    shared = {
+        "JWT_SECRET": secrets.token_urlsafe(48),
+        "REDIS_URL": redis_url,
+        "LOGIN_RATE_LIMIT": f"{LOGIN_LIMIT}/minute",
+        "DB_POOL_SIZE": "4",
+    }
     first = ApiServer(database, tmp_path / "api-a.log", **shared)
     second = ApiServer(database, tmp_path / "api-b.log", **shared)
     try:
@@ -88,8 +94,9 @@ def test_two_api_processes_share_tokens_writes_and_rate_limits(two_apis):
     def create(job: tuple[int, ApiServer]) -> tuple[int, int, str | None]:
         n, api = job
         with httpx.Client(base_url=api.base, timeout=30, headers=user.headers) as client:
-            answer = client.post("/consumptions", json=record_body(n, f"key {n}"),
-                                 headers={"Idempotency-Key": f"scale-out-{n}"})
+            answer = client.post(
+                "/consumptions", json=record_body(n, f"key {n}"), headers={"Idempotency-Key": f"scale-out-{n}"}
+            )
             return n, answer.status_code, answer.json().get("id") if answer.status_code == 201 else answer.text
 
     jobs = [(n, api) for n in range(KEYS) for api in (first, second)]
@@ -125,9 +132,16 @@ def test_two_api_processes_share_tokens_writes_and_rate_limits(two_apis):
     answers = []
     for attempt in range(LOGIN_LIMIT + 2):
         api = (first, second)[attempt % 2]
-        answers.append(httpx.post(f"{api.base}/auth/login", json={"username": "scaled", "password": "wrong-password"},
-                                  timeout=10).status_code)
+        answers.append(
+            httpx.post(
+                f"{api.base}/auth/login", json={"username": "scaled", "password": "wrong-password"}, timeout=10
+            ).status_code
+        )
     assert answers == [401] * (LOGIN_LIMIT - 1) + [429] * 3, answers
     # ... and the right password is refused too while the budget is spent, on either process.
-    assert httpx.post(f"{first.base}/auth/login", json={"username": "scaled", "password": PASSWORD},
-                      timeout=10).status_code == 429
+    assert (
+        httpx.post(
+            f"{first.base}/auth/login", json={"username": "scaled", "password": PASSWORD}, timeout=10
+        ).status_code
+        == 429
+    )

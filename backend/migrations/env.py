@@ -21,8 +21,7 @@ def _url() -> str:
 def run_migrations_online() -> None:
     connectable = config.attributes.get("connection")
     if connectable is not None:
-        context.configure(connection=connectable, target_metadata=Base.metadata,
-                          compare_type=True)
+        context.configure(connection=connectable, target_metadata=Base.metadata, compare_type=True)
         with context.begin_transaction():
             context.run_migrations()
         return

@@ -178,18 +178,19 @@ def register_and_login(app: Any, username: str, password: str = "s3cret-passw0rd
     (so each account keeps its own refresh cookie)."""
     client = app.test_client()
     email = f"{username}@example.com"
-    registered = client.post(f"{API}/auth/register",
-                             json={"username": username, "email": email, "password": password})
+    registered = client.post(f"{API}/auth/register", json={"username": username, "email": email, "password": password})
     assert registered.status_code == 201, registered.text
     logged_in = client.post(f"{API}/auth/login", json={"username": username, "password": password})
     assert logged_in.status_code == 200, logged_in.text
     body = logged_in.json()
-    return Account(client, username, email, password, body["user"]["id"],
-                   body["user"]["tenant"]["id"], body["access_token"])
+    return Account(
+        client, username, email, password, body["user"]["id"], body["user"]["tenant"]["id"], body["access_token"]
+    )
 
 
-def add_member(owner_engine: Engine, app: Any, tenant_of: Account, username: str, role: str,
-               password: str = "s3cret-passw0rd") -> Account:
+def add_member(
+    owner_engine: Engine, app: Any, tenant_of: Account, username: str, role: str, password: str = "s3cret-passw0rd"
+) -> Account:
     """Puts a new user with `role` into `tenant_of`'s tenant (there is no invite API yet:
     the row is written as the table owner) and logs them in."""
     from consumo.security.passwords import hash_password
@@ -198,17 +199,32 @@ def add_member(owner_engine: Engine, app: Any, tenant_of: Account, username: str
         # Scoped like the app, so this works even where the owner is subject to FORCEd RLS.
         conn.execute(text("SELECT set_config('app.tenant_id', :t, true)"), {"t": tenant_of.tenant_id})
         conn.execute(
-            text("INSERT INTO users (tenant_id, id, username, email, password_hash, role) "
-                 "VALUES (:t, :i, :u, :e, :h, :r)"),
-            {"t": tenant_of.tenant_id, "i": str(uuid.uuid4()), "u": username,
-             "e": f"{username}@example.com", "h": hash_password(password), "r": role},
+            text(
+                "INSERT INTO users (tenant_id, id, username, email, password_hash, role) "
+                "VALUES (:t, :i, :u, :e, :h, :r)"
+            ),
+            {
+                "t": tenant_of.tenant_id,
+                "i": str(uuid.uuid4()),
+                "u": username,
+                "e": f"{username}@example.com",
+                "h": hash_password(password),
+                "r": role,
+            },
         )
     client = app.test_client()
     logged_in = client.post(f"{API}/auth/login", json={"username": username, "password": password})
     assert logged_in.status_code == 200, logged_in.text
     body = logged_in.json()
-    return Account(client, username, f"{username}@example.com", password, body["user"]["id"],
-                   body["user"]["tenant"]["id"], body["access_token"])
+    return Account(
+        client,
+        username,
+        f"{username}@example.com",
+        password,
+        body["user"]["id"],
+        body["user"]["tenant"]["id"],
+        body["access_token"],
+    )
 
 
 @pytest.fixture
@@ -241,9 +257,18 @@ def create_record(account: Account, **overrides: Any) -> dict[str, Any]:
 
 VALID_METER = {"kind": "electricity", "name": "Home", "identifier": "ES-0021-7788"}
 VALID_LINE = {
-    "kind": "mobile_line", "name": "My phone", "identifier": "+56912345678",
-    "plan": {"data_mb": 10240, "voice_minutes": 300, "sms": 100, "cycle_start_day": 1,
-             "data_mb_price_minor": 2, "voice_minute_price_minor": 10, "sms_price_minor": 5},
+    "kind": "mobile_line",
+    "name": "My phone",
+    "identifier": "+56912345678",
+    "plan": {
+        "data_mb": 10240,
+        "voice_minutes": 300,
+        "sms": 100,
+        "cycle_start_day": 1,
+        "data_mb_price_minor": 2,
+        "voice_minute_price_minor": 10,
+        "sms_price_minor": 5,
+    },
 }
 
 
@@ -279,7 +304,9 @@ def contract_operations() -> list[tuple[str, str, dict[str, Any]]]:
     from consumo.config import SPEC_PATH
 
     spec = yaml.safe_load(SPEC_PATH.read_text())
-    return [(method.upper(), path, operation)
-            for path, item in spec["paths"].items()
-            for method, operation in item.items()
-            if method in {"get", "put", "post", "patch", "delete"}]
+    return [
+        (method.upper(), path, operation)
+        for path, item in spec["paths"].items()
+        for method, operation in item.items()
+        if method in {"get", "put", "post", "patch", "delete"}
+    ]

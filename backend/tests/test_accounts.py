@@ -21,12 +21,18 @@ from consumo.security import passwords
 
 PASSWORD = "s3cret-passw0rd"
 REFRESH_COOKIE = "consumo_refresh"
-TITLES = {400: "Bad Request", 401: "Unauthorized", 409: "Conflict", 422: "Unprocessable Content",
-          429: "Too Many Requests"}
+TITLES = {
+    400: "Bad Request",
+    401: "Unauthorized",
+    409: "Conflict",
+    422: "Unprocessable Content",
+    429: "Too Many Requests",
+}
 USER_FIELDS = {"id", "username", "email", "role", "tenant", "created_at", "last_login_at"}
 
 
 # --- helpers ----------------------------------------------------------------------------
+
 
 def assert_problem(response: Any, status: int) -> dict[str, Any]:
     """The response is an RFC 9457 problem for `status` with its standard title; returns its body."""
@@ -39,10 +45,15 @@ def error_fields(body: dict[str, Any]) -> list[str]:
     return [error["field"] for error in body.get("errors", [])]
 
 
-def register(client: Any, username: str = "carol", email: str | None = None,
-             password: str = PASSWORD, **extra: Any) -> Any:
-    payload = {"username": username, "email": email if email is not None else f"{username}@example.com",
-               "password": password, **extra}
+def register(
+    client: Any, username: str = "carol", email: str | None = None, password: str = PASSWORD, **extra: Any
+) -> Any:
+    payload = {
+        "username": username,
+        "email": email if email is not None else f"{username}@example.com",
+        "password": password,
+        **extra,
+    }
     return client.post(f"{API}/auth/register", json=payload)
 
 
@@ -85,6 +96,7 @@ def count(owner_engine: Engine, sql: str, **params: Any) -> int:
 
 
 # --- register ---------------------------------------------------------------------------
+
 
 def test_register_answers_201_with_the_new_owner_and_never_the_password(client):
     response = register(client, "carol", "carol@example.com", PASSWORD)
@@ -134,8 +146,9 @@ def test_register_rejects_a_username_outside_the_rules_naming_the_field(client, 
     assert "username" in error_fields(body)
 
 
-@pytest.mark.parametrize("email", ["not-an-email", "carol@", "@example.com", "carol example@example.com",
-                                   "carol@@example.com"])
+@pytest.mark.parametrize(
+    "email", ["not-an-email", "carol@", "@example.com", "carol example@example.com", "carol@@example.com"]
+)
 def test_register_rejects_an_invalid_email_naming_the_field(client, email):
     body = assert_problem(register(client, "carol", email=email), 400)
     assert error_fields(body) == ["email"]
@@ -227,6 +240,7 @@ def test_register_without_a_password_names_the_missing_field(client):
 
 # --- login ------------------------------------------------------------------------------
 
+
 def test_login_by_username_returns_a_bearer_token_for_15_minutes_and_the_user(app, client):
     assert register(client, "carol").status_code == 201
 
@@ -277,8 +291,9 @@ def test_wrong_password_and_unknown_user_get_the_same_401(app, alice):
     unknown_user = login(client, "nobody-here", "not-her-password")
 
     first, second = assert_problem(wrong_password, 401), assert_problem(unknown_user, 401)
-    assert {k: first[k] for k in ("type", "title", "status", "detail")} == \
-           {k: second[k] for k in ("type", "title", "status", "detail")}
+    assert {k: first[k] for k in ("type", "title", "status", "detail")} == {
+        k: second[k] for k in ("type", "title", "status", "detail")
+    }
     assert wrong_password.headers["WWW-Authenticate"] == unknown_user.headers["WWW-Authenticate"]
     assert "set-cookie" not in wrong_password.headers
     assert "set-cookie" not in unknown_user.headers
@@ -304,7 +319,8 @@ def argon2_verifications(monkeypatch: pytest.MonkeyPatch) -> list[str]:
 
 
 def test_unknown_user_and_wrong_password_each_spend_exactly_one_verification_of_the_same_cost(
-        app, owner_engine, argon2_verifications):
+    app, owner_engine, argon2_verifications
+):
     """Login answers an unknown user and a wrong password alike in time: both paths run one argon2
     verification with the same parameters (a decoy hash made by the same hasher for the unknown
     user). Proved by counting, not by a stopwatch; the timing itself is for `make bench`."""
@@ -345,6 +361,7 @@ def test_login_with_an_unknown_field_is_a_400(client):
 
 # --- refresh ----------------------------------------------------------------------------
 
+
 def test_refresh_returns_a_new_access_token_and_a_new_cookie(alice):
     old_cookie = refresh_cookie_of(alice.client)
     assert old_cookie
@@ -384,8 +401,7 @@ def test_reused_refresh_token_revokes_the_whole_session(app, alice, owner_engine
     assert_problem(refresh_with(app, newest_refresh), 401)
     assert_problem(get_user_with(alice.client, alice.access_token), 401)
     assert_problem(get_user_with(alice.client, newest_access), 401)
-    assert count(owner_engine,
-                 "SELECT count(*) FROM auth_sessions WHERE revoked_reason = 'refresh_reuse'") == 1
+    assert count(owner_engine, "SELECT count(*) FROM auth_sessions WHERE revoked_reason = 'refresh_reuse'") == 1
     # Only that login's family is revoked; the user's other session carries on.
     assert other_session.get(f"{API}/user").status_code == 200
 
@@ -395,8 +411,15 @@ def register_and_login_again(app: Any, account: Account) -> Account:
     client = app.test_client()
     response = login(client, account.username, account.password)
     assert response.status_code == 200, response.text
-    return Account(client, account.username, account.email, account.password, account.user_id,
-                   account.tenant_id, response.json()["access_token"])
+    return Account(
+        client,
+        account.username,
+        account.email,
+        account.password,
+        account.user_id,
+        account.tenant_id,
+        response.json()["access_token"],
+    )
 
 
 def test_refresh_without_a_cookie_is_a_401(client):
@@ -405,12 +428,15 @@ def test_refresh_without_a_cookie_is_a_401(client):
     assert response.headers["WWW-Authenticate"].startswith("Bearer")
 
 
-@pytest.mark.parametrize("token", [
-    "garbage",
-    "not-a-uuid.some-secret",
-    f"{uuid.uuid4()}.some-secret",
-    f"{uuid.uuid4()}.",
-])
+@pytest.mark.parametrize(
+    "token",
+    [
+        "garbage",
+        "not-a-uuid.some-secret",
+        f"{uuid.uuid4()}.some-secret",
+        f"{uuid.uuid4()}.",
+    ],
+)
 def test_refresh_with_a_garbage_cookie_is_a_401(app, alice, token):
     assert_problem(refresh_with(app, token), 401)
 
@@ -431,6 +457,7 @@ def test_an_access_token_is_not_a_refresh_token(app, alice):
 
 
 # --- logout -----------------------------------------------------------------------------
+
 
 def test_logout_answers_204_clears_the_cookie_and_revokes_the_session(app, alice, owner_engine):
     refresh_token = refresh_cookie_of(alice.client)
@@ -473,6 +500,7 @@ def test_logout_ends_only_its_own_session(app, alice):
 
 # --- GET /user --------------------------------------------------------------------------
 
+
 def test_get_user_returns_the_caller_and_no_password_hash(alice):
     response = alice.get(f"{API}/user")
 
@@ -494,6 +522,7 @@ def test_get_user_without_a_token_is_a_401(client):
 
 # --- PUT /user --------------------------------------------------------------------------
 
+
 def test_put_user_changes_username_and_email_stored_lower_case(app, alice, owner_engine):
     response = alice.put(f"{API}/user", json={"username": "Alicia", "email": "Alicia@Example.ORG"})
 
@@ -501,8 +530,7 @@ def test_put_user_changes_username_and_email_stored_lower_case(app, alice, owner
     assert response.json()["username"] == "alicia"
     assert response.json()["email"] == "alicia@example.org"
     with owner_engine.connect() as conn:
-        row = conn.execute(text("SELECT username, email FROM users WHERE id = :id"),
-                           {"id": alice.user_id}).one()
+        row = conn.execute(text("SELECT username, email FROM users WHERE id = :id"), {"id": alice.user_id}).one()
     assert (row.username, row.email) == ("alicia", "alicia@example.org")
     assert login(app.test_client(), "alicia").status_code == 200
     assert_problem(login(app.test_client(), "alice"), 401)
@@ -528,8 +556,7 @@ def test_put_user_to_an_email_taken_by_another_user_is_a_409_naming_the_field(al
 
 
 def test_put_user_cannot_change_the_role(alice):
-    response = alice.put(f"{API}/user",
-                         json={"username": "alice", "email": "alice@example.com", "role": "admin"})
+    response = alice.put(f"{API}/user", json={"username": "alice", "email": "alice@example.com", "role": "admin"})
     body = assert_problem(response, 400)
     assert error_fields(body) == ["role"]
 
@@ -546,6 +573,7 @@ def test_put_user_without_a_token_is_a_401(client):
 
 # --- DELETE /user -----------------------------------------------------------------------
 
+
 def test_a_sole_member_deleting_their_account_removes_it_the_records_and_the_tenant(app, alice, owner_engine):
     create_record(alice)
     create_record(alice, kind="water", quantity=3)
@@ -556,10 +584,8 @@ def test_a_sole_member_deleting_their_account_removes_it_the_records_and_the_ten
     assert_problem(alice.get(f"{API}/user"), 401)
     assert_problem(login(app.test_client(), "alice"), 401)
     assert count(owner_engine, "SELECT count(*) FROM users WHERE id = :id", id=alice.user_id) == 0
-    assert count(owner_engine, "SELECT count(*) FROM consumption_records WHERE tenant_id = :t",
-                 t=alice.tenant_id) == 0
-    assert count(owner_engine, "SELECT count(*) FROM auth_sessions WHERE tenant_id = :t",
-                 t=alice.tenant_id) == 0
+    assert count(owner_engine, "SELECT count(*) FROM consumption_records WHERE tenant_id = :t", t=alice.tenant_id) == 0
+    assert count(owner_engine, "SELECT count(*) FROM auth_sessions WHERE tenant_id = :t", t=alice.tenant_id) == 0
     assert count(owner_engine, "SELECT count(*) FROM tenants WHERE id = :t", t=alice.tenant_id) == 0
 
 
@@ -567,8 +593,7 @@ def test_deleting_an_account_leaves_other_tenants_alone(alice, bob, owner_engine
     create_record(bob)
     assert alice.delete(f"{API}/user").status_code == 204
     assert bob.get(f"{API}/user").status_code == 200
-    assert count(owner_engine, "SELECT count(*) FROM consumption_records WHERE owner_id = :id",
-                 id=bob.user_id) == 1
+    assert count(owner_engine, "SELECT count(*) FROM consumption_records WHERE owner_id = :id", id=bob.user_id) == 1
 
 
 def test_a_deleted_account_frees_its_username(app, alice):
@@ -603,10 +628,8 @@ def test_a_member_deleting_their_account_removes_only_their_records(app, alice, 
 
     assert_problem(mia.get(f"{API}/user"), 401)
     assert_problem(login(app.test_client(), "mia"), 401)
-    assert count(owner_engine, "SELECT count(*) FROM consumption_records WHERE owner_id = :id",
-                 id=mia.user_id) == 0
-    assert count(owner_engine, "SELECT count(*) FROM consumption_records WHERE owner_id = :id",
-                 id=alice.user_id) == 1
+    assert count(owner_engine, "SELECT count(*) FROM consumption_records WHERE owner_id = :id", id=mia.user_id) == 0
+    assert count(owner_engine, "SELECT count(*) FROM consumption_records WHERE owner_id = :id", id=alice.user_id) == 1
     assert alice.get(f"{API}/user").status_code == 200
 
 
@@ -615,6 +638,7 @@ def test_delete_user_without_a_token_is_a_401(client):
 
 
 # --- POST /user/password ----------------------------------------------------------------
+
 
 def change_password(account: Account, current: str, new: str) -> Any:
     return account.post(f"{API}/user/password", json={"current_password": current, "new_password": new})
@@ -664,6 +688,7 @@ def test_change_password_revokes_every_earlier_token_and_swaps_the_password(app,
 
 
 def test_change_password_without_a_token_is_a_401(client):
-    response = client.post(f"{API}/user/password",
-                           json={"current_password": PASSWORD, "new_password": "brand-new-passw0rd"})
+    response = client.post(
+        f"{API}/user/password", json={"current_password": PASSWORD, "new_password": "brand-new-passw0rd"}
+    )
     assert_problem(response, 401)

@@ -55,11 +55,13 @@ def claims_of(account: Account) -> dict[str, Any]:
     return dict(jwt.decode(account.access_token, options={"verify_signature": False}))
 
 
-def forge(claims: dict[str, Any], *, key: Any = None, algorithm: str = "HS256",
-          headers: dict[str, Any] | None = None) -> str:
+def forge(
+    claims: dict[str, Any], *, key: Any = None, algorithm: str = "HS256", headers: dict[str, Any] | None = None
+) -> str:
     """Signs `claims`, with the server's secret unless another key is given."""
-    return jwt.encode(claims, key if key is not None else get_settings().effective_jwt_secret,
-                      algorithm=algorithm, headers=headers)
+    return jwt.encode(
+        claims, key if key is not None else get_settings().effective_jwt_secret, algorithm=algorithm, headers=headers
+    )
 
 
 def fresh_claims(account: Account, **overrides: Any) -> dict[str, Any]:
@@ -80,6 +82,7 @@ def rsa_private_key() -> rsa.RSAPrivateKey:
 
 # --- the forging helper is sound ----------------------------------------------------------
 
+
 def test_a_token_forged_with_the_server_secret_and_real_claims_is_accepted(client, alice):
     """Control: without it, every rejection below could be the helper's fault."""
     response = get_user(client, forge(fresh_claims(alice)))
@@ -88,6 +91,7 @@ def test_a_token_forged_with_the_server_secret_and_real_claims_is_accepted(clien
 
 
 # --- API2:2023 — forged signatures and algorithms -------------------------------------------
+
 
 @pytest.mark.parametrize("alg", ["none", "None", "NONE", "nOnE"])
 def test_api2_unsigned_token_with_alg_none_is_rejected(client, alice, alg):
@@ -112,16 +116,18 @@ def test_api2_rs256_token_signed_with_the_attackers_own_rsa_key_is_rejected(clie
     as RS256 (with any key, e.g. one named in a `jwk`/`kid` header) is refused."""
     key = rsa_private_key()
     public_jwk = json.loads(jwt.algorithms.RSAAlgorithm.to_jwk(key.public_key()))
-    token = forge(fresh_claims(alice), key=key, algorithm="RS256",
-                  headers={"kid": "attacker", "jwk": public_jwk})
+    token = forge(fresh_claims(alice), key=key, algorithm="RS256", headers={"kid": "attacker", "jwk": public_jwk})
     assert_rejected(get_user(client, token))
 
 
 def test_api2_hs256_token_keyed_with_an_rsa_public_key_is_rejected(client, alice):
     """HS/RS confusion, second half: HMAC over the token keyed with a public key PEM
     (what a verifier that took its key for an RSA key would check against)."""
-    public_pem = rsa_private_key().public_key().public_bytes(
-        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+    public_pem = (
+        rsa_private_key()
+        .public_key()
+        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+    )
     signing_input = f"{b64url_json({'alg': 'HS256', 'typ': 'JWT'})}.{b64url_json(fresh_claims(alice))}"
     signature = b64url(hmac.new(public_pem, signing_input.encode(), hashlib.sha256).digest())
     assert_rejected(get_user(client, f"{signing_input}.{signature}"))
@@ -147,6 +153,7 @@ def test_api2_tampered_role_like_claim_with_the_original_signature_is_rejected(c
 
 
 # --- API2:2023 — claims that do not hold ----------------------------------------------------
+
 
 def test_api2_expired_token_is_rejected(client, alice):
     now = int(time.time())
@@ -181,17 +188,20 @@ def test_api2_token_missing_a_required_claim_is_rejected(client, alice, claim):
     assert_rejected(get_user(client, forge(claims)))
 
 
-@pytest.mark.parametrize("overrides", [
-    {"sub": "not-a-uuid"},
-    {"tid": "not-a-uuid"},
-    {"sid": 12345},
-    {"tid": ["a", "list"]},
-    {"sid": {"an": "object"}},
-    {"ver": "one"},
-    {"ver": [1]},
-    {"sub": None},
-    {"sub": 42},
-])
+@pytest.mark.parametrize(
+    "overrides",
+    [
+        {"sub": "not-a-uuid"},
+        {"tid": "not-a-uuid"},
+        {"sid": 12345},
+        {"tid": ["a", "list"]},
+        {"sid": {"an": "object"}},
+        {"ver": "one"},
+        {"ver": [1]},
+        {"sub": None},
+        {"sub": 42},
+    ],
+)
 def test_api2_signed_token_with_malformed_claims_is_a_401_not_a_500(client, alice, overrides):
     assert_rejected(get_user(client, forge(fresh_claims(alice, **overrides))))
 
@@ -215,6 +225,7 @@ def test_api2_signed_token_joining_one_users_session_to_another_user_is_rejected
 
 # --- API2:2023 — tokens whose account or session has changed ---------------------------------
 
+
 def test_api2_token_of_a_deleted_user_is_rejected(client, alice):
     token = alice.access_token
     assert alice.delete(f"{API}/user").status_code == 204
@@ -224,12 +235,12 @@ def test_api2_token_of_a_deleted_user_is_rejected(client, alice):
 
 def test_api2_token_issued_before_a_password_change_is_rejected(app, client, alice):
     token = alice.access_token
-    response = alice.post(f"{API}/user/password",
-                          json={"current_password": PASSWORD, "new_password": "brand-new-passw0rd"})
+    response = alice.post(
+        f"{API}/user/password", json={"current_password": PASSWORD, "new_password": "brand-new-passw0rd"}
+    )
     assert response.status_code == 204
     assert_rejected(get_user(client, token))
-    relogin = app.test_client().post(f"{API}/auth/login",
-                                     json={"username": "alice", "password": "brand-new-passw0rd"})
+    relogin = app.test_client().post(f"{API}/auth/login", json={"username": "alice", "password": "brand-new-passw0rd"})
     assert relogin.status_code == 200
     assert get_user(client, relogin.json()["access_token"]).status_code == 200
 
@@ -241,12 +252,16 @@ def test_api2_token_of_a_logged_out_session_is_rejected(client, alice):
 
 # --- API2:2023 — malformed credentials ------------------------------------------------------
 
-@pytest.mark.parametrize("authorization", [
-    "Bearer xyz",
-    "Bearer a.b.c",
-    "Bearer eyJhbGciOiJIUzI1NiJ9..",
-    "Bearer " + "A" * 3000,
-])
+
+@pytest.mark.parametrize(
+    "authorization",
+    [
+        "Bearer xyz",
+        "Bearer a.b.c",
+        "Bearer eyJhbGciOiJIUzI1NiJ9..",
+        "Bearer " + "A" * 3000,
+    ],
+)
 def test_api2_garbage_bearer_token_is_rejected(client, alice, authorization):
     assert_rejected(client.get(f"{API}/user", headers={"Authorization": authorization}))
 
@@ -278,6 +293,7 @@ def test_api2_access_token_in_the_query_string_is_not_accepted(client, alice):
 # that flask-limiter keys the per-address limits on; the tests below use that to tell the
 # per-address limit from the per-username one. The limiter's storage is reset after each test.
 
+
 def limit_to(monkeypatch: pytest.MonkeyPatch, setting: str, value: str = "3/minute") -> None:
     monkeypatch.setattr(get_settings(), setting, value)
 
@@ -291,8 +307,9 @@ def login(client: Any, username: str, password: str = PASSWORD) -> Any:
 
 
 def register(client: Any, username: str) -> Any:
-    return client.post(f"{API}/auth/register",
-                       json={"username": username, "email": f"{username}@example.com", "password": PASSWORD})
+    return client.post(
+        f"{API}/auth/register", json={"username": username, "email": f"{username}@example.com", "password": PASSWORD}
+    )
 
 
 def assert_rate_limited(response: Any, limit: int) -> None:
@@ -372,8 +389,11 @@ def test_api2_login_per_username_limit_does_not_count_successful_logins(app, mon
 
     assert statuses == [200] * 6
     # ...and the failures still have their full allowance afterwards.
-    assert [login(from_address(app, f"192.0.2.{10 + i}"), "carol", "guess").status_code
-            for i in range(3)] == [401, 401, 401]
+    assert [login(from_address(app, f"192.0.2.{10 + i}"), "carol", "guess").status_code for i in range(3)] == [
+        401,
+        401,
+        401,
+    ]
     assert_rate_limited(login(from_address(app, "192.0.2.20"), "carol", "guess"), 3)
 
 

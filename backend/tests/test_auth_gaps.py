@@ -29,12 +29,15 @@ def login(client: Any, username: str, password: str = PASSWORD) -> Any:
 
 # --- (a) wrong current passwords --------------------------------------------------------------------
 
+
 def test_wrong_current_passwords_are_limited_per_account(app, monkeypatch):
     carol, dave = register_and_login(app, "carol"), register_and_login(app, "dave")
     limit_to(monkeypatch, "login_rate_limit")
 
     def change(account: Any, current: str) -> Any:
-        return account.post(f"{API}/user/password", json={"current_password": current, "new_password": "an0ther-passw0rd"})
+        return account.post(
+            f"{API}/user/password", json={"current_password": current, "new_password": "an0ther-passw0rd"}
+        )
 
     assert [change(carol, f"guess{i}").status_code for i in range(3)] == [422, 422, 422]
     refused = change(carol, PASSWORD)  # even the right one, until the window passes
@@ -47,13 +50,16 @@ def test_a_right_current_password_is_not_counted_as_a_guess(app, monkeypatch):
     carol = register_and_login(app, "carol")
     limit_to(monkeypatch, "login_rate_limit", "1/minute")
 
-    response = carol.post(f"{API}/user/password", json={"current_password": PASSWORD, "new_password": "an0ther-passw0rd"})
+    response = carol.post(
+        f"{API}/user/password", json={"current_password": PASSWORD, "new_password": "an0ther-passw0rd"}
+    )
 
     assert response.status_code == 204
     assert "RateLimit-Remaining" in response.headers
 
 
 # --- (b) one budget per account, whichever name it is logged in with -------------------------------------
+
 
 def test_failed_logins_by_username_and_by_email_share_one_budget(app, monkeypatch):
     register_and_login(app, "carol")
@@ -78,6 +84,7 @@ def test_unknown_logins_still_answer_401_and_are_limited_per_string(app, monkeyp
 
 # --- (e) logout with only the access token ----------------------------------------------------------
 
+
 def test_logout_with_only_a_bearer_token_ends_that_tokens_session(app):
     carol = register_and_login(app, "carol")
     other_device = login(app.test_client(), "carol").json()["access_token"]
@@ -97,6 +104,7 @@ def test_logout_with_a_bad_authorization_header_still_answers_204(client, author
 
 # --- (f) profile changes ---------------------------------------------------------------------------
 
+
 def test_a_profile_cannot_make_the_username_the_password(app):
     carol = register_and_login(app, "carol", password="erin-the-third")
 
@@ -112,8 +120,10 @@ def test_taken_names_in_profile_changes_are_limited_like_registrations(app, monk
         register_and_login(app, f"taken{i}")
     limit_to(monkeypatch, "register_rate_limit")
 
-    conflicts = [carol.put(f"{API}/user", json={"username": "carol", "email": f"taken{i}@example.com"}).status_code
-                 for i in range(3)]
+    conflicts = [
+        carol.put(f"{API}/user", json={"username": "carol", "email": f"taken{i}@example.com"}).status_code
+        for i in range(3)
+    ]
 
     assert conflicts == [409, 409, 409]
     assert_problem(carol.put(f"{API}/user", json={"username": "carol", "email": "taken3@example.com"}), 429)
@@ -123,13 +133,16 @@ def test_profile_changes_are_limited_per_account(app, monkeypatch):
     carol = register_and_login(app, "carol")
     limit_to(monkeypatch, "login_rate_limit")
 
-    statuses = [carol.put(f"{API}/user", json={"username": f"carol{i}", "email": "carol@example.com"}).status_code
-                for i in range(4)]
+    statuses = [
+        carol.put(f"{API}/user", json={"username": f"carol{i}", "email": "carol@example.com"}).status_code
+        for i in range(4)
+    ]
 
     assert statuses == [200, 200, 200, 429]
 
 
 # --- (g) RateLimit-Reset in seconds -------------------------------------------------------------------
+
 
 def test_rate_limit_reset_is_seconds_from_now_not_a_timestamp(app, monkeypatch):
     limit_to(monkeypatch, "login_rate_limit", "3/minute")

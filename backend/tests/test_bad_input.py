@@ -32,15 +32,21 @@ def post_raw(account: Account, raw: bytes, url: str = CONSUMPTIONS, **headers: s
 
 def raw_record(quantity: str) -> bytes:
     """A valid record with `quantity` spliced in as raw JSON text."""
-    return (b'{"kind": "electricity", "quantity": ' + quantity.encode()
-            + b', "period_start": "2025-01-01", "period_end": "2025-01-31"}')
+    return (
+        b'{"kind": "electricity", "quantity": '
+        + quantity.encode()
+        + b', "period_start": "2025-01-01", "period_end": "2025-01-31"}'
+    )
 
 
 def count_records(owner_engine: Engine, tenant_id: str) -> int:
     with owner_engine.begin() as conn:
         conn.execute(text("SELECT set_config('app.tenant_id', :t, true)"), {"t": tenant_id})
-        return int(conn.execute(text("SELECT count(*) FROM consumption_records WHERE tenant_id = :t"),
-                                {"t": tenant_id}).scalar_one())
+        return int(
+            conn.execute(
+                text("SELECT count(*) FROM consumption_records WHERE tenant_id = :t"), {"t": tenant_id}
+            ).scalar_one()
+        )
 
 
 SERVER_MADE_FIELDS = {
@@ -57,6 +63,7 @@ SERVER_MADE_FIELDS = {
 
 # --- fields the client may not set -----------------------------------------------------------
 
+
 @pytest.mark.parametrize("field", list(SERVER_MADE_FIELDS))
 def test_create_refuses_a_server_made_field(alice, owner_engine, field):
     response = alice.post(CONSUMPTIONS, json={**VALID_RECORD, field: SERVER_MADE_FIELDS[field]})
@@ -69,8 +76,9 @@ def test_create_refuses_a_server_made_field(alice, owner_engine, field):
 def test_patch_refuses_a_server_made_field(alice, field):
     record = create_record(alice)
 
-    response = alice.patch(f"{CONSUMPTIONS}/{record['id']}", json={field: SERVER_MADE_FIELDS[field]},
-                           headers={"If-Match": '"1"'})
+    response = alice.patch(
+        f"{CONSUMPTIONS}/{record['id']}", json={field: SERVER_MADE_FIELDS[field]}, headers={"If-Match": '"1"'}
+    )
 
     assert_field_error(response, field)
     assert alice.get(f"{CONSUMPTIONS}/{record['id']}").json() == record
@@ -89,8 +97,7 @@ def test_create_names_every_missing_required_field(alice):
 def test_an_empty_patch_is_400(alice):
     record = create_record(alice)
 
-    assert_field_error(alice.patch(f"{CONSUMPTIONS}/{record['id']}", json={}, headers={"If-Match": '"1"'}),
-                       "body")
+    assert_field_error(alice.patch(f"{CONSUMPTIONS}/{record['id']}", json={}, headers={"If-Match": '"1"'}), "body")
 
 
 @pytest.mark.parametrize("field", ["kind", "quantity", "period_start", "period_end", "currency"])
@@ -103,6 +110,7 @@ def test_patch_cannot_null_a_required_field(alice, field):
 
 
 # --- numbers -----------------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("literal", ["Infinity", "-Infinity", "NaN", "1e400", "-1e400"])
 def test_non_finite_numbers_are_400(alice, owner_engine, literal):
@@ -140,37 +148,46 @@ def test_invalid_cost_minor_is_400(alice, cost):
 
 # --- the shape of the body -------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("raw", [b"[]", b'[{"kind": "electricity"}]', b'"a string"', b"42", b"true", b"null"])
 def test_a_body_that_is_not_an_object_is_400(alice, owner_engine, raw):
     assert_field_error(post_raw(alice, raw), "body")
     assert count_records(owner_engine, alice.tenant_id) == 0
 
 
-@pytest.mark.parametrize("raw", [
-    b'{"kind": "caf\xe9"}',                       # latin-1
-    b'{"notes": "\xed\xa0\x80"}',                 # an encoded surrogate
-    b"\xff\xfe{\x00}\x00",                        # UTF-16 with a BOM
-    b'{"kind": "electricity", "notes": "\xc3"}',  # truncated sequence
-])
+@pytest.mark.parametrize(
+    "raw",
+    [
+        b'{"kind": "caf\xe9"}',  # latin-1
+        b'{"notes": "\xed\xa0\x80"}',  # an encoded surrogate
+        b"\xff\xfe{\x00}\x00",  # UTF-16 with a BOM
+        b'{"kind": "electricity", "notes": "\xc3"}',  # truncated sequence
+    ],
+)
 def test_a_body_that_is_not_utf8_is_400(alice, raw):
     assert_field_error(post_raw(alice, raw), "body")
 
 
-@pytest.mark.parametrize("raw", [
-    b'{"kind": ',
-    b"{'kind': 'electricity'}",
-    b'{"kind": "electricity",}',
-    b'{"kind": "electricity"} trailing',
-    b"{kind: 1}",
-    b'{"notes": "unterminated}',
-])
+@pytest.mark.parametrize(
+    "raw",
+    [
+        b'{"kind": ',
+        b"{'kind': 'electricity'}",
+        b'{"kind": "electricity",}',
+        b'{"kind": "electricity"} trailing',
+        b"{kind: 1}",
+        b'{"notes": "unterminated}',
+    ],
+)
 def test_invalid_json_is_400(alice, raw):
     assert_field_error(post_raw(alice, raw), "body")
 
 
 def test_duplicate_keys_are_400(alice, owner_engine):
-    raw = (b'{"kind": "electricity", "quantity": 1, "quantity": 1e12, '
-           b'"period_start": "2025-01-01", "period_end": "2025-01-31"}')
+    raw = (
+        b'{"kind": "electricity", "quantity": 1, "quantity": 1e12, '
+        b'"period_start": "2025-01-01", "period_end": "2025-01-31"}'
+    )
 
     body = assert_field_error(post_raw(alice, raw), "body")
 
@@ -204,10 +221,18 @@ def test_an_empty_body_is_400(alice, raw):
 
 # --- path, query and header parameters -------------------------------------------------------------
 
-@pytest.mark.parametrize("bad_id", [
-    "abc", "00000000-0000-0000-0000-00000000000g", "00000000000000000000000000000000",
-    f"{uuid.uuid4()}0", "{" + str(uuid.uuid4()) + "}", "%00",
-])
+
+@pytest.mark.parametrize(
+    "bad_id",
+    [
+        "abc",
+        "00000000-0000-0000-0000-00000000000g",
+        "00000000000000000000000000000000",
+        f"{uuid.uuid4()}0",
+        "{" + str(uuid.uuid4()) + "}",
+        "%00",
+    ],
+)
 def test_a_bad_uuid_in_the_path_is_400(alice, bad_id):
     assert_field_error(alice.get(f"{CONSUMPTIONS}/{bad_id}"), "consumption_id")
 
@@ -219,8 +244,17 @@ def test_a_bad_uuid_in_the_path_of_patch_and_delete_is_400(alice):
     assert_field_error(alice.delete(url, headers={"If-Match": '"1"'}), "consumption_id")
 
 
-BAD_DAYS = ["2025-02-30", "2025-13-01", "1999-12-31", "2101-01-01", "2025-1-01", "2025-01-01T00:00:00Z",
-            "20250101", "2023-02-29", ""]
+BAD_DAYS = [
+    "2025-02-30",
+    "2025-13-01",
+    "1999-12-31",
+    "2101-01-01",
+    "2025-1-01",
+    "2025-01-01T00:00:00Z",
+    "20250101",
+    "2023-02-29",
+    "",
+]
 
 
 @pytest.mark.parametrize("day", BAD_DAYS)
@@ -239,8 +273,9 @@ def test_an_invalid_day_in_the_query_is_400(alice, day):
 def test_an_invalid_day_in_a_patch_is_400_and_changes_nothing(alice):
     record = create_record(alice)
 
-    response = alice.patch(f"{CONSUMPTIONS}/{record['id']}", json={"period_end": "2025-02-30"},
-                           headers={"If-Match": '"1"'})
+    response = alice.patch(
+        f"{CONSUMPTIONS}/{record['id']}", json={"period_end": "2025-02-30"}, headers={"If-Match": '"1"'}
+    )
 
     assert_field_error(response, "period_end")
     assert alice.get(f"{CONSUMPTIONS}/{record['id']}").json() == record
@@ -251,11 +286,23 @@ def test_an_unknown_query_parameter_is_400(alice, url):
     assert_field_error(alice.get(url, params={"owner_id": str(uuid.uuid4())}), "owner_id")
 
 
-@pytest.mark.parametrize(("param", "value"), [
-    ("limit", "abc"), ("limit", "1.5"), ("limit", "0"), ("limit", "101"),
-    ("sort", "owner_id"), ("sort", "period_end"), ("scope", "all"), ("kind", "steam"),
-    ("q", ""), ("q", "x" * 101), ("cursor", "not a cursor!"), ("cursor", "x" * 513),
-])
+@pytest.mark.parametrize(
+    ("param", "value"),
+    [
+        ("limit", "abc"),
+        ("limit", "1.5"),
+        ("limit", "0"),
+        ("limit", "101"),
+        ("sort", "owner_id"),
+        ("sort", "period_end"),
+        ("scope", "all"),
+        ("kind", "steam"),
+        ("q", ""),
+        ("q", "x" * 101),
+        ("cursor", "not a cursor!"),
+        ("cursor", "x" * 513),
+    ],
+)
 def test_an_invalid_list_parameter_is_400(alice, param, value):
     assert_field_error(alice.get(CONSUMPTIONS, params={param: value}), param)
 
@@ -277,6 +324,7 @@ def test_an_overlong_if_match_is_400(alice):
 
 
 # --- field values ------------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("kind", ["steam", "Electricity", "", "kWh"])
 def test_an_unknown_kind_is_400(alice, kind):
@@ -309,14 +357,14 @@ def test_a_currency_that_is_not_three_capitals_is_400(alice, currency):
 
 
 def test_errors_list_every_offending_field_at_once(alice):
-    response = alice.post(CONSUMPTIONS, json={**VALID_RECORD, "kind": "steam", "currency": "eur",
-                                              "notes": "n" * 1001})
+    response = alice.post(CONSUMPTIONS, json={**VALID_RECORD, "kind": "steam", "currency": "eur", "notes": "n" * 1001})
 
     body = assert_problem(response, 400)
     assert {"kind", "currency", "notes"} <= {error["field"] for error in body["errors"]}
 
 
 # --- size and media type -----------------------------------------------------------------------
+
 
 def test_a_body_over_1_mib_is_413_before_it_is_parsed(alice, owner_engine):
     raw = json.dumps({**VALID_RECORD, "notes": "x" * MAX_BODY}).encode()
@@ -337,8 +385,11 @@ def test_an_oversize_patch_is_413(alice):
     record = create_record(alice)
     raw = b'{"notes": "' + b"x" * MAX_BODY + b'"}'
 
-    response = alice.patch(f"{CONSUMPTIONS}/{record['id']}", content=raw,
-                           headers={**JSON_HEADERS, "If-Match": '"1"', "Content-Length": str(len(raw))})
+    response = alice.patch(
+        f"{CONSUMPTIONS}/{record['id']}",
+        content=raw,
+        headers={**JSON_HEADERS, "If-Match": '"1"', "Content-Length": str(len(raw))},
+    )
 
     assert_problem(response, 413)
     assert alice.get(f"{CONSUMPTIONS}/{record['id']}").json() == record
@@ -362,11 +413,14 @@ def test_a_valid_body_of_exactly_the_limit_is_accepted(alice):
     assert response.status_code == 201, response.text
 
 
-@pytest.mark.parametrize("content_type", ["text/plain", "application/xml", "application/x-www-form-urlencoded",
-                                          "application/merge-patch+json"])
+@pytest.mark.parametrize(
+    "content_type",
+    ["text/plain", "application/xml", "application/x-www-form-urlencoded", "application/merge-patch+json"],
+)
 def test_a_body_that_is_not_application_json_is_415(alice, owner_engine, content_type):
-    response = alice.post(CONSUMPTIONS, content=json.dumps(VALID_RECORD).encode(),
-                          headers={"Content-Type": content_type})
+    response = alice.post(
+        CONSUMPTIONS, content=json.dumps(VALID_RECORD).encode(), headers={"Content-Type": content_type}
+    )
 
     assert_problem(response, 415)
     assert count_records(owner_engine, alice.tenant_id) == 0
@@ -375,8 +429,9 @@ def test_a_body_that_is_not_application_json_is_415(alice, owner_engine, content
 def test_a_patch_that_is_not_application_json_is_415(alice):
     record = create_record(alice)
 
-    response = alice.patch(f"{CONSUMPTIONS}/{record['id']}", content=b"notes=x",
-                           headers={"Content-Type": "text/plain", "If-Match": '"1"'})
+    response = alice.patch(
+        f"{CONSUMPTIONS}/{record['id']}", content=b"notes=x", headers={"Content-Type": "text/plain", "If-Match": '"1"'}
+    )
 
     assert_problem(response, 415)
 
@@ -389,15 +444,22 @@ def test_json_with_a_charset_parameter_is_accepted(alice):
 
 # --- routing and credentials -------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("url", [f"{API}/nothing-here", f"{CONSUMPTIONS}/{uuid.uuid4()}/extra", "/nothing-here"])
 def test_an_unknown_route_is_a_404_problem(alice, url):
     assert_problem(alice.get(url), 404)
 
 
-@pytest.mark.parametrize(("method", "url"), [
-    ("PUT", CONSUMPTIONS), ("DELETE", CONSUMPTIONS), ("PATCH", CONSUMPTIONS),
-    ("POST", f"{CONSUMPTIONS}/{uuid.uuid4()}"), ("PUT", f"{CONSUMPTIONS}/{uuid.uuid4()}"),
-])
+@pytest.mark.parametrize(
+    ("method", "url"),
+    [
+        ("PUT", CONSUMPTIONS),
+        ("DELETE", CONSUMPTIONS),
+        ("PATCH", CONSUMPTIONS),
+        ("POST", f"{CONSUMPTIONS}/{uuid.uuid4()}"),
+        ("PUT", f"{CONSUMPTIONS}/{uuid.uuid4()}"),
+    ],
+)
 def test_a_wrong_method_is_a_405_problem(alice, method, url):
     response = alice.client.request(method, url, headers=alice.headers)
 

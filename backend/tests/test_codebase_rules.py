@@ -26,8 +26,12 @@ SCOPING_HELPERS = {
 
 def _is_tenant_column(node: ast.expr) -> bool:
     """`Model.tenant_id`: a mapped class's column (a value's `caller.tenant_id` is not one)."""
-    return (isinstance(node, ast.Attribute) and node.attr == "tenant_id" and isinstance(node.value, ast.Name)
-            and node.value.id[:1].isupper())
+    return (
+        isinstance(node, ast.Attribute)
+        and node.attr == "tenant_id"
+        and isinstance(node.value, ast.Name)
+        and node.value.id[:1].isupper()
+    )
 
 
 def _tenant_filters(path: Path) -> list[tuple[str, int]]:
@@ -54,8 +58,9 @@ def test_tenant_filters_appear_only_in_the_scoping_helpers():
             continue
         module = path.relative_to(PACKAGE).as_posix()
         allowed = SCOPING_HELPERS.get(module, set())
-        strays += [f"{module}:{line} in {function}()" for function, line in _tenant_filters(path)
-                   if function not in allowed]
+        strays += [
+            f"{module}:{line} in {function}()" for function, line in _tenant_filters(path) if function not in allowed
+        ]
     assert strays == [], "tenant filters outside the scoping helpers:\n" + "\n".join(strays)
 
 
@@ -79,8 +84,9 @@ def _domain_modules() -> list[str]:
     """Every service and models module (and what they are built from: pricing, scoping, identity)."""
     names = {"service.py", "models.py", "pricing.py", "children.py"}
     modules = [path for path in PACKAGE.rglob("*.py") if path.name in names]
-    dotted = ["consumo." + path.relative_to(PACKAGE).with_suffix("").as_posix().replace("/", ".")
-              for path in sorted(modules)]
+    dotted = [
+        "consumo." + path.relative_to(PACKAGE).with_suffix("").as_posix().replace("/", ".") for path in sorted(modules)
+    ]
     return [*dotted, "consumo.models_registry", "consumo.security.identity", "consumo.problems"]
 
 
@@ -92,9 +98,18 @@ def test_services_and_models_load_without_a_web_framework():
 
     modules = _domain_modules()
     assert len(modules) >= 15
-    script = ("import sys\n" + "".join(f"import {name}\n" for name in modules)
-              + "print(','.join(sorted(m for m in ('flask', 'connexion', 'werkzeug', 'starlette') if m in sys.modules)))")
-    done = subprocess.run([sys.executable, "-c", script], cwd=BACKEND_DIR, capture_output=True, text=True,
-                          env={**__import__("os").environ, "JWT_SECRET": "x" * 64}, check=False)
+    script = (
+        "import sys\n"
+        + "".join(f"import {name}\n" for name in modules)
+        + "print(','.join(sorted(m for m in ('flask', 'connexion', 'werkzeug', 'starlette') if m in sys.modules)))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=BACKEND_DIR,
+        capture_output=True,
+        text=True,
+        env={**__import__("os").environ, "JWT_SECRET": "x" * 64},
+        check=False,
+    )
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "", f"loaded by the domain: {done.stdout.strip()}"

@@ -36,11 +36,18 @@ def books(alice) -> dict[str, Any]:
     meter = create_meter(alice)
     line = create_meter(alice, **VALID_LINE)
     assert alice.post(f"{API}/meters/{line['id']}/top-ups", json={"amount_minor": 1000}).status_code == 201
-    tariff = alice.post(f"{API}/meters/{meter['id']}/tariffs", json={"valid_from": "2025-01-01", "unit_price_minor": 15})
+    tariff = alice.post(
+        f"{API}/meters/{meter['id']}/tariffs", json={"valid_from": "2025-01-01", "unit_price_minor": 15}
+    )
     reading = alice.post(f"{API}/meters/{meter['id']}/readings", json={"date": "2025-01-01", "index_value": 100})
     assert tariff.status_code == 201 and reading.status_code == 201
-    return {"meter": meter["id"], "line": line["id"], "record": create_record(alice)["id"],
-            "tariff": tariff.json()["id"], "reading": reading.json()["id"]}
+    return {
+        "meter": meter["id"],
+        "line": line["id"],
+        "record": create_record(alice)["id"],
+        "tariff": tariff.json()["id"],
+        "reading": reading.json()["id"],
+    }
 
 
 def _scenarios(app: Any, alice: Any, books: dict[str, Any]) -> dict[str, Callable[[int], Any]]:
@@ -48,34 +55,55 @@ def _scenarios(app: Any, alice: Any, books: dict[str, Any]) -> dict[str, Callabl
     if_match = {"If-Match": '"1"'}
     suffix = uuid.uuid4().hex[:6]
     return {
-        "register": lambda i: alice.client.post(f"{API}/auth/register", json={
-            "username": f"same{suffix}", "email": f"same{suffix}@example.com", "password": "s3cret-passw0rd"}),
-        "login": lambda i: alice.client.post(f"{API}/auth/login",
-                                             json={"username": "alice", "password": alice.password}),
+        "register": lambda i: alice.client.post(
+            f"{API}/auth/register",
+            json={"username": f"same{suffix}", "email": f"same{suffix}@example.com", "password": "s3cret-passw0rd"},
+        ),
+        "login": lambda i: alice.client.post(
+            f"{API}/auth/login", json={"username": "alice", "password": alice.password}
+        ),
         "refresh_session": lambda i: alice.client.post(f"{API}/auth/refresh"),
         "logout": lambda i: alice.client.post(f"{API}/auth/logout"),
-        "update_current_user": lambda i: alice.put(f"{API}/user", json={
-            "username": f"alice{i % 2}", "email": f"alice{i % 2}@example.com"}),
-        "change_password": lambda i: alice.post(f"{API}/user/password", json={
-            "current_password": alice.password, "new_password": f"n3w-passw0rd-{i}"}),
+        "update_current_user": lambda i: alice.put(
+            f"{API}/user", json={"username": f"alice{i % 2}", "email": f"alice{i % 2}@example.com"}
+        ),
+        "change_password": lambda i: alice.post(
+            f"{API}/user/password", json={"current_password": alice.password, "new_password": f"n3w-passw0rd-{i}"}
+        ),
         "delete_current_user": lambda i: alice.delete(f"{API}/user"),
-        "create_consumption": lambda i: alice.post(f"{API}/consumptions", json=VALID_RECORD,
-                                                   headers={"Idempotency-Key": f"same-{suffix}"}),
-        "update_consumption": lambda i: alice.patch(f"{API}/consumptions/{books['record']}",
-                                                    json={"notes": f"edit {i}"}, headers=if_match),
+        "create_consumption": lambda i: alice.post(
+            f"{API}/consumptions", json=VALID_RECORD, headers={"Idempotency-Key": f"same-{suffix}"}
+        ),
+        "update_consumption": lambda i: alice.patch(
+            f"{API}/consumptions/{books['record']}", json={"notes": f"edit {i}"}, headers=if_match
+        ),
         "delete_consumption": lambda i: alice.delete(f"{API}/consumptions/{books['record']}", headers=if_match),
-        "replace_budgets": lambda i: alice.put(f"{API}/budgets", json={"items": [
-            {"kind": "gas", "quantity_limit": i + 1}, {"kind": "water", "cost_limit_minor": i, "currency": "EUR"}]}),
-        "create_meter": lambda i: alice.post(f"{API}/meters", json={"kind": "gas", "name": "Same", "identifier": "G-1"}),
+        "replace_budgets": lambda i: alice.put(
+            f"{API}/budgets",
+            json={
+                "items": [
+                    {"kind": "gas", "quantity_limit": i + 1},
+                    {"kind": "water", "cost_limit_minor": i, "currency": "EUR"},
+                ]
+            },
+        ),
+        "create_meter": lambda i: alice.post(
+            f"{API}/meters", json={"kind": "gas", "name": "Same", "identifier": "G-1"}
+        ),
         "update_meter": lambda i: alice.patch(meter, json={"name": f"Meter {i}"}, headers=if_match),
         "delete_meter": lambda i: alice.delete(meter, headers=if_match),
-        "create_tariff": lambda i: alice.post(f"{meter}/tariffs", json={"valid_from": "2025-02-01", "unit_price_minor": 9}),
+        "create_tariff": lambda i: alice.post(
+            f"{meter}/tariffs", json={"valid_from": "2025-02-01", "unit_price_minor": 9}
+        ),
         "delete_tariff": lambda i: alice.delete(f"{meter}/tariffs/{books['tariff']}"),
         "create_top_up": lambda i: alice.post(f"{line}/top-ups", json={"amount_minor": 10}),
         "simulate_usage": lambda i: alice.post(f"{line}/simulate", json={"data_mb": 10240}),
-        "create_reading": lambda i: alice.post(f"{meter}/readings", json={"date": "2025-02-01", "index_value": 200 + i}),
-        "update_reading": lambda i: alice.patch(f"{meter}/readings/{books['reading']}",
-                                                json={"index_value": 50 + i}, headers=if_match),
+        "create_reading": lambda i: alice.post(
+            f"{meter}/readings", json={"date": "2025-02-01", "index_value": 200 + i}
+        ),
+        "update_reading": lambda i: alice.patch(
+            f"{meter}/readings/{books['reading']}", json={"index_value": 50 + i}, headers=if_match
+        ),
         "delete_reading": lambda i: alice.delete(f"{meter}/readings/{books['reading']}", headers=if_match),
     }
 
@@ -93,8 +121,17 @@ def test_a_write_sent_20_times_at_once_never_fails_with_a_server_error(app, alic
 
 
 def test_parallel_budget_replacements_leave_exactly_one_of_them(alice):
-    responses = _at_once(lambda i: alice.put(f"{API}/budgets", json={"items": [
-        {"kind": "gas", "quantity_limit": i + 1}, {"kind": "water", "cost_limit_minor": i, "currency": "EUR"}]}))
+    responses = _at_once(
+        lambda i: alice.put(
+            f"{API}/budgets",
+            json={
+                "items": [
+                    {"kind": "gas", "quantity_limit": i + 1},
+                    {"kind": "water", "cost_limit_minor": i, "currency": "EUR"},
+                ]
+            },
+        )
+    )
 
     assert _statuses(responses) == {200: PARALLEL}
     final = {b["kind"]: b for b in alice.get(f"{API}/budgets").json()["items"]}
@@ -112,8 +149,9 @@ def test_parallel_top_ups_all_count(alice):
 
 
 def test_parallel_creates_with_one_idempotency_key_make_one_record(alice):
-    responses = _at_once(lambda i: alice.post(f"{API}/consumptions", json=VALID_RECORD,
-                                              headers={"Idempotency-Key": "one"}))
+    responses = _at_once(
+        lambda i: alice.post(f"{API}/consumptions", json=VALID_RECORD, headers={"Idempotency-Key": "one"})
+    )
 
     assert _statuses(responses) == {201: PARALLEL}
     assert len({r.json()["id"] for r in responses}) == 1
@@ -122,7 +160,11 @@ def test_parallel_creates_with_one_idempotency_key_make_one_record(alice):
 def test_parallel_registrations_of_one_name_make_one_account(app):
     client = register_and_login(app, "first").client
 
-    responses = _at_once(lambda i: client.post(f"{API}/auth/register", json={
-        "username": "twin", "email": "twin@example.com", "password": "s3cret-passw0rd"}))
+    responses = _at_once(
+        lambda i: client.post(
+            f"{API}/auth/register",
+            json={"username": "twin", "email": "twin@example.com", "password": "s3cret-passw0rd"},
+        )
+    )
 
     assert _statuses(responses) == {201: 1, 409: PARALLEL - 1}

@@ -36,16 +36,18 @@ def stored_row(owner_engine: Engine, tenant_id: str, record_id: str) -> dict[str
     when the owner role is not a superuser)."""
     with owner_engine.begin() as conn:
         conn.execute(text("SELECT set_config('app.tenant_id', :t, true)"), {"t": tenant_id})
-        row = conn.execute(text("SELECT * FROM consumption_records WHERE id = :i"),
-                           {"i": record_id}).mappings().first()
+        row = conn.execute(text("SELECT * FROM consumption_records WHERE id = :i"), {"i": record_id}).mappings().first()
     return dict(row) if row else None
 
 
 def count_records(owner_engine: Engine, tenant_id: str) -> int:
     with owner_engine.begin() as conn:
         conn.execute(text("SELECT set_config('app.tenant_id', :t, true)"), {"t": tenant_id})
-        return int(conn.execute(text("SELECT count(*) FROM consumption_records WHERE tenant_id = :t"),
-                                {"t": tenant_id}).scalar_one())
+        return int(
+            conn.execute(
+                text("SELECT count(*) FROM consumption_records WHERE tenant_id = :t"), {"t": tenant_id}
+            ).scalar_one()
+        )
 
 
 def list_ids(account: Account, **params: Any) -> list[str]:
@@ -77,6 +79,7 @@ def cursor_of(payload: Any) -> str:
 
 # --- create ----------------------------------------------------------------------------------
 
+
 def test_create_returns_201_with_location_etag_and_server_made_fields(alice):
     response = alice.post(CONSUMPTIONS, json=VALID_RECORD)
 
@@ -104,10 +107,17 @@ def test_created_record_is_readable_at_its_location(alice):
     assert response.json() == created.json()
 
 
-@pytest.mark.parametrize(("kind", "unit"), [
-    ("electricity", "kWh"), ("water", "m3"), ("gas", "m3"),
-    ("mobile_data", "MB"), ("voice", "min"), ("sms", "count"),
-])
+@pytest.mark.parametrize(
+    ("kind", "unit"),
+    [
+        ("electricity", "kWh"),
+        ("water", "m3"),
+        ("gas", "m3"),
+        ("mobile_data", "MB"),
+        ("voice", "min"),
+        ("sms", "count"),
+    ],
+)
 def test_unit_is_derived_from_kind(alice, kind, unit):
     record = create_record(alice, kind=kind)
 
@@ -127,8 +137,7 @@ def test_currency_defaults_to_the_tenants_currency_when_omitted(alice):
 def test_omitted_currency_follows_a_changed_tenant_default(alice, owner_engine):
     with owner_engine.begin() as conn:
         conn.execute(text("SELECT set_config('app.tenant_id', :t, true)"), {"t": alice.tenant_id})
-        conn.execute(text("UPDATE tenants SET default_currency = 'USD' WHERE id = :t"),
-                     {"t": alice.tenant_id})
+        conn.execute(text("UPDATE tenants SET default_currency = 'USD' WHERE id = :t"), {"t": alice.tenant_id})
     body = {key: value for key, value in VALID_RECORD.items() if key != "currency"}
 
     response = alice.post(CONSUMPTIONS, json=body)
@@ -142,8 +151,9 @@ def test_explicit_currency_wins_over_the_tenant_default(alice):
 
 
 def test_optional_fields_may_be_omitted_and_come_back_null(alice):
-    response = alice.post(CONSUMPTIONS, json={"kind": "water", "quantity": 3,
-                                              "period_start": "2025-05-01", "period_end": "2025-05-31"})
+    response = alice.post(
+        CONSUMPTIONS, json={"kind": "water", "quantity": 3, "period_start": "2025-05-01", "period_end": "2025-05-31"}
+    )
 
     assert response.status_code == 201, response.text
     body = response.json()
@@ -152,8 +162,10 @@ def test_optional_fields_may_be_omitted_and_come_back_null(alice):
     assert body["quantity"] == 3
 
 
-@pytest.mark.parametrize("quantity", [0, 0.001, 0.3, 1.005, 123.456, 4503.999, 9394981.483, 76384005.614,
-                                      605320001.81, 999999999.999, 1000000000])
+@pytest.mark.parametrize(
+    "quantity",
+    [0, 0.001, 0.3, 1.005, 123.456, 4503.999, 9394981.483, 76384005.614, 605320001.81, 999999999.999, 1000000000],
+)
 def test_quantity_with_up_to_three_decimals_round_trips_exactly(alice, owner_engine, quantity):
     record = create_record(alice, quantity=quantity)
 
@@ -187,6 +199,7 @@ def test_the_earliest_and_latest_accepted_days_are_stored(alice):
 
 # --- read ------------------------------------------------------------------------------------
 
+
 def test_get_returns_the_record_with_its_etag(alice):
     record = create_record(alice)
 
@@ -203,11 +216,11 @@ def test_get_of_an_unknown_id_is_404(alice):
 
 # --- update ----------------------------------------------------------------------------------
 
+
 def test_patch_with_the_current_etag_updates_and_bumps_the_version(alice):
     record = create_record(alice)
 
-    response = alice.patch(url_of(record), json={"quantity": 200.5, "notes": "corrected"},
-                           headers={"If-Match": '"1"'})
+    response = alice.patch(url_of(record), json={"quantity": 200.5, "notes": "corrected"}, headers={"If-Match": '"1"'})
 
     assert response.status_code == 200, response.text
     assert response.headers["ETag"] == '"2"'
@@ -215,8 +228,17 @@ def test_patch_with_the_current_etag_updates_and_bumps_the_version(alice):
     assert body["version"] == 2
     assert body["quantity"] == 200.5
     assert body["notes"] == "corrected"
-    for untouched in ("kind", "unit", "period_start", "period_end", "cost_minor", "currency",
-                      "owner_id", "created_at", "source"):
+    for untouched in (
+        "kind",
+        "unit",
+        "period_start",
+        "period_end",
+        "cost_minor",
+        "currency",
+        "owner_id",
+        "created_at",
+        "source",
+    ):
         assert body[untouched] == record[untouched]
     assert body["updated_at"] > record["updated_at"]
     fetched = alice.get(url_of(record))
@@ -262,8 +284,7 @@ def test_patch_with_a_stale_or_unknown_if_match_is_412_and_changes_nothing(alice
 def test_patch_with_null_clears_notes_and_cost(alice):
     record = create_record(alice)
 
-    response = alice.patch(url_of(record), json={"notes": None, "cost_minor": None},
-                           headers={"If-Match": '"1"'})
+    response = alice.patch(url_of(record), json={"notes": None, "cost_minor": None}, headers={"If-Match": '"1"'})
 
     assert response.status_code == 200, response.text
     assert response.json()["notes"] is None
@@ -283,19 +304,23 @@ def test_patch_of_kind_changes_the_unit(alice):
 def test_patch_may_move_both_ends_of_the_period_at_once(alice):
     record = create_record(alice, period_start="2025-01-01", period_end="2025-01-31")
 
-    response = alice.patch(url_of(record), json={"period_start": "2025-06-01", "period_end": "2025-06-30"},
-                           headers={"If-Match": '"1"'})
+    response = alice.patch(
+        url_of(record), json={"period_start": "2025-06-01", "period_end": "2025-06-30"}, headers={"If-Match": '"1"'}
+    )
 
     assert response.status_code == 200, response.text
     assert (response.json()["period_start"], response.json()["period_end"]) == ("2025-06-01", "2025-06-30")
 
 
-@pytest.mark.parametrize("changes", [
-    {"period_end": "2024-12-31"},                        # now ends before it starts
-    {"period_start": "2025-02-01"},                      # likewise, from the other end
-    {"period_end": "2026-01-02"},                        # now 367 days
-    {"period_start": "2024-12-30", "period_end": "2024-12-29"},
-])
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"period_end": "2024-12-31"},  # now ends before it starts
+        {"period_start": "2025-02-01"},  # likewise, from the other end
+        {"period_end": "2026-01-02"},  # now 367 days
+        {"period_start": "2024-12-30", "period_end": "2024-12-29"},
+    ],
+)
 def test_patch_that_makes_the_period_invalid_is_422_and_changes_nothing(alice, changes):
     record = create_record(alice, period_start="2025-01-01", period_end="2025-01-31")
 
@@ -309,6 +334,7 @@ def test_patch_that_makes_the_period_invalid_is_422_and_changes_nothing(alice, c
 
 
 # --- delete ----------------------------------------------------------------------------------
+
 
 def test_delete_without_if_match_is_428_and_keeps_the_record(alice):
     record = create_record(alice)
@@ -339,9 +365,9 @@ def test_delete_with_the_current_etag_is_204_and_the_record_is_gone(alice, owner
 
 # --- period rules ----------------------------------------------------------------------------
 
+
 def test_period_ending_before_it_starts_is_422_naming_period_end(alice, owner_engine):
-    response = alice.post(CONSUMPTIONS, json={**VALID_RECORD, "period_start": "2025-02-01",
-                                              "period_end": "2025-01-31"})
+    response = alice.post(CONSUMPTIONS, json={**VALID_RECORD, "period_start": "2025-02-01", "period_end": "2025-01-31"})
 
     body = assert_problem(response, 422)
     assert error_fields(body) == ["period_end"]
@@ -360,11 +386,14 @@ def test_a_period_of_exactly_366_days_in_a_leap_year_is_accepted(alice):
     assert (record["period_start"], record["period_end"]) == ("2024-01-01", "2024-12-31")
 
 
-@pytest.mark.parametrize(("start", "end"), [
-    ("2024-01-01", "2025-01-01"),  # 367 days, over a leap year
-    ("2025-01-01", "2026-01-02"),  # 367 days
-    ("2000-01-01", "2100-12-31"),
-])
+@pytest.mark.parametrize(
+    ("start", "end"),
+    [
+        ("2024-01-01", "2025-01-01"),  # 367 days, over a leap year
+        ("2025-01-01", "2026-01-02"),  # 367 days
+        ("2000-01-01", "2100-12-31"),
+    ],
+)
 def test_a_period_longer_than_366_days_is_422(alice, owner_engine, start, end):
     response = alice.post(CONSUMPTIONS, json={**VALID_RECORD, "period_start": start, "period_end": end})
 
@@ -374,6 +403,7 @@ def test_a_period_longer_than_366_days_is_422(alice, owner_engine, start, end):
 
 
 # --- lists: order and pagination --------------------------------------------------------------
+
 
 def test_list_is_newest_period_first_by_default(alice):
     march = create_record(alice, period_start="2025-03-01", period_end="2025-03-31")
@@ -398,16 +428,26 @@ def _seven_records_with_ties(alice: Account, owner_engine: Engine) -> dict[str, 
     """Seven records whose period_start and created_at both repeat, so ties must be broken by id."""
     starts = ["2025-03-01", "2025-01-01", "2025-03-01", "2025-02-01", "2025-03-01", "2025-01-01", "2025-04-01"]
     base = datetime(2025, 6, 1, 12, 0, tzinfo=UTC)
-    created = [base, base + timedelta(seconds=1), base, base + timedelta(seconds=2),
-               base + timedelta(seconds=1), base, base + timedelta(seconds=3)]
+    created = [
+        base,
+        base + timedelta(seconds=1),
+        base,
+        base + timedelta(seconds=2),
+        base + timedelta(seconds=1),
+        base,
+        base + timedelta(seconds=3),
+    ]
     records: dict[str, dict[str, Any]] = {}
     for start, created_at in zip(starts, created, strict=True):
-        record = create_record(alice, period_start=start,
-                               period_end=(date.fromisoformat(start) + timedelta(days=27)).isoformat())
+        record = create_record(
+            alice, period_start=start, period_end=(date.fromisoformat(start) + timedelta(days=27)).isoformat()
+        )
         with owner_engine.begin() as conn:
             conn.execute(text("SELECT set_config('app.tenant_id', :t, true)"), {"t": alice.tenant_id})
-            conn.execute(text("UPDATE consumption_records SET created_at = :c WHERE id = :i"),
-                         {"c": created_at, "i": record["id"]})
+            conn.execute(
+                text("UPDATE consumption_records SET created_at = :c WHERE id = :i"),
+                {"c": created_at, "i": record["id"]},
+            )
         records[record["id"]] = {"period_start": date.fromisoformat(start), "created_at": created_at}
     return records
 
@@ -416,8 +456,7 @@ def _seven_records_with_ties(alice: Account, owner_engine: Engine) -> dict[str, 
 def test_every_sort_pages_through_all_records_in_order_without_duplicates_or_gaps(alice, owner_engine, sort):
     records = _seven_records_with_ties(alice, owner_engine)
     column = sort.lstrip("-")
-    expected = sorted(records, key=lambda rid: (records[rid][column], uuid.UUID(rid)),
-                      reverse=sort.startswith("-"))
+    expected = sorted(records, key=lambda rid: (records[rid][column], uuid.UUID(rid)), reverse=sort.startswith("-"))
 
     pages = walk_pages(alice, sort=sort, limit=2)
 
@@ -434,8 +473,10 @@ def test_items_carry_the_values_they_are_sorted_by(alice, owner_engine, sort):
 
     items = alice.get(CONSUMPTIONS, params={"sort": sort, "limit": 100}).json()["items"]
 
-    keys = [(item[column] if column == "period_start" else datetime.fromisoformat(item[column]),
-             uuid.UUID(item["id"])) for item in items]
+    keys = [
+        (item[column] if column == "period_start" else datetime.fromisoformat(item[column]), uuid.UUID(item["id"]))
+        for item in items
+    ]
     assert keys == sorted(keys, reverse=sort.startswith("-"))
 
 
@@ -450,8 +491,10 @@ def test_a_page_holding_exactly_the_rest_has_no_next_cursor(alice):
 
 
 def test_pages_neither_repeat_nor_skip_when_a_seen_record_is_deleted_mid_walk(alice):
-    ids = [create_record(alice, period_start=f"2025-0{month}-01", period_end=f"2025-0{month}-28")["id"]
-           for month in range(1, 8)]
+    ids = [
+        create_record(alice, period_start=f"2025-0{month}-01", period_end=f"2025-0{month}-28")["id"]
+        for month in range(1, 8)
+    ]
     first = alice.get(CONSUMPTIONS, params={"limit": 3}).json()
     assert first["items"][0]["id"] == ids[-1]
     alice.delete(f"{CONSUMPTIONS}/{first['items'][0]['id']}", headers={"If-Match": '"1"'})
@@ -474,6 +517,7 @@ def test_pagination_keeps_the_filters(alice):
 
 # --- lists: filters --------------------------------------------------------------------------
 
+
 def test_kind_filter_lists_only_that_kind(alice):
     water = create_record(alice, kind="water")
     create_record(alice, kind="electricity")
@@ -484,16 +528,19 @@ def test_kind_filter_lists_only_that_kind(alice):
     assert list_ids(alice, kind="voice") == []
 
 
-@pytest.mark.parametrize(("params", "expected"), [
-    ({"from": "2025-01-31"}, ["mar", "feb", "jan"]),          # jan ends on `from`: included
-    ({"from": "2025-02-01"}, ["mar", "feb"]),
-    ({"from": "2025-04-01"}, []),
-    ({"to": "2025-02-01"}, ["feb", "jan"]),                   # feb starts on `to`: included
-    ({"to": "2024-12-31"}, []),
-    ({"from": "2025-02-15", "to": "2025-02-15"}, ["feb"]),    # inside one period only
-    ({"from": "2025-01-31", "to": "2025-03-01"}, ["mar", "feb", "jan"]),
-    ({"from": "2025-02-28", "to": "2025-02-28"}, ["feb"]),
-])
+@pytest.mark.parametrize(
+    ("params", "expected"),
+    [
+        ({"from": "2025-01-31"}, ["mar", "feb", "jan"]),  # jan ends on `from`: included
+        ({"from": "2025-02-01"}, ["mar", "feb"]),
+        ({"from": "2025-04-01"}, []),
+        ({"to": "2025-02-01"}, ["feb", "jan"]),  # feb starts on `to`: included
+        ({"to": "2024-12-31"}, []),
+        ({"from": "2025-02-15", "to": "2025-02-15"}, ["feb"]),  # inside one period only
+        ({"from": "2025-01-31", "to": "2025-03-01"}, ["mar", "feb", "jan"]),
+        ({"from": "2025-02-28", "to": "2025-02-28"}, ["feb"]),
+    ],
+)
 def test_from_and_to_select_records_whose_period_overlaps_the_range(alice, params, expected):
     ids = {
         "jan": create_record(alice, period_start="2025-01-01", period_end="2025-01-31")["id"],
@@ -511,15 +558,18 @@ def test_from_after_to_is_422(alice):
     assert "from" in error_fields(body)
 
 
-@pytest.mark.parametrize(("q", "expected"), [
-    ("bill", ["January BILL", "water bill"]),
-    ("BILL", ["January BILL", "water bill"]),
-    ("%", ["100% green"]),
-    ("_", ["a_b"]),
-    ("a_b", ["a_b"]),
-    ("\\", ["back\\slash"]),
-    ("nothing like this", []),
-])
+@pytest.mark.parametrize(
+    ("q", "expected"),
+    [
+        ("bill", ["January BILL", "water bill"]),
+        ("BILL", ["January BILL", "water bill"]),
+        ("%", ["100% green"]),
+        ("_", ["a_b"]),
+        ("a_b", ["a_b"]),
+        ("\\", ["back\\slash"]),
+        ("nothing like this", []),
+    ],
+)
 def test_q_matches_notes_case_insensitively_with_wildcards_taken_literally(alice, q, expected):
     by_notes = {}
     for notes in ["January BILL", "water bill", "100% green", "a_b", "axb", "back\\slash"]:
@@ -530,8 +580,7 @@ def test_q_matches_notes_case_insensitively_with_wildcards_taken_literally(alice
 
 
 def test_filters_combine(alice):
-    wanted = create_record(alice, kind="gas", notes="winter gas", period_start="2025-01-01",
-                           period_end="2025-01-31")
+    wanted = create_record(alice, kind="gas", notes="winter gas", period_start="2025-01-01", period_end="2025-01-31")
     create_record(alice, kind="gas", notes="summer gas", period_start="2025-07-01", period_end="2025-07-31")
     create_record(alice, kind="water", notes="winter water", period_start="2025-01-01", period_end="2025-01-31")
 
@@ -541,6 +590,7 @@ def test_filters_combine(alice):
 # --- lists: bad parameters -------------------------------------------------------------------
 # A cursor that matches the contract's pattern but was not issued for this list is a 422
 # (the contract's rule for well-formed requests that break a rule); malformed ones are 400.
+
 
 def test_a_cursor_from_another_sort_is_422(alice):
     for _ in range(3):
@@ -553,19 +603,22 @@ def test_a_cursor_from_another_sort_is_422(alice):
     assert error_fields(body) == ["cursor"]
 
 
-@pytest.mark.parametrize("cursor", [
-    "garbage",
-    "AAAA",
-    "A",
-    cursor_of([1, 2, 3]),
-    cursor_of({"s": "-period_start"}),
-    cursor_of({"s": "-period_start", "v": "2025-01-01", "id": "not-a-uuid"}),
-    cursor_of({"s": "-period_start", "v": "2025-01-01", "id": 1}),
-    cursor_of({"s": "-period_start", "v": "2025-01-01", "id": ["x"]}),
-    cursor_of({"s": "-period_start", "v": 20250101, "id": str(uuid.uuid4())}),
-    cursor_of({"s": "-period_start", "v": "2025-02-30", "id": str(uuid.uuid4())}),
-    cursor_of({"s": "-period_start", "v": None, "id": str(uuid.uuid4())}),
-])
+@pytest.mark.parametrize(
+    "cursor",
+    [
+        "garbage",
+        "AAAA",
+        "A",
+        cursor_of([1, 2, 3]),
+        cursor_of({"s": "-period_start"}),
+        cursor_of({"s": "-period_start", "v": "2025-01-01", "id": "not-a-uuid"}),
+        cursor_of({"s": "-period_start", "v": "2025-01-01", "id": 1}),
+        cursor_of({"s": "-period_start", "v": "2025-01-01", "id": ["x"]}),
+        cursor_of({"s": "-period_start", "v": 20250101, "id": str(uuid.uuid4())}),
+        cursor_of({"s": "-period_start", "v": "2025-02-30", "id": str(uuid.uuid4())}),
+        cursor_of({"s": "-period_start", "v": None, "id": str(uuid.uuid4())}),
+    ],
+)
 def test_a_garbage_or_forged_cursor_is_422(alice, cursor):
     create_record(alice)
 
@@ -592,6 +645,7 @@ def test_limit_at_its_bounds_is_accepted(alice, limit):
 
 
 # --- idempotent creates ----------------------------------------------------------------------
+
 
 def test_a_retry_with_the_same_idempotency_key_and_body_replays_the_first_response(alice, owner_engine):
     headers = {"Idempotency-Key": "retry-1"}
@@ -668,8 +722,9 @@ def test_concurrent_retries_with_one_idempotency_key_create_one_record(app, alic
         client = app.test_client()
         try:
             barrier.wait(timeout=10)
-            response = client.post(CONSUMPTIONS, json=VALID_RECORD,
-                                   headers={**alice.headers, "Idempotency-Key": "race"})
+            response = client.post(
+                CONSUMPTIONS, json=VALID_RECORD, headers={**alice.headers, "Idempotency-Key": "race"}
+            )
             with lock:
                 responses.append(response)
         except BaseException as exc:  # surfaced below, in the test's thread
@@ -718,8 +773,9 @@ def test_an_idempotency_key_is_forgotten_after_24_hours(alice, owner_engine):
     assert first.status_code == 201
     with owner_engine.begin() as conn:
         conn.execute(text("UPDATE idempotency_keys SET created_at = now() - interval '25 hours'"))
-    reused = alice.post(f"{API}/consumptions", json={**VALID_RECORD, "notes": "next day"},
-                        headers={"Idempotency-Key": "daily-import"})
+    reused = alice.post(
+        f"{API}/consumptions", json={**VALID_RECORD, "notes": "next day"}, headers={"Idempotency-Key": "daily-import"}
+    )
     assert reused.status_code == 201
     assert reused.json()["id"] != first.json()["id"]
     assert "Idempotent-Replayed" not in reused.headers

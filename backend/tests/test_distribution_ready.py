@@ -22,10 +22,12 @@ PLATFORM_WIDE_UNIQUE = {
 
 
 def _tables(conn) -> list[str]:
-    rows = conn.execute(text("""
+    rows = conn.execute(
+        text("""
         SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
         WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p') ORDER BY 1
-    """)).scalars()
+    """)
+    ).scalars()
     return [name for name in rows if name not in NOT_TENANT_DATA]
 
 
@@ -38,11 +40,14 @@ def test_every_table_has_a_tenant_key_in_its_primary_key(owner_engine):
         tables = _tables(conn)
         assert len(tables) >= 13
         for table in tables:
-            key = conn.execute(text("""
+            key = conn.execute(
+                text("""
                 SELECT array_agg(a.attname::text) FROM pg_index i
                 JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = ANY(i.indkey)
                 WHERE i.indrelid = CAST(:table AS regclass) AND i.indisprimary
-            """), {"table": table}).scalar_one()
+            """),
+                {"table": table},
+            ).scalar_one()
             assert key, f"{table} has no primary key"
             assert _tenant_column(table) in key, f"{table}'s primary key {key} lacks {_tenant_column(table)}"
 
@@ -51,13 +56,16 @@ def test_every_unique_constraint_and_index_includes_the_tenant(owner_engine):
     without_tenant = set()
     with owner_engine.connect() as conn:
         for table in _tables(conn):
-            rows = conn.execute(text("""
+            rows = conn.execute(
+                text("""
                 SELECT ic.relname, array_agg(a.attname::text)
                 FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid
                 LEFT JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = ANY(i.indkey)
                 WHERE i.indrelid = CAST(:table AS regclass) AND i.indisunique
                 GROUP BY ic.relname
-            """), {"table": table}).all()
+            """),
+                {"table": table},
+            ).all()
             for index, columns in rows:
                 # An index on expressions only (lower(username)) lists no plain columns.
                 if _tenant_column(table) not in [column for column in columns if column]:
@@ -67,7 +75,8 @@ def test_every_unique_constraint_and_index_includes_the_tenant(owner_engine):
 
 def test_every_foreign_key_carries_the_tenant_on_both_sides(owner_engine):
     with owner_engine.connect() as conn:
-        rows = conn.execute(text("""
+        rows = conn.execute(
+            text("""
             SELECT con.conname, src.relname, dst.relname,
                    ARRAY(SELECT attname::text FROM pg_attribute
                          WHERE attrelid = con.conrelid AND attnum = ANY(con.conkey)) AS src_columns,
@@ -80,22 +89,33 @@ def test_every_foreign_key_carries_the_tenant_on_both_sides(owner_engine):
             JOIN pg_class dst ON dst.oid = con.confrelid
             JOIN pg_namespace n ON n.oid = src.relnamespace
             WHERE con.contype = 'f' AND n.nspname = 'public'
-        """)).all()
+        """)
+        ).all()
         assert rows, "no foreign keys found: the query is wrong"
         for name, source, target, source_columns, tenant_targets in rows:
             assert "tenant_id" in source_columns, f"{source}.{name} does not include tenant_id"
             assert tenant_targets == [_tenant_column(target)], (
-                f"{source}.{name}: tenant_id must reference {target}.{_tenant_column(target)}, not {tenant_targets}")
+                f"{source}.{name}: tenant_id must reference {target}.{_tenant_column(target)}, not {tenant_targets}"
+            )
 
 
 def test_every_table_forces_row_level_security_with_a_tenant_policy(owner_engine):
     with owner_engine.connect() as conn:
         for table in _tables(conn):
-            enabled, forced = conn.execute(text(
-                "SELECT relrowsecurity, relforcerowsecurity FROM pg_class WHERE oid = CAST(:table AS regclass)"),
-                {"table": table}).one()
+            enabled, forced = conn.execute(
+                text("SELECT relrowsecurity, relforcerowsecurity FROM pg_class WHERE oid = CAST(:table AS regclass)"),
+                {"table": table},
+            ).one()
             assert enabled and forced, f"{table} does not force row-level security"
-            policies = conn.execute(text(
-                "SELECT qual FROM pg_policies WHERE schemaname = 'public' AND tablename = :table "
-                "AND 'public' = ANY(roles)"), {"table": table}).scalars().all()
+            policies = (
+                conn.execute(
+                    text(
+                        "SELECT qual FROM pg_policies WHERE schemaname = 'public' AND tablename = :table "
+                        "AND 'public' = ANY(roles)"
+                    ),
+                    {"table": table},
+                )
+                .scalars()
+                .all()
+            )
             assert any("app.tenant_id" in (qual or "") for qual in policies), f"{table} has no tenant policy"

@@ -63,8 +63,9 @@ def _point_at_real_objects(case: Any, account: Any) -> None:
         meter_id = found.json()["items"][0]["id"]
         params["meter_id"] = meter_id
         if "tariff_id" in params:
-            tariff = account.post(f"{API}/meters/{meter_id}/tariffs",
-                                  json={"valid_from": "2024-01-01", "unit_price_minor": 12.5})
+            tariff = account.post(
+                f"{API}/meters/{meter_id}/tariffs", json={"valid_from": "2024-01-01", "unit_price_minor": 12.5}
+            )
             listed = account.get(f"{API}/meters/{meter_id}/tariffs").json()["items"]
             params["tariff_id"] = tariff.json()["id"] if tariff.status_code == 201 else listed[0]["id"]
         if "reading_id" in params:
@@ -81,8 +82,7 @@ def shared_account(app: Any) -> Any:
 
 @pytest.mark.slow
 @schema.parametrize()
-@settings(max_examples=30, deadline=None, derandomize=True,
-          suppress_health_check=list(HealthCheck))
+@settings(max_examples=30, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
 def test_the_api_keeps_its_contract(case: Any, app: Any, shared_account: Any) -> None:
     if case.operation.definition.raw.get("operationId") in ACCOUNT_ENDING:
         account, _ = _fresh_account_with_record(app)
@@ -102,8 +102,9 @@ def test_stateful_runs_follow_the_links(app: Any) -> None:
     "missing Authorization" case into a valid request."""
     settings_data = tomllib.loads((BACKEND_DIR / "schemathesis.toml").read_text())
     settings_data.setdefault("generation", {})["mode"] = "positive"
-    positive = schemathesis.openapi.from_asgi(f"{API}/openapi.json", app,
-                                              config=schemathesis.Config.from_dict(settings_data))
+    positive = schemathesis.openapi.from_asgi(
+        f"{API}/openapi.json", app, config=schemathesis.Config.from_dict(settings_data)
+    )
     machine = positive.as_state_machine()
 
     class Lifecycle(machine):  # type: ignore[misc, valid-type]
@@ -113,5 +114,12 @@ def test_stateful_runs_follow_the_links(app: Any) -> None:
         def get_call_kwargs(self, case: Any) -> dict[str, Any]:
             return {"headers": {"Authorization": f"Bearer {self.account.access_token}"}}
 
-    Lifecycle.run(settings=settings(max_examples=25, stateful_step_count=6, deadline=None,
-                                    derandomize=True, suppress_health_check=list(HealthCheck)))
+    Lifecycle.run(
+        settings=settings(
+            max_examples=25,
+            stateful_step_count=6,
+            deadline=None,
+            derandomize=True,
+            suppress_health_check=list(HealthCheck),
+        )
+    )

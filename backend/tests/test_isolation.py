@@ -12,7 +12,17 @@ from sqlalchemy import Connection, Engine, text
 from sqlalchemy.exc import DBAPIError
 
 from consumo.config import get_settings
-from conftest import TABLES, API, VALID_LINE, VALID_RECORD, Account, add_member, assert_problem, create_meter, create_record
+from conftest import (
+    TABLES,
+    API,
+    VALID_LINE,
+    VALID_RECORD,
+    Account,
+    add_member,
+    assert_problem,
+    create_meter,
+    create_record,
+)
 
 CONSUMPTIONS = f"{API}/consumptions"
 RLS_TABLES = TABLES  # every table of the models holds tenant data
@@ -39,8 +49,7 @@ def stored_row(owner_engine: Engine, owner: Account, record_id: str) -> dict[str
     """The record as stored, read behind the API as the table owner."""
     with owner_engine.begin() as conn:
         scoped_to(conn, owner.tenant_id)
-        row = conn.execute(text("SELECT * FROM consumption_records WHERE id = :i"),
-                           {"i": record_id}).mappings().first()
+        row = conn.execute(text("SELECT * FROM consumption_records WHERE id = :i"), {"i": record_id}).mappings().first()
     assert row is not None, "the record is gone"
     return dict(row)
 
@@ -48,8 +57,11 @@ def stored_row(owner_engine: Engine, owner: Account, record_id: str) -> dict[str
 def count_records(owner_engine: Engine, tenant_id: str) -> int:
     with owner_engine.begin() as conn:
         scoped_to(conn, tenant_id)
-        return int(conn.execute(text("SELECT count(*) FROM consumption_records WHERE tenant_id = :t"),
-                                {"t": tenant_id}).scalar_one())
+        return int(
+            conn.execute(
+                text("SELECT count(*) FROM consumption_records WHERE tenant_id = :t"), {"t": tenant_id}
+            ).scalar_one()
+        )
 
 
 def list_ids(account: Account, **params: Any) -> set[str]:
@@ -87,6 +99,7 @@ def app_engine(database_url: str) -> Engine:
 
 
 # --- BOLA through the API ----------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("verb", VERBS)
 def test_bola_another_tenant_gets_404_for_every_verb_on_a_record(alice, bob, owner_engine, verb):
@@ -128,8 +141,9 @@ def test_bola_a_foreign_record_looks_exactly_like_a_missing_one(alice, bob, verb
     missing = attempt(bob, verb, f"{CONSUMPTIONS}/{uuid.uuid4()}")
 
     assert foreign.status_code == missing.status_code == 404
-    assert {k: v for k, v in foreign.json().items() if k != "instance"} == \
-        {k: v for k, v in missing.json().items() if k != "instance"}
+    assert {k: v for k, v in foreign.json().items() if k != "instance"} == {
+        k: v for k, v in missing.json().items() if k != "instance"
+    }
 
 
 def test_bola_a_foreign_record_id_with_an_upper_case_spelling_is_still_404(alice, bob):
@@ -173,6 +187,7 @@ def test_a_cursor_made_from_another_tenants_list_does_not_reveal_its_records(ali
 
 # --- roles -------------------------------------------------------------------------------------
 
+
 def test_member_asking_for_the_whole_tenant_gets_403(alice, member):
     create_record(alice)
 
@@ -180,8 +195,7 @@ def test_member_asking_for_the_whole_tenant_gets_403(alice, member):
 
 
 @pytest.mark.parametrize("role", ["admin", "viewer"])
-def test_admin_and_viewer_see_the_whole_tenant_but_never_another_tenant(app, alice, bob, member,
-                                                                        owner_engine, role):
+def test_admin_and_viewer_see_the_whole_tenant_but_never_another_tenant(app, alice, bob, member, owner_engine, role):
     reader = add_member(owner_engine, app, alice, f"reader-{role}", role)
     tenant_records = {create_record(alice)["id"], create_record(member)["id"]}
     create_record(bob)
@@ -280,6 +294,7 @@ def test_member_cannot_read_an_admins_record(admin, member):
 
 # --- row-level security alone (the app's own scoping bypassed) ---------------------------------
 
+
 def _two_tenants_with_data(alice: Account, bob: Account) -> None:
     """Records, sessions, refresh tokens and idempotency keys in both tenants."""
     create_record(alice, notes="alice")
@@ -288,10 +303,18 @@ def _two_tenants_with_data(alice: Account, bob: Account) -> None:
     bob.post(CONSUMPTIONS, json=VALID_RECORD, headers={"Idempotency-Key": "b-key"})
     for account in (alice, bob):
         meter, line = create_meter(account), create_meter(account, **VALID_LINE)
-        assert account.post(f"{API}/meters/{meter['id']}/tariffs",
-                            json={"valid_from": "2025-01-01", "unit_price_minor": 10}).status_code == 201
-        assert account.post(f"{API}/meters/{meter['id']}/readings",
-                            json={"date": "2025-01-01", "index_value": 5}).status_code == 201
+        assert (
+            account.post(
+                f"{API}/meters/{meter['id']}/tariffs", json={"valid_from": "2025-01-01", "unit_price_minor": 10}
+            ).status_code
+            == 201
+        )
+        assert (
+            account.post(
+                f"{API}/meters/{meter['id']}/readings", json={"date": "2025-01-01", "index_value": 5}
+            ).status_code
+            == 201
+        )
         assert account.post(f"{API}/meters/{line['id']}/top-ups", json={"amount_minor": 100}).status_code == 201
 
 
@@ -303,9 +326,20 @@ def test_rls_an_unscoped_select_as_the_app_role_sees_only_the_current_tenant(app
         record_tenants = conn.execute(text("SELECT tenant_id::text FROM consumption_records")).scalars().all()
         user_tenants = conn.execute(text("SELECT tenant_id::text FROM users")).scalars().all()
         tenants = conn.execute(text("SELECT id::text FROM tenants")).scalars().all()
-        others = {table: conn.execute(text(f"SELECT DISTINCT tenant_id::text FROM {table}")).scalars().all()
-                  for table in ["auth_sessions", "refresh_tokens", "idempotency_keys", "consumption_daily",
-                                "consumption_monthly", "meters", "meter_tariffs", "meter_readings", "meter_top_ups"]}
+        others = {
+            table: conn.execute(text(f"SELECT DISTINCT tenant_id::text FROM {table}")).scalars().all()
+            for table in [
+                "auth_sessions",
+                "refresh_tokens",
+                "idempotency_keys",
+                "consumption_daily",
+                "consumption_monthly",
+                "meters",
+                "meter_tariffs",
+                "meter_readings",
+                "meter_top_ups",
+            ]
+        }
 
     assert len(record_tenants) == 2
     assert set(record_tenants) == {alice.tenant_id}
@@ -321,8 +355,7 @@ def test_rls_without_a_tenant_the_app_role_sees_nothing(app_engine, alice, bob):
         with app_engine.begin() as conn:
             if tenant_setting is not None:
                 scoped_to(conn, tenant_setting)
-            counts = {table: conn.execute(text(f"SELECT count(*) FROM {table}")).scalar_one()
-                      for table in RLS_TABLES}
+            counts = {table: conn.execute(text(f"SELECT count(*) FROM {table}")).scalar_one() for table in RLS_TABLES}
         assert counts == dict.fromkeys(RLS_TABLES, 0)
 
 
@@ -344,11 +377,14 @@ def _rls_violation(exc: DBAPIError) -> bool:
 def test_rls_rejects_inserting_a_row_for_another_tenant(app_engine, alice, bob, owner_engine):
     with pytest.raises(DBAPIError) as raised, app_engine.begin() as conn:
         scoped_to(conn, alice.tenant_id)
-        conn.execute(text(
-            "INSERT INTO consumption_records (tenant_id, id, owner_id, kind, quantity, period_start, "
-            "period_end, currency, created_by, updated_by) VALUES (:t, :i, :o, 'water', 1, "
-            "'2025-01-01', '2025-01-31', 'EUR', :o, :o)"),
-            {"t": bob.tenant_id, "i": str(uuid.uuid4()), "o": bob.user_id})
+        conn.execute(
+            text(
+                "INSERT INTO consumption_records (tenant_id, id, owner_id, kind, quantity, period_start, "
+                "period_end, currency, created_by, updated_by) VALUES (:t, :i, :o, 'water', 1, "
+                "'2025-01-01', '2025-01-31', 'EUR', :o, :o)"
+            ),
+            {"t": bob.tenant_id, "i": str(uuid.uuid4()), "o": bob.user_id},
+        )
 
     assert _rls_violation(raised.value), raised.value
     assert count_records(owner_engine, bob.tenant_id) == 0
@@ -357,9 +393,13 @@ def test_rls_rejects_inserting_a_row_for_another_tenant(app_engine, alice, bob, 
 def test_rls_rejects_inserting_a_user_into_another_tenant(app_engine, alice, bob):
     with pytest.raises(DBAPIError) as raised, app_engine.begin() as conn:
         scoped_to(conn, alice.tenant_id)
-        conn.execute(text("INSERT INTO users (tenant_id, id, username, email, password_hash, role) "
-                          "VALUES (:t, :i, 'intruder', 'intruder@example.com', 'x', 'owner')"),
-                     {"t": bob.tenant_id, "i": str(uuid.uuid4())})
+        conn.execute(
+            text(
+                "INSERT INTO users (tenant_id, id, username, email, password_hash, role) "
+                "VALUES (:t, :i, 'intruder', 'intruder@example.com', 'x', 'owner')"
+            ),
+            {"t": bob.tenant_id, "i": str(uuid.uuid4())},
+        )
 
     assert _rls_violation(raised.value), raised.value
 
@@ -369,8 +409,9 @@ def test_rls_rejects_moving_a_row_into_another_tenant(app_engine, alice, bob, ow
 
     with pytest.raises(DBAPIError) as raised, app_engine.begin() as conn:
         scoped_to(conn, alice.tenant_id)
-        conn.execute(text("UPDATE consumption_records SET tenant_id = :b, owner_id = :o"),
-                     {"b": bob.tenant_id, "o": bob.user_id})
+        conn.execute(
+            text("UPDATE consumption_records SET tenant_id = :b, owner_id = :o"), {"b": bob.tenant_id, "o": bob.user_id}
+        )
 
     assert _rls_violation(raised.value), raised.value
     assert str(stored_row(owner_engine, alice, record["id"])["owner_id"]) == alice.user_id
@@ -393,23 +434,40 @@ def test_rls_update_and_delete_cannot_touch_another_tenants_rows(app_engine, ali
 
 def test_rls_the_app_role_is_no_superuser_and_cannot_bypass_rls(app_engine):
     with app_engine.connect() as conn:
-        role = conn.execute(text(
-            "SELECT rolname, rolsuper, rolbypassrls, rolcreaterole, rolcreatedb "
-            "FROM pg_roles WHERE rolname = current_user")).mappings().one()
+        role = (
+            conn.execute(
+                text(
+                    "SELECT rolname, rolsuper, rolbypassrls, rolcreaterole, rolcreatedb "
+                    "FROM pg_roles WHERE rolname = current_user"
+                )
+            )
+            .mappings()
+            .one()
+        )
 
     assert role["rolname"] == get_settings().app_db_role
-    assert (role["rolsuper"], role["rolbypassrls"], role["rolcreaterole"], role["rolcreatedb"]) == \
-        (False, False, False, False)
+    assert (role["rolsuper"], role["rolbypassrls"], role["rolcreaterole"], role["rolcreatedb"]) == (
+        False,
+        False,
+        False,
+        False,
+    )
 
 
 def test_rls_the_app_role_owns_no_table_and_cannot_become_an_owner(app_engine):
     with app_engine.connect() as conn:
-        owners = conn.execute(text(
-            "SELECT tablename, tableowner FROM pg_tables WHERE schemaname = 'public'")).all()
+        owners = conn.execute(text("SELECT tablename, tableowner FROM pg_tables WHERE schemaname = 'public'")).all()
         app_role = conn.execute(text("SELECT current_user")).scalar_one()
-        memberships = conn.execute(text(
-            "SELECT DISTINCT tableowner FROM pg_tables WHERE schemaname = 'public' "
-            "AND pg_has_role(current_user, tableowner, 'MEMBER')")).scalars().all()
+        memberships = (
+            conn.execute(
+                text(
+                    "SELECT DISTINCT tableowner FROM pg_tables WHERE schemaname = 'public' "
+                    "AND pg_has_role(current_user, tableowner, 'MEMBER')"
+                )
+            )
+            .scalars()
+            .all()
+        )
 
     assert {name for name, _ in owners} >= set(RLS_TABLES)
     assert all(owner != app_role for _, owner in owners)
@@ -418,14 +476,17 @@ def test_rls_the_app_role_owns_no_table_and_cannot_become_an_owner(app_engine):
 
 def test_rls_is_enabled_and_forced_on_every_table_the_app_role_can_touch(app_engine):
     with app_engine.connect() as conn:
-        rows = conn.execute(text(
-            "SELECT c.relname, c.relrowsecurity, c.relforcerowsecurity FROM pg_class c "
-            "JOIN pg_namespace n ON n.oid = c.relnamespace "
-            "WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p') AND ("
-            "  has_table_privilege(current_user, c.oid, 'SELECT') OR "
-            "  has_table_privilege(current_user, c.oid, 'INSERT') OR "
-            "  has_table_privilege(current_user, c.oid, 'UPDATE') OR "
-            "  has_table_privilege(current_user, c.oid, 'DELETE'))")).all()
+        rows = conn.execute(
+            text(
+                "SELECT c.relname, c.relrowsecurity, c.relforcerowsecurity FROM pg_class c "
+                "JOIN pg_namespace n ON n.oid = c.relnamespace "
+                "WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p') AND ("
+                "  has_table_privilege(current_user, c.oid, 'SELECT') OR "
+                "  has_table_privilege(current_user, c.oid, 'INSERT') OR "
+                "  has_table_privilege(current_user, c.oid, 'UPDATE') OR "
+                "  has_table_privilege(current_user, c.oid, 'DELETE'))"
+            )
+        ).all()
 
     assert {name for name, _, _ in rows} >= set(RLS_TABLES)
     assert [name for name, enabled, forced in rows if not (enabled and forced)] == []
@@ -433,9 +494,12 @@ def test_rls_is_enabled_and_forced_on_every_table_the_app_role_can_touch(app_eng
 
 def test_rls_every_tenant_table_has_a_policy_on_the_tenant_setting(app_engine):
     with app_engine.connect() as conn:
-        policies = conn.execute(text(
-            "SELECT tablename, qual, with_check FROM pg_policies "
-            "WHERE schemaname = 'public' AND policyname = 'tenant_isolation'")).all()
+        policies = conn.execute(
+            text(
+                "SELECT tablename, qual, with_check FROM pg_policies "
+                "WHERE schemaname = 'public' AND policyname = 'tenant_isolation'"
+            )
+        ).all()
 
     by_table = {table: (qual, check) for table, qual, check in policies}
     assert set(by_table) == set(RLS_TABLES)

@@ -13,14 +13,25 @@ from sqlalchemy import text
 
 from conftest import API, add_member
 
-SUMMARY, SERIES, BREAKDOWN, BUDGETS = f"{API}/kpis/summary", f"{API}/kpis/timeseries", \
-    f"{API}/kpis/breakdown", f"{API}/budgets"
+SUMMARY, SERIES, BREAKDOWN, BUDGETS = (
+    f"{API}/kpis/summary",
+    f"{API}/kpis/timeseries",
+    f"{API}/kpis/breakdown",
+    f"{API}/budgets",
+)
 
 
-def record(account: Any, kind: str, quantity: float, start: str, end: str, cost: int | None = None,
-           currency: str = "EUR") -> dict[str, Any]:
-    body: dict[str, Any] = {"kind": kind, "quantity": quantity, "period_start": start, "period_end": end,
-                            "currency": currency, "notes": "kpi"}
+def record(
+    account: Any, kind: str, quantity: float, start: str, end: str, cost: int | None = None, currency: str = "EUR"
+) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "kind": kind,
+        "quantity": quantity,
+        "period_start": start,
+        "period_end": end,
+        "currency": currency,
+        "notes": "kpi",
+    }
     if cost is not None:
         body["cost_minor"] = cost
     return post_record(account, body)
@@ -47,8 +58,10 @@ def test_summary_totals_each_kind_in_its_own_unit_and_costs_per_currency(alice):
     assert kinds["electricity"]["unit"] == "kWh" and kinds["water"]["unit"] == "m3"
     assert kinds["electricity"]["quantity"] == 150.5
     assert kinds["electricity"]["records"] == 2
-    assert kinds["electricity"]["cost"] == [{"currency": "EUR", "cost_minor": 3100},
-                                            {"currency": "USD", "cost_minor": 1000}]
+    assert kinds["electricity"]["cost"] == [
+        {"currency": "EUR", "cost_minor": 3100},
+        {"currency": "USD", "cost_minor": 1000},
+    ]
     assert kinds["electricity"]["average_per_day"] == round(150.5 / 31, 3)
     assert kinds["water"]["quantity"] == 12.25
 
@@ -61,8 +74,10 @@ def test_a_bill_crossing_months_counts_in_each_month_in_proportion_to_days(alice
     buckets = response.json()["buckets"]
     assert [(b["start"], b["end"]) for b in buckets] == [("2025-01-01", "2025-01-31"), ("2025-02-01", "2025-02-28")]
     assert [b["values"][0]["quantity"] for b in buckets] == [17.0, 14.0]
-    assert [b["values"][0]["cost"] for b in buckets] == [[{"currency": "EUR", "cost_minor": 3400}],
-                                                         [{"currency": "EUR", "cost_minor": 2800}]]
+    assert [b["values"][0]["cost"] for b in buckets] == [
+        [{"currency": "EUR", "cost_minor": 3400}],
+        [{"currency": "EUR", "cost_minor": 2800}],
+    ]
 
 
 def test_a_period_crossing_the_year_and_a_leap_day_is_spread_exactly(alice):
@@ -81,7 +96,10 @@ def test_timeseries_has_no_gaps_and_weeks_start_on_monday(alice):
     assert [b["values"][0]["quantity"] for b in daily["buckets"]] == [0, 1, 1, 1, 1, 1, 1, 1, 0, 0]
     weekly = alice.get(SERIES, params={"interval": "week", "from": "2025-06-01", "to": "2025-06-15"}).json()
     assert [(b["start"], b["end"]) for b in weekly["buckets"]] == [
-        ("2025-06-01", "2025-06-01"), ("2025-06-02", "2025-06-08"), ("2025-06-09", "2025-06-15")]
+        ("2025-06-01", "2025-06-01"),
+        ("2025-06-02", "2025-06-08"),
+        ("2025-06-09", "2025-06-15"),
+    ]
     assert [b["values"][0]["quantity"] for b in weekly["buckets"]] == [0, 7, 0]
 
 
@@ -152,8 +170,10 @@ def test_breakdown_gives_each_kinds_share_of_cost_per_currency(alice):
 
 
 def test_budgets_are_replaced_and_reported_with_the_month_projection(alice):
-    put = alice.put(BUDGETS, json={"items": [{"kind": "electricity", "quantity_limit": 300,
-                                              "cost_limit_minor": 5000, "currency": "EUR"}]})
+    put = alice.put(
+        BUDGETS,
+        json={"items": [{"kind": "electricity", "quantity_limit": 300, "cost_limit_minor": 5000, "currency": "EUR"}]},
+    )
     assert put.status_code == 200, put.text
     assert alice.get(BUDGETS).json()["items"] == put.json()["items"]
     today = date.today()
@@ -172,8 +192,9 @@ def test_budgets_are_replaced_and_reported_with_the_month_projection(alice):
 
 
 def test_invalid_budgets_are_422_naming_the_item(alice):
-    response = alice.put(BUDGETS, json={"items": [{"kind": "gas", "cost_limit_minor": 100},
-                                                  {"kind": "gas", "quantity_limit": 1}]})
+    response = alice.put(
+        BUDGETS, json={"items": [{"kind": "gas", "cost_limit_minor": 100}, {"kind": "gas", "quantity_limit": 1}]}
+    )
     assert response.status_code == 422
     fields = {e["field"] for e in response.json()["errors"]}
     assert {"items.0.currency", "items.1.kind"} <= fields
@@ -200,14 +221,18 @@ MONTHLY = text("""
     SELECT kind, month, sum(quantity), sum(cost_minor) FROM consumption_monthly GROUP BY 1, 2
 """)
 
-writes = st.lists(st.tuples(
-    st.sampled_from(["create", "edit", "delete"]),
-    st.sampled_from(["electricity", "water", "gas"]),
-    st.integers(min_value=0, max_value=10_000_000).map(lambda n: n / 1000),
-    st.integers(min_value=0, max_value=800),
-    st.integers(min_value=0, max_value=70),
-    st.one_of(st.none(), st.integers(min_value=0, max_value=100_000)),
-), min_size=1, max_size=12)
+writes = st.lists(
+    st.tuples(
+        st.sampled_from(["create", "edit", "delete"]),
+        st.sampled_from(["electricity", "water", "gas"]),
+        st.integers(min_value=0, max_value=10_000_000).map(lambda n: n / 1000),
+        st.integers(min_value=0, max_value=800),
+        st.integers(min_value=0, max_value=70),
+        st.one_of(st.none(), st.integers(min_value=0, max_value=100_000)),
+    ),
+    min_size=1,
+    max_size=12,
+)
 
 
 def _nonzero(rows: Any) -> dict[tuple[str, date], tuple[Decimal, Decimal]]:
@@ -220,29 +245,44 @@ def test_the_rollup_always_equals_a_recomputation_from_the_records(app, owner_en
     from conftest import register_and_login
 
     with owner_engine.begin() as conn:
-        conn.execute(text("TRUNCATE consumption_monthly, consumption_daily, consumption_records, users, tenants CASCADE"))
+        conn.execute(
+            text("TRUNCATE consumption_monthly, consumption_daily, consumption_records, users, tenants CASCADE")
+        )
     account = register_and_login(app, "prop")
     live: list[dict[str, Any]] = []
     for action, kind, quantity, offset, span, cost in operations:
         start = date(2024, 1, 1) + timedelta(days=offset)
         end = start + timedelta(days=span)
         if action == "create" or not live:
-            body: dict[str, Any] = {"kind": kind, "quantity": quantity, "period_start": start.isoformat(),
-                                    "period_end": end.isoformat()}
+            body: dict[str, Any] = {
+                "kind": kind,
+                "quantity": quantity,
+                "period_start": start.isoformat(),
+                "period_end": end.isoformat(),
+            }
             if cost is not None:
                 body["cost_minor"] = cost
             live.append(post_record(account, body))
         elif action == "edit":
             target = live.pop(0)
-            edited = account.patch(f"{API}/consumptions/{target['id']}", headers={"If-Match": f'"{target["version"]}"'},
-                                   json={"kind": kind, "quantity": quantity, "period_start": start.isoformat(),
-                                         "period_end": end.isoformat(), "cost_minor": cost})
+            edited = account.patch(
+                f"{API}/consumptions/{target['id']}",
+                headers={"If-Match": f'"{target["version"]}"'},
+                json={
+                    "kind": kind,
+                    "quantity": quantity,
+                    "period_start": start.isoformat(),
+                    "period_end": end.isoformat(),
+                    "cost_minor": cost,
+                },
+            )
             assert edited.status_code == 200, edited.text
             live.append(edited.json())
         else:
             target = live.pop()
-            deleted = account.delete(f"{API}/consumptions/{target['id']}",
-                                     headers={"If-Match": f'"{target["version"]}"'})
+            deleted = account.delete(
+                f"{API}/consumptions/{target['id']}", headers={"If-Match": f'"{target["version"]}"'}
+            )
             assert deleted.status_code == 204
     with owner_engine.begin() as conn:
         raw = _nonzero(conn.execute(RAW_DAILY))
@@ -256,10 +296,12 @@ def test_the_rollup_always_equals_a_recomputation_from_the_records(app, owner_en
 def test_ranges_mixing_whole_and_partial_months_match_the_day_by_day_totals(alice):
     """Whole months come from the monthly roll-up and the edges from the daily one."""
     record(alice, "water", 90, "2025-01-20", "2025-04-19", cost=9000)  # 90 days, 1 m3 a day
-    for start, end, expected in [("2025-01-25", "2025-03-10", 45.0),   # edge + Feb + edge
-                                 ("2025-02-01", "2025-02-28", 28.0),   # one whole month
-                                 ("2025-02-10", "2025-02-20", 11.0),   # inside a month
-                                 ("2025-01-01", "2025-12-31", 90.0)]:  # whole months only
+    for start, end, expected in [
+        ("2025-01-25", "2025-03-10", 45.0),  # edge + Feb + edge
+        ("2025-02-01", "2025-02-28", 28.0),  # one whole month
+        ("2025-02-10", "2025-02-20", 11.0),  # inside a month
+        ("2025-01-01", "2025-12-31", 90.0),
+    ]:  # whole months only
         kinds = by_kind(alice.get(SUMMARY, params={"from": start, "to": end}).json())
         assert kinds["water"]["quantity"] == expected, (start, end)
         assert kinds["water"]["cost"] == [{"currency": "EUR", "cost_minor": int(expected * 100)}]

@@ -33,8 +33,10 @@ def _balance(account: Any, line: dict[str, Any]) -> int:
 
 
 def test_twenty_small_overages_cost_what_one_of_their_sum_costs(alice):
-    split, whole = _line(alice, data_mb=0, data_mb_price_minor=2), \
-        _line(alice, identifier="+56912345679", data_mb=0, data_mb_price_minor=2)
+    split, whole = (
+        _line(alice, data_mb=0, data_mb_price_minor=2),
+        _line(alice, identifier="+56912345679", data_mb=0, data_mb_price_minor=2),
+    )
 
     charges = [_simulate(alice, split, data_mb=0.249)["cost_minor"] for _ in range(20)]
     one = _simulate(alice, whole, data_mb=0.249 * 20)["cost_minor"]
@@ -46,8 +48,10 @@ def test_twenty_small_overages_cost_what_one_of_their_sum_costs(alice):
 
 @pytest.mark.parametrize("pieces", [[1.333, 1.333, 1.334], [0.001] * 7 + [3.993], [2.5, 0.5, 0.999, 0.001]])
 def test_any_split_of_usage_pays_the_same_as_the_whole(alice, pieces):
-    split, whole = _line(alice, voice_minutes=0, voice_minute_price_minor=7), \
-        _line(alice, identifier="+56912345679", voice_minutes=0, voice_minute_price_minor=7)
+    split, whole = (
+        _line(alice, voice_minutes=0, voice_minute_price_minor=7),
+        _line(alice, identifier="+56912345679", voice_minutes=0, voice_minute_price_minor=7),
+    )
 
     paid = sum(_simulate(alice, split, voice_minutes=piece)["cost_minor"] for piece in pieces)
     total = float(sum(Decimal(str(piece)) for piece in pieces))
@@ -72,9 +76,16 @@ def test_a_record_put_on_a_line_by_hand_uses_the_allowance_and_never_the_balance
     line = _line(alice, data_mb=100, data_mb_price_minor=2)
     before = _balance(alice, line)
 
-    created = alice.post(f"{API}/consumptions", json={"kind": "mobile_data", "quantity": 999999,
-                                                      "period_start": "2025-01-01", "period_end": "2025-01-01",
-                                                      "meter_id": line["id"]})
+    created = alice.post(
+        f"{API}/consumptions",
+        json={
+            "kind": "mobile_data",
+            "quantity": 999999,
+            "period_start": "2025-01-01",
+            "period_end": "2025-01-01",
+            "meter_id": line["id"],
+        },
+    )
     status = alice.get(f"{API}/meters/{line['id']}/status").json()
 
     assert created.status_code == 201, created.text

@@ -21,6 +21,7 @@ PLAN = VALID_LINE["plan"]
 
 # --- helpers ----------------------------------------------------------------------------------
 
+
 def line_with(account: Account, identifier: str = "+56912345678", **plan: Any) -> dict[str, Any]:
     """A line of `account` whose plan is VALID_LINE's with `plan` changed."""
     return create_meter(account, **{**VALID_LINE, "identifier": identifier, "plan": {**PLAN, **plan}})
@@ -44,12 +45,20 @@ def simulate(account: Account, line_id: str, body: dict[str, Any], **kwargs: Any
     return account.post(f"{METERS}/{line_id}/simulate", json=body, **kwargs)
 
 
-def record_on(account: Account, line_id: str, kind: str, quantity: float, start: date, end: date,
-              cost_minor: int = 0) -> dict[str, Any]:
-    response = account.post(f"{API}/consumptions", json={
-        "kind": kind, "quantity": quantity, "period_start": start.isoformat(), "period_end": end.isoformat(),
-        "cost_minor": cost_minor, "meter_id": line_id,
-    })
+def record_on(
+    account: Account, line_id: str, kind: str, quantity: float, start: date, end: date, cost_minor: int = 0
+) -> dict[str, Any]:
+    response = account.post(
+        f"{API}/consumptions",
+        json={
+            "kind": kind,
+            "quantity": quantity,
+            "period_start": start.isoformat(),
+            "period_end": end.isoformat(),
+            "cost_minor": cost_minor,
+            "meter_id": line_id,
+        },
+    )
     assert response.status_code == 201, response.text
     return dict(response.json())
 
@@ -67,8 +76,14 @@ def scalar(owner_engine: Engine, tenant_id: str, sql: str, **params: Any) -> Any
 
 
 def count_line_records(owner_engine: Engine, account: Account, line_id: str) -> int:
-    return int(scalar(owner_engine, account.tenant_id,
-                      "SELECT count(*) FROM consumption_records WHERE tenant_id = :t AND meter_id = :m", m=line_id))
+    return int(
+        scalar(
+            owner_engine,
+            account.tenant_id,
+            "SELECT count(*) FROM consumption_records WHERE tenant_id = :t AND meter_id = :m",
+            m=line_id,
+        )
+    )
 
 
 def today_utc() -> date:
@@ -94,17 +109,22 @@ def service_session(account: Account, role: str = "owner") -> Iterator[tuple[Any
 
 # --- the billing cycle ---------------------------------------------------------------------------
 
-@pytest.mark.parametrize(("start_day", "today", "cycle_start", "cycle_end"), [
-    (15, date(2025, 3, 20), date(2025, 3, 15), date(2025, 4, 14)),   # today after the start day
-    (15, date(2025, 3, 15), date(2025, 3, 15), date(2025, 4, 14)),   # today is the start day
-    (15, date(2025, 3, 14), date(2025, 2, 15), date(2025, 3, 14)),   # today before it: last month's cycle
-    (1, date(2025, 2, 10), date(2025, 2, 1), date(2025, 2, 28)),
-    (1, date(2024, 2, 29), date(2024, 2, 1), date(2024, 2, 29)),     # a leap February
-    (28, date(2025, 1, 5), date(2024, 12, 28), date(2025, 1, 27)),   # across the new year, backwards
-    (5, date(2024, 12, 31), date(2024, 12, 5), date(2025, 1, 4)),    # across the new year, forwards
-])
+
+@pytest.mark.parametrize(
+    ("start_day", "today", "cycle_start", "cycle_end"),
+    [
+        (15, date(2025, 3, 20), date(2025, 3, 15), date(2025, 4, 14)),  # today after the start day
+        (15, date(2025, 3, 15), date(2025, 3, 15), date(2025, 4, 14)),  # today is the start day
+        (15, date(2025, 3, 14), date(2025, 2, 15), date(2025, 3, 14)),  # today before it: last month's cycle
+        (1, date(2025, 2, 10), date(2025, 2, 1), date(2025, 2, 28)),
+        (1, date(2024, 2, 29), date(2024, 2, 1), date(2024, 2, 29)),  # a leap February
+        (28, date(2025, 1, 5), date(2024, 12, 28), date(2025, 1, 27)),  # across the new year, backwards
+        (5, date(2024, 12, 31), date(2024, 12, 5), date(2025, 1, 4)),  # across the new year, forwards
+    ],
+)
 def test_the_billing_cycle_starts_on_the_plans_day_of_this_or_the_previous_month(
-        start_day: int, today: date, cycle_start: date, cycle_end: date) -> None:
+    start_day: int, today: date, cycle_start: date, cycle_end: date
+) -> None:
     from consumo.lines.service import billing_cycle
 
     cycle = billing_cycle(start_day, today)
@@ -124,6 +144,7 @@ def test_the_last_day_of_a_cycle_has_no_days_left() -> None:
 
 # --- status ------------------------------------------------------------------------------------
 
+
 def test_a_new_line_has_its_whole_allowances_left_and_nothing_spent(alice):
     line = create_meter(alice, **VALID_LINE)
 
@@ -135,11 +156,18 @@ def test_a_new_line_has_its_whole_allowances_left_and_nothing_spent(alice):
     assert status["cycle_start"] == today.replace(day=1).isoformat()
     assert status["days_elapsed"] == today.day
     assert date.fromisoformat(status["cycle_end"]) == date.fromisoformat(status["cycle_start"]) + timedelta(
-        days=status["days_elapsed"] + status["days_left"] - 1)
+        days=status["days_elapsed"] + status["days_left"] - 1
+    )
     assert [a["kind"] for a in status["allowances"]] == ["mobile_data", "voice", "sms"]
-    assert allowance(status, "mobile_data") == {"kind": "mobile_data", "unit": "MB", "included": 10240,
-                                                 "used": 0, "remaining": 10240, "used_pct": 0,
-                                                 "runs_out_on": None}
+    assert allowance(status, "mobile_data") == {
+        "kind": "mobile_data",
+        "unit": "MB",
+        "included": 10240,
+        "used": 0,
+        "remaining": 10240,
+        "used_pct": 0,
+        "runs_out_on": None,
+    }
     assert allowance(status, "voice")["unit"] == "min" and allowance(status, "sms")["unit"] == "count"
     assert status["balance_minor"] == 0 and status["currency"] == line["currency"]
     assert status["spent_this_cycle_minor"] == 0 and status["balance_runs_out_on"] is None
@@ -151,13 +179,13 @@ def test_status_prorates_records_by_their_days_inside_the_cycle(app, alice):
     line = line_with(alice, cycle_start_day=15)
     other_line = line_with(alice, identifier="+56987654321")
     # The cycle of 20 March 2025 runs from 15 March to 14 April (31 days).
-    record_on(alice, line["id"], "mobile_data", 100, date(2025, 3, 16), date(2025, 3, 16))        # all of it
+    record_on(alice, line["id"], "mobile_data", 100, date(2025, 3, 16), date(2025, 3, 16))  # all of it
     record_on(alice, line["id"], "mobile_data", 1000, date(2025, 3, 10), date(2025, 3, 19), 100)  # 5 of 10 days
-    record_on(alice, line["id"], "mobile_data", 200, date(2025, 4, 10), date(2025, 4, 19), 30)    # 5 of 10 days
-    record_on(alice, line["id"], "mobile_data", 999, date(2025, 3, 1), date(2025, 3, 14), 99)     # before it
-    record_on(alice, line["id"], "mobile_data", 999, date(2025, 4, 15), date(2025, 4, 30), 99)    # after it
+    record_on(alice, line["id"], "mobile_data", 200, date(2025, 4, 10), date(2025, 4, 19), 30)  # 5 of 10 days
+    record_on(alice, line["id"], "mobile_data", 999, date(2025, 3, 1), date(2025, 3, 14), 99)  # before it
+    record_on(alice, line["id"], "mobile_data", 999, date(2025, 4, 15), date(2025, 4, 30), 99)  # after it
     record_on(alice, line["id"], "voice", 10, date(2025, 3, 15), date(2025, 3, 17), 7)
-    record_on(alice, other_line["id"], "sms", 50, date(2025, 3, 16), date(2025, 3, 16), 500)      # another line
+    record_on(alice, other_line["id"], "sms", 50, date(2025, 3, 16), date(2025, 3, 16), 500)  # another line
     unattached = {"kind": "sms", "quantity": 40, "period_start": "2025-03-16", "period_end": "2025-03-16"}
     assert alice.post(f"{API}/consumptions", json=unattached).status_code == 201
 
@@ -178,7 +206,7 @@ def test_an_allowance_runs_out_at_the_pace_so_far_and_a_used_up_one_runs_out_tod
     from consumo.lines import service
 
     line = line_with(alice, cycle_start_day=1, data_mb=1000, voice_minutes=300, sms=100)
-    record_on(alice, line["id"], "voice", 200, date(2025, 3, 1), date(2025, 3, 10))   # 20 min a day
+    record_on(alice, line["id"], "voice", 200, date(2025, 3, 1), date(2025, 3, 10))  # 20 min a day
     record_on(alice, line["id"], "mobile_data", 1000, date(2025, 3, 2), date(2025, 3, 2))
     record_on(alice, line["id"], "sms", 150, date(2025, 3, 3), date(2025, 3, 3))
 
@@ -265,6 +293,7 @@ def test_status_is_in_the_tenants_time_zone(alice, owner_engine):
 
 # --- top-ups -------------------------------------------------------------------------------------
 
+
 def test_a_top_up_adds_to_the_balance_and_gives_the_meter_a_new_version(alice, owner_engine):
     line = create_meter(alice, **VALID_LINE)
 
@@ -278,9 +307,15 @@ def test_a_top_up_adds_to_the_balance_and_gives_the_meter_a_new_version(alice, o
     meter = meter_of(alice, line["id"])
     assert meter["balance_minor"] == 750 and meter["version"] == line["version"] + 2
     assert status_of(alice, line["id"])["balance_minor"] == 750
-    assert scalar(owner_engine, alice.tenant_id,
-                  "SELECT string_agg(balance_after_minor::text, ',' ORDER BY balance_after_minor) "
-                  "FROM meter_top_ups WHERE tenant_id = :t") == "500,750"
+    assert (
+        scalar(
+            owner_engine,
+            alice.tenant_id,
+            "SELECT string_agg(balance_after_minor::text, ',' ORDER BY balance_after_minor) "
+            "FROM meter_top_ups WHERE tenant_id = :t",
+        )
+        == "500,750"
+    )
 
 
 def test_a_retried_top_up_with_the_same_idempotency_key_adds_once(alice, owner_engine):
@@ -345,6 +380,7 @@ def test_a_top_up_outside_its_bounds_is_refused(alice, amount):
 
 # --- simulated usage -------------------------------------------------------------------------------
 
+
 def test_simulated_usage_within_the_allowances_is_free(alice, owner_engine):
     line = create_meter(alice, **VALID_LINE)
     assert top_up(alice, line["id"], 100).status_code == 201
@@ -357,9 +393,17 @@ def test_simulated_usage_within_the_allowances_is_free(alice, owner_engine):
     assert body["cost_minor"] == 0
     today = today_utc().isoformat()
     assert [(r["kind"], r["quantity"], r["cost_minor"]) for r in body["records"]] == [
-        ("mobile_data", 100.25, 0), ("voice", 5, 0), ("sms", 2, 0)]
-    assert all(r["source"] == "simulation" and r["period_start"] == r["period_end"] == today
-               and r["owner_id"] == alice.user_id and r["currency"] == line["currency"] for r in body["records"])
+        ("mobile_data", 100.25, 0),
+        ("voice", 5, 0),
+        ("sms", 2, 0),
+    ]
+    assert all(
+        r["source"] == "simulation"
+        and r["period_start"] == r["period_end"] == today
+        and r["owner_id"] == alice.user_id
+        and r["currency"] == line["currency"]
+        for r in body["records"]
+    )
     assert allowance(body["status"], "mobile_data")["used"] == 100.25
     assert allowance(body["status"], "sms")["remaining"] == 98
     assert body["status"]["balance_minor"] == 100
@@ -368,8 +412,15 @@ def test_simulated_usage_within_the_allowances_is_free(alice, owner_engine):
 
 
 def test_simulated_usage_beyond_the_allowances_charges_only_the_overage(alice):
-    line = line_with(alice, data_mb=100, voice_minutes=10, sms=1,
-                     data_mb_price_minor=2, voice_minute_price_minor=10, sms_price_minor=5)
+    line = line_with(
+        alice,
+        data_mb=100,
+        voice_minutes=10,
+        sms=1,
+        data_mb_price_minor=2,
+        voice_minute_price_minor=10,
+        sms_price_minor=5,
+    )
     assert top_up(alice, line["id"], 1000).status_code == 201
     version = meter_of(alice, line["id"])["version"]
 
@@ -423,8 +474,9 @@ def test_an_empty_body_records_a_random_burst_free_within_the_allowances(alice):
 
 
 def test_random_bursts_beyond_the_allowances_stop_where_the_balance_runs_out(alice, owner_engine):
-    line = line_with(alice, data_mb=0, voice_minutes=0, sms=0,
-                     data_mb_price_minor=2, voice_minute_price_minor=10, sms_price_minor=5)
+    line = line_with(
+        alice, data_mb=0, voice_minutes=0, sms=0, data_mb_price_minor=2, voice_minute_price_minor=10, sms_price_minor=5
+    )
     assert top_up(alice, line["id"], 300).status_code == 201
     balance, charged = 300, 0
 
@@ -445,8 +497,9 @@ def test_random_bursts_beyond_the_allowances_stop_where_the_balance_runs_out(ali
 
 
 def test_a_random_burst_with_nothing_free_and_no_balance_is_refused(alice, owner_engine):
-    line = line_with(alice, data_mb=0, voice_minutes=0, sms=0,
-                     data_mb_price_minor=2, voice_minute_price_minor=10, sms_price_minor=5)
+    line = line_with(
+        alice, data_mb=0, voice_minutes=0, sms=0, data_mb_price_minor=2, voice_minute_price_minor=10, sms_price_minor=5
+    )
 
     response = simulate(alice, line["id"], {})
 
@@ -494,8 +547,9 @@ def test_usage_that_costs_exactly_the_balance_empties_it(alice):
     assert response.json()["cost_minor"] == 10 and response.json()["status"]["balance_minor"] == 0
 
 
-@pytest.mark.parametrize("body", [{"data_mb": 0}, {"data_mb": 0, "voice_minutes": 0, "sms": 0},
-                                  {"sms": 0, "cost_minor": 5}])
+@pytest.mark.parametrize(
+    "body", [{"data_mb": 0}, {"data_mb": 0, "voice_minutes": 0, "sms": 0}, {"sms": 0, "cost_minor": 5}]
+)
 def test_usage_of_nothing_is_refused(alice, owner_engine, body):
     line = create_meter(alice, **VALID_LINE)
     assert top_up(alice, line["id"], 10).status_code == 201
@@ -554,8 +608,7 @@ def test_concurrent_simulations_never_take_the_balance_below_zero(app, alice, ow
         client = app.test_client()
         try:
             barrier.wait(timeout=10)
-            response = client.post(f"{METERS}/{line['id']}/simulate", json={"data_mb": charge},
-                                   headers=alice.headers)
+            response = client.post(f"{METERS}/{line['id']}/simulate", json={"data_mb": charge}, headers=alice.headers)
             with lock:
                 responses.append(response)
         except BaseException as exc:  # surfaced below, in the test's thread
@@ -575,11 +628,19 @@ def test_concurrent_simulations_never_take_the_balance_below_zero(app, alice, ow
     assert charged == 50
     assert meter_of(alice, line["id"])["balance_minor"] == 50 - charged == 0
     assert count_line_records(owner_engine, alice, line["id"]) == 5
-    assert scalar(owner_engine, alice.tenant_id,
-                  "SELECT min(balance_minor) FROM meters WHERE tenant_id = :t AND id = :m", m=line["id"]) >= 0
+    assert (
+        scalar(
+            owner_engine,
+            alice.tenant_id,
+            "SELECT min(balance_minor) FROM meters WHERE tenant_id = :t AND id = :m",
+            m=line["id"],
+        )
+        >= 0
+    )
 
 
 # --- who may do what -----------------------------------------------------------------------------
+
 
 def _line_operations(account: Account, meter_id: str) -> dict[str, Any]:
     return {
@@ -595,7 +656,12 @@ def test_a_meter_that_is_not_a_line_has_no_status_top_ups_or_usage(alice, owner_
 
     responses = _line_operations(alice, meter["id"])
 
-    assert {name: r.status_code for name, r in responses.items()} == {"status": 422, "top_ups": 422, "top_up": 422, "simulate": 422}
+    assert {name: r.status_code for name, r in responses.items()} == {
+        "status": 422,
+        "top_ups": 422,
+        "top_up": 422,
+        "simulate": 422,
+    }
     assert all(r.json()["errors"][0]["field"] == "meter_id" for r in responses.values())
     assert scalar(owner_engine, alice.tenant_id, "SELECT count(*) FROM meter_top_ups WHERE tenant_id = :t") == 0
     assert count_line_records(owner_engine, alice, meter["id"]) == 0
@@ -607,7 +673,12 @@ def test_another_tenant_cannot_see_or_use_a_line(alice, bob):
 
     responses = _line_operations(bob, line["id"])
 
-    assert {name: r.status_code for name, r in responses.items()} == {"status": 404, "top_ups": 404, "top_up": 404, "simulate": 404}
+    assert {name: r.status_code for name, r in responses.items()} == {
+        "status": 404,
+        "top_ups": 404,
+        "top_up": 404,
+        "simulate": 404,
+    }
     assert meter_of(alice, line["id"])["balance_minor"] == 100
 
 
@@ -617,7 +688,12 @@ def test_a_member_cannot_see_or_use_another_members_line(app, alice, owner_engin
 
     responses = _line_operations(member, line["id"])
 
-    assert {name: r.status_code for name, r in responses.items()} == {"status": 404, "top_ups": 404, "top_up": 404, "simulate": 404}
+    assert {name: r.status_code for name, r in responses.items()} == {
+        "status": 404,
+        "top_ups": 404,
+        "top_up": 404,
+        "simulate": 404,
+    }
 
 
 @pytest.mark.parametrize("role", ["viewer", "admin"])
@@ -629,7 +705,12 @@ def test_viewers_and_admins_read_a_line_status_but_cannot_top_up_or_use_it(app, 
 
     responses = _line_operations(reader, line["id"])
 
-    assert {name: r.status_code for name, r in responses.items()} == {"status": 200, "top_ups": 200, "top_up": 403, "simulate": 403}
+    assert {name: r.status_code for name, r in responses.items()} == {
+        "status": 200,
+        "top_ups": 200,
+        "top_up": 403,
+        "simulate": 403,
+    }
     assert [t["amount_minor"] for t in responses["top_ups"].json()["items"]] == [100]
     status = responses["status"].json()
     assert allowance(status, "mobile_data")["used"] == 12 and status["spent_this_cycle_minor"] == 30
@@ -652,7 +733,12 @@ def test_a_member_tops_up_and_uses_their_own_line(app, alice, owner_engine):
 def test_an_unknown_line_is_not_found(alice):
     responses = _line_operations(alice, str(uuid.uuid4()))
 
-    assert {name: r.status_code for name, r in responses.items()} == {"status": 404, "top_ups": 404, "top_up": 404, "simulate": 404}
+    assert {name: r.status_code for name, r in responses.items()} == {
+        "status": 404,
+        "top_ups": 404,
+        "top_up": 404,
+        "simulate": 404,
+    }
 
 
 def test_line_operations_need_authentication(client, alice):

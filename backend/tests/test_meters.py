@@ -14,15 +14,23 @@ METERS, RECORDS = f"{API}/meters", f"{API}/consumptions"
 
 
 def tariff(account: Any, meter: dict[str, Any], valid_from: str, unit: float, fixed: float = 0) -> Any:
-    response = account.post(f"{METERS}/{meter['id']}/tariffs",
-                            json={"valid_from": valid_from, "unit_price_minor": unit, "fixed_daily_minor": fixed})
+    response = account.post(
+        f"{METERS}/{meter['id']}/tariffs",
+        json={"valid_from": valid_from, "unit_price_minor": unit, "fixed_daily_minor": fixed},
+    )
     assert response.status_code == 201, response.text
     return response.json()
 
 
 def record_on(account: Any, meter: dict[str, Any], quantity: float, start: str, end: str, **extra: Any) -> Any:
-    body = {"kind": extra.pop("kind", "electricity"), "quantity": quantity, "period_start": start,
-            "period_end": end, "meter_id": meter["id"], **extra}
+    body = {
+        "kind": extra.pop("kind", "electricity"),
+        "quantity": quantity,
+        "period_start": start,
+        "period_end": end,
+        "meter_id": meter["id"],
+        **extra,
+    }
     response = account.post(RECORDS, json=body)
     assert response.status_code == 201, response.text
     return response.json()
@@ -35,6 +43,7 @@ def read(account: Any, record: dict[str, Any]) -> Any:
 
 
 # --- meters ------------------------------------------------------------------------------------
+
 
 def test_a_meter_is_created_with_the_tenants_currency_and_no_plan(alice):
     meter = create_meter(alice)
@@ -140,6 +149,7 @@ def test_deleting_a_meter_keeps_its_records_detached_with_their_costs(alice):
 
 # --- visibility ----------------------------------------------------------------------------------
 
+
 def test_members_see_only_their_meters_and_admins_may_list_the_tenants(alice, owner_engine, app):
     mine = create_meter(alice)
     member = add_member(owner_engine, app, alice, "marta", "member")
@@ -159,6 +169,7 @@ def test_a_viewer_cannot_add_meters(alice, owner_engine, app):
 
 # --- records on meters ---------------------------------------------------------------------------
 
+
 def test_a_record_may_go_only_on_ones_own_meter_of_a_compatible_kind(alice, bob, owner_engine, app):
     water = create_meter(alice, kind="water", name="Water", identifier="W-1")
     line = create_meter(alice, **VALID_LINE)
@@ -170,15 +181,15 @@ def test_a_record_may_go_only_on_ones_own_meter_of_a_compatible_kind(alice, bob,
     # Another tenant's meter, and a colleague's, are "no such meter" — never a hint they exist.
     assert_problem(bob.post(RECORDS, json={**body, "kind": "water", "meter_id": water["id"]}), 422, "meter_id")
     colleague = add_member(owner_engine, app, alice, "colin", "member")
-    assert_problem(colleague.post(RECORDS, json={**body, "kind": "water", "meter_id": water["id"]}), 422,
-                   "meter_id")
+    assert_problem(colleague.post(RECORDS, json={**body, "kind": "water", "meter_id": water["id"]}), 422, "meter_id")
 
 
 def test_changing_a_records_kind_must_still_fit_its_meter(alice):
     meter = create_meter(alice)
     record = record_on(alice, meter, 5, "2025-01-01", "2025-01-01")
-    assert_problem(alice.patch(f"{RECORDS}/{record['id']}", json={"kind": "gas"}, headers={"If-Match": "*"}),
-                   422, "meter_id")
+    assert_problem(
+        alice.patch(f"{RECORDS}/{record['id']}", json={"kind": "gas"}, headers={"If-Match": "*"}), 422, "meter_id"
+    )
     detached = alice.patch(f"{RECORDS}/{record['id']}", json={"meter_id": None}, headers={"If-Match": "*"})
     assert detached.status_code == 200 and detached.json()["meter_id"] is None
 
@@ -227,18 +238,36 @@ def meter_budget(account: Any, meter: dict[str, Any], extra: str = "") -> Any:
 def test_a_meters_budget_compares_its_cost_this_month_over_every_kind_with_the_limit(alice):
     line = create_meter(alice, **VALID_LINE, monthly_budget_minor=10_000)
     empty = meter_budget(alice, line)
-    month_start, elapsed, days_in_month = (date.fromisoformat(empty["month_start"]), empty["days_elapsed"],
-                                           empty["days_in_month"])
+    month_start, elapsed, days_in_month = (
+        date.fromisoformat(empty["month_start"]),
+        empty["days_elapsed"],
+        empty["days_in_month"],
+    )
     today = month_start + timedelta(days=elapsed - 1)
-    assert empty == {"meter_id": line["id"], "currency": "EUR", "limit_minor": 10_000,
-                     "month_start": month_start.isoformat(), "days_elapsed": elapsed,
-                     "days_in_month": days_in_month, "cost_to_date_minor": 0, "projected_cost_minor": 0,
-                     "used_pct": 0.0, "projected_over_budget": False}
+    assert empty == {
+        "meter_id": line["id"],
+        "currency": "EUR",
+        "limit_minor": 10_000,
+        "month_start": month_start.isoformat(),
+        "days_elapsed": elapsed,
+        "days_in_month": days_in_month,
+        "cost_to_date_minor": 0,
+        "projected_cost_minor": 0,
+        "used_pct": 0.0,
+        "projected_over_budget": False,
+    }
     # 40 a day of data and 60 a day of calls so far this month; last month's bill does not count.
     record_on(alice, line, 1, month_start.isoformat(), today.isoformat(), kind="mobile_data", cost_minor=40 * elapsed)
     record_on(alice, line, 1, month_start.isoformat(), today.isoformat(), kind="voice", cost_minor=60 * elapsed)
-    record_on(alice, line, 1, (month_start - timedelta(days=5)).isoformat(),
-              (month_start - timedelta(days=1)).isoformat(), kind="sms", cost_minor=99_999)
+    record_on(
+        alice,
+        line,
+        1,
+        (month_start - timedelta(days=5)).isoformat(),
+        (month_start - timedelta(days=1)).isoformat(),
+        kind="sms",
+        cost_minor=99_999,
+    )
 
     progress = meter_budget(alice, line)
     assert progress["cost_to_date_minor"] == 100 * elapsed
@@ -277,6 +306,7 @@ def test_only_a_meter_the_caller_can_read_has_its_budget_reported(alice, bob):
 
 
 # --- tariffs and bill-accurate costs ------------------------------------------------------------
+
 
 def test_a_record_without_a_cost_is_priced_from_the_tariff_with_its_fixed_charge(alice):
     meter = create_meter(alice)
@@ -335,8 +365,9 @@ def test_adding_and_removing_a_tariff_reprices_the_records_it_covers_only(alice)
     assert read(alice, january)["cost_minor"] == 100 and read(alice, january)["version"] == 1
     assert read(alice, march)["cost_minor"] == 300
     assert read(alice, fixed)["cost_minor"] == 1
-    assert alice.get(f"{API}/kpis/summary?from=2025-03-01&to=2025-03-31").json()["kinds"][0]["cost"] == \
-        [{"currency": "EUR", "cost_minor": 301}]
+    assert alice.get(f"{API}/kpis/summary?from=2025-03-01&to=2025-03-31").json()["kinds"][0]["cost"] == [
+        {"currency": "EUR", "cost_minor": 301}
+    ]
     removed = alice.delete(f"{METERS}/{meter['id']}/tariffs/{spring['id']}")
     assert removed.status_code == 204
     assert read(alice, march)["cost_minor"] == 100
@@ -346,8 +377,11 @@ def test_tariffs_are_listed_newest_first_in_pages_and_a_day_has_one(alice):
     meter = create_meter(alice)
     for day in ("2025-01-01", "2025-03-01", "2025-02-01"):
         tariff(alice, meter, day, 10)
-    assert_problem(alice.post(f"{METERS}/{meter['id']}/tariffs",
-                              json={"valid_from": "2025-02-01", "unit_price_minor": 1}), 409, "valid_from")
+    assert_problem(
+        alice.post(f"{METERS}/{meter['id']}/tariffs", json={"valid_from": "2025-02-01", "unit_price_minor": 1}),
+        409,
+        "valid_from",
+    )
     first = alice.get(f"{METERS}/{meter['id']}/tariffs?limit=2").json()
     rest = alice.get(f"{METERS}/{meter['id']}/tariffs?limit=2&cursor={first['next_cursor']}").json()
     assert [t["valid_from"] for t in first["items"] + rest["items"]] == ["2025-03-01", "2025-02-01", "2025-01-01"]
@@ -362,8 +396,9 @@ def test_mobile_lines_take_no_tariffs(alice):
 
 def test_tariff_prices_are_exact_to_four_decimals(alice):
     meter = create_meter(alice)
-    response = alice.post(f"{METERS}/{meter['id']}/tariffs",
-                          json={"valid_from": "2025-01-01", "unit_price_minor": 0.00001})
+    response = alice.post(
+        f"{METERS}/{meter['id']}/tariffs", json={"valid_from": "2025-01-01", "unit_price_minor": 0.00001}
+    )
     assert_problem(response, 400)
 
 
@@ -378,6 +413,7 @@ def test_only_the_owner_manages_a_meters_tariffs(alice, bob, owner_engine, app):
 
 
 # --- idempotent creates ------------------------------------------------------------------------
+
 
 def test_a_retried_meter_create_replays_the_first_answer(alice):
     key = {"Idempotency-Key": "meter-create-1"}

@@ -72,8 +72,9 @@ def test_metrics_count_requests_and_their_latency_per_operation_and_status(clien
     before = scrape(client)
     for _ in range(3):
         assert client.get(f"{API}/health").status_code == 200
-    assert client.post(f"{API}/auth/login", json={"username": "nobody", "password": "wrong-password"}) \
-        .status_code == 401
+    assert (
+        client.post(f"{API}/auth/login", json={"username": "nobody", "password": "wrong-password"}).status_code == 401
+    )
     assert client.get(f"{API}/no-such-path").status_code == 404
     after = scrape(client)
 
@@ -140,16 +141,22 @@ def test_an_anonymous_request_logs_no_tenant_and_gets_a_fresh_request_id(client,
 
 
 def test_logs_are_json_in_production_unless_turned_off():
-    production = {"environment": "production", "jwt_secret": secrets.token_urlsafe(48),
-                  "database_url": "postgresql://owner@db/consumo"}
+    production = {
+        "environment": "production",
+        "jwt_secret": secrets.token_urlsafe(48),
+        "database_url": "postgresql://owner@db/consumo",
+    }
     assert Settings(**production).log_json is True
     assert Settings(**production, log_json=False).log_json is False
     assert Settings(environment="development").log_json is False
 
 
 def test_production_refuses_a_short_metrics_token_and_an_empty_one_means_off():
-    production = {"environment": "production", "jwt_secret": secrets.token_urlsafe(48),
-                  "database_url": "postgresql://owner@db/consumo"}
+    production = {
+        "environment": "production",
+        "jwt_secret": secrets.token_urlsafe(48),
+        "database_url": "postgresql://owner@db/consumo",
+    }
     with pytest.raises(ValueError, match="METRICS_TOKEN"):
         Settings(**production, metrics_token="short")
     assert Settings(**production, metrics_token="").metrics_token is None

@@ -59,11 +59,16 @@ VALID_BODIES: dict[str, dict[str, Any]] = {
     "ReadingUpdate": {"index_value": 1001},
 }
 # Operations that only exist on a mobile line: their meter is created as one.
-CREATE_BODY_FOR = {"get_meter_status": VALID_LINE, "list_top_ups": VALID_LINE, "create_top_up": VALID_LINE,
-                   "simulate_usage": VALID_LINE}
+CREATE_BODY_FOR = {
+    "get_meter_status": VALID_LINE,
+    "list_top_ups": VALID_LINE,
+    "create_top_up": VALID_LINE,
+    "simulate_usage": VALID_LINE,
+}
 
 
 # --- helpers -----------------------------------------------------------------------------------
+
 
 def resolve(node: Any) -> Any:
     while isinstance(node, dict) and "$ref" in node:
@@ -95,15 +100,19 @@ def operation_by_id(operation_id: str) -> tuple[str, str, dict[str, Any]]:
 
 def assert_leaks_nothing(response: Any, *secrets: str) -> None:
     lowered = response.text.lower()
-    for leak in ("traceback", "file \"", "sqlalchemy", "psycopg", "site-packages", "select ", *secrets):
+    for leak in ("traceback", 'file "', "sqlalchemy", "psycopg", "site-packages", "select ", *secrets):
         assert leak.lower() not in lowered, response.text
 
 
 # --- API1:2023 Broken Object Level Authorization, generated from the spec ------------------------
 
+
 def _object_operations() -> list[tuple[str, str, dict[str, Any]]]:
-    return [(path, method, op) for path, method, op in operations()
-            if any(p["in"] == "path" for p in parameters_of(path, op))]
+    return [
+        (path, method, op)
+        for path, method, op in operations()
+        if any(p["in"] == "path" for p in parameters_of(path, op))
+    ]
 
 
 def _creator_of(operation_id: str) -> tuple[str, dict[str, Any], dict[str, Any]] | None:
@@ -143,8 +152,14 @@ class ObjectRequest:
     A create operation nested under another object (`POST /meters/{meter_id}/readings`)
     first gets its parent the same way, following the parent's links."""
 
-    def __init__(self, owner: Account, path: str, method: str, operation: dict[str, Any],
-                 create_body: dict[str, Any] | None = None) -> None:
+    def __init__(
+        self,
+        owner: Account,
+        path: str,
+        method: str,
+        operation: dict[str, Any],
+        create_body: dict[str, Any] | None = None,
+    ) -> None:
         operation_id = operation["operationId"]
         creator = _creator_of(operation_id)
         assert creator, f"{operation_id}: no create operation links to it"
@@ -161,16 +176,27 @@ class ObjectRequest:
         created = owner.post(_fill(create_path, parent_values), json=self.create_body)
         assert created.status_code == 201, created.text
         self.created = created.json()
-        self.values = {**parent_values, **{name: _link_value(expr, created, parent_values)
-                                           for name, expr in link["parameters"].items()}}
+        self.values = {
+            **parent_values,
+            **{name: _link_value(expr, created, parent_values) for name, expr in link["parameters"].items()},
+        }
         self.method = method.upper()
         self.url = _fill(path, self.values)
-        self.headers = {p["name"]: self.values[p["name"]] for p in parameters_of(path, operation)
-                        if p["in"] == "header" and p["name"] in self.values}
+        self.headers = {
+            p["name"]: self.values[p["name"]]
+            for p in parameters_of(path, operation)
+            if p["in"] == "header" and p["name"] in self.values
+        }
         body_schema = _request_schema_name(operation)
         self.body = VALID_BODIES[body_schema] if body_schema else None
-        get_id = next((lk["operationId"] for lk in create_op["responses"]["201"].get("links", {}).values()
-                       if lk["operationId"].startswith("get_")), None)
+        get_id = next(
+            (
+                lk["operationId"]
+                for lk in create_op["responses"]["201"].get("links", {}).values()
+                if lk["operationId"].startswith("get_")
+            ),
+            None,
+        )
         if get_id:
             self.read_url = _fill(operation_by_id(get_id)[0], self.values)
         else:  # an object read only through its parent (a tariff, a reading)
@@ -178,8 +204,9 @@ class ObjectRequest:
             self.read_url = self.parent.read_url
 
     def send(self, account: Account) -> Any:
-        return account.client.request(self.method, self.url, json=self.body,
-                                      headers={**account.headers, **self.headers})
+        return account.client.request(
+            self.method, self.url, json=self.body, headers={**account.headers, **self.headers}
+        )
 
 
 OBJECT_OPERATIONS = _object_operations()
@@ -199,12 +226,17 @@ def same_tenant_member(app: Any, owner_engine: Engine, alice: Account) -> Accoun
 
 
 @pytest.mark.parametrize("attacker_kind", ["another_tenant", "same_tenant_member"])
-@pytest.mark.parametrize(("path", "method", "operation"), OBJECT_OPERATIONS,
-                         ids=[op["operationId"] for _, _, op in OBJECT_OPERATIONS])
-def test_api1_another_user_gets_404_for_every_object_operation(request, app, alice, path, method, operation,
-                                                                attacker_kind):
-    attacker = (register_and_login(app, "eve") if attacker_kind == "another_tenant"
-                else request.getfixturevalue("same_tenant_member"))
+@pytest.mark.parametrize(
+    ("path", "method", "operation"), OBJECT_OPERATIONS, ids=[op["operationId"] for _, _, op in OBJECT_OPERATIONS]
+)
+def test_api1_another_user_gets_404_for_every_object_operation(
+    request, app, alice, path, method, operation, attacker_kind
+):
+    attacker = (
+        register_and_login(app, "eve")
+        if attacker_kind == "another_tenant"
+        else request.getfixturevalue("same_tenant_member")
+    )
     target = ObjectRequest(alice, path, method, operation)
     before = alice.get(target.read_url)
     assert before.status_code == 200
@@ -221,25 +253,29 @@ def test_api1_another_user_gets_404_for_every_object_operation(request, app, ali
     assert 200 <= target.send(alice).status_code < 300
 
 
-@pytest.mark.parametrize(("path", "method", "operation"), OBJECT_OPERATIONS,
-                         ids=[op["operationId"] for _, _, op in OBJECT_OPERATIONS])
+@pytest.mark.parametrize(
+    ("path", "method", "operation"), OBJECT_OPERATIONS, ids=[op["operationId"] for _, _, op in OBJECT_OPERATIONS]
+)
 def test_api1_a_foreign_object_answers_exactly_like_a_missing_one(app, alice, path, method, operation):
     eve = register_and_login(app, "eve")
     target = ObjectRequest(alice, path, method, operation)
     missing_url = target.url.replace(target.created["id"], str(uuid.uuid4()))
 
     foreign = target.send(eve)
-    missing = eve.client.request(target.method, missing_url, json=target.body,
-                                 headers={**eve.headers, **target.headers})
+    missing = eve.client.request(
+        target.method, missing_url, json=target.body, headers={**eve.headers, **target.headers}
+    )
 
     assert foreign.status_code == missing.status_code == 404
     assert foreign.json() == missing.json()
     ignored = {"x-request-id", "date", "content-length"}
-    assert {k: v for k, v in foreign.headers.items() if k not in ignored} == \
-        {k: v for k, v in missing.headers.items() if k not in ignored}
+    assert {k: v for k, v in foreign.headers.items() if k not in ignored} == {
+        k: v for k, v in missing.headers.items() if k not in ignored
+    }
 
 
 # --- API2:2023 Broken Authentication -----------------------------------------------------------
+
 
 class ShiftedClock:
     """`time.time()` moved forward on demand: a rate-limit window passes without a sleep."""
@@ -260,14 +296,19 @@ def test_api2_a_locked_username_is_unlocked_when_the_window_passes(app, monkeypa
     clock = ShiftedClock()
     monkeypatch.setattr(limits.storage.memory, "time", clock)  # the limiter's storage reads this clock
     monkeypatch.setattr(get_settings(), "login_rate_limit", "2 per 2 second")
-    guesses = [app.test_client(client=(f"192.0.2.{i}", 40000)).post(
-        f"{API}/auth/login", json={"username": "carol", "password": "guess"}) for i in range(3)]
+    guesses = [
+        app.test_client(client=(f"192.0.2.{i}", 40000)).post(
+            f"{API}/auth/login", json={"username": "carol", "password": "guess"}
+        )
+        for i in range(3)
+    ]
     assert [g.status_code for g in guesses] == [401, 401, 429]
 
     clock.advance(2.2)  # the window passes, without waiting for it
 
     retried = app.test_client(client=("192.0.2.200", 40000)).post(
-        f"{API}/auth/login", json={"username": "carol", "password": "s3cret-passw0rd"})
+        f"{API}/auth/login", json={"username": "carol", "password": "s3cret-passw0rd"}
+    )
     assert retried.status_code == 200, retried.text
 
 
@@ -311,15 +352,19 @@ def test_api3_responses_carry_no_server_internal_fields(alice):
 
 # --- API4:2023 Unrestricted Resource Consumption -------------------------------------------------
 
+
 def _insert_records(owner_engine: Engine, account: Account, count: int) -> None:
     with owner_engine.begin() as conn:
         conn.execute(text("SELECT set_config('app.tenant_id', :t, true)"), {"t": account.tenant_id})
-        conn.execute(text(
-            "INSERT INTO consumption_records (tenant_id, id, owner_id, kind, quantity, period_start,"
-            " period_end, currency, created_by, updated_by)"
-            " SELECT :t, gen_random_uuid(), :u, 'water', n, DATE '2025-01-01', DATE '2025-01-02',"
-            " 'EUR', :u, :u FROM generate_series(1, :n) AS n"),
-            {"t": account.tenant_id, "u": account.user_id, "n": count})
+        conn.execute(
+            text(
+                "INSERT INTO consumption_records (tenant_id, id, owner_id, kind, quantity, period_start,"
+                " period_end, currency, created_by, updated_by)"
+                " SELECT :t, gen_random_uuid(), :u, 'water', n, DATE '2025-01-01', DATE '2025-01-02',"
+                " 'EUR', :u, :u FROM generate_series(1, :n) AS n"
+            ),
+            {"t": account.tenant_id, "u": account.user_id, "n": count},
+        )
 
 
 def test_api4_a_page_never_holds_more_than_100_items_and_defaults_to_25(alice, owner_engine):
@@ -376,16 +421,20 @@ def _bounded_query_cases() -> list[tuple[str, str, Any]]:
             continue
         for param in parameters_of(path, operation):
             if param["in"] == "query":
-                cases += [(operation["operationId"], param["name"], value)
-                          for value in _over_the_bounds(param["schema"])]
+                cases += [
+                    (operation["operationId"], param["name"], value) for value in _over_the_bounds(param["schema"])
+                ]
     return cases
 
 
 @pytest.mark.parametrize(("operation_id", "name", "value"), _bounded_query_cases())
 def test_api4_every_query_value_past_its_bound_is_a_400_naming_it(alice, operation_id, name, value):
     path, _, operation = operation_by_id(operation_id)
-    params = {p["name"]: _valid_value(p["schema"]) for p in parameters_of(path, operation)
-              if p["in"] == "query" and p.get("required")}
+    params = {
+        p["name"]: _valid_value(p["schema"])
+        for p in parameters_of(path, operation)
+        if p["in"] == "query" and p.get("required")
+    }
     baseline = alice.get(f"{API}{path}", params=params)
     assert baseline.status_code == 200, baseline.text
 
@@ -410,8 +459,10 @@ def test_api4_every_database_connection_carries_the_statement_timeout(app):
 
     with app_engine().connect() as conn:
         timeout = conn.execute(text("SELECT current_setting('statement_timeout')")).scalar_one()
-    assert timeout == f"{get_settings().db_statement_timeout_ms}ms" or \
-        timeout == f"{get_settings().db_statement_timeout_ms // 1000}s"
+    assert (
+        timeout == f"{get_settings().db_statement_timeout_ms}ms"
+        or timeout == f"{get_settings().db_statement_timeout_ms // 1000}s"
+    )
 
 
 @pytest.fixture
@@ -436,7 +487,8 @@ def slow_list_under_a_short_timeout(app: Any, monkeypatch: pytest.MonkeyPatch) -
 
 
 def test_api4_a_query_past_the_statement_timeout_is_a_clean_503_not_a_hang_or_500(
-        alice, slow_list_under_a_short_timeout):
+    alice, slow_list_under_a_short_timeout
+):
     started = time.monotonic()
     response = alice.get(CONSUMPTIONS)
     elapsed = time.monotonic() - started
@@ -450,10 +502,19 @@ def test_api4_a_query_past_the_statement_timeout_is_a_clean_503_not_a_hang_or_50
 
 # --- API7:2023 Server Side Request Forgery -------------------------------------------------------
 
-URL_FORMATS = {"uri", "url", "uri-reference", "iri", "iri-reference", "uri-template", "hostname",
-               "ipv4", "ipv6", "idn-hostname"}
-URL_NAMES = re.compile(r"(^|_)(url|uri|href|link|callback|webhook|endpoint|host|domain|redirect)s?($|_)",
-                       re.IGNORECASE)
+URL_FORMATS = {
+    "uri",
+    "url",
+    "uri-reference",
+    "iri",
+    "iri-reference",
+    "uri-template",
+    "hostname",
+    "ipv4",
+    "ipv6",
+    "idn-hostname",
+}
+URL_NAMES = re.compile(r"(^|_)(url|uri|href|link|callback|webhook|endpoint|host|domain|redirect)s?($|_)", re.IGNORECASE)
 
 
 def test_api7_the_api_accepts_no_url_so_it_can_be_made_to_fetch_nothing():
@@ -503,10 +564,14 @@ def _sample_responses(app: Any, alice: Account) -> dict[str, Any]:
         "404 unknown api path": anonymous.get(f"{API}/nothing-here"),
         "404 outside the api": anonymous.get("/nothing-here"),
         "405 wrong method": anonymous.request("TRACE", f"{API}/health"),
-        "413 too large": alice.post(CONSUMPTIONS, content=b"x" * (get_settings().max_body_bytes + 1),
-                                    headers={"Content-Type": "application/json"}),
-        "415 not json": alice.post(CONSUMPTIONS, content=b"a=b",
-                                   headers={"Content-Type": "application/x-www-form-urlencoded"}),
+        "413 too large": alice.post(
+            CONSUMPTIONS,
+            content=b"x" * (get_settings().max_body_bytes + 1),
+            headers={"Content-Type": "application/json"},
+        ),
+        "415 not json": alice.post(
+            CONSUMPTIONS, content=b"a=b", headers={"Content-Type": "application/x-www-form-urlencoded"}
+        ),
     }
 
 
@@ -551,14 +616,19 @@ EVIL_ORIGIN = "https://evil.example"
 @pytest.mark.parametrize("url", [f"{API}/health", CONSUMPTIONS, f"{API}/user"])
 def test_api8_cors_is_closed_no_origin_is_allowed(alice, url):
     response = alice.get(url, headers={"Origin": EVIL_ORIGIN})
-    assert not any(header.lower().startswith("access-control-") for header in response.headers), \
-        response.headers
+    assert not any(header.lower().startswith("access-control-") for header in response.headers), response.headers
 
 
 @pytest.mark.parametrize("url", [CONSUMPTIONS, f"{API}/auth/login", f"{API}/user"])
 def test_api8_cors_preflight_is_not_granted(client, url):
-    response = client.options(url, headers={"Origin": EVIL_ORIGIN, "Access-Control-Request-Method": "POST",
-                                            "Access-Control-Request-Headers": "authorization, content-type"})
+    response = client.options(
+        url,
+        headers={
+            "Origin": EVIL_ORIGIN,
+            "Access-Control-Request-Method": "POST",
+            "Access-Control-Request-Headers": "authorization, content-type",
+        },
+    )
     assert not 200 <= response.status_code < 300
     assert not any(header.lower().startswith("access-control-") for header in response.headers)
 
@@ -623,11 +693,27 @@ def test_api9_documentation_is_served_only_at_its_documented_addresses(client):
         assert_problem(client.get(url), 404)
 
 
-@pytest.mark.parametrize("url", [
-    "/", "/api", "/api/v1", "/api/v1/", "/api/v2/consumptions", "/api/v0/consumptions", f"{API}/admin",
-    f"{API}/users", f"{API}/tenants", f"{API}/metrics-internal", "/static/app.js", "/.env", "/.git/config",
-    f"{API}/consumptions.json", f"{API}/health/extra", "/api/v1//consumptions",
-])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/",
+        "/api",
+        "/api/v1",
+        "/api/v1/",
+        "/api/v2/consumptions",
+        "/api/v0/consumptions",
+        f"{API}/admin",
+        f"{API}/users",
+        f"{API}/tenants",
+        f"{API}/metrics-internal",
+        "/static/app.js",
+        "/.env",
+        "/.git/config",
+        f"{API}/consumptions.json",
+        f"{API}/health/extra",
+        "/api/v1//consumptions",
+    ],
+)
 def test_api9_undocumented_paths_are_404(alice, url):
     assert_problem(alice.get(url), 404)
 

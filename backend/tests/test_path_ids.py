@@ -25,11 +25,18 @@ def objects(alice) -> dict[str, str]:
     meter = create_meter(alice)
     line = create_meter(alice, **VALID_LINE)
     record = create_record(alice)
-    tariff = alice.post(f"{API}/meters/{meter['id']}/tariffs", json={"valid_from": "2025-01-01", "unit_price_minor": 15})
+    tariff = alice.post(
+        f"{API}/meters/{meter['id']}/tariffs", json={"valid_from": "2025-01-01", "unit_price_minor": 15}
+    )
     reading = alice.post(f"{API}/meters/{meter['id']}/readings", json={"date": "2025-01-01", "index_value": 100})
     assert tariff.status_code == 201 and reading.status_code == 201, (tariff.text, reading.text)
-    return {"meter_id": meter["id"], "line_id": line["id"], "consumption_id": record["id"],
-            "tariff_id": tariff.json()["id"], "reading_id": reading.json()["id"]}
+    return {
+        "meter_id": meter["id"],
+        "line_id": line["id"],
+        "consumption_id": record["id"],
+        "tariff_id": tariff.json()["id"],
+        "reading_id": reading.json()["id"],
+    }
 
 
 def _url(path: str, objects: dict[str, str], spell: Any = str) -> str:
@@ -40,12 +47,21 @@ def _url(path: str, objects: dict[str, str], spell: Any = str) -> str:
 
 
 def test_the_contract_has_path_ids_on_most_resources():
-    assert {"get_meter", "get_consumption", "create_top_up", "simulate_usage", "create_tariff",
-            "delete_reading"} <= set(IDS)
+    assert {
+        "get_meter",
+        "get_consumption",
+        "create_top_up",
+        "simulate_usage",
+        "create_tariff",
+        "delete_reading",
+    } <= set(IDS)
 
 
-@pytest.mark.parametrize(("method", "path", "operation_id"),
-                         [op for op in PATH_OPERATIONS if op[0] == "GET"], ids=[op[2] for op in PATH_OPERATIONS if op[0] == "GET"])
+@pytest.mark.parametrize(
+    ("method", "path", "operation_id"),
+    [op for op in PATH_OPERATIONS if op[0] == "GET"],
+    ids=[op[2] for op in PATH_OPERATIONS if op[0] == "GET"],
+)
 def test_a_read_by_an_upper_case_id_answers_exactly_like_the_canonical_one(alice, objects, method, path, operation_id):
     canonical = alice.get(_url(path, objects))
     upper = alice.get(_url(path, objects, str.upper))
@@ -58,13 +74,18 @@ def test_a_read_by_an_upper_case_id_answers_exactly_like_the_canonical_one(alice
 
 @pytest.mark.parametrize(("method", "path", "operation_id"), PATH_OPERATIONS, ids=IDS)
 @pytest.mark.parametrize("spelling", NOT_AN_ID)
-def test_an_id_with_surrounding_whitespace_or_another_form_is_a_400(alice, objects, method, path, operation_id,
-                                                                    spelling):
+def test_an_id_with_surrounding_whitespace_or_another_form_is_a_400(
+    alice, objects, method, path, operation_id, spelling
+):
     def spell(value: str) -> str:
         return spelling.format(id=value, hex=uuid.UUID(value).hex)
 
-    response = alice.client.request(method, _url(path, objects, spell), json={} if method != "GET" else None,
-                                    headers={**alice.headers, "If-Match": '"1"'})
+    response = alice.client.request(
+        method,
+        _url(path, objects, spell),
+        json={} if method != "GET" else None,
+        headers={**alice.headers, "If-Match": '"1"'},
+    )
 
     assert_problem(response, 400)
 
@@ -72,9 +93,12 @@ def test_an_id_with_surrounding_whitespace_or_another_form_is_a_400(alice, objec
 @pytest.mark.parametrize(("method", "path", "operation_id"), PATH_OPERATIONS, ids=IDS)
 @pytest.mark.parametrize("spelling", UNROUTED)
 def test_an_id_with_a_line_break_is_no_route_a_404(alice, objects, method, path, operation_id, spelling):
-    response = alice.client.request(method, _url(path, objects, lambda value: spelling.format(id=value)),
-                                    json={} if method != "GET" else None,
-                                    headers={**alice.headers, "If-Match": '"1"'})
+    response = alice.client.request(
+        method,
+        _url(path, objects, lambda value: spelling.format(id=value)),
+        json={} if method != "GET" else None,
+        headers={**alice.headers, "If-Match": '"1"'},
+    )
 
     assert_problem(response, 404)
 
@@ -107,7 +131,9 @@ def test_a_create_retried_with_the_meter_id_in_upper_case_is_replayed_not_repeat
 def test_a_top_up_retried_in_upper_case_credits_the_balance_once(alice, objects):
     key = {"Idempotency-Key": "top-up-once"}
     for meter_id in (objects["line_id"], objects["line_id"].upper(), objects["line_id"]):
-        assert alice.post(f"{API}/meters/{meter_id}/top-ups", json={"amount_minor": 500}, headers=key).status_code == 201
+        assert (
+            alice.post(f"{API}/meters/{meter_id}/top-ups", json={"amount_minor": 500}, headers=key).status_code == 201
+        )
 
     assert alice.get(f"{API}/meters/{objects['line_id']}").json()["balance_minor"] == 500
     assert len(alice.get(f"{API}/meters/{objects['line_id']}/top-ups").json()["items"]) == 1
@@ -127,8 +153,9 @@ def test_a_simulation_retried_in_upper_case_charges_once(alice, objects):
 
 
 def test_a_location_is_always_canonical(alice, objects):
-    response = alice.post(f"{API}/meters/{objects['meter_id'].upper()}/tariffs",
-                          json={"valid_from": "2025-03-01", "unit_price_minor": 20})
+    response = alice.post(
+        f"{API}/meters/{objects['meter_id'].upper()}/tariffs", json={"valid_from": "2025-03-01", "unit_price_minor": 20}
+    )
 
     assert response.status_code == 201, response.text
     assert response.headers["Location"] == response.headers["Location"].lower()
@@ -137,8 +164,9 @@ def test_a_location_is_always_canonical(alice, objects):
 
 @pytest.mark.parametrize("value", ["alice2\n", "ES-1\n"])
 def test_no_pattern_lets_a_final_newline_through(alice, value):
-    registered = alice.client.post(f"{API}/auth/register",
-                                   json={"username": value, "email": "x@example.com", "password": "s3cret-passw0rd"})
+    registered = alice.client.post(
+        f"{API}/auth/register", json={"username": value, "email": "x@example.com", "password": "s3cret-passw0rd"}
+    )
     meter = alice.post(f"{API}/meters", json={**VALID_METER, "identifier": value})
 
     assert_problem(registered, 400, "username")

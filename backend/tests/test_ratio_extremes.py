@@ -23,8 +23,15 @@ def _today() -> date:
 
 
 def _gas(account, day: date, quantity: float, **extra: Any) -> dict[str, Any]:
-    return create_record(account, kind="gas", quantity=quantity, period_start=day.isoformat(),
-                         period_end=day.isoformat(), cost_minor=extra.pop("cost_minor", 0), **extra)
+    return create_record(
+        account,
+        kind="gas",
+        quantity=quantity,
+        period_start=day.isoformat(),
+        period_end=day.isoformat(),
+        cost_minor=extra.pop("cost_minor", 0),
+        **extra,
+    )
 
 
 def _percentages(node: Any, where: str = "") -> list[tuple[str, Any]]:
@@ -129,6 +136,7 @@ def test_a_members_extreme_records_do_not_break_the_owners_tenant_summary(app, a
 
 # --- the class: every percentage-bearing response at the extremes --------------------------------
 
+
 @pytest.fixture
 def extreme_books(alice) -> dict[str, str]:
     """Alice's data at every extreme the contract allows: near-zero and huge quantities and
@@ -139,13 +147,29 @@ def extreme_books(alice) -> dict[str, str]:
     line = create_meter(alice, **{**VALID_LINE, "plan": {**VALID_LINE["plan"], "data_mb": 1}})
     for day in (today - timedelta(days=1), today.replace(year=today.year - 1) - timedelta(days=1)):
         _gas(alice, day, 0.001, cost_minor=1, currency="EUR", meter_id=meter["id"])
-        create_record(alice, kind="electricity", quantity=0.001, period_start=day.isoformat(),
-                      period_end=day.isoformat(), cost_minor=0, currency="USD")
+        create_record(
+            alice,
+            kind="electricity",
+            quantity=0.001,
+            period_start=day.isoformat(),
+            period_end=day.isoformat(),
+            cost_minor=0,
+            currency="USD",
+        )
     _gas(alice, today, HUGE_QUANTITY, cost_minor=HUGE_COST, currency="EUR", meter_id=meter["id"])
-    create_record(alice, kind="electricity", quantity=HUGE_QUANTITY, period_start=today.isoformat(),
-                  period_end=today.isoformat(), cost_minor=1, currency="EUR")
-    items = [{"kind": "gas", "quantity_limit": 0.001, "cost_limit_minor": 1, "currency": "EUR"},
-             {"kind": "electricity", "quantity_limit": 0, "cost_limit_minor": 0, "currency": "EUR"}]
+    create_record(
+        alice,
+        kind="electricity",
+        quantity=HUGE_QUANTITY,
+        period_start=today.isoformat(),
+        period_end=today.isoformat(),
+        cost_minor=1,
+        currency="EUR",
+    )
+    items = [
+        {"kind": "gas", "quantity_limit": 0.001, "cost_limit_minor": 1, "currency": "EUR"},
+        {"kind": "electricity", "quantity_limit": 0, "cost_limit_minor": 0, "currency": "EUR"},
+    ]
     assert alice.put(f"{API}/budgets", json={"items": items}).status_code == 200
     simulated = alice.post(f"{API}/meters/{line['id']}/simulate", json={"data_mb": 100000, "cost_minor": 0})
     assert simulated.status_code == 201, simulated.text
@@ -157,10 +181,14 @@ def _extreme_requests(books: dict[str, str]) -> list[tuple[str, dict[str, str]]]
     days = {"from": (today - timedelta(days=1)).isoformat(), "to": today.isoformat()}
     year = {"from": year_ago.isoformat(), "to": today.isoformat()}
     return [
-        (SUMMARY, days), (SUMMARY, {**days, "kind": "gas"}), (SUMMARY, {**days, "meter_id": books["meter"]}),
-        (SUMMARY, {**days, "scope": "tenant"}), (SUMMARY, year),
+        (SUMMARY, days),
+        (SUMMARY, {**days, "kind": "gas"}),
+        (SUMMARY, {**days, "meter_id": books["meter"]}),
+        (SUMMARY, {**days, "scope": "tenant"}),
+        (SUMMARY, year),
         (SUMMARY, {"from": today.isoformat(), "to": today.isoformat()}),
-        (f"{API}/kpis/breakdown", days), (f"{API}/kpis/breakdown", year),
+        (f"{API}/kpis/breakdown", days),
+        (f"{API}/kpis/breakdown", year),
         (f"{API}/kpis/timeseries", {**year, "interval": "month"}),
         (f"{API}/meters/{books['line']}/status", {}),
     ]
@@ -186,15 +214,22 @@ def test_sums_beyond_the_contracts_bound_are_reported_as_the_bound(alice, owner_
     # the API: making them one by one would take an hour).
     with owner_engine.begin() as conn:
         conn.execute(text("SELECT set_config('app.tenant_id', :t, true)"), {"t": alice.tenant_id})
-        conn.execute(text("INSERT INTO consumption_daily (tenant_id, owner_id, day, kind, currency, quantity, "
-                          "cost_minor, records) VALUES (:t, :o, :d, 'gas', 'EUR', 1e16, 1e17, 1000000)"),
-                     {"t": alice.tenant_id, "o": alice.user_id, "d": _today()})
-        conn.execute(text("INSERT INTO consumption_monthly (tenant_id, owner_id, month, kind, currency, quantity, "
-                          "cost_minor, records) VALUES (:t, :o, :d, 'gas', 'EUR', 1e16, 1e17, 1000000)"),
-                     {"t": alice.tenant_id, "o": alice.user_id, "d": _today().replace(day=1)})
+        conn.execute(
+            text(
+                "INSERT INTO consumption_daily (tenant_id, owner_id, day, kind, currency, quantity, "
+                "cost_minor, records) VALUES (:t, :o, :d, 'gas', 'EUR', 1e16, 1e17, 1000000)"
+            ),
+            {"t": alice.tenant_id, "o": alice.user_id, "d": _today()},
+        )
+        conn.execute(
+            text(
+                "INSERT INTO consumption_monthly (tenant_id, owner_id, month, kind, currency, quantity, "
+                "cost_minor, records) VALUES (:t, :o, :d, 'gas', 'EUR', 1e16, 1e17, 1000000)"
+            ),
+            {"t": alice.tenant_id, "o": alice.user_id, "d": _today().replace(day=1)},
+        )
 
-    for url, params in [(SUMMARY, {}), (f"{API}/kpis/breakdown", {}),
-                        (f"{API}/kpis/timeseries", {"interval": "day"})]:
+    for url, params in [(SUMMARY, {}), (f"{API}/kpis/breakdown", {}), (f"{API}/kpis/timeseries", {"interval": "day"})]:
         response = alice.get(url, params={"from": _today().isoformat(), "to": _today().isoformat(), **params})
         assert response.status_code == 200, (url, response.text)
     gas = _gas_summary(_summary(alice, _today()))

@@ -19,6 +19,7 @@ CONSUMPTIONS = f"{API}/consumptions"
 
 # --- helpers ---------------------------------------------------------------------------------
 
+
 def readings_url(meter: dict[str, Any]) -> str:
     return f"{METERS}/{meter['id']}/readings"
 
@@ -64,10 +65,12 @@ def periods(account: Account, meter: dict[str, Any]) -> list[tuple[str, str, flo
     return [(r["period_start"], r["period_end"], r["quantity"]) for r in derived_records(account, meter)]
 
 
-def patch_reading(account: Account, meter: dict[str, Any], reading: dict[str, Any], changes: dict[str, Any],
-                  etag: str | None = None) -> Any:
-    return account.patch(reading_url(meter, reading), json=changes,
-                         headers={"If-Match": etag or f'"{reading["version"]}"'})
+def patch_reading(
+    account: Account, meter: dict[str, Any], reading: dict[str, Any], changes: dict[str, Any], etag: str | None = None
+) -> Any:
+    return account.patch(
+        reading_url(meter, reading), json=changes, headers={"If-Match": etag or f'"{reading["version"]}"'}
+    )
 
 
 def delete_reading(account: Account, meter: dict[str, Any], reading: dict[str, Any]) -> Any:
@@ -81,6 +84,7 @@ def count_reading_records(owner_engine: Any, account: Account) -> int:
 
 
 # --- derivation ------------------------------------------------------------------------------
+
 
 def test_two_readings_derive_one_record_from_the_first_day_to_the_day_before_the_second(alice):
     meter = create_meter(alice)
@@ -149,8 +153,11 @@ def test_correcting_an_index_changes_the_records_on_both_sides_and_no_other(alic
     assert response.json()["index_value"] == 1120
     assert response.json()["version"] == 2
     assert response.headers["ETag"] == '"2"'
-    assert periods(alice, meter) == [("2025-01-01", "2025-01-10", 120.0), ("2025-01-11", "2025-01-20", 80.0),
-                                     ("2025-01-21", "2025-01-30", 100.0)]
+    assert periods(alice, meter) == [
+        ("2025-01-01", "2025-01-10", 120.0),
+        ("2025-01-11", "2025-01-20", 80.0),
+        ("2025-01-21", "2025-01-30", 100.0),
+    ]
     assert derived_records(alice, meter)[2] == untouched
 
 
@@ -232,6 +239,7 @@ def test_equal_indexes_derive_a_record_of_zero(alice):
 
 # --- rules -----------------------------------------------------------------------------------
 
+
 def test_an_index_lower_than_the_previous_reading_is_rejected(alice, owner_engine):
     meter = create_meter(alice)
     add_reading(alice, meter, "2025-01-01", 1000)
@@ -275,8 +283,11 @@ def test_a_final_index_without_a_replacement_is_rejected(alice):
     meter = create_meter(alice)
     add_reading(alice, meter, "2025-01-01", 1000)
 
-    assert_problem(try_reading(alice, meter, "2025-01-11", 1100, replaced_meter_final_index=1100), 422,
-                   "replaced_meter_final_index")
+    assert_problem(
+        try_reading(alice, meter, "2025-01-11", 1100, replaced_meter_final_index=1100),
+        422,
+        "replaced_meter_final_index",
+    )
 
 
 def test_turning_a_replacement_off_drops_its_final_index(alice):
@@ -289,8 +300,11 @@ def test_turning_a_replacement_off_drops_its_final_index(alice):
     assert response.status_code == 200, response.text
     assert response.json()["replaced_meter_final_index"] is None
     assert periods(alice, meter) == [("2025-01-01", "2025-01-10", 90.0)]
-    assert_problem(patch_reading(alice, meter, response.json(), {"replaced_meter_final_index": 1080}), 422,
-                   "replaced_meter_final_index")
+    assert_problem(
+        patch_reading(alice, meter, response.json(), {"replaced_meter_final_index": 1080}),
+        422,
+        "replaced_meter_final_index",
+    )
 
 
 def test_inserting_a_reading_above_the_next_one_is_rejected(alice):
@@ -419,6 +433,7 @@ def test_a_mobile_line_takes_no_readings(alice):
 
 # --- pricing, KPIs, and records that follow their readings ----------------------------------
 
+
 def add_tariff(account: Account, meter: dict[str, Any], **body: Any) -> None:
     response = account.post(f"{METERS}/{meter['id']}/tariffs", json=body)
     assert response.status_code == 201, response.text
@@ -516,6 +531,7 @@ def test_deleting_a_meter_keeps_its_derived_records_detached(alice):
 
 # --- HTTP: creation, preconditions, pages ----------------------------------------------------
 
+
 def test_entering_a_reading_answers_201_with_its_location_and_etag(alice):
     meter = create_meter(alice)
 
@@ -601,8 +617,9 @@ def test_concurrent_readings_on_one_meter_derive_consistent_records(app, alice):
     def enter(index: int, day: str) -> None:
         client = app.test_client()
         barrier.wait(timeout=10)
-        response = client.post(readings_url(meter), json={"date": day, "index_value": 1000 + 10 * index},
-                               headers=alice.headers)
+        response = client.post(
+            readings_url(meter), json={"date": day, "index_value": 1000 + 10 * index}, headers=alice.headers
+        )
         with lock:
             statuses.append(response.status_code)
 
@@ -617,6 +634,7 @@ def test_concurrent_readings_on_one_meter_derive_consistent_records(app, alice):
 
 
 # --- who reaches which readings --------------------------------------------------------------
+
 
 def every_readings_call(account: Account, meter: dict[str, Any], reading: dict[str, Any]) -> list[Any]:
     return [

@@ -30,25 +30,34 @@ def dave(app, alice, owner_engine):
 def foreign_meters(app, alice, bob, owner_engine) -> dict[str, str]:
     """Meters dave cannot see: bob's (another tenant), a fellow member's, and no meter at all."""
     member = add_member(owner_engine, app, alice, "carol", "member")
-    return {"missing": str(uuid.uuid4()), "another tenant": create_meter(bob)["id"],
-            "another member": create_meter(member)["id"]}
+    return {
+        "missing": str(uuid.uuid4()),
+        "another tenant": create_meter(bob)["id"],
+        "another member": create_meter(member)["id"],
+    }
 
 
 def _referring_requests(account, record_id: str) -> dict[str, Any]:
     """Every request that names a meter outside its path, as a function of that meter id."""
     days = {"from": "2025-01-01", "to": "2025-01-31"}
     return {
-        "create_consumption": lambda meter_id: account.post(f"{API}/consumptions",
-                                                            json={**VALID_RECORD, "meter_id": meter_id}),
-        "update_consumption": lambda meter_id: account.patch(f"{API}/consumptions/{record_id}",
-                                                             json={"meter_id": meter_id}, headers={"If-Match": "*"}),
+        "create_consumption": lambda meter_id: account.post(
+            f"{API}/consumptions", json={**VALID_RECORD, "meter_id": meter_id}
+        ),
+        "update_consumption": lambda meter_id: account.patch(
+            f"{API}/consumptions/{record_id}", json={"meter_id": meter_id}, headers={"If-Match": "*"}
+        ),
         "update_consumption_kind_too": lambda meter_id: account.patch(
-            f"{API}/consumptions/{record_id}", json={"meter_id": meter_id, "kind": "gas"}, headers={"If-Match": "*"}),
+            f"{API}/consumptions/{record_id}", json={"meter_id": meter_id, "kind": "gas"}, headers={"If-Match": "*"}
+        ),
         "list_consumptions": lambda meter_id: account.get(f"{API}/consumptions", params={"meter_id": meter_id}),
         "get_kpi_summary": lambda meter_id: account.get(f"{API}/kpis/summary", params={**days, "meter_id": meter_id}),
-        "get_kpi_timeseries": lambda meter_id: account.get(f"{API}/kpis/timeseries",
-                                                           params={**days, "interval": "day", "meter_id": meter_id}),
-        "get_kpi_breakdown": lambda meter_id: account.get(f"{API}/kpis/breakdown", params={**days, "meter_id": meter_id}),
+        "get_kpi_timeseries": lambda meter_id: account.get(
+            f"{API}/kpis/timeseries", params={**days, "interval": "day", "meter_id": meter_id}
+        ),
+        "get_kpi_breakdown": lambda meter_id: account.get(
+            f"{API}/kpis/breakdown", params={**days, "meter_id": meter_id}
+        ),
     }
 
 
@@ -67,8 +76,9 @@ def test_every_referenced_meter_the_caller_cannot_see_answers_like_a_missing_one
 def test_patching_a_record_onto_another_tenants_meter_is_a_422_not_a_500(alice, bob):
     record = create_record(alice)
 
-    response = alice.patch(f"{API}/consumptions/{record['id']}", json={"meter_id": create_meter(bob)["id"]},
-                           headers={"If-Match": '"1"'})
+    response = alice.patch(
+        f"{API}/consumptions/{record['id']}", json={"meter_id": create_meter(bob)["id"]}, headers={"If-Match": '"1"'}
+    )
 
     assert response.status_code == 422, response.text
     assert response.json()["errors"] == [{"field": "meter_id", "message": "No such meter among yours."}]
@@ -78,8 +88,9 @@ def test_a_meter_reference_still_works_for_the_callers_own_meter(alice):
     record = create_record(alice)
     meter = create_meter(alice)
 
-    response = alice.patch(f"{API}/consumptions/{record['id']}", json={"meter_id": meter["id"].upper()},
-                           headers={"If-Match": '"1"'})
+    response = alice.patch(
+        f"{API}/consumptions/{record['id']}", json={"meter_id": meter["id"].upper()}, headers={"If-Match": '"1"'}
+    )
 
     assert response.status_code == 200, response.text
     assert response.json()["meter_id"] == meter["id"]

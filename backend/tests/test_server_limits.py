@@ -35,10 +35,23 @@ def serving(args: list[str], log: Path, **env: str) -> Iterator[int]:
     port = _free_port()
     with log.open("wb") as out:
         process = subprocess.Popen(
-            [sys.executable, "-m", "consumo.cli", "serve", "--no-migrate", "--host", "127.0.0.1",
-             "--port", str(port), *args],
-            cwd=BACKEND_DIR, env={**os.environ, "LOG_LEVEL": "WARNING", **env}, stdout=out,
-            stderr=subprocess.STDOUT)
+            [
+                sys.executable,
+                "-m",
+                "consumo.cli",
+                "serve",
+                "--no-migrate",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                *args,
+            ],
+            cwd=BACKEND_DIR,
+            env={**os.environ, "LOG_LEVEL": "WARNING", **env},
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
     try:
         deadline = time.monotonic() + 60
         while True:
@@ -63,8 +76,9 @@ SERVERS = {"uvicorn": [], "gunicorn": ["--production", "--workers", "1"]}
 
 
 @pytest.fixture(scope="module", params=list(SERVERS))
-def server(request: pytest.FixtureRequest, database_url: str, tmp_path_factory: pytest.TempPathFactory
-           ) -> Iterator[int]:
+def server(
+    request: pytest.FixtureRequest, database_url: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[int]:
     with serving(SERVERS[request.param], tmp_path_factory.mktemp("server") / "server.log") as port:
         yield port
 
@@ -79,8 +93,14 @@ def _exchange(port: int, head: bytes) -> bytes:
             received += chunk
             if b"connection: close" in received.lower() and b"\r\n\r\n" in received:
                 head_end = received.index(b"\r\n\r\n")
-                length = next((int(line.split(b":")[1]) for line in received[:head_end].split(b"\r\n")
-                               if line.lower().startswith(b"content-length:")), 0)
+                length = next(
+                    (
+                        int(line.split(b":")[1])
+                        for line in received[:head_end].split(b"\r\n")
+                        if line.lower().startswith(b"content-length:")
+                    ),
+                    0,
+                )
                 if len(received) >= head_end + 4 + length:
                     break
         return received
@@ -158,24 +178,35 @@ def test_a_32_mb_header_is_cut_off_and_the_server_keeps_serving(server):
 
 # --- client addresses and shared limits (defect 8 c, d) ---------------------------------------------
 
+
 @pytest.mark.parametrize("kind", list(SERVERS))
 def test_x_forwarded_for_is_not_believed_unless_a_proxy_is_configured(database_url, tmp_path, kind):
     """Rotating X-Forwarded-For does not buy a client a fresh per-address login budget."""
     with serving(SERVERS[kind], tmp_path / "server.log", LOGIN_RATE_LIMIT="3/minute") as port:
-        statuses = [httpx.post(f"http://127.0.0.1:{port}/api/v1/auth/login",
-                               json={"username": f"nobody{i}", "password": "guess"},
-                               headers={"X-Forwarded-For": f"203.0.113.{i}"}, timeout=10).status_code
-                    for i in range(4)]
+        statuses = [
+            httpx.post(
+                f"http://127.0.0.1:{port}/api/v1/auth/login",
+                json={"username": f"nobody{i}", "password": "guess"},
+                headers={"X-Forwarded-For": f"203.0.113.{i}"},
+                timeout=10,
+            ).status_code
+            for i in range(4)
+        ]
 
     assert statuses == [401, 401, 401, 429]
 
 
 def test_a_configured_proxy_is_believed(database_url, tmp_path):
     with serving([], tmp_path / "server.log", LOGIN_RATE_LIMIT="3/minute", FORWARDED_ALLOW_IPS="127.0.0.1") as port:
-        statuses = [httpx.post(f"http://127.0.0.1:{port}/api/v1/auth/login",
-                               json={"username": f"nobody{i}", "password": "guess"},
-                               headers={"X-Forwarded-For": f"203.0.113.{i}"}, timeout=10).status_code
-                    for i in range(4)]
+        statuses = [
+            httpx.post(
+                f"http://127.0.0.1:{port}/api/v1/auth/login",
+                json={"username": f"nobody{i}", "password": "guess"},
+                headers={"X-Forwarded-For": f"203.0.113.{i}"},
+                timeout=10,
+            ).status_code
+            for i in range(4)
+        ]
 
     assert statuses == [401, 401, 401, 401]  # four clients behind the proxy, one attempt each
 

@@ -25,6 +25,7 @@ def _path_with_ids(path: str) -> str:
 
 # --- problem types and Allow --------------------------------------------------------------------
 
+
 def _contract_methods() -> dict[str, set[str]]:
     methods: dict[str, set[str]] = {}
     for method, path, _ in contract_operations():
@@ -69,6 +70,7 @@ def test_an_unexpected_error_is_a_500_of_our_type_without_a_trace(client, monkey
 
 # --- Swagger UI headers -------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("path", [f"{API}/docs/", f"{API}/docs/swagger-ui.css", f"{API}/docs/index.css"])
 def test_swagger_ui_has_a_content_security_policy_and_is_not_cached(client, path):
     response = client.get(path)
@@ -80,6 +82,7 @@ def test_swagger_ui_has_a_content_security_policy_and_is_not_cached(client, path
 
 
 # --- currencies -----------------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("currency", ["ZZZ", "XTS", "XAU", "XXX", "ABC"])
 def test_a_currency_that_is_not_iso_4217_money_is_a_400_everywhere(alice, currency):
@@ -99,8 +102,11 @@ def test_real_currencies_are_accepted(alice, currency):
 
 # --- cursors -----------------------------------------------------------------------------------------
 
-LIST_OPERATIONS = [(path, op["operationId"]) for method, path, op in contract_operations()
-                   if method == "GET" and any(p.get("$ref", "").endswith("/Cursor") for p in op.get("parameters", []))]
+LIST_OPERATIONS = [
+    (path, op["operationId"])
+    for method, path, op in contract_operations()
+    if method == "GET" and any(p.get("$ref", "").endswith("/Cursor") for p in op.get("parameters", []))
+]
 
 
 def _cursor(payload: dict[str, Any]) -> str:
@@ -110,7 +116,8 @@ def _cursor(payload: dict[str, Any]) -> str:
 HOSTILE_CURSORS = [
     {"n": "a\x00b", "id": str(uuid.uuid4())},
     {"s": "-period_start", "v": "2025-01-01\x00", "id": str(uuid.uuid4())},
-    {"d": "2025-01-01\x00"}, {"c": "2025-01-01T00:00:00\x00", "id": str(uuid.uuid4())},
+    {"d": "2025-01-01\x00"},
+    {"c": "2025-01-01T00:00:00\x00", "id": str(uuid.uuid4())},
     {"n": "x", "id": str(uuid.uuid4()), "d": "\x00"},
 ]
 
@@ -129,7 +136,8 @@ def test_a_hand_made_cursor_with_a_nul_is_a_422_on_every_list_and_logs_no_error(
 
 def test_every_list_with_a_cursor_is_covered():
     assert {"list_consumptions", "list_meters", "list_tariffs", "list_top_ups", "list_readings"} <= {
-        o for _, o in LIST_OPERATIONS}
+        o for _, o in LIST_OPERATIONS
+    }
 
 
 # --- names that must say something ---------------------------------------------------------------
@@ -149,8 +157,10 @@ def test_a_meter_name_of_only_invisible_characters_is_a_422(alice, name):
 
 @pytest.mark.parametrize("name", BLANK)
 def test_an_organisation_name_of_only_invisible_characters_is_a_422(client, name):
-    response = client.post(f"{API}/auth/register", json={"username": "zed", "email": "zed@example.com",
-                                                         "password": "s3cret-passw0rd", "organization_name": name})
+    response = client.post(
+        f"{API}/auth/register",
+        json={"username": "zed", "email": "zed@example.com", "password": "s3cret-passw0rd", "organization_name": name},
+    )
 
     assert_problem(response, 422, "organization_name")
 

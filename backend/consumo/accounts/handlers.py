@@ -23,21 +23,38 @@ REFRESH_COOKIE_PATH = "/api/v1/auth"
 
 def user_model(user: User, tenant: Tenant) -> api.User:
     return api.User(
-        id=user.id, username=user.username, email=user.email, role=user.role,
-        created_at=user.created_at, last_login_at=user.last_login_at,
-        tenant=api.Tenant(id=tenant.id, name=tenant.name, default_currency=tenant.default_currency,
-                          time_zone=tenant.time_zone, locale=tenant.locale),
+        id=user.id,
+        username=user.username,
+        email=user.email,
+        role=user.role,
+        created_at=user.created_at,
+        last_login_at=user.last_login_at,
+        tenant=api.Tenant(
+            id=tenant.id,
+            name=tenant.name,
+            default_currency=tenant.default_currency,
+            time_zone=tenant.time_zone,
+            locale=tenant.locale,
+        ),
     )
 
 
 def _token_response(issued: service.IssuedTokens) -> flask.Response:
-    body = api.TokenResponse(access_token=issued.access_token, token_type="Bearer",
-                             expires_in=issued.expires_in, user=user_model(issued.user, issued.tenant))
+    body = api.TokenResponse(
+        access_token=issued.access_token,
+        token_type="Bearer",
+        expires_in=issued.expires_in,
+        user=user_model(issued.user, issued.tenant),
+    )
     response = respond(body)
     settings = get_settings()
     response.set_cookie(
-        REFRESH_COOKIE, issued.refresh_token, max_age=settings.refresh_token_ttl_s,
-        path=REFRESH_COOKIE_PATH, httponly=True, secure=settings.refresh_cookie_secure,
+        REFRESH_COOKIE,
+        issued.refresh_token,
+        max_age=settings.refresh_token_ttl_s,
+        path=REFRESH_COOKIE_PATH,
+        httponly=True,
+        secure=settings.refresh_cookie_secure,
         samesite="Strict",
     )
     return response
@@ -45,15 +62,23 @@ def _token_response(issued: service.IssuedTokens) -> flask.Response:
 
 def _clear_refresh_cookie(response: flask.Response) -> flask.Response:
     settings = get_settings()
-    response.delete_cookie(REFRESH_COOKIE, path=REFRESH_COOKIE_PATH, httponly=True,
-                           secure=settings.refresh_cookie_secure, samesite="Strict")
+    response.delete_cookie(
+        REFRESH_COOKIE,
+        path=REFRESH_COOKIE_PATH,
+        httponly=True,
+        secure=settings.refresh_cookie_secure,
+        samesite="Strict",
+    )
     return response
 
 
 @rate_limit(lambda: get_settings().register_rate_limit)
 def register(body: dict[str, Any]) -> flask.Response:
     user, tenant = service.register(
-        db_session(), username=body["username"], email=body["email"], password=body["password"],
+        db_session(),
+        username=body["username"],
+        email=body["email"],
+        password=body["password"],
         organization_name=body.get("organization_name"),
     )
     return respond(user_model(user, tenant), 201, {"Location": "/api/v1/user"})
@@ -85,9 +110,12 @@ def _wrong_current_password(response: flask.Response) -> bool:
 
 
 @rate_limit(lambda: get_settings().login_rate_limit)
-@limiter.limit(lambda: get_settings().login_rate_limit, key_func=_login_account_key,
-               deduct_when=lambda response: response.status_code == 401,
-               exempt_when=lambda: not get_settings().rate_limit_enabled)
+@limiter.limit(
+    lambda: get_settings().login_rate_limit,
+    key_func=_login_account_key,
+    deduct_when=lambda response: response.status_code == 401,
+    exempt_when=lambda: not get_settings().rate_limit_enabled,
+)
 def login(body: dict[str, Any]) -> flask.Response:
     issued = service.login(db_session(), login=body["username"], password=body["password"])
     return _token_response(issued)
@@ -129,14 +157,21 @@ def get_current_user() -> flask.Response:
 
 # Every profile change counts (each may cost a password-hash check), and a taken username or
 # email counts against the stricter registration budget: it answers what registering would.
-@limiter.limit(lambda: get_settings().login_rate_limit, key_func=_caller_key("profile"),
-               exempt_when=lambda: not get_settings().rate_limit_enabled)
-@limiter.limit(lambda: get_settings().register_rate_limit, key_func=_caller_key("profile-taken"),
-               deduct_when=lambda response: response.status_code == 409,
-               exempt_when=lambda: not get_settings().rate_limit_enabled)
+@limiter.limit(
+    lambda: get_settings().login_rate_limit,
+    key_func=_caller_key("profile"),
+    exempt_when=lambda: not get_settings().rate_limit_enabled,
+)
+@limiter.limit(
+    lambda: get_settings().register_rate_limit,
+    key_func=_caller_key("profile-taken"),
+    deduct_when=lambda response: response.status_code == 409,
+    exempt_when=lambda: not get_settings().rate_limit_enabled,
+)
 def update_current_user(body: dict[str, Any]) -> flask.Response:
-    user, tenant = service.update_profile(db_session(), current_caller(),
-                                          username=body["username"], email=body["email"])
+    user, tenant = service.update_profile(
+        db_session(), current_caller(), username=body["username"], email=body["email"]
+    )
     return respond(user_model(user, tenant))
 
 
@@ -147,10 +182,14 @@ def delete_current_user() -> flask.Response:
 
 # A wrong current password is a guess at it (and an argon2 verification): limited per
 # account like failed logins; once spent, the 429 comes before any verification.
-@limiter.limit(lambda: get_settings().login_rate_limit, key_func=_caller_key("password"),
-               deduct_when=_wrong_current_password,
-               exempt_when=lambda: not get_settings().rate_limit_enabled)
+@limiter.limit(
+    lambda: get_settings().login_rate_limit,
+    key_func=_caller_key("password"),
+    deduct_when=_wrong_current_password,
+    exempt_when=lambda: not get_settings().rate_limit_enabled,
+)
 def change_password(body: dict[str, Any]) -> flask.Response:
-    service.change_password(db_session(), current_caller(), current_password=body["current_password"],
-                            new_password=body["new_password"])
+    service.change_password(
+        db_session(), current_caller(), current_password=body["current_password"], new_password=body["new_password"]
+    )
     return _clear_refresh_cookie(respond(None, 204))

@@ -23,8 +23,10 @@ from consumo.security.tokens import (
 )
 from consumo.text import visible_name
 
-_TAKEN = {"uq_users_username": ("username", "This username is already taken."),
-          "uq_users_email": ("email", "This email is already taken.")}
+_TAKEN = {
+    "uq_users_username": ("username", "This username is already taken."),
+    "uq_users_email": ("email", "This email is already taken."),
+}
 
 
 class RefreshTokenReused(Exception):
@@ -47,12 +49,12 @@ def _now() -> datetime:
 def _check_password_rules(password: str, *, username: str, email: str, field: str) -> None:
     lowered = password.lower()
     if lowered in (username.lower(), email.lower()):
-        raise UnprocessableContent("The password must not be the username or the email.",
-                                   field=field)
+        raise UnprocessableContent("The password must not be the username or the email.", field=field)
 
 
-def register(session: Session, *, username: str, email: str, password: str,
-             organization_name: str | None) -> tuple[User, Tenant]:
+def register(
+    session: Session, *, username: str, email: str, password: str, organization_name: str | None
+) -> tuple[User, Tenant]:
     username, email = username.lower(), email.lower()
     _check_password_rules(password, username=username, email=email, field="password")
     tenant_id = uuid.uuid4()
@@ -62,8 +64,14 @@ def register(session: Session, *, username: str, email: str, password: str,
     session.add(tenant)
     session.flush()
     user = User(
-        tenant_id=tenant_id, id=uuid.uuid4(), username=username, email=email,
-        password_hash=hash_password(password), role="owner", is_active=True, token_version=1,
+        tenant_id=tenant_id,
+        id=uuid.uuid4(),
+        username=username,
+        email=email,
+        password_hash=hash_password(password),
+        role="owner",
+        is_active=True,
+        token_version=1,
     )
     session.add(user)
     flush_unique(session, _TAKEN)
@@ -81,7 +89,9 @@ def _tenant_of_login(session: Session, login: str) -> uuid.UUID | None:
 def _open_session(session: Session, user: User, tenant: Tenant) -> IssuedTokens:
     settings = get_settings()
     auth_session = AuthSession(
-        tenant_id=user.tenant_id, id=uuid.uuid4(), user_id=user.id,
+        tenant_id=user.tenant_id,
+        id=uuid.uuid4(),
+        user_id=user.id,
         expires_at=_now() + timedelta(seconds=settings.refresh_token_ttl_s),
     )
     session.add(auth_session)
@@ -91,11 +101,18 @@ def _open_session(session: Session, user: User, tenant: Tenant) -> IssuedTokens:
 
 def _issue(session: Session, user: User, tenant: Tenant, auth_session: AuthSession) -> IssuedTokens:
     refresh = new_refresh_secret(user.tenant_id)
-    session.add(RefreshToken(tenant_id=user.tenant_id, id=uuid.uuid4(), session_id=auth_session.id,
-                             token_hash=hash_refresh_token(refresh)))
+    session.add(
+        RefreshToken(
+            tenant_id=user.tenant_id,
+            id=uuid.uuid4(),
+            session_id=auth_session.id,
+            token_hash=hash_refresh_token(refresh),
+        )
+    )
     session.flush()
-    access, ttl = issue_access_token(user_id=user.id, tenant_id=user.tenant_id,
-                                     session_id=auth_session.id, token_version=user.token_version)
+    access, ttl = issue_access_token(
+        user_id=user.id, tenant_id=user.tenant_id, session_id=auth_session.id, token_version=user.token_version
+    )
     return IssuedTokens(access, ttl, refresh, user, tenant)
 
 
@@ -124,9 +141,7 @@ def refresh(session: Session, *, refresh_token: str) -> IssuedTokens:
     if tenant_id is None:
         raise Unauthorized("The refresh token is invalid.")
     bind_tenant(session, tenant_id)
-    token = session.execute(
-        _refresh_token_named(tenant_id, refresh_token).with_for_update()
-    ).scalar_one_or_none()
+    token = session.execute(_refresh_token_named(tenant_id, refresh_token).with_for_update()).scalar_one_or_none()
     if token is None:
         raise Unauthorized("The refresh token is invalid.")
     auth_session = session.execute(
@@ -180,9 +195,7 @@ def logout(session: Session, *, refresh_token: str | None) -> None:
     if tenant_id is None:
         return
     bind_tenant(session, tenant_id)
-    token = session.execute(
-        _refresh_token_named(tenant_id, refresh_token)
-    ).scalar_one_or_none()
+    token = session.execute(_refresh_token_named(tenant_id, refresh_token)).scalar_one_or_none()
     if token is None:
         return
     session.execute(
@@ -194,8 +207,9 @@ def logout(session: Session, *, refresh_token: str | None) -> None:
 
 def _refresh_token_named(tenant_id: uuid.UUID, refresh_token: str) -> Select[tuple[RefreshToken]]:
     """The stored refresh token a presented one names: its tenant travels in the token."""
-    return select(RefreshToken).where(RefreshToken.tenant_id == tenant_id,
-                                      RefreshToken.token_hash == hash_refresh_token(refresh_token))
+    return select(RefreshToken).where(
+        RefreshToken.tenant_id == tenant_id, RefreshToken.token_hash == hash_refresh_token(refresh_token)
+    )
 
 
 def tenant_members(caller: Caller) -> Select[tuple[User]]:
@@ -256,10 +270,12 @@ def delete_account(session: Session, caller: Caller) -> None:
         if user.role == "owner":
             other_owners = session.execute(
                 select(func.count()).select_from(
-                    tenant_members(caller).where(User.id != user.id, User.role == "owner").subquery())
+                    tenant_members(caller).where(User.id != user.id, User.role == "owner").subquery()
+                )
             ).scalar_one()
             if other_owners == 0:
-                raise Conflict("You are the last owner of a tenant that has other members: "
-                               "make another member owner first.")
+                raise Conflict(
+                    "You are the last owner of a tenant that has other members: make another member owner first."
+                )
         session.delete(user)
     session.flush()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import date
-from typing import Any
+from typing import Any, cast
 
 import flask
 from sqlalchemy import Row
@@ -22,10 +22,14 @@ BASE_PATH = "/api/v1/consumptions"
 
 # The response schema states no `multipleOf` for quantity: a float check of 0.001 would
 # reject exact NUMERIC(13, 3) values such as 9394981.483 through binary rounding.
-RECORD_JSON = RowView(api.Consumption, service.RECORD_VIEW, {
-    "unit": lambda item: UNIT_BY_KIND[item["kind"]],
-    "quantity": lambda item: float(item["quantity"]),
-})
+RECORD_JSON = RowView(
+    api.Consumption,
+    service.RECORD_VIEW,
+    {
+        "unit": lambda item: UNIT_BY_KIND[item["kind"]],
+        "quantity": lambda item: float(item["quantity"]),
+    },
+)
 
 
 def record_json(record: ConsumptionRecord | Row[Any]) -> dict[str, Any]:
@@ -38,17 +42,27 @@ def _record_headers(record: ConsumptionRecord | Row[Any]) -> dict[str, str]:
 
 
 def list_consumptions(  # noqa: PLR0917 (Connexion passes each query parameter by name)
-        kind: str | None = None, from_: str | None = None, to: str | None = None,
-                      q: str | None = None, meter_id: str | None = None, scope: str = "mine",
-                      sort: str = "-period_start",
-                      limit: int = 25, cursor: str | None = None) -> flask.Response:
+    kind: str | None = None,
+    from_: str | None = None,
+    to: str | None = None,
+    q: str | None = None,
+    meter_id: str | None = None,
+    scope: str = "mine",
+    sort: str = "-period_start",
+    limit: int = 25,
+    cursor: str | None = None,
+) -> flask.Response:
     filters = service.RecordFilters(
         kind=kind,
         period_from=date.fromisoformat(from_) if from_ else None,
         period_to=date.fromisoformat(to) if to else None,
-        notes_contain=q, meter_id=uuid.UUID(meter_id) if meter_id else None,
-        scope=scope,  # type: ignore[arg-type]
-        sort=sort, limit=limit, cursor=cursor,  # type: ignore[arg-type]
+        notes_contain=q,
+        meter_id=uuid.UUID(meter_id) if meter_id else None,
+        # The contract's enums validated these; the casts only tell the type checker.
+        scope=cast(service.Scope, scope),
+        sort=cast(service.Sort, sort),
+        limit=limit,
+        cursor=cursor,
     )
     page = service.list_visible_records(db_session(), current_caller(), filters)
     return respond({"items": [RECORD_JSON.of_row(row) for row in page.items], "next_cursor": page.next_cursor})
@@ -72,14 +86,13 @@ def get_consumption(consumption_id: str) -> flask.Response:
 
 def update_consumption(consumption_id: str, body: dict[str, Any]) -> flask.Response:
     precondition = required_if_match()
-    record = service.update_record(db_session(), current_caller(), uuid.UUID(consumption_id),
-                                   precondition=precondition,
-                                   changes=body)
+    record = service.update_record(
+        db_session(), current_caller(), uuid.UUID(consumption_id), precondition=precondition, changes=body
+    )
     return respond(record_json(record), headers=_record_headers(record))
 
 
 def delete_consumption(consumption_id: str) -> flask.Response:
     precondition = required_if_match()
-    service.delete_record(db_session(), current_caller(), uuid.UUID(consumption_id),
-                          precondition=precondition)
+    service.delete_record(db_session(), current_caller(), uuid.UUID(consumption_id), precondition=precondition)
     return respond(None, 204)

@@ -36,9 +36,7 @@ SOURCES = ("manual", "import", "api", "simulation", "reading")
 class ConsumptionRecord(Base):
     __tablename__ = "consumption_records"
     __table_args__ = (
-        ForeignKeyConstraint(
-            ["tenant_id", "owner_id"], ["users.tenant_id", "users.id"], ondelete="CASCADE"
-        ),
+        ForeignKeyConstraint(["tenant_id", "owner_id"], ["users.tenant_id", "users.id"], ondelete="CASCADE"),
         CheckConstraint(f"kind IN {tuple(UNIT_BY_KIND)!r}", name="ck_consumption_kind"),
         CheckConstraint(f"source IN {SOURCES!r}", name="ck_consumption_source"),
         CheckConstraint("quantity >= 0", name="ck_consumption_quantity"),
@@ -47,22 +45,36 @@ class ConsumptionRecord(Base):
         # Keyset pagination: one index per sort order, per owner (the common scope).
         Index(
             "ix_consumption_owner_period",
-            "tenant_id", "owner_id", "period_start", "id",
+            "tenant_id",
+            "owner_id",
+            "period_start",
+            "id",
         ),
         Index(
             "ix_consumption_owner_created",
-            "tenant_id", "owner_id", "created_at", "id",
+            "tenant_id",
+            "owner_id",
+            "created_at",
+            "id",
         ),
         Index("ix_consumption_tenant_period", "tenant_id", "period_start", "id"),
         # Records stay when their meter or reading goes: the services detach them first.
-        ForeignKeyConstraint(["tenant_id", "meter_id"], ["meters.tenant_id", "meters.id"],
-                             name="fk_consumption_meter"),
-        ForeignKeyConstraint(["tenant_id", "reading_id"], ["meter_readings.tenant_id", "meter_readings.id"],
-                             name="fk_consumption_reading"),
-        Index("ix_consumption_meter_period", "tenant_id", "meter_id", "period_start",
-              postgresql_where="meter_id IS NOT NULL"),
-        Index("uq_consumption_reading", "tenant_id", "reading_id", unique=True,
-              postgresql_where="reading_id IS NOT NULL"),
+        ForeignKeyConstraint(["tenant_id", "meter_id"], ["meters.tenant_id", "meters.id"], name="fk_consumption_meter"),
+        ForeignKeyConstraint(
+            ["tenant_id", "reading_id"],
+            ["meter_readings.tenant_id", "meter_readings.id"],
+            name="fk_consumption_reading",
+        ),
+        Index(
+            "ix_consumption_meter_period",
+            "tenant_id",
+            "meter_id",
+            "period_start",
+            postgresql_where="meter_id IS NOT NULL",
+        ),
+        Index(
+            "uq_consumption_reading", "tenant_id", "reading_id", unique=True, postgresql_where="reading_id IS NOT NULL"
+        ),
         CheckConstraint("reading_id IS NULL OR meter_id IS NOT NULL", name="ck_consumption_reading_meter"),
     )
 
@@ -83,12 +95,8 @@ class ConsumptionRecord(Base):
     # The later of the two readings this record was derived from (source 'reading').
     reading_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
     version: Mapped[int] = mapped_column(Integer, server_default="1")
-    created_at: Mapped[datetime] = mapped_column(
-        DateTime(timezone=True), server_default=func.now()
-    )
-    updated_at: Mapped[datetime] = mapped_column(
-        DateTime(timezone=True), server_default=func.now()
-    )
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     created_by: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
     updated_by: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
 

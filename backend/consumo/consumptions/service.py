@@ -53,15 +53,26 @@ class RecordFilters:
 # What a reader gets of a record: the columns of the contract's Consumption, read as plain rows
 # (no ORM identity map or change tracking on reads, which cost more than the query).
 RECORD_VIEW = (
-    ConsumptionRecord.id, ConsumptionRecord.kind, ConsumptionRecord.quantity, ConsumptionRecord.period_start,
-    ConsumptionRecord.period_end, ConsumptionRecord.cost_minor, ConsumptionRecord.currency,
-    ConsumptionRecord.notes, ConsumptionRecord.source, ConsumptionRecord.meter_id,
-    ConsumptionRecord.cost_from_tariff, ConsumptionRecord.owner_id, ConsumptionRecord.version,
-    ConsumptionRecord.created_at, ConsumptionRecord.updated_at,
+    ConsumptionRecord.id,
+    ConsumptionRecord.kind,
+    ConsumptionRecord.quantity,
+    ConsumptionRecord.period_start,
+    ConsumptionRecord.period_end,
+    ConsumptionRecord.cost_minor,
+    ConsumptionRecord.currency,
+    ConsumptionRecord.notes,
+    ConsumptionRecord.source,
+    ConsumptionRecord.meter_id,
+    ConsumptionRecord.cost_from_tariff,
+    ConsumptionRecord.owner_id,
+    ConsumptionRecord.version,
+    ConsumptionRecord.created_at,
+    ConsumptionRecord.updated_at,
 )
 
 
 # --- scoping: the only places that decide which records a caller reaches ----------------
+
 
 def _visible_to(whole_tenant: bool, columns: tuple[Any, ...]) -> Select[Any]:
     """Records of the tenant `:scope_tenant_id` (and of the owner `:scope_owner_id` unless
@@ -78,8 +89,9 @@ def _visibility(caller: Caller, scope: Scope) -> tuple[bool, dict[str, uuid.UUID
     return whole_tenant, {"scope_tenant_id": caller.tenant_id, "scope_owner_id": caller.user_id}
 
 
-def readable_records(caller: Caller, scope: Scope = "tenant", columns: tuple[Any, ...] = (ConsumptionRecord,)
-                     ) -> Select[Any]:
+def readable_records(
+    caller: Caller, scope: Scope = "tenant", columns: tuple[Any, ...] = (ConsumptionRecord,)
+) -> Select[Any]:
     """Records the caller may read: their own, or the tenant's for owners, admins and viewers
     (as ORM objects, or as rows of `columns`)."""
     whole_tenant, binds = _visibility(caller, scope)
@@ -108,12 +120,12 @@ def _writable_record(session: Session, caller: Caller, record_id: uuid.UUID) -> 
 
 # --- rules ---------------------------------------------------------------------------------
 
+
 def _check_period(start: date, end: date) -> None:
     if end < start:
         raise UnprocessableContent("The period must not end before it starts.", field="period_end")
     if (end - start).days + 1 > MAX_PERIOD_DAYS:
-        raise UnprocessableContent(f"A period spans at most {MAX_PERIOD_DAYS} days.",
-                                   field="period_end")
+        raise UnprocessableContent(f"A period spans at most {MAX_PERIOD_DAYS} days.", field="period_end")
 
 
 def exact_quantity(value: float | int) -> Decimal:
@@ -132,6 +144,7 @@ def _price_from_meter(session: Session, record: ConsumptionRecord, meter: Meter)
 
 # --- cursors -------------------------------------------------------------------------------
 
+
 def _encode_cursor(sort: Sort, record: Row[Any]) -> str:
     value = getattr(record, sort.lstrip("-"))
     return encode_cursor({"s": sort, "v": value.isoformat(), "id": str(record.id)})
@@ -141,15 +154,20 @@ def _decode_cursor(sort: Sort, cursor: str) -> tuple[Any, uuid.UUID]:
     def read(payload: dict[str, Any]) -> tuple[Any, uuid.UUID]:
         if payload.get("s") != sort:
             raise ValueError
-        value: Any = (date.fromisoformat(payload["v"]) if sort.lstrip("-") == "period_start"
-                      else datetime.fromisoformat(payload["v"]))
+        value: Any = (
+            date.fromisoformat(payload["v"])
+            if sort.lstrip("-") == "period_start"
+            else datetime.fromisoformat(payload["v"])
+        )
         return value, uuid.UUID(payload["id"])
 
-    return decode_cursor(cursor, read,
-                         detail="The cursor is not one this list issued (or it was made for another sort).")
+    return decode_cursor(
+        cursor, read, detail="The cursor is not one this list issued (or it was made for another sort)."
+    )
 
 
 # --- operations ----------------------------------------------------------------------------
+
 
 def list_visible_records(session: Session, caller: Caller, filters: RecordFilters) -> Page[Row[Any]]:
     if filters.scope == "tenant" and not caller.can_read_tenant:
@@ -159,16 +177,29 @@ def list_visible_records(session: Session, caller: Caller, filters: RecordFilter
     if filters.meter_id:
         meters.check_meter_filter(session, caller, filters.meter_id)
     whole_tenant, binds = _visibility(caller, filters.scope)
-    values: dict[str, Any] = {**binds, "kind": filters.kind, "period_from": filters.period_from,
-                              "period_to": filters.period_to, "meter_id": filters.meter_id, "limit": filters.limit + 1}
+    values: dict[str, Any] = {
+        **binds,
+        "kind": filters.kind,
+        "period_from": filters.period_from,
+        "period_to": filters.period_to,
+        "meter_id": filters.meter_id,
+        "limit": filters.limit + 1,
+    }
     if filters.notes_contain:
         escaped = filters.notes_contain.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
         values["notes_pattern"] = f"%{escaped}%"
     if filters.cursor:
         values["after_value"], values["after_id"] = _decode_cursor(filters.sort, filters.cursor)
-    statement = _page_statement(whole_tenant, bool(filters.kind), bool(filters.period_from), bool(filters.period_to),
-                                bool(filters.meter_id), bool(filters.notes_contain), filters.sort,
-                                bool(filters.cursor))
+    statement = _page_statement(
+        whole_tenant,
+        bool(filters.kind),
+        bool(filters.period_from),
+        bool(filters.period_to),
+        bool(filters.meter_id),
+        bool(filters.notes_contain),
+        filters.sort,
+        bool(filters.cursor),
+    )
     # Plain rows through the session's connection: the ORM's execution layer adds nothing to a read.
     rows = session.connection().execute(statement, values).all()
     has_more = len(rows) > filters.limit
@@ -177,8 +208,16 @@ def list_visible_records(session: Session, caller: Caller, filters: RecordFilter
 
 
 @lru_cache(maxsize=256)
-def _page_statement(whole_tenant: bool, kind: bool, period_from: bool, period_to: bool, meter: bool,  # noqa: PLR0917
-                    notes: bool, sort: Sort, after: bool) -> Select[Any]:
+def _page_statement(  # noqa: PLR0917
+    whole_tenant: bool,
+    kind: bool,
+    period_from: bool,
+    period_to: bool,
+    meter: bool,
+    notes: bool,
+    sort: Sort,
+    after: bool,
+) -> Select[Any]:
     """A list page's statement for one combination of filters, built (and its cache key
     computed) once; every value is a bound parameter."""
     statement = _visible_to(whole_tenant, RECORD_VIEW)
@@ -196,8 +235,9 @@ def _page_statement(whole_tenant: bool, kind: bool, period_from: bool, period_to
     column = _SORT_COLUMNS[sort.lstrip("-")]
     if after:
         key = tuple_(column, ConsumptionRecord.id)
-        bound = tuple_(bindparam("after_value", type_=column.type),
-                       bindparam("after_id", type_=ConsumptionRecord.id.type))
+        bound = tuple_(
+            bindparam("after_value", type_=column.type), bindparam("after_id", type_=ConsumptionRecord.id.type)
+        )
         statement = statement.where(key < bound if descending else key > bound)
     order = (column.desc(), ConsumptionRecord.id.desc()) if descending else (column.asc(), ConsumptionRecord.id.asc())
     return statement.order_by(*order).limit(bindparam("limit"))
@@ -221,11 +261,23 @@ def create_record(session: Session, caller: Caller, data: dict[str, Any]) -> Con
     currency = data.get("currency") or caller.default_currency
     now = datetime.now(UTC)
     record = ConsumptionRecord(
-        tenant_id=caller.tenant_id, id=uuid.uuid4(), owner_id=caller.user_id,
-        kind=data["kind"], quantity=exact_quantity(data["quantity"]), period_start=start, period_end=end,
-        cost_minor=data.get("cost_minor"), currency=currency, notes=data.get("notes"),
-        source="manual", cost_from_tariff=False, version=1, created_at=now, updated_at=now,
-        created_by=caller.user_id, updated_by=caller.user_id,
+        tenant_id=caller.tenant_id,
+        id=uuid.uuid4(),
+        owner_id=caller.user_id,
+        kind=data["kind"],
+        quantity=exact_quantity(data["quantity"]),
+        period_start=start,
+        period_end=end,
+        cost_minor=data.get("cost_minor"),
+        currency=currency,
+        notes=data.get("notes"),
+        source="manual",
+        cost_from_tariff=False,
+        version=1,
+        created_at=now,
+        updated_at=now,
+        created_by=caller.user_id,
+        updated_by=caller.user_id,
     )
     if data.get("meter_id"):
         meter = meters.meter_for_record(session, caller, uuid.UUID(data["meter_id"]), record.kind)
@@ -236,8 +288,14 @@ def create_record(session: Session, caller: Caller, data: dict[str, Any]) -> Con
     return record
 
 
-def update_record(session: Session, caller: Caller, record_id: uuid.UUID, *,
-                  precondition: Callable[[int], bool], changes: dict[str, Any]) -> ConsumptionRecord:
+def update_record(
+    session: Session,
+    caller: Caller,
+    record_id: uuid.UUID,
+    *,
+    precondition: Callable[[int], bool],
+    changes: dict[str, Any],
+) -> ConsumptionRecord:
     """`precondition(version)` says whether the caller's If-Match holds for the stored version."""
     record = _writable_record(session, caller, record_id)
     if not precondition(record.version):
@@ -271,8 +329,9 @@ def update_record(session: Session, caller: Caller, record_id: uuid.UUID, *,
     return record
 
 
-def delete_record(session: Session, caller: Caller, record_id: uuid.UUID, *,
-                  precondition: Callable[[int], bool]) -> None:
+def delete_record(
+    session: Session, caller: Caller, record_id: uuid.UUID, *, precondition: Callable[[int], bool]
+) -> None:
     record = _writable_record(session, caller, record_id)
     if not precondition(record.version):
         raise PreconditionFailed("The record was changed since you read it; read it again.")

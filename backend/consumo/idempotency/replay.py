@@ -17,8 +17,12 @@ from consumo.idempotency.service import KeyScope, StoredResponse, claim_key, sto
 __all__ = ["KeyScope", "create_once"]
 
 
-def create_once(session: Session, scope: KeyScope, body: Any,
-                create: Callable[[], tuple[BaseModel | Mapping[str, Any], dict[str, str]]]) -> flask.Response:
+def create_once(
+    session: Session,
+    scope: KeyScope,
+    body: Any,
+    create: Callable[[], tuple[BaseModel | Mapping[str, Any], dict[str, str]]],
+) -> flask.Response:
     """Run `create` (which returns the 201 body and headers) unless this request's
     Idempotency-Key was seen before, in which case the first response is replayed.
     `scope.operation` names what is created, and where (e.g. the meter's id for a top-up),

@@ -53,8 +53,9 @@ def claim_key(session: Session, scope: KeyScope, key: str, body: Any) -> StoredR
     fingerprint = request_fingerprint(body)
     if _insert_claim(session, scope, key, fingerprint):
         return None
-    existing = session.get_one(IdempotencyKey, (scope.tenant_id, scope.user_id, scope.operation, key),
-                               with_for_update=True)
+    existing = session.get_one(
+        IdempotencyKey, (scope.tenant_id, scope.user_id, scope.operation, key), with_for_update=True
+    )
     if existing.created_at < datetime.now(UTC) - timedelta(hours=RETENTION_HOURS):
         session.delete(existing)
         session.flush()
@@ -67,16 +68,17 @@ def claim_key(session: Session, scope: KeyScope, key: str, body: Any) -> StoredR
             field="Idempotency-Key",
         )
     assert existing.status_code is not None  # written in the claiming transaction
-    return StoredResponse(
-        existing.status_code, existing.response_body, dict(existing.response_headers or {})
-    )
+    return StoredResponse(existing.status_code, existing.response_body, dict(existing.response_headers or {}))
 
 
 def _insert_claim(session: Session, scope: KeyScope, key: str, fingerprint: str) -> bool:
     claimed = session.execute(
         insert(IdempotencyKey)
         .values(
-            tenant_id=scope.tenant_id, user_id=scope.user_id, operation=scope.operation, key=key,
+            tenant_id=scope.tenant_id,
+            user_id=scope.user_id,
+            operation=scope.operation,
+            key=key,
             request_hash=fingerprint,
         )
         .on_conflict_do_nothing()

@@ -21,9 +21,7 @@ class ConsumptionDaily(Base):
 
     __tablename__ = "consumption_daily"
     __table_args__ = (
-        ForeignKeyConstraint(
-            ["tenant_id", "owner_id"], ["users.tenant_id", "users.id"], ondelete="CASCADE"
-        ),
+        ForeignKeyConstraint(["tenant_id", "owner_id"], ["users.tenant_id", "users.id"], ondelete="CASCADE"),
         Index("ix_consumption_daily_tenant_day", "tenant_id", "day"),
     )
 
@@ -46,9 +44,7 @@ class ConsumptionMonthly(Base):
 
     __tablename__ = "consumption_monthly"
     __table_args__ = (
-        ForeignKeyConstraint(
-            ["tenant_id", "owner_id"], ["users.tenant_id", "users.id"], ondelete="CASCADE"
-        ),
+        ForeignKeyConstraint(["tenant_id", "owner_id"], ["users.tenant_id", "users.id"], ondelete="CASCADE"),
         Index("ix_consumption_monthly_tenant_month", "tenant_id", "month"),
     )
 
@@ -69,9 +65,7 @@ class Budget(Base):
 
     __tablename__ = "budgets"
     __table_args__ = (
-        ForeignKeyConstraint(
-            ["tenant_id", "owner_id"], ["users.tenant_id", "users.id"], ondelete="CASCADE"
-        ),
+        ForeignKeyConstraint(["tenant_id", "owner_id"], ["users.tenant_id", "users.id"], ondelete="CASCADE"),
         CheckConstraint("quantity_limit IS NOT NULL OR cost_limit_minor IS NOT NULL", name="ck_budget_limit"),
         CheckConstraint("cost_limit_minor IS NULL OR currency IS NOT NULL", name="ck_budget_currency"),
     )

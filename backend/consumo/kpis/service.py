@@ -129,6 +129,7 @@ class Bucket:
 
 # --- scoping ---------------------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class KpiFilter:
     """Whose records (`scope`) and, optionally, only those on one meter."""
@@ -181,6 +182,7 @@ def own_budgets(caller: Caller) -> Select[tuple[Budget]]:
 
 
 # --- helpers ---------------------------------------------------------------------------
+
 
 def check_range(start: date, end: date) -> int:
     if end < start:
@@ -241,8 +243,11 @@ def _same_day_a_year_earlier(day: date) -> date:
 def _whole_months(start: date, end: date) -> tuple[date, date] | None:
     """The first day of the first and of the last calendar month lying wholly in [start, end]."""
     first = start if start.day == 1 else _next_bucket(start.replace(day=1), "month")
-    last_end = end if _next_bucket(end.replace(day=1), "month") - timedelta(days=1) == end \
+    last_end = (
+        end
+        if _next_bucket(end.replace(day=1), "month") - timedelta(days=1) == end
         else end.replace(day=1) - timedelta(days=1)
+    )
     if first > last_end:
         return None
     return first, last_end.replace(day=1)
@@ -292,8 +297,10 @@ def _rollup_rows_sql(condition: str) -> str:
 
 def _span_params(spans: list[Span]) -> dict[str, Any]:
     return {
-        "periods": list(range(len(spans))), "firsts": [s.first for s in spans],
-        "month_froms": [s.month_from for s in spans], "month_untils": [s.month_until for s in spans],
+        "periods": list(range(len(spans))),
+        "firsts": [s.first for s in spans],
+        "month_froms": [s.month_from for s in spans],
+        "month_untils": [s.month_until for s in spans],
         "lasts": [s.last for s in spans],
     }
 
@@ -313,34 +320,51 @@ def _series_sql(condition: str) -> TextClause:
         FROM ({_rollup_rows_sql(condition)}) AS rows GROUP BY 1, kind, currency""")
 
 
-def _totals(session: Session, caller: Caller, where: KpiFilter, spans: list[tuple[date, date]],
-            kind: str | None) -> list[dict[str, KindTotals]]:
+def _totals(
+    session: Session, caller: Caller, where: KpiFilter, spans: list[tuple[date, date]], kind: str | None
+) -> list[dict[str, KindTotals]]:
     """Totals per kind for each period in `spans`, in that order, in one statement."""
     scope = readable_rollup(caller, where, kind)
     params = {**scope.params, **_span_params([Span.of(start, end) for start, end in spans])}
     totals: list[dict[str, KindTotals]] = [defaultdict(KindTotals) for _ in spans]
     # Plain rows through the session's connection: the ORM's execution layer adds nothing here.
     for period, row_kind, currency, quantity, cost, records in session.connection().execute(
-            _totals_sql(scope.condition), params):
+        _totals_sql(scope.condition), params
+    ):
         totals[period][row_kind].add(quantity, currency, cost, int(records))
     return totals
 
 
 # --- summary ---------------------------------------------------------------------------
 
-def summarize(session: Session, caller: Caller, *, start: date, end: date, kind: str | None,
-              where: KpiFilter, today: date | None = None) -> Summary:
+
+def summarize(
+    session: Session,
+    caller: Caller,
+    *,
+    start: date,
+    end: date,
+    kind: str | None,
+    where: KpiFilter,
+    today: date | None = None,
+) -> Summary:
     days = check_range(start, end)
     meter = check_filter(session, caller, where)
     today = today or caller.today()
     month_start = today.replace(day=1)
     days_in_month = calendar.monthrange(today.year, today.month)[1]
-    current, previous, last_year, month = _totals(session, caller, where, [
-        (start, end),
-        (start - timedelta(days=days), start - timedelta(days=1)),
-        (_same_day_a_year_earlier(start), _same_day_a_year_earlier(end)),
-        (month_start, today),
-    ], kind)
+    current, previous, last_year, month = _totals(
+        session,
+        caller,
+        where,
+        [
+            (start, end),
+            (start - timedelta(days=days), start - timedelta(days=1)),
+            (_same_day_a_year_earlier(start), _same_day_a_year_earlier(end)),
+            (month_start, today),
+        ],
+        kind,
+    )
     # Budgets are the caller's own, for all their records of a kind: not comparable with
     # the whole tenant or one meter.
     own_records = where.scope == "mine" and where.meter_id is None
@@ -351,19 +375,25 @@ def summarize(session: Session, caller: Caller, *, start: date, end: date, kind:
         present = {kind}
     summaries = []
     for each in (k for k in KINDS if k in present):
-        now, before, year_ago = current.get(each, KindTotals()), previous.get(each, KindTotals()), \
-            last_year.get(each, KindTotals())
-        summaries.append(KindSummary(
-            kind=each,
-            quantity=round_quantity(now.quantity),
-            cost=round_costs(now.cost),
-            records=now.records,
-            average_per_day=round_quantity(now.quantity / days),
-            change_vs_previous_pct=_change_pct(now.quantity, before.quantity),
-            change_vs_last_year_pct=_change_pct(now.quantity, year_ago.quantity),
-            current_month=_project_month(month.get(each, KindTotals()), budgets.get(each), month_start,
-                                         today.day, days_in_month),
-        ))
+        now, before, year_ago = (
+            current.get(each, KindTotals()),
+            previous.get(each, KindTotals()),
+            last_year.get(each, KindTotals()),
+        )
+        summaries.append(
+            KindSummary(
+                kind=each,
+                quantity=round_quantity(now.quantity),
+                cost=round_costs(now.cost),
+                records=now.records,
+                average_per_day=round_quantity(now.quantity / days),
+                change_vs_previous_pct=_change_pct(now.quantity, before.quantity),
+                change_vs_last_year_pct=_change_pct(now.quantity, year_ago.quantity),
+                current_month=_project_month(
+                    month.get(each, KindTotals()), budgets.get(each), month_start, today.day, days_in_month
+                ),
+            )
+        )
     meter_budget = None
     if meter is not None and meter.monthly_budget_minor is not None:
         # The meter's budget covers every kind on it, whatever `kind` narrowed the rest to.
@@ -373,20 +403,28 @@ def summarize(session: Session, caller: Caller, *, start: date, end: date, kind:
     return Summary(days, summaries, meter_budget)
 
 
-def _meter_budget(meter: Meter, spent: Decimal, month_start: date, elapsed: int,
-                  days_in_month: int) -> MeterBudgetProgress:
+def _meter_budget(
+    meter: Meter, spent: Decimal, month_start: date, elapsed: int, days_in_month: int
+) -> MeterBudgetProgress:
     limit = meter.monthly_budget_minor or 0
     projected = spent * Decimal(days_in_month) / Decimal(elapsed)
     return MeterBudgetProgress(
-        meter_id=meter.id, currency=meter.currency, limit_minor=limit, month_start=month_start,
-        days_elapsed=elapsed, days_in_month=days_in_month,
-        cost_to_date_minor=round_minor(spent), projected_cost_minor=round_minor(projected),
-        used_pct=share_pct(spent, Decimal(limit)), projected_over_budget=projected > limit,
+        meter_id=meter.id,
+        currency=meter.currency,
+        limit_minor=limit,
+        month_start=month_start,
+        days_elapsed=elapsed,
+        days_in_month=days_in_month,
+        cost_to_date_minor=round_minor(spent),
+        projected_cost_minor=round_minor(projected),
+        used_pct=share_pct(spent, Decimal(limit)),
+        projected_over_budget=projected > limit,
     )
 
 
-def _project_month(to_date: KindTotals, budget: Budget | None, month_start: date, elapsed: int,
-                   days_in_month: int) -> MonthProjection:
+def _project_month(
+    to_date: KindTotals, budget: Budget | None, month_start: date, elapsed: int, days_in_month: int
+) -> MonthProjection:
     factor = Decimal(days_in_month) / Decimal(elapsed)
     projected_quantity = to_date.quantity * factor
     projected_cost = {currency: amount * factor for currency, amount in to_date.cost.items()}
@@ -403,15 +441,19 @@ def _project_month(to_date: KindTotals, budget: Budget | None, month_start: date
             over = over or projected_cost.get(budget.currency, ZERO) > budget.cost_limit_minor
         progress = BudgetProgress(budget, quantity_pct, cost_pct, over)
     return MonthProjection(
-        month_start=month_start, days_elapsed=elapsed, days_in_month=days_in_month,
+        month_start=month_start,
+        days_elapsed=elapsed,
+        days_in_month=days_in_month,
         quantity_to_date=round_quantity(to_date.quantity),
         projected_quantity=round_quantity(projected_quantity),
-        cost_to_date=round_costs(to_date.cost), projected_cost=round_costs(projected_cost),
+        cost_to_date=round_costs(to_date.cost),
+        projected_cost=round_costs(projected_cost),
         budget=progress,
     )
 
 
 # --- time series -------------------------------------------------------------------------
+
 
 def _bucket_start(day: date, interval: Interval) -> date:
     if interval == "week":
@@ -429,8 +471,9 @@ def _next_bucket(start: date, interval: Interval) -> date:
     return (start.replace(day=28) + timedelta(days=4)).replace(day=1)
 
 
-def timeseries(session: Session, caller: Caller, *, interval: Interval, start: date, end: date,
-               kind: str | None, where: KpiFilter) -> list[Bucket]:
+def timeseries(
+    session: Session, caller: Caller, *, interval: Interval, start: date, end: date, kind: str | None, where: KpiFilter
+) -> list[Bucket]:
     days = check_range(start, end)
     check_filter(session, caller, where)
     if interval == "day" and days > MAX_DAY_BUCKETS:
@@ -460,8 +503,10 @@ def timeseries(session: Session, caller: Caller, *, interval: Interval, start: d
 
 # --- breakdown ---------------------------------------------------------------------------
 
-def breakdown(session: Session, caller: Caller, *, start: date, end: date,
-              where: KpiFilter) -> list[tuple[str, KindAmount, dict[str, float]]]:
+
+def breakdown(
+    session: Session, caller: Caller, *, start: date, end: date, where: KpiFilter
+) -> list[tuple[str, KindAmount, dict[str, float]]]:
     check_range(start, end)
     check_filter(session, caller, where)
     (totals,) = _totals(session, caller, where, [(start, end)], None)
@@ -472,13 +517,17 @@ def breakdown(session: Session, caller: Caller, *, start: date, end: date,
     result = []
     for each in (k for k in KINDS if k in totals):
         entry = totals[each]
-        shares = {currency: _pct(entry.cost.get(currency, ZERO), whole)
-                  for currency, whole in sorted(per_currency.items()) if whole > 0}
+        shares = {
+            currency: _pct(entry.cost.get(currency, ZERO), whole)
+            for currency, whole in sorted(per_currency.items())
+            if whole > 0
+        }
         result.append((each, KindAmount.of(entry), shares))
     return result
 
 
 # --- budgets ----------------------------------------------------------------------------
+
 
 def list_budgets(session: Session, caller: Caller) -> list[Budget]:
     budgets = session.execute(own_budgets(caller)).scalars()
@@ -504,18 +553,26 @@ def replace_budgets(session: Session, caller: Caller, items: Iterable[dict[str, 
     # Replace-all is delete-then-insert: two at once would both delete nothing and both insert
     # the same keys. The user's row, locked until commit, puts a user's replacements in line;
     # NO KEY UPDATE, so it does not hold up rows that merely refer to the user.
-    session.execute(tenant_members(caller).with_only_columns(User.id).where(User.id == caller.user_id)
-                    .with_for_update(key_share=True))
+    session.execute(
+        tenant_members(caller)
+        .with_only_columns(User.id)
+        .where(User.id == caller.user_id)
+        .with_for_update(key_share=True)
+    )
     session.execute(delete(Budget).where(_budgets_of(caller)))
     for item in items:
         quantity_limit = item.get("quantity_limit")
-        session.add(Budget(
-            tenant_id=caller.tenant_id, owner_id=caller.user_id, kind=item["kind"],
-            quantity_limit=Decimal(str(quantity_limit)).quantize(THOUSANDTH) if quantity_limit is not None else None,
-            cost_limit_minor=item.get("cost_limit_minor"),
-            currency=item.get("currency") if item.get("cost_limit_minor") is not None else None,
-        ))
+        session.add(
+            Budget(
+                tenant_id=caller.tenant_id,
+                owner_id=caller.user_id,
+                kind=item["kind"],
+                quantity_limit=Decimal(str(quantity_limit)).quantize(THOUSANDTH)
+                if quantity_limit is not None
+                else None,
+                cost_limit_minor=item.get("cost_limit_minor"),
+                currency=item.get("currency") if item.get("cost_limit_minor") is not None else None,
+            )
+        )
     session.flush()
     return list_budgets(session, caller)
-
-

@@ -22,15 +22,29 @@ def status_model(status: service.LineStatus) -> api.LineStatus:
     meter, cycle = status.meter, status.cycle
     assert meter.balance_minor is not None  # a line always has a balance
     return api.LineStatus(
-        meter_id=meter.id, identifier=meter.identifier, as_of=cycle.today,
-        cycle_start=cycle.start, cycle_end=cycle.end, days_elapsed=cycle.days_elapsed, days_left=cycle.days_left,
+        meter_id=meter.id,
+        identifier=meter.identifier,
+        as_of=cycle.today,
+        cycle_start=cycle.start,
+        cycle_end=cycle.end,
+        days_elapsed=cycle.days_elapsed,
+        days_left=cycle.days_left,
         allowances=[
-            api.Allowance(kind=a.kind, unit=a.unit, included=a.included, used=float(a.used),
-                          remaining=float(a.remaining), used_pct=a.used_pct, runs_out_on=a.runs_out_on)
+            api.Allowance(
+                kind=a.kind,
+                unit=a.unit,
+                included=a.included,
+                used=float(a.used),
+                remaining=float(a.remaining),
+                used_pct=a.used_pct,
+                runs_out_on=a.runs_out_on,
+            )
             for a in status.allowances
         ],
-        balance_minor=meter.balance_minor, currency=meter.currency,
-        spent_this_cycle_minor=status.spent_minor, balance_runs_out_on=status.balance_runs_out_on,
+        balance_minor=meter.balance_minor,
+        currency=meter.currency,
+        spent_this_cycle_minor=status.spent_minor,
+        balance_runs_out_on=status.balance_runs_out_on,
     )
 
 
@@ -40,15 +54,18 @@ def get_meter_status(meter_id: str) -> flask.Response:
 
 
 def top_up_model(meter: Meter, top_up: TopUp) -> api.TopUp:
-    return api.TopUp(id=top_up.id, amount_minor=top_up.amount_minor, currency=meter.currency,
-                     balance_minor=top_up.balance_after_minor, created_at=top_up.created_at)
+    return api.TopUp(
+        id=top_up.id,
+        amount_minor=top_up.amount_minor,
+        currency=meter.currency,
+        balance_minor=top_up.balance_after_minor,
+        created_at=top_up.created_at,
+    )
 
 
 def list_top_ups(meter_id: str, limit: int = 25, cursor: str | None = None) -> flask.Response:
-    meter, page = service.list_top_ups(db_session(), current_caller(), uuid.UUID(meter_id), limit=limit,
-                                       cursor=cursor)
-    return respond(api.TopUpPage(items=[top_up_model(meter, t) for t in page.items],
-                                 next_cursor=page.next_cursor))
+    meter, page = service.list_top_ups(db_session(), current_caller(), uuid.UUID(meter_id), limit=limit, cursor=cursor)
+    return respond(api.TopUpPage(items=[top_up_model(meter, t) for t in page.items], next_cursor=page.next_cursor))
 
 
 def create_top_up(meter_id: str, body: dict[str, Any]) -> flask.Response:
@@ -68,8 +85,11 @@ def simulate_usage(meter_id: str, body: dict[str, Any] | None = None) -> flask.R
 
     def create() -> tuple[api.SimulationResult, dict[str, str]]:
         simulation = service.simulate_usage(session, caller, uuid.UUID(meter_id), request)
-        return api.SimulationResult(records=[record_json(r) for r in simulation.records],
-                                    cost_minor=simulation.cost_minor, status=status_model(simulation.status)), {}
+        return api.SimulationResult(
+            records=[record_json(r) for r in simulation.records],
+            cost_minor=simulation.cost_minor,
+            status=status_model(simulation.status),
+        ), {}
 
     scope = idempotency.KeyScope(caller.tenant_id, caller.user_id, f"simulate_usage:{meter_id}")
     return idempotency.create_once(session, scope, request, create)

@@ -56,6 +56,7 @@ PLAN_KINDS = (
 
 # --- the billing cycle ------------------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class Cycle:
     start: date
@@ -91,6 +92,7 @@ def billing_cycle(cycle_start_day: int, today: date) -> Cycle:
 
 # --- status -----------------------------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class AllowanceStatus:
     kind: str
@@ -120,7 +122,6 @@ class CycleUsage:
     cost_minor: Decimal
 
 
-
 def cycle_usage(session: Session, caller: Caller, meter: Meter, cycle: Cycle) -> CycleUsage:
     """One GROUP BY over the line's records that overlap the cycle (a range of the
     meter/period index: a period spans at most MAX_PERIOD_DAYS, which bounds where the
@@ -135,8 +136,11 @@ def cycle_usage(session: Session, caller: Caller, meter: Meter, cycle: Cycle) ->
             record.kind,
             func.sum(record.quantity * days_inside / days_of_period).label("quantity"),
             # Money in another currency than the line's cannot be added to its balance's.
-            func.sum(case((record.currency == meter.currency, func.coalesce(record.cost_minor, 0)), else_=0)
-                     * days_inside / days_of_period).label("cost"),
+            func.sum(
+                case((record.currency == meter.currency, func.coalesce(record.cost_minor, 0)), else_=0)
+                * days_inside
+                / days_of_period
+            ).label("cost"),
         )
         .where(
             record.meter_id == meter.id,
@@ -190,19 +194,24 @@ def _status_of(session: Session, caller: Caller, meter: Meter, today: date) -> L
         used = round_quantity(usage.quantities.get(plan_kind.kind, Decimal(0)))
         remaining = max(Decimal(included) - used, Decimal(0))
         used_pct = _used_pct(used, included)
-        allowances.append(AllowanceStatus(
-            kind=plan_kind.kind, unit=UNIT_BY_KIND[plan_kind.kind], included=included, used=used,
-            remaining=remaining, used_pct=used_pct, runs_out_on=_runs_out_on(cycle, included, used, remaining),
-        ))
+        allowances.append(
+            AllowanceStatus(
+                kind=plan_kind.kind,
+                unit=UNIT_BY_KIND[plan_kind.kind],
+                included=included,
+                used=used,
+                remaining=remaining,
+                used_pct=used_pct,
+                runs_out_on=_runs_out_on(cycle, included, used, remaining),
+            )
+        )
     spent = round_minor(usage.cost_minor)
-    return LineStatus(meter, cycle, allowances, spent,
-                      _balance_runs_out_on(cycle, meter.balance_minor, Decimal(spent)))
+    return LineStatus(meter, cycle, allowances, spent, _balance_runs_out_on(cycle, meter.balance_minor, Decimal(spent)))
 
 
 def _require_line(meter: Meter) -> None:
     if not meter.is_line:
-        raise UnprocessableContent("Only mobile lines have a plan, a balance and a billing cycle.",
-                                   field="meter_id")
+        raise UnprocessableContent("Only mobile lines have a plan, a balance and a billing cycle.", field="meter_id")
 
 
 def line_status(session: Session, caller: Caller, meter_id: uuid.UUID, *, today: date | None = None) -> LineStatus:
@@ -213,6 +222,7 @@ def line_status(session: Session, caller: Caller, meter_id: uuid.UUID, *, today:
 
 # --- top-ups ------------------------------------------------------------------------------------
 
+
 def top_up(session: Session, caller: Caller, meter_id: uuid.UUID, amount_minor: int) -> tuple[Meter, TopUp]:
     meter = writable_meter(session, caller, meter_id)
     _require_line(meter)
@@ -220,8 +230,15 @@ def top_up(session: Session, caller: Caller, meter_id: uuid.UUID, amount_minor: 
     now = datetime.now(UTC)
     meter.balance_minor += amount_minor
     _touch(meter, caller, now)
-    added = TopUp(tenant_id=meter.tenant_id, id=uuid.uuid4(), meter_id=meter.id, amount_minor=amount_minor,
-                  balance_after_minor=meter.balance_minor, created_at=now, created_by=caller.user_id)
+    added = TopUp(
+        tenant_id=meter.tenant_id,
+        id=uuid.uuid4(),
+        meter_id=meter.id,
+        amount_minor=amount_minor,
+        balance_after_minor=meter.balance_minor,
+        created_at=now,
+        created_by=caller.user_id,
+    )
     session.add(added)
     session.flush()
     return meter, added
@@ -235,13 +252,17 @@ def _read_top_up_key(payload: dict[str, Any]) -> tuple[datetime, uuid.UUID]:
 
 
 # Newest first, keyed by (created_at, id): two top-ups may share a timestamp.
-TOP_UPS_NEWEST_FIRST = Keyset((TopUp.created_at, TopUp.id), descending=True,
-                              payload=lambda top_up: {"t": top_up.created_at.isoformat(), "i": str(top_up.id)},
-                              read=_read_top_up_key)
+TOP_UPS_NEWEST_FIRST = Keyset(
+    (TopUp.created_at, TopUp.id),
+    descending=True,
+    payload=lambda top_up: {"t": top_up.created_at.isoformat(), "i": str(top_up.id)},
+    read=_read_top_up_key,
+)
 
 
-def list_top_ups(session: Session, caller: Caller, meter_id: uuid.UUID, *, limit: int,
-                 cursor: str | None) -> tuple[Meter, Page[TopUp]]:
+def list_top_ups(
+    session: Session, caller: Caller, meter_id: uuid.UUID, *, limit: int, cursor: str | None
+) -> tuple[Meter, Page[TopUp]]:
     meter = get_readable_meter(session, caller, meter_id)
     _require_line(meter)
     statement = select(TopUp).where(on_meter(TopUp, meter))
@@ -254,6 +275,7 @@ def _touch(meter: Meter, caller: Caller, now: datetime) -> None:
 
 
 # --- simulated usage ------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class Simulation:
@@ -291,8 +313,13 @@ def _cycle_overage_cost(meter: Meter, status: LineStatus, extra: Mapping[str, De
     """The exact price, at the plan's overage prices, of the cycle's usage beyond its
     allowances, with `extra` usage added to what the cycle used so far."""
     prices = {kind.kind: Decimal(getattr(meter, kind.price_column) or 0) for kind in PLAN_KINDS}
-    return sum((max(a.used + extra.get(a.kind, Decimal(0)) - a.included, Decimal(0)) * prices[a.kind]
-                for a in status.allowances), Decimal(0))
+    return sum(
+        (
+            max(a.used + extra.get(a.kind, Decimal(0)) - a.included, Decimal(0)) * prices[a.kind]
+            for a in status.allowances
+        ),
+        Decimal(0),
+    )
 
 
 def _charge_for(meter: Meter, before: LineStatus, usage: Mapping[str, Decimal]) -> int:
@@ -327,13 +354,20 @@ def _split_charge(total: int, charges: Mapping[str, Decimal]) -> dict[str, int]:
     floors = {kind: int(charge.to_integral_value(ROUND_FLOOR)) for kind, charge in charges.items()}
     left = total - sum(floors.values())
     by_remainder = sorted(charges, key=lambda kind: charges[kind] - floors[kind], reverse=True)
-    for kind in by_remainder[:max(left, 0)]:
+    for kind in by_remainder[: max(left, 0)]:
         floors[kind] += 1
     return floors
 
 
-def simulate_usage(session: Session, caller: Caller, meter_id: uuid.UUID, data: Mapping[str, Any], *,
-                   today: date | None = None, rng: random.Random | None = None) -> Simulation:
+def simulate_usage(
+    session: Session,
+    caller: Caller,
+    meter_id: uuid.UUID,
+    data: Mapping[str, Any],
+    *,
+    today: date | None = None,
+    rng: random.Random | None = None,
+) -> Simulation:
     """Records the usage in `data` (or a random burst when it names none) as today's records
     of the line and takes its charge from the balance. Usage that cannot be paid is refused
     and nothing is recorded."""
@@ -369,10 +403,23 @@ def simulate_usage(session: Session, caller: Caller, meter_id: uuid.UUID, data: 
     now = datetime.now(UTC)
     records = [
         ConsumptionRecord(
-            tenant_id=meter.tenant_id, id=uuid.uuid4(), owner_id=caller.user_id, kind=kind,
-            quantity=usage[kind], period_start=day, period_end=day, cost_minor=costs[kind],
-            currency=meter.currency, source="simulation", meter_id=meter.id, cost_from_tariff=False,
-            version=1, created_at=now, updated_at=now, created_by=caller.user_id, updated_by=caller.user_id,
+            tenant_id=meter.tenant_id,
+            id=uuid.uuid4(),
+            owner_id=caller.user_id,
+            kind=kind,
+            quantity=usage[kind],
+            period_start=day,
+            period_end=day,
+            cost_minor=costs[kind],
+            currency=meter.currency,
+            source="simulation",
+            meter_id=meter.id,
+            cost_from_tariff=False,
+            version=1,
+            created_at=now,
+            updated_at=now,
+            created_by=caller.user_id,
+            updated_by=caller.user_id,
         )
         for kind in used_kinds
     ]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from typing import Any
+from typing import Any, cast
 
 import flask
 
@@ -20,18 +20,29 @@ BASE_PATH = "/api/v1/meters"
 def meter_model(meter: Meter) -> api.Meter:
     plan = service.plan_of(meter)
     return api.Meter(
-        id=meter.id, kind=meter.kind, name=meter.name, identifier=meter.identifier, currency=meter.currency,
+        id=meter.id,
+        kind=meter.kind,
+        name=meter.name,
+        identifier=meter.identifier,
+        currency=meter.currency,
         monthly_budget_minor=meter.monthly_budget_minor,
         plan=api.MobilePlan.model_validate(plan) if plan is not None else None,
-        balance_minor=meter.balance_minor, owner_id=meter.owner_id, version=meter.version,
-        created_at=meter.created_at, updated_at=meter.updated_at,
+        balance_minor=meter.balance_minor,
+        owner_id=meter.owner_id,
+        version=meter.version,
+        created_at=meter.created_at,
+        updated_at=meter.updated_at,
     )
 
 
 def tariff_model(meter: Meter, tariff: MeterTariff) -> api.Tariff:
     return api.Tariff(
-        id=tariff.id, valid_from=tariff.valid_from, unit_price_minor=float(tariff.unit_price_minor),
-        fixed_daily_minor=float(tariff.fixed_daily_minor), currency=meter.currency, created_at=tariff.created_at,
+        id=tariff.id,
+        valid_from=tariff.valid_from,
+        unit_price_minor=float(tariff.unit_price_minor),
+        fixed_daily_minor=float(tariff.fixed_daily_minor),
+        currency=meter.currency,
+        created_at=tariff.created_at,
     )
 
 
@@ -39,10 +50,22 @@ def _meter_headers(meter: Meter) -> dict[str, str]:
     return {"ETag": etag_for(meter.version)}
 
 
-def list_meters(kind: str | None = None, identifier: str | None = None, scope: str = "mine",
-                limit: int = 25, cursor: str | None = None) -> flask.Response:
-    page = service.list_visible_meters(db_session(), current_caller(), kind=kind, identifier=identifier,
-                                       scope=scope, limit=limit, cursor=cursor)  # type: ignore[arg-type]
+def list_meters(
+    kind: str | None = None,
+    identifier: str | None = None,
+    scope: str = "mine",
+    limit: int = 25,
+    cursor: str | None = None,
+) -> flask.Response:
+    page = service.list_visible_meters(
+        db_session(),
+        current_caller(),
+        kind=kind,
+        identifier=identifier,
+        scope=cast(service.Scope, scope),
+        limit=limit,
+        cursor=cursor,
+    )  # the contract's enum validated `scope`
     return respond(api.MeterPage(items=[meter_model(m) for m in page.items], next_cursor=page.next_cursor))
 
 
@@ -64,23 +87,21 @@ def get_meter(meter_id: str) -> flask.Response:
 
 def update_meter(meter_id: str, body: dict[str, Any]) -> flask.Response:
     precondition = required_if_match()
-    meter = service.update_meter(db_session(), current_caller(), uuid.UUID(meter_id),
-                                 precondition=precondition, changes=body)
+    meter = service.update_meter(
+        db_session(), current_caller(), uuid.UUID(meter_id), precondition=precondition, changes=body
+    )
     return respond(meter_model(meter), headers=_meter_headers(meter))
 
 
 def delete_meter(meter_id: str) -> flask.Response:
     precondition = required_if_match()
-    service.delete_meter(db_session(), current_caller(), uuid.UUID(meter_id),
-                         precondition=precondition)
+    service.delete_meter(db_session(), current_caller(), uuid.UUID(meter_id), precondition=precondition)
     return respond(None, 204)
 
 
 def list_tariffs(meter_id: str, limit: int = 25, cursor: str | None = None) -> flask.Response:
-    meter, page = service.list_tariffs(db_session(), current_caller(), uuid.UUID(meter_id), limit=limit,
-                                       cursor=cursor)
-    return respond(api.TariffPage(items=[tariff_model(meter, t) for t in page.items],
-                                  next_cursor=page.next_cursor))
+    meter, page = service.list_tariffs(db_session(), current_caller(), uuid.UUID(meter_id), limit=limit, cursor=cursor)
+    return respond(api.TariffPage(items=[tariff_model(meter, t) for t in page.items], next_cursor=page.next_cursor))
 
 
 def create_tariff(meter_id: str, body: dict[str, Any]) -> flask.Response:

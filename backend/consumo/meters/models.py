@@ -41,11 +41,14 @@ class Meter(Base):
         ForeignKeyConstraint(["tenant_id", "owner_id"], ["users.tenant_id", "users.id"], ondelete="CASCADE"),
         UniqueConstraint("tenant_id", "kind", "identifier", name="uq_meters_identifier"),
         CheckConstraint(f"kind IN {METER_KINDS!r}", name="ck_meters_kind"),
-        CheckConstraint("(kind = 'mobile_line') = (plan_cycle_start_day IS NOT NULL AND balance_minor IS NOT NULL)",
-                        name="ck_meters_line_plan"),
+        CheckConstraint(
+            "(kind = 'mobile_line') = (plan_cycle_start_day IS NOT NULL AND balance_minor IS NOT NULL)",
+            name="ck_meters_line_plan",
+        ),
         CheckConstraint("balance_minor IS NULL OR balance_minor >= 0", name="ck_meters_balance"),
-        CheckConstraint("plan_cycle_start_day IS NULL OR plan_cycle_start_day BETWEEN 1 AND 28",
-                        name="ck_meters_cycle_day"),
+        CheckConstraint(
+            "plan_cycle_start_day IS NULL OR plan_cycle_start_day BETWEEN 1 AND 28", name="ck_meters_cycle_day"
+        ),
         Index("ix_meters_owner_name", "tenant_id", "owner_id", "name", "id"),
         Index("ix_meters_tenant_name", "tenant_id", "name", "id"),
     )

@@ -26,10 +26,11 @@ MAX_COST_MINOR = 10**14
 
 def tariffs_of(session: Session, meter: Meter) -> list[MeterTariff]:
     """The meter's tariffs, oldest first."""
-    return list(session.execute(
-        select(MeterTariff).where(on_meter(MeterTariff, meter))
-        .order_by(MeterTariff.valid_from.asc())
-    ).scalars())
+    return list(
+        session.execute(
+            select(MeterTariff).where(on_meter(MeterTariff, meter)).order_by(MeterTariff.valid_from.asc())
+        ).scalars()
+    )
 
 
 def price(tariffs: list[MeterTariff], quantity: Decimal, start: date, end: date) -> int | None:
@@ -58,15 +59,15 @@ def follows_tariffs(meter: Meter) -> bool:
     return not meter.is_line
 
 
-def apply_tariffs(session: Session, record: ConsumptionRecord, meter: Meter,
-                  tariffs: list[MeterTariff] | None = None) -> bool:
+def apply_tariffs(
+    session: Session, record: ConsumptionRecord, meter: Meter, tariffs: list[MeterTariff] | None = None
+) -> bool:
     """Price `record` (attached to `meter`, without a cost of its own) from the meter's
     tariffs. Returns whether its cost changed."""
     if tariffs is None:
         tariffs = tariffs_of(session, meter)
     cost = price(tariffs, record.quantity, record.period_start, record.period_end)
-    changed = (record.cost_minor != cost or record.currency != meter.currency
-               or not record.cost_from_tariff)
+    changed = record.cost_minor != cost or record.currency != meter.currency or not record.cost_from_tariff
     record.cost_minor, record.currency, record.cost_from_tariff = cost, meter.currency, True
     return changed
 
@@ -78,8 +79,11 @@ def reprice_meter(session: Session, caller: Caller, meter: Meter, *, since: date
     tariffs = tariffs_of(session, meter)
     records = session.execute(
         select(ConsumptionRecord)
-        .where(on_meter(ConsumptionRecord, meter),
-               ConsumptionRecord.cost_from_tariff.is_(True), ConsumptionRecord.period_end >= since)
+        .where(
+            on_meter(ConsumptionRecord, meter),
+            ConsumptionRecord.cost_from_tariff.is_(True),
+            ConsumptionRecord.period_end >= since,
+        )
         .with_for_update()
     ).scalars()
     changed = 0

@@ -46,6 +46,7 @@ PLAN_COLUMNS = {
 
 # --- scoping: the only places that decide which meters a caller reaches -----------------
 
+
 def readable_meters(caller: Caller, scope: Scope = "tenant") -> Select[tuple[Meter]]:
     """Meters the caller may read: their own, or the tenant's for owners, admins and viewers."""
     statement = select(Meter).where(Meter.tenant_id == caller.tenant_id)
@@ -66,9 +67,7 @@ def writable_meter(session: Session, caller: Caller, meter_id: uuid.UUID) -> Met
     transaction ends, so changes under one meter (balance, readings, tariffs) are serialized.
 
     Not readable → 404 (no existence leak); readable but not writable → 403."""
-    meter = session.execute(
-        readable_meters(caller).where(Meter.id == meter_id).with_for_update()
-    ).scalar_one_or_none()
+    meter = session.execute(readable_meters(caller).where(Meter.id == meter_id).with_for_update()).scalar_one_or_none()
     if meter is None:
         raise NotFound("No such meter.")
     if not caller.can_write or meter.owner_id != caller.user_id:
@@ -79,9 +78,7 @@ def writable_meter(session: Session, caller: Caller, meter_id: uuid.UUID) -> Met
 def meter_for_record(session: Session, caller: Caller, meter_id: uuid.UUID, kind: str) -> Meter:
     """The meter a record of `kind` by the caller is attached to: one of the caller's own
     meters, of a kind that holds such records. Anything else is a 422 on `meter_id`."""
-    meter = session.execute(
-        readable_meters(caller, "mine").where(Meter.id == meter_id)
-    ).scalar_one_or_none()
+    meter = session.execute(readable_meters(caller, "mine").where(Meter.id == meter_id)).scalar_one_or_none()
     if meter is None:
         raise UnprocessableContent("No such meter among yours.", field="meter_id")
     if kind not in RECORD_KINDS_BY_METER_KIND[meter.kind]:
@@ -100,14 +97,14 @@ def check_meter_filter(session: Session, caller: Caller, meter_id: uuid.UUID) ->
 
 # --- rules -------------------------------------------------------------------------------
 
+
 def normalize_identifier(kind: str, identifier: str, field: str = "identifier") -> str:
     """A mobile line's number must be E.164 with a known country code and a possible
     length for it; other meters keep their serial as typed."""
     if kind != "mobile_line":
         return identifier
     if not E164.match(identifier):
-        raise UnprocessableContent("A mobile line's identifier is its number in E.164, e.g. +56912345678.",
-                                   field=field)
+        raise UnprocessableContent("A mobile line's identifier is its number in E.164, e.g. +56912345678.", field=field)
     try:
         number = phonenumbers.parse(identifier)
     except phonenumbers.NumberParseException:
@@ -136,11 +133,16 @@ def plan_of(meter: Meter) -> dict[str, int] | None:
     return {field: getattr(meter, column) for field, column in PLAN_COLUMNS.items()}
 
 
-_IDENTIFIER_TAKEN = {"uq_meters_identifier": (
-    "identifier", "You already have a meter of this kind with this identifier in your organisation.")}
+_IDENTIFIER_TAKEN = {
+    "uq_meters_identifier": (
+        "identifier",
+        "You already have a meter of this kind with this identifier in your organisation.",
+    )
+}
 
 
 # --- cursors -------------------------------------------------------------------------------
+
 
 def _read_name_key(payload: dict[str, Any]) -> tuple[str, uuid.UUID]:
     if not isinstance(payload.get("n"), str):
@@ -149,17 +151,33 @@ def _read_name_key(payload: dict[str, Any]) -> tuple[str, uuid.UUID]:
 
 
 # Meters by name (then id: names repeat); tariffs newest first (at most one a day per meter).
-METERS_BY_NAME = Keyset((Meter.name, Meter.id), descending=False,
-                        payload=lambda meter: {"n": meter.name, "id": str(meter.id)}, read=_read_name_key)
-TARIFFS_NEWEST_FIRST = Keyset((MeterTariff.valid_from,), descending=True,
-                              payload=lambda tariff: {"d": tariff.valid_from.isoformat()},
-                              read=lambda payload: (date.fromisoformat(payload["d"]),))
+METERS_BY_NAME = Keyset(
+    (Meter.name, Meter.id),
+    descending=False,
+    payload=lambda meter: {"n": meter.name, "id": str(meter.id)},
+    read=_read_name_key,
+)
+TARIFFS_NEWEST_FIRST = Keyset(
+    (MeterTariff.valid_from,),
+    descending=True,
+    payload=lambda tariff: {"d": tariff.valid_from.isoformat()},
+    read=lambda payload: (date.fromisoformat(payload["d"]),),
+)
 
 
 # --- operations ----------------------------------------------------------------------------
 
-def list_visible_meters(session: Session, caller: Caller, *, kind: str | None, identifier: str | None,
-                        scope: Scope, limit: int, cursor: str | None) -> Page[Meter]:
+
+def list_visible_meters(
+    session: Session,
+    caller: Caller,
+    *,
+    kind: str | None,
+    identifier: str | None,
+    scope: Scope,
+    limit: int,
+    cursor: str | None,
+) -> Page[Meter]:
     if scope == "tenant" and not caller.can_read_tenant:
         raise Forbidden("Only owners, admins and viewers may list the whole tenant.")
     statement = readable_meters(caller, scope)
@@ -181,12 +199,20 @@ def create_meter(session: Session, caller: Caller, data: dict[str, Any]) -> Mete
         raise UnprocessableContent("Only mobile lines have a plan.", field="plan")
     now = datetime.now(UTC)
     meter = Meter(
-        tenant_id=caller.tenant_id, id=uuid.uuid4(), owner_id=caller.user_id, kind=kind,
-        name=visible_name(data["name"], field="name"), identifier=normalize_identifier(kind, data["identifier"]),
+        tenant_id=caller.tenant_id,
+        id=uuid.uuid4(),
+        owner_id=caller.user_id,
+        kind=kind,
+        name=visible_name(data["name"], field="name"),
+        identifier=normalize_identifier(kind, data["identifier"]),
         currency=data.get("currency") or caller.default_currency,
         monthly_budget_minor=data.get("monthly_budget_minor"),
         balance_minor=0 if kind == "mobile_line" else None,
-        version=1, created_at=now, updated_at=now, created_by=caller.user_id, updated_by=caller.user_id,
+        version=1,
+        created_at=now,
+        updated_at=now,
+        created_by=caller.user_id,
+        updated_by=caller.user_id,
     )
     if plan is not None:
         _apply_plan(meter, plan)
@@ -195,8 +221,14 @@ def create_meter(session: Session, caller: Caller, data: dict[str, Any]) -> Mete
     return meter
 
 
-def update_meter(session: Session, caller: Caller, meter_id: uuid.UUID, *,
-                 precondition: Callable[[int], bool], changes: dict[str, Any]) -> Meter:
+def update_meter(
+    session: Session,
+    caller: Caller,
+    meter_id: uuid.UUID,
+    *,
+    precondition: Callable[[int], bool],
+    changes: dict[str, Any],
+) -> Meter:
     meter = writable_meter(session, caller, meter_id)
     if not precondition(meter.version):
         raise PreconditionFailed("The meter was changed since you read it; read it again.")
@@ -218,8 +250,7 @@ def update_meter(session: Session, caller: Caller, meter_id: uuid.UUID, *,
     return meter
 
 
-def delete_meter(session: Session, caller: Caller, meter_id: uuid.UUID, *,
-                 precondition: Callable[[int], bool]) -> None:
+def delete_meter(session: Session, caller: Caller, meter_id: uuid.UUID, *, precondition: Callable[[int], bool]) -> None:
     """The meter's tariffs, readings and top-ups go with it; its records stay, detached,
     with the cost they had (no longer following tariffs that are gone)."""
     meter = writable_meter(session, caller, meter_id)
@@ -239,16 +270,19 @@ def delete_meter(session: Session, caller: Caller, meter_id: uuid.UUID, *,
 
 # --- tariffs -------------------------------------------------------------------------------
 
-def list_tariffs(session: Session, caller: Caller, meter_id: uuid.UUID, *, limit: int,
-                 cursor: str | None) -> tuple[Meter, Page[MeterTariff]]:
+
+def list_tariffs(
+    session: Session, caller: Caller, meter_id: uuid.UUID, *, limit: int, cursor: str | None
+) -> tuple[Meter, Page[MeterTariff]]:
     """Newest first; a meter has at most one tariff per day, so the day is the page key."""
     meter = get_readable_meter(session, caller, meter_id)
     statement = select(MeterTariff).where(on_meter(MeterTariff, meter))
     return meter, keyset_page(session, statement, TARIFFS_NEWEST_FIRST, limit=limit, cursor=cursor)
 
 
-def create_tariff(session: Session, caller: Caller, meter_id: uuid.UUID, data: dict[str, Any]) -> tuple[
-        Meter, MeterTariff]:
+def create_tariff(
+    session: Session, caller: Caller, meter_id: uuid.UUID, data: dict[str, Any]
+) -> tuple[Meter, MeterTariff]:
     meter = writable_meter(session, caller, meter_id)
     if meter.is_line:
         raise UnprocessableContent("Mobile lines are priced by their plan, not by tariffs.", field="meter_id")
@@ -259,10 +293,14 @@ def create_tariff(session: Session, caller: Caller, meter_id: uuid.UUID, data: d
     if any(t.valid_from == valid_from for t in existing):
         raise Conflict("This meter already has a tariff from that day; remove it first.", field="valid_from")
     tariff = MeterTariff(
-        tenant_id=meter.tenant_id, id=uuid.uuid4(), meter_id=meter.id, valid_from=valid_from,
+        tenant_id=meter.tenant_id,
+        id=uuid.uuid4(),
+        meter_id=meter.id,
+        valid_from=valid_from,
         unit_price_minor=Decimal(str(data["unit_price_minor"])).quantize(Decimal("0.0001")),
         fixed_daily_minor=Decimal(str(data.get("fixed_daily_minor", 0))).quantize(Decimal("0.0001")),
-        created_at=datetime.now(UTC), created_by=caller.user_id,
+        created_at=datetime.now(UTC),
+        created_by=caller.user_id,
     )
     session.add(tariff)
     session.flush()

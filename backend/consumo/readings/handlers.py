@@ -20,11 +20,16 @@ def reading_model(view: service.ReadingView) -> api.Reading:
     reading = view.reading
     final_index = reading.replaced_meter_final_index
     return api.Reading(
-        id=reading.id, meter_id=reading.meter_id, date=reading.reading_date,
-        index_value=float(reading.index_value), replacement=reading.replacement,
+        id=reading.id,
+        meter_id=reading.meter_id,
+        date=reading.reading_date,
+        index_value=float(reading.index_value),
+        replacement=reading.replacement,
         replaced_meter_final_index=float(final_index) if final_index is not None else None,
-        consumption_id=view.consumption_id, version=reading.version,
-        created_at=reading.created_at, updated_at=reading.updated_at,
+        consumption_id=view.consumption_id,
+        version=reading.version,
+        created_at=reading.created_at,
+        updated_at=reading.updated_at,
     )
 
 
@@ -51,13 +56,20 @@ def create_reading(meter_id: str, body: dict[str, Any]) -> flask.Response:
 
 def update_reading(meter_id: str, reading_id: str, body: dict[str, Any]) -> flask.Response:
     precondition = required_if_match()
-    view = service.update_reading(db_session(), current_caller(), uuid.UUID(meter_id), uuid.UUID(reading_id),
-                                  precondition=precondition, changes=body)
+    view = service.update_reading(
+        db_session(),
+        current_caller(),
+        uuid.UUID(meter_id),
+        uuid.UUID(reading_id),
+        precondition=precondition,
+        changes=body,
+    )
     return respond(reading_model(view), headers=_reading_headers(view))
 
 
 def delete_reading(meter_id: str, reading_id: str) -> flask.Response:
     precondition = required_if_match()
-    service.delete_reading(db_session(), current_caller(), uuid.UUID(meter_id), uuid.UUID(reading_id),
-                           precondition=precondition)
+    service.delete_reading(
+        db_session(), current_caller(), uuid.UUID(meter_id), uuid.UUID(reading_id), precondition=precondition
+    )
     return respond(None, 204)

@@ -57,6 +57,7 @@ class DerivedPeriod:
 
 # --- scoping: readings are reached only through a meter the caller reaches ----------------
 
+
 def _readings_of(meter: Meter) -> Select[tuple[MeterReading]]:
     return select(MeterReading).where(on_meter(MeterReading, meter))
 
@@ -70,26 +71,30 @@ def _reading_of(session: Session, meter: Meter, reading_id: uuid.UUID) -> MeterR
 
 def _check_takes_readings(meter: Meter) -> None:
     if meter.is_line:
-        raise UnprocessableContent("Mobile lines have no index readings; only electricity, water and gas "
-                                   "meters do.", field="meter_id")
+        raise UnprocessableContent(
+            "Mobile lines have no index readings; only electricity, water and gas meters do.", field="meter_id"
+        )
 
 
 # --- rules -------------------------------------------------------------------------------
+
 
 def _check_reading_alone(caller: Caller, reading: MeterReading) -> None:
     """Rules a reading must meet whatever the meter's other readings are."""
     if reading.reading_date > caller.today():
         raise UnprocessableContent("A reading cannot be dated after today.", field="date")
     if reading.replaced_meter_final_index is not None and not reading.replacement:
-        raise UnprocessableContent("Only a meter replacement has a replaced meter's final index.",
-                                   field="replaced_meter_final_index")
+        raise UnprocessableContent(
+            "Only a meter replacement has a replaced meter's final index.", field="replaced_meter_final_index"
+        )
 
 
 def _check_date_free(session: Session, meter: Meter, day: date, reading_id: uuid.UUID) -> None:
     """Called before the reading is changed in the session (a flush would hit the unique
     constraint first, as a bare database error)."""
     taken = session.execute(
-        _readings_of(meter).where(MeterReading.reading_date == day, MeterReading.id != reading_id)
+        _readings_of(meter)
+        .where(MeterReading.reading_date == day, MeterReading.id != reading_id)
         .with_only_columns(MeterReading.id)
     ).first()
     if taken is not None:
@@ -113,23 +118,28 @@ def _derive_pair(earlier: MeterReading, later: MeterReading, changed: MeterReadi
             raise UnprocessableContent(
                 f"The replaced meter's final index ({final_index}) on {later.reading_date} is lower than the "
                 f"reading of {earlier.reading_date} ({earlier.index_value}).",
-                field=blame("replaced_meter_final_index", "index_value"))
+                field=blame("replaced_meter_final_index", "index_value"),
+            )
         raise UnprocessableContent(
             f"A meter's index does not go down: {later.index_value} on {later.reading_date} is lower than "
             f"{earlier.index_value} on {earlier.reading_date}. If the meter was replaced, mark the later "
             "reading as a replacement.",
-            field=blame("index_value", "index_value"))
+            field=blame("index_value", "index_value"),
+        )
     if (later.reading_date - earlier.reading_date).days > MAX_PERIOD_DAYS:
         raise UnprocessableContent(
             f"Consecutive readings are at most {MAX_PERIOD_DAYS} days apart (the longest period a record "
             f"spans); {earlier.reading_date} and {later.reading_date} are further apart.",
-            field=blame("date", "date"))
-    return DerivedPeriod(earlier.reading_date, later.reading_date - timedelta(days=1),
-                         final_index - earlier.index_value)
+            field=blame("date", "date"),
+        )
+    return DerivedPeriod(
+        earlier.reading_date, later.reading_date - timedelta(days=1), final_index - earlier.index_value
+    )
 
 
-def derive_periods(readings: Sequence[MeterReading], changed: MeterReading | None = None) -> dict[
-        uuid.UUID, DerivedPeriod]:
+def derive_periods(
+    readings: Sequence[MeterReading], changed: MeterReading | None = None
+) -> dict[uuid.UUID, DerivedPeriod]:
     """The records a meter's readings derive, keyed by the later reading's id."""
     ordered = sorted(readings, key=lambda reading: reading.reading_date)
     derived: dict[uuid.UUID, DerivedPeriod] = {}
@@ -140,8 +150,9 @@ def derive_periods(readings: Sequence[MeterReading], changed: MeterReading | Non
     return derived
 
 
-def sync_derived_records(session: Session, caller: Caller, meter: Meter,
-                         changed: MeterReading | None = None) -> dict[uuid.UUID, uuid.UUID]:
+def sync_derived_records(
+    session: Session, caller: Caller, meter: Meter, changed: MeterReading | None = None
+) -> dict[uuid.UUID, uuid.UUID]:
     """Bring the meter's reading-derived records in line with its readings (as flushed):
     records whose period or quantity moved are updated in place (new version), missing
     ones are added, and those whose reading no longer derives one are deleted, so a
@@ -152,8 +163,9 @@ def sync_derived_records(session: Session, caller: Caller, meter: Meter,
     existing = {
         derived.reading_id: derived
         for derived in session.execute(
-            select(ConsumptionRecord).where(on_meter(ConsumptionRecord, meter),
-                                            ConsumptionRecord.reading_id.is_not(None))
+            select(ConsumptionRecord).where(
+                on_meter(ConsumptionRecord, meter), ConsumptionRecord.reading_id.is_not(None)
+            )
         ).scalars()
     }
     tariffs = pricing.tariffs_of(session, meter)
@@ -167,17 +179,34 @@ def sync_derived_records(session: Session, caller: Caller, meter: Meter,
         record = existing.get(reading_id)
         if record is None:
             record = ConsumptionRecord(
-                tenant_id=meter.tenant_id, id=uuid.uuid4(), owner_id=meter.owner_id, kind=meter.kind,
-                quantity=period.quantity, period_start=period.period_start, period_end=period.period_end,
-                cost_minor=None, currency=meter.currency, notes=None, source="reading", meter_id=meter.id,
-                reading_id=reading_id, cost_from_tariff=True, version=1, created_at=now, updated_at=now,
-                created_by=caller.user_id, updated_by=caller.user_id,
+                tenant_id=meter.tenant_id,
+                id=uuid.uuid4(),
+                owner_id=meter.owner_id,
+                kind=meter.kind,
+                quantity=period.quantity,
+                period_start=period.period_start,
+                period_end=period.period_end,
+                cost_minor=None,
+                currency=meter.currency,
+                notes=None,
+                source="reading",
+                meter_id=meter.id,
+                reading_id=reading_id,
+                cost_from_tariff=True,
+                version=1,
+                created_at=now,
+                updated_at=now,
+                created_by=caller.user_id,
+                updated_by=caller.user_id,
             )
             pricing.apply_tariffs(session, record, meter, tariffs)
             session.add(record)
         else:
             moved = (record.period_start, record.period_end, record.quantity) != (
-                period.period_start, period.period_end, period.quantity)
+                period.period_start,
+                period.period_end,
+                period.quantity,
+            )
             record.period_start, record.period_end = period.period_start, period.period_end
             record.quantity = period.quantity
             if pricing.apply_tariffs(session, record, meter, tariffs) or moved:
@@ -190,21 +219,30 @@ def sync_derived_records(session: Session, caller: Caller, meter: Meter,
 # --- cursors -------------------------------------------------------------------------------
 
 # Newest first: a meter has at most one reading a day, so the date alone places a reading in the list.
-READINGS_NEWEST_FIRST = Keyset((MeterReading.reading_date,), descending=True,
-                               payload=lambda row: {"d": row[0].reading_date.isoformat()},
-                               read=lambda payload: (date.fromisoformat(payload["d"]),))
+READINGS_NEWEST_FIRST = Keyset(
+    (MeterReading.reading_date,),
+    descending=True,
+    payload=lambda row: {"d": row[0].reading_date.isoformat()},
+    read=lambda payload: (date.fromisoformat(payload["d"]),),
+)
 
 
 # --- operations ----------------------------------------------------------------------------
 
-def list_readings(session: Session, caller: Caller, meter_id: uuid.UUID, *, limit: int,
-                  cursor: str | None) -> Page[ReadingView]:
+
+def list_readings(
+    session: Session, caller: Caller, meter_id: uuid.UUID, *, limit: int, cursor: str | None
+) -> Page[ReadingView]:
     meter = get_readable_meter(session, caller, meter_id)
     _check_takes_readings(meter)
     statement = (
         select(MeterReading, ConsumptionRecord.id)
-        .outerjoin(ConsumptionRecord, and_(ConsumptionRecord.tenant_id == MeterReading.tenant_id,
-                                           ConsumptionRecord.reading_id == MeterReading.id))
+        .outerjoin(
+            ConsumptionRecord,
+            and_(
+                ConsumptionRecord.tenant_id == MeterReading.tenant_id, ConsumptionRecord.reading_id == MeterReading.id
+            ),
+        )
         .where(on_meter(MeterReading, meter))
     )
     page = keyset_page(session, statement, READINGS_NEWEST_FIRST, limit=limit, cursor=cursor, scalars=False)
@@ -217,11 +255,18 @@ def create_reading(session: Session, caller: Caller, meter_id: uuid.UUID, data: 
     now = datetime.now(UTC)
     final_index = data.get("replaced_meter_final_index")
     reading = MeterReading(
-        tenant_id=meter.tenant_id, id=uuid.uuid4(), meter_id=meter.id,
-        reading_date=date.fromisoformat(data["date"]), index_value=exact_quantity(data["index_value"]),
+        tenant_id=meter.tenant_id,
+        id=uuid.uuid4(),
+        meter_id=meter.id,
+        reading_date=date.fromisoformat(data["date"]),
+        index_value=exact_quantity(data["index_value"]),
         replacement=bool(data.get("replacement", False)),
         replaced_meter_final_index=exact_quantity(final_index) if final_index is not None else None,
-        version=1, created_at=now, updated_at=now, created_by=caller.user_id, updated_by=caller.user_id,
+        version=1,
+        created_at=now,
+        updated_at=now,
+        created_by=caller.user_id,
+        updated_by=caller.user_id,
     )
     _check_reading_alone(caller, reading)
     _check_date_free(session, meter, reading.reading_date, reading.id)
@@ -231,8 +276,15 @@ def create_reading(session: Session, caller: Caller, meter_id: uuid.UUID, data: 
     return ReadingView(reading, derived.get(reading.id))
 
 
-def update_reading(session: Session, caller: Caller, meter_id: uuid.UUID, reading_id: uuid.UUID, *,
-                   precondition: Callable[[int], bool], changes: dict[str, Any]) -> ReadingView:
+def update_reading(
+    session: Session,
+    caller: Caller,
+    meter_id: uuid.UUID,
+    reading_id: uuid.UUID,
+    *,
+    precondition: Callable[[int], bool],
+    changes: dict[str, Any],
+) -> ReadingView:
     """Correct a reading; the records on both sides of its old and new place follow.
     Turning `replacement` off drops a final index the change does not mention."""
     meter = writable_meter(session, caller, meter_id)
@@ -260,8 +312,9 @@ def update_reading(session: Session, caller: Caller, meter_id: uuid.UUID, readin
     return ReadingView(reading, derived.get(reading.id))
 
 
-def delete_reading(session: Session, caller: Caller, meter_id: uuid.UUID, reading_id: uuid.UUID, *,
-                   precondition: Callable[[int], bool]) -> None:
+def delete_reading(
+    session: Session, caller: Caller, meter_id: uuid.UUID, reading_id: uuid.UUID, *, precondition: Callable[[int], bool]
+) -> None:
     """Delete a reading; its neighbours then derive one record over both periods (refused
     with 422 when that pair would break a rule, e.g. a replacement's index drop)."""
     meter = writable_meter(session, caller, meter_id)
@@ -271,8 +324,7 @@ def delete_reading(session: Session, caller: Caller, meter_id: uuid.UUID, readin
         raise PreconditionFailed("The reading was changed since you read it; read it again.")
     # The record derived for the reading points at it (fk_consumption_reading): it goes first.
     session.execute(
-        delete(ConsumptionRecord)
-        .where(on_meter(ConsumptionRecord, meter), ConsumptionRecord.reading_id == reading.id)
+        delete(ConsumptionRecord).where(on_meter(ConsumptionRecord, meter), ConsumptionRecord.reading_id == reading.id)
     )
     session.delete(reading)
     session.flush()

@@ -37,8 +37,7 @@ def current_caller() -> Caller:
         or row.expires_at <= datetime.now(UTC)
     ):
         raise Unauthorized("The access token has been revoked.")
-    caller = Caller(claims.user_id, claims.tenant_id, claims.session_id, row.role, row.time_zone,
-                    row.default_currency)
+    caller = Caller(claims.user_id, claims.tenant_id, claims.session_id, row.role, row.time_zone, row.default_currency)
     flask.g.caller = caller
     bind_log_context(tenant_id=str(caller.tenant_id), user_id=str(caller.user_id))
     return caller

@@ -26,8 +26,9 @@ class AccessClaims:
     token_version: int
 
 
-def issue_access_token(*, user_id: uuid.UUID, tenant_id: uuid.UUID, session_id: uuid.UUID,
-                       token_version: int, now: datetime | None = None) -> tuple[str, int]:
+def issue_access_token(
+    *, user_id: uuid.UUID, tenant_id: uuid.UUID, session_id: uuid.UUID, token_version: int, now: datetime | None = None
+) -> tuple[str, int]:
     settings = get_settings()
     now = now or datetime.now(UTC)
     ttl = settings.access_token_ttl_s
@@ -78,6 +79,7 @@ def verify_bearer_token(token: str) -> dict[str, Any]:
 
 
 # --- refresh tokens ---------------------------------------------------------------------
+
 
 def new_refresh_secret(tenant_id: uuid.UUID) -> str:
     # The tenant travels in the token so the lookup runs inside that tenant's RLS scope;

@@ -25,5 +25,4 @@ def get_ready() -> flask.Response:
 
 
 def get_metrics() -> flask.Response:
-    return flask.Response(metrics.exposition(), status=200, mimetype=None,
-                          content_type=metrics.CONTENT_TYPE)
+    return flask.Response(metrics.exposition(), status=200, mimetype=None, content_type=metrics.CONTENT_TYPE)
