@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import os
 import re
-import secrets
 import shutil
 import signal
 import socket
@@ -41,7 +40,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import psycopg
-from pgtools import load_records, pgbench_binary, server_dsn, throwaway_database
+from pgtools import load_records, pgbench_binary, seeding_settings, server_dsn, throwaway_database
 
 SCALE = float(os.environ.get("BENCH_SCALE", "1"))
 SECONDS = int(os.environ.get("BENCH_SECONDS", "10"))
@@ -89,11 +88,11 @@ def server(command: list[str], env: dict[str, str], ready_url: str, log: Path) -
     import httpx
 
     with log.open("wb") as output:
-        process = subprocess.Popen(
+        process = subprocess.Popen(  # noqa: S603 (our own server, on loopback)
             command,
             env=env,
             stdout=output,
-            stderr=subprocess.STDOUT,  # noqa: S603
+            stderr=subprocess.STDOUT,
             cwd=BACKEND,
             start_new_session=True,
         )
@@ -137,9 +136,10 @@ def ensure_wrk() -> str:
     if found:
         return found
     print("wrk not found: installing Debian's package", flush=True)
+    # Debian's package manager, as `make frontend-e2e` does for Chromium.
     subprocess.run(
-        ["apt-get", "install", "-y", "--no-install-recommends", "wrk"],
-        check=False,  # noqa: S607
+        ["apt-get", "install", "-y", "--no-install-recommends", "wrk"],  # noqa: S607
+        check=False,
         stdout=subprocess.DEVNULL,
     )
     found = shutil.which("wrk")
@@ -198,44 +198,28 @@ def wrk(
                 ),
             }
         )
-    threads = min(2, connections)
+
+    def run_for(duration_s: int, *extra: str) -> subprocess.CompletedProcess[str]:
+        command = [
+            binary,
+            "-t",
+            str(min(2, connections)),
+            "-c",
+            str(connections),
+            "-d",
+            f"{duration_s}s",
+            *extra,
+            "-s",
+            script.name,
+            base,
+        ]
+        return subprocess.run(command, check=True, capture_output=True, text=True)  # noqa: S603 (our wrk, loopback)
+
     try:
         if warmup_s:
-            subprocess.run(
-                [
-                    binary,
-                    "-t",
-                    str(threads),
-                    "-c",
-                    str(connections),
-                    "-d",
-                    f"{warmup_s}s",  # noqa: S603
-                    "-s",
-                    script.name,
-                    base,
-                ],
-                check=True,
-                capture_output=True,
-            )
+            run_for(warmup_s)
         cpu_before = process_tree_cpu_s(pid)
-        done = subprocess.run(
-            [
-                binary,
-                "-t",
-                str(threads),
-                "-c",
-                str(connections),
-                "-d",
-                f"{seconds}s",  # noqa: S603
-                "--latency",
-                "-s",
-                script.name,
-                base,
-            ],
-            check=True,
-            capture_output=True,
-            text=True,
-        )
+        done = run_for(seconds, "--latency")
         cpu = process_tree_cpu_s(pid) - cpu_before
     finally:
         os.unlink(script.name)
@@ -263,7 +247,7 @@ def pgbench(dsn: str, script_text: str, seconds: int = SECONDS) -> Result | None
     with tempfile.NamedTemporaryFile("w", suffix=".sql", delete=False) as script:
         script.write(script_text)
     try:
-        done = subprocess.run(
+        done = subprocess.run(  # noqa: S603 (pgbench on our own database)
             [
                 binary,
                 "-n",
@@ -272,7 +256,7 @@ def pgbench(dsn: str, script_text: str, seconds: int = SECONDS) -> Result | None
                 "-j",
                 "2",
                 "-T",
-                str(seconds),  # noqa: S603
+                str(seconds),
                 "-f",
                 script.name,
                 dsn,
@@ -372,17 +356,7 @@ def record_ids(owner_dsn: str, user: BenchUser, count: int = 200) -> list[str]:
 def main() -> int:
     ensure_wrk()
     with throwaway_database(server_dsn(), "consumo_bench") as owner_dsn:
-        os.environ.update(
-            DATABASE_URL=owner_dsn,
-            JWT_SECRET=secrets.token_urlsafe(48),
-            ENVIRONMENT="test",
-            ARGON2_TIME_COST="1",
-            ARGON2_MEMORY_COST_KIB="1024",
-            ARGON2_PARALLELISM="1",
-            REGISTER_RATE_LIMIT="100000/minute",
-            LOG_LEVEL="WARNING",
-            DB_STATEMENT_TIMEOUT_MS="600000",
-        )
+        os.environ.update(seeding_settings(owner_dsn), REGISTER_RATE_LIMIT="100000/minute")
         small, large, tenants = seed(owner_dsn)
         from consumo.db import app_engine, database_urls
 

@@ -11,7 +11,6 @@ the machine's shared databases.
 from __future__ import annotations
 
 import os
-import secrets
 import statistics
 import sys
 import time
@@ -20,7 +19,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import psycopg
-from pgtools import load_records, pgbench_binary, server_dsn, throwaway_database
+from pgtools import load_records, pgbench_binary, seeding_settings, server_dsn, throwaway_database
 
 RECORDS = int(os.environ.get("BENCH_RECORDS", "1000000"))
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "50"))
@@ -45,17 +44,7 @@ def measure(fn: Callable[[], object]) -> tuple[float, float]:
 def main() -> int:
     server = server_dsn()
     with throwaway_database(server, "consumo_bench") as owner_url:
-        os.environ.update(
-            DATABASE_URL=owner_url,
-            JWT_SECRET=secrets.token_urlsafe(48),
-            ENVIRONMENT="test",
-            ARGON2_TIME_COST="1",
-            ARGON2_MEMORY_COST_KIB="1024",
-            ARGON2_PARALLELISM="1",
-            REFRESH_COOKIE_SECURE="false",
-            LOG_LEVEL="WARNING",
-            DB_STATEMENT_TIMEOUT_MS="600000",
-        )
+        os.environ.update(seeding_settings(owner_url), REFRESH_COOKIE_SECURE="false")
         try:
             return run(owner_url, server)
         finally:

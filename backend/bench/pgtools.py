@@ -1,8 +1,10 @@
-"""What both benchmarks need of PostgreSQL: pgbench, and a throwaway database."""
+"""What both benchmarks share: pgbench, a throwaway database, a bulk load, and the settings of the
+in-process app that seeds it."""
 
 from __future__ import annotations
 
 import os
+import secrets
 import shutil
 import tempfile
 import uuid
@@ -12,6 +14,21 @@ from pathlib import Path
 
 import psycopg
 from psycopg import sql
+
+
+def seeding_settings(database_url: str) -> dict[str, str]:
+    """Settings of the in-process app that registers the benchmark's users: a fresh secret, the
+    cheapest password hashing, quiet logs, no statement timeout for the bulk load."""
+    return {
+        "DATABASE_URL": database_url,
+        "JWT_SECRET": secrets.token_urlsafe(48),
+        "ENVIRONMENT": "test",
+        "ARGON2_TIME_COST": "1",
+        "ARGON2_MEMORY_COST_KIB": "1024",
+        "ARGON2_PARALLELISM": "1",
+        "LOG_LEVEL": "WARNING",
+        "DB_STATEMENT_TIMEOUT_MS": "600000",
+    }
 
 
 def pgbench_binary() -> str | None:
