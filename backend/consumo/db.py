@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import time
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -130,6 +130,12 @@ _SET_TENANT = text("SELECT set_config('app.tenant_id', :tenant_id, true)")
 _OPEN_REQUEST = text("SELECT * FROM consumo_open_request(:tenant_id, :user_id, :session_id)")
 
 
+def _open_request(execute: Callable[..., Any], caller: tuple[uuid.UUID, uuid.UUID, uuid.UUID]) -> Any:
+    """Set the caller's tenant and read their token's state, in one statement."""
+    tenant_id, user_id, session_id = caller
+    return execute(_OPEN_REQUEST, {"tenant_id": tenant_id, "user_id": user_id, "session_id": session_id}).first()
+
+
 @event.listens_for(Session, "after_begin")
 def _apply_tenant_context(session: Session, _transaction: Any, connection: Any) -> None:
     """Every transaction starts with the caller's tenant set for the RLS policies.
@@ -140,10 +146,7 @@ def _apply_tenant_context(session: Session, _transaction: Any, connection: Any) 
     """
     caller = session.info.get(CALLER_KEY)
     if caller is not None:
-        tenant_id, user_id, session_id = caller
-        session.info[CALLER_STATE_KEY] = connection.execute(
-            _OPEN_REQUEST, {"tenant_id": tenant_id, "user_id": user_id, "session_id": session_id}
-        ).first()
+        session.info[CALLER_STATE_KEY] = _open_request(connection.execute, caller)
         return
     tenant_id = session.info.get(TENANT_KEY)
     connection.execute(_SET_TENANT, {"tenant_id": str(tenant_id) if tenant_id else ""})
@@ -163,9 +166,7 @@ def open_caller_transaction(session: Session, tenant_id: uuid.UUID, user_id: uui
     session.info[TENANT_KEY] = tenant_id
     session.info[CALLER_KEY] = (tenant_id, user_id, session_id)
     if session.in_transaction():
-        session.info[CALLER_STATE_KEY] = session.execute(
-            _OPEN_REQUEST, {"tenant_id": tenant_id, "user_id": user_id, "session_id": session_id}
-        ).first()
+        session.info[CALLER_STATE_KEY] = _open_request(session.execute, session.info[CALLER_KEY])
     else:
         session.connection()  # begins: _apply_tenant_context runs the statement
     return session.info[CALLER_STATE_KEY]

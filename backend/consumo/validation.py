@@ -187,9 +187,8 @@ def compiled(validator_class: t.Any, schema: dict[str, t.Any]) -> t.Any:
     object, which the entry keeps alive, so the key can never be reused by another schema."""
     key = (validator_class, id(schema))
     entry = _compiled.get(key)
-    if entry is None or entry[0] is not schema:
-        entry = (schema, validator_class(schema, format_checker=FORMAT_CHECKER))
-        _compiled[key] = entry
+    if entry is None:
+        entry = _compiled[key] = (schema, validator_class(schema, format_checker=FORMAT_CHECKER))
     return entry[1]
 
 
