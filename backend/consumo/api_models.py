@@ -7,7 +7,7 @@ from datetime import date as date_aliased
 from typing import Annotated, Literal
 from uuid import UUID
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, EmailStr, Field, SecretStr
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, SecretStr
 
 
 class BudgetProgress(BaseModel):
@@ -73,7 +73,13 @@ class RegisterRequest(BaseModel):
         ),
     ]
     email: Annotated[
-        EmailStr, Field(description='Stored lower-case.', max_length=254, min_length=3)
+        str,
+        Field(
+            description="An address in ASCII, stored and returned lower-case, exactly as stored. The local part\nis dot-separated atoms of letters, digits and `_ ' + -` (not ending in `'`); the domain\nis letters, digits and hyphens, with a top-level domain of letters. An internationalised\ndomain is sent in its ASCII (IDNA `xn--`) form: `user@xn--bcher-kva.example`, not\n`user@bücher.example` (`400`); login accepts either form. Addresses with a non-ASCII\nlocal part (`josé@example.com`) are not accepted. The address must also be valid for\nemail delivery syntax (RFC 5321: a local part of at most 64 characters, labels of at\nmost 63 that do not start or end with a hyphen, valid IDNA in `xn--` labels).\n",
+            max_length=254,
+            min_length=6,
+            pattern="^([A-Za-z0-9_'+-]+\\.)*[A-Za-z0-9_'+-]*[A-Za-z0-9_+-]@([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\\.)+[A-Za-z]{2,63}$",
+        ),
     ]
     password: Annotated[
         SecretStr,
@@ -124,7 +130,13 @@ class UserUpdate(BaseModel):
         ),
     ]
     email: Annotated[
-        EmailStr, Field(description='Stored lower-case.', max_length=254, min_length=3)
+        str,
+        Field(
+            description="An address in ASCII, stored and returned lower-case, exactly as stored. The local part\nis dot-separated atoms of letters, digits and `_ ' + -` (not ending in `'`); the domain\nis letters, digits and hyphens, with a top-level domain of letters. An internationalised\ndomain is sent in its ASCII (IDNA `xn--`) form: `user@xn--bcher-kva.example`, not\n`user@bücher.example` (`400`); login accepts either form. Addresses with a non-ASCII\nlocal part (`josé@example.com`) are not accepted. The address must also be valid for\nemail delivery syntax (RFC 5321: a local part of at most 64 characters, labels of at\nmost 63 that do not start or end with a hyphen, valid IDNA in `xn--` labels).\n",
+            max_length=254,
+            min_length=6,
+            pattern="^([A-Za-z0-9_'+-]+\\.)*[A-Za-z0-9_'+-]*[A-Za-z0-9_+-]@([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\\.)+[A-Za-z]{2,63}$",
+        ),
     ]
 
 
@@ -1106,7 +1118,13 @@ class User(BaseModel):
         ),
     ]
     email: Annotated[
-        EmailStr, Field(description='Stored lower-case.', max_length=254, min_length=3)
+        str,
+        Field(
+            description="An address in ASCII, stored and returned lower-case, exactly as stored. The local part\nis dot-separated atoms of letters, digits and `_ ' + -` (not ending in `'`); the domain\nis letters, digits and hyphens, with a top-level domain of letters. An internationalised\ndomain is sent in its ASCII (IDNA `xn--`) form: `user@xn--bcher-kva.example`, not\n`user@bücher.example` (`400`); login accepts either form. Addresses with a non-ASCII\nlocal part (`josé@example.com`) are not accepted. The address must also be valid for\nemail delivery syntax (RFC 5321: a local part of at most 64 characters, labels of at\nmost 63 that do not start or end with a hyphen, valid IDNA in `xn--` labels).\n",
+            max_length=254,
+            min_length=6,
+            pattern="^([A-Za-z0-9_'+-]+\\.)*[A-Za-z0-9_'+-]*[A-Za-z0-9_+-]@([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\\.)+[A-Za-z]{2,63}$",
+        ),
     ]
     role: Literal['owner', 'admin', 'member', 'viewer']
     tenant: Tenant

@@ -24,6 +24,10 @@ OPTIONS = [
     "all",
     "--strict-nullable",
     "--collapse-root-models",
+    # An email is returned exactly as stored (ASCII, lower-case): Pydantic's EmailStr would
+    # turn an `xn--` domain into Unicode, which the contract's pattern (and the web app's Zod) refuse.
+    "--type-mappings",
+    "email=string",
 ]
 
 

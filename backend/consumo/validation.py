@@ -360,6 +360,17 @@ class StrictJSONBodyValidator(JSONRequestBodyValidator):
 
 
 class StrictParameterValidator(ParameterValidator):
+    def __init__(self, *args: t.Any, **kwargs: t.Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Connexion merges a path's parameters into each of its operations' lists once per
+        # method, so the same parameter can arrive several times: each is checked (and
+        # reported) once.
+        for location, params in self.parameters.items():
+            unique: dict[str, dict[str, t.Any]] = {}
+            for param in params:
+                unique.setdefault(param["name"], param)
+            self.parameters[location] = list(unique.values())
+
     @staticmethod
     def validate_parameter(
         parameter_type: str, value: t.Any, param: dict[str, t.Any], param_name: str | None = None

@@ -6,6 +6,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+import idna
 from sqlalchemy import Select, func, select, text, update
 from sqlalchemy.orm import Session
 
@@ -116,9 +117,24 @@ def _issue(session: Session, user: User, tenant: Tenant, auth_session: AuthSessi
     return IssuedTokens(access, ttl, refresh, user, tenant)
 
 
+def normalized_login(login: str) -> str:
+    """A login string as the accounts store it: lower-case, and an email's internationalised
+    domain in its ASCII (`xn--`) form, so `user@bücher.example` names the account stored as
+    `user@xn--bcher-kva.example`."""
+    login = login.strip()
+    local, at, domain = login.rpartition("@")
+    if at and local and not domain.isascii():
+        try:
+            domain = idna.encode(domain, uts46=True).decode("ascii")
+        except (idna.IDNAError, UnicodeError):
+            pass  # no account has such an address: the login simply names nobody
+        login = f"{local}@{domain}"
+    return login.lower()
+
+
 def login(session: Session, *, login: str, password: str) -> IssuedTokens:
     """Same answer, in about the same time, for an unknown login and a wrong password."""
-    login = login.strip().lower()
+    login = normalized_login(login)
     tenant_id = _tenant_of_login(session, login)
     user: User | None = None
     if tenant_id is not None:
@@ -167,7 +183,7 @@ def refresh(session: Session, *, refresh_token: str) -> IssuedTokens:
 def account_of_login(session: Session, login: str) -> str | None:
     """The account a login string (its username or its email, in any case) names, as one key
     for both spellings; None when none does."""
-    login = login.strip().lower()
+    login = normalized_login(login)
     tenant_id = _tenant_of_login(session, login)
     if tenant_id is None:
         return None

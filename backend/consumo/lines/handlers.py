@@ -17,6 +17,10 @@ from consumo.lines.models import TopUp
 from consumo.meters.models import Meter
 from consumo.security.caller import current_caller
 
+METERS_PATH = "/api/v1/meters"
+# Usage is recorded as consumption records; the first one stands for what was created.
+CONSUMPTIONS_PATH = "/api/v1/consumptions"
+
 
 def status_model(status: service.LineStatus) -> api.LineStatus:
     meter, cycle = status.meter, status.cycle
@@ -68,12 +72,17 @@ def list_top_ups(meter_id: str, limit: int = 25, cursor: str | None = None) -> f
     return respond(api.TopUpPage(items=[top_up_model(meter, t) for t in page.items], next_cursor=page.next_cursor))
 
 
+def get_top_up(meter_id: str, top_up_id: str) -> flask.Response:
+    meter, top_up = service.get_top_up(db_session(), current_caller(), uuid.UUID(meter_id), uuid.UUID(top_up_id))
+    return respond(top_up_model(meter, top_up))
+
+
 def create_top_up(meter_id: str, body: dict[str, Any]) -> flask.Response:
     session, caller = db_session(), current_caller()
 
     def create() -> tuple[api.TopUp, dict[str, str]]:
         meter, top_up = service.top_up(session, caller, uuid.UUID(meter_id), body["amount_minor"])
-        return top_up_model(meter, top_up), {}
+        return top_up_model(meter, top_up), {"Location": f"{METERS_PATH}/{meter.id}/top-ups/{top_up.id}"}
 
     scope = idempotency.KeyScope(caller.tenant_id, caller.user_id, f"create_top_up:{meter_id}")
     return idempotency.create_once(session, scope, body, create)
@@ -89,7 +98,7 @@ def simulate_usage(meter_id: str, body: dict[str, Any] | None = None) -> flask.R
             records=[record_json(r) for r in simulation.records],
             cost_minor=simulation.cost_minor,
             status=status_model(simulation.status),
-        ), {}
+        ), {"Location": f"{CONSUMPTIONS_PATH}/{simulation.records[0].id}"}
 
     scope = idempotency.KeyScope(caller.tenant_id, caller.user_id, f"simulate_usage:{meter_id}")
     return idempotency.create_once(session, scope, request, create)

@@ -29,7 +29,7 @@ from consumo.meters.children import on_meter
 from consumo.meters.models import Meter
 from consumo.meters.service import get_readable_meter, writable_meter
 from consumo.paging import Keyset, Page, keyset_page
-from consumo.problems import UnprocessableContent
+from consumo.problems import NotFound, UnprocessableContent
 from consumo.security.identity import Caller
 from consumo.versioning import touch
 
@@ -267,6 +267,15 @@ def list_top_ups(
     _require_line(meter)
     statement = select(TopUp).where(on_meter(TopUp, meter))
     return meter, keyset_page(session, statement, TOP_UPS_NEWEST_FIRST, limit=limit, cursor=cursor)
+
+
+def get_top_up(session: Session, caller: Caller, meter_id: uuid.UUID, top_up_id: uuid.UUID) -> tuple[Meter, TopUp]:
+    """One top-up of a line the caller can read (where a top-up's `Location` points)."""
+    meter = get_readable_meter(session, caller, meter_id)
+    found = session.execute(select(TopUp).where(on_meter(TopUp, meter), TopUp.id == top_up_id)).scalar_one_or_none()
+    if found is None:
+        raise NotFound("No such top-up on this line.")
+    return meter, found
 
 
 def _touch(meter: Meter, caller: Caller, now: datetime) -> None:

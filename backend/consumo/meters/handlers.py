@@ -115,6 +115,11 @@ def create_tariff(meter_id: str, body: dict[str, Any]) -> flask.Response:
     return idempotency.create_once(session, scope, body, create)
 
 
+def get_tariff(meter_id: str, tariff_id: str) -> flask.Response:
+    meter, tariff = service.get_tariff(db_session(), current_caller(), uuid.UUID(meter_id), uuid.UUID(tariff_id))
+    return respond(tariff_model(meter, tariff))
+
+
 def delete_tariff(meter_id: str, tariff_id: str) -> flask.Response:
     service.delete_tariff(db_session(), current_caller(), uuid.UUID(meter_id), uuid.UUID(tariff_id))
     return respond(None, 204)

@@ -280,6 +280,19 @@ def list_tariffs(
     return meter, keyset_page(session, statement, TARIFFS_NEWEST_FIRST, limit=limit, cursor=cursor)
 
 
+def get_tariff(
+    session: Session, caller: Caller, meter_id: uuid.UUID, tariff_id: uuid.UUID
+) -> tuple[Meter, MeterTariff]:
+    """One tariff of a meter the caller can read (where a new tariff's `Location` points)."""
+    meter = get_readable_meter(session, caller, meter_id)
+    tariff = session.execute(
+        select(MeterTariff).where(on_meter(MeterTariff, meter), MeterTariff.id == tariff_id)
+    ).scalar_one_or_none()
+    if tariff is None:
+        raise NotFound("No such tariff on this meter.")
+    return meter, tariff
+
+
 def create_tariff(
     session: Session, caller: Caller, meter_id: uuid.UUID, data: dict[str, Any]
 ) -> tuple[Meter, MeterTariff]:
