@@ -84,6 +84,10 @@ def _is_date_time(value: object) -> bool:
 def _is_email(value: object) -> bool:
     if not isinstance(value, str):
         return True
+    # RFC 5321 (4.5.3.1.1): a local part of at most 64 octets, which email-validator lets
+    # through; the contract's pattern cannot count it without a lookahead.
+    if len(value.rpartition("@")[0].encode()) > 64:
+        return False
     try:
         validate_email(value, check_deliverability=False)
     except EmailNotValidError:

@@ -54,6 +54,11 @@ def create_reading(meter_id: str, body: dict[str, Any]) -> flask.Response:
     return idempotency.create_once(session, scope, body, create)
 
 
+def get_reading(meter_id: str, reading_id: str) -> flask.Response:
+    view = service.get_reading(db_session(), current_caller(), uuid.UUID(meter_id), uuid.UUID(reading_id))
+    return respond(reading_model(view), headers=_reading_headers(view))
+
+
 def update_reading(meter_id: str, reading_id: str, body: dict[str, Any]) -> flask.Response:
     precondition = required_if_match()
     view = service.update_reading(

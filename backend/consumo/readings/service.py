@@ -235,7 +235,23 @@ def list_readings(
 ) -> Page[ReadingView]:
     meter = get_readable_meter(session, caller, meter_id)
     _check_takes_readings(meter)
-    statement = (
+    statement = _readings_with_records(meter)
+    page = keyset_page(session, statement, READINGS_NEWEST_FIRST, limit=limit, cursor=cursor, scalars=False)
+    return Page([ReadingView(reading, consumption_id) for reading, consumption_id in page.items], page.next_cursor)
+
+
+def get_reading(session: Session, caller: Caller, meter_id: uuid.UUID, reading_id: uuid.UUID) -> ReadingView:
+    """One reading of a meter the caller can read (where a new reading's `Location` points)."""
+    meter = get_readable_meter(session, caller, meter_id)
+    found = session.execute(_readings_with_records(meter).where(MeterReading.id == reading_id)).one_or_none()
+    if found is None:
+        raise NotFound("No such reading on this meter.")
+    return ReadingView(found[0], found[1])
+
+
+def _readings_with_records(meter: Meter) -> Select[tuple[MeterReading, uuid.UUID]]:
+    """The meter's readings, each with the id of the record derived from it (or None)."""
+    return (
         select(MeterReading, ConsumptionRecord.id)
         .outerjoin(
             ConsumptionRecord,
@@ -245,8 +261,6 @@ def list_readings(
         )
         .where(on_meter(MeterReading, meter))
     )
-    page = keyset_page(session, statement, READINGS_NEWEST_FIRST, limit=limit, cursor=cursor, scalars=False)
-    return Page([ReadingView(reading, consumption_id) for reading, consumption_id in page.items], page.next_cursor)
 
 
 def create_reading(session: Session, caller: Caller, meter_id: uuid.UUID, data: dict[str, Any]) -> ReadingView:
