@@ -40,6 +40,18 @@ export default defineConfig({
         // four decimals would pass the generated schema while the API rejects it. Re-attach it
         // from the spec itself (never restated by hand).
         number(ctx) {
+          // `format: int64` marks integers beyond 2^31 (costs, balances). openapi-ts would make
+          // them `z.coerce.bigint()`: BigInts that JSON.stringify cannot send and the generated
+          // types call `number`. They are JSON numbers, so a plain integer (safe range) is right.
+          if (ctx.schema.type === "integer" && ctx.schema.format === "int64") {
+            const safe = (value: number) =>
+              Math.max(Number.MIN_SAFE_INTEGER, Math.min(Number.MAX_SAFE_INTEGER, value));
+            let chain = ctx.$(ctx.symbols.z).attr("int").call();
+            if (typeof ctx.schema.minimum === "number") chain = chain.attr("gte").call(ctx.$.literal(safe(ctx.schema.minimum)));
+            if (typeof ctx.schema.maximum === "number") chain = chain.attr("lte").call(ctx.$.literal(safe(ctx.schema.maximum)));
+            ctx.chain.current = chain;
+            return chain;
+          }
           const ref = (ctx.path as unknown as { "~ref"?: Array<string | number> })["~ref"];
           const multipleOf = ref ? specNode(ref)?.multipleOf : undefined;
           if (typeof multipleOf !== "number") return undefined;

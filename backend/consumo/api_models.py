@@ -59,6 +59,53 @@ class HealthStatus(BaseModel):
     status: Literal['ok']
 
 
+class Tenant(BaseModel):
+    model_config = ConfigDict(
+        extra='forbid',
+    )
+    id: UUID
+    name: Annotated[str, Field(max_length=100)]
+    default_currency: Annotated[
+        str,
+        Field(
+            description="The ISO 4217 currency of the tenant's records and meters when they name none.",
+            max_length=3,
+            min_length=3,
+        ),
+    ]
+    time_zone: Annotated[str, Field(examples=['Europe/Madrid'], max_length=64)]
+    locale: Annotated[str, Field(examples=['es-ES'], max_length=16)]
+
+
+class User(BaseModel):
+    model_config = ConfigDict(
+        extra='forbid',
+    )
+    id: UUID
+    username: Annotated[
+        str,
+        Field(
+            description='3–32 letters, digits, `_`, `.` or `-`; stored lower-case.',
+            max_length=32,
+            min_length=3,
+            pattern='^[A-Za-z0-9_.-]+$',
+        ),
+    ]
+    email: Annotated[
+        str,
+        Field(
+            description="An address in ASCII, stored and returned lower-case, exactly as stored. The local part\nis dot-separated atoms of letters, digits and `_ ' + -` (not ending in `'`); the domain\nis letters, digits and hyphens, with a top-level domain of letters. An internationalised\ndomain is sent in its ASCII (IDNA `xn--`) form: `user@xn--bcher-kva.example`, not\n`user@bücher.example` (`400`); login accepts either form. Addresses with a non-ASCII\nlocal part (`josé@example.com`) are not accepted. The address must also be valid for\nemail delivery syntax (RFC 5321: a local part of at most 64 characters, labels of at\nmost 63 that do not start or end with a hyphen, valid IDNA in `xn--` labels).\n",
+            max_length=254,
+            min_length=6,
+            pattern="^([A-Za-z0-9_'+-]+\\.)*[A-Za-z0-9_'+-]*[A-Za-z0-9_+-]@([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\\.)+[A-Za-z]{2,63}$",
+        ),
+    ]
+    role: Literal['owner', 'admin', 'member', 'viewer']
+    tenant: Tenant
+    created_at: AwareDatetime
+    last_login_at: Annotated[AwareDatetime | None, Field(...)]
+
+
 class RegisterRequest(BaseModel):
     model_config = ConfigDict(
         extra='forbid',
@@ -114,6 +161,19 @@ class LoginRequest(BaseModel):
         ),
     ]
     password: Annotated[SecretStr, Field(max_length=128, min_length=1)]
+
+
+class TokenResponse(BaseModel):
+    model_config = ConfigDict(
+        extra='forbid',
+    )
+    access_token: Annotated[str, Field(max_length=4096)]
+    token_type: Literal['Bearer']
+    expires_in: Annotated[
+        int,
+        Field(description='Seconds until the access token expires.', ge=1, le=86400),
+    ]
+    user: User
 
 
 class UserUpdate(BaseModel):
@@ -208,7 +268,7 @@ class Consumption(BaseModel):
         ),
     ]
     owner_id: UUID
-    version: Annotated[int, Field(ge=1)]
+    version: Annotated[int, Field(ge=1, le=2147483647)]
     created_at: AwareDatetime
     updated_at: AwareDatetime
 
@@ -403,10 +463,11 @@ class Meter(BaseModel):
         Field(
             description="A mobile line's prepaid balance; `null` for other meters.",
             ge=0,
+            le=9223372036854775807,
         ),
     ]
     owner_id: UUID
-    version: Annotated[int, Field(ge=1)]
+    version: Annotated[int, Field(ge=1, le=2147483647)]
     created_at: AwareDatetime
     updated_at: AwareDatetime
 
@@ -586,7 +647,7 @@ class Allowance(BaseModel):
     )
     kind: Literal['mobile_data', 'voice', 'sms']
     unit: Literal['MB', 'min', 'count']
-    included: Annotated[int, Field(ge=0)]
+    included: Annotated[int, Field(ge=0, le=100000000)]
     used: Annotated[
         float,
         Field(
@@ -656,7 +717,7 @@ class LineStatus(BaseModel):
         int, Field(description='Days of the cycle after today.', ge=0, le=31)
     ]
     allowances: Annotated[list[Allowance], Field(max_length=3)]
-    balance_minor: Annotated[int, Field(ge=0)]
+    balance_minor: Annotated[int, Field(ge=0, le=9223372036854775807)]
     currency: Annotated[
         str,
         Field(
@@ -665,7 +726,7 @@ class LineStatus(BaseModel):
             min_length=3,
         ),
     ]
-    spent_this_cycle_minor: Annotated[int, Field(ge=0)]
+    spent_this_cycle_minor: Annotated[int, Field(ge=0, le=9223372036854775807)]
     balance_runs_out_on: Annotated[
         date_aliased | None,
         Field(
@@ -693,7 +754,7 @@ class TopUp(BaseModel):
         extra='forbid',
     )
     id: UUID
-    amount_minor: Annotated[int, Field(ge=1)]
+    amount_minor: Annotated[int, Field(ge=1, le=10000000)]
     currency: Annotated[
         str,
         Field(
@@ -703,7 +764,10 @@ class TopUp(BaseModel):
         ),
     ]
     balance_minor: Annotated[
-        int, Field(description='The balance after this top-up.', ge=0)
+        int,
+        Field(
+            description='The balance after this top-up.', ge=0, le=9223372036854775807
+        ),
     ]
     created_at: AwareDatetime
 
@@ -749,7 +813,10 @@ class SimulationResult(BaseModel):
     )
     records: Annotated[list[Consumption], Field(max_length=3)]
     cost_minor: Annotated[
-        int, Field(description='What was taken from the balance.', ge=0)
+        int,
+        Field(
+            description='What was taken from the balance.', ge=0, le=9223372036854775807
+        ),
     ]
     status: LineStatus
 
@@ -775,7 +842,7 @@ class Reading(BaseModel):
             description='The record derived from this reading and the one before it.'
         ),
     ]
-    version: Annotated[int, Field(ge=1)]
+    version: Annotated[int, Field(ge=1, le=2147483647)]
     created_at: AwareDatetime
     updated_at: AwareDatetime
 
@@ -862,7 +929,14 @@ class CostAmount(BaseModel):
             min_length=3,
         ),
     ]
-    cost_minor: Annotated[int, Field(description='Rounded to the minor unit.', ge=0)]
+    cost_minor: Annotated[
+        int,
+        Field(
+            description='Rounded to the minor unit; a sum beyond 1e18 is reported as 1e18.',
+            ge=0,
+            le=1000000000000000000,
+        ),
+    ]
 
 
 class MonthProjection(BaseModel):
@@ -932,9 +1006,21 @@ class MeterBudgetProgress(BaseModel):
     ]
     days_elapsed: Annotated[int, Field(ge=1, le=31)]
     days_in_month: Annotated[int, Field(ge=28, le=31)]
-    cost_to_date_minor: Annotated[int, Field(ge=0)]
+    cost_to_date_minor: Annotated[
+        int,
+        Field(
+            description='A sum beyond 1e18 is reported as 1e18.',
+            ge=0,
+            le=1000000000000000000,
+        ),
+    ]
     projected_cost_minor: Annotated[
-        int, Field(description='The cost to date at the same pace to month end.', ge=0)
+        int,
+        Field(
+            description='The cost to date at the same pace to month end (a sum beyond 1e18 is reported as 1e18).',
+            ge=0,
+            le=1000000000000000000,
+        ),
     ]
     used_pct: Annotated[
         float | None,
@@ -1070,12 +1156,22 @@ class Problem(BaseModel):
     )
     type: Annotated[
         str,
-        Field(description='A URI reference naming the problem type.', max_length=2048),
+        Field(
+            description='A URI reference naming the problem type (`urn:consumo:problem:…`).',
+            max_length=2048,
+            min_length=1,
+        ),
     ]
     title: Annotated[str, Field(max_length=200)]
     status: Annotated[int, Field(ge=100, le=599)]
     detail: Annotated[str | None, Field(max_length=2000)] = None
-    instance: Annotated[str | None, Field(max_length=2048)] = None
+    instance: Annotated[
+        str | None,
+        Field(
+            description='A URI reference naming this occurrence of the problem.',
+            max_length=2048,
+        ),
+    ] = None
     errors: Annotated[
         list[FieldError] | None,
         Field(
@@ -1083,66 +1179,6 @@ class Problem(BaseModel):
             max_length=100,
         ),
     ] = None
-
-
-class Tenant(BaseModel):
-    model_config = ConfigDict(
-        extra='forbid',
-    )
-    id: UUID
-    name: Annotated[str, Field(max_length=100)]
-    default_currency: Annotated[
-        str,
-        Field(
-            description='An ISO 4217 code of a currency in use (or withdrawn since 2023, for older bills); fund\ncodes, precious metals and testing codes (`XAU`, `XTS`, `XXX`, …) are not accepted.\n',
-            max_length=3,
-            min_length=3,
-        ),
-    ]
-    time_zone: Annotated[str, Field(examples=['Europe/Madrid'], max_length=64)]
-    locale: Annotated[str, Field(examples=['es-ES'], max_length=16)]
-
-
-class User(BaseModel):
-    model_config = ConfigDict(
-        extra='forbid',
-    )
-    id: UUID
-    username: Annotated[
-        str,
-        Field(
-            description='3–32 letters, digits, `_`, `.` or `-`; stored lower-case.',
-            max_length=32,
-            min_length=3,
-            pattern='^[A-Za-z0-9_.-]+$',
-        ),
-    ]
-    email: Annotated[
-        str,
-        Field(
-            description="An address in ASCII, stored and returned lower-case, exactly as stored. The local part\nis dot-separated atoms of letters, digits and `_ ' + -` (not ending in `'`); the domain\nis letters, digits and hyphens, with a top-level domain of letters. An internationalised\ndomain is sent in its ASCII (IDNA `xn--`) form: `user@xn--bcher-kva.example`, not\n`user@bücher.example` (`400`); login accepts either form. Addresses with a non-ASCII\nlocal part (`josé@example.com`) are not accepted. The address must also be valid for\nemail delivery syntax (RFC 5321: a local part of at most 64 characters, labels of at\nmost 63 that do not start or end with a hyphen, valid IDNA in `xn--` labels).\n",
-            max_length=254,
-            min_length=6,
-            pattern="^([A-Za-z0-9_'+-]+\\.)*[A-Za-z0-9_'+-]*[A-Za-z0-9_+-]@([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\\.)+[A-Za-z]{2,63}$",
-        ),
-    ]
-    role: Literal['owner', 'admin', 'member', 'viewer']
-    tenant: Tenant
-    created_at: AwareDatetime
-    last_login_at: Annotated[AwareDatetime | None, Field(...)]
-
-
-class TokenResponse(BaseModel):
-    model_config = ConfigDict(
-        extra='forbid',
-    )
-    access_token: Annotated[str, Field(max_length=4096)]
-    token_type: Literal['Bearer']
-    expires_in: Annotated[
-        int,
-        Field(description='Seconds until the access token expires.', ge=1, le=86400),
-    ]
-    user: User
 
 
 class KindSummary(BaseModel):
@@ -1172,7 +1208,12 @@ class KindSummary(BaseModel):
         ),
     ]
     records: Annotated[
-        int, Field(description='Records whose period starts in the range.', ge=0)
+        int,
+        Field(
+            description='Records whose period starts in the range.',
+            ge=0,
+            le=9223372036854775807,
+        ),
     ]
     average_per_day: Annotated[
         float,

@@ -207,8 +207,19 @@ def round_minor(amount: Decimal) -> int:
     return int(amount.quantize(Decimal(1), rounding=ROUND_HALF_UP))
 
 
+# The contract's bound on a reported sum of money (`CostAmount`, a meter budget's cost to date
+# and projection): within int64. Sums of many records at the largest cost could pass it;
+# they are reported as the bound, as quantities are.
+COST_CAP = 10**18
+
+
+def report_minor(amount: Decimal) -> int:
+    """A sum of money as reported: whole minor units, half up, at most COST_CAP."""
+    return min(COST_CAP, round_minor(amount))
+
+
 def round_costs(costs: dict[str, Decimal]) -> dict[str, int]:
-    rounded = {currency: round_minor(amount) for currency, amount in costs.items()}
+    rounded = {currency: report_minor(amount) for currency, amount in costs.items()}
     return {currency: amount for currency, amount in sorted(rounded.items()) if amount != 0}
 
 
@@ -415,8 +426,8 @@ def _meter_budget(
         month_start=month_start,
         days_elapsed=elapsed,
         days_in_month=days_in_month,
-        cost_to_date_minor=round_minor(spent),
-        projected_cost_minor=round_minor(projected),
+        cost_to_date_minor=report_minor(spent),
+        projected_cost_minor=report_minor(projected),
         used_pct=share_pct(spent, Decimal(limit)),
         projected_over_budget=projected > limit,
     )

@@ -4,8 +4,8 @@ import * as z from 'zod';
 
 import type { Client, ClientMeta, Options as Options2, RequestResult, TDataShape } from './client';
 import { client } from './client.gen';
-import type { ChangePasswordData, ChangePasswordErrors, ChangePasswordResponses, CreateConsumptionData, CreateConsumptionErrors, CreateConsumptionResponses, CreateMeterData, CreateMeterErrors, CreateMeterResponses, CreateReadingData, CreateReadingErrors, CreateReadingResponses, CreateTariffData, CreateTariffErrors, CreateTariffResponses, CreateTopUpData, CreateTopUpErrors, CreateTopUpResponses, DeleteConsumptionData, DeleteConsumptionErrors, DeleteConsumptionResponses, DeleteCurrentUserData, DeleteCurrentUserErrors, DeleteCurrentUserResponses, DeleteMeterData, DeleteMeterErrors, DeleteMeterResponses, DeleteReadingData, DeleteReadingErrors, DeleteReadingResponses, DeleteTariffData, DeleteTariffErrors, DeleteTariffResponses, GetBudgetsData, GetBudgetsErrors, GetBudgetsResponses, GetConsumptionData, GetConsumptionErrors, GetConsumptionResponses, GetCurrentUserData, GetCurrentUserErrors, GetCurrentUserResponses, GetHealthData, GetHealthErrors, GetHealthResponses, GetKpiBreakdownData, GetKpiBreakdownErrors, GetKpiBreakdownResponses, GetKpiSummaryData, GetKpiSummaryErrors, GetKpiSummaryResponses, GetKpiTimeseriesData, GetKpiTimeseriesErrors, GetKpiTimeseriesResponses, GetMeterData, GetMeterErrors, GetMeterResponses, GetMeterStatusData, GetMeterStatusErrors, GetMeterStatusResponses, GetMetricsData, GetMetricsErrors, GetMetricsResponses, GetReadyData, GetReadyErrors, GetReadyResponses, ListConsumptionsData, ListConsumptionsErrors, ListConsumptionsResponses, ListMetersData, ListMetersErrors, ListMetersResponses, ListReadingsData, ListReadingsErrors, ListReadingsResponses, ListTariffsData, ListTariffsErrors, ListTariffsResponses, ListTopUpsData, ListTopUpsErrors, ListTopUpsResponses, LoginData, LoginErrors, LoginResponses, LogoutData, LogoutErrors, LogoutResponses, RefreshSessionData, RefreshSessionErrors, RefreshSessionResponses, RegisterData, RegisterErrors, RegisterResponses, ReplaceBudgetsData, ReplaceBudgetsErrors, ReplaceBudgetsResponses, SimulateUsageData, SimulateUsageErrors, SimulateUsageResponses, UpdateConsumptionData, UpdateConsumptionErrors, UpdateConsumptionResponses, UpdateCurrentUserData, UpdateCurrentUserErrors, UpdateCurrentUserResponses, UpdateMeterData, UpdateMeterErrors, UpdateMeterResponses, UpdateReadingData, UpdateReadingErrors, UpdateReadingResponses } from './types.gen';
-import { zChangePasswordBody, zChangePasswordResponse, zCreateConsumptionBody, zCreateConsumptionHeaders, zCreateConsumptionResponse, zCreateMeterBody, zCreateMeterHeaders, zCreateMeterResponse, zCreateReadingBody, zCreateReadingHeaders, zCreateReadingPath, zCreateReadingResponse, zCreateTariffBody, zCreateTariffHeaders, zCreateTariffPath, zCreateTariffResponse, zCreateTopUpBody, zCreateTopUpHeaders, zCreateTopUpPath, zCreateTopUpResponse, zDeleteConsumptionHeaders, zDeleteConsumptionPath, zDeleteConsumptionResponse, zDeleteCurrentUserResponse, zDeleteMeterHeaders, zDeleteMeterPath, zDeleteMeterResponse, zDeleteReadingHeaders, zDeleteReadingPath, zDeleteReadingResponse, zDeleteTariffPath, zDeleteTariffResponse, zGetBudgetsResponse, zGetConsumptionPath, zGetConsumptionResponse, zGetCurrentUserResponse, zGetHealthResponse, zGetKpiBreakdownQuery, zGetKpiBreakdownResponse, zGetKpiSummaryQuery, zGetKpiSummaryResponse, zGetKpiTimeseriesQuery, zGetKpiTimeseriesResponse, zGetMeterPath, zGetMeterResponse, zGetMeterStatusPath, zGetMeterStatusResponse, zGetMetricsResponse, zGetReadyResponse, zListConsumptionsQuery, zListConsumptionsResponse, zListMetersQuery, zListMetersResponse, zListReadingsPath, zListReadingsQuery, zListReadingsResponse, zListTariffsPath, zListTariffsQuery, zListTariffsResponse, zListTopUpsPath, zListTopUpsQuery, zListTopUpsResponse, zLoginBody, zLoginResponse, zLogoutResponse, zRefreshSessionResponse, zRegisterBody, zRegisterResponse, zReplaceBudgetsBody, zReplaceBudgetsResponse, zSimulateUsageBody, zSimulateUsageHeaders, zSimulateUsagePath, zSimulateUsageResponse, zUpdateConsumptionBody, zUpdateConsumptionHeaders, zUpdateConsumptionPath, zUpdateConsumptionResponse, zUpdateCurrentUserBody, zUpdateCurrentUserResponse, zUpdateMeterBody, zUpdateMeterHeaders, zUpdateMeterPath, zUpdateMeterResponse, zUpdateReadingBody, zUpdateReadingHeaders, zUpdateReadingPath, zUpdateReadingResponse } from './zod.gen';
+import type { ChangePasswordData, ChangePasswordErrors, ChangePasswordResponses, CreateConsumptionData, CreateConsumptionErrors, CreateConsumptionResponses, CreateMeterData, CreateMeterErrors, CreateMeterResponses, CreateReadingData, CreateReadingErrors, CreateReadingResponses, CreateTariffData, CreateTariffErrors, CreateTariffResponses, CreateTopUpData, CreateTopUpErrors, CreateTopUpResponses, DeleteConsumptionData, DeleteConsumptionErrors, DeleteConsumptionResponses, DeleteCurrentUserData, DeleteCurrentUserErrors, DeleteCurrentUserResponses, DeleteMeterData, DeleteMeterErrors, DeleteMeterResponses, DeleteReadingData, DeleteReadingErrors, DeleteReadingResponses, DeleteTariffData, DeleteTariffErrors, DeleteTariffResponses, GetBudgetsData, GetBudgetsErrors, GetBudgetsResponses, GetConsumptionData, GetConsumptionErrors, GetConsumptionResponses, GetCurrentUserData, GetCurrentUserErrors, GetCurrentUserResponses, GetHealthData, GetHealthErrors, GetHealthResponses, GetKpiBreakdownData, GetKpiBreakdownErrors, GetKpiBreakdownResponses, GetKpiSummaryData, GetKpiSummaryErrors, GetKpiSummaryResponses, GetKpiTimeseriesData, GetKpiTimeseriesErrors, GetKpiTimeseriesResponses, GetMeterData, GetMeterErrors, GetMeterResponses, GetMeterStatusData, GetMeterStatusErrors, GetMeterStatusResponses, GetMetricsData, GetMetricsErrors, GetMetricsResponses, GetReadingData, GetReadingErrors, GetReadingResponses, GetReadyData, GetReadyErrors, GetReadyResponses, GetTariffData, GetTariffErrors, GetTariffResponses, GetTopUpData, GetTopUpErrors, GetTopUpResponses, ListConsumptionsData, ListConsumptionsErrors, ListConsumptionsResponses, ListMetersData, ListMetersErrors, ListMetersResponses, ListReadingsData, ListReadingsErrors, ListReadingsResponses, ListTariffsData, ListTariffsErrors, ListTariffsResponses, ListTopUpsData, ListTopUpsErrors, ListTopUpsResponses, LoginData, LoginErrors, LoginResponses, LogoutData, LogoutErrors, LogoutResponses, RefreshSessionData, RefreshSessionErrors, RefreshSessionResponses, RegisterData, RegisterErrors, RegisterResponses, ReplaceBudgetsData, ReplaceBudgetsErrors, ReplaceBudgetsResponses, SimulateUsageData, SimulateUsageErrors, SimulateUsageResponses, UpdateConsumptionData, UpdateConsumptionErrors, UpdateConsumptionResponses, UpdateCurrentUserData, UpdateCurrentUserErrors, UpdateCurrentUserResponses, UpdateMeterData, UpdateMeterErrors, UpdateMeterResponses, UpdateReadingData, UpdateReadingErrors, UpdateReadingResponses } from './types.gen';
+import { zChangePasswordBody, zChangePasswordResponse, zCreateConsumptionBody, zCreateConsumptionHeaders, zCreateConsumptionResponse, zCreateMeterBody, zCreateMeterHeaders, zCreateMeterResponse, zCreateReadingBody, zCreateReadingHeaders, zCreateReadingPath, zCreateReadingResponse, zCreateTariffBody, zCreateTariffHeaders, zCreateTariffPath, zCreateTariffResponse, zCreateTopUpBody, zCreateTopUpHeaders, zCreateTopUpPath, zCreateTopUpResponse, zDeleteConsumptionHeaders, zDeleteConsumptionPath, zDeleteConsumptionResponse, zDeleteCurrentUserResponse, zDeleteMeterHeaders, zDeleteMeterPath, zDeleteMeterResponse, zDeleteReadingHeaders, zDeleteReadingPath, zDeleteReadingResponse, zDeleteTariffPath, zDeleteTariffResponse, zGetBudgetsResponse, zGetConsumptionPath, zGetConsumptionResponse, zGetCurrentUserResponse, zGetHealthResponse, zGetKpiBreakdownQuery, zGetKpiBreakdownResponse, zGetKpiSummaryQuery, zGetKpiSummaryResponse, zGetKpiTimeseriesQuery, zGetKpiTimeseriesResponse, zGetMeterPath, zGetMeterResponse, zGetMeterStatusPath, zGetMeterStatusResponse, zGetMetricsResponse, zGetReadingPath, zGetReadingResponse, zGetReadyResponse, zGetTariffPath, zGetTariffResponse, zGetTopUpPath, zGetTopUpResponse, zListConsumptionsQuery, zListConsumptionsResponse, zListMetersQuery, zListMetersResponse, zListReadingsPath, zListReadingsQuery, zListReadingsResponse, zListTariffsPath, zListTariffsQuery, zListTariffsResponse, zListTopUpsPath, zListTopUpsQuery, zListTopUpsResponse, zLoginBody, zLoginResponse, zLogoutResponse, zRefreshSessionResponse, zRegisterBody, zRegisterResponse, zReplaceBudgetsBody, zReplaceBudgetsResponse, zSimulateUsageBody, zSimulateUsageHeaders, zSimulateUsagePath, zSimulateUsageResponse, zUpdateConsumptionBody, zUpdateConsumptionHeaders, zUpdateConsumptionPath, zUpdateConsumptionResponse, zUpdateCurrentUserBody, zUpdateCurrentUserResponse, zUpdateMeterBody, zUpdateMeterHeaders, zUpdateMeterPath, zUpdateMeterResponse, zUpdateReadingBody, zUpdateReadingHeaders, zUpdateReadingPath, zUpdateReadingResponse } from './zod.gen';
 
 export type Options<TData extends TDataShape = TDataShape, ThrowOnError extends boolean = boolean, TResponse = unknown> = Options2<TData, ThrowOnError, TResponse> & {
     /**
@@ -23,6 +23,10 @@ export type Options<TData extends TDataShape = TDataShape, ThrowOnError extends 
 
 /**
  * Liveness probe (the process answers)
+ *
+ * **Who may call it:** Anyone, without credentials (a liveness probe: the process answers; it
+ * does not touch the database).
+ *
  */
 export const getHealth = <ThrowOnError extends boolean = false>(options?: Options<GetHealthData, ThrowOnError>): RequestResult<GetHealthResponses, GetHealthErrors, ThrowOnError> => (options?.client ?? client).get<GetHealthResponses, GetHealthErrors, ThrowOnError>({
     requestValidator: async (data) => await z.object({
@@ -38,6 +42,11 @@ export const getHealth = <ThrowOnError extends boolean = false>(options?: Option
 
 /**
  * Readiness probe (the database answers)
+ *
+ * **Who may call it:** Anyone, without credentials.
+ *
+ * **Rules:** `503` with `Retry-After` while the database does not answer.
+ *
  */
 export const getReady = <ThrowOnError extends boolean = false>(options?: Options<GetReadyData, ThrowOnError>): RequestResult<GetReadyResponses, GetReadyErrors, ThrowOnError> => (options?.client ?? client).get<GetReadyResponses, GetReadyErrors, ThrowOnError>({
     requestValidator: async (data) => await z.object({
@@ -59,6 +68,8 @@ export const getReady = <ThrowOnError extends boolean = false>(options?: Options
  * `METRICS_TOKEN` (not a user's access token). Without `METRICS_TOKEN` the endpoint
  * does not exist: any bearer token gets a 404 (no credentials at all, a 401).
  *
+ * **Who may call it:** Prometheus scrapers holding `METRICS_TOKEN`.
+ *
  */
 export const getMetrics = <ThrowOnError extends boolean = false>(options?: Options<GetMetricsData, ThrowOnError>): RequestResult<GetMetricsResponses, GetMetricsErrors, ThrowOnError> => (options?.client ?? client).get<GetMetricsResponses, GetMetricsErrors, ThrowOnError>({
     requestValidator: async (data) => await z.object({
@@ -79,6 +90,15 @@ export const getMetrics = <ThrowOnError extends boolean = false>(options?: Optio
 
 /**
  * Create an account (and its tenant, with the new user as owner)
+ *
+ * **Who may call it:** Anyone, without credentials; limited per client address (`429`, with
+ * the `RateLimit-*` headers on every answer).
+ *
+ * **Rules:** A taken username or email (in any case) is `409`; a password equal to the
+ * username or the email, or an `organization_name` without a visible character, is `422`. The
+ * email follows the rule of `Email` (ASCII, an internationalised domain in its `xn--` form)
+ * and is stored and returned lower-case.
+ *
  */
 export const register = <ThrowOnError extends boolean = false>(options: Options<RegisterData, ThrowOnError>): RequestResult<RegisterResponses, RegisterErrors, ThrowOnError> => (options.client ?? client).post<RegisterResponses, RegisterErrors, ThrowOnError>({
     requestValidator: async (data) => await z.object({
@@ -106,6 +126,11 @@ export const register = <ThrowOnError extends boolean = false>(options: Options<
  * headers `RateLimit-Limit`, `RateLimit-Remaining` and `RateLimit-Reset` (seconds until
  * the window frees an attempt) say how many are left.
  *
+ * **Who may call it:** Anyone, without credentials.
+ *
+ * **Rules:** An unknown login, a wrong password or a deactivated account is the same `401`;
+ * spent attempts are `429`.
+ *
  */
 export const login = <ThrowOnError extends boolean = false>(options: Options<LoginData, ThrowOnError>): RequestResult<LoginResponses, LoginErrors, ThrowOnError> => (options.client ?? client).post<LoginResponses, LoginErrors, ThrowOnError>({
     requestValidator: async (data) => await z.object({
@@ -129,6 +154,10 @@ export const login = <ThrowOnError extends boolean = false>(options: Options<Log
  * The refresh token in the cookie is spent; a new one is set. Presenting a spent
  * refresh token again revokes the whole session (every token descended from the same login).
  *
+ * **Who may call it:** The holder of a refresh cookie (no access token needed).
+ *
+ * **Rules:** A missing, unknown, expired, spent or revoked refresh token is `401`.
+ *
  */
 export const refreshSession = <ThrowOnError extends boolean = false>(options?: Options<RefreshSessionData, ThrowOnError>): RequestResult<RefreshSessionResponses, RefreshSessionErrors, ThrowOnError> => (options?.client ?? client).post<RefreshSessionResponses, RefreshSessionErrors, ThrowOnError>({
     requestValidator: async (data) => await z.object({
@@ -150,6 +179,8 @@ export const refreshSession = <ThrowOnError extends boolean = false>(options?: O
  * access tokens issued in it stop working at once. Always answers 204 and clears the
  * cookie, even without a session or with an invalid token.
  *
+ * **Who may call it:** Anyone (with a refresh cookie, an access token, both or neither).
+ *
  */
 export const logout = <ThrowOnError extends boolean = false>(options?: Options<LogoutData, ThrowOnError>): RequestResult<LogoutResponses, LogoutErrors, ThrowOnError> => (options?.client ?? client).post<LogoutResponses, LogoutErrors, ThrowOnError>({
     requestValidator: async (data) => await z.object({
@@ -168,6 +199,10 @@ export const logout = <ThrowOnError extends boolean = false>(options?: Options<L
  * The account, its sessions and its records are deleted and its tokens stop working at
  * once. A sole member deletes the tenant with it; the last owner of a tenant that still
  * has other members gets 409.
+ *
+ * **Who may call it:** Any authenticated user, on their own account.
+ *
+ * **Rules:** The refresh cookie is cleared (`Set-Cookie`).
  *
  */
 export const deleteCurrentUser = <ThrowOnError extends boolean = false>(options?: Options<DeleteCurrentUserData, ThrowOnError>): RequestResult<DeleteCurrentUserResponses, DeleteCurrentUserErrors, ThrowOnError> => (options?.client ?? client).delete<DeleteCurrentUserResponses, DeleteCurrentUserErrors, ThrowOnError>({
@@ -188,6 +223,9 @@ export const deleteCurrentUser = <ThrowOnError extends boolean = false>(options?
 
 /**
  * The authenticated user
+ *
+ * **Who may call it:** Any authenticated user, on their own account.
+ *
  */
 export const getCurrentUser = <ThrowOnError extends boolean = false>(options?: Options<GetCurrentUserData, ThrowOnError>): RequestResult<GetCurrentUserResponses, GetCurrentUserErrors, ThrowOnError> => (options?.client ?? client).get<GetCurrentUserResponses, GetCurrentUserErrors, ThrowOnError>({
     requestValidator: async (data) => await z.object({
@@ -211,6 +249,11 @@ export const getCurrentUser = <ThrowOnError extends boolean = false>(options?: O
  *
  * Neither may be the user's password (`422`). Changes are limited per account, and a
  * username or email that is taken (`409`) counts against the registration limit (`429`).
+ *
+ * **Who may call it:** Any authenticated user, on their own account.
+ *
+ * **Rules:** Both fields are sent (the email by the rule of `Email`; both are stored
+ * lower-case).
  *
  */
 export const updateCurrentUser = <ThrowOnError extends boolean = false>(options: Options<UpdateCurrentUserData, ThrowOnError>): RequestResult<UpdateCurrentUserResponses, UpdateCurrentUserErrors, ThrowOnError> => (options.client ?? client).put<UpdateCurrentUserResponses, UpdateCurrentUserErrors, ThrowOnError>({
@@ -240,6 +283,11 @@ export const updateCurrentUser = <ThrowOnError extends boolean = false>(options:
  * A wrong `current_password` is a `422` naming it, and counts against a per-account
  * limit like failed logins; once spent, every attempt is `429` until the window frees one.
  *
+ * **Who may call it:** Any authenticated user, on their own account.
+ *
+ * **Rules:** A new password equal to the username or the email is `422`. The refresh cookie is
+ * cleared (`Set-Cookie`).
+ *
  */
 export const changePassword = <ThrowOnError extends boolean = false>(options: Options<ChangePasswordData, ThrowOnError>): RequestResult<ChangePasswordResponses, ChangePasswordErrors, ThrowOnError> => (options.client ?? client).post<ChangePasswordResponses, ChangePasswordErrors, ThrowOnError>({
     requestValidator: async (data) => await z.object({
@@ -263,6 +311,13 @@ export const changePassword = <ThrowOnError extends boolean = false>(options: Op
 
 /**
  * List consumption records, newest period first
+ *
+ * **Who may call it:** Any authenticated user; `scope=tenant` needs the owner, admin or viewer
+ * role (`403` otherwise).
+ *
+ * **Rules:** `from` after `to` is `422`, and so is a `meter_id` the caller cannot read; a
+ * `cursor` this list did not issue is `422`.
+ *
  */
 export const listConsumptions = <ThrowOnError extends boolean = false>(options?: Options<ListConsumptionsData, ThrowOnError>): RequestResult<ListConsumptionsResponses, ListConsumptionsErrors, ThrowOnError> => (options?.client ?? client).get<ListConsumptionsResponses, ListConsumptionsErrors, ThrowOnError>({
     requestValidator: async (data) => await z.object({
@@ -283,6 +338,15 @@ export const listConsumptions = <ThrowOnError extends boolean = false>(options?:
 
 /**
  * Record a consumption
+ *
+ * **Who may call it:** Owners, admins and members, for themselves (a viewer gets `403`).
+ *
+ * **Rules:** A period that ends before it starts or spans more than 366 days is `422`; so is a
+ * `meter_id` that is not one of the caller's meters, or a meter whose kind does not hold this
+ * record's kind (an electricity meter holds `electricity`, a mobile line `mobile_data`,
+ * `voice` and `sms`); an `Idempotency-Key` already used with another body is `422`. Without
+ * `meter_id` nothing else needs to exist first.
+ *
  */
 export const createConsumption = <ThrowOnError extends boolean = false>(options: Options<CreateConsumptionData, ThrowOnError>): RequestResult<CreateConsumptionResponses, CreateConsumptionErrors, ThrowOnError> => (options.client ?? client).post<CreateConsumptionResponses, CreateConsumptionErrors, ThrowOnError>({
     requestValidator: async (data) => await z.object({
@@ -312,6 +376,9 @@ export const createConsumption = <ThrowOnError extends boolean = false>(options:
  * A record derived from meter readings is removed through its readings (422 here). Usage
  * charged to a mobile line's balance (`source: simulation`) is never deleted (422).
  *
+ * **Who may call it:** The record's owner; an owner, admin or viewer of its tenant who is not
+ * its owner gets `403`, anyone else `404`.
+ *
  */
 export const deleteConsumption = <ThrowOnError extends boolean = false>(options: Options<DeleteConsumptionData, ThrowOnError>): RequestResult<DeleteConsumptionResponses, DeleteConsumptionErrors, ThrowOnError> => (options.client ?? client).delete<DeleteConsumptionResponses, DeleteConsumptionErrors, ThrowOnError>({
     requestValidator: async (data) => await z.object({
@@ -332,6 +399,10 @@ export const deleteConsumption = <ThrowOnError extends boolean = false>(options:
 
 /**
  * One consumption record
+ *
+ * **Who may call it:** The record's owner, or an owner, admin or viewer of its tenant (anyone
+ * else gets `404`).
+ *
  */
 export const getConsumption = <ThrowOnError extends boolean = false>(options: Options<GetConsumptionData, ThrowOnError>): RequestResult<GetConsumptionResponses, GetConsumptionErrors, ThrowOnError> => (options.client ?? client).get<GetConsumptionResponses, GetConsumptionErrors, ThrowOnError>({
     requestValidator: async (data) => await z.object({
@@ -357,6 +428,11 @@ export const getConsumption = <ThrowOnError extends boolean = false>(options: Op
  * from meter readings changes only through its readings (422 here). Usage charged to a
  * mobile line's balance (`source: simulation`) is part of the line's ledger and never
  * changes (422).
+ *
+ * **Who may call it:** The record's owner; an owner, admin or viewer of its tenant who is not
+ * its owner gets `403`, anyone else `404`.
+ *
+ * **Rules:** The period and meter rules of creation apply to the result (`422`).
  *
  */
 export const updateConsumption = <ThrowOnError extends boolean = false>(options: Options<UpdateConsumptionData, ThrowOnError>): RequestResult<UpdateConsumptionResponses, UpdateConsumptionErrors, ThrowOnError> => (options.client ?? client).patch<UpdateConsumptionResponses, UpdateConsumptionErrors, ThrowOnError>({
@@ -393,6 +469,12 @@ export const updateConsumption = <ThrowOnError extends boolean = false>(options:
  * compares the meter's own monthly budget with its cost this month (every kind on the
  * meter, in its currency, whatever `kind` is) and with the projection to month end.
  *
+ * **Who may call it:** Any authenticated user; `scope=tenant` needs the owner, admin or viewer
+ * role (`403` otherwise).
+ *
+ * **Rules:** `to` before `from` or a range of more than 10 years is `422`, and so is a
+ * `meter_id` the caller cannot read.
+ *
  */
 export const getKpiSummary = <ThrowOnError extends boolean = false>(options: Options<GetKpiSummaryData, ThrowOnError>): RequestResult<GetKpiSummaryResponses, GetKpiSummaryErrors, ThrowOnError> => (options.client ?? client).get<GetKpiSummaryResponses, GetKpiSummaryErrors, ThrowOnError>({
     requestValidator: async (data) => await z.object({
@@ -418,6 +500,12 @@ export const getKpiSummary = <ThrowOnError extends boolean = false>(options: Opt
  * spanning several buckets is spread over them in proportion to days (a bill from 15 Jan
  * to 14 Feb counts about half in each month). At most 400 day buckets.
  *
+ * **Who may call it:** Any authenticated user; `scope=tenant` needs the owner, admin or viewer
+ * role (`403` otherwise).
+ *
+ * **Rules:** `to` before `from` or a range of more than 10 years is `422`, and so is a
+ * `meter_id` the caller cannot read. More than 400 day buckets is `422` (use weeks or months).
+ *
  */
 export const getKpiTimeseries = <ThrowOnError extends boolean = false>(options: Options<GetKpiTimeseriesData, ThrowOnError>): RequestResult<GetKpiTimeseriesResponses, GetKpiTimeseriesErrors, ThrowOnError> => (options.client ?? client).get<GetKpiTimeseriesResponses, GetKpiTimeseriesErrors, ThrowOnError>({
     requestValidator: async (data) => await z.object({
@@ -438,6 +526,13 @@ export const getKpiTimeseries = <ThrowOnError extends boolean = false>(options: 
 
 /**
  * Share of cost per kind (per currency) and quantity per kind
+ *
+ * **Who may call it:** Any authenticated user; `scope=tenant` needs the owner, admin or viewer
+ * role (`403` otherwise).
+ *
+ * **Rules:** `to` before `from` or a range of more than 10 years is `422`, and so is a
+ * `meter_id` the caller cannot read.
+ *
  */
 export const getKpiBreakdown = <ThrowOnError extends boolean = false>(options: Options<GetKpiBreakdownData, ThrowOnError>): RequestResult<GetKpiBreakdownResponses, GetKpiBreakdownErrors, ThrowOnError> => (options.client ?? client).get<GetKpiBreakdownResponses, GetKpiBreakdownErrors, ThrowOnError>({
     requestValidator: async (data) => await z.object({
@@ -458,6 +553,9 @@ export const getKpiBreakdown = <ThrowOnError extends boolean = false>(options: O
 
 /**
  * The caller's monthly budgets, one per kind at most
+ *
+ * **Who may call it:** Any authenticated user: their own budgets.
+ *
  */
 export const getBudgets = <ThrowOnError extends boolean = false>(options?: Options<GetBudgetsData, ThrowOnError>): RequestResult<GetBudgetsResponses, GetBudgetsErrors, ThrowOnError> => (options?.client ?? client).get<GetBudgetsResponses, GetBudgetsErrors, ThrowOnError>({
     requestValidator: async (data) => await z.object({
@@ -480,6 +578,12 @@ export const getBudgets = <ThrowOnError extends boolean = false>(options?: Optio
  * Replace the caller's monthly budgets
  *
  * Kinds not listed lose their budget. Each budget limits quantity, cost, or both.
+ *
+ * **Who may call it:** Owners, admins and members, for themselves (a viewer gets `403`).
+ *
+ * **Rules:** A kind listed twice, a budget with neither `quantity_limit` nor
+ * `cost_limit_minor`, or a `cost_limit_minor` without `currency`, is `422` naming each item.
+ *
  */
 export const replaceBudgets = <ThrowOnError extends boolean = false>(options: Options<ReplaceBudgetsData, ThrowOnError>): RequestResult<ReplaceBudgetsResponses, ReplaceBudgetsErrors, ThrowOnError> => (options.client ?? client).put<ReplaceBudgetsResponses, ReplaceBudgetsErrors, ThrowOnError>({
     requestValidator: async (data) => await z.object({
@@ -504,6 +608,12 @@ export const replaceBudgets = <ThrowOnError extends boolean = false>(options: Op
 
 /**
  * List meters and mobile lines, by name
+ *
+ * **Who may call it:** Any authenticated user; `scope=tenant` needs the owner, admin or viewer
+ * role (`403` otherwise).
+ *
+ * **Rules:** A `cursor` this list did not issue is `422`.
+ *
  */
 export const listMeters = <ThrowOnError extends boolean = false>(options?: Options<ListMetersData, ThrowOnError>): RequestResult<ListMetersResponses, ListMetersErrors, ThrowOnError> => (options?.client ?? client).get<ListMetersResponses, ListMetersErrors, ThrowOnError>({
     requestValidator: async (data) => await z.object({
@@ -528,6 +638,12 @@ export const listMeters = <ThrowOnError extends boolean = false>(options?: Optio
  * A mobile line needs a `plan` and an `identifier` that is a valid number in E.164;
  * other meters take no plan and any serial. An identifier is unique among the tenant's
  * meters of the same kind (a duplicate is a 409).
+ *
+ * **Who may call it:** Owners, admins and members, for themselves (a viewer gets `403`).
+ *
+ * **Rules:** A mobile line without a `plan`, a `plan` on another meter, a line identifier that
+ * is not a possible number in E.164, or a name without a visible character is `422`; an
+ * `Idempotency-Key` already used with another body is `422`.
  *
  */
 export const createMeter = <ThrowOnError extends boolean = false>(options: Options<CreateMeterData, ThrowOnError>): RequestResult<CreateMeterResponses, CreateMeterErrors, ThrowOnError> => (options.client ?? client).post<CreateMeterResponses, CreateMeterErrors, ThrowOnError>({
@@ -558,6 +674,9 @@ export const createMeter = <ThrowOnError extends boolean = false>(options: Optio
  * Its tariffs, readings and top-ups go with it. Its consumption records stay (and stay in
  * the KPIs), no longer attached to a meter, with the costs they had.
  *
+ * **Who may call it:** The meter's owner; an owner, admin or viewer of its tenant who is not
+ * its owner gets `403`, anyone else `404`.
+ *
  */
 export const deleteMeter = <ThrowOnError extends boolean = false>(options: Options<DeleteMeterData, ThrowOnError>): RequestResult<DeleteMeterResponses, DeleteMeterErrors, ThrowOnError> => (options.client ?? client).delete<DeleteMeterResponses, DeleteMeterErrors, ThrowOnError>({
     requestValidator: async (data) => await z.object({
@@ -578,6 +697,10 @@ export const deleteMeter = <ThrowOnError extends boolean = false>(options: Optio
 
 /**
  * One meter or mobile line
+ *
+ * **Who may call it:** Anyone who can read the meter: its owner, or an owner, admin or viewer
+ * of its tenant (anyone else gets `404`).
+ *
  */
 export const getMeter = <ThrowOnError extends boolean = false>(options: Options<GetMeterData, ThrowOnError>): RequestResult<GetMeterResponses, GetMeterErrors, ThrowOnError> => (options.client ?? client).get<GetMeterResponses, GetMeterErrors, ThrowOnError>({
     requestValidator: async (data) => await z.object({
@@ -600,6 +723,13 @@ export const getMeter = <ThrowOnError extends boolean = false>(options: Options<
  * Change some fields of a meter
  *
  * Send only the fields to change; `null` clears `monthly_budget_minor`.
+ *
+ * **Who may call it:** The meter's owner; an owner, admin or viewer of its tenant who is not
+ * its owner gets `403`, anyone else `404`.
+ *
+ * **Rules:** The plan, identifier and name rules of creation apply (`422`); an identifier
+ * another meter of the same kind has is `409`.
+ *
  */
 export const updateMeter = <ThrowOnError extends boolean = false>(options: Options<UpdateMeterData, ThrowOnError>): RequestResult<UpdateMeterResponses, UpdateMeterErrors, ThrowOnError> => (options.client ?? client).patch<UpdateMeterResponses, UpdateMeterErrors, ThrowOnError>({
     requestValidator: async (data) => await z.object({
@@ -625,6 +755,12 @@ export const updateMeter = <ThrowOnError extends boolean = false>(options: Optio
 
 /**
  * A meter's tariff history, newest first
+ *
+ * **Who may call it:** Anyone who can read the meter: its owner, or an owner, admin or viewer
+ * of its tenant (anyone else gets `404`).
+ *
+ * **Rules:** A `cursor` this list did not issue is `422`.
+ *
  */
 export const listTariffs = <ThrowOnError extends boolean = false>(options: Options<ListTariffsData, ThrowOnError>): RequestResult<ListTariffsResponses, ListTariffsErrors, ThrowOnError> => (options.client ?? client).get<ListTariffsResponses, ListTariffsErrors, ThrowOnError>({
     requestValidator: async (data) => await z.object({
@@ -653,6 +789,13 @@ export const listTariffs = <ThrowOnError extends boolean = false>(options: Optio
  * with a day no tariff covers has no cost. Tariffs are for electricity, water and gas
  * meters; mobile lines are priced by their plan.
  *
+ * **Who may call it:** The meter's owner; an owner, admin or viewer of its tenant who is not
+ * its owner gets `403`, anyone else `404`.
+ *
+ * **Rules:** A tariff on a mobile line is `422`; a meter has at most 500 tariffs (the 501st is
+ * `422`); a second tariff from the same day is `409`; an `Idempotency-Key` already used with
+ * another body is `422`.
+ *
  */
 export const createTariff = <ThrowOnError extends boolean = false>(options: Options<CreateTariffData, ThrowOnError>): RequestResult<CreateTariffResponses, CreateTariffErrors, ThrowOnError> => (options.client ?? client).post<CreateTariffResponses, CreateTariffErrors, ThrowOnError>({
     requestValidator: async (data) => await z.object({
@@ -680,6 +823,12 @@ export const createTariff = <ThrowOnError extends boolean = false>(options: Opti
  * Remove a tariff (the records it priced are re-priced)
  *
  * Tariffs never change once added, so no `If-Match` is needed.
+ *
+ * **Who may call it:** The meter's owner; an owner, admin or viewer of its tenant who is not
+ * its owner gets `403`, anyone else `404`.
+ *
+ * **Rules:** A tariff of another meter is `404`.
+ *
  */
 export const deleteTariff = <ThrowOnError extends boolean = false>(options: Options<DeleteTariffData, ThrowOnError>): RequestResult<DeleteTariffResponses, DeleteTariffErrors, ThrowOnError> => (options.client ?? client).delete<DeleteTariffResponses, DeleteTariffErrors, ThrowOnError>({
     requestValidator: async (data) => await z.object({
@@ -698,12 +847,41 @@ export const deleteTariff = <ThrowOnError extends boolean = false>(options: Opti
 });
 
 /**
+ * One tariff of a meter (where a new tariff's Location points)
+ *
+ * **Who may call it:** Anyone who can read the meter: its owner, or an owner, admin or viewer
+ * of its tenant (anyone else gets `404`).
+ *
+ * **Rules:** A tariff of another meter is `404`.
+ *
+ */
+export const getTariff = <ThrowOnError extends boolean = false>(options: Options<GetTariffData, ThrowOnError>): RequestResult<GetTariffResponses, GetTariffErrors, ThrowOnError> => (options.client ?? client).get<GetTariffResponses, GetTariffErrors, ThrowOnError>({
+    requestValidator: async (data) => await z.object({
+        body: z.never().optional(),
+        path: zGetTariffPath,
+        query: z.never().optional()
+    }).parseAsync(data),
+    responseType: 'json',
+    responseValidator: async (data) => await zGetTariffResponse.parseAsync(data),
+    security: [{
+            key: 'bearerAuth',
+            scheme: 'bearer',
+            type: 'http'
+        }],
+    url: '/meters/{meter_id}/tariffs/{tariff_id}',
+    ...options
+});
+
+/**
  * A mobile line's current billing cycle
  *
  * Used and remaining data, minutes and SMS of the current cycle (in the tenant's time
  * zone), the prepaid balance, days left, and the day each allowance and the balance run
  * out at the pace so far (`null` when that is not before the cycle ends, or for the
  * balance when nothing was spent). Only mobile lines have a status (otherwise 422).
+ *
+ * **Who may call it:** Anyone who can read the meter: its owner, or an owner, admin or viewer
+ * of its tenant (anyone else gets `404`).
  *
  */
 export const getMeterStatus = <ThrowOnError extends boolean = false>(options: Options<GetMeterStatusData, ThrowOnError>): RequestResult<GetMeterStatusResponses, GetMeterStatusErrors, ThrowOnError> => (options.client ?? client).get<GetMeterStatusResponses, GetMeterStatusErrors, ThrowOnError>({
@@ -729,6 +907,11 @@ export const getMeterStatus = <ThrowOnError extends boolean = false>(options: Op
  * Each top-up with the balance it left. Only mobile lines have a balance (422 for other
  * meters); anyone who can read the line can read its top-ups.
  *
+ * **Who may call it:** Anyone who can read the meter: its owner, or an owner, admin or viewer
+ * of its tenant (anyone else gets `404`).
+ *
+ * **Rules:** A `cursor` this list did not issue is `422`.
+ *
  */
 export const listTopUps = <ThrowOnError extends boolean = false>(options: Options<ListTopUpsData, ThrowOnError>): RequestResult<ListTopUpsResponses, ListTopUpsErrors, ThrowOnError> => (options.client ?? client).get<ListTopUpsResponses, ListTopUpsErrors, ThrowOnError>({
     requestValidator: async (data) => await z.object({
@@ -749,6 +932,13 @@ export const listTopUps = <ThrowOnError extends boolean = false>(options: Option
 
 /**
  * Add prepaid balance to a mobile line
+ *
+ * **Who may call it:** The meter's owner; an owner, admin or viewer of its tenant who is not
+ * its owner gets `403`, anyone else `404`.
+ *
+ * **Rules:** A top-up of a meter that is not a mobile line is `422`; an `Idempotency-Key`
+ * already used with another body is `422`.
+ *
  */
 export const createTopUp = <ThrowOnError extends boolean = false>(options: Options<CreateTopUpData, ThrowOnError>): RequestResult<CreateTopUpResponses, CreateTopUpErrors, ThrowOnError> => (options.client ?? client).post<CreateTopUpResponses, CreateTopUpErrors, ThrowOnError>({
     requestValidator: async (data) => await z.object({
@@ -773,6 +963,33 @@ export const createTopUp = <ThrowOnError extends boolean = false>(options: Optio
 });
 
 /**
+ * One top-up of a mobile line (where a new top-up's Location points)
+ *
+ * **Who may call it:** Anyone who can read the meter: its owner, or an owner, admin or viewer
+ * of its tenant (anyone else gets `404`).
+ *
+ * **Rules:** A top-up of another line is `404`; a meter that is not a mobile line has none
+ * (`404`).
+ *
+ */
+export const getTopUp = <ThrowOnError extends boolean = false>(options: Options<GetTopUpData, ThrowOnError>): RequestResult<GetTopUpResponses, GetTopUpErrors, ThrowOnError> => (options.client ?? client).get<GetTopUpResponses, GetTopUpErrors, ThrowOnError>({
+    requestValidator: async (data) => await z.object({
+        body: z.never().optional(),
+        path: zGetTopUpPath,
+        query: z.never().optional()
+    }).parseAsync(data),
+    responseType: 'json',
+    responseValidator: async (data) => await zGetTopUpResponse.parseAsync(data),
+    security: [{
+            key: 'bearerAuth',
+            scheme: 'bearer',
+            type: 'http'
+        }],
+    url: '/meters/{meter_id}/top-ups/{top_up_id}',
+    ...options
+});
+
+/**
  * Record usage on a mobile line (given, or a random burst)
  *
  * Records the given usage, or with an empty body a realistic random burst, as records
@@ -790,6 +1007,13 @@ export const createTopUp = <ThrowOnError extends boolean = false>(options: Optio
  * put on a line with `POST /consumptions` (an operator's statement, say) is usage paid
  * outside the balance: it counts against the cycle's allowances, keeps the cost it was
  * given, and never touches the balance.
+ *
+ * **Who may call it:** The meter's owner; an owner, admin or viewer of its tenant who is not
+ * its owner gets `403`, anyone else `404`.
+ *
+ * **Rules:** A meter that is not a mobile line is `422`; so is a body naming quantities that
+ * are all zero (there is nothing to record), and usage the balance cannot pay; an
+ * `Idempotency-Key` already used with another body is `422`.
  *
  */
 export const simulateUsage = <ThrowOnError extends boolean = false>(options: Options<SimulateUsageData, ThrowOnError>): RequestResult<SimulateUsageResponses, SimulateUsageErrors, ThrowOnError> => (options.client ?? client).post<SimulateUsageResponses, SimulateUsageErrors, ThrowOnError>({
@@ -816,6 +1040,13 @@ export const simulateUsage = <ThrowOnError extends boolean = false>(options: Opt
 
 /**
  * A meter's readings, newest first
+ *
+ * **Who may call it:** Anyone who can read the meter: its owner, or an owner, admin or viewer
+ * of its tenant (anyone else gets `404`).
+ *
+ * **Rules:** A mobile line has no readings (`422`); a `cursor` this list did not issue is
+ * `422`.
+ *
  */
 export const listReadings = <ThrowOnError extends boolean = false>(options: Options<ListReadingsData, ThrowOnError>): RequestResult<ListReadingsResponses, ListReadingsErrors, ThrowOnError> => (options.client ?? client).get<ListReadingsResponses, ListReadingsErrors, ThrowOnError>({
     requestValidator: async (data) => await z.object({
@@ -845,6 +1076,16 @@ export const listReadings = <ThrowOnError extends boolean = false>(options: Opti
  * last index (without it, the days between the two readings get no record). Records
  * derived from readings change only through their readings.
  *
+ * **Who may call it:** The meter's owner; an owner, admin or viewer of its tenant who is not
+ * its owner gets `403`, anyone else `404`.
+ *
+ * **Rules:** `422`: a reading on a mobile line (only electricity, water and gas meters have an
+ * index), a reading dated after today (in the tenant's time zone),
+ * `replaced_meter_final_index` without `replacement`, an index lower than the reading before
+ * it (or a later one higher than the next) without a replacement, two consecutive readings
+ * more than 366 days apart; an `Idempotency-Key` already used with another body is `422`. A
+ * second reading on the same day is `409`.
+ *
  */
 export const createReading = <ThrowOnError extends boolean = false>(options: Options<CreateReadingData, ThrowOnError>): RequestResult<CreateReadingResponses, CreateReadingErrors, ThrowOnError> => (options.client ?? client).post<CreateReadingResponses, CreateReadingErrors, ThrowOnError>({
     requestValidator: async (data) => await z.object({
@@ -870,6 +1111,13 @@ export const createReading = <ThrowOnError extends boolean = false>(options: Opt
 
 /**
  * Delete a reading (the records around it are derived again)
+ *
+ * **Who may call it:** The meter's owner; an owner, admin or viewer of its tenant who is not
+ * its owner gets `403`, anyone else `404`.
+ *
+ * **Rules:** A deletion that would leave two consecutive readings more than 366 days apart, or
+ * an index that goes down, is `422`; a reading on a mobile line cannot exist (`422`).
+ *
  */
 export const deleteReading = <ThrowOnError extends boolean = false>(options: Options<DeleteReadingData, ThrowOnError>): RequestResult<DeleteReadingResponses, DeleteReadingErrors, ThrowOnError> => (options.client ?? client).delete<DeleteReadingResponses, DeleteReadingErrors, ThrowOnError>({
     requestValidator: async (data) => await z.object({
@@ -889,7 +1137,40 @@ export const deleteReading = <ThrowOnError extends boolean = false>(options: Opt
 });
 
 /**
+ * One reading of a meter (where a new reading's Location points)
+ *
+ * **Who may call it:** Anyone who can read the meter: its owner, or an owner, admin or viewer
+ * of its tenant (anyone else gets `404`).
+ *
+ * **Rules:** A reading of another meter is `404`.
+ *
+ */
+export const getReading = <ThrowOnError extends boolean = false>(options: Options<GetReadingData, ThrowOnError>): RequestResult<GetReadingResponses, GetReadingErrors, ThrowOnError> => (options.client ?? client).get<GetReadingResponses, GetReadingErrors, ThrowOnError>({
+    requestValidator: async (data) => await z.object({
+        body: z.never().optional(),
+        path: zGetReadingPath,
+        query: z.never().optional()
+    }).parseAsync(data),
+    responseType: 'json',
+    responseValidator: async (data) => await zGetReadingResponse.parseAsync(data),
+    security: [{
+            key: 'bearerAuth',
+            scheme: 'bearer',
+            type: 'http'
+        }],
+    url: '/meters/{meter_id}/readings/{reading_id}',
+    ...options
+});
+
+/**
  * Correct a reading (the records around it are derived again)
+ *
+ * **Who may call it:** The meter's owner; an owner, admin or viewer of its tenant who is not
+ * its owner gets `403`, anyone else `404`.
+ *
+ * **Rules:** The rules of entering a reading apply to the corrected one (`422`); moving it
+ * onto a day that has a reading is `409`.
+ *
  */
 export const updateReading = <ThrowOnError extends boolean = false>(options: Options<UpdateReadingData, ThrowOnError>): RequestResult<UpdateReadingResponses, UpdateReadingErrors, ThrowOnError> => (options.client ?? client).patch<UpdateReadingResponses, UpdateReadingErrors, ThrowOnError>({
     requestValidator: async (data) => await z.object({

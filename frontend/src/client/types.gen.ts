@@ -7,7 +7,7 @@ export type ClientOptions = {
 export type CostAmount = {
     currency: Currency;
     /**
-     * Rounded to the minor unit.
+     * Rounded to the minor unit; a sum beyond 1e18 is reported as 1e18.
      */
     cost_minor: number;
 };
@@ -90,9 +90,12 @@ export type MeterBudgetProgress = {
     month_start: Day;
     days_elapsed: number;
     days_in_month: number;
+    /**
+     * A sum beyond 1e18 is reported as 1e18.
+     */
     cost_to_date_minor: number;
     /**
-     * The cost to date at the same pace to month end.
+     * The cost to date at the same pace to month end (a sum beyond 1e18 is reported as 1e18).
      */
     projected_cost_minor: number;
     used_pct: Percent;
@@ -169,12 +172,15 @@ export type BudgetList = {
  */
 export type Problem = {
     /**
-     * A URI reference naming the problem type.
+     * A URI reference naming the problem type (`urn:consumo:problem:…`).
      */
     type: string;
     title: string;
     status: number;
     detail?: string;
+    /**
+     * A URI reference naming this occurrence of the problem.
+     */
     instance?: string;
     /**
      * The fields that are wrong, for validation problems.
@@ -200,7 +206,15 @@ export type HealthStatus = {
 export type Username = string;
 
 /**
- * Stored lower-case.
+ * An address in ASCII, stored and returned lower-case, exactly as stored. The local part
+ * is dot-separated atoms of letters, digits and `_ ' + -` (not ending in `'`); the domain
+ * is letters, digits and hyphens, with a top-level domain of letters. An internationalised
+ * domain is sent in its ASCII (IDNA `xn--`) form: `user@xn--bcher-kva.example`, not
+ * `user@bücher.example` (`400`); login accepts either form. Addresses with a non-ASCII
+ * local part (`josé@example.com`) are not accepted. The address must also be valid for
+ * email delivery syntax (RFC 5321: a local part of at most 64 characters, labels of at
+ * most 63 that do not start or end with a hyphen, valid IDNA in `xn--` labels).
+ *
  */
 export type Email = string;
 
@@ -214,7 +228,10 @@ export type Role = 'owner' | 'admin' | 'member' | 'viewer';
 export type Tenant = {
     readonly id: string;
     readonly name: string;
-    default_currency: Currency;
+    /**
+     * The ISO 4217 currency of the tenant's records and meters when they name none.
+     */
+    readonly default_currency: string;
     readonly time_zone: string;
     readonly locale: string;
 };
@@ -641,15 +658,10 @@ export type ReadingPage = {
     next_cursor: string | null;
 };
 
-export type TenantWritable = {
-    default_currency: Currency;
-};
-
 export type UserWritable = {
     username: Username;
     email: Email;
     role: Role;
-    tenant: TenantWritable;
 };
 
 export type RegisterRequestWritable = {
@@ -945,7 +957,7 @@ export type RegisterErrors = {
      */
     400: Problem;
     /**
-     * The request conflicts with the current state (e.g. a taken username).
+     * The username or email is taken (the attempt counts against the limit).
      */
     409: Problem;
     /**
@@ -957,13 +969,17 @@ export type RegisterErrors = {
      */
     415: Problem;
     /**
-     * The request matches the contract but breaks a rule of the domain.
+     * The request breaks a rule of the domain (the attempt counts against the limit).
      */
     422: Problem;
     /**
      * Too many attempts; wait `Retry-After` seconds.
      */
     429: Problem;
+    /**
+     * A dependency (the database) is unavailable; retry after `Retry-After` seconds.
+     */
+    503: Problem;
 };
 
 export type RegisterError = RegisterErrors[keyof RegisterErrors];
@@ -990,7 +1006,7 @@ export type LoginErrors = {
      */
     400: Problem;
     /**
-     * Missing, invalid, expired or revoked credentials.
+     * The username or password is incorrect (the attempt counts against the limit).
      */
     401: Problem;
     /**
@@ -1005,6 +1021,10 @@ export type LoginErrors = {
      * Too many attempts; wait `Retry-After` seconds.
      */
     429: Problem;
+    /**
+     * A dependency (the database) is unavailable; retry after `Retry-After` seconds.
+     */
+    503: Problem;
 };
 
 export type LoginError = LoginErrors[keyof LoginErrors];
@@ -1034,6 +1054,10 @@ export type RefreshSessionErrors = {
      * Missing, invalid, expired or revoked credentials.
      */
     401: Problem;
+    /**
+     * A dependency (the database) is unavailable; retry after `Retry-After` seconds.
+     */
+    503: Problem;
 };
 
 export type RefreshSessionError = RefreshSessionErrors[keyof RefreshSessionErrors];
@@ -1059,6 +1083,10 @@ export type LogoutErrors = {
      * The request does not match the contract.
      */
     400: Problem;
+    /**
+     * A dependency (the database) is unavailable; retry after `Retry-After` seconds.
+     */
+    503: Problem;
 };
 
 export type LogoutError = LogoutErrors[keyof LogoutErrors];
@@ -1081,6 +1109,10 @@ export type DeleteCurrentUserData = {
 
 export type DeleteCurrentUserErrors = {
     /**
+     * The request does not match the contract.
+     */
+    400: Problem;
+    /**
      * Missing, invalid, expired or revoked credentials.
      */
     401: Problem;
@@ -1088,6 +1120,10 @@ export type DeleteCurrentUserErrors = {
      * The request conflicts with the current state (e.g. a taken username).
      */
     409: Problem;
+    /**
+     * A dependency (the database) is unavailable; retry after `Retry-After` seconds.
+     */
+    503: Problem;
 };
 
 export type DeleteCurrentUserError = DeleteCurrentUserErrors[keyof DeleteCurrentUserErrors];
@@ -1110,9 +1146,17 @@ export type GetCurrentUserData = {
 
 export type GetCurrentUserErrors = {
     /**
+     * The request does not match the contract.
+     */
+    400: Problem;
+    /**
      * Missing, invalid, expired or revoked credentials.
      */
     401: Problem;
+    /**
+     * A dependency (the database) is unavailable; retry after `Retry-After` seconds.
+     */
+    503: Problem;
 };
 
 export type GetCurrentUserError = GetCurrentUserErrors[keyof GetCurrentUserErrors];
@@ -1143,7 +1187,7 @@ export type UpdateCurrentUserErrors = {
      */
     401: Problem;
     /**
-     * The request conflicts with the current state (e.g. a taken username).
+     * The username or email is taken (the attempt counts against the limit).
      */
     409: Problem;
     /**
@@ -1155,13 +1199,17 @@ export type UpdateCurrentUserErrors = {
      */
     415: Problem;
     /**
-     * The request matches the contract but breaks a rule of the domain.
+     * The request breaks a rule of the domain (the attempt counts against the limit).
      */
     422: Problem;
     /**
      * Too many attempts; wait `Retry-After` seconds.
      */
     429: Problem;
+    /**
+     * A dependency (the database) is unavailable; retry after `Retry-After` seconds.
+     */
+    503: Problem;
 };
 
 export type UpdateCurrentUserError = UpdateCurrentUserErrors[keyof UpdateCurrentUserErrors];
@@ -1200,13 +1248,17 @@ export type ChangePasswordErrors = {
      */
     415: Problem;
     /**
-     * The request matches the contract but breaks a rule of the domain.
+     * The request breaks a rule of the domain (the attempt counts against the limit).
      */
     422: Problem;
     /**
      * Too many attempts; wait `Retry-After` seconds.
      */
     429: Problem;
+    /**
+     * A dependency (the database) is unavailable; retry after `Retry-After` seconds.
+     */
+    503: Problem;
 };
 
 export type ChangePasswordError = ChangePasswordErrors[keyof ChangePasswordErrors];
@@ -1283,6 +1335,10 @@ export type ListConsumptionsErrors = {
      * The request matches the contract but breaks a rule of the domain.
      */
     422: Problem;
+    /**
+     * A dependency (the database) is unavailable; retry after `Retry-After` seconds.
+     */
+    503: Problem;
 };
 
 export type ListConsumptionsError = ListConsumptionsErrors[keyof ListConsumptionsErrors];
@@ -1336,6 +1392,10 @@ export type CreateConsumptionErrors = {
      * The request matches the contract but breaks a rule of the domain.
      */
     422: Problem;
+    /**
+     * A dependency (the database) is unavailable; retry after `Retry-After` seconds.
+     */
+    503: Problem;
 };
 
 export type CreateConsumptionError = CreateConsumptionErrors[keyof CreateConsumptionErrors];
@@ -1393,6 +1453,10 @@ export type DeleteConsumptionErrors = {
      * The operation needs an `If-Match` header.
      */
     428: Problem;
+    /**
+     * A dependency (the database) is unavailable; retry after `Retry-After` seconds.
+     */
+    503: Problem;
 };
 
 export type DeleteConsumptionError = DeleteConsumptionErrors[keyof DeleteConsumptionErrors];
@@ -1428,6 +1492,10 @@ export type GetConsumptionErrors = {
      * No such object visible to the caller.
      */
     404: Problem;
+    /**
+     * A dependency (the database) is unavailable; retry after `Retry-After` seconds.
+     */
+    503: Problem;
 };
 
 export type GetConsumptionError = GetConsumptionErrors[keyof GetConsumptionErrors];
@@ -1493,6 +1561,10 @@ export type UpdateConsumptionErrors = {
      * The operation needs an `If-Match` header.
      */
     428: Problem;
+    /**
+     * A dependency (the database) is unavailable; retry after `Retry-After` seconds.
+     */
+    503: Problem;
 };
 
 export type UpdateConsumptionError = UpdateConsumptionErrors[keyof UpdateConsumptionErrors];
@@ -1551,6 +1623,10 @@ export type GetKpiSummaryErrors = {
      * The request matches the contract but breaks a rule of the domain.
      */
     422: Problem;
+    /**
+     * A dependency (the database) is unavailable; retry after `Retry-After` seconds.
+     */
+    503: Problem;
 };
 
 export type GetKpiSummaryError = GetKpiSummaryErrors[keyof GetKpiSummaryErrors];
@@ -1610,6 +1686,10 @@ export type GetKpiTimeseriesErrors = {
      * The request matches the contract but breaks a rule of the domain.
      */
     422: Problem;
+    /**
+     * A dependency (the database) is unavailable; retry after `Retry-After` seconds.
+     */
+    503: Problem;
 };
 
 export type GetKpiTimeseriesError = GetKpiTimeseriesErrors[keyof GetKpiTimeseriesErrors];
@@ -1664,6 +1744,10 @@ export type GetKpiBreakdownErrors = {
      * The request matches the contract but breaks a rule of the domain.
      */
     422: Problem;
+    /**
+     * A dependency (the database) is unavailable; retry after `Retry-After` seconds.
+     */
+    503: Problem;
 };
 
 export type GetKpiBreakdownError = GetKpiBreakdownErrors[keyof GetKpiBreakdownErrors];
@@ -1686,9 +1770,17 @@ export type GetBudgetsData = {
 
 export type GetBudgetsErrors = {
     /**
+     * The request does not match the contract.
+     */
+    400: Problem;
+    /**
      * Missing, invalid, expired or revoked credentials.
      */
     401: Problem;
+    /**
+     * A dependency (the database) is unavailable; retry after `Retry-After` seconds.
+     */
+    503: Problem;
 };
 
 export type GetBudgetsError = GetBudgetsErrors[keyof GetBudgetsErrors];
@@ -1734,6 +1826,10 @@ export type ReplaceBudgetsErrors = {
      * The request matches the contract but breaks a rule of the domain.
      */
     422: Problem;
+    /**
+     * A dependency (the database) is unavailable; retry after `Retry-After` seconds.
+     */
+    503: Problem;
 };
 
 export type ReplaceBudgetsError = ReplaceBudgetsErrors[keyof ReplaceBudgetsErrors];
@@ -1796,6 +1892,10 @@ export type ListMetersErrors = {
      * The request matches the contract but breaks a rule of the domain.
      */
     422: Problem;
+    /**
+     * A dependency (the database) is unavailable; retry after `Retry-After` seconds.
+     */
+    503: Problem;
 };
 
 export type ListMetersError = ListMetersErrors[keyof ListMetersErrors];
@@ -1853,6 +1953,10 @@ export type CreateMeterErrors = {
      * The request matches the contract but breaks a rule of the domain.
      */
     422: Problem;
+    /**
+     * A dependency (the database) is unavailable; retry after `Retry-After` seconds.
+     */
+    503: Problem;
 };
 
 export type CreateMeterError = CreateMeterErrors[keyof CreateMeterErrors];
@@ -1906,6 +2010,10 @@ export type DeleteMeterErrors = {
      * The operation needs an `If-Match` header.
      */
     428: Problem;
+    /**
+     * A dependency (the database) is unavailable; retry after `Retry-After` seconds.
+     */
+    503: Problem;
 };
 
 export type DeleteMeterError = DeleteMeterErrors[keyof DeleteMeterErrors];
@@ -1941,6 +2049,10 @@ export type GetMeterErrors = {
      * No such object visible to the caller.
      */
     404: Problem;
+    /**
+     * A dependency (the database) is unavailable; retry after `Retry-After` seconds.
+     */
+    503: Problem;
 };
 
 export type GetMeterError = GetMeterErrors[keyof GetMeterErrors];
@@ -2010,6 +2122,10 @@ export type UpdateMeterErrors = {
      * The operation needs an `If-Match` header.
      */
     428: Problem;
+    /**
+     * A dependency (the database) is unavailable; retry after `Retry-After` seconds.
+     */
+    503: Problem;
 };
 
 export type UpdateMeterError = UpdateMeterErrors[keyof UpdateMeterErrors];
@@ -2058,6 +2174,10 @@ export type ListTariffsErrors = {
      * The request matches the contract but breaks a rule of the domain.
      */
     422: Problem;
+    /**
+     * A dependency (the database) is unavailable; retry after `Retry-After` seconds.
+     */
+    503: Problem;
 };
 
 export type ListTariffsError = ListTariffsErrors[keyof ListTariffsErrors];
@@ -2121,6 +2241,10 @@ export type CreateTariffErrors = {
      * The request matches the contract but breaks a rule of the domain.
      */
     422: Problem;
+    /**
+     * A dependency (the database) is unavailable; retry after `Retry-After` seconds.
+     */
+    503: Problem;
 };
 
 export type CreateTariffError = CreateTariffErrors[keyof CreateTariffErrors];
@@ -2161,6 +2285,10 @@ export type DeleteTariffErrors = {
      * No such object visible to the caller.
      */
     404: Problem;
+    /**
+     * A dependency (the database) is unavailable; retry after `Retry-After` seconds.
+     */
+    503: Problem;
 };
 
 export type DeleteTariffError = DeleteTariffErrors[keyof DeleteTariffErrors];
@@ -2173,6 +2301,46 @@ export type DeleteTariffResponses = {
 };
 
 export type DeleteTariffResponse = DeleteTariffResponses[keyof DeleteTariffResponses];
+
+export type GetTariffData = {
+    body?: never;
+    path: {
+        meter_id: string;
+        tariff_id: string;
+    };
+    query?: never;
+    url: '/meters/{meter_id}/tariffs/{tariff_id}';
+};
+
+export type GetTariffErrors = {
+    /**
+     * The request does not match the contract.
+     */
+    400: Problem;
+    /**
+     * Missing, invalid, expired or revoked credentials.
+     */
+    401: Problem;
+    /**
+     * No such object visible to the caller.
+     */
+    404: Problem;
+    /**
+     * A dependency (the database) is unavailable; retry after `Retry-After` seconds.
+     */
+    503: Problem;
+};
+
+export type GetTariffError = GetTariffErrors[keyof GetTariffErrors];
+
+export type GetTariffResponses = {
+    /**
+     * The tariff.
+     */
+    200: Tariff;
+};
+
+export type GetTariffResponse = GetTariffResponses[keyof GetTariffResponses];
 
 export type GetMeterStatusData = {
     body?: never;
@@ -2200,6 +2368,10 @@ export type GetMeterStatusErrors = {
      * The request matches the contract but breaks a rule of the domain.
      */
     422: Problem;
+    /**
+     * A dependency (the database) is unavailable; retry after `Retry-After` seconds.
+     */
+    503: Problem;
 };
 
 export type GetMeterStatusError = GetMeterStatusErrors[keyof GetMeterStatusErrors];
@@ -2248,6 +2420,10 @@ export type ListTopUpsErrors = {
      * The request matches the contract but breaks a rule of the domain.
      */
     422: Problem;
+    /**
+     * A dependency (the database) is unavailable; retry after `Retry-After` seconds.
+     */
+    503: Problem;
 };
 
 export type ListTopUpsError = ListTopUpsErrors[keyof ListTopUpsErrors];
@@ -2307,6 +2483,10 @@ export type CreateTopUpErrors = {
      * The request matches the contract but breaks a rule of the domain.
      */
     422: Problem;
+    /**
+     * A dependency (the database) is unavailable; retry after `Retry-After` seconds.
+     */
+    503: Problem;
 };
 
 export type CreateTopUpError = CreateTopUpErrors[keyof CreateTopUpErrors];
@@ -2319,6 +2499,46 @@ export type CreateTopUpResponses = {
 };
 
 export type CreateTopUpResponse = CreateTopUpResponses[keyof CreateTopUpResponses];
+
+export type GetTopUpData = {
+    body?: never;
+    path: {
+        meter_id: string;
+        top_up_id: string;
+    };
+    query?: never;
+    url: '/meters/{meter_id}/top-ups/{top_up_id}';
+};
+
+export type GetTopUpErrors = {
+    /**
+     * The request does not match the contract.
+     */
+    400: Problem;
+    /**
+     * Missing, invalid, expired or revoked credentials.
+     */
+    401: Problem;
+    /**
+     * No such object visible to the caller.
+     */
+    404: Problem;
+    /**
+     * A dependency (the database) is unavailable; retry after `Retry-After` seconds.
+     */
+    503: Problem;
+};
+
+export type GetTopUpError = GetTopUpErrors[keyof GetTopUpErrors];
+
+export type GetTopUpResponses = {
+    /**
+     * The top-up, with the balance it left.
+     */
+    200: TopUp;
+};
+
+export type GetTopUpResponse = GetTopUpResponses[keyof GetTopUpResponses];
 
 export type SimulateUsageData = {
     body: SimulationRequest;
@@ -2366,6 +2586,10 @@ export type SimulateUsageErrors = {
      * The request matches the contract but breaks a rule of the domain.
      */
     422: Problem;
+    /**
+     * A dependency (the database) is unavailable; retry after `Retry-After` seconds.
+     */
+    503: Problem;
 };
 
 export type SimulateUsageError = SimulateUsageErrors[keyof SimulateUsageErrors];
@@ -2414,6 +2638,10 @@ export type ListReadingsErrors = {
      * The request matches the contract but breaks a rule of the domain.
      */
     422: Problem;
+    /**
+     * A dependency (the database) is unavailable; retry after `Retry-After` seconds.
+     */
+    503: Problem;
 };
 
 export type ListReadingsError = ListReadingsErrors[keyof ListReadingsErrors];
@@ -2477,6 +2705,10 @@ export type CreateReadingErrors = {
      * The request matches the contract but breaks a rule of the domain.
      */
     422: Problem;
+    /**
+     * A dependency (the database) is unavailable; retry after `Retry-After` seconds.
+     */
+    503: Problem;
 };
 
 export type CreateReadingError = CreateReadingErrors[keyof CreateReadingErrors];
@@ -2535,6 +2767,10 @@ export type DeleteReadingErrors = {
      * The operation needs an `If-Match` header.
      */
     428: Problem;
+    /**
+     * A dependency (the database) is unavailable; retry after `Retry-After` seconds.
+     */
+    503: Problem;
 };
 
 export type DeleteReadingError = DeleteReadingErrors[keyof DeleteReadingErrors];
@@ -2547,6 +2783,46 @@ export type DeleteReadingResponses = {
 };
 
 export type DeleteReadingResponse = DeleteReadingResponses[keyof DeleteReadingResponses];
+
+export type GetReadingData = {
+    body?: never;
+    path: {
+        meter_id: string;
+        reading_id: string;
+    };
+    query?: never;
+    url: '/meters/{meter_id}/readings/{reading_id}';
+};
+
+export type GetReadingErrors = {
+    /**
+     * The request does not match the contract.
+     */
+    400: Problem;
+    /**
+     * Missing, invalid, expired or revoked credentials.
+     */
+    401: Problem;
+    /**
+     * No such object visible to the caller.
+     */
+    404: Problem;
+    /**
+     * A dependency (the database) is unavailable; retry after `Retry-After` seconds.
+     */
+    503: Problem;
+};
+
+export type GetReadingError = GetReadingErrors[keyof GetReadingErrors];
+
+export type GetReadingResponses = {
+    /**
+     * The reading.
+     */
+    200: Reading;
+};
+
+export type GetReadingResponse = GetReadingResponses[keyof GetReadingResponses];
 
 export type UpdateReadingData = {
     body: ReadingUpdate;
@@ -2605,6 +2881,10 @@ export type UpdateReadingErrors = {
      * The operation needs an `If-Match` header.
      */
     428: Problem;
+    /**
+     * A dependency (the database) is unavailable; retry after `Retry-After` seconds.
+     */
+    503: Problem;
 };
 
 export type UpdateReadingError = UpdateReadingErrors[keyof UpdateReadingErrors];

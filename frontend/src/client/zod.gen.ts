@@ -34,7 +34,7 @@ export const zFieldError = z.object({
  * An RFC 9457 problem.
  */
 export const zProblem = z.object({
-    type: z.string().max(2048),
+    type: z.string().min(1).max(2048),
     title: z.string().max(200),
     status: z.int().gte(100).lte(599),
     detail: z.string().max(2000).optional(),
@@ -52,9 +52,17 @@ export const zHealthStatus = z.object({
 export const zUsername = z.string().min(3).max(32).regex(/^[A-Za-z0-9_.-]+$/);
 
 /**
- * Stored lower-case.
+ * An address in ASCII, stored and returned lower-case, exactly as stored. The local part
+ * is dot-separated atoms of letters, digits and `_ ' + -` (not ending in `'`); the domain
+ * is letters, digits and hyphens, with a top-level domain of letters. An internationalised
+ * domain is sent in its ASCII (IDNA `xn--`) form: `user@xn--bcher-kva.example`, not
+ * `user@bücher.example` (`400`); login accepts either form. Addresses with a non-ASCII
+ * local part (`josé@example.com`) are not accepted. The address must also be valid for
+ * email delivery syntax (RFC 5321: a local part of at most 64 characters, labels of at
+ * most 63 that do not start or end with a hyphen, valid IDNA in `xn--` labels).
+ *
  */
-export const zEmail = z.email().min(3).max(254);
+export const zEmail = z.email().min(6).max(254).regex(/^([A-Za-z0-9_'+-]+\.)*[A-Za-z0-9_'+-]*[A-Za-z0-9_+-]@([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}$/);
 
 /**
  * 8–128 characters (no NUL), not equal to the username or the email.
@@ -68,6 +76,24 @@ export const zRole = z.enum([
     'viewer'
 ]);
 
+export const zTenant = z.object({
+    id: z.uuid().max(36).readonly(),
+    name: z.string().max(100).readonly(),
+    default_currency: z.string().length(3).readonly(),
+    time_zone: z.string().max(64).readonly(),
+    locale: z.string().max(16).readonly()
+});
+
+export const zUser = z.object({
+    id: z.uuid().max(36).readonly(),
+    username: zUsername,
+    email: zEmail,
+    role: zRole,
+    tenant: zTenant,
+    created_at: z.iso.datetime({ offset: true }).max(40).readonly(),
+    last_login_at: z.iso.datetime({ offset: true }).max(40).readonly().nullable()
+});
+
 export const zRegisterRequest = z.object({
     username: zUsername,
     email: zEmail,
@@ -76,6 +102,13 @@ export const zRegisterRequest = z.object({
 
 export const zLoginRequest = z.object({
     username: z.string().min(1).max(254).regex(/^[^\u0000]*$/)
+});
+
+export const zTokenResponse = z.object({
+    access_token: z.string().max(4096),
+    token_type: z.enum(['Bearer']),
+    expires_in: z.int().gte(1).lte(86400),
+    user: zUser
 });
 
 export const zUserUpdate = z.object({
@@ -145,7 +178,7 @@ export const zCurrency = z.string().length(3);
 
 export const zCostAmount = z.object({
     currency: zCurrency,
-    cost_minor: z.int().gte(0)
+    cost_minor: z.int().gte(0).lte(9007199254740991)
 });
 
 /**
@@ -169,7 +202,7 @@ export const zKindSummary = z.object({
     unit: zUnit,
     quantity: zDecimal3,
     cost: zCostList,
-    records: z.int().gte(0),
+    records: z.int().gte(0).lte(9007199254740991),
     average_per_day: zDecimal3,
     change_vs_previous_pct: zPercent,
     change_vs_last_year_pct: zPercent,
@@ -189,8 +222,8 @@ export const zMeterBudgetProgress = z.object({
     month_start: zDay,
     days_elapsed: z.int().gte(1).lte(31),
     days_in_month: z.int().gte(28).lte(31),
-    cost_to_date_minor: z.int().gte(0),
-    projected_cost_minor: z.int().gte(0),
+    cost_to_date_minor: z.int().gte(0).lte(9007199254740991),
+    projected_cost_minor: z.int().gte(0).lte(9007199254740991),
     used_pct: zPercent,
     projected_over_budget: z.boolean()
 }).nullable();
@@ -246,31 +279,6 @@ export const zKpiBreakdown = z.object({
     kinds: z.array(zKindShare).max(6)
 });
 
-export const zTenant = z.object({
-    id: z.uuid().max(36).readonly(),
-    name: z.string().max(100).readonly(),
-    default_currency: zCurrency,
-    time_zone: z.string().max(64).readonly(),
-    locale: z.string().max(16).readonly()
-});
-
-export const zUser = z.object({
-    id: z.uuid().max(36).readonly(),
-    username: zUsername,
-    email: zEmail,
-    role: zRole,
-    tenant: zTenant,
-    created_at: z.iso.datetime({ offset: true }).max(40).readonly(),
-    last_login_at: z.iso.datetime({ offset: true }).max(40).readonly().nullable()
-});
-
-export const zTokenResponse = z.object({
-    access_token: z.string().max(4096),
-    token_type: z.enum(['Bearer']),
-    expires_in: z.int().gte(1).lte(86400),
-    user: zUser
-});
-
 export const zNotes = z.string().max(1000).regex(/^[^\u0000]*$/);
 
 export const zConsumptionSource = z.enum([
@@ -295,7 +303,7 @@ export const zConsumption = z.object({
     meter_id: z.uuid().max(36).nullable(),
     cost_from_tariff: z.boolean().readonly(),
     owner_id: z.uuid().max(36).readonly(),
-    version: z.int().gte(1).readonly(),
+    version: z.int().gte(1).lte(2147483647).readonly(),
     created_at: z.iso.datetime({ offset: true }).max(40).readonly(),
     updated_at: z.iso.datetime({ offset: true }).max(40).readonly()
 });
@@ -383,9 +391,9 @@ export const zMeter = z.object({
     currency: zCurrency,
     monthly_budget_minor: z.int().gte(0).lte(100000000000000).nullable(),
     plan: zMobilePlan,
-    balance_minor: z.int().gte(0).readonly().nullable(),
+    balance_minor: z.int().gte(0).lte(9007199254740991).readonly().nullable(),
     owner_id: z.uuid().max(36).readonly(),
-    version: z.int().gte(1).readonly(),
+    version: z.int().gte(1).lte(2147483647).readonly(),
     created_at: z.iso.datetime({ offset: true }).max(40).readonly(),
     updated_at: z.iso.datetime({ offset: true }).max(40).readonly()
 });
@@ -448,7 +456,7 @@ export const zAllowance = z.object({
         'min',
         'count'
     ]),
-    included: z.int().gte(0),
+    included: z.int().gte(0).lte(100000000),
     used: zDecimal3,
     remaining: zDecimal3,
     used_pct: z.number().gte(0).lte(1000000000000).nullable(),
@@ -464,9 +472,9 @@ export const zLineStatus = z.object({
     days_elapsed: z.int().gte(1).lte(31),
     days_left: z.int().gte(0).lte(31),
     allowances: z.array(zAllowance).max(3),
-    balance_minor: z.int().gte(0),
+    balance_minor: z.int().gte(0).lte(9007199254740991),
     currency: zCurrency,
-    spent_this_cycle_minor: z.int().gte(0),
+    spent_this_cycle_minor: z.int().gte(0).lte(9007199254740991),
     balance_runs_out_on: z.iso.date().max(10).nullable()
 });
 
@@ -476,9 +484,9 @@ export const zTopUpCreate = z.object({
 
 export const zTopUp = z.object({
     id: z.uuid().max(36).readonly(),
-    amount_minor: z.int().gte(1),
+    amount_minor: z.int().gte(1).lte(10000000),
     currency: zCurrency,
-    balance_minor: z.int().gte(0),
+    balance_minor: z.int().gte(0).lte(9007199254740991),
     created_at: z.iso.datetime({ offset: true }).max(40).readonly()
 });
 
@@ -499,7 +507,7 @@ export const zSimulationRequest = z.object({
 
 export const zSimulationResult = z.object({
     records: z.array(zConsumption).max(3),
-    cost_minor: z.int().gte(0),
+    cost_minor: z.int().gte(0).lte(9007199254740991),
     status: zLineStatus
 });
 
@@ -516,7 +524,7 @@ export const zReading = z.object({
     replacement: z.boolean(),
     replaced_meter_final_index: z.number().gte(0).lte(1000000000).nullable(),
     consumption_id: z.uuid().max(36).readonly().nullable(),
-    version: z.int().gte(1).readonly(),
+    version: z.int().gte(1).lte(2147483647).readonly(),
     created_at: z.iso.datetime({ offset: true }).max(40).readonly(),
     updated_at: z.iso.datetime({ offset: true }).max(40).readonly()
 });
@@ -540,15 +548,10 @@ export const zReadingPage = z.object({
     next_cursor: z.string().max(512).nullable()
 });
 
-export const zTenantWritable = z.object({
-    default_currency: zCurrency
-});
-
 export const zUserWritable = z.object({
     username: zUsername,
     email: zEmail,
-    role: zRole,
-    tenant: zTenantWritable
+    role: zRole
 });
 
 export const zRegisterRequestWritable = z.object({
@@ -620,9 +623,9 @@ export const zTariffPageWritable = z.object({
 });
 
 export const zTopUpWritable = z.object({
-    amount_minor: z.int().gte(1),
+    amount_minor: z.int().gte(1).lte(10000000),
     currency: zCurrency,
-    balance_minor: z.int().gte(0)
+    balance_minor: z.int().gte(0).lte(9007199254740991)
 });
 
 export const zTopUpPageWritable = z.object({
@@ -632,7 +635,7 @@ export const zTopUpPageWritable = z.object({
 
 export const zSimulationResultWritable = z.object({
     records: z.array(zConsumptionWritable).max(3),
-    cost_minor: z.int().gte(0),
+    cost_minor: z.int().gte(0).lte(9007199254740991),
     status: zLineStatus
 });
 
@@ -990,6 +993,16 @@ export const zDeleteTariffPath = z.object({
  */
 export const zDeleteTariffResponse = z.void();
 
+export const zGetTariffPath = z.object({
+    meter_id: z.uuid().max(36),
+    tariff_id: z.uuid().max(36)
+});
+
+/**
+ * The tariff.
+ */
+export const zGetTariffResponse = zTariff;
+
 export const zGetMeterStatusPath = z.object({
     meter_id: z.uuid().max(36)
 });
@@ -1027,6 +1040,16 @@ export const zCreateTopUpPath = z.object({
  * The balance was topped up (or, for a retried Idempotency-Key, replayed).
  */
 export const zCreateTopUpResponse = zTopUp;
+
+export const zGetTopUpPath = z.object({
+    meter_id: z.uuid().max(36),
+    top_up_id: z.uuid().max(36)
+});
+
+/**
+ * The top-up, with the balance it left.
+ */
+export const zGetTopUpResponse = zTopUp;
 
 export const zSimulateUsageBody = zSimulationRequest;
 
@@ -1085,6 +1108,16 @@ export const zDeleteReadingPath = z.object({
  * Deleted.
  */
 export const zDeleteReadingResponse = z.void();
+
+export const zGetReadingPath = z.object({
+    meter_id: z.uuid().max(36),
+    reading_id: z.uuid().max(36)
+});
+
+/**
+ * The reading.
+ */
+export const zGetReadingResponse = zReading;
 
 export const zUpdateReadingBody = zReadingUpdate;
 
