@@ -38,18 +38,44 @@ class BudgetProgress(BaseModel):
     ]
 
 
-class FieldError(BaseModel):
+class ProblemParams(BaseModel):
     model_config = ConfigDict(
         extra='forbid',
     )
-    field: Annotated[
-        str,
+    limit: Annotated[
+        float | None,
         Field(
-            description='The field, as a dotted path (`period_end`, `body`, `limit`).',
-            max_length=200,
+            description='The bound a value broke: a length, a minimum, a maximum, a step, a count of items.',
+            ge=-1000000000000000.0,
+            le=1000000000000000.0,
         ),
-    ]
-    message: Annotated[str, Field(max_length=500)]
+    ] = None
+    format: Annotated[
+        str | None,
+        Field(
+            description='The format a value broke (`date`, `uuid`, `email`…).',
+            max_length=50,
+        ),
+    ] = None
+    field: Annotated[
+        str | None, Field(description='The field the rule is about.', max_length=200)
+    ] = None
+    max_days: Annotated[int | None, Field(ge=0)] = None
+    max_years: Annotated[int | None, Field(ge=0)] = None
+    max_buckets: Annotated[int | None, Field(ge=0)] = None
+    max_tariffs: Annotated[int | None, Field(ge=0)] = None
+    max_bytes: Annotated[int | None, Field(ge=0)] = None
+    max_depth: Annotated[int | None, Field(ge=0)] = None
+    balance_minor: Annotated[int | None, Field(ge=0)] = None
+    needed_minor: Annotated[int | None, Field(ge=0)] = None
+    currency: Annotated[str | None, Field(max_length=3)] = None
+    meter_kind: Annotated[str | None, Field(max_length=50)] = None
+    record_kind: Annotated[str | None, Field(max_length=50)] = None
+    final_index: Annotated[str | None, Field(max_length=50)] = None
+    earlier_index: Annotated[str | None, Field(max_length=50)] = None
+    later_index: Annotated[str | None, Field(max_length=50)] = None
+    earlier_date: date_aliased | None = None
+    later_date: date_aliased | None = None
 
 
 class HealthStatus(BaseModel):
@@ -1052,25 +1078,29 @@ class BudgetList(BaseModel):
     items: Annotated[list[Budget], Field(max_length=6)]
 
 
-class Problem(BaseModel):
+class FieldError(BaseModel):
     model_config = ConfigDict(
         extra='forbid',
     )
-    type: Annotated[
+    field: Annotated[
         str,
-        Field(description='A URI reference naming the problem type.', max_length=2048),
-    ]
-    title: Annotated[str, Field(max_length=200)]
-    status: Annotated[int, Field(ge=100, le=599)]
-    detail: Annotated[str | None, Field(max_length=2000)] = None
-    instance: Annotated[str | None, Field(max_length=2048)] = None
-    errors: Annotated[
-        list[FieldError] | None,
         Field(
-            description='The fields that are wrong, for validation problems.',
+            description='The field, as a dotted path (`period_end`, `body`, `limit`).',
+            max_length=200,
+        ),
+    ]
+    message: Annotated[str, Field(max_length=500)]
+    code: Annotated[
+        str | None,
+        Field(
+            description="The message's code, one of those `Problem.code` lists (`field.required`, `period.too_long`…).",
+            examples=['field.too_long'],
             max_length=100,
+            min_length=1,
+            pattern='^[a-z][a-z0-9_]*(\\.[a-z][a-z0-9_]*)*$',
         ),
     ] = None
+    params: ProblemParams | None = None
 
 
 class Tenant(BaseModel):
@@ -1258,3 +1288,35 @@ class KpiBreakdown(BaseModel):
         ),
     ]
     kinds: Annotated[list[KindShare], Field(max_length=6)]
+
+
+class Problem(BaseModel):
+    model_config = ConfigDict(
+        extra='forbid',
+    )
+    type: Annotated[
+        str,
+        Field(description='A URI reference naming the problem type.', max_length=2048),
+    ]
+    title: Annotated[str, Field(max_length=200)]
+    status: Annotated[int, Field(ge=100, le=599)]
+    detail: Annotated[str | None, Field(max_length=2000)] = None
+    instance: Annotated[str | None, Field(max_length=2048)] = None
+    errors: Annotated[
+        list[FieldError] | None,
+        Field(
+            description='The fields that are wrong, for validation problems.',
+            max_length=100,
+        ),
+    ] = None
+    code: Annotated[
+        str | None,
+        Field(
+            description="What went wrong, as a stable machine-readable code (with `params`, the values its message needs), so a client words the error in its user's language and keeps `detail` (English) as a fallback. The codes in use are listed in `x-codes`, each with its meaning; the list grows as rules are added, so a client must accept a code it does not know and then show `detail`.",
+            examples=['period.too_long'],
+            max_length=100,
+            min_length=1,
+            pattern='^[a-z][a-z0-9_]*(\\.[a-z][a-z0-9_]*)*$',
+        ),
+    ] = None
+    params: ProblemParams | None = None

@@ -32,6 +32,19 @@ SLUG_BY_STATUS = {
     415: "unsupported-media-type",
     500: "internal",
 }
+# The `code` of a framework's problem, by status (`http_error` for any other).
+FRAMEWORK_CODES = {
+    400: "request.invalid",
+    401: "auth.required",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    406: "not_acceptable",
+    413: "body.too_large",
+    415: "body.media_type",
+    500: "internal",
+    0: "http_error",
+}
 _METHODS = ("get", "put", "post", "patch", "delete")
 
 
@@ -68,6 +81,7 @@ def _render(
         detail=detail,
         type=PROBLEM_BASE + SLUG_BY_STATUS.get(status, "http-error"),
         headers=headers,
+        ext={"code": FRAMEWORK_CODES.get(status, FRAMEWORK_CODES[0])},
     ).to_problem()
 
 

@@ -61,6 +61,8 @@ def required_if_match() -> Callable[[int], bool]:
     representation, otherwise one listed entity tag must equal ours by strong comparison (a weak
     tag never matches)."""
     if request_header("If-Match") is None:
-        raise PreconditionRequired("Send If-Match with the ETag of the version you read.")
+        raise PreconditionRequired(
+            "Send If-Match with the ETag of the version you read.", code="version.if_match_required"
+        )
     tags = flask.request.if_match
     return lambda version: tags.star_tag or tags.contains(str(version))

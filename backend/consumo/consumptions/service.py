@@ -106,15 +106,20 @@ def _writable_record(session: Session, caller: Caller, record_id: uuid.UUID) -> 
         readable_records(caller).where(ConsumptionRecord.id == record_id).with_for_update()
     ).scalar_one_or_none()
     if record is None:
-        raise NotFound("No such consumption record.")
+        raise NotFound("No such consumption record.", code="record.not_found")
     if not caller.can_write or record.owner_id != caller.user_id:
-        raise Forbidden("You may read this record but not change it.")
+        raise Forbidden("You may read this record but not change it.", code="record.read_only")
     if record.reading_id is not None:
-        raise UnprocessableContent("This record is derived from meter readings; change the readings instead.")
+        raise UnprocessableContent(
+            "This record is derived from meter readings; change the readings instead.",
+            code="record.derived_from_readings",
+        )
     if record.source == "simulation":
         # Usage charged to a line's balance is its ledger: rewriting it would refund the
         # allowance it used up without refunding, or re-charging, the balance.
-        raise UnprocessableContent("Usage charged to a mobile line's balance cannot be changed or deleted.")
+        raise UnprocessableContent(
+            "Usage charged to a mobile line's balance cannot be changed or deleted.", code="record.charged_usage"
+        )
     return record
 
 
@@ -123,9 +128,16 @@ def _writable_record(session: Session, caller: Caller, record_id: uuid.UUID) -> 
 
 def _check_period(start: date, end: date) -> None:
     if end < start:
-        raise UnprocessableContent("The period must not end before it starts.", field="period_end")
+        raise UnprocessableContent(
+            "The period must not end before it starts.", field="period_end", code="period.end_before_start"
+        )
     if (end - start).days + 1 > MAX_PERIOD_DAYS:
-        raise UnprocessableContent(f"A period spans at most {MAX_PERIOD_DAYS} days.", field="period_end")
+        raise UnprocessableContent(
+            f"A period spans at most {MAX_PERIOD_DAYS} days.",
+            field="period_end",
+            code="period.too_long",
+            params={"max_days": MAX_PERIOD_DAYS},
+        )
 
 
 def exact_quantity(value: float | int) -> Decimal:
@@ -171,9 +183,9 @@ def _decode_cursor(sort: Sort, cursor: str) -> tuple[Any, uuid.UUID]:
 
 def list_visible_records(session: Session, caller: Caller, filters: RecordFilters) -> Page[Row[Any]]:
     if filters.scope == "tenant" and not caller.can_read_tenant:
-        raise Forbidden("Only owners, admins and viewers may list the whole tenant.")
+        raise Forbidden("Only owners, admins and viewers may list the whole tenant.", code="scope.tenant_forbidden")
     if filters.period_from and filters.period_to and filters.period_from > filters.period_to:
-        raise UnprocessableContent("`from` must not be after `to`.", field="from")
+        raise UnprocessableContent("`from` must not be after `to`.", field="from", code="range.from_after_to")
     if filters.meter_id:
         meters.check_meter_filter(session, caller, filters.meter_id)
     whole_tenant, binds = _visibility(caller, filters.scope)
@@ -249,13 +261,13 @@ def get_visible_record(session: Session, caller: Caller, record_id: uuid.UUID) -
         readable_records(caller, columns=RECORD_VIEW).where(ConsumptionRecord.id == record_id)
     ).one_or_none()
     if record is None:
-        raise NotFound("No such consumption record.")
+        raise NotFound("No such consumption record.", code="record.not_found")
     return record
 
 
 def create_record(session: Session, caller: Caller, data: dict[str, Any]) -> ConsumptionRecord:
     if not caller.can_write:
-        raise Forbidden("Your role may read but not record consumption.")
+        raise Forbidden("Your role may read but not record consumption.", code="role.read_only")
     start, end = date.fromisoformat(data["period_start"]), date.fromisoformat(data["period_end"])
     _check_period(start, end)
     currency = data.get("currency") or caller.default_currency
@@ -299,7 +311,7 @@ def update_record(
     """`precondition(version)` says whether the caller's If-Match holds for the stored version."""
     record = _writable_record(session, caller, record_id)
     if not precondition(record.version):
-        raise PreconditionFailed("The record was changed since you read it; read it again.")
+        raise PreconditionFailed("The record was changed since you read it; read it again.", code="version.stale")
     # The meter is checked before the record changes: a query with the record already
     # pointing at a meter that is not the caller's would flush it (a foreign-key error).
     meter_id = record.meter_id
@@ -334,6 +346,6 @@ def delete_record(
 ) -> None:
     record = _writable_record(session, caller, record_id)
     if not precondition(record.version):
-        raise PreconditionFailed("The record was changed since you read it; read it again.")
+        raise PreconditionFailed("The record was changed since you read it; read it again.", code="version.stale")
     session.delete(record)
     session.flush()

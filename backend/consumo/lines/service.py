@@ -29,7 +29,7 @@ from consumo.meters.children import on_meter
 from consumo.meters.models import Meter
 from consumo.meters.service import get_readable_meter, writable_meter
 from consumo.paging import Keyset, Page, keyset_page
-from consumo.problems import UnprocessableContent
+from consumo.problems import ParamValue, UnprocessableContent
 from consumo.security.identity import Caller
 from consumo.versioning import touch
 
@@ -211,7 +211,9 @@ def _status_of(session: Session, caller: Caller, meter: Meter, today: date) -> L
 
 def _require_line(meter: Meter) -> None:
     if not meter.is_line:
-        raise UnprocessableContent("Only mobile lines have a plan, a balance and a billing cycle.", field="meter_id")
+        raise UnprocessableContent(
+            "Only mobile lines have a plan, a balance and a billing cycle.", field="meter_id", code="meter.not_a_line"
+        )
 
 
 def line_status(session: Session, caller: Caller, meter_id: uuid.UUID, *, today: date | None = None) -> LineStatus:
@@ -380,7 +382,11 @@ def simulate_usage(
     if requested is not None:
         usage = requested
         if not any(usage.values()):
-            raise UnprocessableContent("There is nothing to record: every quantity is zero.", field="data_mb")
+            raise UnprocessableContent(
+                "There is nothing to record: every quantity is zero.",
+                field="data_mb",
+                code="simulation.nothing_to_record",
+            )
     else:
         usage = random_burst(rng or random.SystemRandom())
         if "cost_minor" not in data:
@@ -433,8 +439,11 @@ def simulate_usage(
 
 def _insufficient(meter: Meter, *, needed: int | None, field: str) -> UnprocessableContent:
     available = f"{meter.balance_minor} {meter.currency} minor units"
+    params: dict[str, ParamValue] = {"balance_minor": meter.balance_minor or 0, "currency": meter.currency}
     if needed is None:
         detail = f"Insufficient balance: the allowances are used up and the balance ({available}) pays for nothing."
-    else:
-        detail = f"Insufficient balance: this usage costs {needed} but the balance is {available}; top up first."
-    return UnprocessableContent(detail, field=field)
+        return UnprocessableContent(detail, field=field, code="balance.allowances_used_up", params=params)
+    detail = f"Insufficient balance: this usage costs {needed} but the balance is {available}; top up first."
+    return UnprocessableContent(
+        detail, field=field, code="balance.insufficient", params={**params, "needed_minor": needed}
+    )

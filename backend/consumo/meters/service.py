@@ -24,7 +24,7 @@ from consumo.meters import pricing
 from consumo.meters.children import on_meter
 from consumo.meters.models import RECORD_KINDS_BY_METER_KIND, Meter, MeterTariff
 from consumo.paging import Keyset, Page, keyset_page
-from consumo.problems import Conflict, Forbidden, NotFound, PreconditionFailed, UnprocessableContent
+from consumo.problems import Conflict, FieldError, Forbidden, NotFound, PreconditionFailed, UnprocessableContent
 from consumo.readings.models import MeterReading
 from consumo.security.identity import Caller
 from consumo.text import visible_name
@@ -58,7 +58,7 @@ def readable_meters(caller: Caller, scope: Scope = "tenant") -> Select[tuple[Met
 def get_readable_meter(session: Session, caller: Caller, meter_id: uuid.UUID) -> Meter:
     meter = session.execute(readable_meters(caller).where(Meter.id == meter_id)).scalar_one_or_none()
     if meter is None:
-        raise NotFound("No such meter.")
+        raise NotFound("No such meter.", code="meter.not_found")
     return meter
 
 
@@ -69,9 +69,9 @@ def writable_meter(session: Session, caller: Caller, meter_id: uuid.UUID) -> Met
     Not readable → 404 (no existence leak); readable but not writable → 403."""
     meter = session.execute(readable_meters(caller).where(Meter.id == meter_id).with_for_update()).scalar_one_or_none()
     if meter is None:
-        raise NotFound("No such meter.")
+        raise NotFound("No such meter.", code="meter.not_found")
     if not caller.can_write or meter.owner_id != caller.user_id:
-        raise Forbidden("You may read this meter but not change it.")
+        raise Forbidden("You may read this meter but not change it.", code="meter.read_only")
     return meter
 
 
@@ -80,10 +80,15 @@ def meter_for_record(session: Session, caller: Caller, meter_id: uuid.UUID, kind
     meters, of a kind that holds such records. Anything else is a 422 on `meter_id`."""
     meter = session.execute(readable_meters(caller, "mine").where(Meter.id == meter_id)).scalar_one_or_none()
     if meter is None:
-        raise UnprocessableContent("No such meter among yours.", field="meter_id")
+        raise UnprocessableContent("No such meter among yours.", field="meter_id", code="meter.unknown")
     if kind not in RECORD_KINDS_BY_METER_KIND[meter.kind]:
         allowed = ", ".join(RECORD_KINDS_BY_METER_KIND[meter.kind])
-        raise UnprocessableContent(f"A {meter.kind} meter holds only {allowed} records.", field="meter_id")
+        raise UnprocessableContent(
+            f"A {meter.kind} meter holds only {allowed} records.",
+            field="meter_id",
+            code="meter.kind_mismatch",
+            params={"meter_kind": meter.kind, "record_kind": kind},
+        )
     return meter
 
 
@@ -91,7 +96,7 @@ def check_meter_filter(session: Session, caller: Caller, meter_id: uuid.UUID) ->
     """A `meter_id` filter must name a meter the caller can read (422 otherwise); returns it."""
     found = session.execute(readable_meters(caller).where(Meter.id == meter_id)).scalar_one_or_none()
     if found is None:
-        raise UnprocessableContent("No such meter.", field="meter_id")
+        raise UnprocessableContent("No such meter.", field="meter_id", code="meter.unknown")
     return found
 
 
@@ -104,13 +109,21 @@ def normalize_identifier(kind: str, identifier: str, field: str = "identifier") 
     if kind != "mobile_line":
         return identifier
     if not E164.match(identifier):
-        raise UnprocessableContent("A mobile line's identifier is its number in E.164, e.g. +56912345678.", field=field)
+        raise UnprocessableContent(
+            "A mobile line's identifier is its number in E.164, e.g. +56912345678.",
+            field=field,
+            code="identifier.not_e164",
+        )
     try:
         number = phonenumbers.parse(identifier)
     except phonenumbers.NumberParseException:
-        raise UnprocessableContent("This is not a number in any country's numbering plan.", field=field) from None
+        raise UnprocessableContent(
+            "This is not a number in any country's numbering plan.", field=field, code="identifier.no_such_number"
+        ) from None
     if not phonenumbers.is_possible_number(number):
-        raise UnprocessableContent("This number has the wrong length for its country.", field=field)
+        raise UnprocessableContent(
+            "This number has the wrong length for its country.", field=field, code="identifier.wrong_length"
+        )
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
@@ -133,11 +146,12 @@ def plan_of(meter: Meter) -> dict[str, int] | None:
     return {field: getattr(meter, column) for field, column in PLAN_COLUMNS.items()}
 
 
-_IDENTIFIER_TAKEN = {
-    "uq_meters_identifier": (
-        "identifier",
-        "You already have a meter of this kind with this identifier in your organisation.",
-    )
+_IDENTIFIER_TAKEN: dict[str, FieldError] = {
+    "uq_meters_identifier": {
+        "field": "identifier",
+        "message": "You already have a meter of this kind with this identifier in your organisation.",
+        "code": "identifier.taken",
+    }
 }
 
 
@@ -179,7 +193,7 @@ def list_visible_meters(
     cursor: str | None,
 ) -> Page[Meter]:
     if scope == "tenant" and not caller.can_read_tenant:
-        raise Forbidden("Only owners, admins and viewers may list the whole tenant.")
+        raise Forbidden("Only owners, admins and viewers may list the whole tenant.", code="scope.tenant_forbidden")
     statement = readable_meters(caller, scope)
     if kind:
         statement = statement.where(Meter.kind == kind)
@@ -190,13 +204,13 @@ def list_visible_meters(
 
 def create_meter(session: Session, caller: Caller, data: dict[str, Any]) -> Meter:
     if not caller.can_write:
-        raise Forbidden("Your role may read but not add meters.")
+        raise Forbidden("Your role may read but not add meters.", code="role.read_only")
     kind = data["kind"]
     plan = data.get("plan")
     if kind == "mobile_line" and plan is None:
-        raise UnprocessableContent("A mobile line needs a plan.", field="plan")
+        raise UnprocessableContent("A mobile line needs a plan.", field="plan", code="plan.required")
     if kind != "mobile_line" and plan is not None:
-        raise UnprocessableContent("Only mobile lines have a plan.", field="plan")
+        raise UnprocessableContent("Only mobile lines have a plan.", field="plan", code="plan.not_allowed")
     now = datetime.now(UTC)
     meter = Meter(
         tenant_id=caller.tenant_id,
@@ -231,12 +245,12 @@ def update_meter(
 ) -> Meter:
     meter = writable_meter(session, caller, meter_id)
     if not precondition(meter.version):
-        raise PreconditionFailed("The meter was changed since you read it; read it again.")
+        raise PreconditionFailed("The meter was changed since you read it; read it again.", code="version.stale")
     if "plan" in changes:
         if changes["plan"] is None and meter.is_line:
-            raise UnprocessableContent("A mobile line needs a plan.", field="plan")
+            raise UnprocessableContent("A mobile line needs a plan.", field="plan", code="plan.required")
         if changes["plan"] is not None and not meter.is_line:
-            raise UnprocessableContent("Only mobile lines have a plan.", field="plan")
+            raise UnprocessableContent("Only mobile lines have a plan.", field="plan", code="plan.not_allowed")
         if changes["plan"] is not None:
             _apply_plan(meter, changes["plan"])
     if "name" in changes:
@@ -255,7 +269,7 @@ def delete_meter(session: Session, caller: Caller, meter_id: uuid.UUID, *, preco
     with the cost they had (no longer following tariffs that are gone)."""
     meter = writable_meter(session, caller, meter_id)
     if not precondition(meter.version):
-        raise PreconditionFailed("The meter was changed since you read it; read it again.")
+        raise PreconditionFailed("The meter was changed since you read it; read it again.", code="version.stale")
     session.execute(
         update(ConsumptionRecord)
         .where(on_meter(ConsumptionRecord, meter))
@@ -285,13 +299,21 @@ def create_tariff(
 ) -> tuple[Meter, MeterTariff]:
     meter = writable_meter(session, caller, meter_id)
     if meter.is_line:
-        raise UnprocessableContent("Mobile lines are priced by their plan, not by tariffs.", field="meter_id")
+        raise UnprocessableContent(
+            "Mobile lines are priced by their plan, not by tariffs.", field="meter_id", code="tariff.line_has_plan"
+        )
     existing = pricing.tariffs_of(session, meter)
     if len(existing) >= MAX_TARIFFS:
-        raise UnprocessableContent(f"A meter has at most {MAX_TARIFFS} tariffs.")
+        raise UnprocessableContent(
+            f"A meter has at most {MAX_TARIFFS} tariffs.", code="tariff.too_many", params={"max_tariffs": MAX_TARIFFS}
+        )
     valid_from = date.fromisoformat(data["valid_from"])
     if any(t.valid_from == valid_from for t in existing):
-        raise Conflict("This meter already has a tariff from that day; remove it first.", field="valid_from")
+        raise Conflict(
+            "This meter already has a tariff from that day; remove it first.",
+            field="valid_from",
+            code="tariff.day_taken",
+        )
     tariff = MeterTariff(
         tenant_id=meter.tenant_id,
         id=uuid.uuid4(),
@@ -314,7 +336,7 @@ def delete_tariff(session: Session, caller: Caller, meter_id: uuid.UUID, tariff_
         select(MeterTariff).where(on_meter(MeterTariff, meter), MeterTariff.id == tariff_id)
     ).scalar_one_or_none()
     if tariff is None:
-        raise NotFound("No such tariff on this meter.")
+        raise NotFound("No such tariff on this meter.", code="tariff.not_found")
     since = tariff.valid_from
     session.delete(tariff)
     session.flush()

@@ -65,14 +65,16 @@ def _readings_of(meter: Meter) -> Select[tuple[MeterReading]]:
 def _reading_of(session: Session, meter: Meter, reading_id: uuid.UUID) -> MeterReading:
     reading = session.execute(_readings_of(meter).where(MeterReading.id == reading_id)).scalar_one_or_none()
     if reading is None:
-        raise NotFound("No such reading on this meter.")
+        raise NotFound("No such reading on this meter.", code="reading.not_found")
     return reading
 
 
 def _check_takes_readings(meter: Meter) -> None:
     if meter.is_line:
         raise UnprocessableContent(
-            "Mobile lines have no index readings; only electricity, water and gas meters do.", field="meter_id"
+            "Mobile lines have no index readings; only electricity, water and gas meters do.",
+            field="meter_id",
+            code="reading.not_on_lines",
         )
 
 
@@ -82,10 +84,12 @@ def _check_takes_readings(meter: Meter) -> None:
 def _check_reading_alone(caller: Caller, reading: MeterReading) -> None:
     """Rules a reading must meet whatever the meter's other readings are."""
     if reading.reading_date > caller.today():
-        raise UnprocessableContent("A reading cannot be dated after today.", field="date")
+        raise UnprocessableContent("A reading cannot be dated after today.", field="date", code="reading.in_future")
     if reading.replaced_meter_final_index is not None and not reading.replacement:
         raise UnprocessableContent(
-            "Only a meter replacement has a replaced meter's final index.", field="replaced_meter_final_index"
+            "Only a meter replacement has a replaced meter's final index.",
+            field="replaced_meter_final_index",
+            code="reading.final_index_without_replacement",
         )
 
 
@@ -98,7 +102,11 @@ def _check_date_free(session: Session, meter: Meter, day: date, reading_id: uuid
         .with_only_columns(MeterReading.id)
     ).first()
     if taken is not None:
-        raise Conflict("This meter already has a reading on that day; correct that one instead.", field="date")
+        raise Conflict(
+            "This meter already has a reading on that day; correct that one instead.",
+            field="date",
+            code="reading.day_taken",
+        )
 
 
 def _derive_pair(earlier: MeterReading, later: MeterReading, changed: MeterReading | None) -> DerivedPeriod | None:
@@ -119,18 +127,38 @@ def _derive_pair(earlier: MeterReading, later: MeterReading, changed: MeterReadi
                 f"The replaced meter's final index ({final_index}) on {later.reading_date} is lower than the "
                 f"reading of {earlier.reading_date} ({earlier.index_value}).",
                 field=blame("replaced_meter_final_index", "index_value"),
+                code="reading.final_index_too_low",
+                params={
+                    "final_index": str(final_index),
+                    "later_date": later.reading_date.isoformat(),
+                    "earlier_index": str(earlier.index_value),
+                    "earlier_date": earlier.reading_date.isoformat(),
+                },
             )
         raise UnprocessableContent(
             f"A meter's index does not go down: {later.index_value} on {later.reading_date} is lower than "
             f"{earlier.index_value} on {earlier.reading_date}. If the meter was replaced, mark the later "
             "reading as a replacement.",
             field=blame("index_value", "index_value"),
+            code="reading.index_went_down",
+            params={
+                "later_index": str(later.index_value),
+                "later_date": later.reading_date.isoformat(),
+                "earlier_index": str(earlier.index_value),
+                "earlier_date": earlier.reading_date.isoformat(),
+            },
         )
     if (later.reading_date - earlier.reading_date).days > MAX_PERIOD_DAYS:
         raise UnprocessableContent(
             f"Consecutive readings are at most {MAX_PERIOD_DAYS} days apart (the longest period a record "
             f"spans); {earlier.reading_date} and {later.reading_date} are further apart.",
             field=blame("date", "date"),
+            code="reading.too_far_apart",
+            params={
+                "max_days": MAX_PERIOD_DAYS,
+                "earlier_date": earlier.reading_date.isoformat(),
+                "later_date": later.reading_date.isoformat(),
+            },
         )
     return DerivedPeriod(
         earlier.reading_date, later.reading_date - timedelta(days=1), final_index - earlier.index_value
@@ -291,7 +319,7 @@ def update_reading(
     _check_takes_readings(meter)
     reading = _reading_of(session, meter, reading_id)
     if not precondition(reading.version):
-        raise PreconditionFailed("The reading was changed since you read it; read it again.")
+        raise PreconditionFailed("The reading was changed since you read it; read it again.", code="version.stale")
     if "date" in changes:
         day = date.fromisoformat(changes["date"])
         _check_date_free(session, meter, day, reading.id)
@@ -321,7 +349,7 @@ def delete_reading(
     _check_takes_readings(meter)
     reading = _reading_of(session, meter, reading_id)
     if not precondition(reading.version):
-        raise PreconditionFailed("The reading was changed since you read it; read it again.")
+        raise PreconditionFailed("The reading was changed since you read it; read it again.", code="version.stale")
     # The record derived for the reading points at it (fk_consumption_reading): it goes first.
     session.execute(
         delete(ConsumptionRecord).where(on_meter(ConsumptionRecord, meter), ConsumptionRecord.reading_id == reading.id)
