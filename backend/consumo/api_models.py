@@ -60,14 +60,14 @@ class ProblemParams(BaseModel):
     field: Annotated[
         str | None, Field(description='The field the rule is about.', max_length=200)
     ] = None
-    max_days: Annotated[int | None, Field(ge=0)] = None
-    max_years: Annotated[int | None, Field(ge=0)] = None
-    max_buckets: Annotated[int | None, Field(ge=0)] = None
-    max_tariffs: Annotated[int | None, Field(ge=0)] = None
-    max_bytes: Annotated[int | None, Field(ge=0)] = None
-    max_depth: Annotated[int | None, Field(ge=0)] = None
-    balance_minor: Annotated[int | None, Field(ge=0)] = None
-    needed_minor: Annotated[int | None, Field(ge=0)] = None
+    max_days: Annotated[int | None, Field(ge=0, le=1000000000000000)] = None
+    max_years: Annotated[int | None, Field(ge=0, le=1000000000000000)] = None
+    max_buckets: Annotated[int | None, Field(ge=0, le=1000000000000000)] = None
+    max_tariffs: Annotated[int | None, Field(ge=0, le=1000000000000000)] = None
+    max_bytes: Annotated[int | None, Field(ge=0, le=1000000000000000)] = None
+    max_depth: Annotated[int | None, Field(ge=0, le=1000000000000000)] = None
+    balance_minor: Annotated[int | None, Field(ge=0, le=1000000000000000)] = None
+    needed_minor: Annotated[int | None, Field(ge=0, le=1000000000000000)] = None
     currency: Annotated[str | None, Field(max_length=3)] = None
     meter_kind: Annotated[str | None, Field(max_length=50)] = None
     record_kind: Annotated[str | None, Field(max_length=50)] = None
