@@ -19,7 +19,7 @@ from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, NoResultFound,
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from consumo.config import SPEC_PATH, get_settings
+from consumo.config import SPEC_PATH, get_settings, load_contract
 from consumo.framework_problems import problem_of_framework, problem_response
 from consumo.logging import configure_logging
 from consumo.middleware import BodyLimitMiddleware, RequestContextMiddleware
@@ -154,7 +154,7 @@ def create_app() -> connexion.FlaskApp:
     # No Flask static route: every path the app answers is in the contract (or its docs).
     app = connexion.FlaskApp(__name__, specification_dir=str(SPEC_PATH.parent), server_args={"static_folder": None})
     app.add_api(
-        SPEC_PATH.name,
+        load_contract(),
         strict_validation=True,
         validate_responses=settings.validate_responses,
         validator_map=VALIDATOR_MAP,

@@ -10,12 +10,11 @@ import logging
 import re
 from functools import lru_cache
 
-import yaml
 from connexion.exceptions import ProblemException
 from connexion.lifecycle import ConnexionRequest, ConnexionResponse
 from starlette.exceptions import HTTPException
 
-from consumo.config import SPEC_PATH
+from consumo.config import load_contract
 from consumo.problems import PROBLEM_BASE, Problem
 
 logger = logging.getLogger(__name__)
@@ -51,7 +50,7 @@ _METHODS = ("get", "put", "post", "patch", "delete")
 @lru_cache(maxsize=1)
 def _contract_paths() -> list[tuple[re.Pattern[str], str]]:
     """Each path of the contract as a pattern of request paths, with its methods as `Allow` says them."""
-    spec = yaml.safe_load(SPEC_PATH.read_text())
+    spec = load_contract()
     base = spec["servers"][0]["url"].rstrip("/")
     paths = []
     for template, item in spec["paths"].items():

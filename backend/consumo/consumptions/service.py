@@ -26,7 +26,7 @@ from consumo.problems import (
     UnprocessableContent,
 )
 from consumo.security.identity import Caller
-from consumo.versioning import touch
+from consumo.versioning import first_version, touch
 
 MAX_PERIOD_DAYS = 366
 Sort = Literal["-period_start", "period_start", "-created_at", "created_at"]
@@ -285,11 +285,7 @@ def create_record(session: Session, caller: Caller, data: dict[str, Any]) -> Con
         notes=data.get("notes"),
         source="manual",
         cost_from_tariff=False,
-        version=1,
-        created_at=now,
-        updated_at=now,
-        created_by=caller.user_id,
-        updated_by=caller.user_id,
+        **first_version(caller, now),
     )
     if data.get("meter_id"):
         meter = meters.meter_for_record(session, caller, uuid.UUID(data["meter_id"]), record.kind)

@@ -31,7 +31,7 @@ from consumo.meters.service import get_readable_meter, writable_meter
 from consumo.paging import Keyset, Page, keyset_page
 from consumo.problems import ParamValue, UnprocessableContent
 from consumo.security.identity import Caller
-from consumo.versioning import touch
+from consumo.versioning import first_version, touch
 
 ONE = Decimal(1)
 
@@ -421,11 +421,7 @@ def simulate_usage(
             source="simulation",
             meter_id=meter.id,
             cost_from_tariff=False,
-            version=1,
-            created_at=now,
-            updated_at=now,
-            created_by=caller.user_id,
-            updated_by=caller.user_id,
+            **first_version(caller, now),
         )
         for kind in used_kinds
     ]

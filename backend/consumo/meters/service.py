@@ -28,7 +28,7 @@ from consumo.problems import Conflict, FieldError, Forbidden, NotFound, Precondi
 from consumo.readings.models import MeterReading
 from consumo.security.identity import Caller
 from consumo.text import visible_name
-from consumo.versioning import touch
+from consumo.versioning import first_version, touch
 
 Scope = Literal["mine", "tenant"]
 MAX_TARIFFS = 500
@@ -222,11 +222,7 @@ def create_meter(session: Session, caller: Caller, data: dict[str, Any]) -> Mete
         currency=data.get("currency") or caller.default_currency,
         monthly_budget_minor=data.get("monthly_budget_minor"),
         balance_minor=0 if kind == "mobile_line" else None,
-        version=1,
-        created_at=now,
-        updated_at=now,
-        created_by=caller.user_id,
-        updated_by=caller.user_id,
+        **first_version(caller, now),
     )
     if plan is not None:
         _apply_plan(meter, plan)

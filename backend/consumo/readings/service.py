@@ -35,7 +35,7 @@ from consumo.paging import Keyset, Page, keyset_page
 from consumo.problems import Conflict, NotFound, PreconditionFailed, UnprocessableContent
 from consumo.readings.models import MeterReading
 from consumo.security.identity import Caller
-from consumo.versioning import touch
+from consumo.versioning import first_version, touch
 
 
 @dataclass(frozen=True)
@@ -221,11 +221,7 @@ def sync_derived_records(
                 meter_id=meter.id,
                 reading_id=reading_id,
                 cost_from_tariff=True,
-                version=1,
-                created_at=now,
-                updated_at=now,
-                created_by=caller.user_id,
-                updated_by=caller.user_id,
+                **first_version(caller, now),
             )
             pricing.apply_tariffs(session, record, meter, tariffs)
             session.add(record)
@@ -290,11 +286,7 @@ def create_reading(session: Session, caller: Caller, meter_id: uuid.UUID, data: 
         index_value=exact_quantity(data["index_value"]),
         replacement=bool(data.get("replacement", False)),
         replaced_meter_final_index=exact_quantity(final_index) if final_index is not None else None,
-        version=1,
-        created_at=now,
-        updated_at=now,
-        created_by=caller.user_id,
-        updated_by=caller.user_id,
+        **first_version(caller, now),
     )
     _check_reading_alone(caller, reading)
     _check_date_free(session, meter, reading.reading_date, reading.id)
