@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from datetime import date as date_aliased
+from decimal import Decimal
 from typing import Annotated, Literal
 from uuid import UUID
 
@@ -238,11 +239,11 @@ class ConsumptionCreate(BaseModel):
         ),
     ]
     quantity: Annotated[
-        float,
+        Decimal,
         Field(
             description='In the unit of the kind, at most 3 decimal places.',
-            ge=0.0,
-            le=1000000000.0,
+            ge=0,
+            le=1000000000,
             multiple_of=0.001,
         ),
     ]
@@ -294,11 +295,11 @@ class ConsumptionUpdate(BaseModel):
         ),
     ] = None
     quantity: Annotated[
-        float | None,
+        Decimal | None,
         Field(
             description='In the unit of the kind, at most 3 decimal places.',
-            ge=0.0,
-            le=1000000000.0,
+            ge=0,
+            le=1000000000,
             multiple_of=0.001,
         ),
     ] = None
@@ -561,23 +562,23 @@ class TariffCreate(BaseModel):
         ),
     ]
     unit_price_minor: Annotated[
-        float,
+        Decimal,
         Field(
             description='Price per unit in minor units, e.g. 15.23 cents per kWh.',
-            ge=0.0,
-            le=1000000.0,
+            ge=0,
+            le=1000000,
             multiple_of=0.0001,
         ),
     ]
     fixed_daily_minor: Annotated[
-        float,
+        Decimal,
         Field(
             description='Fixed charge per day in minor units.',
-            ge=0.0,
-            le=1000000.0,
+            ge=0,
+            le=1000000,
             multiple_of=0.0001,
         ),
-    ] = 0
+    ] = Decimal('0')
 
 
 class TariffPage(BaseModel):
@@ -740,11 +741,9 @@ class SimulationRequest(BaseModel):
     model_config = ConfigDict(
         extra='forbid',
     )
-    data_mb: Annotated[float | None, Field(ge=0.0, le=100000.0, multiple_of=0.001)] = (
-        None
-    )
+    data_mb: Annotated[Decimal | None, Field(ge=0, le=100000, multiple_of=0.001)] = None
     voice_minutes: Annotated[
-        float | None, Field(ge=0.0, le=10000.0, multiple_of=0.001)
+        Decimal | None, Field(ge=0, le=10000, multiple_of=0.001)
     ] = None
     sms: Annotated[int | None, Field(ge=0, le=10000)] = None
     cost_minor: Annotated[
@@ -805,21 +804,21 @@ class ReadingCreate(BaseModel):
         ),
     ]
     index_value: Annotated[
-        float,
+        Decimal,
         Field(
             description="A cumulative meter index, in the unit of the meter's kind.",
-            ge=0.0,
-            le=1000000000.0,
+            ge=0,
+            le=1000000000,
             multiple_of=0.001,
         ),
     ]
     replacement: bool = False
     replaced_meter_final_index: Annotated[
-        float | None,
+        Decimal | None,
         Field(
             description="A cumulative meter index, in the unit of the meter's kind.",
-            ge=0.0,
-            le=1000000000.0,
+            ge=0,
+            le=1000000000,
             multiple_of=0.001,
         ),
     ] = None
@@ -836,17 +835,17 @@ class ReadingUpdate(BaseModel):
         ),
     ] = None
     index_value: Annotated[
-        float | None,
+        Decimal | None,
         Field(
             description="A cumulative meter index, in the unit of the meter's kind.",
-            ge=0.0,
-            le=1000000000.0,
+            ge=0,
+            le=1000000000,
             multiple_of=0.001,
         ),
     ] = None
     replacement: bool | None = None
     replaced_meter_final_index: Annotated[
-        float | None, Field(ge=0.0, le=1000000000.0, multiple_of=0.001)
+        Decimal | None, Field(ge=0, le=1000000000, multiple_of=0.001)
     ] = None
 
 

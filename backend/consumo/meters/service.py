@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any, Literal
@@ -18,6 +18,7 @@ import phonenumbers
 from sqlalchemy import Select, delete, select, update
 from sqlalchemy.orm import Session
 
+from consumo.api_models import MeterCreate, MeterUpdate, MobilePlan, TariffCreate
 from consumo.consumptions.models import ConsumptionRecord
 from consumo.db import flush_unique
 from consumo.meters import pricing
@@ -135,9 +136,9 @@ def identifier_query(raw: str) -> str:
     return raw
 
 
-def _apply_plan(meter: Meter, plan: dict[str, Any]) -> None:
+def _apply_plan(meter: Meter, plan: MobilePlan) -> None:
     for field, column in PLAN_COLUMNS.items():
-        setattr(meter, column, plan.get(field, 0 if field.endswith("_price_minor") else None))
+        setattr(meter, column, getattr(plan, field))
 
 
 def plan_of(meter: Meter) -> dict[str, int] | None:
@@ -202,11 +203,13 @@ def list_visible_meters(
     return keyset_page(session, statement, METERS_BY_NAME, limit=limit, cursor=cursor)
 
 
-def create_meter(session: Session, caller: Caller, data: dict[str, Any]) -> Meter:
+def create_meter(session: Session, caller: Caller, data: MeterCreate | Mapping[str, Any]) -> Meter:
+    """A meter or mobile line. `data` is the validated body (a mapping of the contract's JSON is read as one)."""
+    if not isinstance(data, MeterCreate):
+        data = MeterCreate.model_validate(data)
     if not caller.can_write:
         raise Forbidden("Your role may read but not add meters.", code="role.read_only")
-    kind = data["kind"]
-    plan = data.get("plan")
+    kind, plan = data.kind, data.plan
     if kind == "mobile_line" and plan is None:
         raise UnprocessableContent("A mobile line needs a plan.", field="plan", code="plan.required")
     if kind != "mobile_line" and plan is not None:
@@ -217,10 +220,10 @@ def create_meter(session: Session, caller: Caller, data: dict[str, Any]) -> Mete
         id=uuid.uuid4(),
         owner_id=caller.user_id,
         kind=kind,
-        name=visible_name(data["name"], field="name"),
-        identifier=normalize_identifier(kind, data["identifier"]),
-        currency=data.get("currency") or caller.default_currency,
-        monthly_budget_minor=data.get("monthly_budget_minor"),
+        name=visible_name(data.name, field="name"),
+        identifier=normalize_identifier(kind, data.identifier),
+        currency=data.currency or caller.default_currency,
+        monthly_budget_minor=data.monthly_budget_minor,
         balance_minor=0 if kind == "mobile_line" else None,
         **first_version(caller, now),
     )
@@ -237,24 +240,28 @@ def update_meter(
     meter_id: uuid.UUID,
     *,
     precondition: Callable[[int], bool],
-    changes: dict[str, Any],
+    changes: MeterUpdate | Mapping[str, Any],
 ) -> Meter:
+    """`changes` holds the fields the body sent (`model_fields_set`), a null among them clearing one."""
+    if not isinstance(changes, MeterUpdate):
+        changes = MeterUpdate.model_validate(changes)
+    sent = changes.model_fields_set
     meter = writable_meter(session, caller, meter_id)
     if not precondition(meter.version):
         raise PreconditionFailed("The meter was changed since you read it; read it again.", code="version.stale")
-    if "plan" in changes:
-        if changes["plan"] is None and meter.is_line:
+    if "plan" in sent:
+        if changes.plan is None and meter.is_line:
             raise UnprocessableContent("A mobile line needs a plan.", field="plan", code="plan.required")
-        if changes["plan"] is not None and not meter.is_line:
+        if changes.plan is not None and not meter.is_line:
             raise UnprocessableContent("Only mobile lines have a plan.", field="plan", code="plan.not_allowed")
-        if changes["plan"] is not None:
-            _apply_plan(meter, changes["plan"])
-    if "name" in changes:
-        meter.name = visible_name(changes["name"], field="name")
-    if "identifier" in changes:
-        meter.identifier = normalize_identifier(meter.kind, changes["identifier"])
-    if "monthly_budget_minor" in changes:
-        meter.monthly_budget_minor = changes["monthly_budget_minor"]
+        if changes.plan is not None:
+            _apply_plan(meter, changes.plan)
+    if changes.name is not None:
+        meter.name = visible_name(changes.name, field="name")
+    if changes.identifier is not None:
+        meter.identifier = normalize_identifier(meter.kind, changes.identifier)
+    if "monthly_budget_minor" in sent:
+        meter.monthly_budget_minor = changes.monthly_budget_minor
     touch(meter, caller)
     flush_unique(session, _IDENTIFIER_TAKEN)
     return meter
@@ -291,8 +298,11 @@ def list_tariffs(
 
 
 def create_tariff(
-    session: Session, caller: Caller, meter_id: uuid.UUID, data: dict[str, Any]
+    session: Session, caller: Caller, meter_id: uuid.UUID, data: TariffCreate | Mapping[str, Any]
 ) -> tuple[Meter, MeterTariff]:
+    """A tariff from a day on. `data` is the validated body (a mapping of the contract's JSON is read as one)."""
+    if not isinstance(data, TariffCreate):
+        data = TariffCreate.model_validate(data)
     meter = writable_meter(session, caller, meter_id)
     if meter.is_line:
         raise UnprocessableContent(
@@ -303,7 +313,7 @@ def create_tariff(
         raise UnprocessableContent(
             f"A meter has at most {MAX_TARIFFS} tariffs.", code="tariff.too_many", params={"max_tariffs": MAX_TARIFFS}
         )
-    valid_from = date.fromisoformat(data["valid_from"])
+    valid_from = data.valid_from
     if any(t.valid_from == valid_from for t in existing):
         raise Conflict(
             "This meter already has a tariff from that day; remove it first.",
@@ -315,8 +325,8 @@ def create_tariff(
         id=uuid.uuid4(),
         meter_id=meter.id,
         valid_from=valid_from,
-        unit_price_minor=Decimal(str(data["unit_price_minor"])).quantize(Decimal("0.0001")),
-        fixed_daily_minor=Decimal(str(data.get("fixed_daily_minor", 0))).quantize(Decimal("0.0001")),
+        unit_price_minor=data.unit_price_minor.quantize(Decimal("0.0001")),
+        fixed_daily_minor=data.fixed_daily_minor.quantize(Decimal("0.0001")),
         created_at=datetime.now(UTC),
         created_by=caller.user_id,
     )

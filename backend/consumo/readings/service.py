@@ -15,7 +15,7 @@ meter are read and changed one request at a time.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -25,6 +25,7 @@ from typing import Any
 from sqlalchemy import Select, and_, delete, select
 from sqlalchemy.orm import Session
 
+from consumo.api_models import ReadingCreate, ReadingUpdate
 from consumo.consumptions.models import ConsumptionRecord
 from consumo.consumptions.service import MAX_PERIOD_DAYS, exact_quantity
 from consumo.meters import pricing
@@ -273,18 +274,23 @@ def list_readings(
     return Page([ReadingView(reading, consumption_id) for reading, consumption_id in page.items], page.next_cursor)
 
 
-def create_reading(session: Session, caller: Caller, meter_id: uuid.UUID, data: dict[str, Any]) -> ReadingView:
+def create_reading(
+    session: Session, caller: Caller, meter_id: uuid.UUID, data: ReadingCreate | Mapping[str, Any]
+) -> ReadingView:
+    """A reading. `data` is the validated body (a mapping of the contract's JSON is read as one)."""
+    if not isinstance(data, ReadingCreate):
+        data = ReadingCreate.model_validate(data)
     meter = writable_meter(session, caller, meter_id)
     _check_takes_readings(meter)
     now = datetime.now(UTC)
-    final_index = data.get("replaced_meter_final_index")
+    final_index = data.replaced_meter_final_index
     reading = MeterReading(
         tenant_id=meter.tenant_id,
         id=uuid.uuid4(),
         meter_id=meter.id,
-        reading_date=date.fromisoformat(data["date"]),
-        index_value=exact_quantity(data["index_value"]),
-        replacement=bool(data.get("replacement", False)),
+        reading_date=data.date,
+        index_value=exact_quantity(data.index_value),
+        replacement=data.replacement,
         replaced_meter_final_index=exact_quantity(final_index) if final_index is not None else None,
         **first_version(caller, now),
     )
@@ -303,27 +309,30 @@ def update_reading(
     reading_id: uuid.UUID,
     *,
     precondition: Callable[[int], bool],
-    changes: dict[str, Any],
+    changes: ReadingUpdate | Mapping[str, Any],
 ) -> ReadingView:
     """Correct a reading; the records on both sides of its old and new place follow.
-    Turning `replacement` off drops a final index the change does not mention."""
+    Turning `replacement` off drops a final index the change does not mention. `changes` holds
+    the fields the body sent (`model_fields_set`)."""
+    if not isinstance(changes, ReadingUpdate):
+        changes = ReadingUpdate.model_validate(changes)
+    sent = changes.model_fields_set
     meter = writable_meter(session, caller, meter_id)
     _check_takes_readings(meter)
     reading = _reading_of(session, meter, reading_id)
     if not precondition(reading.version):
         raise PreconditionFailed("The reading was changed since you read it; read it again.", code="version.stale")
-    if "date" in changes:
-        day = date.fromisoformat(changes["date"])
-        _check_date_free(session, meter, day, reading.id)
-        reading.reading_date = day
-    if "index_value" in changes:
-        reading.index_value = exact_quantity(changes["index_value"])
-    if "replacement" in changes:
-        reading.replacement = changes["replacement"]
-        if not reading.replacement and "replaced_meter_final_index" not in changes:
+    if changes.date is not None:
+        _check_date_free(session, meter, changes.date, reading.id)
+        reading.reading_date = changes.date
+    if changes.index_value is not None:
+        reading.index_value = exact_quantity(changes.index_value)
+    if changes.replacement is not None:
+        reading.replacement = changes.replacement
+        if not reading.replacement and "replaced_meter_final_index" not in sent:
             reading.replaced_meter_final_index = None
-    if "replaced_meter_final_index" in changes:
-        final_index = changes["replaced_meter_final_index"]
+    if "replaced_meter_final_index" in sent:
+        final_index = changes.replaced_meter_final_index
         reading.replaced_meter_final_index = exact_quantity(final_index) if final_index is not None else None
     _check_reading_alone(caller, reading)
     touch(reading, caller)
