@@ -1,6 +1,5 @@
 import { AxiosError } from "axios";
 import type { FieldValues, Path, UseFormSetError } from "react-hook-form";
-import { ZodError } from "zod";
 
 import type { FieldError, Problem, ProblemParams } from "@/client";
 import { zProblem } from "@/client/zod.gen";
@@ -107,5 +106,3 @@ export function applyProblemToForm<T extends FieldValues>(
   if (!problem.errors?.length) unplaced.push(problemMessage(problem, t));
   return unplaced;
 }
-
-export { ZodError };
