@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from datetime import date as date_aliased
+from decimal import Decimal
 from typing import Annotated, Literal
 from uuid import UUID
 
@@ -38,18 +39,44 @@ class BudgetProgress(BaseModel):
     ]
 
 
-class FieldError(BaseModel):
+class ProblemParams(BaseModel):
     model_config = ConfigDict(
         extra='forbid',
     )
-    field: Annotated[
-        str,
+    limit: Annotated[
+        float | None,
         Field(
-            description='The field, as a dotted path (`period_end`, `body`, `limit`).',
-            max_length=200,
+            description='The bound a value broke: a length, a minimum, a maximum, a step, a count of items.',
+            ge=-1000000000000000.0,
+            le=1000000000000000.0,
         ),
-    ]
-    message: Annotated[str, Field(max_length=500)]
+    ] = None
+    format: Annotated[
+        str | None,
+        Field(
+            description='The format a value broke (`date`, `uuid`, `email`…).',
+            max_length=50,
+        ),
+    ] = None
+    field: Annotated[
+        str | None, Field(description='The field the rule is about.', max_length=200)
+    ] = None
+    max_days: Annotated[int | None, Field(ge=0, le=1000000000000000)] = None
+    max_years: Annotated[int | None, Field(ge=0, le=1000000000000000)] = None
+    max_buckets: Annotated[int | None, Field(ge=0, le=1000000000000000)] = None
+    max_tariffs: Annotated[int | None, Field(ge=0, le=1000000000000000)] = None
+    max_bytes: Annotated[int | None, Field(ge=0, le=1000000000000000)] = None
+    max_depth: Annotated[int | None, Field(ge=0, le=1000000000000000)] = None
+    balance_minor: Annotated[int | None, Field(ge=0, le=1000000000000000)] = None
+    needed_minor: Annotated[int | None, Field(ge=0, le=1000000000000000)] = None
+    currency: Annotated[str | None, Field(max_length=3)] = None
+    meter_kind: Annotated[str | None, Field(max_length=50)] = None
+    record_kind: Annotated[str | None, Field(max_length=50)] = None
+    final_index: Annotated[str | None, Field(max_length=50)] = None
+    earlier_index: Annotated[str | None, Field(max_length=50)] = None
+    later_index: Annotated[str | None, Field(max_length=50)] = None
+    earlier_date: date_aliased | None = None
+    later_date: date_aliased | None = None
 
 
 class HealthStatus(BaseModel):
@@ -284,11 +311,11 @@ class ConsumptionCreate(BaseModel):
         ),
     ]
     quantity: Annotated[
-        float,
+        Decimal,
         Field(
             description='In the unit of the kind, at most 3 decimal places.',
-            ge=0.0,
-            le=1000000000.0,
+            ge=0,
+            le=1000000000,
             multiple_of=0.001,
         ),
     ]
@@ -340,11 +367,11 @@ class ConsumptionUpdate(BaseModel):
         ),
     ] = None
     quantity: Annotated[
-        float | None,
+        Decimal | None,
         Field(
             description='In the unit of the kind, at most 3 decimal places.',
-            ge=0.0,
-            le=1000000000.0,
+            ge=0,
+            le=1000000000,
             multiple_of=0.001,
         ),
     ] = None
@@ -608,23 +635,23 @@ class TariffCreate(BaseModel):
         ),
     ]
     unit_price_minor: Annotated[
-        float,
+        Decimal,
         Field(
             description='Price per unit in minor units, e.g. 15.23 cents per kWh.',
-            ge=0.0,
-            le=1000000.0,
+            ge=0,
+            le=1000000,
             multiple_of=0.0001,
         ),
     ]
     fixed_daily_minor: Annotated[
-        float,
+        Decimal,
         Field(
             description='Fixed charge per day in minor units.',
-            ge=0.0,
-            le=1000000.0,
+            ge=0,
+            le=1000000,
             multiple_of=0.0001,
         ),
-    ] = 0
+    ] = Decimal('0')
 
 
 class TariffPage(BaseModel):
@@ -790,11 +817,9 @@ class SimulationRequest(BaseModel):
     model_config = ConfigDict(
         extra='forbid',
     )
-    data_mb: Annotated[float | None, Field(ge=0.0, le=100000.0, multiple_of=0.001)] = (
-        None
-    )
+    data_mb: Annotated[Decimal | None, Field(ge=0, le=100000, multiple_of=0.001)] = None
     voice_minutes: Annotated[
-        float | None, Field(ge=0.0, le=10000.0, multiple_of=0.001)
+        Decimal | None, Field(ge=0, le=10000, multiple_of=0.001)
     ] = None
     sms: Annotated[int | None, Field(ge=0, le=10000)] = None
     cost_minor: Annotated[
@@ -858,21 +883,21 @@ class ReadingCreate(BaseModel):
         ),
     ]
     index_value: Annotated[
-        float,
+        Decimal,
         Field(
             description="A cumulative meter index, in the unit of the meter's kind.",
-            ge=0.0,
-            le=1000000000.0,
+            ge=0,
+            le=1000000000,
             multiple_of=0.001,
         ),
     ]
     replacement: bool = False
     replaced_meter_final_index: Annotated[
-        float | None,
+        Decimal | None,
         Field(
             description="A cumulative meter index, in the unit of the meter's kind.",
-            ge=0.0,
-            le=1000000000.0,
+            ge=0,
+            le=1000000000,
             multiple_of=0.001,
         ),
     ] = None
@@ -889,17 +914,17 @@ class ReadingUpdate(BaseModel):
         ),
     ] = None
     index_value: Annotated[
-        float | None,
+        Decimal | None,
         Field(
             description="A cumulative meter index, in the unit of the meter's kind.",
-            ge=0.0,
-            le=1000000000.0,
+            ge=0,
+            le=1000000000,
             multiple_of=0.001,
         ),
     ] = None
     replacement: bool | None = None
     replaced_meter_final_index: Annotated[
-        float | None, Field(ge=0.0, le=1000000000.0, multiple_of=0.001)
+        Decimal | None, Field(ge=0, le=1000000000, multiple_of=0.001)
     ] = None
 
 
@@ -1150,35 +1175,29 @@ class BudgetList(BaseModel):
     items: Annotated[list[Budget], Field(max_length=6)]
 
 
-class Problem(BaseModel):
+class FieldError(BaseModel):
     model_config = ConfigDict(
         extra='forbid',
     )
-    type: Annotated[
+    field: Annotated[
         str,
         Field(
-            description='A URI reference naming the problem type (`urn:consumo:problem:…`).',
-            max_length=2048,
-            min_length=1,
+            description='The field, as a dotted path (`period_end`, `body`, `limit`).',
+            max_length=200,
         ),
     ]
-    title: Annotated[str, Field(max_length=200)]
-    status: Annotated[int, Field(ge=100, le=599)]
-    detail: Annotated[str | None, Field(max_length=2000)] = None
-    instance: Annotated[
+    message: Annotated[str, Field(max_length=500)]
+    code: Annotated[
         str | None,
         Field(
-            description='A URI reference naming this occurrence of the problem.',
-            max_length=2048,
-        ),
-    ] = None
-    errors: Annotated[
-        list[FieldError] | None,
-        Field(
-            description='The fields that are wrong, for validation problems.',
+            description="The message's code, one of those `Problem.code` lists (`field.required`, `period.too_long`…).",
+            examples=['field.too_long'],
             max_length=100,
+            min_length=1,
+            pattern='^[a-z][a-z0-9_]*(\\.[a-z][a-z0-9_]*)*$',
         ),
     ] = None
+    params: ProblemParams | None = None
 
 
 class KindSummary(BaseModel):
@@ -1317,3 +1336,45 @@ class KpiBreakdown(BaseModel):
         ),
     ]
     kinds: Annotated[list[KindShare], Field(max_length=6)]
+
+
+class Problem(BaseModel):
+    model_config = ConfigDict(
+        extra='forbid',
+    )
+    type: Annotated[
+        str,
+        Field(
+            description='A URI reference naming the problem type (`urn:consumo:problem:…`).',
+            max_length=2048,
+            min_length=1,
+        ),
+    ]
+    title: Annotated[str, Field(max_length=200)]
+    status: Annotated[int, Field(ge=100, le=599)]
+    detail: Annotated[str | None, Field(max_length=2000)] = None
+    instance: Annotated[
+        str | None,
+        Field(
+            description='A URI reference naming this occurrence of the problem.',
+            max_length=2048,
+        ),
+    ] = None
+    errors: Annotated[
+        list[FieldError] | None,
+        Field(
+            description='The fields that are wrong, for validation problems.',
+            max_length=100,
+        ),
+    ] = None
+    code: Annotated[
+        str | None,
+        Field(
+            description="What went wrong, as a stable machine-readable code (with `params`, the values its message needs), so a client words the error in its user's language and keeps `detail` (English) as a fallback. The codes in use are listed in `x-codes`, each with its meaning; the list grows as rules are added, so a client must accept a code it does not know and then show `detail`.",
+            examples=['period.too_long'],
+            max_length=100,
+            min_length=1,
+            pattern='^[a-z][a-z0-9_]*(\\.[a-z][a-z0-9_]*)*$',
+        ),
+    ] = None
+    params: ProblemParams | None = None

@@ -9,6 +9,7 @@ import connexion
 import connexion.context as connexion_context
 import flask
 import psycopg
+import pydantic
 from connexion.exceptions import ProblemException
 from connexion.exceptions import Unauthorized as ConnexionUnauthorized
 from connexion.lifecycle import ConnexionRequest, ConnexionResponse
@@ -19,7 +20,7 @@ from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, NoResultFound,
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from consumo.config import SPEC_PATH, get_settings
+from consumo.config import SPEC_PATH, get_settings, load_contract
 from consumo.framework_problems import problem_of_framework, problem_response
 from consumo.logging import configure_logging
 from consumo.middleware import BodyLimitMiddleware, RequestContextMiddleware
@@ -44,23 +45,27 @@ def _database_unavailable(_request: ConnexionRequest, exc: Exception) -> Connexi
         # The statement timeout stopped a query: the database is up, but this request
         # asked too much of it. Logged as the performance bug it is; no detail leaks.
         logger.error("database statement timed out", exc_info=exc)
-        return problem_response(ServiceUnavailable("The request took too long to answer; retry shortly."))
+        return problem_response(
+            ServiceUnavailable("The request took too long to answer; retry shortly.", code="unavailable.timeout")
+        )
     logger.warning("database unavailable: %s", type(exc).__name__)
-    return problem_response(ServiceUnavailable("The database is temporarily unavailable; retry shortly."))
+    return problem_response(
+        ServiceUnavailable("The database is temporarily unavailable; retry shortly.", code="unavailable.database")
+    )
 
 
 def _database_error(request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
     if isinstance(exc, DBAPIError) and exc.connection_invalidated:
         return _database_unavailable(request, exc)
     logger.error("database error", exc_info=exc)
-    return problem_response(Problem("The server met an unexpected error; it has been logged."))
+    return problem_response(Problem("The server met an unexpected error; it has been logged.", code="internal"))
 
 
 def _database_rejected_value(_request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
     # Input validation should have caught it first; log it as the bug it is, but the
     # client still sent a value the database cannot take: that is a 400, not a 500.
     logger.error("database rejected a value", exc_info=exc)
-    return problem_response(ValidationProblem("A value is out of range or not valid."))
+    return problem_response(ValidationProblem("A value is out of range or not valid.", code="value.out_of_range"))
 
 
 def _constraint_violated(_request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
@@ -68,21 +73,36 @@ def _constraint_violated(_request: ConnexionRequest, exc: Exception) -> Connexio
     # writers); a constraint that still fires is a bug to fix, logged as one, but what the
     # client meets is a conflict with the stored state, not a server error.
     logger.error("database constraint violated", exc_info=exc)
-    return problem_response(Conflict("The request conflicts with the current state; read it again and retry."))
+    return problem_response(
+        Conflict("The request conflicts with the current state; read it again and retry.", code="conflict.state")
+    )
 
 
 def _vanished(_request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
     # A row that a request relied on was deleted by a concurrent one (its owner's account,
     # say) between two of its statements: for this request it no longer exists.
     logger.warning("a row vanished during the request: %s", exc)
-    return problem_response(NotFound("No such resource (it was just deleted)."))
+    return problem_response(NotFound("No such resource (it was just deleted).", code="not_found"))
+
+
+def _model_rejected(_request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
+    # The contract's validation passed but its generated model refused the body: the two
+    # disagree, a bug to fix, logged as one; the client still sent what we cannot take.
+    logger.error("a generated model refused a validated body: %s", exc)
+    errors = [
+        {"field": ".".join(map(str, error["loc"])) or "body", "message": error["msg"][:500], "code": "field.invalid"}
+        for error in (exc.errors() if isinstance(exc, pydantic.ValidationError) else [])
+    ]
+    return problem_response(
+        ValidationProblem("The request does not match the API contract.", code="request.invalid", errors=errors)
+    )
 
 
 def _missing_credentials(_request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
     # Connexion's own 401 (no Authorization header, or not a Bearer one) as our problem,
     # with the WWW-Authenticate challenge a 401 must carry (RFC 9110, 15.5.2).
     detail = getattr(exc, "detail", None) or "Missing, invalid or expired credentials."
-    return problem_response(Unauthorized(detail))
+    return problem_response(Unauthorized(detail, code="auth.required"))
 
 
 def _problem_inside_flask(problem: Problem) -> flask.Response:
@@ -94,7 +114,7 @@ def _problem_inside_flask(problem: Problem) -> flask.Response:
 
 
 def _rate_limited(exc: RateLimitExceeded) -> flask.Response:
-    problem = TooManyRequests(f"Too many attempts ({exc.description}); try again later.")
+    problem = TooManyRequests(f"Too many attempts ({exc.description}); try again later.", code="rate_limited")
     response = problem_response(problem)
     flask_response = flask.Response(response.body, status=429, mimetype="application/problem+json")
     # flask-limiter replaces this with the exact wait when it adds its headers; the window
@@ -111,7 +131,7 @@ def _refuse_unrouted_requests() -> None:
     try:
         connexion_context.operation.operation_id  # noqa: B018 (raises when unrouted)
     except RuntimeError:
-        raise NotFound("No such resource.") from None
+        raise NotFound("No such resource.", code="not_found") from None
 
 
 def _canonical_path_ids(_endpoint: str | None, values: dict[str, object] | None) -> None:
@@ -148,7 +168,7 @@ def create_app() -> connexion.FlaskApp:
     # No Flask static route: every path the app answers is in the contract (or its docs).
     app = connexion.FlaskApp(__name__, specification_dir=str(SPEC_PATH.parent), server_args={"static_folder": None})
     app.add_api(
-        SPEC_PATH.name,
+        load_contract(),
         strict_validation=True,
         validate_responses=settings.validate_responses,
         validator_map=VALIDATOR_MAP,
@@ -174,6 +194,7 @@ def create_app() -> connexion.FlaskApp:
     app.add_error_handler(NoResultFound, _vanished)
     app.add_error_handler(DBAPIError, _database_error)
     app.add_error_handler(ConnexionUnauthorized, _missing_credentials)
+    app.add_error_handler(pydantic.ValidationError, _model_rejected)
 
     flask_app = app.app
     flask_app.url_value_preprocessor(_canonical_path_ids)

@@ -28,6 +28,13 @@ OPTIONS = [
     # turn an `xn--` domain into Unicode, which the contract's pattern (and the web app's Zod) refuse.
     "--type-mappings",
     "email=string",
+    # A number with `multipleOf` (quantities, prices) is a Decimal: a float check of 0.001 refuses
+    # exact values such as 9394981.483, and services want exact values anyway. Only request
+    # schemas state multipleOf, so responses keep JSON numbers (tests/test_typed_bodies.py).
+    "--use-decimal-for-multiple-of",
+    "--use-decimal-in-field-forms",
+    "--deserialize-default-values",
+    "decimal",
 ]
 
 

@@ -4,13 +4,23 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
+import yaml
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 BACKEND_DIR = Path(__file__).resolve().parent.parent
 SPEC_PATH = BACKEND_DIR.parent / "openapi" / "openapi.yaml"
+
+
+@lru_cache(maxsize=1)
+def load_contract() -> dict[str, Any]:
+    """The contract, parsed once: Connexion routes and validates from it (it keeps a copy of its
+    own), and the edge reads the same parse for what Connexion does not expose (`Allow`)."""
+    spec: dict[str, Any] = yaml.safe_load(SPEC_PATH.read_text())
+    return spec
+
 
 _PLACEHOLDER_SECRETS = {"", "changeme", "change-me", "secret", "dev", "development"}
 MIN_SECRET_LENGTH = 32

@@ -39,4 +39,4 @@ def decode_cursor(cursor: str, read: Callable[[dict[str, Any]], T], *, detail: s
             raise ValueError
         return read(payload)
     except (binascii.Error, ValueError, KeyError, TypeError, AttributeError, orjson.JSONDecodeError):
-        raise UnprocessableContent(detail, field="cursor") from None
+        raise UnprocessableContent(detail, field="cursor", code="cursor.invalid") from None

@@ -23,7 +23,7 @@ from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from consumo.config import Settings, get_settings
 from consumo.embedded import embedded_server_uri, ensure_database
 from consumo.metrics import instrument_pool
-from consumo.problems import Conflict
+from consumo.problems import Conflict, FieldError
 
 
 class Base(DeclarativeBase):
@@ -172,9 +172,10 @@ def open_caller_transaction(session: Session, tenant_id: uuid.UUID, user_id: uui
     return session.info[CALLER_STATE_KEY]
 
 
-def flush_unique(session: Session, conflicts: Mapping[str, tuple[str, str]]) -> None:
-    """Flush; a unique violation of a constraint named in `conflicts` (name → (field, message)),
-    even one caused by a concurrent request, becomes a 409 on that field. Other errors propagate."""
+def flush_unique(session: Session, conflicts: Mapping[str, FieldError | tuple[str, str]]) -> None:
+    """Flush; a unique violation of a constraint named in `conflicts` (name → the field error:
+    field, message and its code), even one caused by a concurrent request, becomes a 409 on that
+    field. Other errors propagate. A bare (field, message) pair takes the code `value.taken`."""
     try:
         with session.begin_nested():
             session.flush()
@@ -182,5 +183,7 @@ def flush_unique(session: Session, conflicts: Mapping[str, tuple[str, str]]) -> 
         constraint = getattr(getattr(exc.orig, "diag", None), "constraint_name", None) or ""
         if constraint not in conflicts:
             raise
-        field, message = conflicts[constraint]
-        raise Conflict(message, field=field) from None
+        taken = conflicts[constraint]
+        if isinstance(taken, tuple):
+            taken = {"field": taken[0], "message": taken[1], "code": "value.taken"}
+        raise Conflict(taken["message"], field=taken["field"], code=taken.get("code", "value.taken")) from None

@@ -10,12 +10,11 @@ import logging
 import re
 from functools import lru_cache
 
-import yaml
 from connexion.exceptions import ProblemException
 from connexion.lifecycle import ConnexionRequest, ConnexionResponse
 from starlette.exceptions import HTTPException
 
-from consumo.config import SPEC_PATH
+from consumo.config import load_contract
 from consumo.problems import PROBLEM_BASE, Problem
 
 logger = logging.getLogger(__name__)
@@ -32,13 +31,26 @@ SLUG_BY_STATUS = {
     415: "unsupported-media-type",
     500: "internal",
 }
+# The `code` of a framework's problem, by status (`http_error` for any other).
+FRAMEWORK_CODES = {
+    400: "request.invalid",
+    401: "auth.required",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    406: "not_acceptable",
+    413: "body.too_large",
+    415: "body.media_type",
+    500: "internal",
+    0: "http_error",
+}
 _METHODS = ("get", "put", "post", "patch", "delete")
 
 
 @lru_cache(maxsize=1)
 def _contract_paths() -> list[tuple[re.Pattern[str], str]]:
     """Each path of the contract as a pattern of request paths, with its methods as `Allow` says them."""
-    spec = yaml.safe_load(SPEC_PATH.read_text())
+    spec = load_contract()
     base = spec["servers"][0]["url"].rstrip("/")
     paths = []
     for template, item in spec["paths"].items():
@@ -68,6 +80,7 @@ def _render(
         detail=detail,
         type=PROBLEM_BASE + SLUG_BY_STATUS.get(status, "http-error"),
         headers=headers,
+        ext={"code": FRAMEWORK_CODES.get(status, FRAMEWORK_CODES[0])},
     ).to_problem()
 
 

@@ -154,4 +154,8 @@ class BodyLimitMiddleware:
         await self.app(scope, limited_receive, send)
 
     def _too_large(self) -> PayloadTooLarge:
-        return PayloadTooLarge(f"The request body exceeds {self.max_bytes} bytes.")
+        return PayloadTooLarge(
+            f"The request body exceeds {self.max_bytes} bytes.",
+            code="body.too_large",
+            params={"max_bytes": self.max_bytes},
+        )

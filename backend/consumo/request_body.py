@@ -62,7 +62,8 @@ class JsonBodyMiddleware:
             declared = content_types[0].decode("latin-1")[:100] if len(content_types) == 1 else None
             raise UnsupportedMediaType(
                 "A request body must be sent as Content-Type: application/json"
-                + (f", not {declared!r}." if declared else ".")
+                + (f", not {declared!r}." if declared else "."),
+                code="body.media_type",
             )
         kept = [
             (name, value)

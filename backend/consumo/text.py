@@ -23,5 +23,7 @@ def visible_name(value: str, *, field: str) -> str:
     while end > start and _invisible(value[end - 1]):
         end -= 1
     if start == end:
-        raise UnprocessableContent("Must contain a visible character, not only spaces or invisible ones.", field=field)
+        raise UnprocessableContent(
+            "Must contain a visible character, not only spaces or invisible ones.", field=field, code="text.not_visible"
+        )
     return value[start:end]

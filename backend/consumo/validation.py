@@ -40,7 +40,7 @@ from rfc3339_validator import validate_rfc3339
 from starlette.types import Scope
 
 from consumo.currencies import ISO_4217
-from consumo.problems import ValidationProblem
+from consumo.problems import FieldError, ParamValue, ValidationProblem
 
 MAX_JSON_DEPTH = 32
 MAX_NUMBER_DIGITS = 30
@@ -206,14 +206,50 @@ def _field_of(error: ValidationError) -> str:
     return ".".join(path) or "body"
 
 
-def _field_errors(validator: t.Any, instance: t.Any) -> list[dict[str, str]]:
+# The code of a field error, by the JSON Schema keyword the value broke (`field.invalid` for any
+# other); the keyword's value (a length, a bound, a format's name) is its `limit` parameter.
+SCHEMA_CODES = {
+    "required": "field.required",
+    "type": "field.wrong_type",
+    "additionalProperties": "field.unknown",
+    "maxLength": "field.too_long",
+    "minLength": "field.too_short",
+    "pattern": "field.pattern",
+    "format": "field.format",
+    "enum": "field.not_allowed",
+    "minimum": "field.too_small",
+    "maximum": "field.too_large",
+    "multipleOf": "field.too_precise",
+    "maxItems": "field.too_many_items",
+    "minItems": "field.too_few_items",
+    "": "field.invalid",
+}
+_LIMIT_KEYWORDS = {"maxLength", "minLength", "minimum", "maximum", "multipleOf", "maxItems", "minItems"}
+
+
+def _coded_error(error: ValidationError, field: str, message: str) -> FieldError:
+    keyword = str(error.validator)
+    coded: FieldError = {
+        "field": field[:200],
+        "message": message[:500],
+        "code": SCHEMA_CODES.get(keyword, SCHEMA_CODES[""]),
+    }
+    if keyword == "format" and isinstance(error.validator_value, str):
+        coded["params"] = {"format": error.validator_value}
+    elif keyword in _LIMIT_KEYWORDS and isinstance(error.validator_value, int | float):
+        limit: ParamValue = error.validator_value
+        coded["params"] = {"limit": limit}
+    return coded
+
+
+def _field_errors(validator: t.Any, instance: t.Any) -> list[FieldError]:
     errors = sorted(validator.iter_errors(instance), key=lambda e: list(map(str, e.absolute_path)))
-    result: list[dict[str, str]] = []
+    result: list[FieldError] = []
     for error in errors:
         message = error.message
         if error.validator == "additionalProperties":
             message = "is not a field of this object (it may be read-only or unknown)"
-        result.append({"field": _field_of(error)[:200], "message": message[:500]})
+        result.append(_coded_error(error, _field_of(error), message))
     return result
 
 
@@ -288,7 +324,9 @@ def parse_json_strictly(raw: bytes) -> t.Any:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
         raise ValidationProblem(
-            "The body is not valid UTF-8.", errors=[{"field": "body", "message": "is not valid UTF-8"}]
+            "The body is not valid UTF-8.",
+            code="body.not_utf8",
+            errors=[{"field": "body", "message": "is not valid UTF-8"}],
         ) from None
     if not text.strip():
         return None
@@ -296,6 +334,8 @@ def parse_json_strictly(raw: bytes) -> t.Any:
     if text.count("[") + text.count("{") > MAX_JSON_DEPTH and _bracket_depth(text) > MAX_JSON_DEPTH:
         raise ValidationProblem(
             "The body is nested too deeply.",
+            code="body.too_deep",
+            params={"max_depth": MAX_JSON_DEPTH},
             errors=[{"field": "body", "message": f"nesting deeper than {MAX_JSON_DEPTH}"}],
         )
     try:
@@ -310,11 +350,13 @@ def parse_json_strictly(raw: bytes) -> t.Any:
         known = isinstance(exc, _DuplicateKey) or "JSON" in str(exc) or "number" in str(exc)
         reason = str(exc) if known else "is not valid JSON"
         raise ValidationProblem(
-            "The body is not valid JSON.", errors=[{"field": "body", "message": reason[:500]}]
+            "The body is not valid JSON.", code="body.not_json", errors=[{"field": "body", "message": reason[:500]}]
         ) from None
     unstorable = _unstorable_strings(parsed)
     if unstorable:
-        raise ValidationProblem("The body contains text that cannot be stored.", errors=unstorable)
+        raise ValidationProblem(
+            "The body contains text that cannot be stored.", code="text.unstorable", errors=unstorable
+        )
     return parsed
 
 
@@ -355,11 +397,15 @@ class StrictJSONBodyValidator(JSONRequestBodyValidator):
             if self._nullable:
                 return None
             raise ValidationProblem(
-                "The request body is required.", errors=[{"field": "body", "message": "is required"}]
+                "The request body is required.",
+                code="body.required",
+                errors=[{"field": "body", "message": "is required"}],
             )
         errors = _field_errors(self._validator, body)
         if errors:
-            raise ValidationProblem("The request does not match the API contract.", errors=errors)
+            raise ValidationProblem(
+                "The request does not match the API contract.", code="request.invalid", errors=errors
+            )
         return None
 
 
@@ -397,6 +443,7 @@ class StrictParameterValidator(ParameterValidator):
             if extra:
                 raise ValidationProblem(
                     "Unknown query parameters.",
+                    code="parameter.unknown",
                     errors=[
                         {"field": name[:200], "message": "is not a parameter of this operation"}
                         for name in sorted(extra)
@@ -418,7 +465,9 @@ class StrictParameterValidator(ParameterValidator):
                 if message:
                     errors.append({"field": param["name"], "message": message[:500]})
         if errors:
-            raise ValidationProblem("The request parameters do not match the API contract.", errors=errors)
+            raise ValidationProblem(
+                "The request parameters do not match the API contract.", code="parameter.invalid", errors=errors
+            )
 
 
 class StrictJSONResponseValidator(JSONResponseBodyValidator):

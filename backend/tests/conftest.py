@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import secrets
 import tempfile
+import re
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -288,9 +289,11 @@ def assert_problem(response: Any, status: int, field: str | None = None) -> dict
     assert body["status"] == status
     assert isinstance(body["type"], str) and body["type"]
     assert isinstance(body["title"], str) and body["title"]
+    assert re.fullmatch(r"[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*", body["code"]), body
     for error in body.get("errors", []):
         assert isinstance(error["field"], str) and error["field"]
         assert isinstance(error["message"], str) and error["message"]
+        assert re.fullmatch(r"[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*", error["code"]), body
     if field is not None:
         assert field in {error["field"] for error in body.get("errors", [])}, body
     return body

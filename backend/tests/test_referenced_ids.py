@@ -81,7 +81,9 @@ def test_patching_a_record_onto_another_tenants_meter_is_a_422_not_a_500(alice, 
     )
 
     assert response.status_code == 422, response.text
-    assert response.json()["errors"] == [{"field": "meter_id", "message": "No such meter among yours."}]
+    assert response.json()["errors"] == [
+        {"field": "meter_id", "message": "No such meter among yours.", "code": "meter.unknown"}
+    ]
 
 
 def test_a_meter_reference_still_works_for_the_callers_own_meter(alice):

@@ -124,13 +124,15 @@ def login(body: dict[str, Any]) -> flask.Response:
 def refresh_session() -> flask.Response:
     token = flask.request.cookies.get(REFRESH_COOKIE)
     if not token:
-        raise Unauthorized("No refresh cookie: log in again.")
+        raise Unauthorized("No refresh cookie: log in again.", code="auth.no_refresh_cookie")
     session = db_session()
     try:
         issued = service.refresh(session, refresh_token=token)
     except service.RefreshTokenReused:
         session.commit()  # keep the revocation although the request fails
-        raise Unauthorized("This refresh token was already used; the session is revoked.") from None
+        raise Unauthorized(
+            "This refresh token was already used; the session is revoked.", code="auth.refresh_reused"
+        ) from None
     return _token_response(issued)
 
 

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from consumo.accounts.models import AuthSession, RefreshToken, Tenant, User
 from consumo.config import get_settings
 from consumo.db import bind_tenant, flush_unique
-from consumo.problems import Conflict, Unauthorized, UnprocessableContent
+from consumo.problems import Conflict, FieldError, Unauthorized, UnprocessableContent
 from consumo.security.identity import Caller
 from consumo.security.passwords import hash_password, needs_rehash, verify_password
 from consumo.security.tokens import (
@@ -24,9 +24,9 @@ from consumo.security.tokens import (
 )
 from consumo.text import visible_name
 
-_TAKEN = {
-    "uq_users_username": ("username", "This username is already taken."),
-    "uq_users_email": ("email", "This email is already taken."),
+_TAKEN: dict[str, FieldError] = {
+    "uq_users_username": {"field": "username", "message": "This username is already taken.", "code": "username.taken"},
+    "uq_users_email": {"field": "email", "message": "This email is already taken.", "code": "email.taken"},
 }
 
 
@@ -50,7 +50,9 @@ def _now() -> datetime:
 def _check_password_rules(password: str, *, username: str, email: str, field: str) -> None:
     lowered = password.lower()
     if lowered in (username.lower(), email.lower()):
-        raise UnprocessableContent("The password must not be the username or the email.", field=field)
+        raise UnprocessableContent(
+            "The password must not be the username or the email.", field=field, code="password.matches_identity"
+        )
 
 
 def register(
@@ -144,7 +146,7 @@ def login(session: Session, *, login: str, password: str) -> IssuedTokens:
         ).scalar_one_or_none()
     password_ok = verify_password(user.password_hash if user else None, password)
     if user is None or not password_ok or not user.is_active:
-        raise Unauthorized("The username or password is incorrect.")
+        raise Unauthorized("The username or password is incorrect.", code="auth.bad_credentials")
     if needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
     user.last_login_at = _now()
@@ -155,16 +157,16 @@ def login(session: Session, *, login: str, password: str) -> IssuedTokens:
 def refresh(session: Session, *, refresh_token: str) -> IssuedTokens:
     tenant_id = split_refresh_token(refresh_token)
     if tenant_id is None:
-        raise Unauthorized("The refresh token is invalid.")
+        raise Unauthorized("The refresh token is invalid.", code="auth.refresh_invalid")
     bind_tenant(session, tenant_id)
     token = session.execute(_refresh_token_named(tenant_id, refresh_token).with_for_update()).scalar_one_or_none()
     if token is None:
-        raise Unauthorized("The refresh token is invalid.")
+        raise Unauthorized("The refresh token is invalid.", code="auth.refresh_invalid")
     auth_session = session.execute(
         select(AuthSession).where(AuthSession.id == token.session_id).with_for_update()
     ).scalar_one()
     if auth_session.revoked_at is not None or auth_session.expires_at <= _now():
-        raise Unauthorized("The session has ended; log in again.")
+        raise Unauthorized("The session has ended; log in again.", code="auth.session_ended")
     if token.used_at is not None:
         # Someone replays a spent token: either it was stolen, or the thief already used
         # it. Either way the whole session is revoked.
@@ -175,7 +177,7 @@ def refresh(session: Session, *, refresh_token: str) -> IssuedTokens:
     token.used_at = _now()
     user = session.execute(select(User).where(User.id == auth_session.user_id)).scalar_one()
     if not user.is_active:
-        raise Unauthorized("The session has ended; log in again.")
+        raise Unauthorized("The session has ended; log in again.", code="auth.session_ended")
     tenant = session.get_one(Tenant, user.tenant_id)
     return _issue(session, user, tenant, auth_session)
 
@@ -241,7 +243,7 @@ def current_user(session: Session, caller: Caller, *, for_update: bool = False) 
     user = session.execute(statement.with_for_update() if for_update else statement).scalar_one_or_none()
     tenant = session.get(Tenant, caller.tenant_id)
     if user is None or tenant is None:
-        raise Unauthorized("This account no longer exists.")
+        raise Unauthorized("This account no longer exists.", code="auth.account_gone")
     return user, tenant
 
 
@@ -252,7 +254,12 @@ def update_profile(session: Session, caller: Caller, *, username: str, email: st
     # the email. Only a changed name needs the (costly) check against the password's hash.
     for field, value, current in (("username", username, user.username), ("email", email, user.email)):
         if value != current and verify_password(user.password_hash, value):
-            raise UnprocessableContent(f"The {field} must not be your password.", field=field)
+            raise UnprocessableContent(
+                f"The {field} must not be your password.",
+                field=field,
+                code="profile.is_password",
+                params={"field": field},
+            )
     user.username, user.email = username, email
     user.updated_at = _now()
     flush_unique(session, _TAKEN)
@@ -262,7 +269,9 @@ def update_profile(session: Session, caller: Caller, *, username: str, email: st
 def change_password(session: Session, caller: Caller, *, current_password: str, new_password: str) -> None:
     user, _ = current_user(session, caller, for_update=True)
     if not verify_password(user.password_hash, current_password):
-        raise UnprocessableContent("The current password is incorrect.", field="current_password")
+        raise UnprocessableContent(
+            "The current password is incorrect.", field="current_password", code="password.current_wrong"
+        )
     _check_password_rules(new_password, username=user.username, email=user.email, field="new_password")
     user.password_hash = hash_password(new_password)
     user.token_version += 1  # every access token issued before stops working
@@ -291,7 +300,8 @@ def delete_account(session: Session, caller: Caller) -> None:
             ).scalar_one()
             if other_owners == 0:
                 raise Conflict(
-                    "You are the last owner of a tenant that has other members: make another member owner first."
+                    "You are the last owner of a tenant that has other members: make another member owner first.",
+                    code="account.last_owner",
                 )
         session.delete(user)
     session.flush()

@@ -12,7 +12,7 @@ from sqlalchemy import Row
 from consumo import api_models as api
 from consumo.consumptions import service
 from consumo.consumptions.models import UNIT_BY_KIND, ConsumptionRecord
-from consumo.http import db_session, etag_for, required_if_match, respond
+from consumo.http import db_session, etag_for, required_if_match, respond, typed_body
 from consumo.idempotency import replay as idempotency
 from consumo.security.caller import current_caller
 from consumo.views import RowView
@@ -72,7 +72,7 @@ def create_consumption(body: dict[str, Any]) -> flask.Response:
     session, caller = db_session(), current_caller()
 
     def create() -> tuple[dict[str, Any], dict[str, str]]:
-        record = service.create_record(session, caller, body)
+        record = service.create_record(session, caller, typed_body(api.ConsumptionCreate, body))
         return record_json(record), {"Location": f"{BASE_PATH}/{record.id}", **_record_headers(record)}
 
     scope = idempotency.KeyScope(caller.tenant_id, caller.user_id, "create_consumption")
@@ -87,7 +87,11 @@ def get_consumption(consumption_id: str) -> flask.Response:
 def update_consumption(consumption_id: str, body: dict[str, Any]) -> flask.Response:
     precondition = required_if_match()
     record = service.update_record(
-        db_session(), current_caller(), uuid.UUID(consumption_id), precondition=precondition, changes=body
+        db_session(),
+        current_caller(),
+        uuid.UUID(consumption_id),
+        precondition=precondition,
+        changes=typed_body(api.ConsumptionUpdate, body),
     )
     return respond(record_json(record), headers=_record_headers(record))
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -13,6 +13,7 @@ from typing import Any, Literal
 from sqlalchemy import Row, Select, bindparam, select, tuple_
 from sqlalchemy.orm import Session
 
+from consumo.api_models import ConsumptionCreate, ConsumptionUpdate
 from consumo.consumptions.models import ConsumptionRecord
 from consumo.cursors import decode_cursor, encode_cursor
 from consumo.meters import pricing
@@ -26,7 +27,7 @@ from consumo.problems import (
     UnprocessableContent,
 )
 from consumo.security.identity import Caller
-from consumo.versioning import touch
+from consumo.versioning import first_version, touch
 
 MAX_PERIOD_DAYS = 366
 Sort = Literal["-period_start", "period_start", "-created_at", "created_at"]
@@ -106,15 +107,20 @@ def _writable_record(session: Session, caller: Caller, record_id: uuid.UUID) -> 
         readable_records(caller).where(ConsumptionRecord.id == record_id).with_for_update()
     ).scalar_one_or_none()
     if record is None:
-        raise NotFound("No such consumption record.")
+        raise NotFound("No such consumption record.", code="record.not_found")
     if not caller.can_write or record.owner_id != caller.user_id:
-        raise Forbidden("You may read this record but not change it.")
+        raise Forbidden("You may read this record but not change it.", code="record.read_only")
     if record.reading_id is not None:
-        raise UnprocessableContent("This record is derived from meter readings; change the readings instead.")
+        raise UnprocessableContent(
+            "This record is derived from meter readings; change the readings instead.",
+            code="record.derived_from_readings",
+        )
     if record.source == "simulation":
         # Usage charged to a line's balance is its ledger: rewriting it would refund the
         # allowance it used up without refunding, or re-charging, the balance.
-        raise UnprocessableContent("Usage charged to a mobile line's balance cannot be changed or deleted.")
+        raise UnprocessableContent(
+            "Usage charged to a mobile line's balance cannot be changed or deleted.", code="record.charged_usage"
+        )
     return record
 
 
@@ -123,13 +129,20 @@ def _writable_record(session: Session, caller: Caller, record_id: uuid.UUID) -> 
 
 def _check_period(start: date, end: date) -> None:
     if end < start:
-        raise UnprocessableContent("The period must not end before it starts.", field="period_end")
+        raise UnprocessableContent(
+            "The period must not end before it starts.", field="period_end", code="period.end_before_start"
+        )
     if (end - start).days + 1 > MAX_PERIOD_DAYS:
-        raise UnprocessableContent(f"A period spans at most {MAX_PERIOD_DAYS} days.", field="period_end")
+        raise UnprocessableContent(
+            f"A period spans at most {MAX_PERIOD_DAYS} days.",
+            field="period_end",
+            code="period.too_long",
+            params={"max_days": MAX_PERIOD_DAYS},
+        )
 
 
-def exact_quantity(value: float | int) -> Decimal:
-    """A quantity (or meter index) from the contract's JSON number, exact to its 3 decimals."""
+def exact_quantity(value: Decimal | float | int) -> Decimal:
+    """A quantity (or meter index), exact to the contract's 3 decimals."""
     return Decimal(str(value)).quantize(Decimal("0.001"))
 
 
@@ -171,9 +184,9 @@ def _decode_cursor(sort: Sort, cursor: str) -> tuple[Any, uuid.UUID]:
 
 def list_visible_records(session: Session, caller: Caller, filters: RecordFilters) -> Page[Row[Any]]:
     if filters.scope == "tenant" and not caller.can_read_tenant:
-        raise Forbidden("Only owners, admins and viewers may list the whole tenant.")
+        raise Forbidden("Only owners, admins and viewers may list the whole tenant.", code="scope.tenant_forbidden")
     if filters.period_from and filters.period_to and filters.period_from > filters.period_to:
-        raise UnprocessableContent("`from` must not be after `to`.", field="from")
+        raise UnprocessableContent("`from` must not be after `to`.", field="from", code="range.from_after_to")
     if filters.meter_id:
         meters.check_meter_filter(session, caller, filters.meter_id)
     whole_tenant, binds = _visibility(caller, filters.scope)
@@ -249,38 +262,35 @@ def get_visible_record(session: Session, caller: Caller, record_id: uuid.UUID) -
         readable_records(caller, columns=RECORD_VIEW).where(ConsumptionRecord.id == record_id)
     ).one_or_none()
     if record is None:
-        raise NotFound("No such consumption record.")
+        raise NotFound("No such consumption record.", code="record.not_found")
     return record
 
 
-def create_record(session: Session, caller: Caller, data: dict[str, Any]) -> ConsumptionRecord:
+def create_record(session: Session, caller: Caller, data: ConsumptionCreate | Mapping[str, Any]) -> ConsumptionRecord:
+    """A manual record. `data` is the validated body (a mapping of the contract's JSON is read as one)."""
+    if not isinstance(data, ConsumptionCreate):
+        data = ConsumptionCreate.model_validate(data)
     if not caller.can_write:
-        raise Forbidden("Your role may read but not record consumption.")
-    start, end = date.fromisoformat(data["period_start"]), date.fromisoformat(data["period_end"])
-    _check_period(start, end)
-    currency = data.get("currency") or caller.default_currency
+        raise Forbidden("Your role may read but not record consumption.", code="role.read_only")
+    _check_period(data.period_start, data.period_end)
     now = datetime.now(UTC)
     record = ConsumptionRecord(
         tenant_id=caller.tenant_id,
         id=uuid.uuid4(),
         owner_id=caller.user_id,
-        kind=data["kind"],
-        quantity=exact_quantity(data["quantity"]),
-        period_start=start,
-        period_end=end,
-        cost_minor=data.get("cost_minor"),
-        currency=currency,
-        notes=data.get("notes"),
+        kind=data.kind,
+        quantity=exact_quantity(data.quantity),
+        period_start=data.period_start,
+        period_end=data.period_end,
+        cost_minor=data.cost_minor,
+        currency=data.currency or caller.default_currency,
+        notes=data.notes,
         source="manual",
         cost_from_tariff=False,
-        version=1,
-        created_at=now,
-        updated_at=now,
-        created_by=caller.user_id,
-        updated_by=caller.user_id,
+        **first_version(caller, now),
     )
-    if data.get("meter_id"):
-        meter = meters.meter_for_record(session, caller, uuid.UUID(data["meter_id"]), record.kind)
+    if data.meter_id:
+        meter = meters.meter_for_record(session, caller, data.meter_id, record.kind)
         record.meter_id = meter.id
         _price_from_meter(session, record, meter)
     session.add(record)
@@ -294,31 +304,36 @@ def update_record(
     record_id: uuid.UUID,
     *,
     precondition: Callable[[int], bool],
-    changes: dict[str, Any],
+    changes: ConsumptionUpdate | Mapping[str, Any],
 ) -> ConsumptionRecord:
-    """`precondition(version)` says whether the caller's If-Match holds for the stored version."""
+    """`precondition(version)` says whether the caller's If-Match holds for the stored version;
+    `changes` holds the fields the body sent (`model_fields_set`), a null among them clearing one."""
+    if not isinstance(changes, ConsumptionUpdate):
+        changes = ConsumptionUpdate.model_validate(changes)
+    sent = changes.model_fields_set
     record = _writable_record(session, caller, record_id)
     if not precondition(record.version):
-        raise PreconditionFailed("The record was changed since you read it; read it again.")
+        raise PreconditionFailed("The record was changed since you read it; read it again.", code="version.stale")
     # The meter is checked before the record changes: a query with the record already
     # pointing at a meter that is not the caller's would flush it (a foreign-key error).
-    meter_id = record.meter_id
-    if "meter_id" in changes:
-        meter_id = uuid.UUID(changes["meter_id"]) if changes["meter_id"] else None
-    meter = meters.meter_for_record(session, caller, meter_id, changes.get("kind", record.kind)) if meter_id else None
-    start = date.fromisoformat(changes["period_start"]) if "period_start" in changes else record.period_start
-    end = date.fromisoformat(changes["period_end"]) if "period_end" in changes else record.period_end
+    # The contract makes kind, quantity and the period non-nullable: sent, they hold a value.
+    meter_id = changes.meter_id if "meter_id" in sent else record.meter_id
+    kind = changes.kind or record.kind
+    meter = meters.meter_for_record(session, caller, meter_id, kind) if meter_id else None
+    start = changes.period_start or record.period_start
+    end = changes.period_end or record.period_end
     _check_period(start, end)
-    record.period_start, record.period_end = start, end
-    if "kind" in changes:
-        record.kind = changes["kind"]
-    if "quantity" in changes:
-        record.quantity = exact_quantity(changes["quantity"])
-    for field in ("cost_minor", "currency", "notes"):
-        if field in changes:
-            setattr(record, field, changes[field])
+    record.period_start, record.period_end, record.kind = start, end, kind
+    if changes.quantity is not None:
+        record.quantity = exact_quantity(changes.quantity)
+    if "cost_minor" in sent:
+        record.cost_minor = changes.cost_minor
+    if changes.currency is not None:
+        record.currency = changes.currency
+    if "notes" in sent:
+        record.notes = changes.notes
     record.meter_id = meter.id if meter is not None else None
-    if "cost_minor" in changes:
+    if "cost_minor" in sent:
         record.cost_from_tariff = False
     if meter is None:
         record.cost_from_tariff = False
@@ -334,6 +349,6 @@ def delete_record(
 ) -> None:
     record = _writable_record(session, caller, record_id)
     if not precondition(record.version):
-        raise PreconditionFailed("The record was changed since you read it; read it again.")
+        raise PreconditionFailed("The record was changed since you read it; read it again.", code="version.stale")
     session.delete(record)
     session.flush()

@@ -66,6 +66,7 @@ def claim_key(session: Session, scope: KeyScope, key: str, body: Any) -> StoredR
         raise UnprocessableContent(
             "This Idempotency-Key was already used with a different request body.",
             field="Idempotency-Key",
+            code="idempotency.key_reused",
         )
     assert existing.status_code is not None  # written in the claiming transaction
     return StoredResponse(existing.status_code, existing.response_body, dict(existing.response_headers or {}))

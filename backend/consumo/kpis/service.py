@@ -150,7 +150,9 @@ def readable_rollup(caller: Caller, where: KpiFilter, kind: str | None = None) -
     """Rows of the roll-ups (daily and monthly) the caller may aggregate: their own, or the
     tenant's for owners, admins and viewers asking for it; optionally of one meter or kind."""
     if where.scope == "tenant" and not caller.can_read_tenant:
-        raise Forbidden("Only owners, admins and viewers may see the whole tenant's KPIs.")
+        raise Forbidden(
+            "Only owners, admins and viewers may see the whole tenant's KPIs.", code="scope.tenant_forbidden"
+        )
     conditions = ["tenant_id = :tenant"]
     params: dict[str, Any] = {"tenant": caller.tenant_id}
     if where.scope == "mine":
@@ -186,10 +188,12 @@ def own_budgets(caller: Caller) -> Select[tuple[Budget]]:
 
 def check_range(start: date, end: date) -> int:
     if end < start:
-        raise UnprocessableContent("`to` must not be before `from`.", field="to")
+        raise UnprocessableContent("`to` must not be before `from`.", field="to", code="range.to_before_from")
     days = (end - start).days + 1
     if days > MAX_RANGE_DAYS:
-        raise UnprocessableContent("A range spans at most 10 years.", field="to")
+        raise UnprocessableContent(
+            "A range spans at most 10 years.", field="to", code="range.too_long", params={"max_years": 10}
+        )
     return days
 
 
@@ -488,7 +492,12 @@ def timeseries(
     days = check_range(start, end)
     check_filter(session, caller, where)
     if interval == "day" and days > MAX_DAY_BUCKETS:
-        raise UnprocessableContent(f"At most {MAX_DAY_BUCKETS} day buckets; use weeks or months.", field="interval")
+        raise UnprocessableContent(
+            f"At most {MAX_DAY_BUCKETS} day buckets; use weeks or months.",
+            field="interval",
+            code="range.too_many_buckets",
+            params={"max_buckets": MAX_DAY_BUCKETS},
+        )
     scope = readable_rollup(caller, where, kind)
     # Months may come whole from the monthly roll-up; days and weeks need the daily one.
     span = Span.of(start, end, whole_months=interval == "month")
@@ -547,20 +556,32 @@ def list_budgets(session: Session, caller: Caller) -> list[Budget]:
 
 def replace_budgets(session: Session, caller: Caller, items: Iterable[dict[str, object]]) -> list[Budget]:
     if not caller.can_write:
-        raise Forbidden("Your role may read but not set budgets.")
+        raise Forbidden("Your role may read but not set budgets.", code="role.read_only")
     items = list(items)
     errors = []
     seen: set[object] = set()
     for index, item in enumerate(items):
         if item["kind"] in seen:
-            errors.append({"field": f"items.{index}.kind", "message": "appears twice"})
+            errors.append({"field": f"items.{index}.kind", "message": "appears twice", "code": "budget.kind_twice"})
         seen.add(item["kind"])
         if item.get("quantity_limit") is None and item.get("cost_limit_minor") is None:
-            errors.append({"field": f"items.{index}", "message": "needs quantity_limit, cost_limit_minor or both"})
+            errors.append(
+                {
+                    "field": f"items.{index}",
+                    "message": "needs quantity_limit, cost_limit_minor or both",
+                    "code": "budget.no_limit",
+                }
+            )
         if item.get("cost_limit_minor") is not None and not item.get("currency"):
-            errors.append({"field": f"items.{index}.currency", "message": "is required with cost_limit_minor"})
+            errors.append(
+                {
+                    "field": f"items.{index}.currency",
+                    "message": "is required with cost_limit_minor",
+                    "code": "budget.currency_required",
+                }
+            )
     if errors:
-        raise UnprocessableContent("Some budgets are not valid.", errors=errors)
+        raise UnprocessableContent("Some budgets are not valid.", code="budgets.invalid", errors=errors)
     # Replace-all is delete-then-insert: two at once would both delete nothing and both insert
     # the same keys. The user's row, locked until commit, puts a user's replacements in line;
     # NO KEY UPDATE, so it does not hold up rows that merely refer to the user.

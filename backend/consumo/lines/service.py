@@ -29,9 +29,9 @@ from consumo.meters.children import on_meter
 from consumo.meters.models import Meter
 from consumo.meters.service import get_readable_meter, writable_meter
 from consumo.paging import Keyset, Page, keyset_page
-from consumo.problems import NotFound, UnprocessableContent
+from consumo.problems import NotFound, ParamValue, UnprocessableContent
 from consumo.security.identity import Caller
-from consumo.versioning import touch
+from consumo.versioning import first_version, touch
 
 ONE = Decimal(1)
 
@@ -211,7 +211,9 @@ def _status_of(session: Session, caller: Caller, meter: Meter, today: date) -> L
 
 def _require_line(meter: Meter) -> None:
     if not meter.is_line:
-        raise UnprocessableContent("Only mobile lines have a plan, a balance and a billing cycle.", field="meter_id")
+        raise UnprocessableContent(
+            "Only mobile lines have a plan, a balance and a billing cycle.", field="meter_id", code="meter.not_a_line"
+        )
 
 
 def line_status(session: Session, caller: Caller, meter_id: uuid.UUID, *, today: date | None = None) -> LineStatus:
@@ -389,7 +391,11 @@ def simulate_usage(
     if requested is not None:
         usage = requested
         if not any(usage.values()):
-            raise UnprocessableContent("There is nothing to record: every quantity is zero.", field="data_mb")
+            raise UnprocessableContent(
+                "There is nothing to record: every quantity is zero.",
+                field="data_mb",
+                code="simulation.nothing_to_record",
+            )
     else:
         usage = random_burst(rng or random.SystemRandom())
         if "cost_minor" not in data:
@@ -424,11 +430,7 @@ def simulate_usage(
             source="simulation",
             meter_id=meter.id,
             cost_from_tariff=False,
-            version=1,
-            created_at=now,
-            updated_at=now,
-            created_by=caller.user_id,
-            updated_by=caller.user_id,
+            **first_version(caller, now),
         )
         for kind in used_kinds
     ]
@@ -442,8 +444,11 @@ def simulate_usage(
 
 def _insufficient(meter: Meter, *, needed: int | None, field: str) -> UnprocessableContent:
     available = f"{meter.balance_minor} {meter.currency} minor units"
+    params: dict[str, ParamValue] = {"balance_minor": meter.balance_minor or 0, "currency": meter.currency}
     if needed is None:
         detail = f"Insufficient balance: the allowances are used up and the balance ({available}) pays for nothing."
-    else:
-        detail = f"Insufficient balance: this usage costs {needed} but the balance is {available}; top up first."
-    return UnprocessableContent(detail, field=field)
+        return UnprocessableContent(detail, field=field, code="balance.allowances_used_up", params=params)
+    detail = f"Insufficient balance: this usage costs {needed} but the balance is {available}; top up first."
+    return UnprocessableContent(
+        detail, field=field, code="balance.insufficient", params={**params, "needed_minor": needed}
+    )

@@ -8,7 +8,7 @@ from typing import Any, cast
 import flask
 
 from consumo import api_models as api
-from consumo.http import db_session, etag_for, required_if_match, respond
+from consumo.http import db_session, etag_for, required_if_match, respond, typed_body
 from consumo.idempotency import replay as idempotency
 from consumo.meters import service
 from consumo.meters.models import Meter, MeterTariff
@@ -73,7 +73,7 @@ def create_meter(body: dict[str, Any]) -> flask.Response:
     session, caller = db_session(), current_caller()
 
     def create() -> tuple[api.Meter, dict[str, str]]:
-        meter = service.create_meter(session, caller, body)
+        meter = service.create_meter(session, caller, typed_body(api.MeterCreate, body))
         return meter_model(meter), {"Location": f"{BASE_PATH}/{meter.id}", **_meter_headers(meter)}
 
     scope = idempotency.KeyScope(caller.tenant_id, caller.user_id, "create_meter")
@@ -88,7 +88,11 @@ def get_meter(meter_id: str) -> flask.Response:
 def update_meter(meter_id: str, body: dict[str, Any]) -> flask.Response:
     precondition = required_if_match()
     meter = service.update_meter(
-        db_session(), current_caller(), uuid.UUID(meter_id), precondition=precondition, changes=body
+        db_session(),
+        current_caller(),
+        uuid.UUID(meter_id),
+        precondition=precondition,
+        changes=typed_body(api.MeterUpdate, body),
     )
     return respond(meter_model(meter), headers=_meter_headers(meter))
 
@@ -108,7 +112,7 @@ def create_tariff(meter_id: str, body: dict[str, Any]) -> flask.Response:
     session, caller = db_session(), current_caller()
 
     def create() -> tuple[api.Tariff, dict[str, str]]:
-        meter, tariff = service.create_tariff(session, caller, uuid.UUID(meter_id), body)
+        meter, tariff = service.create_tariff(session, caller, uuid.UUID(meter_id), typed_body(api.TariffCreate, body))
         return tariff_model(meter, tariff), {"Location": f"{BASE_PATH}/{meter.id}/tariffs/{tariff.id}"}
 
     scope = idempotency.KeyScope(caller.tenant_id, caller.user_id, f"create_tariff:{meter_id}")

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any, Literal
@@ -18,17 +18,18 @@ import phonenumbers
 from sqlalchemy import Select, delete, select, update
 from sqlalchemy.orm import Session
 
+from consumo.api_models import MeterCreate, MeterUpdate, MobilePlan, TariffCreate
 from consumo.consumptions.models import ConsumptionRecord
 from consumo.db import flush_unique
 from consumo.meters import pricing
 from consumo.meters.children import on_meter
 from consumo.meters.models import RECORD_KINDS_BY_METER_KIND, Meter, MeterTariff
 from consumo.paging import Keyset, Page, keyset_page
-from consumo.problems import Conflict, Forbidden, NotFound, PreconditionFailed, UnprocessableContent
+from consumo.problems import Conflict, FieldError, Forbidden, NotFound, PreconditionFailed, UnprocessableContent
 from consumo.readings.models import MeterReading
 from consumo.security.identity import Caller
 from consumo.text import visible_name
-from consumo.versioning import touch
+from consumo.versioning import first_version, touch
 
 Scope = Literal["mine", "tenant"]
 MAX_TARIFFS = 500
@@ -58,7 +59,7 @@ def readable_meters(caller: Caller, scope: Scope = "tenant") -> Select[tuple[Met
 def get_readable_meter(session: Session, caller: Caller, meter_id: uuid.UUID) -> Meter:
     meter = session.execute(readable_meters(caller).where(Meter.id == meter_id)).scalar_one_or_none()
     if meter is None:
-        raise NotFound("No such meter.")
+        raise NotFound("No such meter.", code="meter.not_found")
     return meter
 
 
@@ -69,9 +70,9 @@ def writable_meter(session: Session, caller: Caller, meter_id: uuid.UUID) -> Met
     Not readable → 404 (no existence leak); readable but not writable → 403."""
     meter = session.execute(readable_meters(caller).where(Meter.id == meter_id).with_for_update()).scalar_one_or_none()
     if meter is None:
-        raise NotFound("No such meter.")
+        raise NotFound("No such meter.", code="meter.not_found")
     if not caller.can_write or meter.owner_id != caller.user_id:
-        raise Forbidden("You may read this meter but not change it.")
+        raise Forbidden("You may read this meter but not change it.", code="meter.read_only")
     return meter
 
 
@@ -80,10 +81,15 @@ def meter_for_record(session: Session, caller: Caller, meter_id: uuid.UUID, kind
     meters, of a kind that holds such records. Anything else is a 422 on `meter_id`."""
     meter = session.execute(readable_meters(caller, "mine").where(Meter.id == meter_id)).scalar_one_or_none()
     if meter is None:
-        raise UnprocessableContent("No such meter among yours.", field="meter_id")
+        raise UnprocessableContent("No such meter among yours.", field="meter_id", code="meter.unknown")
     if kind not in RECORD_KINDS_BY_METER_KIND[meter.kind]:
         allowed = ", ".join(RECORD_KINDS_BY_METER_KIND[meter.kind])
-        raise UnprocessableContent(f"A {meter.kind} meter holds only {allowed} records.", field="meter_id")
+        raise UnprocessableContent(
+            f"A {meter.kind} meter holds only {allowed} records.",
+            field="meter_id",
+            code="meter.kind_mismatch",
+            params={"meter_kind": meter.kind, "record_kind": kind},
+        )
     return meter
 
 
@@ -91,7 +97,7 @@ def check_meter_filter(session: Session, caller: Caller, meter_id: uuid.UUID) ->
     """A `meter_id` filter must name a meter the caller can read (422 otherwise); returns it."""
     found = session.execute(readable_meters(caller).where(Meter.id == meter_id)).scalar_one_or_none()
     if found is None:
-        raise UnprocessableContent("No such meter.", field="meter_id")
+        raise UnprocessableContent("No such meter.", field="meter_id", code="meter.unknown")
     return found
 
 
@@ -104,13 +110,21 @@ def normalize_identifier(kind: str, identifier: str, field: str = "identifier") 
     if kind != "mobile_line":
         return identifier
     if not E164.match(identifier):
-        raise UnprocessableContent("A mobile line's identifier is its number in E.164, e.g. +56912345678.", field=field)
+        raise UnprocessableContent(
+            "A mobile line's identifier is its number in E.164, e.g. +56912345678.",
+            field=field,
+            code="identifier.not_e164",
+        )
     try:
         number = phonenumbers.parse(identifier)
     except phonenumbers.NumberParseException:
-        raise UnprocessableContent("This is not a number in any country's numbering plan.", field=field) from None
+        raise UnprocessableContent(
+            "This is not a number in any country's numbering plan.", field=field, code="identifier.no_such_number"
+        ) from None
     if not phonenumbers.is_possible_number(number):
-        raise UnprocessableContent("This number has the wrong length for its country.", field=field)
+        raise UnprocessableContent(
+            "This number has the wrong length for its country.", field=field, code="identifier.wrong_length"
+        )
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
@@ -122,9 +136,9 @@ def identifier_query(raw: str) -> str:
     return raw
 
 
-def _apply_plan(meter: Meter, plan: dict[str, Any]) -> None:
+def _apply_plan(meter: Meter, plan: MobilePlan) -> None:
     for field, column in PLAN_COLUMNS.items():
-        setattr(meter, column, plan.get(field, 0 if field.endswith("_price_minor") else None))
+        setattr(meter, column, getattr(plan, field))
 
 
 def plan_of(meter: Meter) -> dict[str, int] | None:
@@ -133,11 +147,12 @@ def plan_of(meter: Meter) -> dict[str, int] | None:
     return {field: getattr(meter, column) for field, column in PLAN_COLUMNS.items()}
 
 
-_IDENTIFIER_TAKEN = {
-    "uq_meters_identifier": (
-        "identifier",
-        "You already have a meter of this kind with this identifier in your organisation.",
-    )
+_IDENTIFIER_TAKEN: dict[str, FieldError] = {
+    "uq_meters_identifier": {
+        "field": "identifier",
+        "message": "You already have a meter of this kind with this identifier in your organisation.",
+        "code": "identifier.taken",
+    }
 }
 
 
@@ -179,7 +194,7 @@ def list_visible_meters(
     cursor: str | None,
 ) -> Page[Meter]:
     if scope == "tenant" and not caller.can_read_tenant:
-        raise Forbidden("Only owners, admins and viewers may list the whole tenant.")
+        raise Forbidden("Only owners, admins and viewers may list the whole tenant.", code="scope.tenant_forbidden")
     statement = readable_meters(caller, scope)
     if kind:
         statement = statement.where(Meter.kind == kind)
@@ -188,31 +203,29 @@ def list_visible_meters(
     return keyset_page(session, statement, METERS_BY_NAME, limit=limit, cursor=cursor)
 
 
-def create_meter(session: Session, caller: Caller, data: dict[str, Any]) -> Meter:
+def create_meter(session: Session, caller: Caller, data: MeterCreate | Mapping[str, Any]) -> Meter:
+    """A meter or mobile line. `data` is the validated body (a mapping of the contract's JSON is read as one)."""
+    if not isinstance(data, MeterCreate):
+        data = MeterCreate.model_validate(data)
     if not caller.can_write:
-        raise Forbidden("Your role may read but not add meters.")
-    kind = data["kind"]
-    plan = data.get("plan")
+        raise Forbidden("Your role may read but not add meters.", code="role.read_only")
+    kind, plan = data.kind, data.plan
     if kind == "mobile_line" and plan is None:
-        raise UnprocessableContent("A mobile line needs a plan.", field="plan")
+        raise UnprocessableContent("A mobile line needs a plan.", field="plan", code="plan.required")
     if kind != "mobile_line" and plan is not None:
-        raise UnprocessableContent("Only mobile lines have a plan.", field="plan")
+        raise UnprocessableContent("Only mobile lines have a plan.", field="plan", code="plan.not_allowed")
     now = datetime.now(UTC)
     meter = Meter(
         tenant_id=caller.tenant_id,
         id=uuid.uuid4(),
         owner_id=caller.user_id,
         kind=kind,
-        name=visible_name(data["name"], field="name"),
-        identifier=normalize_identifier(kind, data["identifier"]),
-        currency=data.get("currency") or caller.default_currency,
-        monthly_budget_minor=data.get("monthly_budget_minor"),
+        name=visible_name(data.name, field="name"),
+        identifier=normalize_identifier(kind, data.identifier),
+        currency=data.currency or caller.default_currency,
+        monthly_budget_minor=data.monthly_budget_minor,
         balance_minor=0 if kind == "mobile_line" else None,
-        version=1,
-        created_at=now,
-        updated_at=now,
-        created_by=caller.user_id,
-        updated_by=caller.user_id,
+        **first_version(caller, now),
     )
     if plan is not None:
         _apply_plan(meter, plan)
@@ -227,24 +240,28 @@ def update_meter(
     meter_id: uuid.UUID,
     *,
     precondition: Callable[[int], bool],
-    changes: dict[str, Any],
+    changes: MeterUpdate | Mapping[str, Any],
 ) -> Meter:
+    """`changes` holds the fields the body sent (`model_fields_set`), a null among them clearing one."""
+    if not isinstance(changes, MeterUpdate):
+        changes = MeterUpdate.model_validate(changes)
+    sent = changes.model_fields_set
     meter = writable_meter(session, caller, meter_id)
     if not precondition(meter.version):
-        raise PreconditionFailed("The meter was changed since you read it; read it again.")
-    if "plan" in changes:
-        if changes["plan"] is None and meter.is_line:
-            raise UnprocessableContent("A mobile line needs a plan.", field="plan")
-        if changes["plan"] is not None and not meter.is_line:
-            raise UnprocessableContent("Only mobile lines have a plan.", field="plan")
-        if changes["plan"] is not None:
-            _apply_plan(meter, changes["plan"])
-    if "name" in changes:
-        meter.name = visible_name(changes["name"], field="name")
-    if "identifier" in changes:
-        meter.identifier = normalize_identifier(meter.kind, changes["identifier"])
-    if "monthly_budget_minor" in changes:
-        meter.monthly_budget_minor = changes["monthly_budget_minor"]
+        raise PreconditionFailed("The meter was changed since you read it; read it again.", code="version.stale")
+    if "plan" in sent:
+        if changes.plan is None and meter.is_line:
+            raise UnprocessableContent("A mobile line needs a plan.", field="plan", code="plan.required")
+        if changes.plan is not None and not meter.is_line:
+            raise UnprocessableContent("Only mobile lines have a plan.", field="plan", code="plan.not_allowed")
+        if changes.plan is not None:
+            _apply_plan(meter, changes.plan)
+    if changes.name is not None:
+        meter.name = visible_name(changes.name, field="name")
+    if changes.identifier is not None:
+        meter.identifier = normalize_identifier(meter.kind, changes.identifier)
+    if "monthly_budget_minor" in sent:
+        meter.monthly_budget_minor = changes.monthly_budget_minor
     touch(meter, caller)
     flush_unique(session, _IDENTIFIER_TAKEN)
     return meter
@@ -255,7 +272,7 @@ def delete_meter(session: Session, caller: Caller, meter_id: uuid.UUID, *, preco
     with the cost they had (no longer following tariffs that are gone)."""
     meter = writable_meter(session, caller, meter_id)
     if not precondition(meter.version):
-        raise PreconditionFailed("The meter was changed since you read it; read it again.")
+        raise PreconditionFailed("The meter was changed since you read it; read it again.", code="version.stale")
     session.execute(
         update(ConsumptionRecord)
         .where(on_meter(ConsumptionRecord, meter))
@@ -294,24 +311,35 @@ def get_tariff(
 
 
 def create_tariff(
-    session: Session, caller: Caller, meter_id: uuid.UUID, data: dict[str, Any]
+    session: Session, caller: Caller, meter_id: uuid.UUID, data: TariffCreate | Mapping[str, Any]
 ) -> tuple[Meter, MeterTariff]:
+    """A tariff from a day on. `data` is the validated body (a mapping of the contract's JSON is read as one)."""
+    if not isinstance(data, TariffCreate):
+        data = TariffCreate.model_validate(data)
     meter = writable_meter(session, caller, meter_id)
     if meter.is_line:
-        raise UnprocessableContent("Mobile lines are priced by their plan, not by tariffs.", field="meter_id")
+        raise UnprocessableContent(
+            "Mobile lines are priced by their plan, not by tariffs.", field="meter_id", code="tariff.line_has_plan"
+        )
     existing = pricing.tariffs_of(session, meter)
     if len(existing) >= MAX_TARIFFS:
-        raise UnprocessableContent(f"A meter has at most {MAX_TARIFFS} tariffs.")
-    valid_from = date.fromisoformat(data["valid_from"])
+        raise UnprocessableContent(
+            f"A meter has at most {MAX_TARIFFS} tariffs.", code="tariff.too_many", params={"max_tariffs": MAX_TARIFFS}
+        )
+    valid_from = data.valid_from
     if any(t.valid_from == valid_from for t in existing):
-        raise Conflict("This meter already has a tariff from that day; remove it first.", field="valid_from")
+        raise Conflict(
+            "This meter already has a tariff from that day; remove it first.",
+            field="valid_from",
+            code="tariff.day_taken",
+        )
     tariff = MeterTariff(
         tenant_id=meter.tenant_id,
         id=uuid.uuid4(),
         meter_id=meter.id,
         valid_from=valid_from,
-        unit_price_minor=Decimal(str(data["unit_price_minor"])).quantize(Decimal("0.0001")),
-        fixed_daily_minor=Decimal(str(data.get("fixed_daily_minor", 0))).quantize(Decimal("0.0001")),
+        unit_price_minor=data.unit_price_minor.quantize(Decimal("0.0001")),
+        fixed_daily_minor=data.fixed_daily_minor.quantize(Decimal("0.0001")),
         created_at=datetime.now(UTC),
         created_by=caller.user_id,
     )
@@ -327,7 +355,7 @@ def delete_tariff(session: Session, caller: Caller, meter_id: uuid.UUID, tariff_
         select(MeterTariff).where(on_meter(MeterTariff, meter), MeterTariff.id == tariff_id)
     ).scalar_one_or_none()
     if tariff is None:
-        raise NotFound("No such tariff on this meter.")
+        raise NotFound("No such tariff on this meter.", code="tariff.not_found")
     since = tariff.valid_from
     session.delete(tariff)
     session.flush()

@@ -8,7 +8,7 @@ from typing import Any
 import flask
 
 from consumo import api_models as api
-from consumo.http import db_session, etag_for, required_if_match, respond
+from consumo.http import db_session, etag_for, required_if_match, respond, typed_body
 from consumo.idempotency import replay as idempotency
 from consumo.readings import service
 from consumo.security.caller import current_caller
@@ -46,7 +46,7 @@ def create_reading(meter_id: str, body: dict[str, Any]) -> flask.Response:
     session, caller = db_session(), current_caller()
 
     def create() -> tuple[api.Reading, dict[str, str]]:
-        view = service.create_reading(session, caller, uuid.UUID(meter_id), body)
+        view = service.create_reading(session, caller, uuid.UUID(meter_id), typed_body(api.ReadingCreate, body))
         location = f"{BASE_PATH}/{view.reading.meter_id}/readings/{view.reading.id}"
         return reading_model(view), {"Location": location, **_reading_headers(view)}
 
@@ -67,7 +67,7 @@ def update_reading(meter_id: str, reading_id: str, body: dict[str, Any]) -> flas
         uuid.UUID(meter_id),
         uuid.UUID(reading_id),
         precondition=precondition,
-        changes=body,
+        changes=typed_body(api.ReadingUpdate, body),
     )
     return respond(reading_model(view), headers=_reading_headers(view))
 

@@ -15,7 +15,7 @@ meter are read and changed one request at a time.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -25,6 +25,7 @@ from typing import Any
 from sqlalchemy import Select, and_, delete, select
 from sqlalchemy.orm import Session
 
+from consumo.api_models import ReadingCreate, ReadingUpdate
 from consumo.consumptions.models import ConsumptionRecord
 from consumo.consumptions.service import MAX_PERIOD_DAYS, exact_quantity
 from consumo.meters import pricing
@@ -35,7 +36,7 @@ from consumo.paging import Keyset, Page, keyset_page
 from consumo.problems import Conflict, NotFound, PreconditionFailed, UnprocessableContent
 from consumo.readings.models import MeterReading
 from consumo.security.identity import Caller
-from consumo.versioning import touch
+from consumo.versioning import first_version, touch
 
 
 @dataclass(frozen=True)
@@ -65,14 +66,16 @@ def _readings_of(meter: Meter) -> Select[tuple[MeterReading]]:
 def _reading_of(session: Session, meter: Meter, reading_id: uuid.UUID) -> MeterReading:
     reading = session.execute(_readings_of(meter).where(MeterReading.id == reading_id)).scalar_one_or_none()
     if reading is None:
-        raise NotFound("No such reading on this meter.")
+        raise NotFound("No such reading on this meter.", code="reading.not_found")
     return reading
 
 
 def _check_takes_readings(meter: Meter) -> None:
     if meter.is_line:
         raise UnprocessableContent(
-            "Mobile lines have no index readings; only electricity, water and gas meters do.", field="meter_id"
+            "Mobile lines have no index readings; only electricity, water and gas meters do.",
+            field="meter_id",
+            code="reading.not_on_lines",
         )
 
 
@@ -82,10 +85,12 @@ def _check_takes_readings(meter: Meter) -> None:
 def _check_reading_alone(caller: Caller, reading: MeterReading) -> None:
     """Rules a reading must meet whatever the meter's other readings are."""
     if reading.reading_date > caller.today():
-        raise UnprocessableContent("A reading cannot be dated after today.", field="date")
+        raise UnprocessableContent("A reading cannot be dated after today.", field="date", code="reading.in_future")
     if reading.replaced_meter_final_index is not None and not reading.replacement:
         raise UnprocessableContent(
-            "Only a meter replacement has a replaced meter's final index.", field="replaced_meter_final_index"
+            "Only a meter replacement has a replaced meter's final index.",
+            field="replaced_meter_final_index",
+            code="reading.final_index_without_replacement",
         )
 
 
@@ -98,7 +103,11 @@ def _check_date_free(session: Session, meter: Meter, day: date, reading_id: uuid
         .with_only_columns(MeterReading.id)
     ).first()
     if taken is not None:
-        raise Conflict("This meter already has a reading on that day; correct that one instead.", field="date")
+        raise Conflict(
+            "This meter already has a reading on that day; correct that one instead.",
+            field="date",
+            code="reading.day_taken",
+        )
 
 
 def _derive_pair(earlier: MeterReading, later: MeterReading, changed: MeterReading | None) -> DerivedPeriod | None:
@@ -119,18 +128,38 @@ def _derive_pair(earlier: MeterReading, later: MeterReading, changed: MeterReadi
                 f"The replaced meter's final index ({final_index}) on {later.reading_date} is lower than the "
                 f"reading of {earlier.reading_date} ({earlier.index_value}).",
                 field=blame("replaced_meter_final_index", "index_value"),
+                code="reading.final_index_too_low",
+                params={
+                    "final_index": str(final_index),
+                    "later_date": later.reading_date.isoformat(),
+                    "earlier_index": str(earlier.index_value),
+                    "earlier_date": earlier.reading_date.isoformat(),
+                },
             )
         raise UnprocessableContent(
             f"A meter's index does not go down: {later.index_value} on {later.reading_date} is lower than "
             f"{earlier.index_value} on {earlier.reading_date}. If the meter was replaced, mark the later "
             "reading as a replacement.",
             field=blame("index_value", "index_value"),
+            code="reading.index_went_down",
+            params={
+                "later_index": str(later.index_value),
+                "later_date": later.reading_date.isoformat(),
+                "earlier_index": str(earlier.index_value),
+                "earlier_date": earlier.reading_date.isoformat(),
+            },
         )
     if (later.reading_date - earlier.reading_date).days > MAX_PERIOD_DAYS:
         raise UnprocessableContent(
             f"Consecutive readings are at most {MAX_PERIOD_DAYS} days apart (the longest period a record "
             f"spans); {earlier.reading_date} and {later.reading_date} are further apart.",
             field=blame("date", "date"),
+            code="reading.too_far_apart",
+            params={
+                "max_days": MAX_PERIOD_DAYS,
+                "earlier_date": earlier.reading_date.isoformat(),
+                "later_date": later.reading_date.isoformat(),
+            },
         )
     return DerivedPeriod(
         earlier.reading_date, later.reading_date - timedelta(days=1), final_index - earlier.index_value
@@ -193,11 +222,7 @@ def sync_derived_records(
                 meter_id=meter.id,
                 reading_id=reading_id,
                 cost_from_tariff=True,
-                version=1,
-                created_at=now,
-                updated_at=now,
-                created_by=caller.user_id,
-                updated_by=caller.user_id,
+                **first_version(caller, now),
             )
             pricing.apply_tariffs(session, record, meter, tariffs)
             session.add(record)
@@ -263,24 +288,25 @@ def _readings_with_records(meter: Meter) -> Select[tuple[MeterReading, uuid.UUID
     )
 
 
-def create_reading(session: Session, caller: Caller, meter_id: uuid.UUID, data: dict[str, Any]) -> ReadingView:
+def create_reading(
+    session: Session, caller: Caller, meter_id: uuid.UUID, data: ReadingCreate | Mapping[str, Any]
+) -> ReadingView:
+    """A reading. `data` is the validated body (a mapping of the contract's JSON is read as one)."""
+    if not isinstance(data, ReadingCreate):
+        data = ReadingCreate.model_validate(data)
     meter = writable_meter(session, caller, meter_id)
     _check_takes_readings(meter)
     now = datetime.now(UTC)
-    final_index = data.get("replaced_meter_final_index")
+    final_index = data.replaced_meter_final_index
     reading = MeterReading(
         tenant_id=meter.tenant_id,
         id=uuid.uuid4(),
         meter_id=meter.id,
-        reading_date=date.fromisoformat(data["date"]),
-        index_value=exact_quantity(data["index_value"]),
-        replacement=bool(data.get("replacement", False)),
+        reading_date=data.date,
+        index_value=exact_quantity(data.index_value),
+        replacement=data.replacement,
         replaced_meter_final_index=exact_quantity(final_index) if final_index is not None else None,
-        version=1,
-        created_at=now,
-        updated_at=now,
-        created_by=caller.user_id,
-        updated_by=caller.user_id,
+        **first_version(caller, now),
     )
     _check_reading_alone(caller, reading)
     _check_date_free(session, meter, reading.reading_date, reading.id)
@@ -297,27 +323,30 @@ def update_reading(
     reading_id: uuid.UUID,
     *,
     precondition: Callable[[int], bool],
-    changes: dict[str, Any],
+    changes: ReadingUpdate | Mapping[str, Any],
 ) -> ReadingView:
     """Correct a reading; the records on both sides of its old and new place follow.
-    Turning `replacement` off drops a final index the change does not mention."""
+    Turning `replacement` off drops a final index the change does not mention. `changes` holds
+    the fields the body sent (`model_fields_set`)."""
+    if not isinstance(changes, ReadingUpdate):
+        changes = ReadingUpdate.model_validate(changes)
+    sent = changes.model_fields_set
     meter = writable_meter(session, caller, meter_id)
     _check_takes_readings(meter)
     reading = _reading_of(session, meter, reading_id)
     if not precondition(reading.version):
-        raise PreconditionFailed("The reading was changed since you read it; read it again.")
-    if "date" in changes:
-        day = date.fromisoformat(changes["date"])
-        _check_date_free(session, meter, day, reading.id)
-        reading.reading_date = day
-    if "index_value" in changes:
-        reading.index_value = exact_quantity(changes["index_value"])
-    if "replacement" in changes:
-        reading.replacement = changes["replacement"]
-        if not reading.replacement and "replaced_meter_final_index" not in changes:
+        raise PreconditionFailed("The reading was changed since you read it; read it again.", code="version.stale")
+    if changes.date is not None:
+        _check_date_free(session, meter, changes.date, reading.id)
+        reading.reading_date = changes.date
+    if changes.index_value is not None:
+        reading.index_value = exact_quantity(changes.index_value)
+    if changes.replacement is not None:
+        reading.replacement = changes.replacement
+        if not reading.replacement and "replaced_meter_final_index" not in sent:
             reading.replaced_meter_final_index = None
-    if "replaced_meter_final_index" in changes:
-        final_index = changes["replaced_meter_final_index"]
+    if "replaced_meter_final_index" in sent:
+        final_index = changes.replaced_meter_final_index
         reading.replaced_meter_final_index = exact_quantity(final_index) if final_index is not None else None
     _check_reading_alone(caller, reading)
     touch(reading, caller)
@@ -335,7 +364,7 @@ def delete_reading(
     _check_takes_readings(meter)
     reading = _reading_of(session, meter, reading_id)
     if not precondition(reading.version):
-        raise PreconditionFailed("The reading was changed since you read it; read it again.")
+        raise PreconditionFailed("The reading was changed since you read it; read it again.", code="version.stale")
     # The record derived for the reading points at it (fk_consumption_reading): it goes first.
     session.execute(
         delete(ConsumptionRecord).where(on_meter(ConsumptionRecord, meter), ConsumptionRecord.reading_id == reading.id)

@@ -27,7 +27,7 @@ def current_caller() -> Caller:
     token_info = context.context.get("token_info") or {}
     claims = token_info.get("claims")
     if not isinstance(claims, AccessClaims):
-        raise Unauthorized()
+        raise Unauthorized(code="auth.required")
     row = open_caller_transaction(db_session(), claims.tenant_id, claims.user_id, claims.session_id)
     if (
         row is None
@@ -36,7 +36,7 @@ def current_caller() -> Caller:
         or row.revoked_at is not None
         or row.expires_at <= datetime.now(UTC)
     ):
-        raise Unauthorized("The access token has been revoked.")
+        raise Unauthorized("The access token has been revoked.", code="auth.token_revoked")
     caller = Caller(claims.user_id, claims.tenant_id, claims.session_id, row.role, row.time_zone, row.default_currency)
     flask.g.caller = caller
     bind_log_context(tenant_id=str(caller.tenant_id), user_id=str(caller.user_id))

@@ -16,7 +16,7 @@ def verify_metrics_token(token: str) -> dict[str, Any]:
     every secured operation). Otherwise the token must match, compared in constant time."""
     expected = get_settings().metrics_token
     if expected is None:
-        raise NotFound("No such resource.")
+        raise NotFound("No such resource.", code="not_found")
     if not hmac.compare_digest(token.encode(), expected.encode()):
-        raise Unauthorized("Invalid metrics token.")
+        raise Unauthorized("Invalid metrics token.", code="auth.metrics_token_invalid")
     return {"sub": "metrics-scraper"}

@@ -67,7 +67,7 @@ def decode_access_token(token: str) -> AccessClaims:
         )
     except (jwt.InvalidTokenError, ValueError, TypeError, KeyError, AttributeError):
         # AttributeError: uuid.UUID() given a non-string claim (a number, a list).
-        raise Unauthorized("The access token is invalid or expired.") from None
+        raise Unauthorized("The access token is invalid or expired.", code="auth.token_invalid") from None
 
 
 def verify_bearer_token(token: str) -> dict[str, Any]:

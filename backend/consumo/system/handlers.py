@@ -20,7 +20,7 @@ def get_ready() -> flask.Response:
     try:
         db_session().execute(text("SELECT 1"))
     except SQLAlchemyError:
-        raise ServiceUnavailable("The database is not reachable.") from None
+        raise ServiceUnavailable("The database is not reachable.", code="unavailable.database") from None
     return respond(api.HealthStatus(status="ok"))
 
 

@@ -186,6 +186,11 @@ export type Problem = {
      * The fields that are wrong, for validation problems.
      */
     errors?: Array<FieldError>;
+    /**
+     * What went wrong, as a stable machine-readable code (with `params`, the values its message needs), so a client words the error in its user's language and keeps `detail` (English) as a fallback. The codes in use are listed in `x-codes`, each with its meaning; the list grows as rules are added, so a client must accept a code it does not know and then show `detail`.
+     */
+    code?: string;
+    params?: ProblemParams;
 };
 
 export type FieldError = {
@@ -194,6 +199,45 @@ export type FieldError = {
      */
     field: string;
     message: string;
+    /**
+     * The message's code, one of those `Problem.code` lists (`field.required`, `period.too_long`…).
+     */
+    code?: string;
+    params?: ProblemParams;
+};
+
+/**
+ * The values a problem's or a field error's `code` needs to be worded (which code uses which is said in `Problem.code`'s `x-codes`). Amounts are in minor units of `currency`; dates are days; meter indexes are decimals written as strings.
+ */
+export type ProblemParams = {
+    /**
+     * The bound a value broke: a length, a minimum, a maximum, a step, a count of items.
+     */
+    limit?: number;
+    /**
+     * The format a value broke (`date`, `uuid`, `email`…).
+     */
+    format?: string;
+    /**
+     * The field the rule is about.
+     */
+    field?: string;
+    max_days?: number;
+    max_years?: number;
+    max_buckets?: number;
+    max_tariffs?: number;
+    max_bytes?: number;
+    max_depth?: number;
+    balance_minor?: number;
+    needed_minor?: number;
+    currency?: string;
+    meter_kind?: string;
+    record_kind?: string;
+    final_index?: string;
+    earlier_index?: string;
+    later_index?: string;
+    earlier_date?: string;
+    later_date?: string;
 };
 
 export type HealthStatus = {

@@ -25,9 +25,36 @@ export const zBudgetProgress = z.object({
     projected_over_budget: z.boolean()
 }).nullable();
 
+/**
+ * The values a problem's or a field error's `code` needs to be worded (which code uses which is said in `Problem.code`'s `x-codes`). Amounts are in minor units of `currency`; dates are days; meter indexes are decimals written as strings.
+ */
+export const zProblemParams = z.object({
+    limit: z.number().gte(-1000000000000000).lte(1000000000000000).optional(),
+    format: z.string().max(50).optional(),
+    field: z.string().max(200).optional(),
+    max_days: z.int().gte(0).lte(1000000000000000).optional(),
+    max_years: z.int().gte(0).lte(1000000000000000).optional(),
+    max_buckets: z.int().gte(0).lte(1000000000000000).optional(),
+    max_tariffs: z.int().gte(0).lte(1000000000000000).optional(),
+    max_bytes: z.int().gte(0).lte(1000000000000000).optional(),
+    max_depth: z.int().gte(0).lte(1000000000000000).optional(),
+    balance_minor: z.int().gte(0).lte(1000000000000000).optional(),
+    needed_minor: z.int().gte(0).lte(1000000000000000).optional(),
+    currency: z.string().max(3).optional(),
+    meter_kind: z.string().max(50).optional(),
+    record_kind: z.string().max(50).optional(),
+    final_index: z.string().max(50).optional(),
+    earlier_index: z.string().max(50).optional(),
+    later_index: z.string().max(50).optional(),
+    earlier_date: z.iso.date().max(10).optional(),
+    later_date: z.iso.date().max(10).optional()
+});
+
 export const zFieldError = z.object({
     field: z.string().max(200),
-    message: z.string().max(500)
+    message: z.string().max(500),
+    code: z.string().min(1).max(100).regex(/^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*$/).optional(),
+    params: zProblemParams.optional()
 });
 
 /**
@@ -39,7 +66,9 @@ export const zProblem = z.object({
     status: z.int().gte(100).lte(599),
     detail: z.string().max(2000).optional(),
     instance: z.string().max(2048).optional(),
-    errors: z.array(zFieldError).max(100).optional()
+    errors: z.array(zFieldError).max(100).optional(),
+    code: z.string().min(1).max(100).regex(/^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*$/).optional(),
+    params: zProblemParams.optional()
 });
 
 export const zHealthStatus = z.object({

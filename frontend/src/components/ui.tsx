@@ -3,6 +3,8 @@
 import Link from "next/link";
 import { useEffect, useId, useRef, type ComponentProps, type ReactNode } from "react";
 
+import { CONTRACT_FACTS } from "@/client/contract-facts.gen";
+
 function cx(...classes: Array<string | false | null | undefined>): string {
   return classes.filter(Boolean).join(" ");
 }
@@ -184,6 +186,11 @@ export function TextField({ label, hint, error, optional, className, id, ...prop
       />
     </FieldShell>
   );
+}
+
+/** A calendar day, bounded as the contract's Day is (`x-first-day` … `x-last-day`). */
+export function DayField(props: FieldProps & Omit<ComponentProps<"input">, "type" | "min" | "max">) {
+  return <TextField type="date" min={CONTRACT_FACTS.firstDay} max={CONTRACT_FACTS.lastDay} {...props} />;
 }
 
 export function TextAreaField({ label, hint, error, optional, className, id, ...props }: FieldProps & ComponentProps<"textarea">) {

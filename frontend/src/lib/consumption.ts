@@ -1,23 +1,15 @@
 import type { QueryClient } from "@tanstack/react-query";
 
 import type { ConsumptionKind, ListConsumptionsData, Unit } from "@/client";
+import { CONTRACT_FACTS } from "@/client/contract-facts.gen";
 import { zConsumptionKind, zListConsumptionsQuery } from "@/client/zod.gen";
 
 /** The kinds, in the contract's order. */
 export const KINDS: readonly ConsumptionKind[] = zConsumptionKind.options;
 
-/**
- * The unit each kind is measured in, for hints before a record exists (records carry their own
- * `unit`). The contract states it only in prose; the Record type makes tsc demand every kind.
- */
-export const KIND_UNIT: Record<ConsumptionKind, Unit> = {
-  electricity: "kWh",
-  water: "m3",
-  gas: "m3",
-  mobile_data: "MB",
-  voice: "min",
-  sms: "count",
-};
+/** The unit each kind is measured in, for hints before a record exists (records carry their own
+ * `unit`): the contract's `x-unit-by-kind`. */
+export const KIND_UNIT: Record<ConsumptionKind, Unit> = CONTRACT_FACTS.unitByKind;
 
 export const COMMON_CURRENCIES = ["EUR", "USD", "GBP", "CHF", "MXN", "ARS", "COP", "CLP", "PEN", "JPY"] as const;
 

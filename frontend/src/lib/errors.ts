@@ -1,16 +1,18 @@
 import type { FieldValues, Path, UseFormSetError } from "react-hook-form";
 
-import type { MessageKey } from "./i18n/messages";
-import { applyProblemToForm, isNetworkError, problemOf, retryAfterSeconds, statusOf } from "./problem";
+import { applyProblemToForm, fieldErrorMessage, isNetworkError, problemMessage, problemOf, retryAfterSeconds, statusOf, type Translate } from "./problem";
 
-type T = (key: MessageKey, values?: Record<string, string | number>) => string;
+type T = Translate;
 
 /** One human sentence for a failed call, for toasts and form-level alerts. */
 export function describeError(error: unknown, t: T): string {
   if (isNetworkError(error)) return t("common.network");
   if (statusOf(error) === 429) return t("common.rateLimited", { seconds: retryAfterSeconds(error) ?? 60 });
   const problem = problemOf(error);
-  if (problem) return problem.errors?.[0]?.message ?? problem.detail ?? problem.title;
+  if (problem) {
+    const first = problem.errors?.[0];
+    return first ? fieldErrorMessage(first, t) : problemMessage(problem, t);
+  }
   return t("common.unexpected");
 }
 
@@ -25,7 +27,7 @@ export function showErrorOnForm<TForm extends FieldValues>(
   t: T,
 ): string | null {
   const problem = problemOf(error);
-  const rest = problem ? applyProblemToForm(problem, fields, setError) : [describeError(error, t)];
+  const rest = problem ? applyProblemToForm(problem, fields, setError, t) : [describeError(error, t)];
   if (rest.length === 0) return null;
   const message = rest.join(" ");
   setError("root.server", { type: "server", message });

@@ -2,6 +2,7 @@
 // shapes the charts need. Quantities of different kinds are never added together here: every
 // series is per kind, and only costs in the same currency are stacked.
 import type { ConsumptionKind, CostAmount, KpiBucket, Unit } from "@/client";
+import { CONTRACT_FACTS } from "@/client/contract-facts.gen";
 import { zDay } from "@/client/zod.gen";
 
 import { KINDS } from "./consumption";
@@ -99,8 +100,9 @@ export function rangeToParams(range: { preset: RangePreset; from?: string; to?: 
   return next;
 }
 
-/** The API answers at most 400 day buckets; longer ranges show weeks in the "daily" chart. */
-export const MAX_DAY_BUCKETS = 400;
+/** The API answers at most this many day buckets (the contract's `x-max-day-buckets`); longer
+ * ranges show weeks in the "daily" chart. */
+export const MAX_DAY_BUCKETS: number = CONTRACT_FACTS.maxDayBuckets;
 export function detailInterval(range: DayRange): "day" | "week" {
   return daysBetween(range.from, range.to) <= MAX_DAY_BUCKETS ? "day" : "week";
 }
@@ -164,11 +166,6 @@ export function costStacks(buckets: readonly KpiBucket[]): Array<{ currency: str
     });
     return { currency, kinds, rows };
   });
-}
-
-/** The currencies that appear in a set of cost lists, sorted. */
-export function currenciesOf(lists: ReadonlyArray<readonly CostAmount[]>): string[] {
-  return [...new Set(lists.flatMap((list) => list.map((each) => each.currency)))].sort();
 }
 
 /** Width (0–100) of a progress bar for a percentage that may exceed 100 or be missing. */

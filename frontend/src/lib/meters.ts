@@ -2,6 +2,7 @@
 import type { QueryClient } from "@tanstack/react-query";
 
 import type { Allowance, ConsumptionKind, Meter, MeterKind, Unit } from "@/client";
+import { CONTRACT_FACTS } from "@/client/contract-facts.gen";
 import { zGetKpiSummaryQuery, zMeterKind } from "@/client/zod.gen";
 
 import { KIND_UNIT } from "./consumption";
@@ -9,16 +10,8 @@ import { KIND_UNIT } from "./consumption";
 /** The meter kinds, in the contract's order. */
 export const METER_KINDS: readonly MeterKind[] = zMeterKind.options;
 
-/**
- * The record kinds each meter kind holds. The contract states it only in prose (MeterKind's
- * description); the Record type makes tsc demand every meter kind.
- */
-export const METER_RECORD_KINDS: Record<MeterKind, readonly ConsumptionKind[]> = {
-  electricity: ["electricity"],
-  water: ["water"],
-  gas: ["gas"],
-  mobile_line: ["mobile_data", "voice", "sms"],
-};
+/** The record kinds each meter kind holds: the contract's `x-record-kinds-by-meter-kind`. */
+export const METER_RECORD_KINDS: Record<MeterKind, readonly ConsumptionKind[]> = CONTRACT_FACTS.recordKindsByMeterKind;
 
 export function meterHolds(meterKind: MeterKind, recordKind: ConsumptionKind): boolean {
   return METER_RECORD_KINDS[meterKind].includes(recordKind);

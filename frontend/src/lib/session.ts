@@ -98,18 +98,13 @@ export async function logout(): Promise<void> {
   }
 }
 
-type SessionExpiredHandler = () => void;
-let onExpired: SessionExpiredHandler = () => {
-  if (typeof window !== "undefined") {
-    const next = window.location.pathname + window.location.search;
-    // A full page load on purpose: nothing of the ended session survives in memory.
-    // eslint-disable-next-line @next/next/no-location-assign-relative-destination
-    window.location.assign(`/login?reason=expired&next=${encodeURIComponent(next)}`);
-  }
-};
-
-export function setSessionExpiredHandler(handler: SessionExpiredHandler): void {
-  onExpired = handler;
+/** The session is over (its refresh failed): a full page load to the login page on purpose, so
+ * nothing of the ended session survives in memory. */
+function onExpired(): void {
+  if (typeof window === "undefined") return;
+  const next = window.location.pathname + window.location.search;
+  // eslint-disable-next-line @next/next/no-location-assign-relative-destination
+  window.location.assign(`/login?reason=expired&next=${encodeURIComponent(next)}`);
 }
 
 interface RetriableConfig extends InternalAxiosRequestConfig {

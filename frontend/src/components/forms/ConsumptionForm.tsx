@@ -5,7 +5,7 @@ import { useForm, useWatch, type FieldErrors } from "react-hook-form";
 
 import type { Consumption, ConsumptionCreate, ConsumptionKind, ConsumptionUpdate, Meter } from "@/client";
 import { zCreateConsumptionBody, zUpdateConsumptionBody } from "@/client/zod.gen";
-import { Alert, Button, SelectField, TextAreaField, TextField } from "@/components/ui";
+import { Alert, Button, DayField, SelectField, TextAreaField, TextField } from "@/components/ui";
 import { COMMON_CURRENCIES, KIND_UNIT, KINDS } from "@/lib/consumption";
 import { contractResolver, type CreateOrEditFormProps } from "@/lib/forms";
 import { useI18n } from "@/lib/i18n/I18nProvider";
@@ -203,20 +203,14 @@ export function ConsumptionForm(props: Props) {
           error={errors.quantity?.message}
           {...register("quantity")}
         />
-        <TextField
+        <DayField
           label={t("form.periodStart")}
-          type="date"
-          min="2000-01-01"
-          max="2100-12-31"
           hint={t("form.periodHint")}
           error={errors.period_start?.message}
           {...register("period_start")}
         />
-        <TextField
+        <DayField
           label={t("form.periodEnd")}
-          type="date"
-          min="2000-01-01"
-          max="2100-12-31"
           error={errors.period_end?.message}
           {...register("period_end")}
         />

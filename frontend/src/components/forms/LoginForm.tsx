@@ -38,7 +38,7 @@ export function LoginForm({ onLoggedIn }: { onLoggedIn: (tokens: TokenResponse) 
         return;
       }
       const problem = problemOf(error);
-      const rest = problem && statusOf(error) !== 429 ? applyProblemToForm(problem, FIELDS, setError) : [describeError(error, t)];
+      const rest = problem && statusOf(error) !== 429 ? applyProblemToForm(problem, FIELDS, setError, t) : [describeError(error, t)];
       if (rest.length) setFormError(rest.join(" "));
     }
   });

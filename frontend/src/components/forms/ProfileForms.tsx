@@ -37,7 +37,7 @@ export function AccountForm({ user, onSaved }: { user: User; onSaved: (user: Use
       onSaved(data);
     } catch (error) {
       const problem = problemOf(error);
-      const rest = problem ? applyProblemToForm(problem, ["username", "email"], setError) : [describeError(error, t)];
+      const rest = problem ? applyProblemToForm(problem, ["username", "email"], setError, t) : [describeError(error, t)];
       if (rest.length) setFormError(rest.join(" "));
     }
   });
@@ -78,7 +78,7 @@ export function PasswordForm({ onChanged }: { onChanged: () => void }) {
       onChanged();
     } catch (error) {
       const problem = problemOf(error);
-      const rest = problem ? applyProblemToForm(problem, ["current_password", "new_password"], setError) : [describeError(error, t)];
+      const rest = problem ? applyProblemToForm(problem, ["current_password", "new_password"], setError, t) : [describeError(error, t)];
       if (rest.length) setFormError(rest.join(" "));
     }
   });

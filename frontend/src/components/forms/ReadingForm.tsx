@@ -5,7 +5,7 @@ import { useForm, useWatch, type FieldErrors, type UseFormSetError } from "react
 
 import type { Reading, ReadingCreate, ReadingUpdate, Unit } from "@/client";
 import { zCreateReadingBody, zUpdateReadingBody } from "@/client/zod.gen";
-import { Alert, Button, CheckboxField, TextField } from "@/components/ui";
+import { Alert, Button, CheckboxField, DayField, TextField } from "@/components/ui";
 import { contractResolver } from "@/lib/forms";
 import { useI18n } from "@/lib/i18n/I18nProvider";
 import { decimalSeparator, parseDecimal } from "@/lib/money";
@@ -126,11 +126,8 @@ export function ReadingForm(props: Props) {
       {nothingChanged && <Alert tone="info">{t("form.nothingChanged")}</Alert>}
       {errors.root?.server?.message && <Alert>{errors.root.server.message}</Alert>}
       <fieldset disabled={isSubmitting} className="grid gap-4 sm:grid-cols-2">
-        <TextField
+        <DayField
           label={t("readings.date")}
-          type="date"
-          min="2000-01-01"
-          max="2100-12-31"
           hint={t("readings.dateHint")}
           error={errors.date?.message}
           {...register("date")}

@@ -34,7 +34,7 @@ export function RegisterForm({ onRegistered }: { onRegistered: (user: User, body
       await onRegistered(data, body);
     } catch (error) {
       const problem = problemOf(error);
-      const rest = problem && statusOf(error) !== 429 ? applyProblemToForm(problem, FIELDS, setError) : [describeError(error, t)];
+      const rest = problem && statusOf(error) !== 429 ? applyProblemToForm(problem, FIELDS, setError, t) : [describeError(error, t)];
       if (rest.length) setFormError(rest.join(" "));
     }
   });

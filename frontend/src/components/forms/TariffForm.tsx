@@ -5,7 +5,7 @@ import { useForm, type FieldErrors, type UseFormSetError } from "react-hook-form
 
 import type { TariffCreate, Unit } from "@/client";
 import { zCreateTariffBody } from "@/client/zod.gen";
-import { Alert, Button, TextField } from "@/components/ui";
+import { Alert, Button, DayField, TextField } from "@/components/ui";
 import { contractResolver } from "@/lib/forms";
 import { useI18n } from "@/lib/i18n/I18nProvider";
 import { currencyDigits } from "@/lib/format";
@@ -93,7 +93,7 @@ export function TariffForm({
     <form onSubmit={submit} noValidate aria-label={t("tariffs.add")} className="space-y-4">
       {errors.root?.server?.message && <Alert>{errors.root.server.message}</Alert>}
       <fieldset disabled={isSubmitting} className="grid gap-4 sm:grid-cols-3">
-        <TextField label={t("tariffs.validFrom")} type="date" min="2000-01-01" max="2100-12-31" error={errors.valid_from?.message} {...register("valid_from")} />
+        <DayField label={t("tariffs.validFrom")} error={errors.valid_from?.message} {...register("valid_from")} />
         <TextField
           label={t("tariffs.unitPrice", { unit: unitText })}
           hint={t("tariffs.unitPriceHint", { currency, digits: currencyDigits(currency) + TARIFF_EXTRA_DECIMALS, example: `0${sep}1523` })}

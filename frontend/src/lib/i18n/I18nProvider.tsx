@@ -41,9 +41,10 @@ export function I18nProvider({ initialLocale, children }: { initialLocale: Local
   const browserLanguageList = useSyncExternalStore(subscribeLanguages, readLanguages, () => "");
   const browserLanguages = useMemo(() => (browserLanguageList ? browserLanguageList.split(",") : undefined), [browserLanguageList]);
 
-  configureZod(locale);
-
+  // Zod's error map is global: set once per language, after the render (never during it). No
+  // form validates before its first effect has run.
   useEffect(() => {
+    configureZod(locale);
     document.documentElement.lang = locale;
   }, [locale]);
 

@@ -1,6 +1,9 @@
 // Every string the UI shows, in English and Spanish. The English table defines the keys; the
 // Spanish one must have exactly the same (the type below makes tsc check that).
+import { problemEn, problemEs } from "./problem-messages";
+
 export const en = {
+  ...problemEn,
   "app.name": "Consumo",
   "app.tagline": "Your consumption, in one place.",
   "nav.dashboard": "Dashboard",
@@ -413,6 +416,7 @@ export const en = {
 export type MessageKey = keyof typeof en;
 
 export const es: Record<MessageKey, string> = {
+  ...problemEs,
   "app.name": "Consumo",
   "app.tagline": "Tus consumos, en un solo lugar.",
   "nav.dashboard": "Panel",

@@ -10,7 +10,7 @@ import { deleteConsumption, getConsumption, listConsumptions, type Consumption }
 import { DataTable, rowActionClass, type Column } from "@/components/DataTable";
 import { InboxIcon, PlusIcon, SearchIcon } from "@/components/icons";
 import { ListFooter } from "@/components/ListFooter";
-import { Alert, Button, ButtonLink, Card, ConfirmDialog, Loading, PageHeader, SelectField, TextField } from "@/components/ui";
+import { Alert, Button, ButtonLink, Card, ConfirmDialog, DayField, Loading, PageHeader, SelectField, TextField } from "@/components/ui";
 import { filtersFromParams, invalidateRecordQueries, KINDS, type FilterKey, type ListFilters } from "@/lib/consumption";
 import { describeError } from "@/lib/errors";
 import { formatMoney, formatPeriod, formatReadableQuantity } from "@/lib/format";
@@ -221,19 +221,13 @@ function ConsumptionList() {
               ))}
             </SelectField>
           )}
-          <TextField
+          <DayField
             label={t("list.from")}
-            type="date"
-            min="2000-01-01"
-            max="2100-12-31"
             value={filters.from ?? ""}
             onChange={(event) => setFilter("from", event.target.value)}
           />
-          <TextField
+          <DayField
             label={t("list.to")}
-            type="date"
-            min="2000-01-01"
-            max="2100-12-31"
             value={filters.to ?? ""}
             onChange={(event) => setFilter("to", event.target.value)}
           />

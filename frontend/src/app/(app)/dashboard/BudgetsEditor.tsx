@@ -132,7 +132,7 @@ export function BudgetsEditor({ budgets, defaultCurrency }: { budgets: readonly 
             }),
           }
         : null;
-      const rest = placed ? applyProblemToForm(placed, fields, setError) : [describeError(error, t)];
+      const rest = placed ? applyProblemToForm(placed, fields, setError, t) : [describeError(error, t)];
       if (rest.length) setError("root.server", { type: "server", message: rest.join(" ") });
     }
   });

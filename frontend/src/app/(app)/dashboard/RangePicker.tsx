@@ -3,7 +3,7 @@
 import { useState, type FormEvent } from "react";
 
 import { zDay } from "@/client/zod.gen";
-import { Button, TextField } from "@/components/ui";
+import { Button, DayField } from "@/components/ui";
 import { formatNumber, formatPeriod } from "@/lib/format";
 import { useI18n } from "@/lib/i18n/I18nProvider";
 import { daysBetween, RANGE_PRESETS, type DashboardRange, type RangePreset } from "@/lib/kpis";
@@ -69,21 +69,15 @@ export function RangePicker({
       </div>
       {showCustom && (
         <form onSubmit={apply} aria-label={t("dashboard.range.custom")} className="flex flex-wrap items-end gap-3">
-          <TextField
+          <DayField
             label={t("dashboard.range.from")}
-            type="date"
-            min="2000-01-01"
-            max="2100-12-31"
             required
             value={from}
             onChange={(event) => setFrom(event.target.value)}
             error={invalid ? t("dashboard.range.invalid") : undefined}
           />
-          <TextField
+          <DayField
             label={t("dashboard.range.to")}
-            type="date"
-            min="2000-01-01"
-            max="2100-12-31"
             required
             value={to}
             onChange={(event) => setTo(event.target.value)}
