@@ -16,7 +16,7 @@ class BudgetProgress(BaseModel):
     )
     quantity_limit: Annotated[float | None, Field(ge=0.0, le=1000000000.0)]
     cost_limit_minor: Annotated[int | None, Field(ge=0, le=100000000000000)]
-    currency: Annotated[str | None, Field(max_length=3)]
+    currency: Annotated[str | None, Field(max_length=3, min_length=3)]
     quantity_used_pct: Annotated[
         float | None,
         Field(
@@ -47,9 +47,10 @@ class FieldError(BaseModel):
         Field(
             description='The field, as a dotted path (`period_end`, `body`, `limit`).',
             max_length=200,
+            min_length=1,
         ),
     ]
-    message: Annotated[str, Field(max_length=500)]
+    message: Annotated[str, Field(max_length=500, min_length=1)]
 
 
 class HealthStatus(BaseModel):
@@ -64,7 +65,7 @@ class Tenant(BaseModel):
         extra='forbid',
     )
     id: UUID
-    name: Annotated[str, Field(max_length=100)]
+    name: Annotated[str, Field(max_length=100, min_length=1)]
     default_currency: Annotated[
         str,
         Field(
@@ -73,8 +74,10 @@ class Tenant(BaseModel):
             min_length=3,
         ),
     ]
-    time_zone: Annotated[str, Field(examples=['Europe/Madrid'], max_length=64)]
-    locale: Annotated[str, Field(examples=['es-ES'], max_length=16)]
+    time_zone: Annotated[
+        str, Field(examples=['Europe/Madrid'], max_length=64, min_length=1)
+    ]
+    locale: Annotated[str, Field(examples=['es-ES'], max_length=16, min_length=2)]
 
 
 class User(BaseModel):
@@ -167,7 +170,7 @@ class TokenResponse(BaseModel):
     model_config = ConfigDict(
         extra='forbid',
     )
-    access_token: Annotated[str, Field(max_length=4096)]
+    access_token: Annotated[str, Field(max_length=4096, min_length=1)]
     token_type: Literal['Bearer']
     expires_in: Annotated[
         int,
@@ -256,7 +259,9 @@ class Consumption(BaseModel):
             min_length=3,
         ),
     ]
-    notes: Annotated[str | None, Field(max_length=1000, pattern='^[^\\u0000]*$')]
+    notes: Annotated[
+        str | None, Field(max_length=1000, min_length=0, pattern='^[^\\u0000]*$')
+    ]
     source: Literal['manual', 'import', 'api', 'simulation', 'reading']
     meter_id: Annotated[
         UUID | None, Field(description='The meter the record was measured on.')
@@ -320,7 +325,9 @@ class ConsumptionCreate(BaseModel):
             min_length=3,
         ),
     ] = None
-    notes: Annotated[str | None, Field(max_length=1000, pattern='^[^\\u0000]*$')] = None
+    notes: Annotated[
+        str | None, Field(max_length=1000, min_length=0, pattern='^[^\\u0000]*$')
+    ] = None
     meter_id: Annotated[
         UUID | None,
         Field(
@@ -369,7 +376,9 @@ class ConsumptionUpdate(BaseModel):
             min_length=3,
         ),
     ] = None
-    notes: Annotated[str | None, Field(max_length=1000, pattern='^[^\\u0000]*$')] = None
+    notes: Annotated[
+        str | None, Field(max_length=1000, min_length=0, pattern='^[^\\u0000]*$')
+    ] = None
     meter_id: Annotated[
         UUID | None, Field(description='`null` detaches the record from its meter.')
     ] = None
@@ -385,6 +394,7 @@ class ConsumptionPage(BaseModel):
         Field(
             description='Pass as `cursor` for the next page; `null` on the last page.',
             max_length=512,
+            min_length=1,
         ),
     ]
 
@@ -555,6 +565,7 @@ class MeterPage(BaseModel):
         Field(
             description='Pass as `cursor` for the next page; `null` on the last page.',
             max_length=512,
+            min_length=1,
         ),
     ]
 
@@ -637,6 +648,7 @@ class TariffPage(BaseModel):
         Field(
             description='Pass as `cursor` for the next page; `null` on the last page.',
             max_length=512,
+            min_length=1,
         ),
     ]
 
@@ -782,6 +794,7 @@ class TopUpPage(BaseModel):
         Field(
             description='Pass as `cursor` for the next page; `null` on the last one.',
             max_length=512,
+            min_length=1,
         ),
     ]
 
@@ -913,6 +926,7 @@ class ReadingPage(BaseModel):
         Field(
             description='Pass as `cursor` for the next page; `null` on the last page.',
             max_length=512,
+            min_length=1,
         ),
     ]
 
@@ -1162,14 +1176,15 @@ class Problem(BaseModel):
             min_length=1,
         ),
     ]
-    title: Annotated[str, Field(max_length=200)]
+    title: Annotated[str, Field(max_length=200, min_length=1)]
     status: Annotated[int, Field(ge=100, le=599)]
-    detail: Annotated[str | None, Field(max_length=2000)] = None
+    detail: Annotated[str | None, Field(max_length=2000, min_length=0)] = None
     instance: Annotated[
         str | None,
         Field(
             description='A URI reference naming this occurrence of the problem.',
             max_length=2048,
+            min_length=1,
         ),
     ] = None
     errors: Annotated[

@@ -207,13 +207,22 @@ def _field_of(error: ValidationError) -> str:
 
 
 def _field_errors(validator: t.Any, instance: t.Any) -> list[dict[str, str]]:
+    """One entry per offending field: when a value breaks several keywords (an email that
+    matches neither the pattern nor the format), the most readable reason is given, so a
+    client can map each entry onto one form field."""
     errors = sorted(validator.iter_errors(instance), key=lambda e: list(map(str, e.absolute_path)))
-    result: list[dict[str, str]] = []
+    by_field: dict[str, ValidationError] = {}
     for error in errors:
+        field = _field_of(error)[:200]
+        kept = by_field.get(field)
+        if kept is None or (kept.validator == "pattern" and error.validator != "pattern"):
+            by_field[field] = error
+    result: list[dict[str, str]] = []
+    for field, error in by_field.items():
         message = error.message
         if error.validator == "additionalProperties":
             message = "is not a field of this object (it may be read-only or unknown)"
-        result.append({"field": _field_of(error)[:200], "message": message[:500]})
+        result.append({"field": field, "message": message[:500]})
     return result
 
 

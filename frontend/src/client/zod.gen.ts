@@ -19,15 +19,15 @@ export const zPercent = z.number().gte(-1000000000000).lte(1000000000000).nullab
 export const zBudgetProgress = z.object({
     quantity_limit: z.number().gte(0).lte(1000000000).nullable(),
     cost_limit_minor: z.int().gte(0).lte(100000000000000).nullable(),
-    currency: z.string().max(3).nullable(),
+    currency: z.string().length(3).nullable(),
     quantity_used_pct: zPercent,
     cost_used_pct: zPercent,
     projected_over_budget: z.boolean()
 }).nullable();
 
 export const zFieldError = z.object({
-    field: z.string().max(200),
-    message: z.string().max(500)
+    field: z.string().min(1).max(200),
+    message: z.string().min(1).max(500)
 });
 
 /**
@@ -35,10 +35,10 @@ export const zFieldError = z.object({
  */
 export const zProblem = z.object({
     type: z.string().min(1).max(2048),
-    title: z.string().max(200),
+    title: z.string().min(1).max(200),
     status: z.int().gte(100).lte(599),
-    detail: z.string().max(2000).optional(),
-    instance: z.string().max(2048).optional(),
+    detail: z.string().min(0).max(2000).optional(),
+    instance: z.string().min(1).max(2048).optional(),
     errors: z.array(zFieldError).max(100).optional()
 });
 
@@ -77,21 +77,21 @@ export const zRole = z.enum([
 ]);
 
 export const zTenant = z.object({
-    id: z.uuid().max(36).readonly(),
-    name: z.string().max(100).readonly(),
+    id: z.uuid().length(36).readonly(),
+    name: z.string().min(1).max(100).readonly(),
     default_currency: z.string().length(3).readonly(),
-    time_zone: z.string().max(64).readonly(),
-    locale: z.string().max(16).readonly()
+    time_zone: z.string().min(1).max(64).readonly(),
+    locale: z.string().min(2).max(16).readonly()
 });
 
 export const zUser = z.object({
-    id: z.uuid().max(36).readonly(),
+    id: z.uuid().length(36).readonly(),
     username: zUsername,
     email: zEmail,
     role: zRole,
     tenant: zTenant,
-    created_at: z.iso.datetime({ offset: true }).max(40).readonly(),
-    last_login_at: z.iso.datetime({ offset: true }).max(40).readonly().nullable()
+    created_at: z.iso.datetime({ offset: true }).min(20).max(40).readonly(),
+    last_login_at: z.iso.datetime({ offset: true }).min(20).max(40).readonly().nullable()
 });
 
 export const zRegisterRequest = z.object({
@@ -105,7 +105,7 @@ export const zLoginRequest = z.object({
 });
 
 export const zTokenResponse = z.object({
-    access_token: z.string().max(4096),
+    access_token: z.string().min(1).max(4096),
     token_type: z.enum(['Bearer']),
     expires_in: z.int().gte(1).lte(86400),
     user: zUser
@@ -216,7 +216,7 @@ export const zKindSummary = z.object({
  *
  */
 export const zMeterBudgetProgress = z.object({
-    meter_id: z.uuid().max(36),
+    meter_id: z.uuid().length(36),
     currency: zCurrency,
     limit_minor: z.int().gte(0).lte(100000000000000),
     month_start: zDay,
@@ -279,7 +279,7 @@ export const zKpiBreakdown = z.object({
     kinds: z.array(zKindShare).max(6)
 });
 
-export const zNotes = z.string().max(1000).regex(/^[^\u0000]*$/);
+export const zNotes = z.string().min(0).max(1000).regex(/^[^\u0000]*$/);
 
 export const zConsumptionSource = z.enum([
     'manual',
@@ -290,7 +290,7 @@ export const zConsumptionSource = z.enum([
 ]);
 
 export const zConsumption = z.object({
-    id: z.uuid().max(36).readonly(),
+    id: z.uuid().length(36).readonly(),
     kind: zConsumptionKind,
     unit: zUnit,
     quantity: z.number().gte(0).lte(1000000000),
@@ -298,14 +298,14 @@ export const zConsumption = z.object({
     period_end: zDay,
     cost_minor: z.int().gte(0).lte(100000000000000).nullable(),
     currency: zCurrency,
-    notes: z.string().max(1000).regex(/^[^\u0000]*$/).nullable(),
+    notes: z.string().min(0).max(1000).regex(/^[^\u0000]*$/).nullable(),
     source: zConsumptionSource,
-    meter_id: z.uuid().max(36).nullable(),
+    meter_id: z.uuid().length(36).nullable(),
     cost_from_tariff: z.boolean().readonly(),
-    owner_id: z.uuid().max(36).readonly(),
+    owner_id: z.uuid().length(36).readonly(),
     version: z.int().gte(1).lte(2147483647).readonly(),
-    created_at: z.iso.datetime({ offset: true }).max(40).readonly(),
-    updated_at: z.iso.datetime({ offset: true }).max(40).readonly()
+    created_at: z.iso.datetime({ offset: true }).min(20).max(40).readonly(),
+    updated_at: z.iso.datetime({ offset: true }).min(20).max(40).readonly()
 });
 
 /**
@@ -319,7 +319,7 @@ export const zConsumptionCreate = z.object({
     cost_minor: zCostMinor.optional(),
     currency: zCurrency.optional(),
     notes: zNotes.optional(),
-    meter_id: z.uuid().max(36).optional()
+    meter_id: z.uuid().length(36).optional()
 });
 
 /**
@@ -334,13 +334,13 @@ export const zConsumptionUpdate = z.object({
     period_end: zDay.optional(),
     cost_minor: z.int().gte(0).lte(100000000000000).nullish(),
     currency: zCurrency.optional(),
-    notes: z.string().max(1000).regex(/^[^\u0000]*$/).nullish(),
-    meter_id: z.uuid().max(36).nullish()
+    notes: z.string().min(0).max(1000).regex(/^[^\u0000]*$/).nullish(),
+    meter_id: z.uuid().length(36).nullish()
 });
 
 export const zConsumptionPage = z.object({
     items: z.array(zConsumption).max(100),
-    next_cursor: z.string().max(512).nullable()
+    next_cursor: z.string().min(1).max(512).nullable()
 });
 
 /**
@@ -384,7 +384,7 @@ export const zMobilePlan = z.object({
 }).nullable();
 
 export const zMeter = z.object({
-    id: z.uuid().max(36).readonly(),
+    id: z.uuid().length(36).readonly(),
     kind: zMeterKind,
     name: zMeterName,
     identifier: zMeterIdentifier,
@@ -392,10 +392,10 @@ export const zMeter = z.object({
     monthly_budget_minor: z.int().gte(0).lte(100000000000000).nullable(),
     plan: zMobilePlan,
     balance_minor: z.int().gte(0).lte(9007199254740991).readonly().nullable(),
-    owner_id: z.uuid().max(36).readonly(),
+    owner_id: z.uuid().length(36).readonly(),
     version: z.int().gte(1).lte(2147483647).readonly(),
-    created_at: z.iso.datetime({ offset: true }).max(40).readonly(),
-    updated_at: z.iso.datetime({ offset: true }).max(40).readonly()
+    created_at: z.iso.datetime({ offset: true }).min(20).max(40).readonly(),
+    updated_at: z.iso.datetime({ offset: true }).min(20).max(40).readonly()
 });
 
 /**
@@ -422,16 +422,16 @@ export const zMeterUpdate = z.object({
 
 export const zMeterPage = z.object({
     items: z.array(zMeter).max(100),
-    next_cursor: z.string().max(512).nullable()
+    next_cursor: z.string().min(1).max(512).nullable()
 });
 
 export const zTariff = z.object({
-    id: z.uuid().max(36).readonly(),
+    id: z.uuid().length(36).readonly(),
     valid_from: zDay,
     unit_price_minor: z.number().gte(0).lte(1000000),
     fixed_daily_minor: z.number().gte(0).lte(1000000),
     currency: zCurrency,
-    created_at: z.iso.datetime({ offset: true }).max(40).readonly()
+    created_at: z.iso.datetime({ offset: true }).min(20).max(40).readonly()
 });
 
 export const zTariffCreate = z.object({
@@ -442,7 +442,7 @@ export const zTariffCreate = z.object({
 
 export const zTariffPage = z.object({
     items: z.array(zTariff).max(100),
-    next_cursor: z.string().max(512).nullable()
+    next_cursor: z.string().min(1).max(512).nullable()
 });
 
 export const zAllowance = z.object({
@@ -460,11 +460,11 @@ export const zAllowance = z.object({
     used: zDecimal3,
     remaining: zDecimal3,
     used_pct: z.number().gte(0).lte(1000000000000).nullable(),
-    runs_out_on: z.iso.date().max(10).nullable()
+    runs_out_on: z.iso.date().length(10).nullable()
 });
 
 export const zLineStatus = z.object({
-    meter_id: z.uuid().max(36),
+    meter_id: z.uuid().length(36),
     identifier: zMeterIdentifier,
     as_of: zDay,
     cycle_start: zDay,
@@ -475,7 +475,7 @@ export const zLineStatus = z.object({
     balance_minor: z.int().gte(0).lte(9007199254740991),
     currency: zCurrency,
     spent_this_cycle_minor: z.int().gte(0).lte(9007199254740991),
-    balance_runs_out_on: z.iso.date().max(10).nullable()
+    balance_runs_out_on: z.iso.date().length(10).nullable()
 });
 
 export const zTopUpCreate = z.object({
@@ -483,16 +483,16 @@ export const zTopUpCreate = z.object({
 });
 
 export const zTopUp = z.object({
-    id: z.uuid().max(36).readonly(),
+    id: z.uuid().length(36).readonly(),
     amount_minor: z.int().gte(1).lte(10000000),
     currency: zCurrency,
     balance_minor: z.int().gte(0).lte(9007199254740991),
-    created_at: z.iso.datetime({ offset: true }).max(40).readonly()
+    created_at: z.iso.datetime({ offset: true }).min(20).max(40).readonly()
 });
 
 export const zTopUpPage = z.object({
     items: z.array(zTopUp).max(100),
-    next_cursor: z.string().max(512).nullable()
+    next_cursor: z.string().min(1).max(512).nullable()
 });
 
 /**
@@ -517,16 +517,16 @@ export const zSimulationResult = z.object({
 export const zIndexValue = z.number().gte(0).lte(1000000000).multipleOf(0.001);
 
 export const zReading = z.object({
-    id: z.uuid().max(36).readonly(),
-    meter_id: z.uuid().max(36).readonly(),
+    id: z.uuid().length(36).readonly(),
+    meter_id: z.uuid().length(36).readonly(),
     date: zDay,
     index_value: z.number().gte(0).lte(1000000000),
     replacement: z.boolean(),
     replaced_meter_final_index: z.number().gte(0).lte(1000000000).nullable(),
-    consumption_id: z.uuid().max(36).readonly().nullable(),
+    consumption_id: z.uuid().length(36).readonly().nullable(),
     version: z.int().gte(1).lte(2147483647).readonly(),
-    created_at: z.iso.datetime({ offset: true }).max(40).readonly(),
-    updated_at: z.iso.datetime({ offset: true }).max(40).readonly()
+    created_at: z.iso.datetime({ offset: true }).min(20).max(40).readonly(),
+    updated_at: z.iso.datetime({ offset: true }).min(20).max(40).readonly()
 });
 
 export const zReadingCreate = z.object({
@@ -545,7 +545,7 @@ export const zReadingUpdate = z.object({
 
 export const zReadingPage = z.object({
     items: z.array(zReading).max(100),
-    next_cursor: z.string().max(512).nullable()
+    next_cursor: z.string().min(1).max(512).nullable()
 });
 
 export const zUserWritable = z.object({
@@ -567,7 +567,7 @@ export const zLoginRequestWritable = z.object({
 });
 
 export const zTokenResponseWritable = z.object({
-    access_token: z.string().max(4096),
+    access_token: z.string().min(1).max(4096),
     token_type: z.enum(['Bearer']),
     expires_in: z.int().gte(1).lte(86400),
     user: zUserWritable
@@ -586,14 +586,14 @@ export const zConsumptionWritable = z.object({
     period_end: zDay,
     cost_minor: z.int().gte(0).lte(100000000000000).nullable(),
     currency: zCurrency,
-    notes: z.string().max(1000).regex(/^[^\u0000]*$/).nullable(),
+    notes: z.string().min(0).max(1000).regex(/^[^\u0000]*$/).nullable(),
     source: zConsumptionSource,
-    meter_id: z.uuid().max(36).nullable()
+    meter_id: z.uuid().length(36).nullable()
 });
 
 export const zConsumptionPageWritable = z.object({
     items: z.array(zConsumptionWritable).max(100),
-    next_cursor: z.string().max(512).nullable()
+    next_cursor: z.string().min(1).max(512).nullable()
 });
 
 export const zMeterWritable = z.object({
@@ -607,7 +607,7 @@ export const zMeterWritable = z.object({
 
 export const zMeterPageWritable = z.object({
     items: z.array(zMeterWritable).max(100),
-    next_cursor: z.string().max(512).nullable()
+    next_cursor: z.string().min(1).max(512).nullable()
 });
 
 export const zTariffWritable = z.object({
@@ -619,7 +619,7 @@ export const zTariffWritable = z.object({
 
 export const zTariffPageWritable = z.object({
     items: z.array(zTariffWritable).max(100),
-    next_cursor: z.string().max(512).nullable()
+    next_cursor: z.string().min(1).max(512).nullable()
 });
 
 export const zTopUpWritable = z.object({
@@ -630,7 +630,7 @@ export const zTopUpWritable = z.object({
 
 export const zTopUpPageWritable = z.object({
     items: z.array(zTopUpWritable).max(100),
-    next_cursor: z.string().max(512).nullable()
+    next_cursor: z.string().min(1).max(512).nullable()
 });
 
 export const zSimulationResultWritable = z.object({
@@ -648,15 +648,15 @@ export const zReadingWritable = z.object({
 
 export const zReadingPageWritable = z.object({
     items: z.array(zReadingWritable).max(100),
-    next_cursor: z.string().max(512).nullable()
+    next_cursor: z.string().min(1).max(512).nullable()
 });
 
-export const zMeterId = z.uuid().max(36);
+export const zMeterId = z.uuid().length(36);
 
 /**
  * Only records on this meter (one the caller can read; otherwise a 422).
  */
-export const zMeterFilter = z.uuid().max(36);
+export const zMeterFilter = z.uuid().length(36);
 
 /**
  * First day of the range.
@@ -718,7 +718,7 @@ export const zGetReadyResponse = zHealthStatus;
 /**
  * The current metrics (Prometheus text exposition format 0.0.4).
  */
-export const zGetMetricsResponse = z.string().max(16777216);
+export const zGetMetricsResponse = z.string().min(0).max(16777216);
 
 export const zRegisterBody = zRegisterRequestWritable;
 
@@ -773,7 +773,7 @@ export const zListConsumptionsQuery = z.object({
     from: zDay.optional(),
     to: zDay.optional(),
     q: z.string().min(1).max(100).regex(/^[^\u0000]*$/).optional(),
-    meter_id: z.uuid().max(36).optional(),
+    meter_id: z.uuid().length(36).optional(),
     scope: z.enum(['mine', 'tenant']).optional().default('mine'),
     sort: z.enum([
         '-period_start',
@@ -806,7 +806,7 @@ export const zDeleteConsumptionHeaders = z.object({
 });
 
 export const zDeleteConsumptionPath = z.object({
-    consumption_id: z.uuid().max(36)
+    consumption_id: z.uuid().length(36)
 });
 
 /**
@@ -815,7 +815,7 @@ export const zDeleteConsumptionPath = z.object({
 export const zDeleteConsumptionResponse = z.void();
 
 export const zGetConsumptionPath = z.object({
-    consumption_id: z.uuid().max(36)
+    consumption_id: z.uuid().length(36)
 });
 
 /**
@@ -830,7 +830,7 @@ export const zUpdateConsumptionHeaders = z.object({
 });
 
 export const zUpdateConsumptionPath = z.object({
-    consumption_id: z.uuid().max(36)
+    consumption_id: z.uuid().length(36)
 });
 
 /**
@@ -842,7 +842,7 @@ export const zGetKpiSummaryQuery = z.object({
     from: zDay,
     to: zDay,
     kind: zConsumptionKind.optional(),
-    meter_id: z.uuid().max(36).optional(),
+    meter_id: z.uuid().length(36).optional(),
     scope: z.enum(['mine', 'tenant']).optional().default('mine')
 });
 
@@ -860,7 +860,7 @@ export const zGetKpiTimeseriesQuery = z.object({
     from: zDay,
     to: zDay,
     kind: zConsumptionKind.optional(),
-    meter_id: z.uuid().max(36).optional(),
+    meter_id: z.uuid().length(36).optional(),
     scope: z.enum(['mine', 'tenant']).optional().default('mine')
 });
 
@@ -872,7 +872,7 @@ export const zGetKpiTimeseriesResponse = zKpiTimeseries;
 export const zGetKpiBreakdownQuery = z.object({
     from: zDay,
     to: zDay,
-    meter_id: z.uuid().max(36).optional(),
+    meter_id: z.uuid().length(36).optional(),
     scope: z.enum(['mine', 'tenant']).optional().default('mine')
 });
 
@@ -922,7 +922,7 @@ export const zDeleteMeterHeaders = z.object({
 });
 
 export const zDeleteMeterPath = z.object({
-    meter_id: z.uuid().max(36)
+    meter_id: z.uuid().length(36)
 });
 
 /**
@@ -931,7 +931,7 @@ export const zDeleteMeterPath = z.object({
 export const zDeleteMeterResponse = z.void();
 
 export const zGetMeterPath = z.object({
-    meter_id: z.uuid().max(36)
+    meter_id: z.uuid().length(36)
 });
 
 /**
@@ -946,7 +946,7 @@ export const zUpdateMeterHeaders = z.object({
 });
 
 export const zUpdateMeterPath = z.object({
-    meter_id: z.uuid().max(36)
+    meter_id: z.uuid().length(36)
 });
 
 /**
@@ -955,7 +955,7 @@ export const zUpdateMeterPath = z.object({
 export const zUpdateMeterResponse = zMeter;
 
 export const zListTariffsPath = z.object({
-    meter_id: z.uuid().max(36)
+    meter_id: z.uuid().length(36)
 });
 
 export const zListTariffsQuery = z.object({
@@ -975,7 +975,7 @@ export const zCreateTariffHeaders = z.object({
 });
 
 export const zCreateTariffPath = z.object({
-    meter_id: z.uuid().max(36)
+    meter_id: z.uuid().length(36)
 });
 
 /**
@@ -984,8 +984,8 @@ export const zCreateTariffPath = z.object({
 export const zCreateTariffResponse = zTariff;
 
 export const zDeleteTariffPath = z.object({
-    meter_id: z.uuid().max(36),
-    tariff_id: z.uuid().max(36)
+    meter_id: z.uuid().length(36),
+    tariff_id: z.uuid().length(36)
 });
 
 /**
@@ -994,8 +994,8 @@ export const zDeleteTariffPath = z.object({
 export const zDeleteTariffResponse = z.void();
 
 export const zGetTariffPath = z.object({
-    meter_id: z.uuid().max(36),
-    tariff_id: z.uuid().max(36)
+    meter_id: z.uuid().length(36),
+    tariff_id: z.uuid().length(36)
 });
 
 /**
@@ -1004,7 +1004,7 @@ export const zGetTariffPath = z.object({
 export const zGetTariffResponse = zTariff;
 
 export const zGetMeterStatusPath = z.object({
-    meter_id: z.uuid().max(36)
+    meter_id: z.uuid().length(36)
 });
 
 /**
@@ -1013,7 +1013,7 @@ export const zGetMeterStatusPath = z.object({
 export const zGetMeterStatusResponse = zLineStatus;
 
 export const zListTopUpsPath = z.object({
-    meter_id: z.uuid().max(36)
+    meter_id: z.uuid().length(36)
 });
 
 export const zListTopUpsQuery = z.object({
@@ -1033,7 +1033,7 @@ export const zCreateTopUpHeaders = z.object({
 });
 
 export const zCreateTopUpPath = z.object({
-    meter_id: z.uuid().max(36)
+    meter_id: z.uuid().length(36)
 });
 
 /**
@@ -1042,8 +1042,8 @@ export const zCreateTopUpPath = z.object({
 export const zCreateTopUpResponse = zTopUp;
 
 export const zGetTopUpPath = z.object({
-    meter_id: z.uuid().max(36),
-    top_up_id: z.uuid().max(36)
+    meter_id: z.uuid().length(36),
+    top_up_id: z.uuid().length(36)
 });
 
 /**
@@ -1058,7 +1058,7 @@ export const zSimulateUsageHeaders = z.object({
 });
 
 export const zSimulateUsagePath = z.object({
-    meter_id: z.uuid().max(36)
+    meter_id: z.uuid().length(36)
 });
 
 /**
@@ -1067,7 +1067,7 @@ export const zSimulateUsagePath = z.object({
 export const zSimulateUsageResponse = zSimulationResult;
 
 export const zListReadingsPath = z.object({
-    meter_id: z.uuid().max(36)
+    meter_id: z.uuid().length(36)
 });
 
 export const zListReadingsQuery = z.object({
@@ -1087,7 +1087,7 @@ export const zCreateReadingHeaders = z.object({
 });
 
 export const zCreateReadingPath = z.object({
-    meter_id: z.uuid().max(36)
+    meter_id: z.uuid().length(36)
 });
 
 /**
@@ -1100,8 +1100,8 @@ export const zDeleteReadingHeaders = z.object({
 });
 
 export const zDeleteReadingPath = z.object({
-    meter_id: z.uuid().max(36),
-    reading_id: z.uuid().max(36)
+    meter_id: z.uuid().length(36),
+    reading_id: z.uuid().length(36)
 });
 
 /**
@@ -1110,8 +1110,8 @@ export const zDeleteReadingPath = z.object({
 export const zDeleteReadingResponse = z.void();
 
 export const zGetReadingPath = z.object({
-    meter_id: z.uuid().max(36),
-    reading_id: z.uuid().max(36)
+    meter_id: z.uuid().length(36),
+    reading_id: z.uuid().length(36)
 });
 
 /**
@@ -1126,8 +1126,8 @@ export const zUpdateReadingHeaders = z.object({
 });
 
 export const zUpdateReadingPath = z.object({
-    meter_id: z.uuid().max(36),
-    reading_id: z.uuid().max(36)
+    meter_id: z.uuid().length(36),
+    reading_id: z.uuid().length(36)
 });
 
 /**
