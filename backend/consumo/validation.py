@@ -407,7 +407,10 @@ class StrictParameterValidator(ParameterValidator):
                 raise ValidationProblem(
                     "Unknown query parameters.",
                     errors=[
+                        # `?=1` has a parameter without a name: the query string is what is wrong.
                         {"field": name[:200], "message": "is not a parameter of this operation"}
+                        if name
+                        else {"field": "query", "message": "has a parameter without a name"}
                         for name in sorted(extra)
                     ],
                 )
