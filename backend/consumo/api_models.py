@@ -7,7 +7,7 @@ from datetime import date as date_aliased
 from typing import Annotated, Literal
 from uuid import UUID
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, SecretStr
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, RootModel, SecretStr
 
 
 class BudgetProgress(BaseModel):
@@ -482,16 +482,11 @@ class Meter(BaseModel):
     updated_at: AwareDatetime
 
 
-class MeterCreate(BaseModel):
+class UtilityMeterCreate(BaseModel):
     model_config = ConfigDict(
         extra='forbid',
     )
-    kind: Annotated[
-        Literal['electricity', 'water', 'gas', 'mobile_line'],
-        Field(
-            description='What the meter measures. An electricity meter holds `electricity` records, a water meter\n`water`, a gas meter `gas`; a mobile line holds `mobile_data`, `voice` and `sms`.\n'
-        ),
-    ]
+    kind: Literal['electricity', 'water', 'gas']
     name: Annotated[
         str,
         Field(
@@ -526,7 +521,10 @@ class MeterCreate(BaseModel):
             le=100000000000000,
         ),
     ] = None
-    plan: MobilePlan | None = None
+
+
+class LinePlan(MobilePlan):
+    pass
 
 
 class MeterUpdate(BaseModel):
@@ -1196,6 +1194,48 @@ class Problem(BaseModel):
     ] = None
 
 
+class MobileLineCreate(BaseModel):
+    model_config = ConfigDict(
+        extra='forbid',
+    )
+    kind: Literal['mobile_line']
+    name: Annotated[
+        str,
+        Field(
+            description='Not blank: at least one visible character, so not only spaces of any kind (`U+3000`),\nzero-width or other invisible characters (`422` otherwise). Stored without the spaces and\ninvisible characters at either end.\n',
+            max_length=100,
+            min_length=1,
+            pattern='^[^\\u0000]*[^\\u0000-\\u0020][^\\u0000]*$',
+        ),
+    ]
+    identifier: Annotated[
+        str,
+        Field(
+            description="A number in E.164 (`+56912345678`). It must also be a possible number of its country's\nnumbering plan (`422` otherwise).\n",
+            max_length=16,
+            min_length=8,
+            pattern='^\\+[1-9][0-9]{6,14}$',
+        ),
+    ]
+    currency: Annotated[
+        str | None,
+        Field(
+            description='An ISO 4217 code of a currency in use (or withdrawn since 2023, for older bills); fund\ncodes, precious metals and testing codes (`XAU`, `XTS`, `XXX`, …) are not accepted.\n',
+            max_length=3,
+            min_length=3,
+        ),
+    ] = None
+    monthly_budget_minor: Annotated[
+        int | None,
+        Field(
+            description='Cost in minor units of `currency` (cents for EUR).',
+            ge=0,
+            le=100000000000000,
+        ),
+    ] = None
+    plan: LinePlan
+
+
 class KindSummary(BaseModel):
     model_config = ConfigDict(
         extra='forbid',
@@ -1332,3 +1372,13 @@ class KpiBreakdown(BaseModel):
         ),
     ]
     kinds: Annotated[list[KindShare], Field(max_length=6)]
+
+
+class MeterCreate(RootModel[UtilityMeterCreate | MobileLineCreate]):
+    root: Annotated[
+        UtilityMeterCreate | MobileLineCreate,
+        Field(
+            description="A utility meter (`electricity`, `water`, `gas`: any serial, no plan) or a mobile line\n(`mobile_line`: its number in E.164 and a plan), told apart by `kind`. `currency`\ndefaults to the tenant's.\n",
+            discriminator='kind',
+        ),
+    ]

@@ -399,16 +399,56 @@ export const zMeter = z.object({
 });
 
 /**
- * `plan` is required for a mobile line and not allowed otherwise. `currency` defaults to the tenant's.
+ * An electricity, water or gas meter; it takes no plan.
  */
-export const zMeterCreate = z.object({
-    kind: zMeterKind,
+export const zUtilityMeterCreate = z.object({
+    kind: z.enum([
+        'electricity',
+        'water',
+        'gas'
+    ]),
     name: zMeterName,
     identifier: zMeterIdentifier,
     currency: zCurrency.optional(),
-    monthly_budget_minor: zCostMinor.optional(),
-    plan: zMobilePlan.optional()
+    monthly_budget_minor: zCostMinor.optional()
 });
+
+/**
+ * A number in E.164 (`+56912345678`). It must also be a possible number of its country's
+ * numbering plan (`422` otherwise).
+ *
+ */
+export const zE164Number = z.string().min(8).max(16).regex(/^\+[1-9][0-9]{6,14}$/);
+
+/**
+ * A mobile line's plan (never `null` when the line is created).
+ */
+export const zLinePlan = zMobilePlan;
+
+/**
+ * A mobile line; its identifier is its number in E.164 and it needs a plan.
+ */
+export const zMobileLineCreate = z.object({
+    kind: z.enum(['mobile_line']),
+    name: zMeterName,
+    identifier: zE164Number,
+    currency: zCurrency.optional(),
+    monthly_budget_minor: zCostMinor.optional(),
+    plan: zLinePlan
+});
+
+/**
+ * A utility meter (`electricity`, `water`, `gas`: any serial, no plan) or a mobile line
+ * (`mobile_line`: its number in E.164 and a plan), told apart by `kind`. `currency`
+ * defaults to the tenant's.
+ *
+ */
+export const zMeterCreate = z.discriminatedUnion('kind', [
+    zUtilityMeterCreate.extend({ kind: z.literal('electricity') }),
+    zUtilityMeterCreate.extend({ kind: z.literal('water') }),
+    zUtilityMeterCreate.extend({ kind: z.literal('gas') }),
+    zMobileLineCreate.extend({ kind: z.literal('mobile_line') })
+]);
 
 /**
  * The fields to change. A meter's kind and currency are fixed when it is created.
