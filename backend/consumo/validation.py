@@ -245,6 +245,11 @@ def _field_errors(validator: t.Any, instance: t.Any) -> list[dict[str, str]]:
         message = error.message
         if error.validator == "additionalProperties":
             message = "is not a field of this object (it may be read-only or unknown)"
+        elif error.validator in ("pattern", "format") and error.schema.get("format") == "email":
+            message = (
+                "is not an email address this API accepts: ASCII only, with an internationalised "
+                "domain in its xn-- form (see the Email schema)"
+            )
         result.append({"field": field, "message": message[:500]})
     return result
 
