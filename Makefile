@@ -104,7 +104,7 @@ faults: setup ## fault tests on servers of their own: kill -9 mid-write, Postgre
 	cd $(BACKEND) && $(PY) -m pytest faults $(PYTEST_ARGS)
 
 fuzz: setup ## schemathesis CLI (st run) against uvicorn + a throwaway PostgreSQL; JUnit reports in reports/
-	cd $(BACKEND) && $(PY) faults/fuzz_server.py --examples $(FUZZ_EXAMPLES) --reports $(abspath reports)
+	cd $(BACKEND) && PYTHONPATH=. $(PY) faults/fuzz_server.py --examples $(FUZZ_EXAMPLES) --reports $(abspath reports)
 
 $(SPEC_LINT)/node_modules/.installed: $(SPEC_LINT)/package.json $(SPEC_LINT)/package-lock.json
 	cd $(SPEC_LINT) && npm ci --no-audit --no-fund --loglevel=error

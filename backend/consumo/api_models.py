@@ -8,7 +8,7 @@ from decimal import Decimal
 from typing import Annotated, Literal
 from uuid import UUID
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, SecretStr
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, RootModel, SecretStr
 
 
 class BudgetProgress(BaseModel):
@@ -17,7 +17,7 @@ class BudgetProgress(BaseModel):
     )
     quantity_limit: Annotated[float | None, Field(ge=0.0, le=1000000000.0)]
     cost_limit_minor: Annotated[int | None, Field(ge=0, le=100000000000000)]
-    currency: Annotated[str | None, Field(max_length=3)]
+    currency: Annotated[str | None, Field(max_length=3, min_length=3)]
     quantity_used_pct: Annotated[
         float | None,
         Field(
@@ -91,7 +91,7 @@ class Tenant(BaseModel):
         extra='forbid',
     )
     id: UUID
-    name: Annotated[str, Field(max_length=100)]
+    name: Annotated[str, Field(max_length=100, min_length=1)]
     default_currency: Annotated[
         str,
         Field(
@@ -100,8 +100,10 @@ class Tenant(BaseModel):
             min_length=3,
         ),
     ]
-    time_zone: Annotated[str, Field(examples=['Europe/Madrid'], max_length=64)]
-    locale: Annotated[str, Field(examples=['es-ES'], max_length=16)]
+    time_zone: Annotated[
+        str, Field(examples=['Europe/Madrid'], max_length=64, min_length=1)
+    ]
+    locale: Annotated[str, Field(examples=['es-ES'], max_length=16, min_length=2)]
 
 
 class User(BaseModel):
@@ -194,7 +196,7 @@ class TokenResponse(BaseModel):
     model_config = ConfigDict(
         extra='forbid',
     )
-    access_token: Annotated[str, Field(max_length=4096)]
+    access_token: Annotated[str, Field(max_length=4096, min_length=1)]
     token_type: Literal['Bearer']
     expires_in: Annotated[
         int,
@@ -283,7 +285,9 @@ class Consumption(BaseModel):
             min_length=3,
         ),
     ]
-    notes: Annotated[str | None, Field(max_length=1000, pattern='^[^\\u0000]*$')]
+    notes: Annotated[
+        str | None, Field(max_length=1000, min_length=0, pattern='^[^\\u0000]*$')
+    ]
     source: Literal['manual', 'import', 'api', 'simulation', 'reading']
     meter_id: Annotated[
         UUID | None, Field(description='The meter the record was measured on.')
@@ -347,7 +351,9 @@ class ConsumptionCreate(BaseModel):
             min_length=3,
         ),
     ] = None
-    notes: Annotated[str | None, Field(max_length=1000, pattern='^[^\\u0000]*$')] = None
+    notes: Annotated[
+        str | None, Field(max_length=1000, min_length=0, pattern='^[^\\u0000]*$')
+    ] = None
     meter_id: Annotated[
         UUID | None,
         Field(
@@ -396,7 +402,9 @@ class ConsumptionUpdate(BaseModel):
             min_length=3,
         ),
     ] = None
-    notes: Annotated[str | None, Field(max_length=1000, pattern='^[^\\u0000]*$')] = None
+    notes: Annotated[
+        str | None, Field(max_length=1000, min_length=0, pattern='^[^\\u0000]*$')
+    ] = None
     meter_id: Annotated[
         UUID | None, Field(description='`null` detaches the record from its meter.')
     ] = None
@@ -412,6 +420,7 @@ class ConsumptionPage(BaseModel):
         Field(
             description='Pass as `cursor` for the next page; `null` on the last page.',
             max_length=512,
+            min_length=1,
         ),
     ]
 
@@ -499,16 +508,11 @@ class Meter(BaseModel):
     updated_at: AwareDatetime
 
 
-class MeterCreate(BaseModel):
+class UtilityMeterCreate(BaseModel):
     model_config = ConfigDict(
         extra='forbid',
     )
-    kind: Annotated[
-        Literal['electricity', 'water', 'gas', 'mobile_line'],
-        Field(
-            description='What the meter measures. An electricity meter holds `electricity` records, a water meter\n`water`, a gas meter `gas`; a mobile line holds `mobile_data`, `voice` and `sms`.\n'
-        ),
-    ]
+    kind: Literal['electricity', 'water', 'gas']
     name: Annotated[
         str,
         Field(
@@ -543,7 +547,10 @@ class MeterCreate(BaseModel):
             le=100000000000000,
         ),
     ] = None
-    plan: MobilePlan | None = None
+
+
+class LinePlan(MobilePlan):
+    pass
 
 
 class MeterUpdate(BaseModel):
@@ -582,6 +589,7 @@ class MeterPage(BaseModel):
         Field(
             description='Pass as `cursor` for the next page; `null` on the last page.',
             max_length=512,
+            min_length=1,
         ),
     ]
 
@@ -664,6 +672,7 @@ class TariffPage(BaseModel):
         Field(
             description='Pass as `cursor` for the next page; `null` on the last page.',
             max_length=512,
+            min_length=1,
         ),
     ]
 
@@ -809,6 +818,7 @@ class TopUpPage(BaseModel):
         Field(
             description='Pass as `cursor` for the next page; `null` on the last one.',
             max_length=512,
+            min_length=1,
         ),
     ]
 
@@ -938,6 +948,7 @@ class ReadingPage(BaseModel):
         Field(
             description='Pass as `cursor` for the next page; `null` on the last page.',
             max_length=512,
+            min_length=1,
         ),
     ]
 
@@ -1184,9 +1195,10 @@ class FieldError(BaseModel):
         Field(
             description='The field, as a dotted path (`period_end`, `body`, `limit`).',
             max_length=200,
+            min_length=1,
         ),
     ]
-    message: Annotated[str, Field(max_length=500)]
+    message: Annotated[str, Field(max_length=500, min_length=1)]
     code: Annotated[
         str | None,
         Field(
@@ -1198,6 +1210,48 @@ class FieldError(BaseModel):
         ),
     ] = None
     params: ProblemParams | None = None
+
+
+class MobileLineCreate(BaseModel):
+    model_config = ConfigDict(
+        extra='forbid',
+    )
+    kind: Literal['mobile_line']
+    name: Annotated[
+        str,
+        Field(
+            description='Not blank: at least one visible character, so not only spaces of any kind (`U+3000`),\nzero-width or other invisible characters (`422` otherwise). Stored without the spaces and\ninvisible characters at either end.\n',
+            max_length=100,
+            min_length=1,
+            pattern='^[^\\u0000]*[^\\u0000-\\u0020][^\\u0000]*$',
+        ),
+    ]
+    identifier: Annotated[
+        str,
+        Field(
+            description="A number in E.164 (`+56912345678`). It must also be a possible number of its country's\nnumbering plan (`422` otherwise).\n",
+            max_length=16,
+            min_length=8,
+            pattern='^\\+[1-9][0-9]{6,14}$',
+        ),
+    ]
+    currency: Annotated[
+        str | None,
+        Field(
+            description='An ISO 4217 code of a currency in use (or withdrawn since 2023, for older bills); fund\ncodes, precious metals and testing codes (`XAU`, `XTS`, `XXX`, …) are not accepted.\n',
+            max_length=3,
+            min_length=3,
+        ),
+    ] = None
+    monthly_budget_minor: Annotated[
+        int | None,
+        Field(
+            description='Cost in minor units of `currency` (cents for EUR).',
+            ge=0,
+            le=100000000000000,
+        ),
+    ] = None
+    plan: LinePlan
 
 
 class KindSummary(BaseModel):
@@ -1350,14 +1404,15 @@ class Problem(BaseModel):
             min_length=1,
         ),
     ]
-    title: Annotated[str, Field(max_length=200)]
+    title: Annotated[str, Field(max_length=200, min_length=1)]
     status: Annotated[int, Field(ge=100, le=599)]
-    detail: Annotated[str | None, Field(max_length=2000)] = None
+    detail: Annotated[str | None, Field(max_length=2000, min_length=0)] = None
     instance: Annotated[
         str | None,
         Field(
             description='A URI reference naming this occurrence of the problem.',
             max_length=2048,
+            min_length=1,
         ),
     ] = None
     errors: Annotated[
@@ -1378,3 +1433,13 @@ class Problem(BaseModel):
         ),
     ] = None
     params: ProblemParams | None = None
+
+
+class MeterCreate(RootModel[UtilityMeterCreate | MobileLineCreate]):
+    root: Annotated[
+        UtilityMeterCreate | MobileLineCreate,
+        Field(
+            description="A utility meter (`electricity`, `water`, `gas`: any serial, no plan) or a mobile line\n(`mobile_line`: its number in E.164 and a plan), told apart by `kind`. `currency`\ndefaults to the tenant's.\n",
+            discriminator='kind',
+        ),
+    ]

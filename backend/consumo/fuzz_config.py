@@ -11,6 +11,7 @@ An operation added to the contract is covered without touching this file."""
 
 from __future__ import annotations
 
+import json
 import tomllib
 from pathlib import Path
 from typing import Any
@@ -52,3 +53,24 @@ def settings(spec_path: Path = SPEC_PATH) -> dict[str, Any]:
             }
         )
     return data
+
+
+def _toml_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float, str)):
+        return json.dumps(value)
+    if isinstance(value, list):
+        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{json.dumps(k)} = {_toml_value(v)}" for k, v in value.items()) + "}"
+    raise TypeError(f"no TOML for {value!r}")
+
+
+def as_toml(data: dict[str, Any]) -> str:
+    """`settings()` as a schemathesis.toml for `st run --config-file` (`make fuzz`)."""
+    lines = [f"{json.dumps(key)} = {_toml_value(value)}" for key, value in data.items() if key != "operations"]
+    for operation in data.get("operations", []):
+        lines += ["", "[[operations]]"]
+        lines += [f"{json.dumps(key)} = {_toml_value(value)}" for key, value in operation.items()]
+    return "\n".join(lines) + "\n"

@@ -242,14 +242,51 @@ def _coded_error(error: ValidationError, field: str, message: str) -> FieldError
     return coded
 
 
+def _discriminated(error: ValidationError) -> list[ValidationError]:
+    """A `oneOf` with a `discriminator` (a meter is a utility meter or a mobile line, by its
+    `kind`) fails as a whole in JSON Schema; the client needs the fields that are wrong in
+    the variant it named, or else that the discriminator itself is wrong."""
+    schema = error.schema if isinstance(error.schema, dict) else {}
+    discriminator = schema.get("discriminator")
+    if error.validator != "oneOf" or not discriminator or not isinstance(error.instance, dict):
+        return [error]
+    name = discriminator["propertyName"]
+    value = error.instance.get(name)
+    allowed: list[t.Any] = []
+    for index, branch in enumerate(schema["oneOf"]):
+        names = branch.get("properties", {}).get(name, {}).get("enum", [])
+        allowed += names
+        if value in names:
+            return [e for e in error.context or [] if e.relative_schema_path[0] == index] or [error]
+    message = "is required" if value is None else f"{value!r} is not one of {allowed!r}"
+    return [ValidationError(message, path=[*error.absolute_path, name], validator="enum")]
+
+
 def _field_errors(validator: t.Any, instance: t.Any) -> list[FieldError]:
-    errors = sorted(validator.iter_errors(instance), key=lambda e: list(map(str, e.absolute_path)))
-    result: list[FieldError] = []
+    """One entry per offending field: when a value breaks several keywords (an email that
+    matches neither the pattern nor the format), the most readable reason is given, so a
+    client can map each entry onto one form field."""
+    errors = sorted(
+        (e for error in validator.iter_errors(instance) for e in _discriminated(error)),
+        key=lambda e: list(map(str, e.absolute_path)),
+    )
+    by_field: dict[str, ValidationError] = {}
     for error in errors:
+        field = _field_of(error)[:200]
+        kept = by_field.get(field)
+        if kept is None or (kept.validator == "pattern" and error.validator != "pattern"):
+            by_field[field] = error
+    result: list[FieldError] = []
+    for field, error in by_field.items():
         message = error.message
         if error.validator == "additionalProperties":
             message = "is not a field of this object (it may be read-only or unknown)"
-        result.append(_coded_error(error, _field_of(error), message))
+        elif error.validator in ("pattern", "format") and error.schema.get("format") == "email":
+            message = (
+                "is not an email address this API accepts: ASCII only, with an internationalised "
+                "domain in its xn-- form (see the Email schema)"
+            )
+        result.append(_coded_error(error, field, message))
     return result
 
 
@@ -445,7 +482,10 @@ class StrictParameterValidator(ParameterValidator):
                     "Unknown query parameters.",
                     code="parameter.unknown",
                     errors=[
+                        # `?=1` has a parameter without a name: the query string is what is wrong.
                         {"field": name[:200], "message": "is not a parameter of this operation"}
+                        if name
+                        else {"field": "query", "message": "has a parameter without a name"}
                         for name in sorted(extra)
                     ],
                 )

@@ -3,7 +3,8 @@ in-process run of `make test`.
 
 Starts a throwaway PostgreSQL and the API (uvicorn, with response validation on) on a
 free port, registers a user and fuzzes every operation with its bearer token, using
-backend/schemathesis.toml (seed, checks, expected statuses). Operations that end the
+the settings of consumo/fuzz_config.py (backend/schemathesis.toml and the statuses each operation
+documents, written to reports/schemathesis.toml). Operations that end the
 caller's session (`change_password`, `delete_current_user`, `logout`) are fuzzed in runs of their
 own, each with a fresh user, so they cannot cut the main run's credentials short; and
 `get_metrics` in one with the scraper's static token, as in production.
@@ -23,6 +24,7 @@ from pathlib import Path
 
 import httpx
 
+from consumo import fuzz_config
 from servers import BACKEND_DIR, ApiServer, TempPostgres
 
 ACCOUNT_ENDING = ("change_password", "delete_current_user", "logout")
@@ -42,8 +44,13 @@ def login(api: ApiServer, username: str) -> str:
 
 
 def st_run(api: ApiServer, token: str, name: str, reports: Path, examples: int, selection: list[str]) -> int:
+    # The settings with each operation's documented statuses (consumo/fuzz_config.py).
+    config_file = reports / "schemathesis.toml"
+    config_file.write_text(fuzz_config.as_toml(fuzz_config.settings()))
     command = [
         str(Path(sys.executable).parent / "st"),
+        "--config-file",
+        str(config_file),
         "run",
         f"{api.base}/openapi.json",
         "--header",
@@ -69,7 +76,6 @@ def st_run(api: ApiServer, token: str, name: str, reports: Path, examples: int, 
         flush=True,
     )
     started = time.monotonic()
-    # schemathesis.toml is found in the working directory (backend/).
     # The contract's own formats (faults/schemathesis_hooks.py), so valid values are generated.
     env = {
         **os.environ,

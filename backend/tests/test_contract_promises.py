@@ -189,3 +189,27 @@ def test_every_create_succeeds_with_its_example_and_its_location_can_be_read(app
     made = created.json()
     if isinstance(made, dict) and "id" in made:
         assert read.json()["id"] == made["id"], f"{operation_id}: the Location names another object"
+
+
+def test_the_fuzzing_settings_accept_exactly_the_documented_statuses_and_survive_toml():
+    """`make fuzz` reads the same per-operation statuses as the in-process run."""
+    import tomllib
+
+    from consumo import fuzz_config
+
+    settings = fuzz_config.settings()
+    assert tomllib.loads(fuzz_config.as_toml(settings)) == settings
+    by_id = {entry["include-operation-id"]: entry["checks"] for entry in settings["operations"]}
+    for _, _, operation in OPERATIONS:
+        checks = by_id[operation["operationId"]]
+        documented = set(operation["responses"])
+        assert set(checks["positive_data_acceptance"]["expected-statuses"]) == documented - {"400", "413", "415"}
+        assert set(checks["negative_data_rejection"]["expected-statuses"]) == {s for s in documented if s[0] == "4"}
+
+
+@pytest.mark.parametrize("query", ["=1", "&=", "=x&not_a_parameter=2"])
+def test_a_query_parameter_without_a_name_is_a_400_on_the_query(alice, query):
+    response = alice.client.get(f"{API}/consumptions?{query}", headers=alice.headers)
+
+    body = assert_problem(response, 400, "query")
+    assert all(error["field"] for error in body["errors"])

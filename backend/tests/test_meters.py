@@ -71,9 +71,27 @@ def test_a_mobile_line_needs_a_possible_e164_number(alice, number):
     assert_problem(response, response.status_code)
 
 
-def test_a_line_without_a_plan_and_a_meter_with_one_are_refused(alice):
-    assert_problem(alice.post(METERS, json={k: v for k, v in VALID_LINE.items() if k != "plan"}), 422, "plan")
-    assert_problem(alice.post(METERS, json={**VALID_METER, "plan": VALID_LINE["plan"]}), 422, "plan")
+def test_a_line_without_a_plan_and_a_meter_with_one_are_refused_by_the_contract(alice):
+    # MeterCreate is a oneOf discriminated by `kind`: the errors are those of the variant named.
+    assert_problem(alice.post(METERS, json={k: v for k, v in VALID_LINE.items() if k != "plan"}), 400, "plan")
+    assert_problem(alice.post(METERS, json={**VALID_METER, "plan": VALID_LINE["plan"]}), 400, "plan")
+    assert_problem(alice.post(METERS, json={**VALID_LINE, "plan": None}), 422, "plan")
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({**VALID_METER, "kind": "steam"}, "kind"),
+        ({"name": "No kind", "identifier": "X-1"}, "kind"),
+        ({**VALID_LINE, "identifier": "56912345678"}, "identifier"),
+        ({**VALID_LINE, "plan": {**VALID_LINE["plan"], "sms": -1}}, "plan.sms"),
+    ],
+)
+def test_a_meter_of_the_wrong_shape_names_the_field_of_the_kind_it_claims(alice, body, field):
+    response = alice.post(METERS, json=body)
+
+    problem = assert_problem(response, 400, field)
+    assert [error["field"] for error in problem["errors"]] == [field]
 
 
 def test_an_identifier_is_unique_per_kind_in_the_tenant(alice, owner_engine, app):

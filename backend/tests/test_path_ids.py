@@ -29,18 +29,22 @@ def objects(alice) -> dict[str, str]:
         f"{API}/meters/{meter['id']}/tariffs", json={"valid_from": "2025-01-01", "unit_price_minor": 15}
     )
     reading = alice.post(f"{API}/meters/{meter['id']}/readings", json={"date": "2025-01-01", "index_value": 100})
+    top_up = alice.post(f"{API}/meters/{line['id']}/top-ups", json={"amount_minor": 100})
     assert tariff.status_code == 201 and reading.status_code == 201, (tariff.text, reading.text)
+    assert top_up.status_code == 201, top_up.text
     return {
         "meter_id": meter["id"],
         "line_id": line["id"],
         "consumption_id": record["id"],
         "tariff_id": tariff.json()["id"],
         "reading_id": reading.json()["id"],
+        "top_up_id": top_up.json()["id"],
     }
 
 
 def _url(path: str, objects: dict[str, str], spell: Any = str) -> str:
-    meter = objects["line_id"] if path.endswith(("/status", "/top-ups", "/simulate")) else objects["meter_id"]
+    on_line = path.endswith(("/status", "/top-ups", "/simulate")) or "/top-ups/" in path
+    meter = objects["line_id"] if on_line else objects["meter_id"]
     for name, value in {**objects, "meter_id": meter}.items():
         path = path.replace("{" + name + "}", spell(value))
     return API + path
@@ -130,18 +134,21 @@ def test_a_create_retried_with_the_meter_id_in_upper_case_is_replayed_not_repeat
 
 def test_a_top_up_retried_in_upper_case_credits_the_balance_once(alice, objects):
     key = {"Idempotency-Key": "top-up-once"}
+    start = alice.get(f"{API}/meters/{objects['line_id']}").json()["balance_minor"]
+    listed = len(alice.get(f"{API}/meters/{objects['line_id']}/top-ups").json()["items"])
     for meter_id in (objects["line_id"], objects["line_id"].upper(), objects["line_id"]):
         assert (
             alice.post(f"{API}/meters/{meter_id}/top-ups", json={"amount_minor": 500}, headers=key).status_code == 201
         )
 
-    assert alice.get(f"{API}/meters/{objects['line_id']}").json()["balance_minor"] == 500
-    assert len(alice.get(f"{API}/meters/{objects['line_id']}/top-ups").json()["items"]) == 1
+    assert alice.get(f"{API}/meters/{objects['line_id']}").json()["balance_minor"] == start + 500
+    assert len(alice.get(f"{API}/meters/{objects['line_id']}/top-ups").json()["items"]) == listed + 1
 
 
 def test_a_simulation_retried_in_upper_case_charges_once(alice, objects):
     line = f"{API}/meters/{objects['line_id']}"
     assert alice.post(f"{line}/top-ups", json={"amount_minor": 100000}).status_code == 201
+    start = alice.get(line).json()["balance_minor"]
     key = {"Idempotency-Key": "simulate-once"}
 
     first = alice.post(f"{line}/simulate", json={"data_mb": 20000}, headers=key)
@@ -149,7 +156,7 @@ def test_a_simulation_retried_in_upper_case_charges_once(alice, objects):
 
     assert first.status_code == 201 and retried.status_code == 201, (first.text, retried.text)
     assert first.json()["cost_minor"] > 0
-    assert alice.get(line).json()["balance_minor"] == 100000 - first.json()["cost_minor"]
+    assert alice.get(line).json()["balance_minor"] == start - first.json()["cost_minor"]
 
 
 def test_a_location_is_always_canonical(alice, objects):

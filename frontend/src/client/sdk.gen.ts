@@ -641,9 +641,11 @@ export const listMeters = <ThrowOnError extends boolean = false>(options?: Optio
  *
  * **Who may call it:** Owners, admins and members, for themselves (a viewer gets `403`).
  *
- * **Rules:** A mobile line without a `plan`, a `plan` on another meter, a line identifier that
- * is not a possible number in E.164, or a name without a visible character is `422`; an
- * `Idempotency-Key` already used with another body is `422`.
+ * **Rules:** The body is a `UtilityMeterCreate` or a `MobileLineCreate`, told apart by
+ * `kind`: a mobile line without a `plan` or with an identifier that is not in E.164, or a
+ * `plan` on another meter, is a `400` naming the field. A line's `plan: null`, a number that
+ * is not possible in its country's numbering plan, or a name without a visible character is
+ * `422`; an `Idempotency-Key` already used with another body is `422`.
  *
  */
 export const createMeter = <ThrowOnError extends boolean = false>(options: Options<CreateMeterData, ThrowOnError>): RequestResult<CreateMeterResponses, CreateMeterErrors, ThrowOnError> => (options.client ?? client).post<CreateMeterResponses, CreateMeterErrors, ThrowOnError>({

@@ -507,16 +507,51 @@ export type Meter = {
 };
 
 /**
- * `plan` is required for a mobile line and not allowed otherwise. `currency` defaults to the tenant's.
+ * A utility meter (`electricity`, `water`, `gas`: any serial, no plan) or a mobile line
+ * (`mobile_line`: its number in E.164 and a plan), told apart by `kind`. `currency`
+ * defaults to the tenant's.
+ *
  */
-export type MeterCreate = {
-    kind: MeterKind;
+export type MeterCreate = ({
+    kind: 'electricity' | 'water' | 'gas';
+} & UtilityMeterCreate) | ({
+    kind: 'mobile_line';
+} & MobileLineCreate);
+
+/**
+ * An electricity, water or gas meter; it takes no plan.
+ */
+export type UtilityMeterCreate = {
+    kind: 'electricity' | 'water' | 'gas';
     name: MeterName;
     identifier: MeterIdentifier;
     currency?: Currency;
     monthly_budget_minor?: CostMinor;
-    plan?: MobilePlan;
 };
+
+/**
+ * A mobile line; its identifier is its number in E.164 and it needs a plan.
+ */
+export type MobileLineCreate = {
+    kind: 'mobile_line';
+    name: MeterName;
+    identifier: E164Number;
+    currency?: Currency;
+    monthly_budget_minor?: CostMinor;
+    plan: LinePlan;
+};
+
+/**
+ * A number in E.164 (`+56912345678`). It must also be a possible number of its country's
+ * numbering plan (`422` otherwise).
+ *
+ */
+export type E164Number = string;
+
+/**
+ * A mobile line's plan (never `null` when the line is created).
+ */
+export type LinePlan = MobilePlan;
 
 /**
  * The fields to change. A meter's kind and currency are fixed when it is created.

@@ -19,7 +19,7 @@ export const zPercent = z.number().gte(-1000000000000).lte(1000000000000).nullab
 export const zBudgetProgress = z.object({
     quantity_limit: z.number().gte(0).lte(1000000000).nullable(),
     cost_limit_minor: z.int().gte(0).lte(100000000000000).nullable(),
-    currency: z.string().max(3).nullable(),
+    currency: z.string().length(3).nullable(),
     quantity_used_pct: zPercent,
     cost_used_pct: zPercent,
     projected_over_budget: z.boolean()
@@ -51,8 +51,8 @@ export const zProblemParams = z.object({
 });
 
 export const zFieldError = z.object({
-    field: z.string().max(200),
-    message: z.string().max(500),
+    field: z.string().min(1).max(200),
+    message: z.string().min(1).max(500),
     code: z.string().min(1).max(100).regex(/^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*$/).optional(),
     params: zProblemParams.optional()
 });
@@ -62,10 +62,10 @@ export const zFieldError = z.object({
  */
 export const zProblem = z.object({
     type: z.string().min(1).max(2048),
-    title: z.string().max(200),
+    title: z.string().min(1).max(200),
     status: z.int().gte(100).lte(599),
-    detail: z.string().max(2000).optional(),
-    instance: z.string().max(2048).optional(),
+    detail: z.string().min(0).max(2000).optional(),
+    instance: z.string().min(1).max(2048).optional(),
     errors: z.array(zFieldError).max(100).optional(),
     code: z.string().min(1).max(100).regex(/^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*$/).optional(),
     params: zProblemParams.optional()
@@ -106,21 +106,21 @@ export const zRole = z.enum([
 ]);
 
 export const zTenant = z.object({
-    id: z.uuid().max(36).readonly(),
-    name: z.string().max(100).readonly(),
+    id: z.uuid().length(36).readonly(),
+    name: z.string().min(1).max(100).readonly(),
     default_currency: z.string().length(3).readonly(),
-    time_zone: z.string().max(64).readonly(),
-    locale: z.string().max(16).readonly()
+    time_zone: z.string().min(1).max(64).readonly(),
+    locale: z.string().min(2).max(16).readonly()
 });
 
 export const zUser = z.object({
-    id: z.uuid().max(36).readonly(),
+    id: z.uuid().length(36).readonly(),
     username: zUsername,
     email: zEmail,
     role: zRole,
     tenant: zTenant,
-    created_at: z.iso.datetime({ offset: true }).max(40).readonly(),
-    last_login_at: z.iso.datetime({ offset: true }).max(40).readonly().nullable()
+    created_at: z.iso.datetime({ offset: true }).min(20).max(40).readonly(),
+    last_login_at: z.iso.datetime({ offset: true }).min(20).max(40).readonly().nullable()
 });
 
 export const zRegisterRequest = z.object({
@@ -134,7 +134,7 @@ export const zLoginRequest = z.object({
 });
 
 export const zTokenResponse = z.object({
-    access_token: z.string().max(4096),
+    access_token: z.string().min(1).max(4096),
     token_type: z.enum(['Bearer']),
     expires_in: z.int().gte(1).lte(86400),
     user: zUser
@@ -245,7 +245,7 @@ export const zKindSummary = z.object({
  *
  */
 export const zMeterBudgetProgress = z.object({
-    meter_id: z.uuid().max(36),
+    meter_id: z.uuid().length(36),
     currency: zCurrency,
     limit_minor: z.int().gte(0).lte(100000000000000),
     month_start: zDay,
@@ -308,7 +308,7 @@ export const zKpiBreakdown = z.object({
     kinds: z.array(zKindShare).max(6)
 });
 
-export const zNotes = z.string().max(1000).regex(/^[^\u0000]*$/);
+export const zNotes = z.string().min(0).max(1000).regex(/^[^\u0000]*$/);
 
 export const zConsumptionSource = z.enum([
     'manual',
@@ -319,7 +319,7 @@ export const zConsumptionSource = z.enum([
 ]);
 
 export const zConsumption = z.object({
-    id: z.uuid().max(36).readonly(),
+    id: z.uuid().length(36).readonly(),
     kind: zConsumptionKind,
     unit: zUnit,
     quantity: z.number().gte(0).lte(1000000000),
@@ -327,14 +327,14 @@ export const zConsumption = z.object({
     period_end: zDay,
     cost_minor: z.int().gte(0).lte(100000000000000).nullable(),
     currency: zCurrency,
-    notes: z.string().max(1000).regex(/^[^\u0000]*$/).nullable(),
+    notes: z.string().min(0).max(1000).regex(/^[^\u0000]*$/).nullable(),
     source: zConsumptionSource,
-    meter_id: z.uuid().max(36).nullable(),
+    meter_id: z.uuid().length(36).nullable(),
     cost_from_tariff: z.boolean().readonly(),
-    owner_id: z.uuid().max(36).readonly(),
+    owner_id: z.uuid().length(36).readonly(),
     version: z.int().gte(1).lte(2147483647).readonly(),
-    created_at: z.iso.datetime({ offset: true }).max(40).readonly(),
-    updated_at: z.iso.datetime({ offset: true }).max(40).readonly()
+    created_at: z.iso.datetime({ offset: true }).min(20).max(40).readonly(),
+    updated_at: z.iso.datetime({ offset: true }).min(20).max(40).readonly()
 });
 
 /**
@@ -348,7 +348,7 @@ export const zConsumptionCreate = z.object({
     cost_minor: zCostMinor.optional(),
     currency: zCurrency.optional(),
     notes: zNotes.optional(),
-    meter_id: z.uuid().max(36).optional()
+    meter_id: z.uuid().length(36).optional()
 });
 
 /**
@@ -363,13 +363,13 @@ export const zConsumptionUpdate = z.object({
     period_end: zDay.optional(),
     cost_minor: z.int().gte(0).lte(100000000000000).nullish(),
     currency: zCurrency.optional(),
-    notes: z.string().max(1000).regex(/^[^\u0000]*$/).nullish(),
-    meter_id: z.uuid().max(36).nullish()
+    notes: z.string().min(0).max(1000).regex(/^[^\u0000]*$/).nullish(),
+    meter_id: z.uuid().length(36).nullish()
 });
 
 export const zConsumptionPage = z.object({
     items: z.array(zConsumption).max(100),
-    next_cursor: z.string().max(512).nullable()
+    next_cursor: z.string().min(1).max(512).nullable()
 });
 
 /**
@@ -413,7 +413,7 @@ export const zMobilePlan = z.object({
 }).nullable();
 
 export const zMeter = z.object({
-    id: z.uuid().max(36).readonly(),
+    id: z.uuid().length(36).readonly(),
     kind: zMeterKind,
     name: zMeterName,
     identifier: zMeterIdentifier,
@@ -421,23 +421,63 @@ export const zMeter = z.object({
     monthly_budget_minor: z.int().gte(0).lte(100000000000000).nullable(),
     plan: zMobilePlan,
     balance_minor: z.int().gte(0).lte(9007199254740991).readonly().nullable(),
-    owner_id: z.uuid().max(36).readonly(),
+    owner_id: z.uuid().length(36).readonly(),
     version: z.int().gte(1).lte(2147483647).readonly(),
-    created_at: z.iso.datetime({ offset: true }).max(40).readonly(),
-    updated_at: z.iso.datetime({ offset: true }).max(40).readonly()
+    created_at: z.iso.datetime({ offset: true }).min(20).max(40).readonly(),
+    updated_at: z.iso.datetime({ offset: true }).min(20).max(40).readonly()
 });
 
 /**
- * `plan` is required for a mobile line and not allowed otherwise. `currency` defaults to the tenant's.
+ * An electricity, water or gas meter; it takes no plan.
  */
-export const zMeterCreate = z.object({
-    kind: zMeterKind,
+export const zUtilityMeterCreate = z.object({
+    kind: z.enum([
+        'electricity',
+        'water',
+        'gas'
+    ]),
     name: zMeterName,
     identifier: zMeterIdentifier,
     currency: zCurrency.optional(),
-    monthly_budget_minor: zCostMinor.optional(),
-    plan: zMobilePlan.optional()
+    monthly_budget_minor: zCostMinor.optional()
 });
+
+/**
+ * A number in E.164 (`+56912345678`). It must also be a possible number of its country's
+ * numbering plan (`422` otherwise).
+ *
+ */
+export const zE164Number = z.string().min(8).max(16).regex(/^\+[1-9][0-9]{6,14}$/);
+
+/**
+ * A mobile line's plan (never `null` when the line is created).
+ */
+export const zLinePlan = zMobilePlan;
+
+/**
+ * A mobile line; its identifier is its number in E.164 and it needs a plan.
+ */
+export const zMobileLineCreate = z.object({
+    kind: z.enum(['mobile_line']),
+    name: zMeterName,
+    identifier: zE164Number,
+    currency: zCurrency.optional(),
+    monthly_budget_minor: zCostMinor.optional(),
+    plan: zLinePlan
+});
+
+/**
+ * A utility meter (`electricity`, `water`, `gas`: any serial, no plan) or a mobile line
+ * (`mobile_line`: its number in E.164 and a plan), told apart by `kind`. `currency`
+ * defaults to the tenant's.
+ *
+ */
+export const zMeterCreate = z.discriminatedUnion('kind', [
+    zUtilityMeterCreate.extend({ kind: z.literal('electricity') }),
+    zUtilityMeterCreate.extend({ kind: z.literal('water') }),
+    zUtilityMeterCreate.extend({ kind: z.literal('gas') }),
+    zMobileLineCreate.extend({ kind: z.literal('mobile_line') })
+]);
 
 /**
  * The fields to change. A meter's kind and currency are fixed when it is created.
@@ -451,16 +491,16 @@ export const zMeterUpdate = z.object({
 
 export const zMeterPage = z.object({
     items: z.array(zMeter).max(100),
-    next_cursor: z.string().max(512).nullable()
+    next_cursor: z.string().min(1).max(512).nullable()
 });
 
 export const zTariff = z.object({
-    id: z.uuid().max(36).readonly(),
+    id: z.uuid().length(36).readonly(),
     valid_from: zDay,
     unit_price_minor: z.number().gte(0).lte(1000000),
     fixed_daily_minor: z.number().gte(0).lte(1000000),
     currency: zCurrency,
-    created_at: z.iso.datetime({ offset: true }).max(40).readonly()
+    created_at: z.iso.datetime({ offset: true }).min(20).max(40).readonly()
 });
 
 export const zTariffCreate = z.object({
@@ -471,7 +511,7 @@ export const zTariffCreate = z.object({
 
 export const zTariffPage = z.object({
     items: z.array(zTariff).max(100),
-    next_cursor: z.string().max(512).nullable()
+    next_cursor: z.string().min(1).max(512).nullable()
 });
 
 export const zAllowance = z.object({
@@ -489,11 +529,11 @@ export const zAllowance = z.object({
     used: zDecimal3,
     remaining: zDecimal3,
     used_pct: z.number().gte(0).lte(1000000000000).nullable(),
-    runs_out_on: z.iso.date().max(10).nullable()
+    runs_out_on: z.iso.date().length(10).nullable()
 });
 
 export const zLineStatus = z.object({
-    meter_id: z.uuid().max(36),
+    meter_id: z.uuid().length(36),
     identifier: zMeterIdentifier,
     as_of: zDay,
     cycle_start: zDay,
@@ -504,7 +544,7 @@ export const zLineStatus = z.object({
     balance_minor: z.int().gte(0).lte(9007199254740991),
     currency: zCurrency,
     spent_this_cycle_minor: z.int().gte(0).lte(9007199254740991),
-    balance_runs_out_on: z.iso.date().max(10).nullable()
+    balance_runs_out_on: z.iso.date().length(10).nullable()
 });
 
 export const zTopUpCreate = z.object({
@@ -512,16 +552,16 @@ export const zTopUpCreate = z.object({
 });
 
 export const zTopUp = z.object({
-    id: z.uuid().max(36).readonly(),
+    id: z.uuid().length(36).readonly(),
     amount_minor: z.int().gte(1).lte(10000000),
     currency: zCurrency,
     balance_minor: z.int().gte(0).lte(9007199254740991),
-    created_at: z.iso.datetime({ offset: true }).max(40).readonly()
+    created_at: z.iso.datetime({ offset: true }).min(20).max(40).readonly()
 });
 
 export const zTopUpPage = z.object({
     items: z.array(zTopUp).max(100),
-    next_cursor: z.string().max(512).nullable()
+    next_cursor: z.string().min(1).max(512).nullable()
 });
 
 /**
@@ -546,16 +586,16 @@ export const zSimulationResult = z.object({
 export const zIndexValue = z.number().gte(0).lte(1000000000).multipleOf(0.001);
 
 export const zReading = z.object({
-    id: z.uuid().max(36).readonly(),
-    meter_id: z.uuid().max(36).readonly(),
+    id: z.uuid().length(36).readonly(),
+    meter_id: z.uuid().length(36).readonly(),
     date: zDay,
     index_value: z.number().gte(0).lte(1000000000),
     replacement: z.boolean(),
     replaced_meter_final_index: z.number().gte(0).lte(1000000000).nullable(),
-    consumption_id: z.uuid().max(36).readonly().nullable(),
+    consumption_id: z.uuid().length(36).readonly().nullable(),
     version: z.int().gte(1).lte(2147483647).readonly(),
-    created_at: z.iso.datetime({ offset: true }).max(40).readonly(),
-    updated_at: z.iso.datetime({ offset: true }).max(40).readonly()
+    created_at: z.iso.datetime({ offset: true }).min(20).max(40).readonly(),
+    updated_at: z.iso.datetime({ offset: true }).min(20).max(40).readonly()
 });
 
 export const zReadingCreate = z.object({
@@ -574,7 +614,7 @@ export const zReadingUpdate = z.object({
 
 export const zReadingPage = z.object({
     items: z.array(zReading).max(100),
-    next_cursor: z.string().max(512).nullable()
+    next_cursor: z.string().min(1).max(512).nullable()
 });
 
 export const zUserWritable = z.object({
@@ -596,7 +636,7 @@ export const zLoginRequestWritable = z.object({
 });
 
 export const zTokenResponseWritable = z.object({
-    access_token: z.string().max(4096),
+    access_token: z.string().min(1).max(4096),
     token_type: z.enum(['Bearer']),
     expires_in: z.int().gte(1).lte(86400),
     user: zUserWritable
@@ -615,14 +655,14 @@ export const zConsumptionWritable = z.object({
     period_end: zDay,
     cost_minor: z.int().gte(0).lte(100000000000000).nullable(),
     currency: zCurrency,
-    notes: z.string().max(1000).regex(/^[^\u0000]*$/).nullable(),
+    notes: z.string().min(0).max(1000).regex(/^[^\u0000]*$/).nullable(),
     source: zConsumptionSource,
-    meter_id: z.uuid().max(36).nullable()
+    meter_id: z.uuid().length(36).nullable()
 });
 
 export const zConsumptionPageWritable = z.object({
     items: z.array(zConsumptionWritable).max(100),
-    next_cursor: z.string().max(512).nullable()
+    next_cursor: z.string().min(1).max(512).nullable()
 });
 
 export const zMeterWritable = z.object({
@@ -636,7 +676,7 @@ export const zMeterWritable = z.object({
 
 export const zMeterPageWritable = z.object({
     items: z.array(zMeterWritable).max(100),
-    next_cursor: z.string().max(512).nullable()
+    next_cursor: z.string().min(1).max(512).nullable()
 });
 
 export const zTariffWritable = z.object({
@@ -648,7 +688,7 @@ export const zTariffWritable = z.object({
 
 export const zTariffPageWritable = z.object({
     items: z.array(zTariffWritable).max(100),
-    next_cursor: z.string().max(512).nullable()
+    next_cursor: z.string().min(1).max(512).nullable()
 });
 
 export const zTopUpWritable = z.object({
@@ -659,7 +699,7 @@ export const zTopUpWritable = z.object({
 
 export const zTopUpPageWritable = z.object({
     items: z.array(zTopUpWritable).max(100),
-    next_cursor: z.string().max(512).nullable()
+    next_cursor: z.string().min(1).max(512).nullable()
 });
 
 export const zSimulationResultWritable = z.object({
@@ -677,15 +717,15 @@ export const zReadingWritable = z.object({
 
 export const zReadingPageWritable = z.object({
     items: z.array(zReadingWritable).max(100),
-    next_cursor: z.string().max(512).nullable()
+    next_cursor: z.string().min(1).max(512).nullable()
 });
 
-export const zMeterId = z.uuid().max(36);
+export const zMeterId = z.uuid().length(36);
 
 /**
  * Only records on this meter (one the caller can read; otherwise a 422).
  */
-export const zMeterFilter = z.uuid().max(36);
+export const zMeterFilter = z.uuid().length(36);
 
 /**
  * First day of the range.
@@ -747,7 +787,7 @@ export const zGetReadyResponse = zHealthStatus;
 /**
  * The current metrics (Prometheus text exposition format 0.0.4).
  */
-export const zGetMetricsResponse = z.string().max(16777216);
+export const zGetMetricsResponse = z.string().min(0).max(16777216);
 
 export const zRegisterBody = zRegisterRequestWritable;
 
@@ -802,7 +842,7 @@ export const zListConsumptionsQuery = z.object({
     from: zDay.optional(),
     to: zDay.optional(),
     q: z.string().min(1).max(100).regex(/^[^\u0000]*$/).optional(),
-    meter_id: z.uuid().max(36).optional(),
+    meter_id: z.uuid().length(36).optional(),
     scope: z.enum(['mine', 'tenant']).optional().default('mine'),
     sort: z.enum([
         '-period_start',
@@ -835,7 +875,7 @@ export const zDeleteConsumptionHeaders = z.object({
 });
 
 export const zDeleteConsumptionPath = z.object({
-    consumption_id: z.uuid().max(36)
+    consumption_id: z.uuid().length(36)
 });
 
 /**
@@ -844,7 +884,7 @@ export const zDeleteConsumptionPath = z.object({
 export const zDeleteConsumptionResponse = z.void();
 
 export const zGetConsumptionPath = z.object({
-    consumption_id: z.uuid().max(36)
+    consumption_id: z.uuid().length(36)
 });
 
 /**
@@ -859,7 +899,7 @@ export const zUpdateConsumptionHeaders = z.object({
 });
 
 export const zUpdateConsumptionPath = z.object({
-    consumption_id: z.uuid().max(36)
+    consumption_id: z.uuid().length(36)
 });
 
 /**
@@ -871,7 +911,7 @@ export const zGetKpiSummaryQuery = z.object({
     from: zDay,
     to: zDay,
     kind: zConsumptionKind.optional(),
-    meter_id: z.uuid().max(36).optional(),
+    meter_id: z.uuid().length(36).optional(),
     scope: z.enum(['mine', 'tenant']).optional().default('mine')
 });
 
@@ -889,7 +929,7 @@ export const zGetKpiTimeseriesQuery = z.object({
     from: zDay,
     to: zDay,
     kind: zConsumptionKind.optional(),
-    meter_id: z.uuid().max(36).optional(),
+    meter_id: z.uuid().length(36).optional(),
     scope: z.enum(['mine', 'tenant']).optional().default('mine')
 });
 
@@ -901,7 +941,7 @@ export const zGetKpiTimeseriesResponse = zKpiTimeseries;
 export const zGetKpiBreakdownQuery = z.object({
     from: zDay,
     to: zDay,
-    meter_id: z.uuid().max(36).optional(),
+    meter_id: z.uuid().length(36).optional(),
     scope: z.enum(['mine', 'tenant']).optional().default('mine')
 });
 
@@ -951,7 +991,7 @@ export const zDeleteMeterHeaders = z.object({
 });
 
 export const zDeleteMeterPath = z.object({
-    meter_id: z.uuid().max(36)
+    meter_id: z.uuid().length(36)
 });
 
 /**
@@ -960,7 +1000,7 @@ export const zDeleteMeterPath = z.object({
 export const zDeleteMeterResponse = z.void();
 
 export const zGetMeterPath = z.object({
-    meter_id: z.uuid().max(36)
+    meter_id: z.uuid().length(36)
 });
 
 /**
@@ -975,7 +1015,7 @@ export const zUpdateMeterHeaders = z.object({
 });
 
 export const zUpdateMeterPath = z.object({
-    meter_id: z.uuid().max(36)
+    meter_id: z.uuid().length(36)
 });
 
 /**
@@ -984,7 +1024,7 @@ export const zUpdateMeterPath = z.object({
 export const zUpdateMeterResponse = zMeter;
 
 export const zListTariffsPath = z.object({
-    meter_id: z.uuid().max(36)
+    meter_id: z.uuid().length(36)
 });
 
 export const zListTariffsQuery = z.object({
@@ -1004,7 +1044,7 @@ export const zCreateTariffHeaders = z.object({
 });
 
 export const zCreateTariffPath = z.object({
-    meter_id: z.uuid().max(36)
+    meter_id: z.uuid().length(36)
 });
 
 /**
@@ -1013,8 +1053,8 @@ export const zCreateTariffPath = z.object({
 export const zCreateTariffResponse = zTariff;
 
 export const zDeleteTariffPath = z.object({
-    meter_id: z.uuid().max(36),
-    tariff_id: z.uuid().max(36)
+    meter_id: z.uuid().length(36),
+    tariff_id: z.uuid().length(36)
 });
 
 /**
@@ -1023,8 +1063,8 @@ export const zDeleteTariffPath = z.object({
 export const zDeleteTariffResponse = z.void();
 
 export const zGetTariffPath = z.object({
-    meter_id: z.uuid().max(36),
-    tariff_id: z.uuid().max(36)
+    meter_id: z.uuid().length(36),
+    tariff_id: z.uuid().length(36)
 });
 
 /**
@@ -1033,7 +1073,7 @@ export const zGetTariffPath = z.object({
 export const zGetTariffResponse = zTariff;
 
 export const zGetMeterStatusPath = z.object({
-    meter_id: z.uuid().max(36)
+    meter_id: z.uuid().length(36)
 });
 
 /**
@@ -1042,7 +1082,7 @@ export const zGetMeterStatusPath = z.object({
 export const zGetMeterStatusResponse = zLineStatus;
 
 export const zListTopUpsPath = z.object({
-    meter_id: z.uuid().max(36)
+    meter_id: z.uuid().length(36)
 });
 
 export const zListTopUpsQuery = z.object({
@@ -1062,7 +1102,7 @@ export const zCreateTopUpHeaders = z.object({
 });
 
 export const zCreateTopUpPath = z.object({
-    meter_id: z.uuid().max(36)
+    meter_id: z.uuid().length(36)
 });
 
 /**
@@ -1071,8 +1111,8 @@ export const zCreateTopUpPath = z.object({
 export const zCreateTopUpResponse = zTopUp;
 
 export const zGetTopUpPath = z.object({
-    meter_id: z.uuid().max(36),
-    top_up_id: z.uuid().max(36)
+    meter_id: z.uuid().length(36),
+    top_up_id: z.uuid().length(36)
 });
 
 /**
@@ -1087,7 +1127,7 @@ export const zSimulateUsageHeaders = z.object({
 });
 
 export const zSimulateUsagePath = z.object({
-    meter_id: z.uuid().max(36)
+    meter_id: z.uuid().length(36)
 });
 
 /**
@@ -1096,7 +1136,7 @@ export const zSimulateUsagePath = z.object({
 export const zSimulateUsageResponse = zSimulationResult;
 
 export const zListReadingsPath = z.object({
-    meter_id: z.uuid().max(36)
+    meter_id: z.uuid().length(36)
 });
 
 export const zListReadingsQuery = z.object({
@@ -1116,7 +1156,7 @@ export const zCreateReadingHeaders = z.object({
 });
 
 export const zCreateReadingPath = z.object({
-    meter_id: z.uuid().max(36)
+    meter_id: z.uuid().length(36)
 });
 
 /**
@@ -1129,8 +1169,8 @@ export const zDeleteReadingHeaders = z.object({
 });
 
 export const zDeleteReadingPath = z.object({
-    meter_id: z.uuid().max(36),
-    reading_id: z.uuid().max(36)
+    meter_id: z.uuid().length(36),
+    reading_id: z.uuid().length(36)
 });
 
 /**
@@ -1139,8 +1179,8 @@ export const zDeleteReadingPath = z.object({
 export const zDeleteReadingResponse = z.void();
 
 export const zGetReadingPath = z.object({
-    meter_id: z.uuid().max(36),
-    reading_id: z.uuid().max(36)
+    meter_id: z.uuid().length(36),
+    reading_id: z.uuid().length(36)
 });
 
 /**
@@ -1155,8 +1195,8 @@ export const zUpdateReadingHeaders = z.object({
 });
 
 export const zUpdateReadingPath = z.object({
-    meter_id: z.uuid().max(36),
-    reading_id: z.uuid().max(36)
+    meter_id: z.uuid().length(36),
+    reading_id: z.uuid().length(36)
 });
 
 /**
