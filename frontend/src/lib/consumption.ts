@@ -1,11 +1,14 @@
 import type { QueryClient } from "@tanstack/react-query";
 
-import type { ConsumptionKind, ListConsumptionsData, Unit } from "@/client";
+import type { ConsumptionKind, ConsumptionSource, ListConsumptionsData, Unit } from "@/client";
 import { CONTRACT_FACTS } from "@/client/contract-facts.gen";
-import { zConsumptionKind, zListConsumptionsQuery } from "@/client/zod.gen";
+import { zConsumptionKind, zConsumptionSource, zListConsumptionsQuery } from "@/client/zod.gen";
 
 /** The kinds, in the contract's order. */
 export const KINDS: readonly ConsumptionKind[] = zConsumptionKind.options;
+
+/** Where records come from (typed in, imported, the API, a line's simulated usage, meter readings). */
+export const SOURCES: readonly ConsumptionSource[] = zConsumptionSource.options;
 
 /** The unit each kind is measured in, for hints before a record exists (records carry their own
  * `unit`): the contract's `x-unit-by-kind`. */
@@ -19,7 +22,7 @@ export async function invalidateRecordQueries(queryClient: QueryClient): Promise
 }
 
 /** The list's filters that live in the address, under the API's own parameter names. */
-export const FILTER_KEYS = ["kind", "meter_id", "from", "to", "q"] as const;
+export const FILTER_KEYS = ["kind", "source", "meter_id", "from", "to", "q"] as const;
 export type FilterKey = (typeof FILTER_KEYS)[number];
 export type ListFilters = Pick<NonNullable<ListConsumptionsData["query"]>, FilterKey>;
 
