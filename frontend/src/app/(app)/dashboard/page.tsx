@@ -171,7 +171,7 @@ function Dashboard() {
             </div>
           </Card>
         ) : (
-          <KpiCards kinds={kindsWithData} />
+          <KpiCards kinds={kindsWithData} partial={range.to >= today} />
         )}
         {meterBudget && (
           <div className="mt-4">
