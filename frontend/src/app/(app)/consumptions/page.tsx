@@ -7,6 +7,7 @@ import { Suspense, useCallback, useEffect, useMemo, useRef, useState } from "rea
 import { toast } from "sonner";
 
 import { deleteConsumption, getConsumption, listConsumptions, type Consumption } from "@/client";
+import { zListConsumptionsQuery } from "@/client/zod.gen";
 import { DataTable, rowActionClass, type Column } from "@/components/DataTable";
 import { costColumn, deletableOnItsOwn, quantityColumn } from "@/components/record-columns";
 import { InboxIcon, PlusIcon, SearchIcon } from "@/components/icons";
@@ -21,6 +22,7 @@ import { knownMeterId } from "@/lib/meters";
 import { useTitle } from "@/lib/use-title";
 import { problemOf, statusOf } from "@/lib/problem";
 
+const SORTS = zListConsumptionsQuery.shape.sort.unwrap().unwrap().options;
 const PAGE_SIZE = 25;
 
 function useDebounced<T>(value: T, ms: number): T {
@@ -47,9 +49,14 @@ function ConsumptionList() {
     return meterId ? { ...rest, meter_id: meterId } : rest;
   }, [params, meters.data]);
   const filtered = Object.keys(filters).length > 0;
+  // The order the API can sort by (the contract's enum; its default when the address has none).
+  const sort = useMemo(() => {
+    const parsed = zListConsumptionsQuery.shape.sort.safeParse(params.get("sort") ?? undefined);
+    return parsed.success ? parsed.data : SORTS[0];
+  }, [params]);
 
   const setFilter = useCallback(
-    (key: FilterKey, value: string) => {
+    (key: FilterKey | "sort", value: string) => {
       const next = new URLSearchParams(params.toString());
       if (value) next.set(key, value);
       else next.delete(key);
@@ -79,11 +86,11 @@ function ConsumptionList() {
   }
 
   const list = useInfiniteQuery({
-    queryKey: ["consumptions", filters],
+    queryKey: ["consumptions", filters, sort],
     initialPageParam: undefined as string | undefined,
     queryFn: async ({ pageParam, signal }) => {
       const { data } = await listConsumptions({
-        query: { ...filters, limit: PAGE_SIZE, cursor: pageParam },
+        query: { ...filters, sort, limit: PAGE_SIZE, cursor: pageParam },
         signal,
         throwOnError: true,
       });
@@ -191,10 +198,7 @@ function ConsumptionList() {
           role="search"
           aria-label={t("list.filters")}
           onSubmit={(event) => event.preventDefault()}
-          className={
-            "grid gap-4 sm:grid-cols-2 lg:items-end " +
-            (meterOptions.length > 0 ? "lg:grid-cols-[1fr_1fr_1fr_1fr_1fr_2fr_auto]" : "lg:grid-cols-[1fr_1fr_1fr_1fr_2fr_auto]")
-          }
+          className="grid gap-4 sm:grid-cols-2 lg:grid-cols-4 lg:items-end"
         >
           <SelectField label={t("list.kind")} value={filters.kind ?? ""} onChange={(event) => setFilter("kind", event.target.value)}>
             <option value="">{t("list.allKinds")}</option>
@@ -222,6 +226,13 @@ function ConsumptionList() {
               ))}
             </SelectField>
           )}
+          <SelectField label={t("list.sort")} value={sort} onChange={(event) => setFilter("sort", event.target.value === SORTS[0] ? "" : event.target.value)}>
+            {SORTS.map((each) => (
+              <option key={each} value={each}>
+                {t(`list.sort.${each}`)}
+              </option>
+            ))}
+          </SelectField>
           <DayField
             label={t("list.from")}
             value={filters.from ?? ""}

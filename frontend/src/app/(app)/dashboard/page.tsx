@@ -19,6 +19,7 @@ import { knownMeterId, meterIdFromParams } from "@/lib/meters";
 import { BudgetsEditor } from "./BudgetsEditor";
 import { BreakdownCharts, ChartPanel, DetailLineChart, MonthlyCostCharts, MonthlyKindCharts } from "./charts";
 import { KpiCards } from "./KpiCards";
+import { LineBalances } from "./LineBalances";
 import { RangePicker } from "./RangePicker";
 
 function Dashboard() {
@@ -173,6 +174,7 @@ function Dashboard() {
         ) : (
           <KpiCards kinds={kindsWithData} partial={range.to >= today} />
         )}
+        <LineBalances meters={meterOptions} />
         {meterBudget && (
           <div className="mt-4">
             <MeterBudgetCard budget={meterBudget} name={meterOptions.find((meter) => meter.id === meterBudget.meter_id)?.name ?? ""} />
