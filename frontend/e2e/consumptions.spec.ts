@@ -125,6 +125,33 @@ test("editing a record someone else changed meanwhile says so and offers to relo
   await context.close();
 });
 
+test("after a conflict, keeping my version applies my changes onto the other one", async ({ browser }) => {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await registerViaUi(page, uniqueUser("keep"));
+  await createViaUi(page, { kind: "Gas", quantity: "30", start: "2026-02-01", end: "2026-02-28", notes: "February" });
+  await page.getByRole("link", { name: /^Edit record of/ }).click();
+  await expect(page.getByLabel("Quantity")).toHaveValue("30");
+
+  const other = await context.newPage();
+  await other.goto(page.url());
+  await other.getByLabel("Quantity").fill("31");
+  await other.getByRole("button", { name: "Save", exact: true }).click();
+  await expect(other.getByText("Changes saved.")).toBeVisible();
+
+  await page.getByLabel(/^Notes/).fill("My change");
+  await page.getByRole("button", { name: "Save", exact: true }).click();
+  await expect(page.getByText("Someone else changed this record")).toBeVisible();
+  await page.getByRole("button", { name: "Keep my version" }).click();
+  await expect(page).toHaveURL(/\/consumptions$/);
+
+  // Both changes hold: the other tab's quantity and my notes.
+  await page.getByRole("link", { name: /^Edit record of/ }).click();
+  await expect(page.getByLabel("Quantity")).toHaveValue("31");
+  await expect(page.getByLabel(/^Notes/)).toHaveValue("My change");
+  await context.close();
+});
+
 test("a second user in another browser never sees the first user's records", async ({ browser }) => {
   const first = await browser.newContext();
   const a = await first.newPage();
