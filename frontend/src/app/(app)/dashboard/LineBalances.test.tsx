@@ -33,7 +33,7 @@ describe("the dashboard's line balances", () => {
     );
     expect(screen.getByRole("heading", { name: "Mobile lines" })).toBeInTheDocument();
     expect(screen.getByRole("link", { name: "My phone" })).toHaveAttribute("href", "/meters/00000000-0000-4000-8000-000000000002");
-    expect(screen.getByTestId("line-balance")).toHaveTextContent("Balance: €12.50");
+    expect(screen.getByTestId("dashboard-line-balance")).toHaveTextContent("Balance: €12.50");
     expect(screen.queryByText("Home")).not.toBeInTheDocument();
   });
 

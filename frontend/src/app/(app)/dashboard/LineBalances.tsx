@@ -23,7 +23,7 @@ export function LineBalances({ meters }: { meters: readonly Meter[] }) {
             <Link href={`/meters/${line.id}`} className="font-medium text-emerald-800 underline-offset-2 hover:underline dark:text-emerald-300">
               {line.name}
             </Link>
-            <span className="tabular-nums" data-testid="line-balance">
+            <span className="tabular-nums" data-testid="dashboard-line-balance">
               {t("line.balance")}: {formatMoney(line.balance_minor ?? 0, line.currency, intl)}
             </span>
           </li>
