@@ -1,6 +1,6 @@
 import type { QueryClient } from "@tanstack/react-query";
 
-import type { ConsumptionKind, ConsumptionSource, ListConsumptionsData, Unit } from "@/client";
+import { listConsumptions, type Consumption, type ConsumptionKind, type ConsumptionSource, type ListConsumptionsData, type Unit } from "@/client";
 import { CONTRACT_FACTS } from "@/client/contract-facts.gen";
 import { zConsumptionKind, zConsumptionSource, zListConsumptionsQuery } from "@/client/zod.gen";
 
@@ -35,4 +35,22 @@ export function filtersFromParams(params: URLSearchParams): ListFilters {
     if (parsed.success && parsed.data !== undefined) Object.assign(filters, { [key]: parsed.data });
   }
   return filters;
+}
+
+/**
+ * How many other records of the same kind (on the same meter, when it has one) overlap a record's
+ * period — a bill and meter readings for the same months, say, which both count and double the
+ * figures. The list's `from`/`to` filters are exactly "overlaps": ends on or after `from`, starts on
+ * or before `to`. Counts at most 25; a failed check counts none (it only warns).
+ */
+export async function countOverlaps(record: Consumption): Promise<number> {
+  try {
+    const { data } = await listConsumptions({
+      query: { kind: record.kind, from: record.period_start, to: record.period_end, ...(record.meter_id ? { meter_id: record.meter_id } : {}), limit: 25 },
+      throwOnError: true,
+    });
+    return data.items.filter((other) => other.id !== record.id).length;
+  } catch {
+    return 0;
+  }
 }
