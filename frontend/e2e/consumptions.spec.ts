@@ -1,4 +1,4 @@
-import { expect, test } from "@playwright/test";
+import { expect, test, type Browser, type BrowserContext, type Page } from "@playwright/test";
 
 import { createViaUi, loginViaUi, PASSWORD, registerViaUi, screenshot, uniqueUser } from "./helpers";
 
@@ -101,15 +101,18 @@ test("the form checks the contract, the period rule included, before sending any
   expect(posted).toBe(true);
 });
 
-test("editing a record someone else changed meanwhile says so and offers to reload", async ({ browser }) => {
+/**
+ * A user edits a record's notes while another tab of theirs changes its quantity from 30 to 31 and
+ * saves first: the save is refused (412) and the page says so. Returns the page and its context.
+ */
+async function editAfterAnotherTabSaved(browser: Browser, name: string): Promise<{ context: BrowserContext; page: Page }> {
   const context = await browser.newContext();
   const page = await context.newPage();
-  await registerViaUi(page, uniqueUser("etag"));
+  await registerViaUi(page, uniqueUser(name));
   await createViaUi(page, { kind: "Gas", quantity: "30", start: "2026-02-01", end: "2026-02-28", notes: "February" });
   await page.getByRole("link", { name: /^Edit record of/ }).click();
   await expect(page.getByLabel("Quantity")).toHaveValue("30");
 
-  // Another tab of the same user changes the record first.
   const other = await context.newPage();
   await other.goto(page.url());
   await other.getByLabel("Quantity").fill("31");
@@ -119,6 +122,11 @@ test("editing a record someone else changed meanwhile says so and offers to relo
   await page.getByLabel(/^Notes/).fill("My change");
   await page.getByRole("button", { name: "Save", exact: true }).click();
   await expect(page.getByText("Someone else changed this record")).toBeVisible();
+  return { context, page };
+}
+
+test("editing a record someone else changed meanwhile says so and offers to reload", async ({ browser }) => {
+  const { context, page } = await editAfterAnotherTabSaved(browser, "etag");
   await page.getByRole("button", { name: "Reload the record" }).click();
   await expect(page.getByLabel("Quantity")).toHaveValue("31");
   await expect(page.getByLabel(/^Notes/)).toHaveValue("February");
@@ -126,22 +134,7 @@ test("editing a record someone else changed meanwhile says so and offers to relo
 });
 
 test("after a conflict, keeping my version applies my changes onto the other one", async ({ browser }) => {
-  const context = await browser.newContext();
-  const page = await context.newPage();
-  await registerViaUi(page, uniqueUser("keep"));
-  await createViaUi(page, { kind: "Gas", quantity: "30", start: "2026-02-01", end: "2026-02-28", notes: "February" });
-  await page.getByRole("link", { name: /^Edit record of/ }).click();
-  await expect(page.getByLabel("Quantity")).toHaveValue("30");
-
-  const other = await context.newPage();
-  await other.goto(page.url());
-  await other.getByLabel("Quantity").fill("31");
-  await other.getByRole("button", { name: "Save", exact: true }).click();
-  await expect(other.getByText("Changes saved.")).toBeVisible();
-
-  await page.getByLabel(/^Notes/).fill("My change");
-  await page.getByRole("button", { name: "Save", exact: true }).click();
-  await expect(page.getByText("Someone else changed this record")).toBeVisible();
+  const { context, page } = await editAfterAnotherTabSaved(browser, "keep");
   await page.getByRole("button", { name: "Keep my version" }).click();
   await expect(page).toHaveURL(/\/consumptions$/);
 
