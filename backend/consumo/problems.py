@@ -46,10 +46,13 @@ class Problem(Exception):
         *,
         code: str | None = None,
         params: Mapping[str, ParamValue] | None = None,
+        field: str | None = None,
         errors: Iterable[Mapping[str, Any]] | None = None,
         headers: Mapping[str, str] | None = None,
     ) -> None:
         super().__init__(detail or self.title)
+        if errors is None and field:  # a problem about one field is that field's error
+            errors = [{"field": field, "message": detail or self.title}]
         self.detail = detail
         if code is not None:
             self.code = code
@@ -124,17 +127,6 @@ class Conflict(Problem):
     slug = "conflict"
     code = "conflict"
 
-    def __init__(
-        self,
-        detail: str,
-        *,
-        field: str | None = None,
-        code: str | None = None,
-        params: Mapping[str, ParamValue] | None = None,
-    ) -> None:
-        errors = [{"field": field, "message": detail}] if field else None
-        super().__init__(detail, code=code, params=params, errors=errors)
-
 
 class PreconditionFailed(Problem):
     status_code = 412
@@ -162,19 +154,6 @@ class UnprocessableContent(Problem):
     title = "Unprocessable Content"
     slug = "rule-violated"
     code = "rule.violated"
-
-    def __init__(
-        self,
-        detail: str,
-        *,
-        field: str | None = None,
-        code: str | None = None,
-        params: Mapping[str, ParamValue] | None = None,
-        errors: Iterable[Mapping[str, Any]] | None = None,
-    ) -> None:
-        if errors is None and field:
-            errors = [{"field": field, "message": detail}]
-        super().__init__(detail, code=code, params=params, errors=errors)
 
 
 class PreconditionRequired(Problem):

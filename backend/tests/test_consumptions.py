@@ -14,7 +14,7 @@ import orjson
 import pytest
 from sqlalchemy import Engine, text
 
-from conftest import API, Account, VALID_RECORD, add_member, assert_problem, create_record
+from conftest import API, Account, VALID_RECORD, add_member, assert_problem, create_meter, create_record
 
 CONSUMPTIONS = f"{API}/consumptions"
 SORTS = ["-period_start", "period_start", "-created_at", "created_at"]
@@ -526,6 +526,20 @@ def test_kind_filter_lists_only_that_kind(alice):
     assert list_ids(alice, kind="water") == [water["id"]]
     assert list_ids(alice, kind="sms") == [sms["id"]]
     assert list_ids(alice, kind="voice") == []
+
+
+def test_source_filter_lists_only_records_from_that_source(alice):
+    manual = create_record(alice, kind="electricity")
+    meter = create_meter(alice)
+    for day, index in (("2025-01-01", 100), ("2025-02-01", 250)):
+        response = alice.post(f"{API}/meters/{meter['id']}/readings", json={"date": day, "index_value": index})
+        assert response.status_code == 201, response.text
+
+    derived = list_ids(alice, source="reading")
+    assert len(derived) == 1 and derived != [manual["id"]]
+    assert list_ids(alice, source="manual") == [manual["id"]]
+    assert list_ids(alice, source="simulation") == []
+    assert list_ids(alice, source="reading", kind="water") == []
 
 
 @pytest.mark.parametrize(

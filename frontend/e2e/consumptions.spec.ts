@@ -1,4 +1,4 @@
-import { expect, test } from "@playwright/test";
+import { expect, test, type Browser, type BrowserContext, type Page } from "@playwright/test";
 
 import { createViaUi, loginViaUi, PASSWORD, registerViaUi, screenshot, uniqueUser } from "./helpers";
 
@@ -101,15 +101,18 @@ test("the form checks the contract, the period rule included, before sending any
   expect(posted).toBe(true);
 });
 
-test("editing a record someone else changed meanwhile says so and offers to reload", async ({ browser }) => {
+/**
+ * A user edits a record's notes while another tab of theirs changes its quantity from 30 to 31 and
+ * saves first: the save is refused (412) and the page says so. Returns the page and its context.
+ */
+async function editAfterAnotherTabSaved(browser: Browser, name: string): Promise<{ context: BrowserContext; page: Page }> {
   const context = await browser.newContext();
   const page = await context.newPage();
-  await registerViaUi(page, uniqueUser("etag"));
+  await registerViaUi(page, uniqueUser(name));
   await createViaUi(page, { kind: "Gas", quantity: "30", start: "2026-02-01", end: "2026-02-28", notes: "February" });
   await page.getByRole("link", { name: /^Edit record of/ }).click();
   await expect(page.getByLabel("Quantity")).toHaveValue("30");
 
-  // Another tab of the same user changes the record first.
   const other = await context.newPage();
   await other.goto(page.url());
   await other.getByLabel("Quantity").fill("31");
@@ -119,9 +122,38 @@ test("editing a record someone else changed meanwhile says so and offers to relo
   await page.getByLabel(/^Notes/).fill("My change");
   await page.getByRole("button", { name: "Save", exact: true }).click();
   await expect(page.getByText("Someone else changed this record")).toBeVisible();
+  return { context, page };
+}
+
+test("editing a record someone else changed meanwhile says so and offers to reload", async ({ browser }) => {
+  const { context, page } = await editAfterAnotherTabSaved(browser, "etag");
   await page.getByRole("button", { name: "Reload the record" }).click();
   await expect(page.getByLabel("Quantity")).toHaveValue("31");
   await expect(page.getByLabel(/^Notes/)).toHaveValue("February");
+  await context.close();
+});
+
+test("after a conflict, keeping my version applies my changes onto the other one", async ({ browser }) => {
+  const { context, page } = await editAfterAnotherTabSaved(browser, "keep");
+  await page.getByRole("button", { name: "Keep my version" }).click();
+  await expect(page).toHaveURL(/\/consumptions$/);
+
+  // Both changes hold: the other tab's quantity and my notes.
+  await page.getByRole("link", { name: /^Edit record of/ }).click();
+  await expect(page.getByLabel("Quantity")).toHaveValue("31");
+  await expect(page.getByLabel(/^Notes/)).toHaveValue("My change");
+  await context.close();
+});
+
+test("entering a record whose period overlaps another of the same kind warns that both count", async ({ browser }) => {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await registerViaUi(page, uniqueUser("overlap"));
+  await createViaUi(page, { kind: "Water", quantity: "12", start: "2026-01-01", end: "2026-03-31", notes: "Quarterly bill" });
+  await expect(page.getByText(/overlaps/)).toHaveCount(0);
+
+  await createViaUi(page, { kind: "Water", quantity: "4", start: "2026-02-01", end: "2026-02-28", notes: "February" });
+  await expect(page.getByText("This period overlaps 1 other record(s) of the same kind")).toBeVisible();
   await context.close();
 });
 

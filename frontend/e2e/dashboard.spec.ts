@@ -115,7 +115,7 @@ test("a budget shows progress and warns when the month's projection exceeds it; 
   // 100 kWh spread over the whole current month: the projection to month end is 100 kWh.
   await createRecord(request, seeded, { kind: "electricity", quantity: 100, period_start: month.first, period_end: month.last, cost_minor: 3000, currency: "EUR" });
   await loginViaUi(page, seeded.username);
-  await page.goto("/dashboard");
+  await page.goto("/dashboard?range=this_month");
   await expect(page.getByRole("button", { name: "This month" })).toHaveAttribute("aria-pressed", "true");
   const electricity = card(page, "Electricity");
   await expect(electricity).toContainText("No monthly budget");

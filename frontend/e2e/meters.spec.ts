@@ -126,7 +126,7 @@ test("usage the balance cannot pay for is refused with the API's reason", async 
   });
   await page.getByRole("button", { name: "Simulate usage" }).click();
   const alert = page.getByRole("region", { name: "Simulate usage" }).getByRole("alert");
-  await expect(alert).toContainText("The usage was not recorded: Insufficient balance");
+  await expect(alert).toContainText("The usage was not recorded: The allowances are used up and the balance (€0.00) pays for nothing.");
   await expect(page.getByTestId("line-balance")).toHaveText("€0.00");
 });
 

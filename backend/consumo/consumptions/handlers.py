@@ -47,6 +47,7 @@ def list_consumptions(  # noqa: PLR0917 (Connexion passes each query parameter b
     to: str | None = None,
     q: str | None = None,
     meter_id: str | None = None,
+    source: str | None = None,
     scope: str = "mine",
     sort: str = "-period_start",
     limit: int = 25,
@@ -58,6 +59,7 @@ def list_consumptions(  # noqa: PLR0917 (Connexion passes each query parameter b
         period_to=date.fromisoformat(to) if to else None,
         notes_contain=q,
         meter_id=uuid.UUID(meter_id) if meter_id else None,
+        source=source,
         # The contract's enums validated these; the casts only tell the type checker.
         scope=cast(service.Scope, scope),
         sort=cast(service.Sort, sort),

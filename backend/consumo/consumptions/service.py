@@ -45,6 +45,7 @@ class RecordFilters:
     period_to: date | None = None
     notes_contain: str | None = None
     meter_id: uuid.UUID | None = None
+    source: str | None = None
     scope: Scope = "mine"
     sort: Sort = "-period_start"
     limit: int = 25
@@ -196,6 +197,7 @@ def list_visible_records(session: Session, caller: Caller, filters: RecordFilter
         "period_from": filters.period_from,
         "period_to": filters.period_to,
         "meter_id": filters.meter_id,
+        "source": filters.source,
         "limit": filters.limit + 1,
     }
     if filters.notes_contain:
@@ -212,6 +214,7 @@ def list_visible_records(session: Session, caller: Caller, filters: RecordFilter
         bool(filters.notes_contain),
         filters.sort,
         bool(filters.cursor),
+        source=bool(filters.source),
     )
     # Plain rows through the session's connection: the ORM's execution layer adds nothing to a read.
     rows = session.connection().execute(statement, values).all()
@@ -230,6 +233,8 @@ def _page_statement(  # noqa: PLR0917
     notes: bool,
     sort: Sort,
     after: bool,
+    *,
+    source: bool = False,
 ) -> Select[Any]:
     """A list page's statement for one combination of filters, built (and its cache key
     computed) once; every value is a bound parameter."""
@@ -244,6 +249,8 @@ def _page_statement(  # noqa: PLR0917
         statement = statement.where(ConsumptionRecord.meter_id == bindparam("meter_id"))
     if notes:
         statement = statement.where(ConsumptionRecord.notes.ilike(bindparam("notes_pattern"), escape="\\"))
+    if source:
+        statement = statement.where(ConsumptionRecord.source == bindparam("source"))
     descending = sort.startswith("-")
     column = _SORT_COLUMNS[sort.lstrip("-")]
     if after:

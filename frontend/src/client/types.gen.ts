@@ -1372,6 +1372,10 @@ export type ListConsumptionsData = {
          */
         q?: string;
         /**
+         * Only records from this source (`simulation` for a line's simulated usage, `reading` for records derived from meter readings…).
+         */
+        source?: ConsumptionSource;
+        /**
          * Only records on this meter (one the caller can read; otherwise a 422).
          */
         meter_id?: string;

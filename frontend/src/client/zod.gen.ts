@@ -842,6 +842,7 @@ export const zListConsumptionsQuery = z.object({
     from: zDay.optional(),
     to: zDay.optional(),
     q: z.string().min(1).max(100).regex(/^[^\u0000]*$/).optional(),
+    source: zConsumptionSource.optional(),
     meter_id: z.uuid().length(36).optional(),
     scope: z.enum(['mine', 'tenant']).optional().default('mine'),
     sort: z.enum([

@@ -46,8 +46,8 @@ describe("the range kept in the URL", () => {
     expect(rangeFromParams(new URLSearchParams("from=2025-01-01&to=2025-01-31"), today).preset).toBe("custom");
   });
 
-  it("falls back to this month for anything the API would reject", () => {
-    const fallback = { preset: "this_month", from: "2026-05-01", to: "2026-05-20" };
+  it("falls back to the last 12 months for anything the API would reject", () => {
+    const fallback = { preset: "last_12_months", ...presetRange("last_12_months", today) };
     expect(rangeFromParams(new URLSearchParams(""), today)).toEqual(fallback);
     expect(rangeFromParams(new URLSearchParams("range=forever"), today)).toEqual(fallback);
     expect(rangeFromParams(new URLSearchParams("range=custom&from=2025-03-01&to=2025-01-01"), today)).toEqual(fallback);

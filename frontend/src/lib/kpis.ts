@@ -11,7 +11,8 @@ import { currencyDigits } from "./format";
 export const RANGE_PRESETS = ["this_month", "last_3_months", "last_12_months", "this_year", "custom"] as const;
 export type RangePreset = (typeof RANGE_PRESETS)[number];
 export type NamedPreset = Exclude<RangePreset, "custom">;
-export const DEFAULT_PRESET: NamedPreset = "this_month";
+// Bills arrive after their month ends: the last 12 months show what people have.
+export const DEFAULT_PRESET: NamedPreset = "last_12_months";
 
 export interface DayRange {
   from: string;

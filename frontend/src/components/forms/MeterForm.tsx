@@ -11,6 +11,7 @@ import { contractResolver, type CreateOrEditFormProps } from "@/lib/forms";
 import { useI18n } from "@/lib/i18n/I18nProvider";
 import { METER_KINDS } from "@/lib/meters";
 import { decimalSeparator, majorToMinor, minorToMajorInput, parseDecimal } from "@/lib/money";
+import { useUnsavedChangesPrompt } from "@/lib/use-unsaved-changes";
 
 /** A mobile line's plan as typed: whole numbers as text, overage prices in major units. */
 export interface PlanFormValues {
@@ -178,13 +179,15 @@ export function MeterForm(props: Props) {
     handleSubmit,
     setError,
     control,
-    formState: { errors, isSubmitting },
+    formState: { errors, isSubmitting, isDirty, isSubmitSuccessful },
   } = useForm<MeterFormValues, unknown, MeterCreate | MeterUpdate>({
     resolver,
     defaultValues: initial,
     values: initial,
     resetOptions: { keepDirtyValues: false },
   });
+  // Edits not yet saved: leaving asks first.
+  const mayLeave = useUnsavedChangesPrompt(isDirty && !isSubmitSuccessful && !isSubmitting);
 
   const watchedKind = useWatch({ control, name: "kind" });
   const watchedCurrency = useWatch({ control, name: "currency" });
@@ -305,7 +308,7 @@ export function MeterForm(props: Props) {
         </fieldset>
       )}
       <div className="flex flex-wrap justify-end gap-2">
-        <Button variant="secondary" onClick={props.onCancel}>
+        <Button variant="secondary" onClick={() => mayLeave() && props.onCancel()}>
           {t("common.cancel")}
         </Button>
         <Button type="submit" busy={isSubmitting} disabled={disabled}>

@@ -9,6 +9,7 @@ import { Alert, Button, CheckboxField, DayField, TextField } from "@/components/
 import { contractResolver } from "@/lib/forms";
 import { useI18n } from "@/lib/i18n/I18nProvider";
 import { decimalSeparator, parseDecimal } from "@/lib/money";
+import { useUnsavedChangesPrompt } from "@/lib/use-unsaved-changes";
 
 export interface ReadingFormValues {
   date: string;
@@ -103,8 +104,10 @@ export function ReadingForm(props: Props) {
     setError,
     reset,
     control,
-    formState: { errors, isSubmitting },
+    formState: { errors, isSubmitting, isDirty, isSubmitSuccessful },
   } = useForm<ReadingFormValues, unknown, ReadingCreate | ReadingUpdate>({ resolver, defaultValues: initial });
+  // Edits not yet saved: leaving asks first.
+  const mayLeave = useUnsavedChangesPrompt(isDirty && !isSubmitSuccessful && !isSubmitting);
   const replacement = useWatch({ control, name: "replacement" });
   const unit = t(`unit.${props.unit}`);
 
@@ -161,7 +164,7 @@ export function ReadingForm(props: Props) {
       </fieldset>
       <div className="flex justify-end gap-2">
         {props.mode === "edit" && (
-          <Button variant="secondary" onClick={props.onCancel}>
+          <Button variant="secondary" onClick={() => mayLeave() && props.onCancel()}>
             {t("common.cancel")}
           </Button>
         )}

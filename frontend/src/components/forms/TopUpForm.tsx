@@ -9,6 +9,7 @@ import { Alert, Button, TextField } from "@/components/ui";
 import { contractResolver } from "@/lib/forms";
 import { useI18n } from "@/lib/i18n/I18nProvider";
 import { decimalSeparator, majorToMinor, minorToMajorInput } from "@/lib/money";
+import { useUnsavedChangesPrompt } from "@/lib/use-unsaved-changes";
 
 export interface TopUpFormValues {
   /** Typed in major units; sent as minor units. */
@@ -52,8 +53,10 @@ export function TopUpForm({
     handleSubmit,
     setError,
     reset,
-    formState: { errors, isSubmitting },
+    formState: { errors, isSubmitting, isDirty, isSubmitSuccessful },
   } = useForm<TopUpFormValues, unknown, TopUpCreate>({ resolver, defaultValues: { amount_minor: "" } });
+  // Edits not yet saved: leaving asks first.
+  useUnsavedChangesPrompt(isDirty && !isSubmitSuccessful && !isSubmitting);
 
   const submit = handleSubmit(async (body) => {
     if (await onSubmit(body, setError)) reset({ amount_minor: "" });

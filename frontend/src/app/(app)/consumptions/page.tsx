@@ -7,19 +7,22 @@ import { Suspense, useCallback, useEffect, useMemo, useRef, useState } from "rea
 import { toast } from "sonner";
 
 import { deleteConsumption, getConsumption, listConsumptions, type Consumption } from "@/client";
+import { zListConsumptionsQuery } from "@/client/zod.gen";
 import { DataTable, rowActionClass, type Column } from "@/components/DataTable";
+import { costColumn, deletableOnItsOwn, quantityColumn } from "@/components/record-columns";
 import { InboxIcon, PlusIcon, SearchIcon } from "@/components/icons";
 import { ListFooter } from "@/components/ListFooter";
 import { Alert, Button, ButtonLink, Card, ConfirmDialog, DayField, Loading, PageHeader, SelectField, TextField } from "@/components/ui";
-import { filtersFromParams, invalidateRecordQueries, KINDS, type FilterKey, type ListFilters } from "@/lib/consumption";
+import { filtersFromParams, invalidateRecordQueries, KINDS, SOURCES, type FilterKey, type ListFilters } from "@/lib/consumption";
 import { describeError } from "@/lib/errors";
-import { formatMoney, formatPeriod, formatReadableQuantity } from "@/lib/format";
+import { formatPeriod } from "@/lib/format";
 import { useI18n } from "@/lib/i18n/I18nProvider";
 import { useMeterOptions } from "@/lib/meter-queries";
 import { knownMeterId } from "@/lib/meters";
 import { useTitle } from "@/lib/use-title";
 import { problemOf, statusOf } from "@/lib/problem";
 
+const SORTS = zListConsumptionsQuery.shape.sort.unwrap().unwrap().options;
 const PAGE_SIZE = 25;
 
 function useDebounced<T>(value: T, ms: number): T {
@@ -46,9 +49,14 @@ function ConsumptionList() {
     return meterId ? { ...rest, meter_id: meterId } : rest;
   }, [params, meters.data]);
   const filtered = Object.keys(filters).length > 0;
+  // The order the API can sort by (the contract's enum; its default when the address has none).
+  const sort = useMemo(() => {
+    const parsed = zListConsumptionsQuery.shape.sort.safeParse(params.get("sort") ?? undefined);
+    return parsed.success ? parsed.data : SORTS[0];
+  }, [params]);
 
   const setFilter = useCallback(
-    (key: FilterKey, value: string) => {
+    (key: FilterKey | "sort", value: string) => {
       const next = new URLSearchParams(params.toString());
       if (value) next.set(key, value);
       else next.delete(key);
@@ -78,11 +86,11 @@ function ConsumptionList() {
   }
 
   const list = useInfiniteQuery({
-    queryKey: ["consumptions", filters],
+    queryKey: ["consumptions", filters, sort],
     initialPageParam: undefined as string | undefined,
     queryFn: async ({ pageParam, signal }) => {
       const { data } = await listConsumptions({
-        query: { ...filters, limit: PAGE_SIZE, cursor: pageParam },
+        query: { ...filters, sort, limit: PAGE_SIZE, cursor: pageParam },
         signal,
         throwOnError: true,
       });
@@ -124,28 +132,21 @@ function ConsumptionList() {
       key: "kind",
       header: t("list.col.kind"),
       cell: (record) => (
-        <span className="inline-flex items-center rounded-full bg-emerald-50 px-2 py-0.5 text-xs font-medium text-emerald-800 dark:bg-emerald-950 dark:text-emerald-200">
-          {t(`kind.${record.kind}`)}
-        </span>
-      ),
-    },
-    {
-      key: "quantity",
-      header: t("list.col.quantity"),
-      align: "right",
-      cell: (record) => (
         <>
-          {formatReadableQuantity(record.quantity, record.unit, intl, (shown) => t(`unit.${shown}`))}
+          <span className="inline-flex items-center rounded-full bg-emerald-50 px-2 py-0.5 text-xs font-medium text-emerald-800 dark:bg-emerald-950 dark:text-emerald-200">
+            {t(`kind.${record.kind}`)}
+          </span>
+          {/* Where a record came from, unless typed in by hand: simulated usage, meter readings, imports. */}
+          {record.source !== "manual" && (
+            <span className="ml-1.5 inline-flex items-center rounded-full bg-slate-100 px-2 py-0.5 text-xs font-medium text-slate-700 dark:bg-slate-800 dark:text-slate-200">
+              {t(`source.${record.source}`)}
+            </span>
+          )}
         </>
       ),
     },
-    {
-      key: "cost",
-      header: t("list.col.cost"),
-      align: "right",
-      cell: (record) =>
-        record.cost_minor === null ? <span className="text-slate-600 dark:text-slate-400">{t("list.noCost")}</span> : formatMoney(record.cost_minor, record.currency, intl),
-    },
+    quantityColumn(t, intl),
+    costColumn(t, intl),
     {
       key: "notes",
       header: t("list.col.notes"),
@@ -166,8 +167,7 @@ function ConsumptionList() {
             <Link href={`/consumptions/${record.id}`} aria-label={t("list.editRecord", { period })} className={rowActionClass.edit}>
               {t("common.edit")}
             </Link>
-            {/* A record derived from meter readings goes away with its readings, not on its own. */}
-            {record.source !== "reading" && (
+            {deletableOnItsOwn(record) && (
               <button type="button" onClick={() => setToDelete(record)} aria-label={t("list.deleteRecord", { period })} className={`ml-1 ${rowActionClass.danger}`}>
                 {t("common.delete")}
               </button>
@@ -198,16 +198,21 @@ function ConsumptionList() {
           role="search"
           aria-label={t("list.filters")}
           onSubmit={(event) => event.preventDefault()}
-          className={
-            "grid gap-4 sm:grid-cols-2 lg:items-end " +
-            (meterOptions.length > 0 ? "lg:grid-cols-[1fr_1fr_1fr_1fr_2fr_auto]" : "lg:grid-cols-[1fr_1fr_1fr_2fr_auto]")
-          }
+          className="grid gap-4 sm:grid-cols-2 lg:grid-cols-4 lg:items-end"
         >
           <SelectField label={t("list.kind")} value={filters.kind ?? ""} onChange={(event) => setFilter("kind", event.target.value)}>
             <option value="">{t("list.allKinds")}</option>
             {KINDS.map((kind) => (
               <option key={kind} value={kind}>
                 {t(`kind.${kind}`)}
+              </option>
+            ))}
+          </SelectField>
+          <SelectField label={t("list.source")} value={filters.source ?? ""} onChange={(event) => setFilter("source", event.target.value)}>
+            <option value="">{t("list.allSources")}</option>
+            {SOURCES.map((source) => (
+              <option key={source} value={source}>
+                {t(`source.${source}`)}
               </option>
             ))}
           </SelectField>
@@ -221,6 +226,13 @@ function ConsumptionList() {
               ))}
             </SelectField>
           )}
+          <SelectField label={t("list.sort")} value={sort} onChange={(event) => setFilter("sort", event.target.value === SORTS[0] ? "" : event.target.value)}>
+            {SORTS.map((each) => (
+              <option key={each} value={each}>
+                {t(`list.sort.${each}`)}
+              </option>
+            ))}
+          </SelectField>
           <DayField
             label={t("list.from")}
             value={filters.from ?? ""}

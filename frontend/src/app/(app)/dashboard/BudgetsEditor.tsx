@@ -16,6 +16,7 @@ import { decimalSeparator, majorToMinor, minorToMajorInput, parseDecimal } from 
 import { applyProblemToForm, problemOf } from "@/lib/problem";
 
 import { KPIS_KEY } from "@/lib/kpi-queries";
+import { useUnsavedChangesPrompt } from "@/lib/use-unsaved-changes";
 
 /**
  * One row per kind, always in the contract's order, so a schema error at `items.3.currency` lands
@@ -102,8 +103,10 @@ export function BudgetsEditor({ budgets, defaultCurrency }: { budgets: readonly 
     handleSubmit,
     setError,
     control,
-    formState: { errors, isSubmitting, isDirty },
+    formState: { errors, isSubmitting, isDirty, isSubmitSuccessful },
   } = useForm<BudgetFormValues, unknown, BudgetList>({ resolver, defaultValues: initial, values: initial, resetOptions: { keepDirtyValues: false } });
+  // Edits not yet saved: leaving asks first.
+  useUnsavedChangesPrompt(isDirty && !isSubmitSuccessful && !isSubmitting);
   const currencies = useWatch({ control, name: "items" }).map((row) => row.currency);
 
   const fields: Array<Path<BudgetFormValues>> = KINDS.flatMap((_, index) => [

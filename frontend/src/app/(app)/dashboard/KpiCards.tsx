@@ -18,8 +18,19 @@ function Money({ costs, empty }: { costs: readonly CostAmount[]; empty: string }
 }
 
 /** A change in percent with its direction in words and an arrow; more consumption is shown in rose. */
-function Change({ pct, label }: { pct: number | null; label: string }) {
+function Change({ pct, label, partial = false }: { pct: number | null; label: string; partial?: boolean }) {
   const { t, intl } = useI18n();
+  if (pct !== null && partial) {
+    // The range is not over (bills for it may not have arrived): its change is no verdict.
+    return (
+      <li className="flex items-baseline justify-between gap-2 text-sm">
+        <span className="text-slate-500 dark:text-slate-400">{label}</span>
+        <span className="whitespace-nowrap text-slate-600 dark:text-slate-400">
+          {t("dashboard.card.partialChange", { pct: formatPercent(pct, intl, true) })}
+        </span>
+      </li>
+    );
+  }
   if (pct === null) {
     return (
       <li className="flex items-baseline justify-between gap-2 text-sm">
@@ -48,7 +59,7 @@ function Change({ pct, label }: { pct: number | null; label: string }) {
   );
 }
 
-function KpiCard({ summary }: { summary: KindSummary }) {
+function KpiCard({ summary, partial }: { summary: KindSummary; partial: boolean }) {
   const { t, intl } = useI18n();
   const titleId = useId();
   const month = summary.current_month;
@@ -85,8 +96,8 @@ function KpiCard({ summary }: { summary: KindSummary }) {
       </dl>
 
       <ul className="mt-3 space-y-1 border-t border-slate-100 pt-3 dark:border-slate-800">
-        <Change pct={summary.change_vs_previous_pct} label={t("dashboard.card.vsPrevious")} />
-        <Change pct={summary.change_vs_last_year_pct} label={t("dashboard.card.vsLastYear")} />
+        <Change pct={summary.change_vs_previous_pct} label={t("dashboard.card.vsPrevious")} partial={partial} />
+        <Change pct={summary.change_vs_last_year_pct} label={t("dashboard.card.vsLastYear")} partial={partial} />
       </ul>
 
       <div className="mt-3 border-t border-slate-100 pt-3 text-sm dark:border-slate-800">
@@ -145,12 +156,25 @@ function KpiCard({ summary }: { summary: KindSummary }) {
   );
 }
 
-export function KpiCards({ kinds }: { kinds: readonly KindSummary[] }) {
+/**
+ * The cards of the kinds with data. `partial`: the range runs to today, so its last days (and bills
+ * not yet arrived) are missing; its changes against earlier periods are marked as partial, not shown
+ * as a rise or a fall.
+ */
+export function KpiCards({ kinds, partial = false }: { kinds: readonly KindSummary[]; partial?: boolean }) {
+  const { t } = useI18n();
   return (
-    <div className="grid gap-4 md:grid-cols-2 xl:grid-cols-3">
-      {kinds.map((summary) => (
-        <KpiCard key={summary.kind} summary={summary} />
-      ))}
-    </div>
+    <>
+      {partial && (
+        <p role="note" className="mb-3 text-sm text-slate-600 dark:text-slate-400">
+          {t("dashboard.partialNotice")}
+        </p>
+      )}
+      <div className="grid gap-4 md:grid-cols-2 xl:grid-cols-3">
+        {kinds.map((summary) => (
+          <KpiCard key={summary.kind} summary={summary} partial={partial} />
+        ))}
+      </div>
+    </>
   );
 }

@@ -19,6 +19,7 @@ import { knownMeterId, meterIdFromParams } from "@/lib/meters";
 import { BudgetsEditor } from "./BudgetsEditor";
 import { BreakdownCharts, ChartPanel, DetailLineChart, MonthlyCostCharts, MonthlyKindCharts } from "./charts";
 import { KpiCards } from "./KpiCards";
+import { LineBalances } from "./LineBalances";
 import { RangePicker } from "./RangePicker";
 
 function Dashboard() {
@@ -171,8 +172,9 @@ function Dashboard() {
             </div>
           </Card>
         ) : (
-          <KpiCards kinds={kindsWithData} />
+          <KpiCards kinds={kindsWithData} partial={range.to >= today} />
         )}
+        <LineBalances meters={meterOptions} />
         {meterBudget && (
           <div className="mt-4">
             <MeterBudgetCard budget={meterBudget} name={meterOptions.find((meter) => meter.id === meterBudget.meter_id)?.name ?? ""} />

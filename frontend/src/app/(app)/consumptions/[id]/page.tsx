@@ -5,11 +5,11 @@ import { useParams, useRouter } from "next/navigation";
 import { useMemo, useState } from "react";
 import { toast } from "sonner";
 
-import { deleteConsumption, getConsumption, updateConsumption, type Consumption } from "@/client";
+import { deleteConsumption, getConsumption, updateConsumption, type Consumption, type ConsumptionUpdate } from "@/client";
 import { zGetConsumptionPath } from "@/client/zod.gen";
 import { CONSUMPTION_FIELDS, ConsumptionForm, valuesFromRecord } from "@/components/forms/ConsumptionForm";
 import { Alert, Button, ButtonLink, Card, ConfirmDialog, Loading, PageHeader } from "@/components/ui";
-import { invalidateRecordQueries } from "@/lib/consumption";
+import { countOverlaps, invalidateRecordQueries } from "@/lib/consumption";
 import { describeError, showErrorOnForm } from "@/lib/errors";
 import { etagOf } from "@/lib/etag";
 import { formatPeriod, formatTimestamp } from "@/lib/format";
@@ -30,6 +30,9 @@ export default function EditConsumptionPage() {
   const queryClient = useQueryClient();
   useTitle(t("form.edit.title"));
   const [stale, setStale] = useState(false);
+  // The changes a 412 refused: "keep my version" sends them again onto the newer version.
+  const [refused, setRefused] = useState<ConsumptionUpdate | null>(null);
+  const [keeping, setKeeping] = useState(false);
   const [confirmDelete, setConfirmDelete] = useState(false);
   const [deleting, setDeleting] = useState(false);
   const meters = useMeterOptions();
@@ -52,7 +55,35 @@ export default function EditConsumptionPage() {
   // start on the old values and then be wiped when the new ones arrive.
   async function reload() {
     const result = await query.refetch();
-    if (!result.isError) setStale(false);
+    if (!result.isError) {
+      setStale(false);
+      setRefused(null);
+    }
+  }
+
+  /** Re-applies the refused changes (only the fields this edit changed) onto the current version. */
+  async function keepMine() {
+    if (!refused) return;
+    setKeeping(true);
+    try {
+      const current = await query.refetch();
+      if (current.isError || !current.data) return;
+      const response = await updateConsumption({
+        path: { consumption_id: id },
+        body: refused,
+        headers: { "If-Match": current.data.etag },
+        throwOnError: true,
+      });
+      queryClient.setQueryData<Versioned>(["consumption", id], { record: response.data, etag: etagOf(response.headers) });
+      await invalidateRecordQueries(queryClient);
+      toast.success(t("form.updated"));
+      router.push("/consumptions");
+    } catch (error) {
+      // Changed yet again in between: the alert stays, with the newest version loaded.
+      if (statusOf(error) !== 412) toast.error(describeError(error, t));
+    } finally {
+      setKeeping(false);
+    }
   }
 
   async function handleDelete() {
@@ -107,9 +138,16 @@ export default function EditConsumptionPage() {
         <div className="mb-4">
           <Alert tone="warning" title={t("form.stale.title")}>
             <p>{t("form.stale.body")}</p>
-            <Button variant="secondary" className="mt-3" onClick={reload} busy={query.isFetching}>
-              {t("form.stale.reload")}
-            </Button>
+            <div className="mt-3 flex flex-wrap gap-2">
+              <Button variant="secondary" onClick={reload} busy={query.isFetching && !keeping}>
+                {t("form.stale.reload")}
+              </Button>
+              {refused && (
+                <Button onClick={keepMine} busy={keeping}>
+                  {t("form.stale.keepMine")}
+                </Button>
+              )}
+            </div>
           </Alert>
         </div>
       )}
@@ -144,9 +182,12 @@ export default function EditConsumptionPage() {
               queryClient.setQueryData<Versioned>(["consumption", id], { record: response.data, etag: etagOf(response.headers) });
               await invalidateRecordQueries(queryClient);
               toast.success(t("form.updated"));
+              const overlaps = await countOverlaps(response.data);
+              if (overlaps > 0) toast.warning(t("form.overlaps", { count: overlaps }), { duration: 10_000 });
               router.push("/consumptions");
             } catch (error) {
               if (statusOf(error) === 412) {
+                setRefused(body);
                 setStale(true);
                 return;
               }

@@ -8,8 +8,9 @@ import { listConsumptions, type Consumption, type Meter } from "@/client";
 import { DataTable, rowActionClass, type Column } from "@/components/DataTable";
 import { PlusIcon } from "@/components/icons";
 import { PanelList } from "@/components/PanelList";
+import { costColumn, quantityColumn } from "@/components/record-columns";
 import { ButtonLink, Card, LoadMoreButton, Spinner } from "@/components/ui";
-import { formatMoney, formatPeriod, formatReadableQuantity } from "@/lib/format";
+import { formatPeriod } from "@/lib/format";
 import { useI18n } from "@/lib/i18n/I18nProvider";
 import { METER_RECORD_KINDS } from "@/lib/meters";
 
@@ -36,29 +37,8 @@ export function MeterRecords({ meter, live = false }: { meter: Meter; live?: boo
   const columns: Column<Consumption>[] = [
     { key: "period", header: t("list.col.period"), card: "title", cell: (record) => formatPeriod(record.period_start, record.period_end, intl) },
     { key: "kind", header: t("list.col.kind"), cell: (record) => t(`kind.${record.kind}`) },
-    {
-      key: "quantity",
-      header: t("list.col.quantity"),
-      align: "right",
-      cell: (record) => (
-        <>
-          {formatReadableQuantity(record.quantity, record.unit, intl, (shown) => t(`unit.${shown}`))}
-        </>
-      ),
-    },
-    {
-      key: "cost",
-      header: t("list.col.cost"),
-      align: "right",
-      cell: (record) => (
-        <>
-          {record.cost_minor === null ? <span className="text-slate-600 dark:text-slate-400">{t("list.noCost")}</span> : formatMoney(record.cost_minor, record.currency, intl)}
-          {record.cost_from_tariff && (
-            <span className="ml-1.5 rounded bg-sky-50 px-1.5 py-0.5 text-xs font-medium text-sky-800 dark:bg-sky-950 dark:text-sky-200">{t("meterRecords.fromTariff")}</span>
-          )}
-        </>
-      ),
-    },
+    quantityColumn(t, intl),
+    costColumn(t, intl, { tariffBadge: true }),
     { key: "source", header: t("meterRecords.source"), cell: (record) => <span className="text-slate-600 dark:text-slate-400">{t(`source.${record.source}`)}</span> },
     {
       key: "actions",
