@@ -157,7 +157,10 @@ def create_app() -> connexion.FlaskApp:
     )
     app.add_middleware(RequestContextMiddleware, position=MiddlewarePosition.BEFORE_EXCEPTION)
     app.add_middleware(
-        BodyLimitMiddleware, position=MiddlewarePosition.BEFORE_SWAGGER, max_bytes=settings.max_body_bytes
+        BodyLimitMiddleware,
+        position=MiddlewarePosition.BEFORE_SWAGGER,
+        max_bytes=settings.max_body_bytes,
+        larger={("POST", "/api/v1/imports"): settings.import_max_bytes},
     )
     # After routing and security (an unknown path is a 404, a missing token a 401 first),
     # before validation: the body's media type decides how it is validated and parsed.

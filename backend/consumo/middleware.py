@@ -124,22 +124,25 @@ class BodyLimitMiddleware:
     """Rejects bodies over `max_bytes` with 413 before they are read into memory or parsed:
     at once from Content-Length, and while streaming for chunked bodies."""
 
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+    def __init__(self, app: ASGIApp, max_bytes: int, larger: dict[tuple[str, str], int] | None = None) -> None:
+        """`larger`: (method, path) → the limit of an operation that takes larger bodies (a file upload)."""
         self.app = app
         self.max_bytes = max_bytes
+        self.larger = dict(larger or {})
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        max_bytes = self.larger.get((scope.get("method", ""), scope.get("path", "").rstrip("/")), self.max_bytes)
         declared = dict(scope.get("headers") or []).get(b"content-length")
         if declared is not None:
             try:
-                too_large = int(declared) > self.max_bytes
+                too_large = int(declared) > max_bytes
             except ValueError:
                 too_large = False
             if too_large:
-                raise self._too_large()
+                raise self._too_large(max_bytes)
         received = 0
 
         async def limited_receive() -> Any:
@@ -147,11 +150,12 @@ class BodyLimitMiddleware:
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
-                if received > self.max_bytes:
-                    raise self._too_large()
+                if received > max_bytes:
+                    raise self._too_large(max_bytes)
             return message
 
         await self.app(scope, limited_receive, send)
 
-    def _too_large(self) -> PayloadTooLarge:
-        return PayloadTooLarge(f"The request body exceeds {self.max_bytes} bytes.")
+    @staticmethod
+    def _too_large(max_bytes: int) -> PayloadTooLarge:
+        return PayloadTooLarge(f"The request body exceeds {max_bytes} bytes.")

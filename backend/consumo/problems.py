@@ -26,10 +26,11 @@ class Problem(Exception):
         *,
         errors: Iterable[Mapping[str, str]] | None = None,
         headers: Mapping[str, str] | None = None,
+        max_errors: int = 100,
     ) -> None:
         super().__init__(detail or self.title)
         self.detail = detail
-        self.errors = [dict(error) for error in errors][:100] if errors else None
+        self.errors = [dict(error) for error in errors][:max_errors] if errors else None
         self.headers = dict(headers or {})
 
     @property
@@ -110,11 +111,16 @@ class UnprocessableContent(Problem):
     slug = "rule-violated"
 
     def __init__(
-        self, detail: str, *, field: str | None = None, errors: Iterable[Mapping[str, str]] | None = None
+        self,
+        detail: str,
+        *,
+        field: str | None = None,
+        errors: Iterable[Mapping[str, str]] | None = None,
+        max_errors: int = 100,
     ) -> None:
         if errors is None and field:
             errors = [{"field": field, "message": detail}]
-        super().__init__(detail, errors=errors)
+        super().__init__(detail, errors=errors, max_errors=max_errors)
 
 
 class PreconditionRequired(Problem):
