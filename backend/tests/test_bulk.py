@@ -129,7 +129,7 @@ def test_the_csv_export_has_a_header_the_apis_units_and_exactly_the_filtered_rec
     assert response.status_code == 200, response.text
     assert response.headers["Content-Type"].startswith("text/csv")
     disposition = response.headers["Content-Disposition"]
-    assert disposition.startswith("attachment; filename=\"consumo-") and disposition.endswith('-start-2025-12-31.csv"')
+    assert disposition.startswith('attachment; filename="consumo-') and disposition.endswith('-start-2025-12-31.csv"')
     rows = list(csv.DictReader(io.StringIO(response.text)))
     assert [(row["notes"], row["quantity"], row["unit"]) for row in rows] == [("one", "1.500", "kWh")]
     assert rows[0]["cost_minor"] == "4520" and rows[0]["currency"] == "EUR"
@@ -149,7 +149,7 @@ def test_a_formula_in_notes_is_escaped_in_the_csv_export(alice: Account) -> None
         create_record(alice, notes=notes)
     rows = list(csv.DictReader(io.StringIO(_export(alice).text)))
     assert sorted(row["notes"] for row in rows) == sorted(
-        ["'=HYPERLINK(\"http://evil.example\",\"x\")", "'+1", "'-2", "'@SUM(A1)", "'\tx", "plain"]
+        ['\'=HYPERLINK("http://evil.example","x")', "'+1", "'-2", "'@SUM(A1)", "'\tx", "plain"]
     )
 
 

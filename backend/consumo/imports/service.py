@@ -365,12 +365,14 @@ def start_commit(session: Session, caller: Caller, import_id: uuid.UUID, *, skip
 def commit_rows(connection: Connection, tenant_id: uuid.UUID, import_id: uuid.UUID, progress: Progress) -> int:
     """Every staged row of the import becomes a record (source `import`), in the connection's
     transaction: all of them or, if anything fails, none. Returns how many were recorded."""
+    # The advisory lock, not a row lock, keeps a second runner out: progress is written to the
+    # import's row from other transactions while this one works.
     _set_long_timeout(connection)
     connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _lock_key(import_id)})
     job = connection.execute(
         text(
             "SELECT owner_id, meter_id, skip_duplicates, state FROM imports"
-            " WHERE tenant_id = :tenant AND id = :import_id FOR UPDATE"
+            " WHERE tenant_id = :tenant AND id = :import_id"
         ),
         {"tenant": tenant_id, "import_id": import_id},
     ).one()
@@ -456,7 +458,7 @@ def revert_rows(connection: Connection, tenant_id: uuid.UUID, import_id: uuid.UU
     connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _lock_key(import_id)})
     binds = {"tenant": tenant_id, "import_id": import_id}
     state = connection.execute(
-        text("SELECT state FROM imports WHERE tenant_id = :tenant AND id = :import_id FOR UPDATE"), binds
+        text("SELECT state FROM imports WHERE tenant_id = :tenant AND id = :import_id"), binds
     ).scalar_one()
     if state != "reverting":
         return 0
