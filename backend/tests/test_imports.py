@@ -64,12 +64,8 @@ def test_a_clean_file_previews_every_row_and_records_nothing(alice: Account) -> 
 
 
 def test_a_byte_order_mark_semicolons_and_decimal_commas_are_read(alice: Account) -> None:
-    body = (
-        codecs.BOM_UTF8
-        + (
-            "tipo;cantidad;desde;hasta;importe;moneda;notas\n"
-            "electricidad;1.234,5;2026-01-01;2026-01-31;61,20;EUR;enero\n"
-        ).encode()
+    body = codecs.BOM_UTF8 + (
+        b"tipo;cantidad;desde;hasta;importe;moneda;notas\nelectricidad;1.234,5;2026-01-01;2026-01-31;61,20;EUR;enero\n"
     )
     job = preview(alice, body)
     assert job["valid_rows"] == 1, errors_of(alice, job["id"])
