@@ -22,7 +22,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from consumo.config import SPEC_PATH, get_settings
 from consumo.framework_problems import problem_of_framework, problem_response
 from consumo.logging import configure_logging
-from consumo.middleware import BodyLimitMiddleware, RequestContextMiddleware
+from consumo.middleware import BodyLimitMiddleware, ConcretePathMiddleware, RequestContextMiddleware
 from consumo.problems import (
     Conflict,
     NotFound,
@@ -162,6 +162,7 @@ def create_app() -> connexion.FlaskApp:
         max_bytes=settings.max_body_bytes,
         larger={("POST", "/api/v1/imports"): settings.import_max_bytes},
     )
+    app.add_middleware(ConcretePathMiddleware, position=MiddlewarePosition.BEFORE_ROUTING)
     # After routing and security (an unknown path is a 404, a missing token a 401 first),
     # before validation: the body's media type decides how it is validated and parsed.
     app.add_middleware(JsonBodyMiddleware, position=MiddlewarePosition.BEFORE_VALIDATION)

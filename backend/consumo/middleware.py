@@ -11,8 +11,10 @@ from typing import Any
 
 from connexion.middleware.abstract import ROUTING_CONTEXT
 from starlette.datastructures import MutableHeaders
+from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from consumo.framework_problems import concrete_paths
 from consumo.logging import log_context, reset_log_context, restore_log_context
 from consumo.metrics import record_request
 from consumo.problems import PayloadTooLarge
@@ -118,6 +120,22 @@ class RequestContextMiddleware:
                 },
             )
             restore_log_context(token)
+
+
+class ConcretePathMiddleware:
+    """A concrete path of the contract is matched before a templated one (OpenAPI 3.0, "Path
+    Templating Matching"): `GET /consumptions/batch` is a 405 (only POST is there), not a read
+    of a record whose id is `batch`. The router alone would take the templated path's GET."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            methods = concrete_paths().get(scope.get("path", ""))
+            if methods is not None and scope.get("method") not in methods | {"OPTIONS"}:
+                raise HTTPException(405)
+        await self.app(scope, receive, send)
 
 
 class BodyLimitMiddleware:

@@ -30,7 +30,14 @@ def objects(alice) -> dict[str, str]:
     )
     reading = alice.post(f"{API}/meters/{meter['id']}/readings", json={"date": "2025-01-01", "index_value": 100})
     assert tariff.status_code == 201 and reading.status_code == 201, (tariff.text, reading.text)
+    upload = alice.post(
+        f"{API}/imports",
+        content=b"kind,quantity,period_start,period_end\nwater,1,2025-01-01,2025-01-01\n",
+        headers={"Content-Type": "text/csv"},
+    )
+    assert upload.status_code == 201, upload.text
     return {
+        "import_id": upload.json()["id"],
         "meter_id": meter["id"],
         "line_id": line["id"],
         "consumption_id": record["id"],

@@ -8,7 +8,7 @@ from typing import Any
 import flask
 
 from consumo.config import get_settings
-from consumo.http import db_session, respond
+from consumo.http import db_session, etag_for, respond
 from consumo.imports import runner, service
 from consumo.imports.models import Import, ImportRow, ImportRowError
 from consumo.imports.parser import ReadOptions
@@ -92,7 +92,7 @@ def create_import(  # noqa: PLR0917 (Connexion passes each query parameter by na
     # The body is read as a stream (never held whole): the handler takes no `body` argument.
     upload = service.Upload(flask.request.stream, options, uuid.UUID(meter_id) if meter_id else None, filename)
     job = service.create_import(db_session(), current_caller(), upload)
-    return respond(import_json(job), 201, {"Location": f"{BASE_PATH}/{job.id}"})
+    return respond(import_json(job), 201, {"Location": f"{BASE_PATH}/{job.id}", **_headers(job)})
 
 
 def list_imports(limit: int = 25, cursor: str | None = None) -> flask.Response:
@@ -100,8 +100,13 @@ def list_imports(limit: int = 25, cursor: str | None = None) -> flask.Response:
     return respond({"items": [import_json(job) for job in page.items], "next_cursor": page.next_cursor})
 
 
+def _headers(job: Import) -> dict[str, str]:
+    return {"ETag": etag_for(job.version)}
+
+
 def get_import(import_id: str) -> flask.Response:
-    return respond(import_json(service.get_import(db_session(), current_caller(), uuid.UUID(import_id))))
+    job = service.get_import(db_session(), current_caller(), uuid.UUID(import_id))
+    return respond(import_json(job), headers=_headers(job))
 
 
 def list_import_errors(import_id: str, limit: int = 25, cursor: str | None = None) -> flask.Response:
@@ -132,7 +137,7 @@ def _run(job: Import, work: runner.Work, rows: int) -> flask.Response:
     else:
         session.commit()  # the runner's own transaction must see the import in its new state
         runner.submit(work, job.tenant_id, job.id)
-    return respond(import_json(job), 202)
+    return respond(import_json(job), 202, _headers(job))
 
 
 def commit_import(import_id: str, skip_duplicates: bool = False) -> flask.Response:
