@@ -75,9 +75,7 @@ def run() -> int:
         baseline = peak_rss_mib()
         started = time.perf_counter()
         with path.open("rb") as body:
-            uploaded = client.post(
-                "/api/v1/imports", content=body, headers={**headers, "Content-Type": "text/csv"}
-            )
+            uploaded = client.post("/api/v1/imports", content=body, headers={**headers, "Content-Type": "text/csv"})
         dry_run_s = time.perf_counter() - started
     assert uploaded.status_code == 201, uploaded.text
     job = uploaded.json()
