@@ -76,7 +76,7 @@ function Preview({ job }: { job: Import }) {
         ))}
       </dl>
       {job.error_rows > 0 && (
-        <div className="overflow-x-auto">
+        <div className="overflow-x-auto" tabIndex={0} role="region" aria-label={t("import.errors.title")}>
           <table className="w-full text-left text-sm">
             <caption className="mb-2 text-left font-medium">{t("import.errors.title")}</caption>
             <thead>
@@ -99,7 +99,7 @@ function Preview({ job }: { job: Import }) {
         </div>
       )}
       {job.duplicate_rows > 0 && (
-        <div className="overflow-x-auto">
+        <div className="overflow-x-auto" tabIndex={0} role="region" aria-label={t("import.duplicates.title")}>
           <table className="w-full text-left text-sm">
             <caption className="mb-2 text-left font-medium">{t("import.duplicates.title")}</caption>
             <thead>
@@ -343,7 +343,7 @@ export default function ImportsPage() {
               <option value="mdy">01/31/2026</option>
             </SelectField>
           </div>
-          <div className="overflow-x-auto">
+          <div className="overflow-x-auto" tabIndex={0} role="region" aria-label={t("import.firstRows")}>
             <table className="w-full text-left text-sm">
               <caption className="mb-2 text-left font-medium">{t("import.firstRows")}</caption>
               <thead>
