@@ -33,6 +33,13 @@ from consumo.security.identity import Caller
 MAX_STORED_ERRORS = 10_000
 COPY_ROWS = 20_000  # rows per COPY into the staging table
 COMMIT_CHUNKS = 10  # progress steps of a commit (each one set-based insert)
+# Ids of imported records start with the time in milliseconds (the rest random, as a version 4
+# id): a million of them append to the primary key's last pages instead of splitting pages all
+# over it, which costs the commit far less index work and write-ahead log.
+TIME_ORDERED_ID = (
+    "encode(overlay(uuid_send(gen_random_uuid()) placing substring(int8send("
+    "floor(extract(epoch FROM clock_timestamp()) * 1000)::bigint) FROM 3) FROM 1 FOR 6), 'hex')::uuid"
+)
 # A commit or revert whose process died leaves its state behind; with no runner holding its
 # lock and no progress for this long, it is reported as failed (and may be retried).
 ABANDONED_AFTER_S = 120
@@ -390,11 +397,11 @@ def commit_rows(connection: Connection, tenant_id: uuid.UUID, import_id: uuid.UU
     created = 0
     for index, low in enumerate(range(first, last + 1, step), start=1):
         created += connection.execute(
-            text("""
+            text(f"""
             INSERT INTO consumption_records (tenant_id, id, owner_id, kind, quantity, period_start, period_end,
                 cost_minor, currency, source, notes, meter_id, cost_from_tariff, import_id, version,
                 created_at, updated_at, created_by, updated_by)
-            SELECT s.tenant_id, gen_random_uuid(), :owner, s.kind, s.quantity, s.period_start, s.period_end,
+            SELECT s.tenant_id, {TIME_ORDERED_ID}, :owner, s.kind, s.quantity, s.period_start, s.period_end,
                    s.cost_minor, s.currency, 'import', s.notes, :meter, s.cost_from_tariff, s.import_id, 1,
                    now(), now(), :owner, :owner
             FROM import_rows s
