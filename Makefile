@@ -6,7 +6,7 @@ PY := $(abspath $(VENV))/bin/python
 STAMP := $(VENV)/.installed-$(shell cat $(BACKEND)/requirements.lock | cksum | cut -d' ' -f1)
 PYTEST_ARGS ?=
 
-.PHONY: help setup run run-api migrate test test-fast test-backend lint typecheck generate erd fuzz clean bench bench-kpis
+.PHONY: help setup run run-api migrate test test-fast test-backend lint typecheck generate erd fuzz clean bench bench-kpis bench-import
 
 help: ## list the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
@@ -92,6 +92,9 @@ bench: setup ## the API as production serves it under wrk, against plain Flask a
 
 bench-kpis: setup ## KPI benchmark: 1,000,000 records, roll-up vs naive GROUP BY (BENCH_RECORDS to change)
 	cd $(BACKEND) && PYTHONPATH=. $(PY) bench/bench_kpis.py
+
+bench-import: setup ## CSV import benchmark: 1,000,000 rows, rows/s of dry run, commit and revert, peak memory (BENCH_ROWS to change)
+	cd $(BACKEND) && PYTHONPATH=. $(PY) bench/bench_import.py
 
 # --- Proofs beyond the unit suite: faults, long fuzzing, spec lint ------------------------------
 FUZZ_EXAMPLES ?= 200

@@ -11,6 +11,11 @@ const nextConfig: NextConfig = {
   distDir: process.env.NEXT_DIST_DIR ?? ".next",
   reactStrictMode: true,
   poweredByHeader: false,
+  experimental: {
+    // The rewrite proxy keeps at most this much of a request body (10 MB by default, cutting
+    // larger CSV uploads short): the API takes imports up to 50 MiB.
+    proxyClientMaxBodySize: 51 * 1024 * 1024,
+  },
   async rewrites() {
     return [{ source: "/api/v1/:path*", destination: `${apiUrl}/api/v1/:path*` }];
   },

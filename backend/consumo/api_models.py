@@ -953,6 +953,157 @@ class ReadingPage(BaseModel):
     ]
 
 
+class ConsumptionBatch(BaseModel):
+    model_config = ConfigDict(
+        extra='forbid',
+    )
+    items: Annotated[list[ConsumptionCreate], Field(max_length=1000, min_length=1)]
+
+
+class ConsumptionBatchResult(BaseModel):
+    model_config = ConfigDict(
+        extra='forbid',
+    )
+    count: Annotated[int, Field(ge=1, le=1000)]
+    ids: Annotated[
+        list[UUID],
+        Field(
+            description="The new records' ids, in the order of the items.",
+            max_length=1000,
+        ),
+    ]
+
+
+class ImportHeader(RootModel[str]):
+    root: Annotated[
+        str, Field(max_length=64, min_length=1, pattern='^[^\\u0000-\\u001f]*$')
+    ]
+
+
+class Import(BaseModel):
+    model_config = ConfigDict(
+        extra='forbid',
+    )
+    id: UUID
+    state: Annotated[
+        Literal['ready', 'committing', 'committed', 'reverting', 'reverted', 'failed'],
+        Field(
+            description='`ready`: the preview is stored; `committing`/`reverting`: at work (see `progress`);\n`committed`, `reverted`; `failed`: the last commit or revert changed nothing (see `failure`).\n'
+        ),
+    ]
+    progress: Annotated[int, Field(ge=0, le=100)]
+    filename: Annotated[str | None, Field(max_length=255)]
+    meter_id: Annotated[UUID | None, Field(...)]
+    total_rows: Annotated[
+        int, Field(description='Data rows in the file (empty lines not counted).', ge=0)
+    ]
+    valid_rows: Annotated[int, Field(ge=0)]
+    error_rows: Annotated[int, Field(ge=0)]
+    duplicate_rows: Annotated[
+        int, Field(description='Valid rows that look like duplicates.', ge=0)
+    ]
+    records_created: Annotated[int, Field(ge=0)]
+    skip_duplicates: bool
+    failure: Annotated[str | None, Field(max_length=500)]
+    created_at: AwareDatetime
+    updated_at: AwareDatetime
+    committed_at: Annotated[AwareDatetime | None, Field(...)]
+    reverted_at: Annotated[AwareDatetime | None, Field(...)]
+
+
+class ImportPage(BaseModel):
+    model_config = ConfigDict(
+        extra='forbid',
+    )
+    items: Annotated[list[Import], Field(max_length=100)]
+    next_cursor: Annotated[
+        str | None,
+        Field(
+            description='Pass as `cursor` for the next page; `null` on the last page.',
+            max_length=512,
+        ),
+    ]
+
+
+class ImportRowError(BaseModel):
+    model_config = ConfigDict(
+        extra='forbid',
+    )
+    row: Annotated[
+        int, Field(description='The line of the file (the header is line 1).', ge=1)
+    ]
+    column: Annotated[str, Field(max_length=64)]
+    message: Annotated[str, Field(max_length=300)]
+
+
+class ImportErrorPage(BaseModel):
+    model_config = ConfigDict(
+        extra='forbid',
+    )
+    items: Annotated[list[ImportRowError], Field(max_length=100)]
+    next_cursor: Annotated[
+        str | None,
+        Field(
+            description='Pass as `cursor` for the next page; `null` on the last page.',
+            max_length=512,
+        ),
+    ]
+
+
+class ImportRow(BaseModel):
+    model_config = ConfigDict(
+        extra='forbid',
+    )
+    row: Annotated[int, Field(ge=1)]
+    kind: Annotated[
+        Literal['electricity', 'water', 'gas', 'mobile_data', 'voice', 'sms'],
+        Field(
+            description='What was consumed; it fixes the unit: electricity `kWh`, water `m3`, gas `m3`,\nmobile_data `MB`, voice `min`, sms `count`.\n'
+        ),
+    ]
+    quantity: Annotated[float, Field(ge=0.0, le=1000000000.0)]
+    period_start: Annotated[
+        date_aliased,
+        Field(
+            description='A calendar day (YYYY-MM-DD) between 2000-01-01 and 2100-12-31, the same in every time zone.'
+        ),
+    ]
+    period_end: Annotated[
+        date_aliased,
+        Field(
+            description='A calendar day (YYYY-MM-DD) between 2000-01-01 and 2100-12-31, the same in every time zone.'
+        ),
+    ]
+    cost_minor: Annotated[int | None, Field(ge=0)]
+    currency: Annotated[
+        str,
+        Field(
+            description='An ISO 4217 code of a currency in use (or withdrawn since 2023, for older bills); fund\ncodes, precious metals and testing codes (`XAU`, `XTS`, `XXX`, …) are not accepted.\n',
+            max_length=3,
+            min_length=3,
+        ),
+    ]
+    notes: Annotated[str | None, Field(max_length=1000)]
+    duplicate: Annotated[
+        Literal['existing', 'file'] | None,
+        Field(description='Why it looks like a duplicate.'),
+    ]
+
+
+class ImportRowPage(BaseModel):
+    model_config = ConfigDict(
+        extra='forbid',
+    )
+    items: Annotated[list[ImportRow], Field(max_length=100)]
+    next_cursor: Annotated[
+        str | None,
+        Field(
+            description='Pass as `cursor` for the next page; `null` on the last page.',
+            max_length=512,
+        ),
+    ]
+
+
 class CostAmount(BaseModel):
     model_config = ConfigDict(
         extra='forbid',
@@ -1418,8 +1569,8 @@ class Problem(BaseModel):
     errors: Annotated[
         list[FieldError] | None,
         Field(
-            description='The fields that are wrong, for validation problems.',
-            max_length=100,
+            description="The fields that are wrong, for validation problems (a batch lists every broken item's).",
+            max_length=1000,
         ),
     ] = None
     code: Annotated[

@@ -23,7 +23,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from consumo.config import SPEC_PATH, get_settings, load_contract
 from consumo.framework_problems import problem_of_framework, problem_response
 from consumo.logging import configure_logging
-from consumo.middleware import BodyLimitMiddleware, RequestContextMiddleware
+from consumo.middleware import BodyLimitMiddleware, ConcretePathMiddleware, RequestContextMiddleware
 from consumo.problems import (
     Conflict,
     NotFound,
@@ -177,8 +177,12 @@ def create_app() -> connexion.FlaskApp:
     )
     app.add_middleware(RequestContextMiddleware, position=MiddlewarePosition.BEFORE_EXCEPTION)
     app.add_middleware(
-        BodyLimitMiddleware, position=MiddlewarePosition.BEFORE_SWAGGER, max_bytes=settings.max_body_bytes
+        BodyLimitMiddleware,
+        position=MiddlewarePosition.BEFORE_SWAGGER,
+        max_bytes=settings.max_body_bytes,
+        larger={("POST", "/api/v1/imports"): settings.import_max_bytes},
     )
+    app.add_middleware(ConcretePathMiddleware, position=MiddlewarePosition.BEFORE_ROUTING)
     # After routing and security (an unknown path is a 404, a missing token a 401 first),
     # before validation: the body's media type decides how it is validated and parsed.
     app.add_middleware(JsonBodyMiddleware, position=MiddlewarePosition.BEFORE_VALIDATION)

@@ -65,6 +65,11 @@ class Settings(BaseSettings):
     forwarded_allow_ips: str = ""
 
     max_body_bytes: int = Field(default=1024 * 1024, ge=1024)
+    # CSV imports: the upload's own body limit, the longest statement of a preview, commit or
+    # revert, and up to how many rows a commit or revert runs before the answer (else in the background).
+    import_max_bytes: int = Field(default=50 * 1024 * 1024, ge=1024)
+    import_statement_timeout_ms: int = Field(default=600_000, ge=1000)
+    import_inline_rows: int = Field(default=5000, ge=0)
     validate_responses: bool = False
     # One JSON object per line; defaults to true in production, false elsewhere.
     log_json: bool = False

@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import time
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import DisconnectionError, IntegrityError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
@@ -157,6 +158,20 @@ def bind_tenant(session: Session, tenant_id: uuid.UUID) -> None:
     session.info[TENANT_KEY] = tenant_id
     if session.in_transaction():
         session.execute(_SET_TENANT, {"tenant_id": str(tenant_id)})
+
+
+@contextmanager
+def tenant_connection(tenant_id: uuid.UUID, *, statement_timeout_ms: int | None = None) -> Iterator[Connection]:
+    """A connection of the app role, outside any request's session, in a transaction scoped to
+    `tenant_id` for row-level security (for work that outlives a request: a streamed export,
+    an import's commit). `statement_timeout_ms` replaces the request timeout for this transaction."""
+    with app_engine().connect() as connection, connection.begin():
+        connection.execute(_SET_TENANT, {"tenant_id": str(tenant_id)})
+        if statement_timeout_ms is not None:
+            connection.execute(
+                text("SELECT set_config('statement_timeout', :timeout, true)"), {"timeout": str(statement_timeout_ms)}
+            )
+        yield connection
 
 
 def open_caller_transaction(session: Session, tenant_id: uuid.UUID, user_id: uuid.UUID, session_id: uuid.UUID) -> Any:

@@ -62,6 +62,16 @@ def _contract_paths() -> list[tuple[re.Pattern[str], str]]:
     return paths
 
 
+@lru_cache(maxsize=1)
+def concrete_paths() -> dict[str, frozenset[str]]:
+    """The contract's paths without a template part (`/api/v1/consumptions/batch`) → their methods."""
+    return {
+        pattern.pattern.removesuffix(r"\Z").replace("\\", ""): frozenset(methods.split(", "))
+        for pattern, methods in _contract_paths()
+        if "[^/]+" not in pattern.pattern
+    }
+
+
 def allowed_methods(path: str) -> str | None:
     return next((methods for pattern, methods in _contract_paths() if pattern.match(path)), None)
 

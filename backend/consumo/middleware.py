@@ -11,8 +11,10 @@ from typing import Any
 
 from connexion.middleware.abstract import ROUTING_CONTEXT
 from starlette.datastructures import MutableHeaders
+from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from consumo.framework_problems import concrete_paths
 from consumo.logging import log_context, reset_log_context, restore_log_context
 from consumo.metrics import record_request
 from consumo.problems import PayloadTooLarge
@@ -120,26 +122,45 @@ class RequestContextMiddleware:
             restore_log_context(token)
 
 
+class ConcretePathMiddleware:
+    """A concrete path of the contract is matched before a templated one (OpenAPI 3.0, "Path
+    Templating Matching"): `GET /consumptions/batch` is a 405 (only POST is there), not a read
+    of a record whose id is `batch`. The router alone would take the templated path's GET."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            methods = concrete_paths().get(scope.get("path", ""))
+            if methods is not None and scope.get("method") not in methods | {"OPTIONS"}:
+                raise HTTPException(405)
+        await self.app(scope, receive, send)
+
+
 class BodyLimitMiddleware:
     """Rejects bodies over `max_bytes` with 413 before they are read into memory or parsed:
     at once from Content-Length, and while streaming for chunked bodies."""
 
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+    def __init__(self, app: ASGIApp, max_bytes: int, larger: dict[tuple[str, str], int] | None = None) -> None:
+        """`larger`: (method, path) → the limit of an operation that takes larger bodies (a file upload)."""
         self.app = app
         self.max_bytes = max_bytes
+        self.larger = dict(larger or {})
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        max_bytes = self.larger.get((scope.get("method", ""), scope.get("path", "").rstrip("/")), self.max_bytes)
         declared = dict(scope.get("headers") or []).get(b"content-length")
         if declared is not None:
             try:
-                too_large = int(declared) > self.max_bytes
+                too_large = int(declared) > max_bytes
             except ValueError:
                 too_large = False
             if too_large:
-                raise self._too_large()
+                raise self._too_large(max_bytes)
         received = 0
 
         async def limited_receive() -> Any:
@@ -147,15 +168,16 @@ class BodyLimitMiddleware:
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
-                if received > self.max_bytes:
-                    raise self._too_large()
+                if received > max_bytes:
+                    raise self._too_large(max_bytes)
             return message
 
         await self.app(scope, limited_receive, send)
 
-    def _too_large(self) -> PayloadTooLarge:
+    @staticmethod
+    def _too_large(max_bytes: int) -> PayloadTooLarge:
         return PayloadTooLarge(
-            f"The request body exceeds {self.max_bytes} bytes.",
+            f"The request body exceeds {max_bytes} bytes.",
             code="body.too_large",
-            params={"max_bytes": self.max_bytes},
+            params={"max_bytes": max_bytes},
         )

@@ -3,6 +3,7 @@
 from consumo.accounts.models import AuthSession, RefreshToken, Tenant, User
 from consumo.consumptions.models import ConsumptionRecord
 from consumo.idempotency.models import IdempotencyKey
+from consumo.imports.models import Import, ImportRow, ImportRowError
 from consumo.kpis.models import Budget, ConsumptionDaily, ConsumptionMonthly
 from consumo.lines.models import TopUp
 from consumo.meters.models import Meter, MeterTariff
@@ -15,6 +16,9 @@ __all__ = [
     "ConsumptionMonthly",
     "ConsumptionRecord",
     "IdempotencyKey",
+    "Import",
+    "ImportRow",
+    "ImportRowError",
     "Meter",
     "MeterReading",
     "MeterTariff",

@@ -49,6 +49,7 @@ class Problem(Exception):
         field: str | None = None,
         errors: Iterable[Mapping[str, Any]] | None = None,
         headers: Mapping[str, str] | None = None,
+        max_errors: int = 100,
     ) -> None:
         super().__init__(detail or self.title)
         if errors is None and field:  # a problem about one field is that field's error
@@ -58,7 +59,7 @@ class Problem(Exception):
             self.code = code
         self.params = dict(params or {})
         # A field error without a code of its own is worded by the problem's code.
-        self.errors = [_coded(error, self.code, self.params) for error in errors][:100] if errors else None
+        self.errors = [_coded(error, self.code, self.params) for error in errors][:max_errors] if errors else None
         self.headers = dict(headers or {})
 
     @property

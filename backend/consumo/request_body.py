@@ -18,9 +18,12 @@ from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from consumo.middleware import contract_operation_id
 from consumo.problems import UnsupportedMediaType
 
 JSON_MEDIA_TYPE = b"application/json"
+# Operations whose body is a CSV file rather than JSON.
+CSV_OPERATIONS = frozenset({"create_import"})
 _ACCEPTED_CHARSETS = {"utf-8", "utf8"}
 
 
@@ -36,8 +39,13 @@ def _has_body(headers: list[tuple[bytes, bytes]]) -> bool:
 def _is_json(content_type: bytes) -> bool:
     """`application/json` in any case, optionally with a UTF-8 charset parameter (RFC 9110
     §8.3.1: type, subtype and parameter names are case-insensitive)."""
+    return _is_media_type(content_type, "application/json")
+
+
+def _is_media_type(content_type: bytes, expected: str) -> bool:
+    """`expected` in any case, optionally with a UTF-8 charset parameter."""
     media_type, _, parameters = content_type.decode("latin-1").partition(";")
-    if media_type.strip().lower() != "application/json":
+    if media_type.strip().lower() != expected:
         return False
     for parameter in filter(None, (p.strip() for p in parameters.split(";"))):
         name, _, value = parameter.partition("=")
@@ -58,6 +66,12 @@ class JsonBodyMiddleware:
             await self.app(scope, receive, send)
             return
         content_types = [value for name, value in headers if name == b"content-type"]
+        if contract_operation_id(scope.get("extensions") or {}) in CSV_OPERATIONS:
+            # A file upload, read by its handler as a stream (within its own size limit).
+            if len(content_types) != 1 or not _is_media_type(content_types[0], "text/csv"):
+                raise UnsupportedMediaType("A CSV file must be sent as Content-Type: text/csv (UTF-8).")
+            await self.app(scope, receive, send)
+            return
         if len(content_types) != 1 or not _is_json(content_types[0]):
             declared = content_types[0].decode("latin-1")[:100] if len(content_types) == 1 else None
             raise UnsupportedMediaType(

@@ -197,7 +197,13 @@ def compiled(validator_class: t.Any, schema: dict[str, t.Any]) -> t.Any:
 
 
 def _field_of(error: ValidationError) -> str:
-    path = [str(part) for part in error.absolute_path]
+    path: list[str] = []
+    for part in error.absolute_path:
+        # An array's item by index: `items[12].period_end`.
+        if isinstance(part, int) and path:
+            path[-1] += f"[{part}]"
+        else:
+            path.append(str(part))
     if error.validator == "additionalProperties" and isinstance(error.instance, dict):
         allowed = set(error.schema.get("properties", {}))
         extra = sorted(set(error.instance) - allowed)
@@ -523,6 +529,18 @@ class StrictJSONResponseValidator(JSONResponseBodyValidator):
             )
 
 
+class StreamedResponse:
+    """A streamed export (NDJSON lines) is passed on as it is produced: buffering it to
+    validate would break its constant memory. Its lines are the list's objects, which the
+    list's own validation covers."""
+
+    def __init__(self, scope: t.Any, **_kwargs: t.Any) -> None:
+        self.scope = scope
+
+    def wrap_send(self, send: t.Any) -> t.Any:
+        return send
+
+
 VALIDATOR_MAP: dict[str, t.Any] = {
     "parameter": StrictParameterValidator,
     "body": MediaTypeDict(
@@ -535,6 +553,7 @@ VALIDATOR_MAP: dict[str, t.Any] = {
     "response": MediaTypeDict(
         {
             "*/*json": StrictJSONResponseValidator,
+            "application/x-ndjson": StreamedResponse,
             "text/plain": TextResponseBodyValidator,
         }
     ),

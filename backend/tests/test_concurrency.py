@@ -41,13 +41,23 @@ def books(alice) -> dict[str, Any]:
     )
     reading = alice.post(f"{API}/meters/{meter['id']}/readings", json={"date": "2025-01-01", "index_value": 100})
     assert tariff.status_code == 201 and reading.status_code == 201
+    imports = [
+        alice.post(f"{API}/imports", content=CSV_FILE.encode(), headers={"Content-Type": "text/csv"}).json()["id"]
+        for _ in range(2)
+    ]
+    assert alice.post(f"{API}/imports/{imports[1]}/commit").status_code == 202
     return {
+        "import": imports[0],
+        "committed_import": imports[1],
         "meter": meter["id"],
         "line": line["id"],
         "record": create_record(alice)["id"],
         "tariff": tariff.json()["id"],
         "reading": reading.json()["id"],
     }
+
+
+CSV_FILE = "kind,quantity,period_start,period_end\nwater,1,2025-03-01,2025-03-31\ngas,2,2025-03-01,2025-03-31\n"
 
 
 def _scenarios(app: Any, alice: Any, books: dict[str, Any]) -> dict[str, Callable[[int], Any]]:
@@ -105,6 +115,17 @@ def _scenarios(app: Any, alice: Any, books: dict[str, Any]) -> dict[str, Callabl
             f"{meter}/readings/{books['reading']}", json={"index_value": 50 + i}, headers=if_match
         ),
         "delete_reading": lambda i: alice.delete(f"{meter}/readings/{books['reading']}", headers=if_match),
+        "create_consumptions_batch": lambda i: alice.post(
+            f"{API}/consumptions/batch",
+            json={"items": [VALID_RECORD, VALID_RECORD]},
+            headers={"Idempotency-Key": f"batch-{suffix}"},
+        ),
+        "create_import": lambda i: alice.post(
+            f"{API}/imports", content=CSV_FILE.encode(), headers={"Content-Type": "text/csv"}
+        ),
+        "commit_import": lambda i: alice.post(f"{API}/imports/{books['import']}/commit"),
+        "revert_import": lambda i: alice.post(f"{API}/imports/{books['committed_import']}/revert"),
+        "delete_import": lambda i: alice.delete(f"{API}/imports/{books['import']}"),
     }
 
 
@@ -137,6 +158,15 @@ def test_parallel_budget_replacements_leave_exactly_one_of_them(alice):
     final = {b["kind"]: b for b in alice.get(f"{API}/budgets").json()["items"]}
     assert set(final) == {"gas", "water"}
     assert final["gas"]["quantity_limit"] - 1 == final["water"]["cost_limit_minor"]  # both items of one request
+
+
+def test_parallel_commits_of_one_import_record_its_rows_once(alice):
+    job = alice.post(f"{API}/imports", content=CSV_FILE.encode(), headers={"Content-Type": "text/csv"}).json()
+
+    responses = _at_once(lambda i: alice.post(f"{API}/imports/{job['id']}/commit"))
+
+    assert _statuses(responses) == {202: 1, 409: PARALLEL - 1}
+    assert len(alice.get(f"{API}/consumptions").json()["items"]) == 2
 
 
 def test_parallel_top_ups_all_count(alice):

@@ -47,7 +47,8 @@ CONSUMPTIONS = f"{API}/consumptions"
 
 # A valid request body per request schema, for the generated attacks. A new resource whose
 # create operation uses a schema missing here fails test_api1_every_object_operation_is_covered.
-VALID_BODIES: dict[str, dict[str, Any]] = {
+VALID_BODIES: dict[str, Any] = {
+    "CsvFile": "kind,quantity,period_start,period_end\nwater,1.5,2025-01-01,2025-01-31\n",
     "ConsumptionCreate": VALID_RECORD,
     "ConsumptionUpdate": {"quantity": 99.5, "notes": "corrected"},
     "MeterCreate": VALID_METER,
@@ -65,6 +66,9 @@ CREATE_BODY_FOR = {
     "create_top_up": VALID_LINE,
     "simulate_usage": VALID_LINE,
 }
+
+# Operations whose object must first go through another one: an import is reverted once committed.
+PREPARED_BY = {"revert_import": "commit_import"}
 
 
 # --- helpers -----------------------------------------------------------------------------------
@@ -129,8 +133,18 @@ def _request_schema_name(operation: dict[str, Any]) -> str | None:
     body = operation.get("requestBody")
     if not body:
         return None
-    schema = resolve(body)["content"]["application/json"]["schema"]
+    content = resolve(body)["content"]
+    if "text/csv" in content:
+        return "CsvFile"
+    schema = content["application/json"]["schema"]
     return str(schema["$ref"].rsplit("/", 1)[1]) if "$ref" in schema else None
+
+
+def _body_of(body: Any) -> dict[str, Any]:
+    """Request arguments sending `body`: a CSV file as itself, anything else as JSON."""
+    if isinstance(body, str):
+        return {"content": body.encode(), "headers": {"Content-Type": "text/csv"}}
+    return {"json": body}
 
 
 def _link_value(expression: str, created: Any, request_path: dict[str, str]) -> str:
@@ -173,9 +187,22 @@ class ObjectRequest:
         if "{" in create_path:
             self.parent = ObjectRequest(owner, create_path, "post", create_op, create_body)
             parent_values = self.parent.values
-        created = owner.post(_fill(create_path, parent_values), json=self.create_body)
+        created = owner.post(_fill(create_path, parent_values), **_body_of(self.create_body))
         assert created.status_code == 201, created.text
         self.created = created.json()
+        if operation_id in PREPARED_BY:  # an operation that needs its object in a later state
+            prepared = owner.post(
+                _fill(
+                    operation_by_id(PREPARED_BY[operation_id])[0],
+                    {
+                        **parent_values,
+                        **{
+                            name: _link_value(expr, created, parent_values) for name, expr in link["parameters"].items()
+                        },
+                    },
+                )
+            )
+            assert prepared.status_code < 300, prepared.text
         self.values = {
             **parent_values,
             **{name: _link_value(expr, created, parent_values) for name, expr in link["parameters"].items()},

@@ -32,7 +32,14 @@ def objects(alice) -> dict[str, str]:
     top_up = alice.post(f"{API}/meters/{line['id']}/top-ups", json={"amount_minor": 100})
     assert tariff.status_code == 201 and reading.status_code == 201, (tariff.text, reading.text)
     assert top_up.status_code == 201, top_up.text
+    upload = alice.post(
+        f"{API}/imports",
+        content=b"kind,quantity,period_start,period_end\nwater,1,2025-01-01,2025-01-01\n",
+        headers={"Content-Type": "text/csv"},
+    )
+    assert upload.status_code == 201, upload.text
     return {
+        "import_id": upload.json()["id"],
         "meter_id": meter["id"],
         "line_id": line["id"],
         "consumption_id": record["id"],

@@ -143,6 +143,7 @@ function pages(seeded: Seeded): PageCheck[] {
       },
     },
     { name: "profile", path: "/profile", app: true, ready: h1("Profile") },
+    { name: "imports", path: "/imports", app: true, ready: h1("Import records") },
   ];
 }
 

@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
+import csv
+import io
+import re
 import uuid
-from datetime import date
+from collections.abc import Iterator
+from datetime import UTC, date
 from typing import Any, cast
 
 import flask
+import orjson
 from sqlalchemy import Row
 
 from consumo import api_models as api
 from consumo.consumptions import service
 from consumo.consumptions.models import UNIT_BY_KIND, ConsumptionRecord
+from consumo.db import tenant_connection
 from consumo.http import db_session, etag_for, required_if_match, respond, typed_body
 from consumo.idempotency import replay as idempotency
 from consumo.security.caller import current_caller
@@ -79,6 +85,118 @@ def create_consumption(body: dict[str, Any]) -> flask.Response:
 
     scope = idempotency.KeyScope(caller.tenant_id, caller.user_id, "create_consumption")
     return idempotency.create_once(session, scope, body, create)
+
+
+def create_consumptions_batch(body: dict[str, Any]) -> flask.Response:
+    session, caller = db_session(), current_caller()
+
+    def create() -> tuple[dict[str, Any], dict[str, str]]:
+        records = service.create_records(session, caller, body["items"])
+        return {"count": len(records), "ids": [str(record.id) for record in records]}, {
+            "Location": f"{BASE_PATH}/{records[0].id}"
+        }
+
+    scope = idempotency.KeyScope(caller.tenant_id, caller.user_id, "create_consumptions_batch")
+    return idempotency.create_once(session, scope, body, create)
+
+
+NDJSON = "application/x-ndjson"
+CSV = "text/csv"
+EXPORT_COLUMNS = (
+    "id",
+    "kind",
+    "quantity",
+    "unit",
+    "period_start",
+    "period_end",
+    "cost_minor",
+    "currency",
+    "meter_id",
+    "source",
+    "notes",
+    "created_at",
+    "updated_at",
+)
+# A cell a spreadsheet would evaluate as a formula (OWASP "CSV injection") starts with one of these.
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def safe_cell(value: str) -> str:
+    """`value` as a CSV cell that a spreadsheet shows as text, never runs."""
+    return "'" + value if value.startswith(_FORMULA_STARTS) else value
+
+
+def _csv_lines(rows: list[list[str]]) -> bytes:
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\r\n").writerows(rows)
+    return buffer.getvalue().encode()
+
+
+def _csv_row(row: Row[Any]) -> list[str]:
+    return [
+        str(row.id),
+        row.kind,
+        format(row.quantity, "f"),
+        UNIT_BY_KIND[row.kind],
+        row.period_start.isoformat(),
+        row.period_end.isoformat(),
+        "" if row.cost_minor is None else str(row.cost_minor),
+        row.currency,
+        "" if row.meter_id is None else str(row.meter_id),
+        row.source,
+        "" if row.notes is None else safe_cell(row.notes),
+        row.created_at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        row.updated_at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+    ]
+
+
+def _export_filename(tenant_name: str, period_from: str | None, period_to: str | None, extension: str) -> str:
+    tenant = re.sub(r"[^a-z0-9]+", "-", tenant_name.lower()).strip("-")[:60] or "tenant"
+    return f"consumo-{tenant}-{period_from or 'start'}-{period_to or 'end'}.{extension}"
+
+
+def export_consumptions(  # noqa: PLR0917 (Connexion passes each query parameter by name)
+    kind: str | None = None,
+    from_: str | None = None,
+    to: str | None = None,
+    q: str | None = None,
+    meter_id: str | None = None,
+    scope: str = "mine",
+    sort: str = "-period_start",
+) -> flask.Response:
+    caller = current_caller()
+    filters = service.RecordFilters(
+        kind=kind,
+        period_from=date.fromisoformat(from_) if from_ else None,
+        period_to=date.fromisoformat(to) if to else None,
+        notes_contain=q,
+        meter_id=uuid.UUID(meter_id) if meter_id else None,
+        scope=cast(service.Scope, scope),
+        sort=cast(service.Sort, sort),
+    )
+    # The filters' rules are checked (a 4xx) before the first byte; the rows are read afterwards
+    # on a connection of their own, since the request's session closes when the handler returns.
+    export = service.plan_export(db_session(), caller, filters)
+    as_ndjson = flask.request.accept_mimetypes.best_match([CSV, NDJSON]) == NDJSON
+
+    def body() -> Iterator[bytes]:
+        if not as_ndjson:
+            yield _csv_lines([list(EXPORT_COLUMNS)])  # the first byte, before the query runs
+        with tenant_connection(caller.tenant_id) as connection:
+            for chunk in service.stream_export(connection, export):
+                if as_ndjson:
+                    yield b"".join(
+                        orjson.dumps(RECORD_JSON.of_row(row), option=orjson.OPT_UTC_Z) + b"\n" for row in chunk
+                    )
+                else:
+                    yield _csv_lines([_csv_row(row) for row in chunk])
+
+    filename = _export_filename(export.tenant_name, from_, to, "ndjson" if as_ndjson else "csv")
+    return flask.Response(
+        body(),
+        mimetype=NDJSON if as_ndjson else CSV,
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
 
 
 def get_consumption(consumption_id: str) -> flask.Response:

@@ -76,6 +76,11 @@ class ConsumptionRecord(Base):
             "uq_consumption_reading", "tenant_id", "reading_id", unique=True, postgresql_where="reading_id IS NOT NULL"
         ),
         CheckConstraint("reading_id IS NULL OR meter_id IS NOT NULL", name="ck_consumption_reading_meter"),
+        # The import a record came from (source 'import'), so the whole import can be reverted.
+        ForeignKeyConstraint(
+            ["tenant_id", "import_id"], ["imports.tenant_id", "imports.id"], name="fk_consumption_import"
+        ),
+        Index("ix_consumption_import", "tenant_id", "import_id", postgresql_where="import_id IS NOT NULL"),
     )
 
     tenant_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
@@ -94,6 +99,7 @@ class ConsumptionRecord(Base):
     cost_from_tariff: Mapped[bool] = mapped_column(Boolean, server_default="false")
     # The later of the two readings this record was derived from (source 'reading').
     reading_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
+    import_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
     version: Mapped[int] = mapped_column(Integer, server_default="1")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())

@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from functools import lru_cache
 from typing import Any, Literal
 
-from sqlalchemy import Row, Select, bindparam, select, tuple_
+from sqlalchemy import Connection, Row, Select, bindparam, insert, select, tuple_
 from sqlalchemy.orm import Session
 
+from consumo.accounts.models import Tenant
 from consumo.api_models import ConsumptionCreate, ConsumptionUpdate
 from consumo.consumptions.models import ConsumptionRecord
 from consumo.cursors import decode_cursor, encode_cursor
@@ -128,7 +129,7 @@ def _writable_record(session: Session, caller: Caller, record_id: uuid.UUID) -> 
 # --- rules ---------------------------------------------------------------------------------
 
 
-def _check_period(start: date, end: date) -> None:
+def check_period(start: date, end: date) -> None:
     if end < start:
         raise UnprocessableContent(
             "The period must not end before it starts.", field="period_end", code="period.end_before_start"
@@ -147,13 +148,15 @@ def exact_quantity(value: Decimal | float | int) -> Decimal:
     return Decimal(str(value)).quantize(Decimal("0.001"))
 
 
-def _price_from_meter(session: Session, record: ConsumptionRecord, meter: Meter) -> None:
+def _price_from_meter(
+    session: Session, record: ConsumptionRecord, meter: Meter, tariffs: list[Any] | None = None
+) -> None:
     """A record on a utility meter follows its tariffs unless it was given a cost of its own
     (a cleared cost follows them again); on a mobile line it never does."""
     if not pricing.follows_tariffs(meter):
         record.cost_from_tariff = False
     elif record.cost_from_tariff or record.cost_minor is None:
-        pricing.apply_tariffs(session, record, meter)
+        pricing.apply_tariffs(session, record, meter, tariffs)
 
 
 # --- cursors -------------------------------------------------------------------------------
@@ -183,7 +186,9 @@ def _decode_cursor(sort: Sort, cursor: str) -> tuple[Any, uuid.UUID]:
 # --- operations ----------------------------------------------------------------------------
 
 
-def list_visible_records(session: Session, caller: Caller, filters: RecordFilters) -> Page[Row[Any]]:
+def _checked_filters(session: Session, caller: Caller, filters: RecordFilters) -> tuple[bool, dict[str, Any]]:
+    """The filters' rules (422/403), then whether the caller reaches the whole tenant and the
+    statement's bound values."""
     if filters.scope == "tenant" and not caller.can_read_tenant:
         raise Forbidden("Only owners, admins and viewers may list the whole tenant.", code="scope.tenant_forbidden")
     if filters.period_from and filters.period_to and filters.period_from > filters.period_to:
@@ -198,14 +203,15 @@ def list_visible_records(session: Session, caller: Caller, filters: RecordFilter
         "period_to": filters.period_to,
         "meter_id": filters.meter_id,
         "source": filters.source,
-        "limit": filters.limit + 1,
     }
     if filters.notes_contain:
         escaped = filters.notes_contain.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
         values["notes_pattern"] = f"%{escaped}%"
-    if filters.cursor:
-        values["after_value"], values["after_id"] = _decode_cursor(filters.sort, filters.cursor)
-    statement = _page_statement(
+    return whole_tenant, values
+
+
+def _filtered_statement(whole_tenant: bool, filters: RecordFilters, after: bool) -> Select[Any]:
+    return _page_statement(
         whole_tenant,
         bool(filters.kind),
         bool(filters.period_from),
@@ -213,14 +219,49 @@ def list_visible_records(session: Session, caller: Caller, filters: RecordFilter
         bool(filters.meter_id),
         bool(filters.notes_contain),
         filters.sort,
-        bool(filters.cursor),
+        after,
         source=bool(filters.source),
     )
+
+
+def list_visible_records(session: Session, caller: Caller, filters: RecordFilters) -> Page[Row[Any]]:
+    whole_tenant, values = _checked_filters(session, caller, filters)
+    values["limit"] = filters.limit + 1
+    if filters.cursor:
+        values["after_value"], values["after_id"] = _decode_cursor(filters.sort, filters.cursor)
+    statement = _filtered_statement(whole_tenant, filters, bool(filters.cursor))
     # Plain rows through the session's connection: the ORM's execution layer adds nothing to a read.
     rows = session.connection().execute(statement, values).all()
     has_more = len(rows) > filters.limit
     items = rows[: filters.limit]
     return Page(list(items), _encode_cursor(filters.sort, items[-1]) if has_more else None)
+
+
+@dataclass(frozen=True)
+class Export:
+    """What an export streams: the list's statement without a page limit, and its values."""
+
+    statement: Select[Any]
+    values: dict[str, Any]
+    tenant_name: str
+
+
+def plan_export(session: Session, caller: Caller, filters: RecordFilters) -> Export:
+    """Every record the filters select, in the list's order (its rules checked now, before a
+    byte is sent). `limit` NULL is no limit."""
+    whole_tenant, values = _checked_filters(session, caller, filters)
+    values["limit"] = None
+    tenant_name = session.execute(select(Tenant.name).where(Tenant.id == caller.tenant_id)).scalar_one()
+    return Export(_filtered_statement(whole_tenant, filters, False), values, tenant_name)
+
+
+def stream_export(connection: Connection, export: Export, chunk_rows: int = 2000) -> Iterator[Sequence[Row[Any]]]:
+    """The export's rows in chunks, from a server-side cursor: memory stays constant whatever
+    the number of records. `connection` is in a transaction scoped to the caller's tenant."""
+    result = connection.execution_options(stream_results=True, yield_per=chunk_rows).execute(
+        export.statement, export.values
+    )
+    yield from result.partitions(chunk_rows)
 
 
 @lru_cache(maxsize=256)
@@ -273,14 +314,33 @@ def get_visible_record(session: Session, caller: Caller, record_id: uuid.UUID) -
     return record
 
 
-def create_record(session: Session, caller: Caller, data: ConsumptionCreate | Mapping[str, Any]) -> ConsumptionRecord:
-    """A manual record. `data` is the validated body (a mapping of the contract's JSON is read as one)."""
-    if not isinstance(data, ConsumptionCreate):
-        data = ConsumptionCreate.model_validate(data)
-    if not caller.can_write:
-        raise Forbidden("Your role may read but not record consumption.", code="role.read_only")
-    _check_period(data.period_start, data.period_end)
-    now = datetime.now(UTC)
+class MeterLookup:
+    """The meters (and their tariffs) that new records name, each read once per request."""
+
+    def __init__(self, session: Session, caller: Caller) -> None:
+        self.session, self.caller = session, caller
+        self._meters: dict[tuple[uuid.UUID, str], Meter] = {}
+        self._tariffs: dict[uuid.UUID, list[Any]] = {}
+
+    def meter_for(self, meter_id: uuid.UUID, kind: str) -> Meter:
+        key = (meter_id, kind)
+        if key not in self._meters:
+            self._meters[key] = meters.meter_for_record(self.session, self.caller, meter_id, kind)
+        return self._meters[key]
+
+    def tariffs_of(self, meter: Meter) -> list[Any]:
+        if meter.id not in self._tariffs:
+            self._tariffs[meter.id] = pricing.tariffs_of(self.session, meter)
+        return self._tariffs[meter.id]
+
+
+def new_record(
+    caller: Caller, data: ConsumptionCreate, lookup: MeterLookup, *, now: datetime, source: str = "manual"
+) -> ConsumptionRecord:
+    """A record made from a create's fields under every rule of a create (period, meter of a
+    compatible kind among the caller's, tariff pricing), not yet added to the session. A broken
+    rule is an UnprocessableContent naming its field."""
+    check_period(data.period_start, data.period_end)
     record = ConsumptionRecord(
         tenant_id=caller.tenant_id,
         id=uuid.uuid4(),
@@ -292,17 +352,64 @@ def create_record(session: Session, caller: Caller, data: ConsumptionCreate | Ma
         cost_minor=data.cost_minor,
         currency=data.currency or caller.default_currency,
         notes=data.notes,
-        source="manual",
+        source=source,
         cost_from_tariff=False,
         **first_version(caller, now),
     )
     if data.meter_id:
-        meter = meters.meter_for_record(session, caller, data.meter_id, record.kind)
+        meter = lookup.meter_for(data.meter_id, record.kind)
         record.meter_id = meter.id
-        _price_from_meter(session, record, meter)
+        tariffs = lookup.tariffs_of(meter) if pricing.follows_tariffs(meter) else []
+        _price_from_meter(lookup.session, record, meter, tariffs)
+    return record
+
+
+def create_record(session: Session, caller: Caller, data: ConsumptionCreate | Mapping[str, Any]) -> ConsumptionRecord:
+    """A manual record. `data` is the validated body (a mapping of the contract's JSON is read as one)."""
+    if not isinstance(data, ConsumptionCreate):
+        data = ConsumptionCreate.model_validate(data)
+    if not caller.can_write:
+        raise Forbidden("Your role may read but not record consumption.", code="role.read_only")
+    record = new_record(caller, data, MeterLookup(session, caller), now=datetime.now(UTC))
     session.add(record)
     session.flush()
     return record
+
+
+MAX_BATCH_ITEMS = 1000
+
+
+def create_records(
+    session: Session, caller: Caller, items: Sequence[ConsumptionCreate | Mapping[str, Any]]
+) -> list[ConsumptionRecord]:
+    """All the records or none: each item is checked like a single create; when any breaks a
+    rule, every broken one is reported (`items[<index>].<field>`) and nothing is written."""
+    if not caller.can_write:
+        raise Forbidden("Your role may read but not record consumption.", code="role.read_only")
+    lookup, now = MeterLookup(session, caller), datetime.now(UTC)
+    records: list[ConsumptionRecord] = []
+    errors: list[dict[str, Any]] = []
+    for index, item in enumerate(items):
+        data = item if isinstance(item, ConsumptionCreate) else ConsumptionCreate.model_validate(item)
+        try:
+            records.append(new_record(caller, data, lookup, now=now))
+        except UnprocessableContent as problem:
+            for error in problem.errors or [{"field": "", "message": problem.detail or "Invalid.", "code": problem.code}]:
+                field = f"items[{index}].{error['field']}" if error["field"] else f"items[{index}]"
+                errors.append({**error, "field": field})
+    if errors:
+        broken = len({error["field"].split("]", 1)[0] for error in errors})
+        raise UnprocessableContent(
+            f"{broken} of the {len(items)} items break a rule; nothing was recorded.",
+            code="batch.items_invalid",
+            errors=errors,
+            max_errors=MAX_BATCH_ITEMS,
+        )
+    # One multi-row INSERT statement (the ORM would send one statement per record): the
+    # roll-up trigger then runs once for the whole batch, set-based.
+    columns = [column.key for column in ConsumptionRecord.__table__.columns]
+    session.execute(insert(ConsumptionRecord).values([{key: getattr(r, key) for key in columns} for r in records]))
+    return records
 
 
 def update_record(
@@ -329,7 +436,7 @@ def update_record(
     meter = meters.meter_for_record(session, caller, meter_id, kind) if meter_id else None
     start = changes.period_start or record.period_start
     end = changes.period_end or record.period_end
-    _check_period(start, end)
+    check_period(start, end)
     record.period_start, record.period_end, record.kind = start, end, kind
     if changes.quantity is not None:
         record.quantity = exact_quantity(changes.quantity)

@@ -4,8 +4,8 @@ import * as z from 'zod';
 
 import type { Client, ClientMeta, Options as Options2, RequestResult, TDataShape } from './client';
 import { client } from './client.gen';
-import type { ChangePasswordData, ChangePasswordErrors, ChangePasswordResponses, CreateConsumptionData, CreateConsumptionErrors, CreateConsumptionResponses, CreateMeterData, CreateMeterErrors, CreateMeterResponses, CreateReadingData, CreateReadingErrors, CreateReadingResponses, CreateTariffData, CreateTariffErrors, CreateTariffResponses, CreateTopUpData, CreateTopUpErrors, CreateTopUpResponses, DeleteConsumptionData, DeleteConsumptionErrors, DeleteConsumptionResponses, DeleteCurrentUserData, DeleteCurrentUserErrors, DeleteCurrentUserResponses, DeleteMeterData, DeleteMeterErrors, DeleteMeterResponses, DeleteReadingData, DeleteReadingErrors, DeleteReadingResponses, DeleteTariffData, DeleteTariffErrors, DeleteTariffResponses, GetBudgetsData, GetBudgetsErrors, GetBudgetsResponses, GetConsumptionData, GetConsumptionErrors, GetConsumptionResponses, GetCurrentUserData, GetCurrentUserErrors, GetCurrentUserResponses, GetHealthData, GetHealthErrors, GetHealthResponses, GetKpiBreakdownData, GetKpiBreakdownErrors, GetKpiBreakdownResponses, GetKpiSummaryData, GetKpiSummaryErrors, GetKpiSummaryResponses, GetKpiTimeseriesData, GetKpiTimeseriesErrors, GetKpiTimeseriesResponses, GetMeterData, GetMeterErrors, GetMeterResponses, GetMeterStatusData, GetMeterStatusErrors, GetMeterStatusResponses, GetMetricsData, GetMetricsErrors, GetMetricsResponses, GetReadingData, GetReadingErrors, GetReadingResponses, GetReadyData, GetReadyErrors, GetReadyResponses, GetTariffData, GetTariffErrors, GetTariffResponses, GetTopUpData, GetTopUpErrors, GetTopUpResponses, ListConsumptionsData, ListConsumptionsErrors, ListConsumptionsResponses, ListMetersData, ListMetersErrors, ListMetersResponses, ListReadingsData, ListReadingsErrors, ListReadingsResponses, ListTariffsData, ListTariffsErrors, ListTariffsResponses, ListTopUpsData, ListTopUpsErrors, ListTopUpsResponses, LoginData, LoginErrors, LoginResponses, LogoutData, LogoutErrors, LogoutResponses, RefreshSessionData, RefreshSessionErrors, RefreshSessionResponses, RegisterData, RegisterErrors, RegisterResponses, ReplaceBudgetsData, ReplaceBudgetsErrors, ReplaceBudgetsResponses, SimulateUsageData, SimulateUsageErrors, SimulateUsageResponses, UpdateConsumptionData, UpdateConsumptionErrors, UpdateConsumptionResponses, UpdateCurrentUserData, UpdateCurrentUserErrors, UpdateCurrentUserResponses, UpdateMeterData, UpdateMeterErrors, UpdateMeterResponses, UpdateReadingData, UpdateReadingErrors, UpdateReadingResponses } from './types.gen';
-import { zChangePasswordBody, zChangePasswordResponse, zCreateConsumptionBody, zCreateConsumptionHeaders, zCreateConsumptionResponse, zCreateMeterBody, zCreateMeterHeaders, zCreateMeterResponse, zCreateReadingBody, zCreateReadingHeaders, zCreateReadingPath, zCreateReadingResponse, zCreateTariffBody, zCreateTariffHeaders, zCreateTariffPath, zCreateTariffResponse, zCreateTopUpBody, zCreateTopUpHeaders, zCreateTopUpPath, zCreateTopUpResponse, zDeleteConsumptionHeaders, zDeleteConsumptionPath, zDeleteConsumptionResponse, zDeleteCurrentUserResponse, zDeleteMeterHeaders, zDeleteMeterPath, zDeleteMeterResponse, zDeleteReadingHeaders, zDeleteReadingPath, zDeleteReadingResponse, zDeleteTariffPath, zDeleteTariffResponse, zGetBudgetsResponse, zGetConsumptionPath, zGetConsumptionResponse, zGetCurrentUserResponse, zGetHealthResponse, zGetKpiBreakdownQuery, zGetKpiBreakdownResponse, zGetKpiSummaryQuery, zGetKpiSummaryResponse, zGetKpiTimeseriesQuery, zGetKpiTimeseriesResponse, zGetMeterPath, zGetMeterResponse, zGetMeterStatusPath, zGetMeterStatusResponse, zGetMetricsResponse, zGetReadingPath, zGetReadingResponse, zGetReadyResponse, zGetTariffPath, zGetTariffResponse, zGetTopUpPath, zGetTopUpResponse, zListConsumptionsQuery, zListConsumptionsResponse, zListMetersQuery, zListMetersResponse, zListReadingsPath, zListReadingsQuery, zListReadingsResponse, zListTariffsPath, zListTariffsQuery, zListTariffsResponse, zListTopUpsPath, zListTopUpsQuery, zListTopUpsResponse, zLoginBody, zLoginResponse, zLogoutResponse, zRefreshSessionResponse, zRegisterBody, zRegisterResponse, zReplaceBudgetsBody, zReplaceBudgetsResponse, zSimulateUsageBody, zSimulateUsageHeaders, zSimulateUsagePath, zSimulateUsageResponse, zUpdateConsumptionBody, zUpdateConsumptionHeaders, zUpdateConsumptionPath, zUpdateConsumptionResponse, zUpdateCurrentUserBody, zUpdateCurrentUserResponse, zUpdateMeterBody, zUpdateMeterHeaders, zUpdateMeterPath, zUpdateMeterResponse, zUpdateReadingBody, zUpdateReadingHeaders, zUpdateReadingPath, zUpdateReadingResponse } from './zod.gen';
+import type { ChangePasswordData, ChangePasswordErrors, ChangePasswordResponses, CommitImportData, CommitImportErrors, CommitImportResponses, CreateConsumptionData, CreateConsumptionErrors, CreateConsumptionResponses, CreateConsumptionsBatchData, CreateConsumptionsBatchErrors, CreateConsumptionsBatchResponses, CreateImportData, CreateImportErrors, CreateImportResponses, CreateMeterData, CreateMeterErrors, CreateMeterResponses, CreateReadingData, CreateReadingErrors, CreateReadingResponses, CreateTariffData, CreateTariffErrors, CreateTariffResponses, CreateTopUpData, CreateTopUpErrors, CreateTopUpResponses, DeleteConsumptionData, DeleteConsumptionErrors, DeleteConsumptionResponses, DeleteCurrentUserData, DeleteCurrentUserErrors, DeleteCurrentUserResponses, DeleteImportData, DeleteImportErrors, DeleteImportResponses, DeleteMeterData, DeleteMeterErrors, DeleteMeterResponses, DeleteReadingData, DeleteReadingErrors, DeleteReadingResponses, DeleteTariffData, DeleteTariffErrors, DeleteTariffResponses, ExportConsumptionsData, ExportConsumptionsErrors, ExportConsumptionsResponses, GetBudgetsData, GetBudgetsErrors, GetBudgetsResponses, GetConsumptionData, GetConsumptionErrors, GetConsumptionResponses, GetCurrentUserData, GetCurrentUserErrors, GetCurrentUserResponses, GetHealthData, GetHealthErrors, GetHealthResponses, GetImportData, GetImportErrors, GetImportResponses, GetKpiBreakdownData, GetKpiBreakdownErrors, GetKpiBreakdownResponses, GetKpiSummaryData, GetKpiSummaryErrors, GetKpiSummaryResponses, GetKpiTimeseriesData, GetKpiTimeseriesErrors, GetKpiTimeseriesResponses, GetMeterData, GetMeterErrors, GetMeterResponses, GetMeterStatusData, GetMeterStatusErrors, GetMeterStatusResponses, GetMetricsData, GetMetricsErrors, GetMetricsResponses, GetReadingData, GetReadingErrors, GetReadingResponses, GetReadyData, GetReadyErrors, GetReadyResponses, GetTariffData, GetTariffErrors, GetTariffResponses, GetTopUpData, GetTopUpErrors, GetTopUpResponses, ListConsumptionsData, ListConsumptionsErrors, ListConsumptionsResponses, ListImportErrorsData, ListImportErrorsErrors, ListImportErrorsResponses, ListImportRowsData, ListImportRowsErrors, ListImportRowsResponses, ListImportsData, ListImportsErrors, ListImportsResponses, ListMetersData, ListMetersErrors, ListMetersResponses, ListReadingsData, ListReadingsErrors, ListReadingsResponses, ListTariffsData, ListTariffsErrors, ListTariffsResponses, ListTopUpsData, ListTopUpsErrors, ListTopUpsResponses, LoginData, LoginErrors, LoginResponses, LogoutData, LogoutErrors, LogoutResponses, RefreshSessionData, RefreshSessionErrors, RefreshSessionResponses, RegisterData, RegisterErrors, RegisterResponses, ReplaceBudgetsData, ReplaceBudgetsErrors, ReplaceBudgetsResponses, RevertImportData, RevertImportErrors, RevertImportResponses, SimulateUsageData, SimulateUsageErrors, SimulateUsageResponses, UpdateConsumptionData, UpdateConsumptionErrors, UpdateConsumptionResponses, UpdateCurrentUserData, UpdateCurrentUserErrors, UpdateCurrentUserResponses, UpdateMeterData, UpdateMeterErrors, UpdateMeterResponses, UpdateReadingData, UpdateReadingErrors, UpdateReadingResponses } from './types.gen';
+import { zChangePasswordBody, zChangePasswordResponse, zCommitImportPath, zCommitImportQuery, zCommitImportResponse, zCreateConsumptionBody, zCreateConsumptionHeaders, zCreateConsumptionResponse, zCreateConsumptionsBatchBody, zCreateConsumptionsBatchHeaders, zCreateConsumptionsBatchResponse, zCreateImportBody, zCreateImportQuery, zCreateImportResponse, zCreateMeterBody, zCreateMeterHeaders, zCreateMeterResponse, zCreateReadingBody, zCreateReadingHeaders, zCreateReadingPath, zCreateReadingResponse, zCreateTariffBody, zCreateTariffHeaders, zCreateTariffPath, zCreateTariffResponse, zCreateTopUpBody, zCreateTopUpHeaders, zCreateTopUpPath, zCreateTopUpResponse, zDeleteConsumptionHeaders, zDeleteConsumptionPath, zDeleteConsumptionResponse, zDeleteCurrentUserResponse, zDeleteImportPath, zDeleteImportResponse, zDeleteMeterHeaders, zDeleteMeterPath, zDeleteMeterResponse, zDeleteReadingHeaders, zDeleteReadingPath, zDeleteReadingResponse, zDeleteTariffPath, zDeleteTariffResponse, zExportConsumptionsQuery, zExportConsumptionsResponse, zGetBudgetsResponse, zGetConsumptionPath, zGetConsumptionResponse, zGetCurrentUserResponse, zGetHealthResponse, zGetImportPath, zGetImportResponse, zGetKpiBreakdownQuery, zGetKpiBreakdownResponse, zGetKpiSummaryQuery, zGetKpiSummaryResponse, zGetKpiTimeseriesQuery, zGetKpiTimeseriesResponse, zGetMeterPath, zGetMeterResponse, zGetMeterStatusPath, zGetMeterStatusResponse, zGetMetricsResponse, zGetReadingPath, zGetReadingResponse, zGetReadyResponse, zGetTariffPath, zGetTariffResponse, zGetTopUpPath, zGetTopUpResponse, zListConsumptionsQuery, zListConsumptionsResponse, zListImportErrorsPath, zListImportErrorsQuery, zListImportErrorsResponse, zListImportRowsPath, zListImportRowsQuery, zListImportRowsResponse, zListImportsQuery, zListImportsResponse, zListMetersQuery, zListMetersResponse, zListReadingsPath, zListReadingsQuery, zListReadingsResponse, zListTariffsPath, zListTariffsQuery, zListTariffsResponse, zListTopUpsPath, zListTopUpsQuery, zListTopUpsResponse, zLoginBody, zLoginResponse, zLogoutResponse, zRefreshSessionResponse, zRegisterBody, zRegisterResponse, zReplaceBudgetsBody, zReplaceBudgetsResponse, zRevertImportPath, zRevertImportResponse, zSimulateUsageBody, zSimulateUsageHeaders, zSimulateUsagePath, zSimulateUsageResponse, zUpdateConsumptionBody, zUpdateConsumptionHeaders, zUpdateConsumptionPath, zUpdateConsumptionResponse, zUpdateCurrentUserBody, zUpdateCurrentUserResponse, zUpdateMeterBody, zUpdateMeterHeaders, zUpdateMeterPath, zUpdateMeterResponse, zUpdateReadingBody, zUpdateReadingHeaders, zUpdateReadingPath, zUpdateReadingResponse } from './zod.gen';
 
 export type Options<TData extends TDataShape = TDataShape, ThrowOnError extends boolean = boolean, TResponse = unknown> = Options2<TData, ThrowOnError, TResponse> & {
     /**
@@ -371,6 +371,70 @@ export const createConsumption = <ThrowOnError extends boolean = false>(options:
 });
 
 /**
+ * Record up to 1,000 consumptions at once (all or none)
+ *
+ * Any writing role (owner, admin, member) may call it; every record belongs to the caller.
+ * Each item is checked exactly like `POST /consumptions` (period rules, a `meter_id` among
+ * the caller's meters of a compatible kind, tariff pricing). All items are recorded, or
+ * none: when any item breaks a rule the answer is a 422 listing every broken item's field
+ * as `items[<index>].<field>` (a 400 for items that do not match the schema, named the same
+ * way). A viewer gets a 403. With `Idempotency-Key`, a retry with the same body replays the
+ * first answer; the same key with another body is a 422. `Location` names the first record.
+ *
+ */
+export const createConsumptionsBatch = <ThrowOnError extends boolean = false>(options: Options<CreateConsumptionsBatchData, ThrowOnError>): RequestResult<CreateConsumptionsBatchResponses, CreateConsumptionsBatchErrors, ThrowOnError> => (options.client ?? client).post<CreateConsumptionsBatchResponses, CreateConsumptionsBatchErrors, ThrowOnError>({
+    requestValidator: async (data) => await z.object({
+        body: zCreateConsumptionsBatchBody,
+        headers: zCreateConsumptionsBatchHeaders.optional(),
+        path: z.never().optional(),
+        query: z.never().optional()
+    }).parseAsync(data),
+    responseType: 'json',
+    responseValidator: async (data) => await zCreateConsumptionsBatchResponse.parseAsync(data),
+    security: [{
+            key: 'bearerAuth',
+            scheme: 'bearer',
+            type: 'http'
+        }],
+    url: '/consumptions/batch',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * Export the records the list's filters select, as CSV or NDJSON
+ *
+ * Anyone signed in may export what they may list, with the list's filters and sort (no
+ * pages: every matching record, streamed). `Accept: application/x-ndjson` gives one JSON
+ * record per line, exactly as the list returns them; otherwise CSV with a header row
+ * (quantities with their 3 decimals, costs in minor units, dates as `YYYY-MM-DD`), where a
+ * cell that a spreadsheet would run as a formula (starting with `=`, `+`, `-`, `@`, a tab
+ * or a carriage return) is prefixed with `'`. The file name says the tenant and the range.
+ * `scope=tenant` needs the owner, admin or viewer role (403); a `meter_id` the caller
+ * cannot read and `from` after `to` are 422s.
+ *
+ */
+export const exportConsumptions = <ThrowOnError extends boolean = false>(options?: Options<ExportConsumptionsData, ThrowOnError>): RequestResult<ExportConsumptionsResponses, ExportConsumptionsErrors, ThrowOnError> => (options?.client ?? client).get<ExportConsumptionsResponses, ExportConsumptionsErrors, ThrowOnError>({
+    requestValidator: async (data) => await z.object({
+        body: z.never().optional(),
+        path: z.never().optional(),
+        query: zExportConsumptionsQuery.optional()
+    }).parseAsync(data),
+    responseType: 'text',
+    responseValidator: async (data) => await zExportConsumptionsResponse.parseAsync(data),
+    security: [{
+            key: 'bearerAuth',
+            scheme: 'bearer',
+            type: 'http'
+        }],
+    url: '/consumptions/export',
+    ...options
+});
+
+/**
  * Delete a consumption record
  *
  * A record derived from meter readings is removed through its readings (422 here). Usage
@@ -455,6 +519,215 @@ export const updateConsumption = <ThrowOnError extends boolean = false>(options:
         'Content-Type': 'application/json',
         ...options.headers
     }
+});
+
+/**
+ * The caller's imports, newest first
+ *
+ * Anyone signed in sees the imports they made (their history); a cursor this list did not issue is a 422.
+ */
+export const listImports = <ThrowOnError extends boolean = false>(options?: Options<ListImportsData, ThrowOnError>): RequestResult<ListImportsResponses, ListImportsErrors, ThrowOnError> => (options?.client ?? client).get<ListImportsResponses, ListImportsErrors, ThrowOnError>({
+    requestValidator: async (data) => await z.object({
+        body: z.never().optional(),
+        path: z.never().optional(),
+        query: zListImportsQuery.optional()
+    }).parseAsync(data),
+    responseType: 'json',
+    responseValidator: async (data) => await zListImportsResponse.parseAsync(data),
+    security: [{
+            key: 'bearerAuth',
+            scheme: 'bearer',
+            type: 'http'
+        }],
+    url: '/imports',
+    ...options
+});
+
+/**
+ * Upload a CSV file and get its dry-run preview
+ *
+ * Any writing role (owner, admin, member; a viewer gets a 403) uploads a CSV file
+ * (`Content-Type: text/csv`, up to 50 MiB, else 413; another media type is a 415) in
+ * UTF-8 with or without a byte-order mark (other bytes: 422). The separator (`,` or `;`)
+ * and the decimal mark (`.` or `,`) are detected unless given. Each `column_*` parameter
+ * names the header of the column holding that field; without it the header is matched by
+ * the field's name (English or Spanish). `kind` and `currency` give a value for files
+ * without that column. With `meter_id` (one of the caller's meters, else 422) every row
+ * goes on that meter and, without a cost, is priced from its tariffs. `cost` is in major
+ * units (`12,50` is 1250 cents of EUR). Nothing is recorded: the answer is the import in
+ * state `ready`, with its counts; `GET /imports/{import_id}/errors` lists the rows that break
+ * a rule and `GET /imports/{import_id}/rows` the rows that passed, with likely duplicates
+ * (same kind, period and meter as a record of the caller, or as an earlier row of the
+ * file). A file without a header naming the required fields is a 422.
+ *
+ */
+export const createImport = <ThrowOnError extends boolean = false>(options: Options<CreateImportData, ThrowOnError>): RequestResult<CreateImportResponses, CreateImportErrors, ThrowOnError> => (options.client ?? client).post<CreateImportResponses, CreateImportErrors, ThrowOnError>({
+    bodySerializer: null,
+    requestValidator: async (data) => await z.object({
+        body: zCreateImportBody,
+        path: z.never().optional(),
+        query: zCreateImportQuery.optional()
+    }).parseAsync(data),
+    responseType: 'json',
+    responseValidator: async (data) => await zCreateImportResponse.parseAsync(data),
+    security: [{
+            key: 'bearerAuth',
+            scheme: 'bearer',
+            type: 'http'
+        }],
+    url: '/imports',
+    ...options,
+    headers: {
+        'Content-Type': 'text/csv',
+        ...options.headers
+    }
+});
+
+/**
+ * Discard an import that is not committed
+ *
+ * The owner discards the preview of an import that is `ready`, `failed` or `reverted`
+ * (it and its staged rows are deleted). A committed import must be reverted first, and one
+ * at work cannot be discarded (409). Someone else's import is a 404.
+ *
+ */
+export const deleteImport = <ThrowOnError extends boolean = false>(options: Options<DeleteImportData, ThrowOnError>): RequestResult<DeleteImportResponses, DeleteImportErrors, ThrowOnError> => (options.client ?? client).delete<DeleteImportResponses, DeleteImportErrors, ThrowOnError>({
+    requestValidator: async (data) => await z.object({
+        body: z.never().optional(),
+        path: zDeleteImportPath,
+        query: z.never().optional()
+    }).parseAsync(data),
+    responseValidator: async (data) => await zDeleteImportResponse.parseAsync(data),
+    security: [{
+            key: 'bearerAuth',
+            scheme: 'bearer',
+            type: 'http'
+        }],
+    url: '/imports/{import_id}',
+    ...options
+});
+
+/**
+ * An import's state, counts and progress
+ *
+ * The import's owner reads it (anyone else, in this tenant or another, gets a 404).
+ * `progress` goes from 0 to 100 while it is `committing` or `reverting`; any API process
+ * answers, since it is stored in the database.
+ *
+ */
+export const getImport = <ThrowOnError extends boolean = false>(options: Options<GetImportData, ThrowOnError>): RequestResult<GetImportResponses, GetImportErrors, ThrowOnError> => (options.client ?? client).get<GetImportResponses, GetImportErrors, ThrowOnError>({
+    requestValidator: async (data) => await z.object({
+        body: z.never().optional(),
+        path: zGetImportPath,
+        query: z.never().optional()
+    }).parseAsync(data),
+    responseType: 'json',
+    responseValidator: async (data) => await zGetImportResponse.parseAsync(data),
+    security: [{
+            key: 'bearerAuth',
+            scheme: 'bearer',
+            type: 'http'
+        }],
+    url: '/imports/{import_id}',
+    ...options
+});
+
+/**
+ * The rows of the file that break a rule, by row and column
+ *
+ * The import's owner reads them (the first 10,000 are kept); someone else's import is a 404.
+ */
+export const listImportErrors = <ThrowOnError extends boolean = false>(options: Options<ListImportErrorsData, ThrowOnError>): RequestResult<ListImportErrorsResponses, ListImportErrorsErrors, ThrowOnError> => (options.client ?? client).get<ListImportErrorsResponses, ListImportErrorsErrors, ThrowOnError>({
+    requestValidator: async (data) => await z.object({
+        body: z.never().optional(),
+        path: zListImportErrorsPath,
+        query: zListImportErrorsQuery.optional()
+    }).parseAsync(data),
+    responseType: 'json',
+    responseValidator: async (data) => await zListImportErrorsResponse.parseAsync(data),
+    security: [{
+            key: 'bearerAuth',
+            scheme: 'bearer',
+            type: 'http'
+        }],
+    url: '/imports/{import_id}/errors',
+    ...options
+});
+
+/**
+ * The rows of the file that pass every rule (optionally only the likely duplicates)
+ *
+ * The import's owner reads them while the preview is kept; someone else's import is a 404.
+ */
+export const listImportRows = <ThrowOnError extends boolean = false>(options: Options<ListImportRowsData, ThrowOnError>): RequestResult<ListImportRowsResponses, ListImportRowsErrors, ThrowOnError> => (options.client ?? client).get<ListImportRowsResponses, ListImportRowsErrors, ThrowOnError>({
+    requestValidator: async (data) => await z.object({
+        body: z.never().optional(),
+        path: zListImportRowsPath,
+        query: zListImportRowsQuery.optional()
+    }).parseAsync(data),
+    responseType: 'json',
+    responseValidator: async (data) => await zListImportRowsResponse.parseAsync(data),
+    security: [{
+            key: 'bearerAuth',
+            scheme: 'bearer',
+            type: 'http'
+        }],
+    url: '/imports/{import_id}/rows',
+    ...options
+});
+
+/**
+ * Record the preview's rows (all in one transaction)
+ *
+ * The owner commits an import that is `ready` (or `failed`, to retry): every valid row
+ * becomes a record with `source: import`, in one transaction, or none does. With
+ * `skip_duplicates=true` the likely duplicates are left out. Small imports are committed
+ * before the answer (state `committed`); larger ones go on in the background (state
+ * `committing`, `progress` 0–100 in `GET /imports/{import_id}`). Another state is a 409; a
+ * viewer gets a 403; someone else's import is a 404; a meter deleted since the preview is a 422.
+ *
+ */
+export const commitImport = <ThrowOnError extends boolean = false>(options: Options<CommitImportData, ThrowOnError>): RequestResult<CommitImportResponses, CommitImportErrors, ThrowOnError> => (options.client ?? client).post<CommitImportResponses, CommitImportErrors, ThrowOnError>({
+    requestValidator: async (data) => await z.object({
+        body: z.never().optional(),
+        path: zCommitImportPath,
+        query: zCommitImportQuery.optional()
+    }).parseAsync(data),
+    responseType: 'json',
+    responseValidator: async (data) => await zCommitImportResponse.parseAsync(data),
+    security: [{
+            key: 'bearerAuth',
+            scheme: 'bearer',
+            type: 'http'
+        }],
+    url: '/imports/{import_id}/commit',
+    ...options
+});
+
+/**
+ * Delete every record a committed import made
+ *
+ * The owner reverts a `committed` import while none of its records was edited since
+ * (409 otherwise, as for any other state); the KPIs drop them in the same transaction. Like
+ * a commit it runs before the answer for small imports, else in the background
+ * (`reverting`). A viewer gets a 403; someone else's import is a 404.
+ *
+ */
+export const revertImport = <ThrowOnError extends boolean = false>(options: Options<RevertImportData, ThrowOnError>): RequestResult<RevertImportResponses, RevertImportErrors, ThrowOnError> => (options.client ?? client).post<RevertImportResponses, RevertImportErrors, ThrowOnError>({
+    requestValidator: async (data) => await z.object({
+        body: z.never().optional(),
+        path: zRevertImportPath,
+        query: z.never().optional()
+    }).parseAsync(data),
+    responseType: 'json',
+    responseValidator: async (data) => await zRevertImportResponse.parseAsync(data),
+    security: [{
+            key: 'bearerAuth',
+            scheme: 'bearer',
+            type: 'http'
+        }],
+    url: '/imports/{import_id}/revert',
+    ...options
 });
 
 /**

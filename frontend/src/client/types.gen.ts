@@ -183,7 +183,7 @@ export type Problem = {
      */
     instance?: string;
     /**
-     * The fields that are wrong, for validation problems.
+     * The fields that are wrong, for validation problems (a batch lists every broken item's).
      */
     errors?: Array<FieldError>;
     /**
@@ -737,6 +737,100 @@ export type ReadingPage = {
     next_cursor: string | null;
 };
 
+export type ConsumptionBatch = {
+    items: Array<ConsumptionCreate>;
+};
+
+export type ConsumptionBatchResult = {
+    count: number;
+    /**
+     * The new records' ids, in the order of the items.
+     */
+    ids: Array<string>;
+};
+
+export type ImportHeader = string;
+
+/**
+ * `ready`: the preview is stored; `committing`/`reverting`: at work (see `progress`);
+ * `committed`, `reverted`; `failed`: the last commit or revert changed nothing (see `failure`).
+ *
+ */
+export type ImportState = 'ready' | 'committing' | 'committed' | 'reverting' | 'reverted' | 'failed';
+
+export type Import = {
+    readonly id: string;
+    state: ImportState;
+    progress: number;
+    filename: string | null;
+    meter_id: string | null;
+    /**
+     * Data rows in the file (empty lines not counted).
+     */
+    total_rows: number;
+    valid_rows: number;
+    error_rows: number;
+    /**
+     * Valid rows that look like duplicates.
+     */
+    duplicate_rows: number;
+    records_created: number;
+    skip_duplicates: boolean;
+    failure: string | null;
+    created_at: string;
+    updated_at: string;
+    committed_at: string | null;
+    reverted_at: string | null;
+};
+
+export type ImportPage = {
+    items: Array<Import>;
+    /**
+     * Pass as `cursor` for the next page; `null` on the last page.
+     */
+    next_cursor: string | null;
+};
+
+export type ImportRowError = {
+    /**
+     * The line of the file (the header is line 1).
+     */
+    row: number;
+    column: string;
+    message: string;
+};
+
+export type ImportErrorPage = {
+    items: Array<ImportRowError>;
+    /**
+     * Pass as `cursor` for the next page; `null` on the last page.
+     */
+    next_cursor: string | null;
+};
+
+export type ImportRow = {
+    row: number;
+    kind: ConsumptionKind;
+    quantity: number;
+    period_start: Day;
+    period_end: Day;
+    cost_minor: number | null;
+    currency: Currency;
+    notes: string | null;
+    /**
+     * Why it looks like a duplicate.
+     */
+    duplicate: 'existing' | 'file' | null;
+};
+
+export type ImportRowPage = {
+    items: Array<ImportRow>;
+    /**
+     * Pass as `cursor` for the next page; `null` on the last page.
+     */
+    next_cursor: string | null;
+};
+
 export type UserWritable = {
     username: Username;
     email: Email;
@@ -882,7 +976,41 @@ export type ReadingPageWritable = {
     next_cursor: string | null;
 };
 
+export type ImportWritable = {
+    state: ImportState;
+    progress: number;
+    filename: string | null;
+    meter_id: string | null;
+    /**
+     * Data rows in the file (empty lines not counted).
+     */
+    total_rows: number;
+    valid_rows: number;
+    error_rows: number;
+    /**
+     * Valid rows that look like duplicates.
+     */
+    duplicate_rows: number;
+    records_created: number;
+    skip_duplicates: boolean;
+    failure: string | null;
+    created_at: string;
+    updated_at: string;
+    committed_at: string | null;
+    reverted_at: string | null;
+};
+
+export type ImportPageWritable = {
+    items: Array<ImportWritable>;
+    /**
+     * Pass as `cursor` for the next page; `null` on the last page.
+     */
+    next_cursor: string | null;
+};
+
 export type MeterId = string;
+
+export type ImportId = string;
 
 /**
  * Only records on this meter (one the caller can read; otherwise a 422).
@@ -1492,6 +1620,125 @@ export type CreateConsumptionResponses = {
 
 export type CreateConsumptionResponse = CreateConsumptionResponses[keyof CreateConsumptionResponses];
 
+export type CreateConsumptionsBatchData = {
+    body: ConsumptionBatch;
+    headers?: {
+        /**
+         * A unique key (e.g. a UUID) chosen by the client. Retrying with the same key and body
+         * replays the first response; the same key with another body is a 422. Keys are kept 24 hours.
+         *
+         */
+        'Idempotency-Key'?: string;
+    };
+    path?: never;
+    query?: never;
+    url: '/consumptions/batch';
+};
+
+export type CreateConsumptionsBatchErrors = {
+    /**
+     * The request does not match the contract.
+     */
+    400: Problem;
+    /**
+     * Missing, invalid, expired or revoked credentials.
+     */
+    401: Problem;
+    /**
+     * The caller's role does not allow this.
+     */
+    403: Problem;
+    /**
+     * The body is larger than 1 MiB.
+     */
+    413: Problem;
+    /**
+     * The request has a body that is not declared `Content-Type: application/json` (in any case, with `charset=utf-8` or no parameter).
+     */
+    415: Problem;
+    /**
+     * The request matches the contract but breaks a rule of the domain.
+     */
+    422: Problem;
+};
+
+export type CreateConsumptionsBatchError = CreateConsumptionsBatchErrors[keyof CreateConsumptionsBatchErrors];
+
+export type CreateConsumptionsBatchResponses = {
+    /**
+     * Every item was recorded; the ids are in the order of the items.
+     */
+    201: ConsumptionBatchResult;
+};
+
+export type CreateConsumptionsBatchResponse = CreateConsumptionsBatchResponses[keyof CreateConsumptionsBatchResponses];
+
+export type ExportConsumptionsData = {
+    body?: never;
+    path?: never;
+    query?: {
+        /**
+         * Only records of this kind.
+         */
+        kind?: ConsumptionKind;
+        /**
+         * Only records whose period ends on or after this day.
+         */
+        from?: Day;
+        /**
+         * Only records whose period starts on or before this day.
+         */
+        to?: Day;
+        /**
+         * Only records whose notes contain this text (case-insensitive).
+         */
+        q?: string;
+        /**
+         * Only records on this meter (one the caller can read; otherwise a 422).
+         */
+        meter_id?: string;
+        /**
+         * `mine` (default) or `tenant` (owner, admin, viewer).
+         */
+        scope?: 'mine' | 'tenant';
+        /**
+         * Order of the rows; `-` means descending. Ties are broken by id.
+         */
+        sort?: '-period_start' | 'period_start' | '-created_at' | 'created_at';
+    };
+    url: '/consumptions/export';
+};
+
+export type ExportConsumptionsErrors = {
+    /**
+     * The request does not match the contract.
+     */
+    400: Problem;
+    /**
+     * Missing, invalid, expired or revoked credentials.
+     */
+    401: Problem;
+    /**
+     * The caller's role does not allow this.
+     */
+    403: Problem;
+    /**
+     * The request matches the contract but breaks a rule of the domain.
+     */
+    422: Problem;
+};
+
+export type ExportConsumptionsError = ExportConsumptionsErrors[keyof ExportConsumptionsErrors];
+
+export type ExportConsumptionsResponses = {
+    /**
+     * Every matching record, streamed.
+     */
+    200: string;
+};
+
+export type ExportConsumptionsResponse = ExportConsumptionsResponses[keyof ExportConsumptionsResponses];
+
 export type DeleteConsumptionData = {
     body?: never;
     headers?: {
@@ -1660,6 +1907,419 @@ export type UpdateConsumptionResponses = {
 };
 
 export type UpdateConsumptionResponse = UpdateConsumptionResponses[keyof UpdateConsumptionResponses];
+
+export type ListImportsData = {
+    body?: never;
+    path?: never;
+    query?: {
+        /**
+         * Page size.
+         */
+        limit?: number;
+        /**
+         * The `next_cursor` of the previous page (a cursor this list did not issue is a 422).
+         */
+        cursor?: string;
+    };
+    url: '/imports';
+};
+
+export type ListImportsErrors = {
+    /**
+     * The request does not match the contract.
+     */
+    400: Problem;
+    /**
+     * Missing, invalid, expired or revoked credentials.
+     */
+    401: Problem;
+    /**
+     * The request matches the contract but breaks a rule of the domain.
+     */
+    422: Problem;
+};
+
+export type ListImportsError = ListImportsErrors[keyof ListImportsErrors];
+
+export type ListImportsResponses = {
+    /**
+     * One page of imports.
+     */
+    200: ImportPage;
+};
+
+export type ListImportsResponse = ListImportsResponses[keyof ListImportsResponses];
+
+export type CreateImportData = {
+    body: string;
+    path?: never;
+    query?: {
+        /**
+         * Header of the kind column.
+         */
+        column_kind?: ImportHeader;
+        /**
+         * Header of the quantity column.
+         */
+        column_quantity?: ImportHeader;
+        /**
+         * Header of the first-day column.
+         */
+        column_period_start?: ImportHeader;
+        /**
+         * Header of the last-day column.
+         */
+        column_period_end?: ImportHeader;
+        /**
+         * Header of the cost column (major units).
+         */
+        column_cost?: ImportHeader;
+        /**
+         * Header of the currency column.
+         */
+        column_currency?: ImportHeader;
+        /**
+         * Header of the notes column.
+         */
+        column_notes?: ImportHeader;
+        /**
+         * The kind of every row whose file has no kind column.
+         */
+        kind?: ConsumptionKind;
+        /**
+         * The currency of rows without one (default the tenant's).
+         */
+        currency?: Currency;
+        /**
+         * Put every row on this meter (one of the caller's, of a compatible kind).
+         */
+        meter_id?: string;
+        /**
+         * The separator; detected from the header when absent.
+         */
+        delimiter?: ',' | ';';
+        /**
+         * The decimal mark; detected from the header's separator when absent (`;` files use `,`).
+         */
+        decimal?: '.' | ',';
+        /**
+         * `iso` (`2026-01-31`, default), `dmy` (`31/01/2026`) or `mdy` (`01/31/2026`).
+         */
+        date_format?: 'iso' | 'dmy' | 'mdy';
+        /**
+         * The uploaded file's name, shown in the history.
+         */
+        filename?: string;
+    };
+    url: '/imports';
+};
+
+export type CreateImportErrors = {
+    /**
+     * The request does not match the contract.
+     */
+    400: Problem;
+    /**
+     * Missing, invalid, expired or revoked credentials.
+     */
+    401: Problem;
+    /**
+     * The caller's role does not allow this.
+     */
+    403: Problem;
+    /**
+     * The body is larger than 1 MiB.
+     */
+    413: Problem;
+    /**
+     * The request has a body that is not declared `Content-Type: application/json` (in any case, with `charset=utf-8` or no parameter).
+     */
+    415: Problem;
+    /**
+     * The request matches the contract but breaks a rule of the domain.
+     */
+    422: Problem;
+};
+
+export type CreateImportError = CreateImportErrors[keyof CreateImportErrors];
+
+export type CreateImportResponses = {
+    /**
+     * The preview is stored; nothing is recorded until the import is committed.
+     */
+    201: Import;
+};
+
+export type CreateImportResponse = CreateImportResponses[keyof CreateImportResponses];
+
+export type DeleteImportData = {
+    body?: never;
+    path: {
+        import_id: string;
+    };
+    query?: never;
+    url: '/imports/{import_id}';
+};
+
+export type DeleteImportErrors = {
+    /**
+     * The request does not match the contract.
+     */
+    400: Problem;
+    /**
+     * Missing, invalid, expired or revoked credentials.
+     */
+    401: Problem;
+    /**
+     * No such object visible to the caller.
+     */
+    404: Problem;
+    /**
+     * The request conflicts with the current state (e.g. a taken username).
+     */
+    409: Problem;
+};
+
+export type DeleteImportError = DeleteImportErrors[keyof DeleteImportErrors];
+
+export type DeleteImportResponses = {
+    /**
+     * Discarded.
+     */
+    204: void;
+};
+
+export type DeleteImportResponse = DeleteImportResponses[keyof DeleteImportResponses];
+
+export type GetImportData = {
+    body?: never;
+    path: {
+        import_id: string;
+    };
+    query?: never;
+    url: '/imports/{import_id}';
+};
+
+export type GetImportErrors = {
+    /**
+     * The request does not match the contract.
+     */
+    400: Problem;
+    /**
+     * Missing, invalid, expired or revoked credentials.
+     */
+    401: Problem;
+    /**
+     * No such object visible to the caller.
+     */
+    404: Problem;
+};
+
+export type GetImportError = GetImportErrors[keyof GetImportErrors];
+
+export type GetImportResponses = {
+    /**
+     * The import.
+     */
+    200: Import;
+};
+
+export type GetImportResponse = GetImportResponses[keyof GetImportResponses];
+
+export type ListImportErrorsData = {
+    body?: never;
+    path: {
+        import_id: string;
+    };
+    query?: {
+        /**
+         * Page size.
+         */
+        limit?: number;
+        /**
+         * The `next_cursor` of the previous page (a cursor this list did not issue is a 422).
+         */
+        cursor?: string;
+    };
+    url: '/imports/{import_id}/errors';
+};
+
+export type ListImportErrorsErrors = {
+    /**
+     * The request does not match the contract.
+     */
+    400: Problem;
+    /**
+     * Missing, invalid, expired or revoked credentials.
+     */
+    401: Problem;
+    /**
+     * No such object visible to the caller.
+     */
+    404: Problem;
+    /**
+     * The request matches the contract but breaks a rule of the domain.
+     */
+    422: Problem;
+};
+
+export type ListImportErrorsError = ListImportErrorsErrors[keyof ListImportErrorsErrors];
+
+export type ListImportErrorsResponses = {
+    /**
+     * One page of row errors, in file order.
+     */
+    200: ImportErrorPage;
+};
+
+export type ListImportErrorsResponse = ListImportErrorsResponses[keyof ListImportErrorsResponses];
+
+export type ListImportRowsData = {
+    body?: never;
+    path: {
+        import_id: string;
+    };
+    query?: {
+        /**
+         * `true`: only rows that look like duplicates.
+         */
+        duplicates?: boolean;
+        /**
+         * Page size.
+         */
+        limit?: number;
+        /**
+         * The `next_cursor` of the previous page (a cursor this list did not issue is a 422).
+         */
+        cursor?: string;
+    };
+    url: '/imports/{import_id}/rows';
+};
+
+export type ListImportRowsErrors = {
+    /**
+     * The request does not match the contract.
+     */
+    400: Problem;
+    /**
+     * Missing, invalid, expired or revoked credentials.
+     */
+    401: Problem;
+    /**
+     * No such object visible to the caller.
+     */
+    404: Problem;
+    /**
+     * The request matches the contract but breaks a rule of the domain.
+     */
+    422: Problem;
+};
+
+export type ListImportRowsError = ListImportRowsErrors[keyof ListImportRowsErrors];
+
+export type ListImportRowsResponses = {
+    /**
+     * One page of rows, in file order.
+     */
+    200: ImportRowPage;
+};
+
+export type ListImportRowsResponse = ListImportRowsResponses[keyof ListImportRowsResponses];
+
+export type CommitImportData = {
+    body?: never;
+    path: {
+        import_id: string;
+    };
+    query?: {
+        /**
+         * Leave the likely duplicates out.
+         */
+        skip_duplicates?: boolean;
+    };
+    url: '/imports/{import_id}/commit';
+};
+
+export type CommitImportErrors = {
+    /**
+     * The request does not match the contract.
+     */
+    400: Problem;
+    /**
+     * Missing, invalid, expired or revoked credentials.
+     */
+    401: Problem;
+    /**
+     * The caller's role does not allow this.
+     */
+    403: Problem;
+    /**
+     * No such object visible to the caller.
+     */
+    404: Problem;
+    /**
+     * The request conflicts with the current state (e.g. a taken username).
+     */
+    409: Problem;
+    /**
+     * The request matches the contract but breaks a rule of the domain.
+     */
+    422: Problem;
+};
+
+export type CommitImportError = CommitImportErrors[keyof CommitImportErrors];
+
+export type CommitImportResponses = {
+    /**
+     * The commit is done or under way.
+     */
+    202: Import;
+};
+
+export type CommitImportResponse = CommitImportResponses[keyof CommitImportResponses];
+
+export type RevertImportData = {
+    body?: never;
+    path: {
+        import_id: string;
+    };
+    query?: never;
+    url: '/imports/{import_id}/revert';
+};
+
+export type RevertImportErrors = {
+    /**
+     * The request does not match the contract.
+     */
+    400: Problem;
+    /**
+     * Missing, invalid, expired or revoked credentials.
+     */
+    401: Problem;
+    /**
+     * The caller's role does not allow this.
+     */
+    403: Problem;
+    /**
+     * No such object visible to the caller.
+     */
+    404: Problem;
+    /**
+     * The request conflicts with the current state (e.g. a taken username).
+     */
+    409: Problem;
+};
+
+export type RevertImportError = RevertImportErrors[keyof RevertImportErrors];
+
+export type RevertImportResponses = {
+    /**
+     * The revert is done or under way.
+     */
+    202: Import;
+};
+
+export type RevertImportResponse = RevertImportResponses[keyof RevertImportResponses];
 
 export type GetKpiSummaryData = {
     body?: never;

@@ -66,7 +66,7 @@ export const zProblem = z.object({
     status: z.int().gte(100).lte(599),
     detail: z.string().min(0).max(2000).optional(),
     instance: z.string().min(1).max(2048).optional(),
-    errors: z.array(zFieldError).max(100).optional(),
+    errors: z.array(zFieldError).max(1000).optional(),
     code: z.string().min(1).max(100).regex(/^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*$/).optional(),
     params: zProblemParams.optional()
 });
@@ -617,6 +617,83 @@ export const zReadingPage = z.object({
     next_cursor: z.string().min(1).max(512).nullable()
 });
 
+export const zConsumptionBatch = z.object({
+    items: z.array(zConsumptionCreate).min(1).max(1000)
+});
+
+export const zConsumptionBatchResult = z.object({
+    count: z.int().gte(1).lte(1000),
+    ids: z.array(z.uuid().max(36)).max(1000)
+});
+
+export const zImportHeader = z.string().min(1).max(64).regex(/^[^\u0000-]*$/);
+
+/**
+ * `ready`: the preview is stored; `committing`/`reverting`: at work (see `progress`);
+ * `committed`, `reverted`; `failed`: the last commit or revert changed nothing (see `failure`).
+ *
+ */
+export const zImportState = z.enum([
+    'ready',
+    'committing',
+    'committed',
+    'reverting',
+    'reverted',
+    'failed'
+]);
+
+export const zImport = z.object({
+    id: z.uuid().max(36).readonly(),
+    state: zImportState,
+    progress: z.int().gte(0).lte(100),
+    filename: z.string().max(255).nullable(),
+    meter_id: z.uuid().max(36).nullable(),
+    total_rows: z.int().gte(0),
+    valid_rows: z.int().gte(0),
+    error_rows: z.int().gte(0),
+    duplicate_rows: z.int().gte(0),
+    records_created: z.int().gte(0),
+    skip_duplicates: z.boolean(),
+    failure: z.string().max(500).nullable(),
+    created_at: z.iso.datetime({ offset: true }).max(40),
+    updated_at: z.iso.datetime({ offset: true }).max(40),
+    committed_at: z.iso.datetime({ offset: true }).max(40).nullable(),
+    reverted_at: z.iso.datetime({ offset: true }).max(40).nullable()
+});
+
+export const zImportPage = z.object({
+    items: z.array(zImport).max(100),
+    next_cursor: z.string().max(512).nullable()
+});
+
+export const zImportRowError = z.object({
+    row: z.int().gte(1),
+    column: z.string().max(64),
+    message: z.string().max(300)
+});
+
+export const zImportErrorPage = z.object({
+    items: z.array(zImportRowError).max(100),
+    next_cursor: z.string().max(512).nullable()
+});
+
+export const zImportRow = z.object({
+    row: z.int().gte(1),
+    kind: zConsumptionKind,
+    quantity: z.number().gte(0).lte(1000000000),
+    period_start: zDay,
+    period_end: zDay,
+    cost_minor: z.int().gte(0).nullable(),
+    currency: zCurrency,
+    notes: z.string().max(1000).nullable(),
+    duplicate: z.enum(['existing', 'file']).nullable()
+});
+
+export const zImportRowPage = z.object({
+    items: z.array(zImportRow).max(100),
+    next_cursor: z.string().max(512).nullable()
+});
+
 export const zUserWritable = z.object({
     username: zUsername,
     email: zEmail,
@@ -720,7 +797,32 @@ export const zReadingPageWritable = z.object({
     next_cursor: z.string().min(1).max(512).nullable()
 });
 
+export const zImportWritable = z.object({
+    state: zImportState,
+    progress: z.int().gte(0).lte(100),
+    filename: z.string().max(255).nullable(),
+    meter_id: z.uuid().max(36).nullable(),
+    total_rows: z.int().gte(0),
+    valid_rows: z.int().gte(0),
+    error_rows: z.int().gte(0),
+    duplicate_rows: z.int().gte(0),
+    records_created: z.int().gte(0),
+    skip_duplicates: z.boolean(),
+    failure: z.string().max(500).nullable(),
+    created_at: z.iso.datetime({ offset: true }).max(40),
+    updated_at: z.iso.datetime({ offset: true }).max(40),
+    committed_at: z.iso.datetime({ offset: true }).max(40).nullable(),
+    reverted_at: z.iso.datetime({ offset: true }).max(40).nullable()
+});
+
+export const zImportPageWritable = z.object({
+    items: z.array(zImportWritable).max(100),
+    next_cursor: z.string().max(512).nullable()
+});
+
 export const zMeterId = z.uuid().length(36);
+
+export const zImportId = z.uuid().length(36);
 
 /**
  * Only records on this meter (one the caller can read; otherwise a 422).
@@ -871,6 +973,37 @@ export const zCreateConsumptionHeaders = z.object({
  */
 export const zCreateConsumptionResponse = zConsumption;
 
+export const zCreateConsumptionsBatchBody = zConsumptionBatch;
+
+export const zCreateConsumptionsBatchHeaders = z.object({
+    'Idempotency-Key': z.string().min(1).max(255).regex(/^[\x21-\x7E]+$/).optional()
+});
+
+/**
+ * Every item was recorded; the ids are in the order of the items.
+ */
+export const zCreateConsumptionsBatchResponse = zConsumptionBatchResult;
+
+export const zExportConsumptionsQuery = z.object({
+    kind: zConsumptionKind.optional(),
+    from: zDay.optional(),
+    to: zDay.optional(),
+    q: z.string().min(1).max(100).regex(/^[^\u0000]*$/).optional(),
+    meter_id: z.uuid().length(36).optional(),
+    scope: z.enum(['mine', 'tenant']).optional().default('mine'),
+    sort: z.enum([
+        '-period_start',
+        'period_start',
+        '-created_at',
+        'created_at'
+    ]).optional().default('-period_start')
+});
+
+/**
+ * Every matching record, streamed.
+ */
+export const zExportConsumptionsResponse = z.string().max(10000000000);
+
 export const zDeleteConsumptionHeaders = z.object({
     'If-Match': z.string().min(1).max(64).regex(/^[^\u0000]*$/).optional()
 });
@@ -907,6 +1040,113 @@ export const zUpdateConsumptionPath = z.object({
  * The updated record.
  */
 export const zUpdateConsumptionResponse = zConsumption;
+
+export const zListImportsQuery = z.object({
+    limit: z.int().gte(1).lte(100).optional().default(25),
+    cursor: z.string().min(1).max(512).regex(/^[A-Za-z0-9_-]+$/).optional()
+});
+
+/**
+ * One page of imports.
+ */
+export const zListImportsResponse = zImportPage;
+
+export const zCreateImportBody = z.string().min(1).max(52428800);
+
+export const zCreateImportQuery = z.object({
+    column_kind: zImportHeader.optional(),
+    column_quantity: zImportHeader.optional(),
+    column_period_start: zImportHeader.optional(),
+    column_period_end: zImportHeader.optional(),
+    column_cost: zImportHeader.optional(),
+    column_currency: zImportHeader.optional(),
+    column_notes: zImportHeader.optional(),
+    kind: zConsumptionKind.optional(),
+    currency: zCurrency.optional(),
+    meter_id: z.uuid().max(36).optional(),
+    delimiter: z.enum([',', ';']).optional(),
+    decimal: z.enum(['.', ',']).optional(),
+    date_format: z.enum([
+        'iso',
+        'dmy',
+        'mdy'
+    ]).optional().default('iso'),
+    filename: z.string().min(1).max(255).regex(/^[^\u0000-]*$/).optional()
+});
+
+/**
+ * The preview is stored; nothing is recorded until the import is committed.
+ */
+export const zCreateImportResponse = zImport;
+
+export const zDeleteImportPath = z.object({
+    import_id: z.uuid().length(36)
+});
+
+/**
+ * Discarded.
+ */
+export const zDeleteImportResponse = z.void();
+
+export const zGetImportPath = z.object({
+    import_id: z.uuid().length(36)
+});
+
+/**
+ * The import.
+ */
+export const zGetImportResponse = zImport;
+
+export const zListImportErrorsPath = z.object({
+    import_id: z.uuid().length(36)
+});
+
+export const zListImportErrorsQuery = z.object({
+    limit: z.int().gte(1).lte(100).optional().default(25),
+    cursor: z.string().min(1).max(512).regex(/^[A-Za-z0-9_-]+$/).optional()
+});
+
+/**
+ * One page of row errors, in file order.
+ */
+export const zListImportErrorsResponse = zImportErrorPage;
+
+export const zListImportRowsPath = z.object({
+    import_id: z.uuid().length(36)
+});
+
+export const zListImportRowsQuery = z.object({
+    duplicates: z.boolean().optional().default(false),
+    limit: z.int().gte(1).lte(100).optional().default(25),
+    cursor: z.string().min(1).max(512).regex(/^[A-Za-z0-9_-]+$/).optional()
+});
+
+/**
+ * One page of rows, in file order.
+ */
+export const zListImportRowsResponse = zImportRowPage;
+
+export const zCommitImportPath = z.object({
+    import_id: z.uuid().length(36)
+});
+
+export const zCommitImportQuery = z.object({
+    skip_duplicates: z.boolean().optional().default(false)
+});
+
+/**
+ * The commit is done or under way.
+ */
+export const zCommitImportResponse = zImport;
+
+export const zRevertImportPath = z.object({
+    import_id: z.uuid().length(36)
+});
+
+/**
+ * The revert is done or under way.
+ */
+export const zRevertImportResponse = zImport;
 
 export const zGetKpiSummaryQuery = z.object({
     from: zDay,

@@ -18,6 +18,7 @@ const NAV: Array<{ href: string; label: MessageKey; exact?: boolean }> = [
   { href: "/consumptions", label: "nav.consumptions", exact: true },
   { href: "/consumptions/new", label: "nav.new" },
   { href: "/meters", label: "nav.meters" },
+  { href: "/imports", label: "nav.import" },
   { href: "/profile", label: "nav.profile" },
 ];
 

@@ -6,7 +6,7 @@ import { usePathname, useRouter, useSearchParams } from "next/navigation";
 import { Suspense, useCallback, useEffect, useMemo, useRef, useState } from "react";
 import { toast } from "sonner";
 
-import { deleteConsumption, getConsumption, listConsumptions, type Consumption } from "@/client";
+import { deleteConsumption, exportConsumptions, getConsumption, listConsumptions, type Consumption } from "@/client";
 import { zListConsumptionsQuery } from "@/client/zod.gen";
 import { DataTable, rowActionClass, type Column } from "@/components/DataTable";
 import { costColumn, deletableOnItsOwn, quantityColumn } from "@/components/record-columns";
@@ -101,6 +101,29 @@ function ConsumptionList() {
 
   const records = useMemo(() => list.data?.pages.flatMap((page) => page.items) ?? [], [list.data]);
 
+  // Exactly what the filters show, every page of it, as the API's CSV (sent with the bearer
+  // token, so fetched here and handed to the browser as a download).
+  const [exporting, setExporting] = useState(false);
+  async function exportList() {
+    setExporting(true);
+    try {
+      const response = await exportConsumptions({ query: filters, responseType: "blob", throwOnError: true });
+      const disposition = String(response.headers["content-disposition"] ?? "");
+      const name = /filename="([^"]+)"/.exec(disposition)?.[1] ?? "consumo.csv";
+      const url = URL.createObjectURL(response.data as unknown as Blob);
+      const link = document.createElement("a");
+      link.href = url;
+      link.download = name;
+      link.click();
+      URL.revokeObjectURL(url);
+      toast.success(t("list.exported"));
+    } catch (error) {
+      toast.error(describeError(error, t));
+    } finally {
+      setExporting(false);
+    }
+  }
+
   const [toDelete, setToDelete] = useState<Consumption | null>(null);
   const [deleting, setDeleting] = useState(false);
 
@@ -186,10 +209,15 @@ function ConsumptionList() {
         title={t("list.title")}
         subtitle={t("list.subtitle")}
         actions={
-          <ButtonLink href="/consumptions/new">
-            <PlusIcon className="size-4" />
-            {t("nav.new")}
-          </ButtonLink>
+          <div className="flex flex-wrap gap-2">
+            <Button variant="secondary" onClick={() => void exportList()} busy={exporting}>
+              {exporting ? t("list.exporting") : t("list.export")}
+            </Button>
+            <ButtonLink href="/consumptions/new">
+              <PlusIcon className="size-4" />
+              {t("nav.new")}
+            </ButtonLink>
+          </div>
         }
       />
 

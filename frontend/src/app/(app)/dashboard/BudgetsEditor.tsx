@@ -129,9 +129,9 @@ export function BudgetsEditor({ budgets, defaultCurrency }: { budgets: readonly 
         ? {
             ...problem,
             errors: problem.errors?.map((each) => {
-              const match = /^(?:body\.)?items\.(\d+)\.(\w+)$/.exec(each.field);
-              const kind = match ? items[Number(match[1])]?.kind : undefined;
-              return kind ? { ...each, field: `items.${KINDS.indexOf(kind)}.${match?.[2]}` } : each;
+              const match = /^(?:body\.)?items(?:\.(\d+)|\[(\d+)\])\.(\w+)$/.exec(each.field);
+              const kind = match ? items[Number(match[1] ?? match[2])]?.kind : undefined;
+              return kind ? { ...each, field: `items.${KINDS.indexOf(kind)}.${match?.[3]}` } : each;
             }),
           }
         : null;

@@ -1,0 +1,103 @@
+"""CSV import benchmark: 1,000,000 generated rows uploaded (dry run: parse, check, COPY into
+the staging table, duplicate marking), committed (set-based insert + roll-ups) and reverted,
+through the API in-process. Prints rows/s of each step and the process's peak memory.
+
+    make bench-import                       # 1,000,000 rows
+    BENCH_ROWS=100000 make bench-import     # quicker
+
+Runs on its own throwaway embedded PostgreSQL (or BENCH_DATABASE_URL's server).
+"""
+
+from __future__ import annotations
+
+import os
+import resource
+import sys
+import tempfile
+import time
+from datetime import date, timedelta
+from pathlib import Path
+
+from pgtools import seeding_settings, server_dsn, throwaway_database
+
+ROWS = int(os.environ.get("BENCH_ROWS", "1000000"))
+TARGET_COMMIT_ROWS_S = 50_000
+KINDS = ("electricity", "water", "gas", "mobile_data", "voice", "sms")
+
+
+def peak_rss_mib() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def write_csv(path: Path, rows: int) -> None:
+    """Three years of daily readings per kind, and a monthly bill every 50th row."""
+    first = date(2023, 1, 1)
+    with path.open("w", encoding="utf-8", newline="") as out:
+        out.write("kind,quantity,period_start,period_end,cost\n")
+        for n in range(rows):
+            start = first + timedelta(days=n % 1096)
+            end = start + timedelta(days=29 if n % 50 == 0 else 0)
+            out.write(f"{KINDS[n % 6]},{(n % 5000) / 100:.2f},{start},{end},{(n % 900) / 100:.2f}\n")
+
+
+def main() -> int:
+    server = server_dsn()
+    with throwaway_database(server, "consumo_bench_import") as owner_url:
+        os.environ.update(seeding_settings(owner_url), REFRESH_COOKIE_SECURE="false")
+        os.environ["IMPORT_INLINE_ROWS"] = str(ROWS * 2)  # the commit measured in its request
+        try:
+            return run()
+        finally:
+            from consumo.db import app_engine
+
+            app_engine().dispose()
+
+
+def run() -> int:
+    from alembic import command
+    from alembic.config import Config
+
+    from consumo.app import create_app
+    from consumo.config import BACKEND_DIR
+
+    command.upgrade(Config(str(BACKEND_DIR / "alembic.ini")), "head")
+    client = create_app().test_client()
+    account = {"username": "bench", "email": "bench@example.com", "password": "bench-password-1"}
+    assert client.post("/api/v1/auth/register", json=account).status_code == 201
+    login = client.post("/api/v1/auth/login", json={"username": "bench", "password": account["password"]}).json()
+    headers = {"Authorization": f"Bearer {login['access_token']}"}
+
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "bench.csv"
+        write_csv(path, ROWS)
+        size_mib = path.stat().st_size / 1024 / 1024
+        print(f"{ROWS:,} rows, {size_mib:.1f} MiB of CSV; peak memory before: {peak_rss_mib():.0f} MiB", flush=True)
+        baseline = peak_rss_mib()
+        started = time.perf_counter()
+        with path.open("rb") as body:
+            uploaded = client.post("/api/v1/imports", content=body, headers={**headers, "Content-Type": "text/csv"})
+        dry_run_s = time.perf_counter() - started
+    assert uploaded.status_code == 201, uploaded.text
+    job = uploaded.json()
+    assert job["valid_rows"] == ROWS, job
+    print(f"dry run : {dry_run_s:6.1f} s  {ROWS / dry_run_s:>10,.0f} rows/s   peak memory {peak_rss_mib():.0f} MiB")
+
+    started = time.perf_counter()
+    committed = client.post(f"/api/v1/imports/{job['id']}/commit", headers=headers)
+    commit_s = time.perf_counter() - started
+    assert committed.status_code == 202 and committed.json()["state"] == "committed", committed.text
+    print(f"commit  : {commit_s:6.1f} s  {ROWS / commit_s:>10,.0f} rows/s   peak memory {peak_rss_mib():.0f} MiB")
+
+    started = time.perf_counter()
+    reverted = client.post(f"/api/v1/imports/{job['id']}/revert", headers=headers)
+    revert_s = time.perf_counter() - started
+    assert reverted.status_code == 202 and reverted.json()["state"] == "reverted", reverted.text
+    print(f"revert  : {revert_s:6.1f} s  {ROWS / revert_s:>10,.0f} rows/s   peak memory {peak_rss_mib():.0f} MiB")
+    print(f"peak memory of the process: {peak_rss_mib():.0f} MiB ({peak_rss_mib() - baseline:+.0f} MiB over the start)")
+    met = ROWS / commit_s >= TARGET_COMMIT_ROWS_S
+    print(f"target ≥ {TARGET_COMMIT_ROWS_S:,} rows/s on commit: {'met' if met else 'NOT met'}")
+    return 0 if met else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

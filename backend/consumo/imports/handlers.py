@@ -1,0 +1,150 @@
+"""HTTP handlers for /imports: arguments in, service call, response out."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import flask
+
+from consumo.config import get_settings
+from consumo.http import db_session, etag_for, respond
+from consumo.imports import runner, service
+from consumo.imports.models import Import, ImportRow, ImportRowError
+from consumo.imports.parser import ReadOptions
+from consumo.security.caller import current_caller
+
+BASE_PATH = "/api/v1/imports"
+
+
+def import_json(job: Import) -> dict[str, Any]:
+    return {
+        "id": str(job.id),
+        "state": job.state,
+        "progress": job.progress,
+        "filename": job.filename,
+        "meter_id": str(job.meter_id) if job.meter_id else None,
+        "total_rows": job.total_rows,
+        "valid_rows": job.valid_rows,
+        "error_rows": job.error_rows,
+        "duplicate_rows": job.duplicate_rows,
+        "records_created": job.records_created,
+        "skip_duplicates": job.skip_duplicates,
+        "failure": job.failure,
+        "created_at": job.created_at,
+        "updated_at": job.updated_at,
+        "committed_at": job.committed_at,
+        "reverted_at": job.reverted_at,
+    }
+
+
+def _row_json(row: ImportRow) -> dict[str, Any]:
+    return {
+        "row": row.row_number,
+        "kind": row.kind,
+        "quantity": float(row.quantity),
+        "period_start": row.period_start.isoformat(),
+        "period_end": row.period_end.isoformat(),
+        "cost_minor": row.cost_minor,
+        "currency": row.currency,
+        "notes": row.notes,
+        "duplicate": row.duplicate,
+    }
+
+
+def _error_json(error: ImportRowError) -> dict[str, Any]:
+    return {"row": error.row_number, "column": error.column, "message": error.message}
+
+
+def create_import(  # noqa: PLR0917 (Connexion passes each query parameter by name)
+    column_kind: str | None = None,
+    column_quantity: str | None = None,
+    column_period_start: str | None = None,
+    column_period_end: str | None = None,
+    column_cost: str | None = None,
+    column_currency: str | None = None,
+    column_notes: str | None = None,
+    kind: str | None = None,
+    currency: str | None = None,
+    meter_id: str | None = None,
+    delimiter: str | None = None,
+    decimal: str | None = None,
+    date_format: str = "iso",
+    filename: str | None = None,
+) -> flask.Response:
+    named = {
+        "kind": column_kind,
+        "quantity": column_quantity,
+        "period_start": column_period_start,
+        "period_end": column_period_end,
+        "cost": column_cost,
+        "currency": column_currency,
+        "notes": column_notes,
+    }
+    options = ReadOptions(
+        columns={name: header for name, header in named.items() if header},
+        kind=kind,
+        currency=currency,
+        delimiter=delimiter,
+        decimal=decimal,
+        date_format=date_format,
+    )
+    # The body is read as a stream (never held whole): the handler takes no `body` argument.
+    upload = service.Upload(flask.request.stream, options, uuid.UUID(meter_id) if meter_id else None, filename)
+    job = service.create_import(db_session(), current_caller(), upload)
+    return respond(import_json(job), 201, {"Location": f"{BASE_PATH}/{job.id}", **_headers(job)})
+
+
+def list_imports(limit: int = 25, cursor: str | None = None) -> flask.Response:
+    page = service.list_imports(db_session(), current_caller(), limit=limit, cursor=cursor)
+    return respond({"items": [import_json(job) for job in page.items], "next_cursor": page.next_cursor})
+
+
+def _headers(job: Import) -> dict[str, str]:
+    return {"ETag": etag_for(job.version)}
+
+
+def get_import(import_id: str) -> flask.Response:
+    job = service.get_import(db_session(), current_caller(), uuid.UUID(import_id))
+    return respond(import_json(job), headers=_headers(job))
+
+
+def list_import_errors(import_id: str, limit: int = 25, cursor: str | None = None) -> flask.Response:
+    page = service.list_errors(db_session(), current_caller(), uuid.UUID(import_id), limit=limit, cursor=cursor)
+    return respond({"items": [_error_json(error) for error in page.items], "next_cursor": page.next_cursor})
+
+
+def list_import_rows(
+    import_id: str, duplicates: bool = False, limit: int = 25, cursor: str | None = None
+) -> flask.Response:
+    page = service.list_rows(
+        db_session(), current_caller(), uuid.UUID(import_id), duplicates=duplicates, limit=limit, cursor=cursor
+    )
+    return respond({"items": [_row_json(row) for row in page.items], "next_cursor": page.next_cursor})
+
+
+def delete_import(import_id: str) -> flask.Response:
+    service.discard_import(db_session(), current_caller(), uuid.UUID(import_id))
+    return respond(None, 204)
+
+
+def _run(job: Import, work: runner.Work, rows: int) -> flask.Response:
+    """A small job runs now, in this request's transaction; a large one after it commits."""
+    session = db_session()
+    if rows <= get_settings().import_inline_rows:
+        runner.run_inline(session.connection(), work, job.tenant_id, job.id)
+        session.refresh(job)
+    else:
+        session.commit()  # the runner's own transaction must see the import in its new state
+        runner.submit(work, job.tenant_id, job.id)
+    return respond(import_json(job), 202, _headers(job))
+
+
+def commit_import(import_id: str, skip_duplicates: bool = False) -> flask.Response:
+    job = service.start_commit(db_session(), current_caller(), uuid.UUID(import_id), skip_duplicates=skip_duplicates)
+    return _run(job, "commit", job.valid_rows)
+
+
+def revert_import(import_id: str) -> flask.Response:
+    job = service.start_revert(db_session(), current_caller(), uuid.UUID(import_id))
+    return _run(job, "revert", job.records_created)

@@ -1,0 +1,510 @@
+"""CSV imports: a dry-run preview stored before anything is recorded, then an atomic commit
+(one set-based insert from the staged rows; the roll-ups follow once per statement), a revert
+while none of the records was edited, and the history.
+
+The long steps (`commit_rows`, `revert_rows`) take a plain connection and report progress
+through a callback, so they run the same in the request, in a background thread
+(`consumo.imports.runner`) or in a job worker.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import IO, Any, cast
+
+import psycopg
+from sqlalchemy import Connection, Select, insert, select, text
+from sqlalchemy.orm import Session
+
+from consumo.config import get_settings
+from consumo.cursors import decode_cursor, encode_cursor
+from consumo.imports.models import Import, ImportRow, ImportRowError
+from consumo.imports.parser import ParsedRow, ReadOptions, RowProblem, open_csv, parse_row
+from consumo.meters import pricing
+from consumo.meters import service as meters
+from consumo.meters.models import RECORD_KINDS_BY_METER_KIND, Meter
+from consumo.paging import Page
+from consumo.problems import Conflict, Forbidden, NotFound, UnprocessableContent
+from consumo.security.identity import Caller
+
+MAX_STORED_ERRORS = 10_000
+COPY_ROWS = 20_000  # rows per COPY into the staging table
+COMMIT_CHUNKS = 10  # progress steps of a commit (each one set-based insert)
+# Ids of imported records start with the time in milliseconds (the rest random, as a version 4
+# id): a million of them append to the primary key's last pages instead of splitting pages all
+# over it, which costs the commit far less index work and write-ahead log.
+TIME_ORDERED_ID = (
+    "encode(overlay(uuid_send(gen_random_uuid()) placing substring(int8send("
+    "floor(extract(epoch FROM clock_timestamp()) * 1000)::bigint) FROM 3) FROM 1 FOR 6), 'hex')::uuid"
+)
+# A commit or revert whose process died leaves its state behind; with no runner holding its
+# lock and no progress for this long, it is reported as failed (and may be retried).
+ABANDONED_AFTER_S = 120
+
+
+# --- scoping: the only place that decides which imports a caller reaches -------------------
+
+
+def readable_imports(caller: Caller) -> Select[tuple[Import]]:
+    """The caller's own imports (an import is its owner's work in progress)."""
+    return select(Import).where(Import.tenant_id == caller.tenant_id, Import.owner_id == caller.user_id)
+
+
+def of_import(model: type[ImportRow] | type[ImportRowError], job: Import) -> Any:
+    """The rows of `model` that belong to `job` (an import the caller reached)."""
+    return (model.tenant_id == job.tenant_id) & (model.import_id == job.id)
+
+
+def _lock_key(import_id: uuid.UUID) -> int:
+    return uuid.UUID(int=import_id.int).int % (2**63)
+
+
+def get_import(session: Session, caller: Caller, import_id: uuid.UUID, *, for_update: bool = False) -> Import:
+    statement = readable_imports(caller).where(Import.id == import_id)
+    found = session.execute(statement.with_for_update() if for_update else statement).scalar_one_or_none()
+    if found is None:
+        raise NotFound("No such import.")
+    _settle_abandoned(session, found)
+    return found
+
+
+def _settle_abandoned(session: Session, job: Import) -> None:
+    """A commit or revert whose runner is gone (its process died: its transaction rolled back,
+    nothing changed) is reported as failed, so it can be retried."""
+    if job.state not in ("committing", "reverting"):
+        return
+    if (datetime.now(UTC) - job.updated_at).total_seconds() < ABANDONED_AFTER_S:
+        return
+    free = session.execute(text("SELECT pg_try_advisory_xact_lock(:key)"), {"key": _lock_key(job.id)}).scalar_one()
+    if free:
+        job.failure = "The work was interrupted; nothing changed. Try again."
+        job.state, job.progress, job.updated_at = "failed", 0, datetime.now(UTC)
+        session.flush()
+
+
+# --- the preview ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Upload:
+    stream: IO[bytes]
+    options: ReadOptions
+    meter_id: uuid.UUID | None = None
+    filename: str | None = None
+
+
+_STAGE = """
+CREATE TEMP TABLE import_stage (
+    row_number bigint, kind text, quantity numeric(13, 3), period_start date, period_end date,
+    cost_minor bigint, currency text, notes text, cost_from_tariff boolean
+) ON COMMIT DROP"""
+
+
+def _set_long_timeout(connection: Connection) -> None:
+    connection.execute(
+        text("SELECT set_config('statement_timeout', :timeout, true)"),
+        {"timeout": str(get_settings().import_statement_timeout_ms)},
+    )
+
+
+class _Pricing:
+    """The import's meter: whether a row's kind fits it, and its tariff cost for rows without one."""
+
+    def __init__(self, session: Session, meter: Meter | None) -> None:
+        self.meter = meter
+        self.tariffs = pricing.tariffs_of(session, meter) if meter and pricing.follows_tariffs(meter) else None
+
+    def apply(self, row: ParsedRow) -> tuple[ParsedRow, bool] | RowProblem:
+        if self.meter is None:
+            return row, False
+        if row.kind not in RECORD_KINDS_BY_METER_KIND[self.meter.kind]:
+            allowed = ", ".join(RECORD_KINDS_BY_METER_KIND[self.meter.kind])
+            return RowProblem(row.row, "kind", f"The {self.meter.kind} meter holds only {allowed} records.")
+        if self.tariffs is None or row.cost_minor is not None:
+            return row, False
+        cost = pricing.price(self.tariffs, row.quantity, row.period_start, row.period_end)
+        priced = ParsedRow(
+            row.row, row.kind, row.quantity, row.period_start, row.period_end, cost, self.meter.currency, row.notes
+        )
+        return priced, True
+
+
+def create_import(session: Session, caller: Caller, upload: Upload) -> Import:
+    """Reads the whole file (streamed), stores its valid rows and its row errors, marks likely
+    duplicates: the preview. Nothing is recorded."""
+    if not caller.can_write:
+        raise Forbidden("Your role may read but not record consumption.")
+    meter = None
+    if upload.meter_id is not None:
+        meter = session.execute(
+            meters.readable_meters(caller, "mine").where(Meter.id == upload.meter_id)
+        ).scalar_one_or_none()
+        if meter is None:
+            raise UnprocessableContent("No such meter among yours.", field="meter_id")
+    reader = open_csv(upload.stream, upload.options)
+    now = datetime.now(UTC)
+    job = Import(
+        tenant_id=caller.tenant_id,
+        id=uuid.uuid4(),
+        owner_id=caller.user_id,
+        state="ready",
+        progress=0,
+        filename=upload.filename,
+        meter_id=meter.id if meter else None,
+        settings={
+            "delimiter": reader.layout.delimiter,
+            "decimal": reader.layout.decimal,
+            "date_format": upload.options.date_format,
+            "columns": {name: reader.layout.header[index] for name, index in reader.layout.columns.items()},
+        },
+        version=1,
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(job)
+    session.flush()
+    connection = session.connection()
+    _set_long_timeout(connection)
+    connection.execute(text(_STAGE))
+    prices = _Pricing(session, meter)
+    total = valid = errors = 0
+    stored_errors: list[tuple[Any, ...]] = []
+    staged: list[tuple[Any, ...]] = []
+    raw = cast(psycopg.Connection[Any], connection.connection.dbapi_connection)
+
+    def flush_staged() -> None:
+        with (
+            raw.cursor() as cursor,
+            cursor.copy(
+                "COPY import_stage (row_number, kind, quantity, period_start, period_end, cost_minor, currency, notes,"
+                " cost_from_tariff) FROM STDIN"
+            ) as copy,
+        ):
+            for values in staged:
+                copy.write_row(values)
+        staged.clear()
+
+    default_currency = meter.currency if meter is not None else caller.default_currency
+    for number, cells in reader.rows():
+        total += 1
+        parsed = parse_row(number, cells, reader.layout, upload.options, default_currency)
+        result = prices.apply(parsed) if isinstance(parsed, ParsedRow) else parsed
+        if isinstance(result, tuple):
+            row, from_tariff = result
+            valid += 1
+            staged.append(
+                (
+                    row.row,
+                    row.kind,
+                    row.quantity,
+                    row.period_start,
+                    row.period_end,
+                    row.cost_minor,
+                    row.currency,
+                    row.notes,
+                    from_tariff,
+                )
+            )
+            if len(staged) >= COPY_ROWS:
+                flush_staged()
+            continue
+        errors += 1
+        for problem in result if isinstance(result, list) else [result]:
+            if len(stored_errors) < MAX_STORED_ERRORS:
+                stored_errors.append((problem.row, problem.column, problem.message[:300]))
+    flush_staged()
+    if total == 0:
+        raise UnprocessableContent("The file has a header but no rows.", field="body")
+    # One set-based insert from the session's staging table into the preview (COPY cannot
+    # write through row-level security; INSERT checks every row against the tenant policy).
+    binds = {"tenant": caller.tenant_id, "import_id": job.id, "owner": caller.user_id, "meter": job.meter_id}
+    connection.execute(
+        text("""
+        INSERT INTO import_rows (tenant_id, import_id, row_number, kind, quantity, period_start, period_end,
+                                 cost_minor, currency, notes, cost_from_tariff, duplicate)
+        SELECT :tenant, :import_id, s.row_number, s.kind, s.quantity, s.period_start, s.period_end,
+               s.cost_minor, s.currency, s.notes, s.cost_from_tariff,
+               CASE WHEN row_number() OVER same_record > 1 THEN 'file' END
+        FROM import_stage s
+        WINDOW same_record AS (PARTITION BY s.kind, s.period_start, s.period_end ORDER BY s.row_number)"""),
+        binds,
+    )
+    # Likely duplicates of what the owner already has: same kind, period and meter.
+    connection.execute(
+        text("""
+        UPDATE import_rows s SET duplicate = 'existing'
+        WHERE s.tenant_id = :tenant AND s.import_id = :import_id AND EXISTS (
+            SELECT 1 FROM consumption_records r
+            WHERE r.tenant_id = s.tenant_id AND r.owner_id = :owner AND r.kind = s.kind
+              AND r.period_start = s.period_start AND r.period_end = s.period_end
+              AND r.meter_id IS NOT DISTINCT FROM CAST(:meter AS uuid))"""),
+        binds,
+    )
+    if stored_errors:
+        session.execute(
+            insert(ImportRowError),
+            [
+                {
+                    "tenant_id": caller.tenant_id,
+                    "import_id": job.id,
+                    "seq": seq,
+                    "row_number": row,
+                    "column": column,
+                    "message": message,
+                }
+                for seq, (row, column, message) in enumerate(stored_errors, start=1)
+            ],
+        )
+    duplicates = connection.execute(
+        text(
+            "SELECT count(*) FROM import_rows WHERE tenant_id = :tenant AND import_id = :import_id"
+            " AND duplicate IS NOT NULL"
+        ),
+        binds,
+    ).scalar_one()
+    job.total_rows, job.valid_rows, job.error_rows, job.duplicate_rows = total, valid, errors, duplicates
+    session.flush()
+    return job
+
+
+# --- history and the preview's pages --------------------------------------------------------
+
+
+def _read_created_key(payload: dict[str, Any]) -> tuple[datetime, uuid.UUID]:
+    return datetime.fromisoformat(payload["c"]), uuid.UUID(payload["id"])
+
+
+def list_imports(session: Session, caller: Caller, *, limit: int, cursor: str | None) -> Page[Import]:
+    statement = readable_imports(caller)
+    if cursor:
+        created, after = decode_cursor(cursor, _read_created_key)
+        statement = statement.where((Import.created_at, Import.id) < (created, after))  # type: ignore[operator]
+    rows = list(
+        session.execute(statement.order_by(Import.created_at.desc(), Import.id.desc()).limit(limit + 1)).scalars()
+    )
+    for job in rows[:limit]:
+        _settle_abandoned(session, job)
+    items = rows[:limit]
+    next_cursor = (
+        encode_cursor({"c": items[-1].created_at.isoformat(), "id": str(items[-1].id)}) if len(rows) > limit else None
+    )
+    return Page(items, next_cursor)
+
+
+def _read_position(payload: dict[str, Any]) -> int:
+    value = payload["n"]
+    if not isinstance(value, int) or value < 0:
+        raise ValueError
+    return value
+
+
+def list_errors(
+    session: Session, caller: Caller, import_id: uuid.UUID, *, limit: int, cursor: str | None
+) -> Page[ImportRowError]:
+    job = get_import(session, caller, import_id)
+    after = decode_cursor(cursor, _read_position) if cursor else 0
+    rows = list(
+        session.execute(
+            select(ImportRowError)
+            .where(of_import(ImportRowError, job))
+            .where(ImportRowError.seq > after)
+            .order_by(ImportRowError.seq)
+            .limit(limit + 1)
+        ).scalars()
+    )
+    items = rows[:limit]
+    return Page(items, encode_cursor({"n": items[-1].seq}) if len(rows) > limit else None)  # type: ignore[dict-item]
+
+
+def list_rows(
+    session: Session, caller: Caller, import_id: uuid.UUID, *, duplicates: bool, limit: int, cursor: str | None
+) -> Page[ImportRow]:
+    job = get_import(session, caller, import_id)
+    after = decode_cursor(cursor, _read_position) if cursor else 0
+    statement = select(ImportRow).where(of_import(ImportRow, job)).where(ImportRow.row_number > after)
+    if duplicates:
+        statement = statement.where(ImportRow.duplicate.is_not(None))
+    rows = list(session.execute(statement.order_by(ImportRow.row_number).limit(limit + 1)).scalars())
+    items = rows[:limit]
+    return Page(items, encode_cursor({"n": items[-1].row_number}) if len(rows) > limit else None)  # type: ignore[dict-item]
+
+
+def discard_import(session: Session, caller: Caller, import_id: uuid.UUID) -> None:
+    job = get_import(session, caller, import_id, for_update=True)
+    if job.state not in ("ready", "failed", "reverted"):
+        raise Conflict(
+            f"An import that is {job.state} cannot be discarded"
+            + ("; revert it first." if job.state == "committed" else ".")
+        )
+    session.delete(job)
+    session.flush()
+
+
+# --- commit and revert ----------------------------------------------------------------------
+
+Progress = Callable[[int], None]
+
+
+def start_commit(session: Session, caller: Caller, import_id: uuid.UUID, *, skip_duplicates: bool) -> Import:
+    """Moves a ready (or failed) import to `committing`; the caller then runs `commit_rows`."""
+    if not caller.can_write:
+        raise Forbidden("Your role may read but not record consumption.")
+    job = get_import(session, caller, import_id, for_update=True)
+    if job.state not in ("ready", "failed") or job.committed_at is not None:
+        raise Conflict(f"Only a ready import can be committed; this one is {job.state}.")
+    if (
+        job.meter_id is not None
+        and session.execute(meters.readable_meters(caller, "mine").where(Meter.id == job.meter_id)).scalar_one_or_none()
+        is None
+    ):
+        raise UnprocessableContent(
+            "The import's meter was deleted since the preview; upload the file again.", field="meter_id"
+        )
+    job.state, job.progress, job.failure, job.skip_duplicates = "committing", 0, None, skip_duplicates
+    job.updated_at = datetime.now(UTC)
+    session.flush()
+    return job
+
+
+def commit_rows(connection: Connection, tenant_id: uuid.UUID, import_id: uuid.UUID, progress: Progress) -> int:
+    """Every staged row of the import becomes a record (source `import`), in the connection's
+    transaction: all of them or, if anything fails, none. Returns how many were recorded."""
+    # The advisory lock, not a row lock, keeps a second runner out: progress is written to the
+    # import's row from other transactions while this one works.
+    _set_long_timeout(connection)
+    connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _lock_key(import_id)})
+    job = connection.execute(
+        text(
+            "SELECT owner_id, meter_id, skip_duplicates, state FROM imports"
+            " WHERE tenant_id = :tenant AND id = :import_id"
+        ),
+        {"tenant": tenant_id, "import_id": import_id},
+    ).one()
+    if job.state != "committing":
+        return 0
+    bounds = connection.execute(
+        text(
+            "SELECT coalesce(min(row_number), 0), coalesce(max(row_number), 0) FROM import_rows"
+            " WHERE tenant_id = :tenant AND import_id = :import_id"
+        ),
+        {"tenant": tenant_id, "import_id": import_id},
+    ).one()
+    first, last = int(bounds[0]), int(bounds[1])
+    step = max(1, (last - first + COMMIT_CHUNKS) // COMMIT_CHUNKS)
+    created = 0
+    for index, low in enumerate(range(first, last + 1, step), start=1):
+        created += connection.execute(
+            text(f"""
+            INSERT INTO consumption_records (tenant_id, id, owner_id, kind, quantity, period_start, period_end,
+                cost_minor, currency, source, notes, meter_id, cost_from_tariff, import_id, version,
+                created_at, updated_at, created_by, updated_by)
+            SELECT s.tenant_id, {TIME_ORDERED_ID}, :owner, s.kind, s.quantity, s.period_start, s.period_end,
+                   s.cost_minor, s.currency, 'import', s.notes, :meter, s.cost_from_tariff, s.import_id, 1,
+                   now(), now(), :owner, :owner
+            FROM import_rows s
+            WHERE s.tenant_id = :tenant AND s.import_id = :import_id
+              AND s.row_number >= :low AND s.row_number < :high
+              AND (NOT :skip OR s.duplicate IS NULL)"""),
+            {
+                "tenant": tenant_id,
+                "import_id": import_id,
+                "owner": job.owner_id,
+                "meter": job.meter_id,
+                "skip": job.skip_duplicates,
+                "low": low,
+                "high": low + step,
+            },
+        ).rowcount
+        progress(min(95, index * 95 // COMMIT_CHUNKS))
+    connection.execute(
+        text("""
+        UPDATE imports SET state = 'committed', progress = 100, records_created = :created,
+               committed_at = now(), updated_at = now(), version = version + 1
+        WHERE tenant_id = :tenant AND id = :import_id"""),
+        {"tenant": tenant_id, "import_id": import_id, "created": created},
+    )
+    return created
+
+
+def start_revert(session: Session, caller: Caller, import_id: uuid.UUID) -> Import:
+    if not caller.can_write:
+        raise Forbidden("Your role may read but not change consumption.")
+    job = get_import(session, caller, import_id, for_update=True)
+    if job.state != "committed":
+        raise Conflict(f"Only a committed import can be reverted; this one is {job.state}.")
+    if _edited_since(session.connection(), job.tenant_id, job.id):
+        raise Conflict("Some of this import's records were edited since; it can no longer be reverted.")
+    job.state, job.progress, job.failure, job.updated_at = "reverting", 0, None, datetime.now(UTC)
+    session.flush()
+    return job
+
+
+def _edited_since(connection: Connection, tenant_id: uuid.UUID, import_id: uuid.UUID) -> bool:
+    return bool(
+        connection.execute(
+            text(
+                "SELECT EXISTS (SELECT 1 FROM consumption_records WHERE tenant_id = :tenant"
+                " AND import_id = :import_id AND version > 1)"
+            ),
+            {"tenant": tenant_id, "import_id": import_id},
+        ).scalar_one()
+    )
+
+
+class EditedSince(Exception):
+    """A record of the import was edited after the revert was accepted."""
+
+
+def revert_rows(connection: Connection, tenant_id: uuid.UUID, import_id: uuid.UUID, progress: Progress) -> int:
+    """Deletes every record of the import in the connection's transaction (the roll-ups follow
+    in the same statement); raises EditedSince, changing nothing, if one was edited."""
+    _set_long_timeout(connection)
+    connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _lock_key(import_id)})
+    binds = {"tenant": tenant_id, "import_id": import_id}
+    state = connection.execute(
+        text("SELECT state FROM imports WHERE tenant_id = :tenant AND id = :import_id"), binds
+    ).scalar_one()
+    if state != "reverting":
+        return 0
+    # Locks the import's records first, so none is edited between the check and the delete.
+    connection.execute(
+        text("SELECT 1 FROM consumption_records WHERE tenant_id = :tenant AND import_id = :import_id FOR UPDATE"),
+        binds,
+    )
+    if _edited_since(connection, tenant_id, import_id):
+        raise EditedSince
+    progress(50)
+    deleted = connection.execute(
+        text("DELETE FROM consumption_records WHERE tenant_id = :tenant AND import_id = :import_id"), binds
+    ).rowcount
+    connection.execute(
+        text("""
+        UPDATE imports SET state = 'reverted', progress = 100, reverted_at = now(), updated_at = now(),
+               version = version + 1
+        WHERE tenant_id = :tenant AND id = :import_id"""),
+        binds,
+    )
+    return deleted
+
+
+def record_failure(connection: Connection, tenant_id: uuid.UUID, import_id: uuid.UUID, message: str) -> None:
+    """After a failed commit or revert (rolled back, nothing changed): the import says so."""
+    connection.execute(
+        text("""
+        UPDATE imports SET state = CASE WHEN state = 'reverting' THEN 'committed' ELSE 'failed' END,
+               failure = :message, progress = 0, updated_at = now()
+        WHERE tenant_id = :tenant AND id = :import_id AND state IN ('committing', 'reverting')"""),
+        {"tenant": tenant_id, "import_id": import_id, "message": message[:500]},
+    )
+
+
+def record_progress(connection: Connection, tenant_id: uuid.UUID, import_id: uuid.UUID, percent: int) -> None:
+    connection.execute(
+        text(
+            "UPDATE imports SET progress = :percent, updated_at = now() WHERE tenant_id = :tenant AND id = :import_id"
+        ),
+        {"tenant": tenant_id, "import_id": import_id, "percent": percent},
+    )

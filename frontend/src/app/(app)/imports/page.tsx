@@ -1,0 +1,411 @@
+"use client";
+
+import { useQuery, useQueryClient } from "@tanstack/react-query";
+import Link from "next/link";
+import { useEffect, useRef, useState, type DragEvent } from "react";
+import { toast } from "sonner";
+
+import {
+  commitImport,
+  createImport,
+  deleteImport,
+  getImport,
+  listImportErrors,
+  listImportRows,
+  listImports,
+  revertImport,
+  type ConsumptionKind,
+  type Import,
+} from "@/client";
+import { Alert, Button, Card, CheckboxField, PageHeader, SelectField } from "@/components/ui";
+import { invalidateRecordQueries, KINDS } from "@/lib/consumption";
+import { IMPORT_FIELDS, REQUIRED_FIELDS, guessMapping, readHead, type CsvHead, type ImportField, type Mapping } from "@/lib/csv-preview";
+import { describeError } from "@/lib/errors";
+import { formatTimestamp } from "@/lib/format";
+import { useI18n } from "@/lib/i18n/I18nProvider";
+import type { MessageKey } from "@/lib/i18n/messages";
+import { useTitle } from "@/lib/use-title";
+
+const MAX_BYTES = 50 * 1024 * 1024;
+type DateFormat = "iso" | "dmy" | "mdy";
+
+function Progress({ value, label }: { value: number; label: string }) {
+  return (
+    <div>
+      <div
+        role="progressbar"
+        aria-label={label}
+        aria-valuemin={0}
+        aria-valuemax={100}
+        aria-valuenow={value}
+        className="h-3 w-full overflow-hidden rounded-full bg-slate-200 dark:bg-slate-700"
+      >
+        <div className="h-full bg-emerald-600 transition-all" style={{ width: `${value}%` }} />
+      </div>
+      <p className="mt-1 text-sm text-slate-700 dark:text-slate-300">{value}%</p>
+    </div>
+  );
+}
+
+function Preview({ job }: { job: Import }) {
+  const { t } = useI18n();
+  const errors = useQuery({
+    queryKey: ["import-errors", job.id],
+    queryFn: async () => (await listImportErrors({ path: { import_id: job.id }, query: { limit: 100 }, throwOnError: true })).data,
+    enabled: job.error_rows > 0,
+  });
+  const duplicates = useQuery({
+    queryKey: ["import-duplicates", job.id],
+    queryFn: async () => (await listImportRows({ path: { import_id: job.id }, query: { duplicates: true, limit: 100 }, throwOnError: true })).data,
+    enabled: job.duplicate_rows > 0,
+  });
+  const counts: Array<[MessageKey, number]> = [
+    ["import.count.total", job.total_rows],
+    ["import.count.valid", job.valid_rows],
+    ["import.count.errors", job.error_rows],
+    ["import.count.duplicates", job.duplicate_rows],
+  ];
+  return (
+    <div className="space-y-4">
+      <dl className="grid grid-cols-2 gap-3 sm:grid-cols-4">
+        {counts.map(([key, value]) => (
+          <div key={key} className="rounded-lg border border-slate-200 p-3 dark:border-slate-700">
+            <dt className="text-sm text-slate-700 dark:text-slate-300">{t(key)}</dt>
+            <dd className="text-2xl font-semibold">{value}</dd>
+          </div>
+        ))}
+      </dl>
+      {job.error_rows > 0 && (
+        <div className="overflow-x-auto" tabIndex={0} role="region" aria-label={t("import.errors.title")}>
+          <table className="w-full text-left text-sm">
+            <caption className="mb-2 text-left font-medium">{t("import.errors.title")}</caption>
+            <thead>
+              <tr>
+                <th scope="col" className="pr-3">{t("import.errors.row")}</th>
+                <th scope="col" className="pr-3">{t("import.errors.column")}</th>
+                <th scope="col">{t("import.errors.message")}</th>
+              </tr>
+            </thead>
+            <tbody>
+              {(errors.data?.items ?? []).map((error, index) => (
+                <tr key={`${error.row}-${error.column}-${index}`} className="border-t border-slate-200 dark:border-slate-700">
+                  <td className="pr-3">{error.row}</td>
+                  <td className="pr-3">{error.column}</td>
+                  <td className="break-words">{error.message}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+      {job.duplicate_rows > 0 && (
+        <div className="overflow-x-auto" tabIndex={0} role="region" aria-label={t("import.duplicates.title")}>
+          <table className="w-full text-left text-sm">
+            <caption className="mb-2 text-left font-medium">{t("import.duplicates.title")}</caption>
+            <thead>
+              <tr>
+                <th scope="col" className="pr-3">{t("import.errors.row")}</th>
+                <th scope="col" className="pr-3">{t("import.field.kind")}</th>
+                <th scope="col" className="pr-3">{t("import.duplicates.period")}</th>
+                <th scope="col">{t("import.duplicates.why")}</th>
+              </tr>
+            </thead>
+            <tbody>
+              {(duplicates.data?.items ?? []).map((row) => (
+                <tr key={row.row} className="border-t border-slate-200 dark:border-slate-700">
+                  <td className="pr-3">{row.row}</td>
+                  <td className="pr-3">{t(`kind.${row.kind}`)}</td>
+                  <td className="pr-3">{row.period_start} – {row.period_end}</td>
+                  <td>{t(row.duplicate === "file" ? "import.duplicates.file" : "import.duplicates.existing")}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+    </div>
+  );
+}
+
+function History({ onChanged }: { onChanged: () => void }) {
+  const { t, intl } = useI18n();
+  const queryClient = useQueryClient();
+  const history = useQuery({
+    queryKey: ["imports"],
+    queryFn: async () => (await listImports({ query: { limit: 50 }, throwOnError: true })).data,
+    refetchInterval: (query) => (query.state.data?.items.some((job) => job.state === "committing" || job.state === "reverting") ? 1000 : false),
+  });
+  async function act(job: Import, action: "revert" | "discard") {
+    try {
+      if (action === "revert") await revertImport({ path: { import_id: job.id }, throwOnError: true });
+      else await deleteImport({ path: { import_id: job.id }, throwOnError: true });
+      toast.success(t(action === "revert" ? "import.reverted" : "import.discarded"));
+    } catch (error) {
+      toast.error(describeError(error, t));
+    }
+    await queryClient.invalidateQueries({ queryKey: ["imports"] });
+    await invalidateRecordQueries(queryClient);
+    onChanged();
+  }
+  const items = history.data?.items ?? [];
+  return (
+    <Card className="p-4">
+      <h2 className="mb-3 text-lg font-semibold">{t("import.history")}</h2>
+      {items.length === 0 ? (
+        <p className="text-sm text-slate-700 dark:text-slate-300">{t("import.history.empty")}</p>
+      ) : (
+        <ul className="divide-y divide-slate-200 dark:divide-slate-700">
+          {items.map((job) => (
+            <li key={job.id} className="flex flex-wrap items-center justify-between gap-2 py-2">
+              <div className="min-w-0">
+                <p className="truncate font-medium">{job.filename ?? t("import.unnamed")}</p>
+                <p className="text-sm text-slate-700 dark:text-slate-300">
+                  {formatTimestamp(job.created_at, intl)} · {t(`import.state.${job.state}`)} ·{" "}
+                  {t("import.history.counts", { valid: job.valid_rows, created: job.records_created })}
+                </p>
+              </div>
+              <div className="flex gap-2">
+                {job.state === "committed" && (
+                  <Button variant="secondary" onClick={() => void act(job, "revert")} aria-label={t("import.revertNamed", { name: job.filename ?? "" })}>
+                    {t("import.revert")}
+                  </Button>
+                )}
+                {(job.state === "ready" || job.state === "failed" || job.state === "reverted") && (
+                  <Button variant="secondary" onClick={() => void act(job, "discard")} aria-label={t("import.discardNamed", { name: job.filename ?? "" })}>
+                    {t("import.discard")}
+                  </Button>
+                )}
+              </div>
+            </li>
+          ))}
+        </ul>
+      )}
+    </Card>
+  );
+}
+
+export default function ImportsPage() {
+  const { t } = useI18n();
+  useTitle(t("import.title"));
+  const queryClient = useQueryClient();
+  const [file, setFile] = useState<File | null>(null);
+  const [head, setHead] = useState<CsvHead | null>(null);
+  const [mapping, setMapping] = useState<Mapping>({});
+  const [kind, setKind] = useState<ConsumptionKind | "">("");
+  const [dateFormat, setDateFormat] = useState<DateFormat>("iso");
+  const [job, setJob] = useState<Import | null>(null);
+  const [busy, setBusy] = useState(false);
+  const [problem, setProblem] = useState<string | null>(null);
+  const [skipDuplicates, setSkipDuplicates] = useState(true);
+  const [dragging, setDragging] = useState(false);
+  const input = useRef<HTMLInputElement>(null);
+
+  async function choose(chosen: File | undefined) {
+    setJob(null);
+    setProblem(null);
+    if (!chosen) return;
+    if (chosen.size > MAX_BYTES) {
+      setProblem(t("import.tooLarge"));
+      return;
+    }
+    const text = await chosen.slice(0, 64 * 1024).text();
+    const read = readHead(text);
+    setFile(chosen);
+    setHead(read);
+    setMapping(guessMapping(read.header));
+    setDateFormat(/^\d{4}-\d{2}-\d{2}$/.test(read.rows[0]?.[read.header.indexOf(guessMapping(read.header).period_start ?? "")] ?? "") ? "iso" : "dmy");
+  }
+
+  function onDrop(event: DragEvent<HTMLDivElement>) {
+    event.preventDefault();
+    setDragging(false);
+    void choose(event.dataTransfer.files[0]);
+  }
+
+  const missing = REQUIRED_FIELDS.filter((field) => !mapping[field]);
+  const needsKind = !mapping.kind && !kind;
+
+  async function check() {
+    if (!file) return;
+    setBusy(true);
+    setProblem(null);
+    try {
+      const query: Record<string, string> = { date_format: dateFormat, filename: file.name.slice(0, 255) };
+      for (const field of IMPORT_FIELDS) if (mapping[field]) query[`column_${field}`] = mapping[field];
+      if (kind) query.kind = kind;
+      const { data } = await createImport({ body: await file.text(), query, throwOnError: true });
+      setJob(data);
+      await queryClient.invalidateQueries({ queryKey: ["imports"] });
+    } catch (error) {
+      setProblem(describeError(error, t));
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  async function commit() {
+    if (!job) return;
+    setBusy(true);
+    try {
+      const { data } = await commitImport({ path: { import_id: job.id }, query: { skip_duplicates: skipDuplicates }, throwOnError: true });
+      setJob(data);
+    } catch (error) {
+      setProblem(describeError(error, t));
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  // While the commit runs in the background, its progress comes from the import itself.
+  const working = job?.state === "committing";
+  useEffect(() => {
+    if (!working || !job) return;
+    const timer = setInterval(() => {
+      void getImport({ path: { import_id: job.id } }).then(({ data }) => data && setJob(data));
+    }, 1000);
+    return () => clearInterval(timer);
+  }, [working, job]);
+  useEffect(() => {
+    if (job?.state === "committed") {
+      void invalidateRecordQueries(queryClient);
+      void queryClient.invalidateQueries({ queryKey: ["imports"] });
+    }
+  }, [job?.state, queryClient]);
+
+  function setField(field: ImportField, header: string) {
+    setMapping((current) => ({ ...current, [field]: header || undefined }));
+    setJob(null);
+  }
+
+  return (
+    <div className="space-y-6">
+      <PageHeader title={t("import.title")} subtitle={t("import.subtitle")} />
+
+      <Card className="space-y-4 p-4">
+        <h2 className="text-lg font-semibold">{t("import.step.file")}</h2>
+        <div
+          onDragOver={(event) => {
+            event.preventDefault();
+            setDragging(true);
+          }}
+          onDragLeave={() => setDragging(false)}
+          onDrop={onDrop}
+          className={`rounded-lg border-2 border-dashed p-6 text-center ${dragging ? "border-emerald-600 bg-emerald-50 dark:bg-emerald-950" : "border-slate-300 dark:border-slate-600"}`}
+        >
+          <p className="mb-3 text-sm text-slate-700 dark:text-slate-300">{t("import.drop")}</p>
+          <label className="inline-flex cursor-pointer items-center rounded-md bg-emerald-700 px-4 py-2 text-sm font-medium text-white focus-within:outline-2 focus-within:outline-emerald-600">
+            {t("import.choose")}
+            <input
+              ref={input}
+              type="file"
+              accept=".csv,text/csv"
+              className="sr-only"
+              onChange={(event) => void choose(event.target.files?.[0])}
+            />
+          </label>
+          {file && <p className="mt-3 break-all text-sm">{file.name}</p>}
+        </div>
+        <p className="text-sm text-slate-700 dark:text-slate-300">
+          {t("import.format")}{" "}
+          <a className="underline" href="/import-sample.csv" download>
+            {t("import.sample")}
+          </a>
+        </p>
+      </Card>
+
+      {head && (
+        <Card className="space-y-4 p-4">
+          <h2 className="text-lg font-semibold">{t("import.step.mapping")}</h2>
+          <div className="grid gap-3 sm:grid-cols-2 lg:grid-cols-4">
+            {IMPORT_FIELDS.map((field) => (
+              <SelectField key={field} label={t(`import.field.${field}`)} value={mapping[field] ?? ""} onChange={(event) => setField(field, event.target.value)}>
+                <option value="">{t("import.noColumn")}</option>
+                {head.header.map((name) => (
+                  <option key={name} value={name}>
+                    {name}
+                  </option>
+                ))}
+              </SelectField>
+            ))}
+            {!mapping.kind && (
+              <SelectField label={t("import.kindForAll")} value={kind} onChange={(event) => setKind(event.target.value as ConsumptionKind | "")}>
+                <option value="">—</option>
+                {KINDS.map((value) => (
+                  <option key={value} value={value}>
+                    {t(`kind.${value}`)}
+                  </option>
+                ))}
+              </SelectField>
+            )}
+            <SelectField label={t("import.dateFormat")} value={dateFormat} onChange={(event) => setDateFormat(event.target.value as DateFormat)}>
+              <option value="iso">2026-01-31</option>
+              <option value="dmy">31/01/2026</option>
+              <option value="mdy">01/31/2026</option>
+            </SelectField>
+          </div>
+          <div className="overflow-x-auto" tabIndex={0} role="region" aria-label={t("import.firstRows")}>
+            <table className="w-full text-left text-sm">
+              <caption className="mb-2 text-left font-medium">{t("import.firstRows")}</caption>
+              <thead>
+                <tr>
+                  {head.header.map((name) => (
+                    <th key={name} scope="col" className="pr-3 whitespace-nowrap">
+                      {name}
+                    </th>
+                  ))}
+                </tr>
+              </thead>
+              <tbody>
+                {head.rows.map((row, index) => (
+                  <tr key={index} className="border-t border-slate-200 dark:border-slate-700">
+                    {head.header.map((name, column) => (
+                      <td key={name} className="max-w-40 truncate pr-3">
+                        {row[column] ?? ""}
+                      </td>
+                    ))}
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+          {(missing.length > 0 || needsKind) && (
+            <Alert tone="warning">{t("import.missing", { fields: [...(needsKind ? ["kind" as const] : []), ...missing].map((field) => t(`import.field.${field}`)).join(", ") })}</Alert>
+          )}
+          <Button onClick={() => void check()} disabled={busy || missing.length > 0 || needsKind}>
+            {busy && !job ? t("import.checking") : t("import.check")}
+          </Button>
+        </Card>
+      )}
+
+      {problem && <Alert>{problem}</Alert>}
+
+      {job && (
+        <Card className="space-y-4 p-4">
+          <h2 className="text-lg font-semibold">{t("import.step.result")}</h2>
+          <Preview job={job} />
+          {job.state === "ready" && (
+            <div className="space-y-3">
+              {job.duplicate_rows > 0 && (
+                <CheckboxField label={t("import.skipDuplicates")} checked={skipDuplicates} onChange={(event) => setSkipDuplicates(event.target.checked)} />
+              )}
+              <Button onClick={() => void commit()} disabled={busy || job.valid_rows === 0}>
+                {t("import.commit", { count: skipDuplicates ? job.valid_rows - job.duplicate_rows : job.valid_rows })}
+              </Button>
+            </div>
+          )}
+          {(job.state === "committing" || job.state === "committed") && <Progress value={job.progress} label={t("import.progress")} />}
+          {job.state === "committed" && (
+            <Alert tone="info" title={t("import.done", { count: job.records_created })}>
+              <Link className="underline" href="/consumptions">
+                {t("import.seeRecords")}
+              </Link>
+            </Alert>
+          )}
+          {job.state === "failed" && <Alert>{job.failure ?? t("common.unexpected")}</Alert>}
+        </Card>
+      )}
+
+      <History onChanged={() => setJob((current) => current)} />
+    </div>
+  );
+}
