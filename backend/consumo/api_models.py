@@ -56,10 +56,12 @@ class ProblemParams(BaseModel):
         Field(
             description='The format a value broke (`date`, `uuid`, `email`…).',
             max_length=50,
+            min_length=1,
         ),
     ] = None
     field: Annotated[
-        str | None, Field(description='The field the rule is about.', max_length=200)
+        str | None,
+        Field(description='The field the rule is about.', max_length=200, min_length=1),
     ] = None
     max_days: Annotated[int | None, Field(ge=0, le=1000000000000000)] = None
     max_years: Annotated[int | None, Field(ge=0, le=1000000000000000)] = None
@@ -69,12 +71,12 @@ class ProblemParams(BaseModel):
     max_depth: Annotated[int | None, Field(ge=0, le=1000000000000000)] = None
     balance_minor: Annotated[int | None, Field(ge=0, le=1000000000000000)] = None
     needed_minor: Annotated[int | None, Field(ge=0, le=1000000000000000)] = None
-    currency: Annotated[str | None, Field(max_length=3)] = None
-    meter_kind: Annotated[str | None, Field(max_length=50)] = None
-    record_kind: Annotated[str | None, Field(max_length=50)] = None
-    final_index: Annotated[str | None, Field(max_length=50)] = None
-    earlier_index: Annotated[str | None, Field(max_length=50)] = None
-    later_index: Annotated[str | None, Field(max_length=50)] = None
+    currency: Annotated[str | None, Field(max_length=3, min_length=1)] = None
+    meter_kind: Annotated[str | None, Field(max_length=50, min_length=1)] = None
+    record_kind: Annotated[str | None, Field(max_length=50, min_length=1)] = None
+    final_index: Annotated[str | None, Field(max_length=50, min_length=1)] = None
+    earlier_index: Annotated[str | None, Field(max_length=50, min_length=1)] = None
+    later_index: Annotated[str | None, Field(max_length=50, min_length=1)] = None
     earlier_date: date_aliased | None = None
     later_date: date_aliased | None = None
 
@@ -992,7 +994,7 @@ class Import(BaseModel):
         ),
     ]
     progress: Annotated[int, Field(ge=0, le=100)]
-    filename: Annotated[str | None, Field(max_length=255)]
+    filename: Annotated[str | None, Field(max_length=255, min_length=1)]
     meter_id: Annotated[UUID | None, Field(...)]
     total_rows: Annotated[
         int, Field(description='Data rows in the file (empty lines not counted).', ge=0)
@@ -1004,7 +1006,7 @@ class Import(BaseModel):
     ]
     records_created: Annotated[int, Field(ge=0)]
     skip_duplicates: bool
-    failure: Annotated[str | None, Field(max_length=500)]
+    failure: Annotated[str | None, Field(max_length=500, min_length=1)]
     created_at: AwareDatetime
     updated_at: AwareDatetime
     committed_at: Annotated[AwareDatetime | None, Field(...)]
@@ -1021,6 +1023,7 @@ class ImportPage(BaseModel):
         Field(
             description='Pass as `cursor` for the next page; `null` on the last page.',
             max_length=512,
+            min_length=1,
         ),
     ]
 
@@ -1032,8 +1035,8 @@ class ImportRowError(BaseModel):
     row: Annotated[
         int, Field(description='The line of the file (the header is line 1).', ge=1)
     ]
-    column: Annotated[str, Field(max_length=64)]
-    message: Annotated[str, Field(max_length=300)]
+    column: Annotated[str, Field(max_length=64, min_length=1)]
+    message: Annotated[str, Field(max_length=300, min_length=1)]
 
 
 class ImportErrorPage(BaseModel):
@@ -1046,6 +1049,7 @@ class ImportErrorPage(BaseModel):
         Field(
             description='Pass as `cursor` for the next page; `null` on the last page.',
             max_length=512,
+            min_length=1,
         ),
     ]
 
@@ -1083,7 +1087,7 @@ class ImportRow(BaseModel):
             min_length=3,
         ),
     ]
-    notes: Annotated[str | None, Field(max_length=1000)]
+    notes: Annotated[str | None, Field(max_length=1000, min_length=0)]
     duplicate: Annotated[
         Literal['existing', 'file'] | None,
         Field(description='Why it looks like a duplicate.'),
@@ -1100,6 +1104,7 @@ class ImportRowPage(BaseModel):
         Field(
             description='Pass as `cursor` for the next page; `null` on the last page.',
             max_length=512,
+            min_length=1,
         ),
     ]
 

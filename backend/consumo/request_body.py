@@ -69,7 +69,9 @@ class JsonBodyMiddleware:
         if contract_operation_id(scope.get("extensions") or {}) in CSV_OPERATIONS:
             # A file upload, read by its handler as a stream (within its own size limit).
             if len(content_types) != 1 or not _is_media_type(content_types[0], "text/csv"):
-                raise UnsupportedMediaType("A CSV file must be sent as Content-Type: text/csv (UTF-8).")
+                raise UnsupportedMediaType(
+                    "A CSV file must be sent as Content-Type: text/csv (UTF-8).", code="body.media_type"
+                )
             await self.app(scope, receive, send)
             return
         if len(content_types) != 1 or not _is_json(content_types[0]):

@@ -125,6 +125,16 @@ def _request_example(operation: dict[str, Any]) -> Any:
     return copy.deepcopy(_examples(media)[0][1]) if media else None
 
 
+def _request_body(operation: dict[str, Any]) -> dict[str, Any]:
+    """The keyword arguments that send the operation's request example: JSON, or another
+    media type's text (a CSV upload) with its Content-Type."""
+    content = _resolve(operation.get("requestBody", {})).get("content", {})
+    if not content or "application/json" in content:
+        return {"json": _request_example(operation)}
+    media_type, media = next(iter(content.items()))
+    return {"content": _examples(media)[0][1].encode(), "headers": {"Content-Type": media_type}}
+
+
 @pytest.mark.parametrize(("method", "path", "operation"), OPERATIONS, ids=IDS)
 def test_an_unknown_query_parameter_is_the_documented_400_naming_it(alice, method, path, operation, monkeypatch):
     from consumo.config import get_settings
@@ -135,11 +145,10 @@ def test_an_unknown_query_parameter_is_the_documented_400_naming_it(alice, metho
         monkeypatch.setattr(get_settings(), "metrics_token", "a-metrics-token-for-this-test")
         headers["Authorization"] = "Bearer a-metrics-token-for-this-test"
     url = API + re.sub(r"\{\w+\}", lambda _: str(uuid.uuid4()), path)
-    body = _request_example(operation)
+    body = _request_body(operation)
+    headers = {**headers, **body.pop("headers", {}), "If-Match": '"1"'}
 
-    response = alice.client.request(
-        method, url, params={"not_a_parameter": "1"}, json=body, headers={**headers, "If-Match": '"1"'}
-    )
+    response = alice.client.request(method, url, params={"not_a_parameter": "1"}, headers=headers, **body)
 
     assert response.status_code == 400, f"{operation_id}: {response.status_code} {response.text}"
     assert "400" in operation["responses"], f"{operation_id}: 400 is not documented"
@@ -178,7 +187,8 @@ def test_every_create_succeeds_with_its_example_and_its_location_can_be_read(app
     else:
         client, headers = alice.client, alice.headers
         url = _fill_path(alice, operation_id, path)
-        created = client.request(method, url, json=body, headers=headers)
+        sent = _request_body(operation)
+        created = client.request(method, url, headers={**headers, **sent.pop("headers", {})}, **sent)
         assert created.status_code == 201, f"{operation_id}: its example does not create: {created.text}"
 
     location = created.headers.get("Location")

@@ -161,6 +161,7 @@ def export_consumptions(  # noqa: PLR0917 (Connexion passes each query parameter
     to: str | None = None,
     q: str | None = None,
     meter_id: str | None = None,
+    source: str | None = None,
     scope: str = "mine",
     sort: str = "-period_start",
 ) -> flask.Response:
@@ -171,6 +172,7 @@ def export_consumptions(  # noqa: PLR0917 (Connexion passes each query parameter
         period_to=date.fromisoformat(to) if to else None,
         notes_contain=q,
         meter_id=uuid.UUID(meter_id) if meter_id else None,
+        source=source,
         scope=cast(service.Scope, scope),
         sort=cast(service.Sort, sort),
     )

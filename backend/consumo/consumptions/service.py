@@ -394,7 +394,9 @@ def create_records(
         try:
             records.append(new_record(caller, data, lookup, now=now))
         except UnprocessableContent as problem:
-            for error in problem.errors or [{"field": "", "message": problem.detail or "Invalid.", "code": problem.code}]:
+            for error in problem.errors or [
+                {"field": "", "message": problem.detail or "Invalid.", "code": problem.code}
+            ]:
                 field = f"items[{index}].{error['field']}" if error["field"] else f"items[{index}]"
                 errors.append({**error, "field": field})
     if errors:

@@ -21,7 +21,7 @@ from typing import IO
 from consumo.consumptions.models import UNIT_BY_KIND
 from consumo.consumptions.service import check_period
 from consumo.currencies import ISO_4217
-from consumo.problems import UnprocessableContent
+from consumo.problems import ParamValue, UnprocessableContent
 
 FIELDS = ("kind", "quantity", "period_start", "period_end", "cost", "cost_minor", "currency", "notes")
 REQUIRED = ("quantity", "period_start", "period_end")
@@ -65,8 +65,10 @@ _FORMULA_ESCAPE = re.compile(r"^'[=+\-@\t\r]")
 class FileRejected(UnprocessableContent):
     """The file as a whole cannot be read (not CSV, not UTF-8, no usable header)."""
 
-    def __init__(self, detail: str, column: str = "body") -> None:
-        super().__init__(detail, field=column)
+    def __init__(
+        self, detail: str, column: str = "body", *, code: str, params: dict[str, ParamValue] | None = None
+    ) -> None:
+        super().__init__(detail, field=column, code=code, params=params)
 
 
 @dataclass(frozen=True)
@@ -113,13 +115,16 @@ def _normal(name: str) -> str:
 
 def _check_bytes(head: bytes) -> None:
     if not head.strip():
-        raise FileRejected("The file is empty.")
+        raise FileRejected("The file is empty.", code="import.file_empty")
     if head.startswith(_SIGNATURES) or b"\x00" in head:
-        raise FileRejected("This is not a CSV file (it looks like a binary file: a spreadsheet, archive or image).")
+        raise FileRejected(
+            "This is not a CSV file (it looks like a binary file: a spreadsheet, archive or image).",
+            code="import.not_csv",
+        )
     try:
         codecs.getincrementaldecoder("utf-8")().decode(head, final=False)
     except UnicodeDecodeError:
-        raise FileRejected("The file is not UTF-8 text; save it as CSV UTF-8.") from None
+        raise FileRejected("The file is not UTF-8 text; save it as CSV UTF-8.", code="import.not_utf8") from None
 
 
 def _detect_delimiter(header_line: str) -> str:
@@ -137,7 +142,12 @@ def layout_of(header: list[str], delimiter: str, options: ReadOptions) -> CsvLay
         elif _normal(header_name) in positions:
             columns[name] = positions[_normal(header_name)]
         else:
-            raise FileRejected(f"The file has no column named {header_name!r}.", f"column_{name}")
+            raise FileRejected(
+                f"The file has no column named {header_name!r}.",
+                f"column_{name}",
+                code="import.column_missing",
+                params={"field": header_name},
+            )
     for name in FIELDS:
         if name in columns:
             continue
@@ -149,7 +159,9 @@ def layout_of(header: list[str], delimiter: str, options: ReadOptions) -> CsvLay
         missing.insert(0, "kind")
     if missing:
         raise FileRejected(
-            "The header names no column for " + ", ".join(missing) + "; name them with column_<field> (or `kind`)."
+            "The header names no column for " + ", ".join(missing) + "; name them with column_<field> (or `kind`).",
+            code="import.columns_unnamed",
+            params={"field": ", ".join(missing)},
         )
     decimal = options.decimal or ("," if delimiter == ";" else ".")
     return CsvLayout(delimiter, decimal, columns, header)
@@ -276,9 +288,11 @@ class CsvReader:
                     continue
                 yield number, cells
         except UnicodeDecodeError:
-            raise FileRejected(f"The file is not UTF-8 text (near row {number}); save it as CSV UTF-8.") from None
+            raise FileRejected(
+                f"The file is not UTF-8 text (near row {number}); save it as CSV UTF-8.", code="import.not_utf8"
+            ) from None
         except csv.Error as exc:
-            raise FileRejected(f"Row {number} is not valid CSV: {exc}.") from None
+            raise FileRejected(f"Row {number} is not valid CSV: {exc}.", code="import.bad_csv") from None
 
 
 class _Peeked(io.RawIOBase):
@@ -316,7 +330,7 @@ def open_csv(stream: IO[bytes], options: ReadOptions) -> CsvReader:
         while not any(cell.strip() for cell in header):
             header = next(reader)
     except StopIteration:
-        raise FileRejected("The file has no header row.") from None
+        raise FileRejected("The file has no header row.", code="import.no_header") from None
     except (csv.Error, UnicodeDecodeError):
-        raise FileRejected("The header row is not valid CSV text.") from None
+        raise FileRejected("The header row is not valid CSV text.", code="import.bad_csv") from None
     return CsvReader(layout_of(header, delimiter, options), reader, text)

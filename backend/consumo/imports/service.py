@@ -66,7 +66,7 @@ def get_import(session: Session, caller: Caller, import_id: uuid.UUID, *, for_up
     statement = readable_imports(caller).where(Import.id == import_id)
     found = session.execute(statement.with_for_update() if for_update else statement).scalar_one_or_none()
     if found is None:
-        raise NotFound("No such import.")
+        raise NotFound("No such import.", code="import.not_found")
     _settle_abandoned(session, found)
     return found
 
@@ -136,14 +136,14 @@ def create_import(session: Session, caller: Caller, upload: Upload) -> Import:
     """Reads the whole file (streamed), stores its valid rows and its row errors, marks likely
     duplicates: the preview. Nothing is recorded."""
     if not caller.can_write:
-        raise Forbidden("Your role may read but not record consumption.")
+        raise Forbidden("Your role may read but not record consumption.", code="role.read_only")
     meter = None
     if upload.meter_id is not None:
         meter = session.execute(
             meters.readable_meters(caller, "mine").where(Meter.id == upload.meter_id)
         ).scalar_one_or_none()
         if meter is None:
-            raise UnprocessableContent("No such meter among yours.", field="meter_id")
+            raise UnprocessableContent("No such meter among yours.", field="meter_id", code="meter.unknown")
     reader = open_csv(upload.stream, upload.options)
     now = datetime.now(UTC)
     job = Import(
@@ -217,7 +217,7 @@ def create_import(session: Session, caller: Caller, upload: Upload) -> Import:
                 stored_errors.append((problem.row, problem.column, problem.message[:300]))
     flush_staged()
     if total == 0:
-        raise UnprocessableContent("The file has a header but no rows.", field="body")
+        raise UnprocessableContent("The file has a header but no rows.", field="body", code="import.no_rows")
     # One set-based insert from the session's staging table into the preview (COPY cannot
     # write through row-level security; INSERT checks every row against the tenant policy).
     binds = {"tenant": caller.tenant_id, "import_id": job.id, "owner": caller.user_id, "meter": job.meter_id}
@@ -337,7 +337,8 @@ def discard_import(session: Session, caller: Caller, import_id: uuid.UUID) -> No
     if job.state not in ("ready", "failed", "reverted"):
         raise Conflict(
             f"An import that is {job.state} cannot be discarded"
-            + ("; revert it first." if job.state == "committed" else ".")
+            + ("; revert it first." if job.state == "committed" else "."),
+            code="import.not_discardable",
         )
     session.delete(job)
     session.flush()
@@ -351,17 +352,19 @@ Progress = Callable[[int], None]
 def start_commit(session: Session, caller: Caller, import_id: uuid.UUID, *, skip_duplicates: bool) -> Import:
     """Moves a ready (or failed) import to `committing`; the caller then runs `commit_rows`."""
     if not caller.can_write:
-        raise Forbidden("Your role may read but not record consumption.")
+        raise Forbidden("Your role may read but not record consumption.", code="role.read_only")
     job = get_import(session, caller, import_id, for_update=True)
     if job.state not in ("ready", "failed") or job.committed_at is not None:
-        raise Conflict(f"Only a ready import can be committed; this one is {job.state}.")
+        raise Conflict(f"Only a ready import can be committed; this one is {job.state}.", code="import.not_ready")
     if (
         job.meter_id is not None
         and session.execute(meters.readable_meters(caller, "mine").where(Meter.id == job.meter_id)).scalar_one_or_none()
         is None
     ):
         raise UnprocessableContent(
-            "The import's meter was deleted since the preview; upload the file again.", field="meter_id"
+            "The import's meter was deleted since the preview; upload the file again.",
+            field="meter_id",
+            code="import.meter_gone",
         )
     job.state, job.progress, job.failure, job.skip_duplicates = "committing", 0, None, skip_duplicates
     job.updated_at = datetime.now(UTC)
@@ -431,12 +434,16 @@ def commit_rows(connection: Connection, tenant_id: uuid.UUID, import_id: uuid.UU
 
 def start_revert(session: Session, caller: Caller, import_id: uuid.UUID) -> Import:
     if not caller.can_write:
-        raise Forbidden("Your role may read but not change consumption.")
+        raise Forbidden("Your role may read but not change consumption.", code="role.read_only")
     job = get_import(session, caller, import_id, for_update=True)
     if job.state != "committed":
-        raise Conflict(f"Only a committed import can be reverted; this one is {job.state}.")
+        raise Conflict(
+            f"Only a committed import can be reverted; this one is {job.state}.", code="import.not_committed"
+        )
     if _edited_since(session.connection(), job.tenant_id, job.id):
-        raise Conflict("Some of this import's records were edited since; it can no longer be reverted.")
+        raise Conflict(
+            "Some of this import's records were edited since; it can no longer be reverted.", code="import.edited_since"
+        )
     job.state, job.progress, job.failure, job.updated_at = "reverting", 0, None, datetime.now(UTC)
     session.flush()
     return job

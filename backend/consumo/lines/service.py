@@ -276,7 +276,7 @@ def get_top_up(session: Session, caller: Caller, meter_id: uuid.UUID, top_up_id:
     meter = get_readable_meter(session, caller, meter_id)
     found = session.execute(select(TopUp).where(on_meter(TopUp, meter), TopUp.id == top_up_id)).scalar_one_or_none()
     if found is None:
-        raise NotFound("No such top-up on this line.")
+        raise NotFound("No such top-up on this line.", code="top_up.not_found")
     return meter, found
 
 

@@ -209,7 +209,9 @@ def create_meter(session: Session, caller: Caller, data: MeterCreate | Mapping[s
         data = MeterCreate.model_validate(data)
     if not caller.can_write:
         raise Forbidden("Your role may read but not add meters.", code="role.read_only")
-    kind, plan = data.kind, data.plan
+    # The contract's oneOf on `kind`: a utility meter has no plan, a mobile line must have one.
+    body = data.root
+    kind, plan = body.kind, getattr(body, "plan", None)
     if kind == "mobile_line" and plan is None:
         raise UnprocessableContent("A mobile line needs a plan.", field="plan", code="plan.required")
     if kind != "mobile_line" and plan is not None:
@@ -220,10 +222,10 @@ def create_meter(session: Session, caller: Caller, data: MeterCreate | Mapping[s
         id=uuid.uuid4(),
         owner_id=caller.user_id,
         kind=kind,
-        name=visible_name(data.name, field="name"),
-        identifier=normalize_identifier(kind, data.identifier),
-        currency=data.currency or caller.default_currency,
-        monthly_budget_minor=data.monthly_budget_minor,
+        name=visible_name(body.name, field="name"),
+        identifier=normalize_identifier(kind, body.identifier),
+        currency=body.currency or caller.default_currency,
+        monthly_budget_minor=body.monthly_budget_minor,
         balance_minor=0 if kind == "mobile_line" else None,
         **first_version(caller, now),
     )
@@ -306,7 +308,7 @@ def get_tariff(
         select(MeterTariff).where(on_meter(MeterTariff, meter), MeterTariff.id == tariff_id)
     ).scalar_one_or_none()
     if tariff is None:
-        raise NotFound("No such tariff on this meter.")
+        raise NotFound("No such tariff on this meter.", code="tariff.not_found")
     return meter, tariff
 
 

@@ -270,7 +270,7 @@ def get_reading(session: Session, caller: Caller, meter_id: uuid.UUID, reading_i
     meter = get_readable_meter(session, caller, meter_id)
     found = session.execute(_readings_with_records(meter).where(MeterReading.id == reading_id)).one_or_none()
     if found is None:
-        raise NotFound("No such reading on this meter.")
+        raise NotFound("No such reading on this meter.", code="reading.not_found")
     return ReadingView(found[0], found[1])
 
 

@@ -373,7 +373,7 @@ export const createConsumption = <ThrowOnError extends boolean = false>(options:
 /**
  * Record up to 1,000 consumptions at once (all or none)
  *
- * Any writing role (owner, admin, member) may call it; every record belongs to the caller.
+ * **Who may call it:** Any writing role (owner, admin, member) may call it; every record belongs to the caller.
  * Each item is checked exactly like `POST /consumptions` (period rules, a `meter_id` among
  * the caller's meters of a compatible kind, tariff pricing). All items are recorded, or
  * none: when any item breaks a rule the answer is a 422 listing every broken item's field
@@ -407,7 +407,7 @@ export const createConsumptionsBatch = <ThrowOnError extends boolean = false>(op
 /**
  * Export the records the list's filters select, as CSV or NDJSON
  *
- * Anyone signed in may export what they may list, with the list's filters and sort (no
+ * **Who may call it:** Anyone signed in may export what they may list, with the list's filters and sort (no
  * pages: every matching record, streamed). `Accept: application/x-ndjson` gives one JSON
  * record per line, exactly as the list returns them; otherwise CSV with a header row
  * (quantities with their 3 decimals, costs in minor units, dates as `YYYY-MM-DD`), where a
@@ -524,7 +524,8 @@ export const updateConsumption = <ThrowOnError extends boolean = false>(options:
 /**
  * The caller's imports, newest first
  *
- * Anyone signed in sees the imports they made (their history); a cursor this list did not issue is a 422.
+ * **Who may call it:** Anyone signed in sees the imports they made (their history); a cursor this list did not issue is a 422.
+ *
  */
 export const listImports = <ThrowOnError extends boolean = false>(options?: Options<ListImportsData, ThrowOnError>): RequestResult<ListImportsResponses, ListImportsErrors, ThrowOnError> => (options?.client ?? client).get<ListImportsResponses, ListImportsErrors, ThrowOnError>({
     requestValidator: async (data) => await z.object({
@@ -546,7 +547,7 @@ export const listImports = <ThrowOnError extends boolean = false>(options?: Opti
 /**
  * Upload a CSV file and get its dry-run preview
  *
- * Any writing role (owner, admin, member; a viewer gets a 403) uploads a CSV file
+ * **Who may call it:** Any writing role (owner, admin, member; a viewer gets a 403) uploads a CSV file
  * (`Content-Type: text/csv`, up to 50 MiB, else 413; another media type is a 415) in
  * UTF-8 with or without a byte-order mark (other bytes: 422). The separator (`,` or `;`)
  * and the decimal mark (`.` or `,`) are detected unless given. Each `column_*` parameter
@@ -586,7 +587,7 @@ export const createImport = <ThrowOnError extends boolean = false>(options: Opti
 /**
  * Discard an import that is not committed
  *
- * The owner discards the preview of an import that is `ready`, `failed` or `reverted`
+ * **Who may call it:** The owner discards the preview of an import that is `ready`, `failed` or `reverted`
  * (it and its staged rows are deleted). A committed import must be reverted first, and one
  * at work cannot be discarded (409). Someone else's import is a 404.
  *
@@ -610,7 +611,7 @@ export const deleteImport = <ThrowOnError extends boolean = false>(options: Opti
 /**
  * An import's state, counts and progress
  *
- * The import's owner reads it (anyone else, in this tenant or another, gets a 404).
+ * **Who may call it:** The import's owner reads it (anyone else, in this tenant or another, gets a 404).
  * `progress` goes from 0 to 100 while it is `committing` or `reverting`; any API process
  * answers, since it is stored in the database.
  *
@@ -635,7 +636,8 @@ export const getImport = <ThrowOnError extends boolean = false>(options: Options
 /**
  * The rows of the file that break a rule, by row and column
  *
- * The import's owner reads them (the first 10,000 are kept); someone else's import is a 404.
+ * **Who may call it:** The import's owner reads them (the first 10,000 are kept); someone else's import is a 404.
+ *
  */
 export const listImportErrors = <ThrowOnError extends boolean = false>(options: Options<ListImportErrorsData, ThrowOnError>): RequestResult<ListImportErrorsResponses, ListImportErrorsErrors, ThrowOnError> => (options.client ?? client).get<ListImportErrorsResponses, ListImportErrorsErrors, ThrowOnError>({
     requestValidator: async (data) => await z.object({
@@ -657,7 +659,8 @@ export const listImportErrors = <ThrowOnError extends boolean = false>(options: 
 /**
  * The rows of the file that pass every rule (optionally only the likely duplicates)
  *
- * The import's owner reads them while the preview is kept; someone else's import is a 404.
+ * **Who may call it:** The import's owner reads them while the preview is kept; someone else's import is a 404.
+ *
  */
 export const listImportRows = <ThrowOnError extends boolean = false>(options: Options<ListImportRowsData, ThrowOnError>): RequestResult<ListImportRowsResponses, ListImportRowsErrors, ThrowOnError> => (options.client ?? client).get<ListImportRowsResponses, ListImportRowsErrors, ThrowOnError>({
     requestValidator: async (data) => await z.object({
@@ -679,7 +682,7 @@ export const listImportRows = <ThrowOnError extends boolean = false>(options: Op
 /**
  * Record the preview's rows (all in one transaction)
  *
- * The owner commits an import that is `ready` (or `failed`, to retry): every valid row
+ * **Who may call it:** The owner commits an import that is `ready` (or `failed`, to retry): every valid row
  * becomes a record with `source: import`, in one transaction, or none does. With
  * `skip_duplicates=true` the likely duplicates are left out. Small imports are committed
  * before the answer (state `committed`); larger ones go on in the background (state
@@ -707,7 +710,7 @@ export const commitImport = <ThrowOnError extends boolean = false>(options: Opti
 /**
  * Delete every record a committed import made
  *
- * The owner reverts a `committed` import while none of its records was edited since
+ * **Who may call it:** The owner reverts a `committed` import while none of its records was edited since
  * (409 otherwise, as for any other state); the KPIs drop them in the same transaction. Like
  * a commit it runs before the answer for small imports, else in the background
  * (`reverting`). A viewer gets a 403; someone else's import is a 404.

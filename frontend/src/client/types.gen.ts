@@ -1660,6 +1660,10 @@ export type CreateConsumptionsBatchErrors = {
      * The request matches the contract but breaks a rule of the domain.
      */
     422: Problem;
+    /**
+     * A dependency (the database) is unavailable; retry after `Retry-After` seconds.
+     */
+    503: Problem;
 };
 
 export type CreateConsumptionsBatchError = CreateConsumptionsBatchErrors[keyof CreateConsumptionsBatchErrors];
@@ -1694,6 +1698,10 @@ export type ExportConsumptionsData = {
          */
         q?: string;
         /**
+         * Only records from this source, as in the list.
+         */
+        source?: ConsumptionSource;
+        /**
          * Only records on this meter (one the caller can read; otherwise a 422).
          */
         meter_id?: string;
@@ -1726,6 +1734,10 @@ export type ExportConsumptionsErrors = {
      * The request matches the contract but breaks a rule of the domain.
      */
     422: Problem;
+    /**
+     * A dependency (the database) is unavailable; retry after `Retry-After` seconds.
+     */
+    503: Problem;
 };
 
 export type ExportConsumptionsError = ExportConsumptionsErrors[keyof ExportConsumptionsErrors];
@@ -1937,6 +1949,10 @@ export type ListImportsErrors = {
      * The request matches the contract but breaks a rule of the domain.
      */
     422: Problem;
+    /**
+     * A dependency (the database) is unavailable; retry after `Retry-After` seconds.
+     */
+    503: Problem;
 };
 
 export type ListImportsError = ListImportsErrors[keyof ListImportsErrors];
@@ -2039,6 +2055,10 @@ export type CreateImportErrors = {
      * The request matches the contract but breaks a rule of the domain.
      */
     422: Problem;
+    /**
+     * A dependency (the database) is unavailable; retry after `Retry-After` seconds.
+     */
+    503: Problem;
 };
 
 export type CreateImportError = CreateImportErrors[keyof CreateImportErrors];
@@ -2078,6 +2098,10 @@ export type DeleteImportErrors = {
      * The request conflicts with the current state (e.g. a taken username).
      */
     409: Problem;
+    /**
+     * A dependency (the database) is unavailable; retry after `Retry-After` seconds.
+     */
+    503: Problem;
 };
 
 export type DeleteImportError = DeleteImportErrors[keyof DeleteImportErrors];
@@ -2113,6 +2137,10 @@ export type GetImportErrors = {
      * No such object visible to the caller.
      */
     404: Problem;
+    /**
+     * A dependency (the database) is unavailable; retry after `Retry-After` seconds.
+     */
+    503: Problem;
 };
 
 export type GetImportError = GetImportErrors[keyof GetImportErrors];
@@ -2161,6 +2189,10 @@ export type ListImportErrorsErrors = {
      * The request matches the contract but breaks a rule of the domain.
      */
     422: Problem;
+    /**
+     * A dependency (the database) is unavailable; retry after `Retry-After` seconds.
+     */
+    503: Problem;
 };
 
 export type ListImportErrorsError = ListImportErrorsErrors[keyof ListImportErrorsErrors];
@@ -2213,6 +2245,10 @@ export type ListImportRowsErrors = {
      * The request matches the contract but breaks a rule of the domain.
      */
     422: Problem;
+    /**
+     * A dependency (the database) is unavailable; retry after `Retry-After` seconds.
+     */
+    503: Problem;
 };
 
 export type ListImportRowsError = ListImportRowsErrors[keyof ListImportRowsErrors];
@@ -2265,6 +2301,10 @@ export type CommitImportErrors = {
      * The request matches the contract but breaks a rule of the domain.
      */
     422: Problem;
+    /**
+     * A dependency (the database) is unavailable; retry after `Retry-After` seconds.
+     */
+    503: Problem;
 };
 
 export type CommitImportError = CommitImportErrors[keyof CommitImportErrors];
@@ -2308,6 +2348,10 @@ export type RevertImportErrors = {
      * The request conflicts with the current state (e.g. a taken username).
      */
     409: Problem;
+    /**
+     * A dependency (the database) is unavailable; retry after `Retry-After` seconds.
+     */
+    503: Problem;
 };
 
 export type RevertImportError = RevertImportErrors[keyof RevertImportErrors];

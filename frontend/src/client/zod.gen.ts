@@ -30,8 +30,8 @@ export const zBudgetProgress = z.object({
  */
 export const zProblemParams = z.object({
     limit: z.number().gte(-1000000000000000).lte(1000000000000000).optional(),
-    format: z.string().max(50).optional(),
-    field: z.string().max(200).optional(),
+    format: z.string().min(1).max(50).optional(),
+    field: z.string().min(1).max(200).optional(),
     max_days: z.int().gte(0).lte(1000000000000000).optional(),
     max_years: z.int().gte(0).lte(1000000000000000).optional(),
     max_buckets: z.int().gte(0).lte(1000000000000000).optional(),
@@ -40,14 +40,14 @@ export const zProblemParams = z.object({
     max_depth: z.int().gte(0).lte(1000000000000000).optional(),
     balance_minor: z.int().gte(0).lte(1000000000000000).optional(),
     needed_minor: z.int().gte(0).lte(1000000000000000).optional(),
-    currency: z.string().max(3).optional(),
-    meter_kind: z.string().max(50).optional(),
-    record_kind: z.string().max(50).optional(),
-    final_index: z.string().max(50).optional(),
-    earlier_index: z.string().max(50).optional(),
-    later_index: z.string().max(50).optional(),
-    earlier_date: z.iso.date().max(10).optional(),
-    later_date: z.iso.date().max(10).optional()
+    currency: z.string().min(1).max(3).optional(),
+    meter_kind: z.string().min(1).max(50).optional(),
+    record_kind: z.string().min(1).max(50).optional(),
+    final_index: z.string().min(1).max(50).optional(),
+    earlier_index: z.string().min(1).max(50).optional(),
+    later_index: z.string().min(1).max(50).optional(),
+    earlier_date: z.iso.date().min(1).max(10).optional(),
+    later_date: z.iso.date().min(1).max(10).optional()
 });
 
 export const zFieldError = z.object({
@@ -623,7 +623,7 @@ export const zConsumptionBatch = z.object({
 
 export const zConsumptionBatchResult = z.object({
     count: z.int().gte(1).lte(1000),
-    ids: z.array(z.uuid().max(36)).max(1000)
+    ids: z.array(z.uuid().min(1).max(36)).max(1000)
 });
 
 export const zImportHeader = z.string().min(1).max(64).regex(/^[^\u0000-]*$/);
@@ -643,38 +643,38 @@ export const zImportState = z.enum([
 ]);
 
 export const zImport = z.object({
-    id: z.uuid().max(36).readonly(),
+    id: z.uuid().min(1).max(36).readonly(),
     state: zImportState,
     progress: z.int().gte(0).lte(100),
-    filename: z.string().max(255).nullable(),
-    meter_id: z.uuid().max(36).nullable(),
+    filename: z.string().min(1).max(255).nullable(),
+    meter_id: z.uuid().min(1).max(36).nullable(),
     total_rows: z.int().gte(0),
     valid_rows: z.int().gte(0),
     error_rows: z.int().gte(0),
     duplicate_rows: z.int().gte(0),
     records_created: z.int().gte(0),
     skip_duplicates: z.boolean(),
-    failure: z.string().max(500).nullable(),
-    created_at: z.iso.datetime({ offset: true }).max(40),
-    updated_at: z.iso.datetime({ offset: true }).max(40),
-    committed_at: z.iso.datetime({ offset: true }).max(40).nullable(),
-    reverted_at: z.iso.datetime({ offset: true }).max(40).nullable()
+    failure: z.string().min(1).max(500).nullable(),
+    created_at: z.iso.datetime({ offset: true }).min(1).max(40),
+    updated_at: z.iso.datetime({ offset: true }).min(1).max(40),
+    committed_at: z.iso.datetime({ offset: true }).min(1).max(40).nullable(),
+    reverted_at: z.iso.datetime({ offset: true }).min(1).max(40).nullable()
 });
 
 export const zImportPage = z.object({
     items: z.array(zImport).max(100),
-    next_cursor: z.string().max(512).nullable()
+    next_cursor: z.string().min(1).max(512).nullable()
 });
 
 export const zImportRowError = z.object({
     row: z.int().gte(1),
-    column: z.string().max(64),
-    message: z.string().max(300)
+    column: z.string().min(1).max(64),
+    message: z.string().min(1).max(300)
 });
 
 export const zImportErrorPage = z.object({
     items: z.array(zImportRowError).max(100),
-    next_cursor: z.string().max(512).nullable()
+    next_cursor: z.string().min(1).max(512).nullable()
 });
 
 export const zImportRow = z.object({
@@ -685,13 +685,13 @@ export const zImportRow = z.object({
     period_end: zDay,
     cost_minor: z.int().gte(0).nullable(),
     currency: zCurrency,
-    notes: z.string().max(1000).nullable(),
+    notes: z.string().min(0).max(1000).nullable(),
     duplicate: z.enum(['existing', 'file']).nullable()
 });
 
 export const zImportRowPage = z.object({
     items: z.array(zImportRow).max(100),
-    next_cursor: z.string().max(512).nullable()
+    next_cursor: z.string().min(1).max(512).nullable()
 });
 
 export const zUserWritable = z.object({
@@ -800,24 +800,24 @@ export const zReadingPageWritable = z.object({
 export const zImportWritable = z.object({
     state: zImportState,
     progress: z.int().gte(0).lte(100),
-    filename: z.string().max(255).nullable(),
-    meter_id: z.uuid().max(36).nullable(),
+    filename: z.string().min(1).max(255).nullable(),
+    meter_id: z.uuid().min(1).max(36).nullable(),
     total_rows: z.int().gte(0),
     valid_rows: z.int().gte(0),
     error_rows: z.int().gte(0),
     duplicate_rows: z.int().gte(0),
     records_created: z.int().gte(0),
     skip_duplicates: z.boolean(),
-    failure: z.string().max(500).nullable(),
-    created_at: z.iso.datetime({ offset: true }).max(40),
-    updated_at: z.iso.datetime({ offset: true }).max(40),
-    committed_at: z.iso.datetime({ offset: true }).max(40).nullable(),
-    reverted_at: z.iso.datetime({ offset: true }).max(40).nullable()
+    failure: z.string().min(1).max(500).nullable(),
+    created_at: z.iso.datetime({ offset: true }).min(1).max(40),
+    updated_at: z.iso.datetime({ offset: true }).min(1).max(40),
+    committed_at: z.iso.datetime({ offset: true }).min(1).max(40).nullable(),
+    reverted_at: z.iso.datetime({ offset: true }).min(1).max(40).nullable()
 });
 
 export const zImportPageWritable = z.object({
     items: z.array(zImportWritable).max(100),
-    next_cursor: z.string().max(512).nullable()
+    next_cursor: z.string().min(1).max(512).nullable()
 });
 
 export const zMeterId = z.uuid().length(36);
@@ -989,6 +989,7 @@ export const zExportConsumptionsQuery = z.object({
     from: zDay.optional(),
     to: zDay.optional(),
     q: z.string().min(1).max(100).regex(/^[^\u0000]*$/).optional(),
+    source: zConsumptionSource.optional(),
     meter_id: z.uuid().length(36).optional(),
     scope: z.enum(['mine', 'tenant']).optional().default('mine'),
     sort: z.enum([
@@ -1002,7 +1003,7 @@ export const zExportConsumptionsQuery = z.object({
 /**
  * Every matching record, streamed.
  */
-export const zExportConsumptionsResponse = z.string().max(10000000000);
+export const zExportConsumptionsResponse = z.string().min(1).max(10000000000);
 
 export const zDeleteConsumptionHeaders = z.object({
     'If-Match': z.string().min(1).max(64).regex(/^[^\u0000]*$/).optional()
@@ -1063,7 +1064,7 @@ export const zCreateImportQuery = z.object({
     column_notes: zImportHeader.optional(),
     kind: zConsumptionKind.optional(),
     currency: zCurrency.optional(),
-    meter_id: z.uuid().max(36).optional(),
+    meter_id: z.uuid().min(1).max(36).optional(),
     delimiter: z.enum([',', ';']).optional(),
     decimal: z.enum(['.', ',']).optional(),
     date_format: z.enum([
