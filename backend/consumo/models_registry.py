@@ -1,14 +1,20 @@
 """Imports every model so `Base.metadata` knows the whole schema (Alembic, tests, ERD)."""
 
 from consumo.accounts.models import AuthSession, RefreshToken, Tenant, User
+from consumo.audit import hook as audit_hook
+from consumo.audit.models import AuditEvent
 from consumo.consumptions.models import ConsumptionRecord
 from consumo.idempotency.models import IdempotencyKey
 from consumo.kpis.models import Budget, ConsumptionDaily, ConsumptionMonthly
 from consumo.lines.models import TopUp
 from consumo.meters.models import Meter, MeterTariff
 from consumo.readings.models import MeterReading
+from consumo.team.models import Invitation
 
 __all__ = [
+    "AuditEvent",
+    "Invitation",
+    "audit_hook",
     "AuthSession",
     "Budget",
     "ConsumptionDaily",
