@@ -39,9 +39,7 @@ def upgrade() -> None:
         sa.Column('accepted_user_id', sa.UUID(), nullable=True),
         sa.Column('revoked_at', sa.DateTime(timezone=True), nullable=True),
         sa.CheckConstraint("role IN ('admin', 'member', 'viewer')", name='ck_invitations_role'),
-        sa.ForeignKeyConstraint(
-            ['tenant_id', 'invited_by'], ['users.tenant_id', 'users.id'], name='fk_invitations_inviter'
-        ),
+        sa.ForeignKeyConstraint(['tenant_id'], ['tenants.id'], ondelete='CASCADE'),
         sa.PrimaryKeyConstraint('tenant_id', 'id'),
     )
     op.create_index('ix_invitations_newest', 'invitations', ['tenant_id', 'created_at', 'id'], unique=False)
