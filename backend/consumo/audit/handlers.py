@@ -52,4 +52,6 @@ def list_audit_events(
         "to": _moment(to),
     }
     page = service.list_events(db_session(), current_caller(), filters=filters, limit=limit, cursor=cursor)
-    return respond(api.AuditEventPage(items=[event_model(e) for e in page.items], next_cursor=page.next_cursor))
+    body = api.AuditEventPage(items=[event_model(e) for e in page.items], next_cursor=page.next_cursor)
+    # exclude_unset: a create's change has no `before`, a delete's no `after` (not `null`).
+    return respond(body.model_dump(mode="json", by_alias=True, exclude_unset=True))
