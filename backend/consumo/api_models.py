@@ -1019,6 +1019,7 @@ class AuditChange(BaseModel):
     model_config = ConfigDict(
         extra='forbid',
     )
+    field: Annotated[str, Field(max_length=64, min_length=1)]
     before: Any | None = None
     after: Any | None = None
 
@@ -1056,7 +1057,7 @@ class AuditEvent(BaseModel):
         ),
     ]
     changes: Annotated[
-        dict[str, AuditChange],
+        list[AuditChange],
         Field(
             description='The changed fields, each with `before` and/or `after`.',
             max_length=200,

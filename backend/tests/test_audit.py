@@ -15,9 +15,13 @@ from tests.test_team import invite, join
 
 
 def events(account: Account, query: str = "") -> list[dict[str, Any]]:
+    """The events (newest first), each with its `changes` as {field: {before?, after?}}."""
     response = account.get(f"{API}/audit-events?limit=100{query}")
     assert response.status_code == 200, response.text
-    return list(response.json()["items"])
+    items = list(response.json()["items"])
+    for item in items:
+        item["changes"] = {change.pop("field"): change for change in item["changes"]}
+    return items
 
 
 def _write_one_of_everything(app: Any, owner: Account) -> None:

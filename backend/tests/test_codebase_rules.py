@@ -21,6 +21,8 @@ SCOPING_HELPERS = {
     "meters/children.py": {"on_meter"},
     "kpis/service.py": {"_budgets_of"},
     "accounts/service.py": {"tenant_members", "_refresh_token_named"},
+    "team/service.py": {"tenant_invitations", "_invitation_named"},
+    "audit/service.py": {"tenant_events"},
 }
 
 

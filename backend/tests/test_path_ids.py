@@ -29,8 +29,12 @@ def objects(alice) -> dict[str, str]:
         f"{API}/meters/{meter['id']}/tariffs", json={"valid_from": "2025-01-01", "unit_price_minor": 15}
     )
     reading = alice.post(f"{API}/meters/{meter['id']}/readings", json={"date": "2025-01-01", "index_value": 100})
+    invitation = alice.post(f"{API}/tenant/invitations", json={"email": "invited@example.com", "role": "member"})
     assert tariff.status_code == 201 and reading.status_code == 201, (tariff.text, reading.text)
+    assert invitation.status_code == 201, invitation.text
     return {
+        "member_id": alice.user_id,
+        "invitation_id": invitation.json()["id"],
         "meter_id": meter["id"],
         "line_id": line["id"],
         "consumption_id": record["id"],

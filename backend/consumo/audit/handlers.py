@@ -22,7 +22,7 @@ def event_model(event: AuditEvent) -> api.AuditEvent:
         action=event.action,
         entity_type=event.entity_type,
         entity_id=event.entity_id,
-        changes={field: api.AuditChange(**change) for field, change in (event.changes or {}).items()},
+        changes=[api.AuditChange(field=field, **change) for field, change in (event.changes or {}).items()],
         request_id=event.request_id,
         client_ip=str(event.client_ip) if event.client_ip is not None else None,
         user_agent=event.user_agent,
