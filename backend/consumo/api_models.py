@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from datetime import date as date_aliased
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 from uuid import UUID
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, EmailStr, Field, SecretStr
@@ -1020,8 +1020,8 @@ class AuditChange(BaseModel):
         extra='forbid',
     )
     field: Annotated[str, Field(max_length=64, min_length=1)]
-    before: Any | None = None
-    after: Any | None = None
+    before: Annotated[str | None, Field(max_length=2000)] = None
+    after: Annotated[str | None, Field(max_length=2000)] = None
 
 
 class AuditEvent(BaseModel):

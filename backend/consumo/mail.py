@@ -47,6 +47,6 @@ def send_mail(to: str, subject: str, body: str) -> bool:
                 client.login(unquote(url.username), unquote(url.password or ""))
             client.send_message(message)
     except (OSError, smtplib.SMTPException) as exc:
-        logger.warning("e-mail to %s not sent: %s", to.split("@")[-1], type(exc).__name__)
+        logger.warning("e-mail to %s not sent: %s", to.rsplit("@", maxsplit=1)[-1], type(exc).__name__)
         return False
     return True

@@ -13,14 +13,13 @@ from consumo.team.models import Invitation
 
 __all__ = [
     "AuditEvent",
-    "Invitation",
-    "audit_hook",
     "AuthSession",
     "Budget",
     "ConsumptionDaily",
     "ConsumptionMonthly",
     "ConsumptionRecord",
     "IdempotencyKey",
+    "Invitation",
     "Meter",
     "MeterReading",
     "MeterTariff",
@@ -28,4 +27,5 @@ __all__ = [
     "Tenant",
     "TopUp",
     "User",
+    "audit_hook",
 ]

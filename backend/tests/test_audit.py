@@ -33,10 +33,23 @@ def _write_one_of_everything(app: Any, owner: Account) -> None:
     meter = create_meter(owner)
     line = create_meter(owner, **VALID_LINE)
     create_record(owner)
-    assert owner.post(f"{API}/meters/{meter['id']}/tariffs", json={"valid_from": "2025-01-01", "unit_price_minor": 15}).status_code == 201
-    assert owner.post(f"{API}/meters/{meter['id']}/readings", json={"date": "2025-01-01", "index_value": 100}).status_code == 201
+    assert (
+        owner.post(
+            f"{API}/meters/{meter['id']}/tariffs", json={"valid_from": "2025-01-01", "unit_price_minor": 15}
+        ).status_code
+        == 201
+    )
+    assert (
+        owner.post(f"{API}/meters/{meter['id']}/readings", json={"date": "2025-01-01", "index_value": 100}).status_code
+        == 201
+    )
     assert owner.post(f"{API}/meters/{line['id']}/top-ups", json={"amount_minor": 1000}).status_code == 201
-    assert owner.put(f"{API}/budgets", json={"items": [{"kind": "gas", "cost_limit_minor": 100, "currency": "EUR"}]}).status_code == 200
+    assert (
+        owner.put(
+            f"{API}/budgets", json={"items": [{"kind": "gas", "cost_limit_minor": 100, "currency": "EUR"}]}
+        ).status_code
+        == 200
+    )
     tag = owner.get(f"{API}/tenant").headers["ETag"]
     assert owner.patch(f"{API}/tenant", json={"name": "Casa"}, headers={"If-Match": tag}).status_code == 200
 
@@ -95,11 +108,19 @@ def test_sign_ins_failures_logouts_password_and_role_changes_are_events(app: Any
     assert client.post(f"{API}/auth/login", json={"username": "mia", "password": "wrong-password"}).status_code == 401
     assert client.post(f"{API}/auth/login", json={"username": "mia", "password": member.password}).status_code == 200
     assert client.post(f"{API}/auth/logout").status_code == 204
-    assert member.post(
-        f"{API}/user/password", json={"current_password": member.password, "new_password": "another long secret"}
-    ).status_code == 204
+    assert (
+        member.post(
+            f"{API}/user/password", json={"current_password": member.password, "new_password": "another long secret"}
+        ).status_code
+        == 204
+    )
     tag = alice.get(f"{API}/tenant/members/{member.user_id}").headers["ETag"]
-    assert alice.patch(f"{API}/tenant/members/{member.user_id}", json={"role": "viewer"}, headers={"If-Match": tag}).status_code == 200
+    assert (
+        alice.patch(
+            f"{API}/tenant/members/{member.user_id}", json={"role": "viewer"}, headers={"If-Match": tag}
+        ).status_code
+        == 200
+    )
     about_mia = events(alice, f"&entity_type=users&entity_id={member.user_id}")
     actions = [event["action"] for event in reversed(about_mia)]
     assert actions == ["create", "sign_in_failed", "sign_in", "logout", "password_change", "role_change"], actions
@@ -115,7 +136,11 @@ def test_no_secret_is_ever_stored_in_the_trail(app: Any, alice: Account, owner_e
     join(app, alice, "mia", "member")
     with owner_engine.connect() as conn:
         trail = " ".join(str(row) for row in conn.execute(text("SELECT changes FROM audit_events")).scalars())
-        hashes = conn.execute(text("SELECT token_hash FROM invitations UNION ALL SELECT password_hash FROM users")).scalars().all()
+        hashes = (
+            conn.execute(text("SELECT token_hash FROM invitations UNION ALL SELECT password_hash FROM users"))
+            .scalars()
+            .all()
+        )
     assert invitation["token"] not in trail
     assert all(value not in trail for value in hashes)
     assert "[redacted]" in trail
@@ -137,7 +162,9 @@ def test_the_trail_pages_newest_first(alice: Account) -> None:
     for _ in range(3):
         create_record(alice)
     first = alice.get(f"{API}/audit-events?limit=2&entity_type=consumption_records").json()
-    second = alice.get(f"{API}/audit-events?limit=2&entity_type=consumption_records&cursor={first['next_cursor']}").json()
+    second = alice.get(
+        f"{API}/audit-events?limit=2&entity_type=consumption_records&cursor={first['next_cursor']}"
+    ).json()
     ids = [e["entity_id"] for e in first["items"] + second["items"]]
     assert len(ids) == 3 and len(set(ids)) == 3 and second["next_cursor"] is None
     everything = events(alice)

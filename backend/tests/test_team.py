@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from sqlalchemy import text
 
-from tests.conftest import API, Account, create_record, register_and_login
+from tests.conftest import API, Account, create_record
 
 PASSWORD = "s3cret-passw0rd"
 
@@ -41,7 +41,13 @@ def join(app: Any, inviter: Account, username: str, role: str) -> Account:
     body = response.json()
     assert body["user"]["role"] == role and body["user"]["tenant"]["id"] == inviter.tenant_id
     return Account(
-        client, username, f"{username}@example.com", PASSWORD, body["user"]["id"], inviter.tenant_id, body["access_token"]
+        client,
+        username,
+        f"{username}@example.com",
+        PASSWORD,
+        body["user"]["id"],
+        inviter.tenant_id,
+        body["access_token"],
     )
 
 
@@ -71,7 +77,9 @@ def test_everyone_reads_the_tenant_and_only_owners_and_admins_change_it(team: di
         refused = team[role].patch(f"{API}/tenant", json={"name": "X"}, headers={"If-Match": tag})
         assert refused.status_code == 403
     changed = team["admin"].patch(
-        f"{API}/tenant", json={"name": "Casa", "time_zone": "Europe/Madrid", "locale": "es-ES"}, headers={"If-Match": tag}
+        f"{API}/tenant",
+        json={"name": "Casa", "time_zone": "Europe/Madrid", "locale": "es-ES"},
+        headers={"If-Match": tag},
     )
     assert changed.status_code == 200, changed.text
     assert changed.json()["time_zone"] == "Europe/Madrid" and changed.json()["version"] == 2
@@ -119,19 +127,39 @@ def test_admins_manage_members_and_viewers_only_and_only_owners_touch_admins(tea
     assert promote.status_code == 403
     # Another admin, made by the owner, cannot be changed by an admin.
     other_admin = team["viewer"].user_id
-    assert owner.patch(
-        f"{API}/tenant/members/{other_admin}", json={"role": "admin"}, headers={"If-Match": etag(owner, other_admin)}
-    ).status_code == 200
-    assert admin.patch(
-        f"{API}/tenant/members/{other_admin}", json={"is_active": False}, headers={"If-Match": etag(owner, other_admin)}
-    ).status_code == 403
-    assert admin.delete(
-        f"{API}/tenant/members/{owner.user_id}", headers={"If-Match": etag(owner, owner.user_id)}
-    ).status_code == 403
+    assert (
+        owner.patch(
+            f"{API}/tenant/members/{other_admin}",
+            json={"role": "admin"},
+            headers={"If-Match": etag(owner, other_admin)},
+        ).status_code
+        == 200
+    )
+    assert (
+        admin.patch(
+            f"{API}/tenant/members/{other_admin}",
+            json={"is_active": False},
+            headers={"If-Match": etag(owner, other_admin)},
+        ).status_code
+        == 403
+    )
+    assert (
+        admin.delete(
+            f"{API}/tenant/members/{owner.user_id}", headers={"If-Match": etag(owner, owner.user_id)}
+        ).status_code
+        == 403
+    )
     # A member manages nobody.
-    assert team["member"].patch(
-        f"{API}/tenant/members/{owner.user_id}", json={"role": "member"}, headers={"If-Match": etag(owner, owner.user_id)}
-    ).status_code == 403
+    assert (
+        team["member"]
+        .patch(
+            f"{API}/tenant/members/{owner.user_id}",
+            json={"role": "member"},
+            headers={"If-Match": etag(owner, owner.user_id)},
+        )
+        .status_code
+        == 403
+    )
 
 
 def test_nobody_changes_their_own_role_or_deactivates_themselves(team: dict[str, Account]) -> None:
@@ -153,25 +181,44 @@ def test_the_last_active_owner_cannot_leave_and_the_account_deletion_says_what_t
     assert delete.status_code == 409 and "transfer-ownership" in delete.json()["detail"]
     # A second owner who is deactivated does not count.
     second = team["admin"]
-    assert owner.patch(
-        f"{API}/tenant/members/{second.user_id}", json={"role": "owner", "is_active": False},
-        headers={"If-Match": etag(owner, second.user_id)},
-    ).status_code == 200
+    assert (
+        owner.patch(
+            f"{API}/tenant/members/{second.user_id}",
+            json={"role": "owner", "is_active": False},
+            headers={"If-Match": etag(owner, second.user_id)},
+        ).status_code
+        == 200
+    )
     assert owner.delete(f"{API}/user").status_code == 409
 
 
 def test_an_owner_cannot_demote_the_other_owner_into_leaving_none(team: dict[str, Account]) -> None:
     owner, admin = team["owner"], team["admin"]
-    assert owner.patch(
-        f"{API}/tenant/members/{admin.user_id}", json={"role": "owner"}, headers={"If-Match": etag(owner, admin.user_id)}
-    ).status_code == 200
+    assert (
+        owner.patch(
+            f"{API}/tenant/members/{admin.user_id}",
+            json={"role": "owner"},
+            headers={"If-Match": etag(owner, admin.user_id)},
+        ).status_code
+        == 200
+    )
     # Two owners: each may demote the other, but not both: the tenant keeps one.
-    assert admin.patch(
-        f"{API}/tenant/members/{owner.user_id}", json={"role": "admin"}, headers={"If-Match": etag(admin, owner.user_id)}
-    ).status_code == 200
-    assert owner.patch(
-        f"{API}/tenant/members/{admin.user_id}", json={"role": "member"}, headers={"If-Match": etag(admin, admin.user_id)}
-    ).status_code == 403  # owner is an admin now: admins do not touch owners
+    assert (
+        admin.patch(
+            f"{API}/tenant/members/{owner.user_id}",
+            json={"role": "admin"},
+            headers={"If-Match": etag(admin, owner.user_id)},
+        ).status_code
+        == 200
+    )
+    assert (
+        owner.patch(
+            f"{API}/tenant/members/{admin.user_id}",
+            json={"role": "member"},
+            headers={"If-Match": etag(admin, admin.user_id)},
+        ).status_code
+        == 403
+    )  # owner is an admin now: admins do not touch owners
 
 
 def test_transfer_ownership_hands_the_tenant_over(team: dict[str, Account]) -> None:
@@ -192,7 +239,9 @@ def test_a_deactivated_members_tokens_stop_at_once_and_reactivation_lets_them_si
     owner, member = team["owner"], team["member"]
     assert member.get(f"{API}/user").status_code == 200
     off = owner.patch(
-        f"{API}/tenant/members/{member.user_id}", json={"is_active": False}, headers={"If-Match": etag(owner, member.user_id)}
+        f"{API}/tenant/members/{member.user_id}",
+        json={"is_active": False},
+        headers={"If-Match": etag(owner, member.user_id)},
     )
     assert off.status_code == 200 and off.json()["is_active"] is False
     assert member.get(f"{API}/user").status_code == 401
@@ -203,7 +252,9 @@ def test_a_deactivated_members_tokens_stop_at_once_and_reactivation_lets_them_si
         f"{API}/tenant/members/{member.user_id}", json={"is_active": True}, headers={"If-Match": off.headers["ETag"]}
     )
     assert on.status_code == 200
-    assert app.test_client().post(f"{API}/auth/login", json={"username": "mia", "password": PASSWORD}).status_code == 200
+    assert (
+        app.test_client().post(f"{API}/auth/login", json={"username": "mia", "password": PASSWORD}).status_code == 200
+    )
 
 
 def test_a_removed_member_is_a_former_member_whose_records_stay(
@@ -214,18 +265,27 @@ def test_a_removed_member_is_a_former_member_whose_records_stay(
     removed = owner.delete(f"{API}/tenant/members/{member.user_id}", headers={"If-Match": etag(owner, member.user_id)})
     assert removed.status_code == 204
     assert member.get(f"{API}/user").status_code == 401
-    assert app.test_client().post(f"{API}/auth/login", json={"username": "mia", "password": PASSWORD}).status_code == 401
+    assert (
+        app.test_client().post(f"{API}/auth/login", json={"username": "mia", "password": PASSWORD}).status_code == 401
+    )
     assert owner.get(f"{API}/tenant/members/{member.user_id}").status_code == 404
     # The record stays in the tenant, readable by the owner, still owned by the former member.
     kept = owner.get(f"{API}/consumptions/{record['id']}")
     assert kept.status_code == 200, kept.text
     # The e-mail is free again: the person may be invited anew (here or elsewhere).
-    assert owner.post(f"{API}/tenant/invitations", json={"email": "mia@example.com", "role": "member"}).status_code == 201
+    assert (
+        owner.post(f"{API}/tenant/invitations", json={"email": "mia@example.com", "role": "member"}).status_code == 201
+    )
 
 
 def test_a_member_may_leave(team: dict[str, Account]) -> None:
     viewer = team["viewer"]
-    assert viewer.delete(f"{API}/tenant/members/{viewer.user_id}", headers={"If-Match": etag(team["owner"], viewer.user_id)}).status_code == 204
+    assert (
+        viewer.delete(
+            f"{API}/tenant/members/{viewer.user_id}", headers={"If-Match": etag(team["owner"], viewer.user_id)}
+        ).status_code
+        == 204
+    )
     assert viewer.get(f"{API}/user").status_code == 401
 
 
@@ -242,7 +302,10 @@ def test_an_invitation_is_single_use_and_its_token_is_stored_hashed(
     assert invitation["token"] not in stored and len(stored) == 64
     preview = app.test_client().post(f"{API}/auth/invitation-preview", json={"token": invitation["token"]})
     assert preview.status_code == 200 and preview.json() == {
-        "tenant_name": "alice", "email": "nina@example.com", "role": "member", "expires_at": invitation["expires_at"]
+        "tenant_name": "alice",
+        "email": "nina@example.com",
+        "role": "member",
+        "expires_at": invitation["expires_at"],
     }
     assert accept(app, invitation["token"], "nina").status_code == 201
     again = accept(app, invitation["token"], "nina2")
@@ -258,7 +321,9 @@ def test_a_revoked_or_expired_invitation_cannot_be_redeemed(app: Any, alice: Acc
     assert refused.status_code == 409 and "revoked" in refused.json()["detail"]
     expired = invite(alice, "ezra@example.com", "viewer")
     with owner_engine.begin() as conn:
-        conn.execute(text("UPDATE invitations SET expires_at = now() - interval '1 second' WHERE id = :i"), {"i": expired["id"]})
+        conn.execute(
+            text("UPDATE invitations SET expires_at = now() - interval '1 second' WHERE id = :i"), {"i": expired["id"]}
+        )
     refused = accept(app, expired["token"], "ezra")
     assert refused.status_code == 409 and "expired" in refused.json()["detail"]
     assert [i["id"] for i in alice.get(f"{API}/tenant/invitations?status=expired").json()["items"]] == [expired["id"]]
@@ -279,10 +344,19 @@ def test_an_email_registered_elsewhere_cannot_be_invited(alice: Account, bob: Ac
 
 
 def test_admins_invite_members_and_viewers_only(team: dict[str, Account]) -> None:
-    assert team["admin"].post(f"{API}/tenant/invitations", json={"email": "x@example.com", "role": "admin"}).status_code == 403
-    assert team["admin"].post(f"{API}/tenant/invitations", json={"email": "x@example.com", "role": "viewer"}).status_code == 201
+    assert (
+        team["admin"].post(f"{API}/tenant/invitations", json={"email": "x@example.com", "role": "admin"}).status_code
+        == 403
+    )
+    assert (
+        team["admin"].post(f"{API}/tenant/invitations", json={"email": "x@example.com", "role": "viewer"}).status_code
+        == 201
+    )
     for role in ("member", "viewer"):
-        assert team[role].post(f"{API}/tenant/invitations", json={"email": "y@example.com", "role": "viewer"}).status_code == 403
+        assert (
+            team[role].post(f"{API}/tenant/invitations", json={"email": "y@example.com", "role": "viewer"}).status_code
+            == 403
+        )
 
 
 def test_a_new_invitation_to_the_same_address_revokes_the_pending_one(app: Any, alice: Account) -> None:
@@ -300,7 +374,7 @@ class _Inbox:
     def __init__(self) -> None:
         self.messages: list[Any] = []
 
-    async def handle_DATA(self, _server: Any, _session: Any, envelope: Any) -> str:  # noqa: N802 (aiosmtpd's name)
+    async def handle_DATA(self, _server: Any, _session: Any, envelope: Any) -> str:
         self.messages.append(envelope)
         return "250 Message accepted for delivery"
 

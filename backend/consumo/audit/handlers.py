@@ -33,7 +33,7 @@ def _moment(value: str | None) -> datetime | None:
     return datetime.fromisoformat(value.replace("Z", "+00:00")) if value else None
 
 
-def list_audit_events(
+def list_audit_events(  # noqa: PLR0917 (Connexion passes each query parameter by name)
     actor_id: str | None = None,
     entity_type: str | None = None,
     entity_id: str | None = None,

@@ -23,15 +23,16 @@ from __future__ import annotations
 
 import enum
 import ipaddress
+import json
 import re
 import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import event, insert, inspect
+from sqlalchemy import Table, event, insert, inspect
 from sqlalchemy.orm import Mapper, ORMExecuteState, Session
 
 from consumo.audit.models import AuditEvent
@@ -94,7 +95,7 @@ def is_secret(column: Any) -> bool:
 
 
 def _entity_type(cls: type) -> str:
-    return str(getattr(cls, "__tablename__"))
+    return str(cast(Any, cls).__tablename__)
 
 
 def _identity(row: Any) -> tuple[str, str]:
@@ -109,7 +110,7 @@ def _entity_id(row: Any) -> str:
     return "/".join(str(values.get(key, "")) for key in keys if key)
 
 
-def jsonable(value: Any) -> Any:
+def jsonable(value: Any) -> Any:  # noqa: PLR0911 (one return per kind of value)
     if value is None or isinstance(value, (bool, int, float, str)):
         return value
     if isinstance(value, (datetime, date)):
@@ -125,6 +126,20 @@ def jsonable(value: Any) -> Any:
     return str(value)
 
 
+def as_text(value: Any) -> str | None:
+    """A value as the trail shows it: text (JSON for structures), at most 2000 characters."""
+    plain = jsonable(value)
+    if plain is None:
+        return None
+    if isinstance(plain, bool):
+        text = "true" if plain else "false"
+    elif isinstance(plain, (dict, list)):
+        text = json.dumps(plain, sort_keys=True)
+    else:
+        text = str(plain)
+    return text[:2000]
+
+
 def _columns(cls: type) -> Iterable[Any]:
     return inspect(cls).column_attrs
 
@@ -138,7 +153,7 @@ def _snapshot(row: Any, side: str) -> dict[str, Any]:
         column = attr.columns[0]
         if attr.key == tenant_key or attr.key not in loaded:
             continue
-        value = REDACTED if is_secret(column) else jsonable(loaded[attr.key])
+        value = REDACTED if is_secret(column) else as_text(loaded[attr.key])
         changes[attr.key] = {side: value}
     return changes
 
@@ -157,7 +172,7 @@ def _differences(row: Any) -> dict[str, Any]:
         if is_secret(attr.columns[0]):
             changes[attr.key] = {"before": REDACTED, "after": REDACTED}
         else:
-            changes[attr.key] = {"before": jsonable(before), "after": jsonable(after)}
+            changes[attr.key] = {"before": as_text(before), "after": as_text(after)}
     return changes
 
 
@@ -200,7 +215,7 @@ def _event_row(
 
 def _write(session: Session, rows: list[dict[str, Any]]) -> None:
     if rows:
-        session.connection().execute(insert(AuditEvent.__table__), rows)
+        session.connection().execute(insert(cast(Table, AuditEvent.__table__)), rows)
 
 
 def record_event(
@@ -277,7 +292,7 @@ def _bulk_values(statement: Any, mapper: Mapper[Any]) -> dict[str, Any]:
         if column is not None and is_secret(column):
             changes[name] = {"after": REDACTED}
         else:
-            changes[name] = {"after": jsonable(raw) if raw is not None else None}
+            changes[name] = {"after": as_text(raw)}
     return changes
 
 

@@ -74,7 +74,11 @@ def update_tenant(body: dict[str, Any]) -> flask.Response:
 
 
 def list_members(
-    role: str | None = None, active: bool | None = None, q: str | None = None, limit: int = 25, cursor: str | None = None
+    role: str | None = None,
+    active: bool | None = None,
+    q: str | None = None,
+    limit: int = 25,
+    cursor: str | None = None,
 ) -> flask.Response:
     page = service.list_members(
         db_session(), current_caller(), role=role, active=active, q=q, limit=limit, cursor=cursor
@@ -106,9 +110,7 @@ def transfer_ownership(body: dict[str, Any]) -> flask.Response:
 
 def list_invitations(status: str | None = None, limit: int = 25, cursor: str | None = None) -> flask.Response:
     page = service.list_invitations(db_session(), current_caller(), status=status, limit=limit, cursor=cursor)
-    return respond(
-        api.InvitationPage(items=[invitation_model(i) for i in page.items], next_cursor=page.next_cursor)
-    )
+    return respond(api.InvitationPage(items=[invitation_model(i) for i in page.items], next_cursor=page.next_cursor))
 
 
 def create_invitation(body: dict[str, Any]) -> flask.Response:

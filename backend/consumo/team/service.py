@@ -231,7 +231,9 @@ def update_member(
     return target
 
 
-def remove_member(session: Session, caller: Caller, member_id: uuid.UUID, *, precondition: Callable[[int], bool]) -> None:
+def remove_member(
+    session: Session, caller: Caller, member_id: uuid.UUID, *, precondition: Callable[[int], bool]
+) -> None:
     """Removes a member (or, for oneself, leaves): they become a former member."""
     _lock_team(session, caller)
     target = _target(session, caller, member_id)
@@ -317,9 +319,7 @@ def list_invitations(
 
 def get_invitation(session: Session, caller: Caller, invitation_id: uuid.UUID) -> Invitation:
     _require_manager(caller, "see invitations")
-    invitation = session.execute(
-        tenant_invitations(caller).where(Invitation.id == invitation_id)
-    ).scalar_one_or_none()
+    invitation = session.execute(tenant_invitations(caller).where(Invitation.id == invitation_id)).scalar_one_or_none()
     if invitation is None:
         raise NotFound("No such invitation.")
     return invitation
@@ -334,9 +334,7 @@ def accept_url(token: str) -> str:
     return f"{get_settings().public_web_url.rstrip('/')}/accept-invitation#token={token}"
 
 
-def create_invitation(
-    session: Session, caller: Caller, *, email: str, role: str
-) -> tuple[Invitation, str, bool]:
+def create_invitation(session: Session, caller: Caller, *, email: str, role: str) -> tuple[Invitation, str, bool]:
     """The invitation, its token (shown once) and whether it was e-mailed."""
     _require_manager(caller, "invite people")
     if caller.role != "owner" and role in PRIVILEGED:
@@ -350,9 +348,11 @@ def create_invitation(
     session.execute(
         update(Invitation)
         .where(
-            Invitation.id.in_(tenant_invitations(caller).with_only_columns(Invitation.id).where(
-                Invitation.email == email, _pending_condition(now)
-            ))
+            Invitation.id.in_(
+                tenant_invitations(caller)
+                .with_only_columns(Invitation.id)
+                .where(Invitation.email == email, _pending_condition(now))
+            )
         )
         .values(revoked_at=now)
         .execution_options(synchronize_session=False)
