@@ -123,8 +123,10 @@ def test_sign_ins_failures_logouts_password_and_role_changes_are_events(app: Any
     )
     about_mia = events(alice, f"&entity_type=users&entity_id={member.user_id}")
     actions = [event["action"] for event in reversed(about_mia)]
-    assert actions == ["create", "sign_in_failed", "sign_in", "logout", "password_change", "role_change"], actions
-    by_action = {event["action"]: event for event in about_mia}
+    assert actions == ["create", "sign_in", "sign_in_failed", "sign_in", "logout", "password_change", "role_change"], (
+        actions
+    )
+    by_action = {event["action"]: event for event in reversed(about_mia)}
     assert by_action["password_change"]["changes"]["password_hash"] == {"before": "[redacted]", "after": "[redacted]"}
     assert by_action["role_change"]["changes"]["role"] == {"before": "member", "after": "viewer"}
     assert by_action["role_change"]["actor_user_id"] == alice.user_id

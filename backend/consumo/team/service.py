@@ -448,5 +448,14 @@ def accept_invitation(session: Session, *, token: str, username: str, password: 
     invitation.accepted_at = _now()
     invitation.accepted_user_id = user.id
     session.flush()
+    # Accepting signs the new member in: recorded like any sign-in.
+    audit.record_event(
+        session,
+        tenant_id=user.tenant_id,
+        action="sign_in",
+        entity_type="users",
+        entity_id=str(user.id),
+        actor_user_id=user.id,
+    )
     session.refresh(user)
     return accounts.open_session(session, user, tenant)

@@ -23,7 +23,6 @@ const NAV: Array<{ href: string; label: MessageKey; exact?: boolean; roles?: rea
   { href: "/meters", label: "nav.meters" },
   { href: "/team", label: "nav.team", roles: ["owner", "admin", "viewer"] },
   { href: "/activity", label: "nav.activity", roles: ["owner", "admin"] },
-  { href: "/organisation", label: "nav.organisation" },
   { href: "/profile", label: "nav.profile" },
 ];
 

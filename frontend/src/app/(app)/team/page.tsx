@@ -19,7 +19,7 @@ import {
   type Role,
 } from "@/client";
 import { DataTable, rowActionClass, type Column } from "@/components/DataTable";
-import { Alert, Button, Card, ConfirmDialog, Loading, PageHeader, SelectField, TextField } from "@/components/ui";
+import { Alert, Button, ButtonLink, Card, ConfirmDialog, Loading, PageHeader, SelectField, TextField } from "@/components/ui";
 import { useAuth } from "@/lib/auth/AuthProvider";
 import { etagOfVersion } from "@/lib/etag";
 import { describeError } from "@/lib/errors";
@@ -219,7 +219,15 @@ export default function TeamPage() {
   const dialog = pending && dialogText(pending, t);
   return (
     <div className="mx-auto max-w-5xl space-y-6">
-      <PageHeader title={t("team.title")} subtitle={t("team.subtitle", { tenant: tenant.data.name })} />
+      <PageHeader
+        title={t("team.title")}
+        subtitle={t("team.subtitle", { tenant: tenant.data.name })}
+        actions={
+          <ButtonLink href="/organisation" variant="secondary">
+            {t("nav.organisation")}
+          </ButtonLink>
+        }
+      />
       <section aria-labelledby="members-heading" className="space-y-3">
         <h2 id="members-heading" className="text-lg font-semibold">
           {t("team.members")}
