@@ -64,7 +64,8 @@ test("an owner builds a team, watches its activity and deactivates a member", as
   await expect(viewer.getByText("Only owners and admins change these settings.")).toBeVisible();
 
   // The owner sees both sign-ins and the member's record creation in Activity.
-  await owner.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Activity" }).click();
+  await owner.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Team" }).click();
+  await owner.getByRole("link", { name: "Activity" }).click();
   await expect(owner.getByRole("heading", { name: "Activity", level: 1 })).toBeVisible();
   await owner.getByLabel("Object type").selectOption("consumption_records");
   const timeline = owner.getByRole("list", { name: "Activity" });

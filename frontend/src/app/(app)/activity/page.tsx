@@ -24,6 +24,8 @@ export default function ActivityPage() {
   const tenant = useQuery({ queryKey: ["tenant"], queryFn: async () => (await getTenant({ throwOnError: true })).data });
   const members = useQuery({
     queryKey: ["members"],
+    // People join from other browsers (accepting an invitation): the names are read afresh here.
+    refetchOnMount: "always",
     queryFn: async () => (await listMembers({ query: { limit: 100 }, throwOnError: true })).data,
   });
   const events = useInfiniteQuery({

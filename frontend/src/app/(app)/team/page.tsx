@@ -223,9 +223,16 @@ export default function TeamPage() {
         title={t("team.title")}
         subtitle={t("team.subtitle", { tenant: tenant.data.name })}
         actions={
-          <ButtonLink href="/organisation" variant="secondary">
-            {t("nav.organisation")}
-          </ButtonLink>
+          <div className="flex flex-wrap gap-2">
+            {manages && (
+              <ButtonLink href="/activity" variant="secondary">
+                {t("nav.activity")}
+              </ButtonLink>
+            )}
+            <ButtonLink href="/organisation" variant="secondary">
+              {t("nav.organisation")}
+            </ButtonLink>
+          </div>
         }
       />
       <section aria-labelledby="members-heading" className="space-y-3">
