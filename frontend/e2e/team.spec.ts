@@ -70,7 +70,9 @@ test("an owner builds a team, watches its activity and deactivates a member", as
   await owner.getByLabel("Object type").selectOption("consumption_records");
   const timeline = owner.getByRole("list", { name: "Activity" });
   await expect(timeline.getByRole("listitem").filter({ hasText: memberUser.username }).filter({ hasText: "create" })).toHaveCount(1);
-  await expect(timeline.getByText("Member water")).toBeVisible();
+  const created = timeline.getByRole("listitem").filter({ hasText: memberUser.username }).filter({ hasText: "create" });
+  await created.getByText(/^Fields/).click(); // a creation's fields are folded
+  await expect(created.getByText("Member water")).toBeVisible();
   await owner.getByLabel("Object type").selectOption("users");
   await owner.getByLabel("Action").selectOption("sign_in");
   const signIns = timeline.getByRole("listitem");
@@ -85,4 +87,10 @@ test("an owner builds a team, watches its activity and deactivates a member", as
   await expect(owner.getByText(`${memberUser.username} was deactivated.`)).toBeVisible();
   await member.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Meters" }).click();
   await expect(member).toHaveURL(/\/login/);
+
+  // The same page in Spanish.
+  await owner.getByLabel("Language").selectOption("es");
+  await expect(owner.getByRole("heading", { name: "Equipo", level: 1 })).toBeVisible();
+  await expect(owner.getByText("Desactivado").first()).toBeVisible();
+  await screenshot(owner, "team-owner-es");
 });

@@ -94,7 +94,12 @@ export default function ActivityPage() {
                   {event.client_ip && ` · ${t("activity.details", { ip: event.client_ip, agent: event.user_agent ?? "—" })}`}
                 </p>
                 {event.changes.length > 0 && (
-                  <div className="mt-3 overflow-x-auto">
+                  // A creation or deletion lists every field: folded; an edit's few changes show open.
+                  <details className="mt-3" open={event.action !== "create" && event.action !== "delete"}>
+                    <summary className="cursor-pointer text-xs font-medium text-slate-700 dark:text-slate-300">
+                      {t("activity.changes", { count: event.changes.length })}
+                    </summary>
+                  <div className="mt-2 overflow-x-auto">
                     <table className="min-w-full text-xs">
                       <caption className="sr-only">{`${event.action} ${event.entity_type}`}</caption>
                       <thead>
@@ -115,6 +120,7 @@ export default function ActivityPage() {
                       </tbody>
                     </table>
                   </div>
+                  </details>
                 )}
               </Card>
             </li>

@@ -255,8 +255,8 @@ export default function TeamPage() {
             <ul className="divide-y divide-slate-200 dark:divide-slate-800">
               {invitations.data.items.map((invitation) => (
                 <li key={invitation.id} className="flex flex-wrap items-center justify-between gap-2 py-2 text-sm">
-                  <span className="min-w-0 break-all">
-                    <span className="font-medium">{invitation.email}</span> · {t(`role.${invitation.role}`)} · {t("team.expires")}{" "}
+                  <span className="min-w-0 break-words">
+                    <span className="break-all font-medium">{invitation.email}</span> · {t(`role.${invitation.role}`)} · {t("team.expires")}{" "}
                     {formatTimestamp(invitation.expires_at, intl)}
                   </span>
                   <button type="button" className={rowActionClass.danger} onClick={() => setPending({ kind: "revoke", invitation })}>
