@@ -41,7 +41,19 @@ def books(alice) -> dict[str, Any]:
     )
     reading = alice.post(f"{API}/meters/{meter['id']}/readings", json={"date": "2025-01-01", "index_value": 100})
     assert tariff.status_code == 201 and reading.status_code == 201
+    invitations = [
+        alice.post(f"{API}/tenant/invitations", json={"email": f"{name}@example.com", "role": "member"}).json()
+        for name in ("mate", "guest", "visitor")
+    ]
+    accepted = alice.client.post(
+        f"{API}/auth/accept-invitation",
+        json={"token": invitations[0]["token"], "username": "mate", "password": "s3cret-passw0rd"},
+    )
+    assert accepted.status_code == 201, accepted.text
     return {
+        "member": accepted.json()["user"]["id"],
+        "invitation": invitations[1]["id"],
+        "token": invitations[2]["token"],
         "meter": meter["id"],
         "line": line["id"],
         "record": create_record(alice)["id"],
@@ -105,6 +117,25 @@ def _scenarios(app: Any, alice: Any, books: dict[str, Any]) -> dict[str, Callabl
             f"{meter}/readings/{books['reading']}", json={"index_value": 50 + i}, headers=if_match
         ),
         "delete_reading": lambda i: alice.delete(f"{meter}/readings/{books['reading']}", headers=if_match),
+        "update_tenant": lambda i: alice.patch(f"{API}/tenant", json={"name": f"Tenant {i}"}, headers=if_match),
+        "update_member": lambda i: alice.patch(
+            f"{API}/tenant/members/{books['member']}", json={"role": "viewer"}, headers=if_match
+        ),
+        "remove_member": lambda i: alice.delete(f"{API}/tenant/members/{books['member']}", headers=if_match),
+        "transfer_ownership": lambda i: alice.post(
+            f"{API}/tenant/transfer-ownership", json={"member_id": books["member"]}
+        ),
+        "create_invitation": lambda i: alice.post(
+            f"{API}/tenant/invitations", json={"email": f"same{suffix}@example.com", "role": "viewer"}
+        ),
+        "revoke_invitation": lambda i: alice.delete(f"{API}/tenant/invitations/{books['invitation']}"),
+        "preview_invitation": lambda i: alice.client.post(
+            f"{API}/auth/invitation-preview", json={"token": books["token"]}
+        ),
+        "accept_invitation": lambda i: alice.client.post(
+            f"{API}/auth/accept-invitation",
+            json={"token": books["token"], "username": f"joiner{i}", "password": "s3cret-passw0rd"},
+        ),
     }
 
 

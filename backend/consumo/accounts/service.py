@@ -322,7 +322,7 @@ def delete_account(session: Session, caller: Caller) -> None:
             if other_owners == 0:
                 raise Conflict(
                     "You are the last active owner of an organisation that has other members: hand it "
-                    "over first (POST /tenant/transfer-ownership, or Team → Transfer ownership in the "
+                    "over first (POST /tenant/transfer-ownership, or Team → Make owner in the "
                     "web app), or remove the other members."
                 )
         session.delete(user)

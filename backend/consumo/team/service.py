@@ -339,6 +339,7 @@ def create_invitation(session: Session, caller: Caller, *, email: str, role: str
     _require_manager(caller, "invite people")
     if caller.role != "owner" and role in PRIVILEGED:
         raise Forbidden("Only owners invite admins.")
+    _lock_team(session, caller)  # invitations to one address replace each other one at a time
     email = email.lower()
     if _email_has_account(session, email):
         raise Conflict(
