@@ -45,13 +45,8 @@ def books(alice) -> dict[str, Any]:
         alice.post(f"{API}/tenant/invitations", json={"email": f"{name}@example.com", "role": "member"}).json()
         for name in ("mate", "guest", "visitor")
     ]
-    accepted = alice.client.post(
-        f"{API}/auth/accept-invitation",
-        json={"token": invitations[0]["token"], "username": "mate", "password": "s3cret-passw0rd"},
-    )
-    assert accepted.status_code == 201, accepted.text
     return {
-        "member": accepted.json()["user"]["id"],
+        "mate_token": invitations[0]["token"],  # accepted only for the member operations (see _with_a_member)
         "invitation": invitations[1]["id"],
         "token": invitations[2]["token"],
         "meter": meter["id"],
@@ -143,8 +138,23 @@ def test_every_write_operation_has_a_parallel_scenario(app, alice, books):
     assert set(_scenarios(app, alice, books)) == set(WRITE_OPERATIONS)
 
 
+MEMBER_OPERATIONS = {"update_member", "remove_member", "transfer_ownership"}
+
+
+def _with_a_member(alice, books) -> None:
+    """A second member in alice's tenant (not for every operation: alice could no longer delete her account)."""
+    accepted = alice.client.post(
+        f"{API}/auth/accept-invitation",
+        json={"token": books["mate_token"], "username": "mate", "password": "s3cret-passw0rd"},
+    )
+    assert accepted.status_code == 201, accepted.text
+    books["member"] = accepted.json()["user"]["id"]
+
+
 @pytest.mark.parametrize("operation", WRITE_OPERATIONS)
 def test_a_write_sent_20_times_at_once_never_fails_with_a_server_error(app, alice, books, operation):
+    if operation in MEMBER_OPERATIONS:
+        _with_a_member(alice, books)
     responses = _at_once(_scenarios(app, alice, books)[operation])
 
     assert all(r.status_code < 500 for r in responses)
