@@ -1109,6 +1109,290 @@ class ImportRowPage(BaseModel):
     ]
 
 
+class Member(BaseModel):
+    model_config = ConfigDict(
+        extra='forbid',
+    )
+    id: UUID
+    username: Annotated[
+        str,
+        Field(
+            description='3–32 letters, digits, `_`, `.` or `-`; stored lower-case.',
+            max_length=32,
+            min_length=3,
+            pattern='^[A-Za-z0-9_.-]+$',
+        ),
+    ]
+    email: Annotated[
+        str,
+        Field(
+            description="An address in ASCII, stored and returned lower-case, exactly as stored. The local part\nis dot-separated atoms of letters, digits and `_ ' + -` (not ending in `'`); the domain\nis letters, digits and hyphens, with a top-level domain of letters. An internationalised\ndomain is sent in its ASCII (IDNA `xn--`) form: `user@xn--bcher-kva.example`, not\n`user@bücher.example` (`400`); login accepts either form. Addresses with a non-ASCII\nlocal part (`josé@example.com`) are not accepted. The address must also be valid for\nemail delivery syntax (RFC 5321: a local part of at most 64 characters, labels of at\nmost 63 that do not start or end with a hyphen, valid IDNA in `xn--` labels).\n",
+            max_length=254,
+            min_length=6,
+            pattern="^([A-Za-z0-9_'+-]+\\.)*[A-Za-z0-9_'+-]*[A-Za-z0-9_+-]@([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\\.)+[A-Za-z]{2,63}$",
+        ),
+    ]
+    role: Literal['owner', 'admin', 'member', 'viewer']
+    is_active: bool
+    created_at: AwareDatetime
+    last_login_at: Annotated[AwareDatetime | None, Field(...)]
+    version: Annotated[int, Field(ge=1)]
+
+
+class MemberUpdate(BaseModel):
+    model_config = ConfigDict(
+        extra='forbid',
+    )
+    role: Literal['owner', 'admin', 'member', 'viewer'] | None = None
+    is_active: Annotated[
+        bool | None,
+        Field(
+            description='`false` deactivates (tokens stop working at once); `true` reactivates.'
+        ),
+    ] = None
+
+
+class MemberPage(BaseModel):
+    model_config = ConfigDict(
+        extra='forbid',
+    )
+    items: Annotated[list[Member], Field(max_length=100)]
+    next_cursor: Annotated[
+        str | None,
+        Field(
+            description='Pass as `cursor` for the next page; `null` on the last page.',
+            max_length=512,
+            min_length=1,
+        ),
+    ]
+
+
+class OwnershipTransfer(BaseModel):
+    model_config = ConfigDict(
+        extra='forbid',
+    )
+    member_id: UUID
+
+
+class InvitationCreate(BaseModel):
+    model_config = ConfigDict(
+        extra='forbid',
+    )
+    email: Annotated[
+        str,
+        Field(
+            description="An address in ASCII, stored and returned lower-case, exactly as stored. The local part\nis dot-separated atoms of letters, digits and `_ ' + -` (not ending in `'`); the domain\nis letters, digits and hyphens, with a top-level domain of letters. An internationalised\ndomain is sent in its ASCII (IDNA `xn--`) form: `user@xn--bcher-kva.example`, not\n`user@bücher.example` (`400`); login accepts either form. Addresses with a non-ASCII\nlocal part (`josé@example.com`) are not accepted. The address must also be valid for\nemail delivery syntax (RFC 5321: a local part of at most 64 characters, labels of at\nmost 63 that do not start or end with a hyphen, valid IDNA in `xn--` labels).\n",
+            max_length=254,
+            min_length=6,
+            pattern="^([A-Za-z0-9_'+-]+\\.)*[A-Za-z0-9_'+-]*[A-Za-z0-9_+-]@([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\\.)+[A-Za-z]{2,63}$",
+        ),
+    ]
+    role: Literal['admin', 'member', 'viewer']
+
+
+class Invitation(BaseModel):
+    model_config = ConfigDict(
+        extra='forbid',
+    )
+    id: UUID
+    email: Annotated[
+        str,
+        Field(
+            description="An address in ASCII, stored and returned lower-case, exactly as stored. The local part\nis dot-separated atoms of letters, digits and `_ ' + -` (not ending in `'`); the domain\nis letters, digits and hyphens, with a top-level domain of letters. An internationalised\ndomain is sent in its ASCII (IDNA `xn--`) form: `user@xn--bcher-kva.example`, not\n`user@bücher.example` (`400`); login accepts either form. Addresses with a non-ASCII\nlocal part (`josé@example.com`) are not accepted. The address must also be valid for\nemail delivery syntax (RFC 5321: a local part of at most 64 characters, labels of at\nmost 63 that do not start or end with a hyphen, valid IDNA in `xn--` labels).\n",
+            max_length=254,
+            min_length=6,
+            pattern="^([A-Za-z0-9_'+-]+\\.)*[A-Za-z0-9_'+-]*[A-Za-z0-9_+-]@([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\\.)+[A-Za-z]{2,63}$",
+        ),
+    ]
+    role: Literal['admin', 'member', 'viewer']
+    status: Literal['pending', 'accepted', 'revoked', 'expired']
+    invited_by: UUID
+    created_at: AwareDatetime
+    expires_at: AwareDatetime
+    accepted_at: Annotated[AwareDatetime | None, Field(...)]
+
+
+class InvitationCreated(BaseModel):
+    model_config = ConfigDict(
+        extra='forbid',
+    )
+    id: UUID
+    email: Annotated[
+        str,
+        Field(
+            description="An address in ASCII, stored and returned lower-case, exactly as stored. The local part\nis dot-separated atoms of letters, digits and `_ ' + -` (not ending in `'`); the domain\nis letters, digits and hyphens, with a top-level domain of letters. An internationalised\ndomain is sent in its ASCII (IDNA `xn--`) form: `user@xn--bcher-kva.example`, not\n`user@bücher.example` (`400`); login accepts either form. Addresses with a non-ASCII\nlocal part (`josé@example.com`) are not accepted. The address must also be valid for\nemail delivery syntax (RFC 5321: a local part of at most 64 characters, labels of at\nmost 63 that do not start or end with a hyphen, valid IDNA in `xn--` labels).\n",
+            max_length=254,
+            min_length=6,
+            pattern="^([A-Za-z0-9_'+-]+\\.)*[A-Za-z0-9_'+-]*[A-Za-z0-9_+-]@([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\\.)+[A-Za-z]{2,63}$",
+        ),
+    ]
+    role: Literal['admin', 'member', 'viewer']
+    status: Literal['pending', 'accepted', 'revoked', 'expired']
+    invited_by: UUID
+    created_at: AwareDatetime
+    expires_at: AwareDatetime
+    accepted_at: Annotated[AwareDatetime | None, Field(...)]
+    token: Annotated[
+        str,
+        Field(
+            description='The single-use secret; shown only in this answer.',
+            max_length=128,
+            min_length=1,
+        ),
+    ]
+    accept_url: Annotated[
+        str,
+        Field(
+            description="The web app's page that accepts it (the token after `#`, so it never reaches a server log).",
+            max_length=2048,
+            min_length=1,
+        ),
+    ]
+    emailed: Annotated[
+        bool,
+        Field(
+            description='The link was also sent by e-mail (the server has `SMTP_URL`).'
+        ),
+    ]
+
+
+class InvitationPage(BaseModel):
+    model_config = ConfigDict(
+        extra='forbid',
+    )
+    items: Annotated[list[Invitation], Field(max_length=100)]
+    next_cursor: Annotated[
+        str | None,
+        Field(
+            description='Pass as `cursor` for the next page; `null` on the last page.',
+            max_length=512,
+            min_length=1,
+        ),
+    ]
+
+
+class InvitationToken(BaseModel):
+    model_config = ConfigDict(
+        extra='forbid',
+    )
+    token: Annotated[str, Field(max_length=128, min_length=1, pattern='^[^\\u0000]*$')]
+
+
+class InvitationPreview(BaseModel):
+    model_config = ConfigDict(
+        extra='forbid',
+    )
+    tenant_name: Annotated[str, Field(max_length=100, min_length=1)]
+    email: Annotated[
+        str,
+        Field(
+            description="An address in ASCII, stored and returned lower-case, exactly as stored. The local part\nis dot-separated atoms of letters, digits and `_ ' + -` (not ending in `'`); the domain\nis letters, digits and hyphens, with a top-level domain of letters. An internationalised\ndomain is sent in its ASCII (IDNA `xn--`) form: `user@xn--bcher-kva.example`, not\n`user@bücher.example` (`400`); login accepts either form. Addresses with a non-ASCII\nlocal part (`josé@example.com`) are not accepted. The address must also be valid for\nemail delivery syntax (RFC 5321: a local part of at most 64 characters, labels of at\nmost 63 that do not start or end with a hyphen, valid IDNA in `xn--` labels).\n",
+            max_length=254,
+            min_length=6,
+            pattern="^([A-Za-z0-9_'+-]+\\.)*[A-Za-z0-9_'+-]*[A-Za-z0-9_+-]@([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\\.)+[A-Za-z]{2,63}$",
+        ),
+    ]
+    role: Literal['admin', 'member', 'viewer']
+    expires_at: AwareDatetime
+
+
+class InvitationAcceptance(BaseModel):
+    model_config = ConfigDict(
+        extra='forbid',
+    )
+    token: Annotated[str, Field(max_length=128, min_length=1, pattern='^[^\\u0000]*$')]
+    username: Annotated[
+        str,
+        Field(
+            description='3–32 letters, digits, `_`, `.` or `-`; stored lower-case.',
+            max_length=32,
+            min_length=3,
+            pattern='^[A-Za-z0-9_.-]+$',
+        ),
+    ]
+    password: Annotated[
+        SecretStr,
+        Field(
+            description='8–128 characters (no NUL), not equal to the username or the email.',
+            max_length=128,
+            min_length=8,
+        ),
+    ]
+
+
+class AuditChange(BaseModel):
+    model_config = ConfigDict(
+        extra='forbid',
+    )
+    field: Annotated[str, Field(max_length=64, min_length=1)]
+    before: Annotated[str | None, Field(max_length=2000, min_length=0)] = None
+    after: Annotated[str | None, Field(max_length=2000, min_length=0)] = None
+
+
+class AuditEvent(BaseModel):
+    model_config = ConfigDict(
+        extra='forbid',
+    )
+    id: UUID
+    occurred_at: AwareDatetime
+    actor_user_id: Annotated[
+        UUID | None,
+        Field(
+            description='Who acted; `null` for the system or an anonymous request (registration, accepting an invitation).'
+        ),
+    ]
+    actor_token_id: Annotated[
+        UUID | None, Field(description='The personal API token used, if any.')
+    ]
+    action: Annotated[
+        str,
+        Field(
+            description='`create`, `update`, `delete`, `bulk_update`, `bulk_delete`, `sign_in`, `sign_in_failed`, `logout`, `password_change`, `role_change`, …',
+            max_length=32,
+            min_length=1,
+        ),
+    ]
+    entity_type: Annotated[
+        str,
+        Field(
+            description='The kind of object (its table).', max_length=64, min_length=1
+        ),
+    ]
+    entity_id: Annotated[
+        str | None,
+        Field(
+            description='`null` for a change of many rows at once (`bulk_*`).',
+            max_length=64,
+            min_length=1,
+        ),
+    ]
+    changes: Annotated[
+        list[AuditChange],
+        Field(
+            description='The changed fields, each with `before` and/or `after`.',
+            max_length=200,
+        ),
+    ]
+    request_id: Annotated[str | None, Field(max_length=128, min_length=1)]
+    client_ip: Annotated[str | None, Field(max_length=64, min_length=1)]
+    user_agent: Annotated[str | None, Field(max_length=512, min_length=0)]
+
+
+class AuditEventPage(BaseModel):
+    model_config = ConfigDict(
+        extra='forbid',
+    )
+    items: Annotated[list[AuditEvent], Field(max_length=100)]
+    next_cursor: Annotated[
+        str | None,
+        Field(
+            description='Pass as `cursor` for the next page; `null` on the last page.',
+            max_length=512,
+            min_length=1,
+        ),
+    ]
+
+
 class CostAmount(BaseModel):
     model_config = ConfigDict(
         extra='forbid',
@@ -1408,6 +1692,74 @@ class MobileLineCreate(BaseModel):
         ),
     ] = None
     plan: LinePlan
+
+
+class TenantSettings(BaseModel):
+    model_config = ConfigDict(
+        extra='forbid',
+    )
+    id: UUID
+    name: Annotated[str, Field(max_length=100, min_length=1)]
+    default_currency: Annotated[
+        str,
+        Field(
+            description='An ISO 4217 code of a currency in use (or withdrawn since 2023, for older bills); fund\ncodes, precious metals and testing codes (`XAU`, `XTS`, `XXX`, …) are not accepted.\n',
+            max_length=3,
+            min_length=3,
+        ),
+    ]
+    time_zone: Annotated[
+        str, Field(examples=['Europe/Madrid'], max_length=64, min_length=1)
+    ]
+    locale: Annotated[
+        str,
+        Field(
+            description='A language, optionally with a region (`es`, `es-ES`, `en-GB`).',
+            examples=['es-ES'],
+            max_length=16,
+            min_length=2,
+            pattern='^[a-z]{2}(-[A-Z]{2})?$',
+        ),
+    ]
+    version: Annotated[int, Field(ge=1)]
+    created_at: AwareDatetime
+    updated_at: AwareDatetime
+
+
+class TenantUpdate(BaseModel):
+    model_config = ConfigDict(
+        extra='forbid',
+    )
+    name: Annotated[
+        str | None, Field(max_length=100, min_length=1, pattern='^[^\\u0000]*$')
+    ] = None
+    default_currency: Annotated[
+        str | None,
+        Field(
+            description='An ISO 4217 code of a currency in use (or withdrawn since 2023, for older bills); fund\ncodes, precious metals and testing codes (`XAU`, `XTS`, `XXX`, …) are not accepted.\n',
+            max_length=3,
+            min_length=3,
+        ),
+    ] = None
+    time_zone: Annotated[
+        str | None,
+        Field(
+            description='An IANA time zone, e.g. `Europe/Madrid`.',
+            max_length=64,
+            min_length=1,
+            pattern='^[A-Za-z0-9_+/-]+$',
+        ),
+    ] = None
+    locale: Annotated[
+        str | None,
+        Field(
+            description='A language, optionally with a region (`es`, `es-ES`, `en-GB`).',
+            examples=['es-ES'],
+            max_length=16,
+            min_length=2,
+            pattern='^[a-z]{2}(-[A-Z]{2})?$',
+        ),
+    ] = None
 
 
 class KindSummary(BaseModel):

@@ -20,6 +20,7 @@ from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, NoResultFound,
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from consumo import models_registry  # noqa: F401 (every model and the audit hook)
 from consumo.config import SPEC_PATH, get_settings, load_contract
 from consumo.framework_problems import problem_of_framework, problem_response
 from consumo.logging import configure_logging

@@ -67,6 +67,27 @@ def ensure_local_env(path: Path) -> None:
     print(f"wrote a local JWT secret to {path}")
 
 
+def audit_prune(retention_days: int | None) -> int:
+    """Delete audit events older than the retention period (`AUDIT_RETENTION_DAYS`, default
+    400), in every tenant, as the table owner (the API's role may never delete events)."""
+    from sqlalchemy.orm import Session
+
+    from consumo import models_registry  # noqa: F401 (every model, for the mapper)
+    from consumo.audit.service import prune
+    from consumo.db import database_urls, make_engine
+
+    settings = get_settings()
+    days = retention_days or settings.audit_retention_days
+    engine = make_engine(database_urls().owner, settings, pool_size=1)
+    try:
+        with Session(engine) as session, session.begin():
+            deleted = prune(session, retention_days=days)
+    finally:
+        engine.dispose()
+    print(f"audit-prune: deleted {deleted} audit events older than {days} days")
+    return deleted
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="consumo")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -89,8 +110,12 @@ def main(argv: list[str] | None = None) -> int:
     )
     env = commands.add_parser("init-env", help="create a development .env with a random secret")
     env.add_argument("--path", type=Path, default=Path(".env"))
+    prune = commands.add_parser("audit-prune", help="delete audit events older than AUDIT_RETENTION_DAYS (400)")
+    prune.add_argument("--days", type=int, default=None, help="retention in days (overrides AUDIT_RETENTION_DAYS)")
     args = parser.parse_args(argv)
-    if args.command == "migrate":
+    if args.command == "audit-prune":
+        audit_prune(args.days)
+    elif args.command == "migrate":
         migrate()
     elif args.command == "serve" and args.production:
         if args.reload:

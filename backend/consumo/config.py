@@ -78,7 +78,17 @@ class Settings(BaseSettings):
     # The static bearer token that `GET /metrics` requires. Unset: the endpoint is a 404.
     metrics_token: str | None = None
 
-    @field_validator("metrics_token", "redis_url", mode="before")
+    # Audit events older than this are deleted by `consumo audit-prune`.
+    audit_retention_days: int = Field(default=400, ge=1, le=36500)
+    # Invitations: how long a link holds, where it points, and the SMTP server that also
+    # e-mails it (`smtp://user:password@host:port`, `smtps://…` for TLS; unset: not e-mailed).
+    invitation_ttl_days: int = Field(default=7, ge=1, le=90)
+    public_web_url: str = "http://localhost:3000"
+    smtp_url: str | None = None
+    smtp_from: str = "Consumo <no-reply@consumo.invalid>"
+    smtp_timeout_s: float = Field(default=10.0, gt=0, le=120)
+
+    @field_validator("metrics_token", "redis_url", "smtp_url", mode="before")
     @classmethod
     def _empty_means_unset(cls, value: object) -> object:
         # `METRICS_TOKEN=` in a .env or compose file switches the feature off, not on.

@@ -10,7 +10,9 @@ import orjson
 from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
+from consumo.audit import hook as audit_hook
 from consumo.db import session_factory
+from consumo.logging import log_context
 from consumo.problems import PreconditionRequired
 
 JSON = "application/json"
@@ -23,6 +25,15 @@ def db_session() -> Session:
     session: Session | None = flask.g.get("db_session")
     if session is None:
         session = session_factory()()
+        request = flask.request
+        audit_hook.set_request_context(
+            session,
+            audit_hook.RequestContext(
+                request_id=log_context().get("request_id"),
+                client_ip=request.remote_addr,
+                user_agent=request.headers.get("User-Agent"),
+            ),
+        )
         flask.g.db_session = session
     return session
 

@@ -1,6 +1,8 @@
 """Imports every model so `Base.metadata` knows the whole schema (Alembic, tests, ERD)."""
 
 from consumo.accounts.models import AuthSession, RefreshToken, Tenant, User
+from consumo.audit import hook as audit_hook
+from consumo.audit.models import AuditEvent
 from consumo.consumptions.models import ConsumptionRecord
 from consumo.idempotency.models import IdempotencyKey
 from consumo.imports.models import Import, ImportRow, ImportRowError
@@ -8,8 +10,10 @@ from consumo.kpis.models import Budget, ConsumptionDaily, ConsumptionMonthly
 from consumo.lines.models import TopUp
 from consumo.meters.models import Meter, MeterTariff
 from consumo.readings.models import MeterReading
+from consumo.team.models import Invitation
 
 __all__ = [
+    "AuditEvent",
     "AuthSession",
     "Budget",
     "ConsumptionDaily",
@@ -19,6 +23,7 @@ __all__ = [
     "Import",
     "ImportRow",
     "ImportRowError",
+    "Invitation",
     "Meter",
     "MeterReading",
     "MeterTariff",
@@ -26,4 +31,5 @@ __all__ = [
     "Tenant",
     "TopUp",
     "User",
+    "audit_hook",
 ]

@@ -15,10 +15,14 @@ from consumo.config import get_settings
 CURRENT_TENANT = "NULLIF(current_setting('app.tenant_id', true), '')::uuid"
 
 
-def protect(op: Any, table: str, column: str = "tenant_id") -> None:
-    """`op`: Alembic's operations; `column`: the table's tenant key (`id` for `tenants`)."""
+ALL_VERBS = ("SELECT", "INSERT", "UPDATE", "DELETE")
+
+
+def protect(op: Any, table: str, column: str = "tenant_id", verbs: tuple[str, ...] = ALL_VERBS) -> None:
+    """`op`: Alembic's operations; `column`: the table's tenant key (`id` for `tenants`);
+    `verbs`: what the app role may do (an append-only table grants only SELECT and INSERT)."""
     role = get_settings().app_db_role
-    op.execute(f'GRANT SELECT, INSERT, UPDATE, DELETE ON {table} TO "{role}"')
+    op.execute(f'GRANT {", ".join(verbs)} ON {table} TO "{role}"')
     op.execute(f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY")
     op.execute(f"ALTER TABLE {table} FORCE ROW LEVEL SECURITY")
     op.execute(

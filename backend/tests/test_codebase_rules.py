@@ -22,6 +22,8 @@ SCOPING_HELPERS = {
     "kpis/service.py": {"_budgets_of"},
     "accounts/service.py": {"tenant_members", "_refresh_token_named"},
     "imports/service.py": {"readable_imports", "of_import"},
+    "team/service.py": {"tenant_invitations", "_invitation_named"},
+    "audit/service.py": {"tenant_events"},
 }
 
 

@@ -51,6 +51,14 @@ LINE_ONLY = {"get_meter_status", "create_top_up", "simulate_usage", "get_top_up"
 def _point_at_real_objects(case: Any, account: Any) -> None:
     """Path parameters name objects the caller really owns (positive examples only)."""
     params = case.path_parameters or {}
+    if "member_id" in params:  # the caller themselves: the rules about one's own row answer
+        params["member_id"] = account.user_id
+    if "invitation_id" in params:
+        invited = account.post(
+            f"{API}/tenant/invitations", json={"email": f"{next(_usernames)}@example.com", "role": "member"}
+        )
+        assert invited.status_code == 201, invited.text
+        params["invitation_id"] = invited.json()["id"]
     if "consumption_id" in params:
         created = account.post(f"{API}/consumptions", json=VALID_RECORD)
         assert created.status_code == 201, created.text

@@ -30,8 +30,10 @@ def objects(alice) -> dict[str, str]:
     )
     reading = alice.post(f"{API}/meters/{meter['id']}/readings", json={"date": "2025-01-01", "index_value": 100})
     top_up = alice.post(f"{API}/meters/{line['id']}/top-ups", json={"amount_minor": 100})
+    invitation = alice.post(f"{API}/tenant/invitations", json={"email": "invited@example.com", "role": "member"})
     assert tariff.status_code == 201 and reading.status_code == 201, (tariff.text, reading.text)
     assert top_up.status_code == 201, top_up.text
+    assert invitation.status_code == 201, invitation.text
     upload = alice.post(
         f"{API}/imports",
         content=b"kind,quantity,period_start,period_end\nwater,1,2025-01-01,2025-01-01\n",
@@ -40,6 +42,8 @@ def objects(alice) -> dict[str, str]:
     assert upload.status_code == 201, upload.text
     return {
         "import_id": upload.json()["id"],
+        "member_id": alice.user_id,
+        "invitation_id": invitation.json()["id"],
         "meter_id": meter["id"],
         "line_id": line["id"],
         "consumption_id": record["id"],

@@ -15,6 +15,7 @@ interface Seeded {
   readingRecordId: string;
   meterId: string;
   lineId: string;
+  invitationToken: string;
 }
 
 async function post(request: APIRequestContext, token: string, path: string, data: unknown): Promise<{ id: string; consumption_id?: string }> {
@@ -62,7 +63,13 @@ async function seed(request: APIRequestContext): Promise<Seeded> {
     headers: { Authorization: `Bearer ${token}` },
   });
   expect(budgets.status()).toBe(200);
-  return { username: user.username, recordId: record.id, readingRecordId: derived?.consumption_id ?? "", meterId: meter.id, lineId: line.id };
+  const invitation = await request.post("/api/v1/tenant/invitations", {
+    data: { email: `${uniqueUser("guest").username}@example.com`, role: "viewer" },
+    headers: { Authorization: `Bearer ${token}` },
+  });
+  expect(invitation.status()).toBe(201);
+  const { token: invitationToken } = (await invitation.json()) as { token: string };
+  return { username: user.username, recordId: record.id, readingRecordId: derived?.consumption_id ?? "", meterId: meter.id, lineId: line.id, invitationToken };
 }
 
 interface PageCheck {
@@ -144,6 +151,34 @@ function pages(seeded: Seeded): PageCheck[] {
     },
     { name: "profile", path: "/profile", app: true, ready: h1("Profile") },
     { name: "imports", path: "/imports", app: true, ready: h1("Import records") },
+    {
+      name: "team",
+      path: "/team",
+      app: true,
+      ready: async (page) => {
+        await h1("Team")(page);
+        await expect(page.getByText("Pending invitations")).toBeVisible();
+      },
+    },
+    { name: "organisation", path: "/organisation", app: true, ready: h1("Organisation") },
+    {
+      name: "activity",
+      path: "/activity",
+      app: true,
+      ready: async (page) => {
+        await h1("Activity")(page);
+        await expect(page.getByRole("list", { name: "Activity" }).getByRole("listitem").first()).toBeVisible();
+      },
+    },
+    {
+      name: "accept-invitation",
+      path: `/accept-invitation#token=${seeded.invitationToken}`,
+      app: false,
+      ready: async (page) => {
+        await h1("Join an organisation")(page);
+        await expect(page.getByLabel("Username")).toBeVisible();
+      },
+    },
   ];
 }
 

@@ -39,7 +39,7 @@ def user_model(user: User, tenant: Tenant) -> api.User:
     )
 
 
-def _token_response(issued: service.IssuedTokens) -> flask.Response:
+def token_response(issued: service.IssuedTokens) -> flask.Response:
     body = api.TokenResponse(
         access_token=issued.access_token,
         token_type="Bearer",
@@ -117,8 +117,13 @@ def _wrong_current_password(response: flask.Response) -> bool:
     exempt_when=lambda: not get_settings().rate_limit_enabled,
 )
 def login(body: dict[str, Any]) -> flask.Response:
-    issued = service.login(db_session(), login=body["username"], password=body["password"])
-    return _token_response(issued)
+    session = db_session()
+    try:
+        issued = service.login(session, login=body["username"], password=body["password"])
+    except service.SignInFailed:
+        session.commit()  # keep the failed sign-in's audit event although the request fails
+        raise
+    return token_response(issued)
 
 
 def refresh_session() -> flask.Response:
@@ -133,7 +138,7 @@ def refresh_session() -> flask.Response:
         raise Unauthorized(
             "This refresh token was already used; the session is revoked.", code="auth.refresh_reused"
         ) from None
-    return _token_response(issued)
+    return token_response(issued)
 
 
 def logout() -> flask.Response:

@@ -27,6 +27,7 @@ class Tenant(Base):
     """An organisation or household: the customer. Its rows are visible only to its members."""
 
     __tablename__ = "tenants"
+    __tenant_key__ = "id"
 
     id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
     name: Mapped[str] = mapped_column(String(100))
@@ -34,6 +35,8 @@ class Tenant(Base):
     time_zone: Mapped[str] = mapped_column(String(64), server_default="UTC")
     locale: Mapped[str] = mapped_column(String(16), server_default="en")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    version: Mapped[int] = mapped_column(Integer, server_default="1")
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
 
 class User(Base):
@@ -57,10 +60,16 @@ class User(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     last_login_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    version: Mapped[int] = mapped_column(Integer, server_default="1")
+    # A removed member stays as a "former member": their records and the audit trail keep an
+    # owner, their names are released, and they can never sign in again.
+    removed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class AuthSession(Base):
     """One login: the family of refresh tokens it rotates through, revoked as a whole."""
+
+    __audit__ = False  # session plumbing: sign-in, sign-out and revocations are audited as events
 
     __tablename__ = "auth_sessions"
     __table_args__ = (
@@ -79,6 +88,8 @@ class AuthSession(Base):
 
 class RefreshToken(Base):
     """A refresh token, stored as a SHA-256 hash. `used_at` set means spent."""
+
+    __audit__ = False  # session plumbing, rotated on every refresh
 
     __tablename__ = "refresh_tokens"
     __table_args__ = (

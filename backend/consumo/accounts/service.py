@@ -11,6 +11,7 @@ from sqlalchemy import Select, func, select, text, update
 from sqlalchemy.orm import Session
 
 from consumo.accounts.models import AuthSession, RefreshToken, Tenant, User
+from consumo.audit import hook as audit
 from consumo.config import get_settings
 from consumo.db import bind_tenant, flush_unique
 from consumo.problems import Conflict, FieldError, Unauthorized, UnprocessableContent
@@ -24,7 +25,7 @@ from consumo.security.tokens import (
 )
 from consumo.text import visible_name
 
-_TAKEN: dict[str, FieldError] = {
+TAKEN: dict[str, FieldError] = {
     "uq_users_username": {"field": "username", "message": "This username is already taken.", "code": "username.taken"},
     "uq_users_email": {"field": "email", "message": "This email is already taken.", "code": "email.taken"},
 }
@@ -32,6 +33,14 @@ _TAKEN: dict[str, FieldError] = {
 
 class RefreshTokenReused(Exception):
     """A spent refresh token was presented again: its session has been revoked."""
+
+
+class SignInFailed(Unauthorized):
+    """A wrong password (or an inactive account) for a login that names an account: the failed
+    sign-in is recorded in the audit trail, which the handler commits before answering 401."""
+
+    def __init__(self) -> None:
+        super().__init__("The username or password is incorrect.", code="auth.bad_credentials")
 
 
 @dataclass(frozen=True)
@@ -47,7 +56,7 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
-def _check_password_rules(password: str, *, username: str, email: str, field: str) -> None:
+def check_password_rules(password: str, *, username: str, email: str, field: str) -> None:
     lowered = password.lower()
     if lowered in (username.lower(), email.lower()):
         raise UnprocessableContent(
@@ -59,7 +68,7 @@ def register(
     session: Session, *, username: str, email: str, password: str, organization_name: str | None
 ) -> tuple[User, Tenant]:
     username, email = username.lower(), email.lower()
-    _check_password_rules(password, username=username, email=email, field="password")
+    check_password_rules(password, username=username, email=email, field="password")
     tenant_id = uuid.uuid4()
     bind_tenant(session, tenant_id)
     name = visible_name(organization_name, field="organization_name") if organization_name is not None else username
@@ -77,7 +86,7 @@ def register(
         token_version=1,
     )
     session.add(user)
-    flush_unique(session, _TAKEN)
+    flush_unique(session, TAKEN)
     session.refresh(tenant)
     session.refresh(user)
     return user, tenant
@@ -89,7 +98,7 @@ def _tenant_of_login(session: Session, login: str) -> uuid.UUID | None:
     return session.execute(text("SELECT consumo_login_tenant(:login)"), {"login": login}).scalar()
 
 
-def _open_session(session: Session, user: User, tenant: Tenant) -> IssuedTokens:
+def open_session(session: Session, user: User, tenant: Tenant) -> IssuedTokens:
     settings = get_settings()
     auth_session = AuthSession(
         tenant_id=user.tenant_id,
@@ -146,12 +155,27 @@ def login(session: Session, *, login: str, password: str) -> IssuedTokens:
         ).scalar_one_or_none()
     password_ok = verify_password(user.password_hash if user else None, password)
     if user is None or not password_ok or not user.is_active:
+        if user is not None:
+            # Kept although the request fails: the handler commits it (a failed sign-in of a
+            # login naming no account has no tenant to be recorded in).
+            audit.record_event(
+                session,
+                tenant_id=user.tenant_id,
+                action="sign_in_failed",
+                entity_type="users",
+                entity_id=str(user.id),
+                changes={"reason": {"after": "inactive" if password_ok else "wrong_password"}},
+                actor_user_id=user.id,
+            )
+            raise SignInFailed()
         raise Unauthorized("The username or password is incorrect.", code="auth.bad_credentials")
+    audit.set_actor(session, user.id)
+    audit.name_change(session, user, "sign_in")
     if needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
     user.last_login_at = _now()
     tenant = session.get_one(Tenant, user.tenant_id)
-    return _open_session(session, user, tenant)
+    return open_session(session, user, tenant)
 
 
 def refresh(session: Session, *, refresh_token: str) -> IssuedTokens:
@@ -199,11 +223,27 @@ def account_of_login(session: Session, login: str) -> str | None:
 def end_session(session: Session, *, tenant_id: uuid.UUID, session_id: uuid.UUID) -> None:
     """Revokes one session: its refresh tokens and its access tokens stop working."""
     bind_tenant(session, tenant_id)
-    session.execute(
+    _revoke_for_logout(session, tenant_id, session_id)
+
+
+def _revoke_for_logout(session: Session, tenant_id: uuid.UUID, session_id: uuid.UUID) -> None:
+    """Revokes a session still open, recording the logout in the audit trail."""
+    ended = session.execute(
         update(AuthSession)
         .where(AuthSession.id == session_id, AuthSession.revoked_at.is_(None))
         .values(revoked_at=_now(), revoked_reason="logout")
-    )
+        .returning(AuthSession.user_id)
+    ).scalar_one_or_none()
+    if ended is not None:
+        audit.record_event(
+            session,
+            tenant_id=tenant_id,
+            action="logout",
+            entity_type="users",
+            entity_id=str(ended),
+            changes={"session_id": {"after": str(session_id)}},
+            actor_user_id=ended,
+        )
 
 
 def logout(session: Session, *, refresh_token: str | None) -> None:
@@ -216,11 +256,7 @@ def logout(session: Session, *, refresh_token: str | None) -> None:
     token = session.execute(_refresh_token_named(tenant_id, refresh_token)).scalar_one_or_none()
     if token is None:
         return
-    session.execute(
-        update(AuthSession)
-        .where(AuthSession.id == token.session_id, AuthSession.revoked_at.is_(None))
-        .values(revoked_at=_now(), revoked_reason="logout")
-    )
+    _revoke_for_logout(session, tenant_id, token.session_id)
 
 
 def _refresh_token_named(tenant_id: uuid.UUID, refresh_token: str) -> Select[tuple[RefreshToken]]:
@@ -262,7 +298,7 @@ def update_profile(session: Session, caller: Caller, *, username: str, email: st
             )
     user.username, user.email = username, email
     user.updated_at = _now()
-    flush_unique(session, _TAKEN)
+    flush_unique(session, TAKEN)
     return user, tenant
 
 
@@ -272,7 +308,8 @@ def change_password(session: Session, caller: Caller, *, current_password: str, 
         raise UnprocessableContent(
             "The current password is incorrect.", field="current_password", code="password.current_wrong"
         )
-    _check_password_rules(new_password, username=user.username, email=user.email, field="new_password")
+    check_password_rules(new_password, username=user.username, email=user.email, field="new_password")
+    audit.name_change(session, user, "password_change")
     user.password_hash = hash_password(new_password)
     user.token_version += 1  # every access token issued before stops working
     user.updated_at = _now()
@@ -287,7 +324,9 @@ def change_password(session: Session, caller: Caller, *, current_password: str, 
 def delete_account(session: Session, caller: Caller) -> None:
     user, tenant = current_user(session, caller, for_update=True)
     others = session.execute(
-        select(func.count()).select_from(tenant_members(caller).where(User.id != user.id).subquery())
+        select(func.count()).select_from(
+            tenant_members(caller).where(User.id != user.id, User.removed_at.is_(None)).subquery()
+        )
     ).scalar_one()
     if others == 0:
         session.delete(tenant)  # the last member: the tenant goes with them
@@ -295,12 +334,21 @@ def delete_account(session: Session, caller: Caller) -> None:
         if user.role == "owner":
             other_owners = session.execute(
                 select(func.count()).select_from(
-                    tenant_members(caller).where(User.id != user.id, User.role == "owner").subquery()
+                    tenant_members(caller)
+                    .where(
+                        User.id != user.id,
+                        User.role == "owner",
+                        User.is_active.is_(True),
+                        User.removed_at.is_(None),
+                    )
+                    .subquery()
                 )
             ).scalar_one()
             if other_owners == 0:
                 raise Conflict(
-                    "You are the last owner of a tenant that has other members: make another member owner first.",
+                    "You are the last active owner of an organisation that has other members: hand it "
+                    "over first (POST /tenant/transfer-ownership, or Team → Make owner in the "
+                    "web app), or remove the other members.",
                     code="account.last_owner",
                 )
         session.delete(user)

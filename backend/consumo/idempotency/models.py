@@ -15,6 +15,7 @@ from consumo.db import Base
 
 class IdempotencyKey(Base):
     __tablename__ = "idempotency_keys"
+    __audit__ = False  # a replay cache of responses, not a change of tenant data
     __table_args__ = (
         ForeignKeyConstraint(["tenant_id", "user_id"], ["users.tenant_id", "users.id"], ondelete="CASCADE"),
     )

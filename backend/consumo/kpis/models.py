@@ -20,6 +20,7 @@ class ConsumptionDaily(Base):
     (migration 0002), in the same transaction as the write, so it is always exact."""
 
     __tablename__ = "consumption_daily"
+    __audit__ = False  # derived from consumption_records by a trigger; the records' own events tell the story
     __table_args__ = (
         ForeignKeyConstraint(["tenant_id", "owner_id"], ["users.tenant_id", "users.id"], ondelete="CASCADE"),
         Index("ix_consumption_daily_tenant_day", "tenant_id", "day"),
@@ -43,6 +44,7 @@ class ConsumptionMonthly(Base):
     from `consumption_daily`."""
 
     __tablename__ = "consumption_monthly"
+    __audit__ = False  # derived from consumption_records by a trigger; the records' own events tell the story
     __table_args__ = (
         ForeignKeyConstraint(["tenant_id", "owner_id"], ["users.tenant_id", "users.id"], ondelete="CASCADE"),
         Index("ix_consumption_monthly_tenant_month", "tenant_id", "month"),

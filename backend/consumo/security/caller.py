@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 import flask
 from connexion import context
 
+from consumo.audit import hook as audit_hook
 from consumo.db import open_caller_transaction
 from consumo.http import db_session
 from consumo.logging import bind_log_context
@@ -39,5 +40,6 @@ def current_caller() -> Caller:
         raise Unauthorized("The access token has been revoked.", code="auth.token_revoked")
     caller = Caller(claims.user_id, claims.tenant_id, claims.session_id, row.role, row.time_zone, row.default_currency)
     flask.g.caller = caller
+    audit_hook.set_actor(db_session(), caller.user_id, caller.api_token_id)
     bind_log_context(tenant_id=str(caller.tenant_id), user_id=str(caller.user_id))
     return caller

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 READ_TENANT_ROLES = frozenset({"owner", "admin", "viewer"})
 WRITE_ROLES = frozenset({"owner", "admin", "member"})
+MANAGER_ROLES = frozenset({"owner", "admin"})
 
 
 @dataclass(frozen=True)
@@ -20,6 +21,7 @@ class Caller:
     role: str
     time_zone: str = "UTC"
     default_currency: str = "EUR"  # the tenant's, for records and meters created without one
+    api_token_id: uuid.UUID | None = None  # set when the caller authenticated with a personal API token
 
     def today(self) -> date:
         """Today in the tenant's time zone (UTC if the stored zone is unknown here)."""
@@ -36,3 +38,8 @@ class Caller:
     @property
     def can_write(self) -> bool:
         return self.role in WRITE_ROLES
+
+    @property
+    def manages_team(self) -> bool:
+        """Owners and admins manage the tenant's settings, members and invitations."""
+        return self.role in MANAGER_ROLES

@@ -4,8 +4,8 @@ import * as z from 'zod';
 
 import type { Client, ClientMeta, Options as Options2, RequestResult, TDataShape } from './client';
 import { client } from './client.gen';
-import type { ChangePasswordData, ChangePasswordErrors, ChangePasswordResponses, CommitImportData, CommitImportErrors, CommitImportResponses, CreateConsumptionData, CreateConsumptionErrors, CreateConsumptionResponses, CreateConsumptionsBatchData, CreateConsumptionsBatchErrors, CreateConsumptionsBatchResponses, CreateImportData, CreateImportErrors, CreateImportResponses, CreateMeterData, CreateMeterErrors, CreateMeterResponses, CreateReadingData, CreateReadingErrors, CreateReadingResponses, CreateTariffData, CreateTariffErrors, CreateTariffResponses, CreateTopUpData, CreateTopUpErrors, CreateTopUpResponses, DeleteConsumptionData, DeleteConsumptionErrors, DeleteConsumptionResponses, DeleteCurrentUserData, DeleteCurrentUserErrors, DeleteCurrentUserResponses, DeleteImportData, DeleteImportErrors, DeleteImportResponses, DeleteMeterData, DeleteMeterErrors, DeleteMeterResponses, DeleteReadingData, DeleteReadingErrors, DeleteReadingResponses, DeleteTariffData, DeleteTariffErrors, DeleteTariffResponses, ExportConsumptionsData, ExportConsumptionsErrors, ExportConsumptionsResponses, GetBudgetsData, GetBudgetsErrors, GetBudgetsResponses, GetConsumptionData, GetConsumptionErrors, GetConsumptionResponses, GetCurrentUserData, GetCurrentUserErrors, GetCurrentUserResponses, GetHealthData, GetHealthErrors, GetHealthResponses, GetImportData, GetImportErrors, GetImportResponses, GetKpiBreakdownData, GetKpiBreakdownErrors, GetKpiBreakdownResponses, GetKpiSummaryData, GetKpiSummaryErrors, GetKpiSummaryResponses, GetKpiTimeseriesData, GetKpiTimeseriesErrors, GetKpiTimeseriesResponses, GetMeterData, GetMeterErrors, GetMeterResponses, GetMeterStatusData, GetMeterStatusErrors, GetMeterStatusResponses, GetMetricsData, GetMetricsErrors, GetMetricsResponses, GetReadingData, GetReadingErrors, GetReadingResponses, GetReadyData, GetReadyErrors, GetReadyResponses, GetTariffData, GetTariffErrors, GetTariffResponses, GetTopUpData, GetTopUpErrors, GetTopUpResponses, ListConsumptionsData, ListConsumptionsErrors, ListConsumptionsResponses, ListImportErrorsData, ListImportErrorsErrors, ListImportErrorsResponses, ListImportRowsData, ListImportRowsErrors, ListImportRowsResponses, ListImportsData, ListImportsErrors, ListImportsResponses, ListMetersData, ListMetersErrors, ListMetersResponses, ListReadingsData, ListReadingsErrors, ListReadingsResponses, ListTariffsData, ListTariffsErrors, ListTariffsResponses, ListTopUpsData, ListTopUpsErrors, ListTopUpsResponses, LoginData, LoginErrors, LoginResponses, LogoutData, LogoutErrors, LogoutResponses, RefreshSessionData, RefreshSessionErrors, RefreshSessionResponses, RegisterData, RegisterErrors, RegisterResponses, ReplaceBudgetsData, ReplaceBudgetsErrors, ReplaceBudgetsResponses, RevertImportData, RevertImportErrors, RevertImportResponses, SimulateUsageData, SimulateUsageErrors, SimulateUsageResponses, UpdateConsumptionData, UpdateConsumptionErrors, UpdateConsumptionResponses, UpdateCurrentUserData, UpdateCurrentUserErrors, UpdateCurrentUserResponses, UpdateMeterData, UpdateMeterErrors, UpdateMeterResponses, UpdateReadingData, UpdateReadingErrors, UpdateReadingResponses } from './types.gen';
-import { zChangePasswordBody, zChangePasswordResponse, zCommitImportPath, zCommitImportQuery, zCommitImportResponse, zCreateConsumptionBody, zCreateConsumptionHeaders, zCreateConsumptionResponse, zCreateConsumptionsBatchBody, zCreateConsumptionsBatchHeaders, zCreateConsumptionsBatchResponse, zCreateImportBody, zCreateImportQuery, zCreateImportResponse, zCreateMeterBody, zCreateMeterHeaders, zCreateMeterResponse, zCreateReadingBody, zCreateReadingHeaders, zCreateReadingPath, zCreateReadingResponse, zCreateTariffBody, zCreateTariffHeaders, zCreateTariffPath, zCreateTariffResponse, zCreateTopUpBody, zCreateTopUpHeaders, zCreateTopUpPath, zCreateTopUpResponse, zDeleteConsumptionHeaders, zDeleteConsumptionPath, zDeleteConsumptionResponse, zDeleteCurrentUserResponse, zDeleteImportPath, zDeleteImportResponse, zDeleteMeterHeaders, zDeleteMeterPath, zDeleteMeterResponse, zDeleteReadingHeaders, zDeleteReadingPath, zDeleteReadingResponse, zDeleteTariffPath, zDeleteTariffResponse, zExportConsumptionsQuery, zExportConsumptionsResponse, zGetBudgetsResponse, zGetConsumptionPath, zGetConsumptionResponse, zGetCurrentUserResponse, zGetHealthResponse, zGetImportPath, zGetImportResponse, zGetKpiBreakdownQuery, zGetKpiBreakdownResponse, zGetKpiSummaryQuery, zGetKpiSummaryResponse, zGetKpiTimeseriesQuery, zGetKpiTimeseriesResponse, zGetMeterPath, zGetMeterResponse, zGetMeterStatusPath, zGetMeterStatusResponse, zGetMetricsResponse, zGetReadingPath, zGetReadingResponse, zGetReadyResponse, zGetTariffPath, zGetTariffResponse, zGetTopUpPath, zGetTopUpResponse, zListConsumptionsQuery, zListConsumptionsResponse, zListImportErrorsPath, zListImportErrorsQuery, zListImportErrorsResponse, zListImportRowsPath, zListImportRowsQuery, zListImportRowsResponse, zListImportsQuery, zListImportsResponse, zListMetersQuery, zListMetersResponse, zListReadingsPath, zListReadingsQuery, zListReadingsResponse, zListTariffsPath, zListTariffsQuery, zListTariffsResponse, zListTopUpsPath, zListTopUpsQuery, zListTopUpsResponse, zLoginBody, zLoginResponse, zLogoutResponse, zRefreshSessionResponse, zRegisterBody, zRegisterResponse, zReplaceBudgetsBody, zReplaceBudgetsResponse, zRevertImportPath, zRevertImportResponse, zSimulateUsageBody, zSimulateUsageHeaders, zSimulateUsagePath, zSimulateUsageResponse, zUpdateConsumptionBody, zUpdateConsumptionHeaders, zUpdateConsumptionPath, zUpdateConsumptionResponse, zUpdateCurrentUserBody, zUpdateCurrentUserResponse, zUpdateMeterBody, zUpdateMeterHeaders, zUpdateMeterPath, zUpdateMeterResponse, zUpdateReadingBody, zUpdateReadingHeaders, zUpdateReadingPath, zUpdateReadingResponse } from './zod.gen';
+import type { AcceptInvitationData, AcceptInvitationErrors, AcceptInvitationResponses, ChangePasswordData, ChangePasswordErrors, ChangePasswordResponses, CommitImportData, CommitImportErrors, CommitImportResponses, CreateConsumptionData, CreateConsumptionErrors, CreateConsumptionResponses, CreateConsumptionsBatchData, CreateConsumptionsBatchErrors, CreateConsumptionsBatchResponses, CreateImportData, CreateImportErrors, CreateImportResponses, CreateInvitationData, CreateInvitationErrors, CreateInvitationResponses, CreateMeterData, CreateMeterErrors, CreateMeterResponses, CreateReadingData, CreateReadingErrors, CreateReadingResponses, CreateTariffData, CreateTariffErrors, CreateTariffResponses, CreateTopUpData, CreateTopUpErrors, CreateTopUpResponses, DeleteConsumptionData, DeleteConsumptionErrors, DeleteConsumptionResponses, DeleteCurrentUserData, DeleteCurrentUserErrors, DeleteCurrentUserResponses, DeleteImportData, DeleteImportErrors, DeleteImportResponses, DeleteMeterData, DeleteMeterErrors, DeleteMeterResponses, DeleteReadingData, DeleteReadingErrors, DeleteReadingResponses, DeleteTariffData, DeleteTariffErrors, DeleteTariffResponses, ExportConsumptionsData, ExportConsumptionsErrors, ExportConsumptionsResponses, GetBudgetsData, GetBudgetsErrors, GetBudgetsResponses, GetConsumptionData, GetConsumptionErrors, GetConsumptionResponses, GetCurrentUserData, GetCurrentUserErrors, GetCurrentUserResponses, GetHealthData, GetHealthErrors, GetHealthResponses, GetImportData, GetImportErrors, GetImportResponses, GetInvitationData, GetInvitationErrors, GetInvitationResponses, GetKpiBreakdownData, GetKpiBreakdownErrors, GetKpiBreakdownResponses, GetKpiSummaryData, GetKpiSummaryErrors, GetKpiSummaryResponses, GetKpiTimeseriesData, GetKpiTimeseriesErrors, GetKpiTimeseriesResponses, GetMemberData, GetMemberErrors, GetMemberResponses, GetMeterData, GetMeterErrors, GetMeterResponses, GetMeterStatusData, GetMeterStatusErrors, GetMeterStatusResponses, GetMetricsData, GetMetricsErrors, GetMetricsResponses, GetReadingData, GetReadingErrors, GetReadingResponses, GetReadyData, GetReadyErrors, GetReadyResponses, GetTariffData, GetTariffErrors, GetTariffResponses, GetTenantData, GetTenantErrors, GetTenantResponses, GetTopUpData, GetTopUpErrors, GetTopUpResponses, ListAuditEventsData, ListAuditEventsErrors, ListAuditEventsResponses, ListConsumptionsData, ListConsumptionsErrors, ListConsumptionsResponses, ListImportErrorsData, ListImportErrorsErrors, ListImportErrorsResponses, ListImportRowsData, ListImportRowsErrors, ListImportRowsResponses, ListImportsData, ListImportsErrors, ListImportsResponses, ListInvitationsData, ListInvitationsErrors, ListInvitationsResponses, ListMembersData, ListMembersErrors, ListMembersResponses, ListMetersData, ListMetersErrors, ListMetersResponses, ListReadingsData, ListReadingsErrors, ListReadingsResponses, ListTariffsData, ListTariffsErrors, ListTariffsResponses, ListTopUpsData, ListTopUpsErrors, ListTopUpsResponses, LoginData, LoginErrors, LoginResponses, LogoutData, LogoutErrors, LogoutResponses, PreviewInvitationData, PreviewInvitationErrors, PreviewInvitationResponses, RefreshSessionData, RefreshSessionErrors, RefreshSessionResponses, RegisterData, RegisterErrors, RegisterResponses, RemoveMemberData, RemoveMemberErrors, RemoveMemberResponses, ReplaceBudgetsData, ReplaceBudgetsErrors, ReplaceBudgetsResponses, RevertImportData, RevertImportErrors, RevertImportResponses, RevokeInvitationData, RevokeInvitationErrors, RevokeInvitationResponses, SimulateUsageData, SimulateUsageErrors, SimulateUsageResponses, TransferOwnershipData, TransferOwnershipErrors, TransferOwnershipResponses, UpdateConsumptionData, UpdateConsumptionErrors, UpdateConsumptionResponses, UpdateCurrentUserData, UpdateCurrentUserErrors, UpdateCurrentUserResponses, UpdateMemberData, UpdateMemberErrors, UpdateMemberResponses, UpdateMeterData, UpdateMeterErrors, UpdateMeterResponses, UpdateReadingData, UpdateReadingErrors, UpdateReadingResponses, UpdateTenantData, UpdateTenantErrors, UpdateTenantResponses } from './types.gen';
+import { zAcceptInvitationBody, zAcceptInvitationResponse, zChangePasswordBody, zChangePasswordResponse, zCommitImportPath, zCommitImportQuery, zCommitImportResponse, zCreateConsumptionBody, zCreateConsumptionHeaders, zCreateConsumptionResponse, zCreateConsumptionsBatchBody, zCreateConsumptionsBatchHeaders, zCreateConsumptionsBatchResponse, zCreateImportBody, zCreateImportQuery, zCreateImportResponse, zCreateInvitationBody, zCreateInvitationResponse, zCreateMeterBody, zCreateMeterHeaders, zCreateMeterResponse, zCreateReadingBody, zCreateReadingHeaders, zCreateReadingPath, zCreateReadingResponse, zCreateTariffBody, zCreateTariffHeaders, zCreateTariffPath, zCreateTariffResponse, zCreateTopUpBody, zCreateTopUpHeaders, zCreateTopUpPath, zCreateTopUpResponse, zDeleteConsumptionHeaders, zDeleteConsumptionPath, zDeleteConsumptionResponse, zDeleteCurrentUserResponse, zDeleteImportPath, zDeleteImportResponse, zDeleteMeterHeaders, zDeleteMeterPath, zDeleteMeterResponse, zDeleteReadingHeaders, zDeleteReadingPath, zDeleteReadingResponse, zDeleteTariffPath, zDeleteTariffResponse, zExportConsumptionsQuery, zExportConsumptionsResponse, zGetBudgetsResponse, zGetConsumptionPath, zGetConsumptionResponse, zGetCurrentUserResponse, zGetHealthResponse, zGetImportPath, zGetImportResponse, zGetInvitationPath, zGetInvitationResponse, zGetKpiBreakdownQuery, zGetKpiBreakdownResponse, zGetKpiSummaryQuery, zGetKpiSummaryResponse, zGetKpiTimeseriesQuery, zGetKpiTimeseriesResponse, zGetMemberPath, zGetMemberResponse, zGetMeterPath, zGetMeterResponse, zGetMeterStatusPath, zGetMeterStatusResponse, zGetMetricsResponse, zGetReadingPath, zGetReadingResponse, zGetReadyResponse, zGetTariffPath, zGetTariffResponse, zGetTenantResponse, zGetTopUpPath, zGetTopUpResponse, zListAuditEventsQuery, zListAuditEventsResponse, zListConsumptionsQuery, zListConsumptionsResponse, zListImportErrorsPath, zListImportErrorsQuery, zListImportErrorsResponse, zListImportRowsPath, zListImportRowsQuery, zListImportRowsResponse, zListImportsQuery, zListImportsResponse, zListInvitationsQuery, zListInvitationsResponse, zListMembersQuery, zListMembersResponse, zListMetersQuery, zListMetersResponse, zListReadingsPath, zListReadingsQuery, zListReadingsResponse, zListTariffsPath, zListTariffsQuery, zListTariffsResponse, zListTopUpsPath, zListTopUpsQuery, zListTopUpsResponse, zLoginBody, zLoginResponse, zLogoutResponse, zPreviewInvitationBody, zPreviewInvitationResponse, zRefreshSessionResponse, zRegisterBody, zRegisterResponse, zRemoveMemberHeaders, zRemoveMemberPath, zRemoveMemberResponse, zReplaceBudgetsBody, zReplaceBudgetsResponse, zRevertImportPath, zRevertImportResponse, zRevokeInvitationPath, zRevokeInvitationResponse, zSimulateUsageBody, zSimulateUsageHeaders, zSimulateUsagePath, zSimulateUsageResponse, zTransferOwnershipBody, zTransferOwnershipResponse, zUpdateConsumptionBody, zUpdateConsumptionHeaders, zUpdateConsumptionPath, zUpdateConsumptionResponse, zUpdateCurrentUserBody, zUpdateCurrentUserResponse, zUpdateMemberBody, zUpdateMemberHeaders, zUpdateMemberPath, zUpdateMemberResponse, zUpdateMeterBody, zUpdateMeterHeaders, zUpdateMeterPath, zUpdateMeterResponse, zUpdateReadingBody, zUpdateReadingHeaders, zUpdateReadingPath, zUpdateReadingResponse, zUpdateTenantBody, zUpdateTenantHeaders, zUpdateTenantResponse } from './zod.gen';
 
 export type Options<TData extends TDataShape = TDataShape, ThrowOnError extends boolean = boolean, TResponse = unknown> = Options2<TData, ThrowOnError, TResponse> & {
     /**
@@ -1470,4 +1470,365 @@ export const updateReading = <ThrowOnError extends boolean = false>(options: Opt
         'Content-Type': 'application/json',
         ...options.headers
     }
+});
+
+/**
+ * The caller's tenant and its settings
+ *
+ * Every member of the tenant, whatever their role, may read it.
+ */
+export const getTenant = <ThrowOnError extends boolean = false>(options?: Options<GetTenantData, ThrowOnError>): RequestResult<GetTenantResponses, GetTenantErrors, ThrowOnError> => (options?.client ?? client).get<GetTenantResponses, GetTenantErrors, ThrowOnError>({
+    requestValidator: async (data) => await z.object({
+        body: z.never().optional(),
+        path: z.never().optional(),
+        query: z.never().optional()
+    }).parseAsync(data),
+    responseType: 'json',
+    responseValidator: async (data) => await zGetTenantResponse.parseAsync(data),
+    security: [{
+            key: 'bearerAuth',
+            scheme: 'bearer',
+            type: 'http'
+        }],
+    url: '/tenant',
+    ...options
+});
+
+/**
+ * Change the tenant's name, default currency, time zone or locale
+ *
+ * Owners and admins only (`403` for members and viewers). Send only the fields to change,
+ * with `If-Match` (missing `428`, stale `412`). An unknown IANA time zone is a `422` on
+ * `time_zone`. The default currency applies to records and meters created afterwards.
+ *
+ */
+export const updateTenant = <ThrowOnError extends boolean = false>(options: Options<UpdateTenantData, ThrowOnError>): RequestResult<UpdateTenantResponses, UpdateTenantErrors, ThrowOnError> => (options.client ?? client).patch<UpdateTenantResponses, UpdateTenantErrors, ThrowOnError>({
+    requestValidator: async (data) => await z.object({
+        body: zUpdateTenantBody,
+        headers: zUpdateTenantHeaders.optional(),
+        path: z.never().optional(),
+        query: z.never().optional()
+    }).parseAsync(data),
+    responseType: 'json',
+    responseValidator: async (data) => await zUpdateTenantResponse.parseAsync(data),
+    security: [{
+            key: 'bearerAuth',
+            scheme: 'bearer',
+            type: 'http'
+        }],
+    url: '/tenant',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * The tenant's members, by username
+ *
+ * Owners, admins and viewers read the team (`403` for members, who see only their own
+ * data). Removed members are not listed; deactivated ones are, with `is_active: false`.
+ *
+ */
+export const listMembers = <ThrowOnError extends boolean = false>(options?: Options<ListMembersData, ThrowOnError>): RequestResult<ListMembersResponses, ListMembersErrors, ThrowOnError> => (options?.client ?? client).get<ListMembersResponses, ListMembersErrors, ThrowOnError>({
+    requestValidator: async (data) => await z.object({
+        body: z.never().optional(),
+        path: z.never().optional(),
+        query: zListMembersQuery.optional()
+    }).parseAsync(data),
+    responseType: 'json',
+    responseValidator: async (data) => await zListMembersResponse.parseAsync(data),
+    security: [{
+            key: 'bearerAuth',
+            scheme: 'bearer',
+            type: 'http'
+        }],
+    url: '/tenant/members',
+    ...options
+});
+
+/**
+ * Remove a member from the tenant (or leave it)
+ *
+ * The same rules as changing a member: owners remove anyone, admins only members and
+ * viewers (`403` otherwise). Removing oneself is leaving, which the last active owner
+ * cannot do (`409`: transfer ownership first). The removed member's tokens stop working
+ * at once; their records stay in the tenant, owned by them as a former member (they
+ * can no longer sign in, and their username and e-mail are freed). Needs `If-Match`.
+ *
+ */
+export const removeMember = <ThrowOnError extends boolean = false>(options: Options<RemoveMemberData, ThrowOnError>): RequestResult<RemoveMemberResponses, RemoveMemberErrors, ThrowOnError> => (options.client ?? client).delete<RemoveMemberResponses, RemoveMemberErrors, ThrowOnError>({
+    requestValidator: async (data) => await z.object({
+        body: z.never().optional(),
+        headers: zRemoveMemberHeaders.optional(),
+        path: zRemoveMemberPath,
+        query: z.never().optional()
+    }).parseAsync(data),
+    responseValidator: async (data) => await zRemoveMemberResponse.parseAsync(data),
+    security: [{
+            key: 'bearerAuth',
+            scheme: 'bearer',
+            type: 'http'
+        }],
+    url: '/tenant/members/{member_id}',
+    ...options
+});
+
+/**
+ * One member of the tenant
+ *
+ * Owners, admins and viewers read any member; a member reads only themselves (anyone
+ * else is a `404`, as is a member of another tenant or a removed one).
+ *
+ */
+export const getMember = <ThrowOnError extends boolean = false>(options: Options<GetMemberData, ThrowOnError>): RequestResult<GetMemberResponses, GetMemberErrors, ThrowOnError> => (options.client ?? client).get<GetMemberResponses, GetMemberErrors, ThrowOnError>({
+    requestValidator: async (data) => await z.object({
+        body: z.never().optional(),
+        path: zGetMemberPath,
+        query: z.never().optional()
+    }).parseAsync(data),
+    responseType: 'json',
+    responseValidator: async (data) => await zGetMemberResponse.parseAsync(data),
+    security: [{
+            key: 'bearerAuth',
+            scheme: 'bearer',
+            type: 'http'
+        }],
+    url: '/tenant/members/{member_id}',
+    ...options
+});
+
+/**
+ * Change a member's role, or deactivate or reactivate them
+ *
+ * Owners change anyone else; admins change only members and viewers, and only into
+ * members and viewers (`403` otherwise, and for members and viewers). Nobody changes
+ * their own role or deactivates themselves (`403`); the tenant always keeps an active
+ * owner (`409`). A deactivated member's tokens stop working at once and they cannot sign
+ * in until reactivated. Needs `If-Match` (missing `428`, stale `412`).
+ *
+ */
+export const updateMember = <ThrowOnError extends boolean = false>(options: Options<UpdateMemberData, ThrowOnError>): RequestResult<UpdateMemberResponses, UpdateMemberErrors, ThrowOnError> => (options.client ?? client).patch<UpdateMemberResponses, UpdateMemberErrors, ThrowOnError>({
+    requestValidator: async (data) => await z.object({
+        body: zUpdateMemberBody,
+        headers: zUpdateMemberHeaders.optional(),
+        path: zUpdateMemberPath,
+        query: z.never().optional()
+    }).parseAsync(data),
+    responseType: 'json',
+    responseValidator: async (data) => await zUpdateMemberResponse.parseAsync(data),
+    security: [{
+            key: 'bearerAuth',
+            scheme: 'bearer',
+            type: 'http'
+        }],
+    url: '/tenant/members/{member_id}',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * Make another active member the owner; the caller becomes an admin
+ *
+ * Owners only (`403`). The new owner must be another active member of the tenant
+ * (`404` for anyone else, `422` for oneself or a deactivated member).
+ *
+ */
+export const transferOwnership = <ThrowOnError extends boolean = false>(options: Options<TransferOwnershipData, ThrowOnError>): RequestResult<TransferOwnershipResponses, TransferOwnershipErrors, ThrowOnError> => (options.client ?? client).post<TransferOwnershipResponses, TransferOwnershipErrors, ThrowOnError>({
+    requestValidator: async (data) => await z.object({
+        body: zTransferOwnershipBody,
+        path: z.never().optional(),
+        query: z.never().optional()
+    }).parseAsync(data),
+    responseType: 'json',
+    responseValidator: async (data) => await zTransferOwnershipResponse.parseAsync(data),
+    security: [{
+            key: 'bearerAuth',
+            scheme: 'bearer',
+            type: 'http'
+        }],
+    url: '/tenant/transfer-ownership',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * The tenant's invitations, newest first
+ *
+ * Owners and admins only (`403`). Tokens are never shown again after creation.
+ */
+export const listInvitations = <ThrowOnError extends boolean = false>(options?: Options<ListInvitationsData, ThrowOnError>): RequestResult<ListInvitationsResponses, ListInvitationsErrors, ThrowOnError> => (options?.client ?? client).get<ListInvitationsResponses, ListInvitationsErrors, ThrowOnError>({
+    requestValidator: async (data) => await z.object({
+        body: z.never().optional(),
+        path: z.never().optional(),
+        query: zListInvitationsQuery.optional()
+    }).parseAsync(data),
+    responseType: 'json',
+    responseValidator: async (data) => await zListInvitationsResponse.parseAsync(data),
+    security: [{
+            key: 'bearerAuth',
+            scheme: 'bearer',
+            type: 'http'
+        }],
+    url: '/tenant/invitations',
+    ...options
+});
+
+/**
+ * Invite someone by e-mail, with a role
+ *
+ * Owners invite admins, members and viewers; admins invite members and viewers (`403`
+ * otherwise, and for members and viewers). The answer holds the single-use `token` and
+ * the `accept_url` to share, shown this once; it is valid 7 days (`INVITATION_TTL_DAYS`).
+ * When the server has `SMTP_URL`, the link is also e-mailed. An e-mail that already has
+ * an account, here or in another tenant, is a `409` (a person belongs to one tenant); a
+ * new invitation to the same address revokes the earlier pending one.
+ *
+ */
+export const createInvitation = <ThrowOnError extends boolean = false>(options: Options<CreateInvitationData, ThrowOnError>): RequestResult<CreateInvitationResponses, CreateInvitationErrors, ThrowOnError> => (options.client ?? client).post<CreateInvitationResponses, CreateInvitationErrors, ThrowOnError>({
+    requestValidator: async (data) => await z.object({
+        body: zCreateInvitationBody,
+        path: z.never().optional(),
+        query: z.never().optional()
+    }).parseAsync(data),
+    responseType: 'json',
+    responseValidator: async (data) => await zCreateInvitationResponse.parseAsync(data),
+    security: [{
+            key: 'bearerAuth',
+            scheme: 'bearer',
+            type: 'http'
+        }],
+    url: '/tenant/invitations',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * Revoke a pending invitation
+ *
+ * Owners and admins only (`403`); admins revoke only invitations of members and viewers.
+ * Its link stops working at once. An accepted invitation is a `409`; revoking a revoked
+ * or expired one changes nothing (`204`).
+ *
+ */
+export const revokeInvitation = <ThrowOnError extends boolean = false>(options: Options<RevokeInvitationData, ThrowOnError>): RequestResult<RevokeInvitationResponses, RevokeInvitationErrors, ThrowOnError> => (options.client ?? client).delete<RevokeInvitationResponses, RevokeInvitationErrors, ThrowOnError>({
+    requestValidator: async (data) => await z.object({
+        body: z.never().optional(),
+        path: zRevokeInvitationPath,
+        query: z.never().optional()
+    }).parseAsync(data),
+    responseValidator: async (data) => await zRevokeInvitationResponse.parseAsync(data),
+    security: [{
+            key: 'bearerAuth',
+            scheme: 'bearer',
+            type: 'http'
+        }],
+    url: '/tenant/invitations/{invitation_id}',
+    ...options
+});
+
+/**
+ * One invitation
+ *
+ * Owners and admins only (`403`); another tenant's invitation is a `404`.
+ */
+export const getInvitation = <ThrowOnError extends boolean = false>(options: Options<GetInvitationData, ThrowOnError>): RequestResult<GetInvitationResponses, GetInvitationErrors, ThrowOnError> => (options.client ?? client).get<GetInvitationResponses, GetInvitationErrors, ThrowOnError>({
+    requestValidator: async (data) => await z.object({
+        body: z.never().optional(),
+        path: zGetInvitationPath,
+        query: z.never().optional()
+    }).parseAsync(data),
+    responseType: 'json',
+    responseValidator: async (data) => await zGetInvitationResponse.parseAsync(data),
+    security: [{
+            key: 'bearerAuth',
+            scheme: 'bearer',
+            type: 'http'
+        }],
+    url: '/tenant/invitations/{invitation_id}',
+    ...options
+});
+
+/**
+ * What an invitation token invites to (tenant, role, e-mail), before accepting it
+ *
+ * No authentication. An unknown token is a `404`; an accepted, revoked or expired one a
+ * `409` saying which. Rate limited like registration (`429`).
+ *
+ */
+export const previewInvitation = <ThrowOnError extends boolean = false>(options: Options<PreviewInvitationData, ThrowOnError>): RequestResult<PreviewInvitationResponses, PreviewInvitationErrors, ThrowOnError> => (options.client ?? client).post<PreviewInvitationResponses, PreviewInvitationErrors, ThrowOnError>({
+    requestValidator: async (data) => await z.object({
+        body: zPreviewInvitationBody,
+        path: z.never().optional(),
+        query: z.never().optional()
+    }).parseAsync(data),
+    responseType: 'json',
+    responseValidator: async (data) => await zPreviewInvitationResponse.parseAsync(data),
+    url: '/auth/invitation-preview',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * Accept an invitation, creating the account in that tenant, and log in
+ *
+ * No authentication. The account gets the invitation's e-mail and role in the inviting
+ * tenant; the answer is a login (access token, and the refresh cookie). The token works
+ * once: an accepted, revoked or expired one is a `409`, an unknown one a `404`. A taken
+ * username, or an e-mail registered meanwhile, is a `409`; a password equal to the
+ * username or e-mail a `422`. Rate limited like registration (`429`).
+ *
+ */
+export const acceptInvitation = <ThrowOnError extends boolean = false>(options: Options<AcceptInvitationData, ThrowOnError>): RequestResult<AcceptInvitationResponses, AcceptInvitationErrors, ThrowOnError> => (options.client ?? client).post<AcceptInvitationResponses, AcceptInvitationErrors, ThrowOnError>({
+    requestValidator: async (data) => await z.object({
+        body: zAcceptInvitationBody,
+        path: z.never().optional(),
+        query: z.never().optional()
+    }).parseAsync(data),
+    responseType: 'json',
+    responseValidator: async (data) => await zAcceptInvitationResponse.parseAsync(data),
+    url: '/auth/accept-invitation',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * The tenant's audit trail, newest first
+ *
+ * Owners and admins only (`403`). Every create, update and delete of the tenant's
+ * objects, and every sign-in, failed sign-in, logout, password change and role change,
+ * with the changed fields before and after (secrets never). `from` after `to` is a `422`.
+ *
+ */
+export const listAuditEvents = <ThrowOnError extends boolean = false>(options?: Options<ListAuditEventsData, ThrowOnError>): RequestResult<ListAuditEventsResponses, ListAuditEventsErrors, ThrowOnError> => (options?.client ?? client).get<ListAuditEventsResponses, ListAuditEventsErrors, ThrowOnError>({
+    requestValidator: async (data) => await z.object({
+        body: z.never().optional(),
+        path: z.never().optional(),
+        query: zListAuditEventsQuery.optional()
+    }).parseAsync(data),
+    responseType: 'json',
+    responseValidator: async (data) => await zListAuditEventsResponse.parseAsync(data),
+    security: [{
+            key: 'bearerAuth',
+            scheme: 'bearer',
+            type: 'http'
+        }],
+    url: '/audit-events',
+    ...options
 });

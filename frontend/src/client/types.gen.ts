@@ -831,6 +831,179 @@ export type ImportRowPage = {
     next_cursor: string | null;
 };
 
+export type TenantSettings = {
+    readonly id: string;
+    name: string;
+    default_currency: Currency;
+    time_zone: string;
+    locale: Locale;
+    readonly version: number;
+    readonly created_at: string;
+    readonly updated_at: string;
+};
+
+export type TenantUpdate = {
+    name?: string;
+    default_currency?: Currency;
+    /**
+     * An IANA time zone, e.g. `Europe/Madrid`.
+     */
+    time_zone?: string;
+    locale?: Locale;
+};
+
+/**
+ * A language, optionally with a region (`es`, `es-ES`, `en-GB`).
+ */
+export type Locale = string;
+
+export type Member = {
+    readonly id: string;
+    username: Username;
+    email: Email;
+    role: Role;
+    is_active: boolean;
+    readonly created_at: string;
+    readonly last_login_at: string | null;
+    readonly version: number;
+};
+
+export type MemberUpdate = {
+    role?: Role;
+    /**
+     * `false` deactivates (tokens stop working at once); `true` reactivates.
+     */
+    is_active?: boolean;
+};
+
+export type MemberPage = {
+    items: Array<Member>;
+    /**
+     * Pass as `cursor` for the next page; `null` on the last page.
+     */
+    next_cursor: string | null;
+};
+
+export type OwnershipTransfer = {
+    member_id: string;
+};
+
+export type InvitableRole = 'admin' | 'member' | 'viewer';
+
+export type InvitationStatus = 'pending' | 'accepted' | 'revoked' | 'expired';
+
+export type InvitationCreate = {
+    email: Email;
+    role: InvitableRole;
+};
+
+export type Invitation = {
+    readonly id: string;
+    email: Email;
+    role: InvitableRole;
+    status: InvitationStatus;
+    readonly invited_by: string;
+    readonly created_at: string;
+    readonly expires_at: string;
+    readonly accepted_at: string | null;
+};
+
+export type InvitationCreated = {
+    readonly id: string;
+    email: Email;
+    role: InvitableRole;
+    status: InvitationStatus;
+    readonly invited_by: string;
+    readonly created_at: string;
+    readonly expires_at: string;
+    readonly accepted_at: string | null;
+    /**
+     * The single-use secret; shown only in this answer.
+     */
+    readonly token: string;
+    /**
+     * The web app's page that accepts it (the token after `#`, so it never reaches a server log).
+     */
+    readonly accept_url: string;
+    /**
+     * The link was also sent by e-mail (the server has `SMTP_URL`).
+     */
+    readonly emailed: boolean;
+};
+
+export type InvitationPage = {
+    items: Array<Invitation>;
+    /**
+     * Pass as `cursor` for the next page; `null` on the last page.
+     */
+    next_cursor: string | null;
+};
+
+export type InvitationToken = {
+    token: string;
+};
+
+export type InvitationPreview = {
+    tenant_name: string;
+    email: Email;
+    role: InvitableRole;
+    expires_at: string;
+};
+
+export type InvitationAcceptance = {
+    token: string;
+    username: Username;
+};
+
+/**
+ * A field's value before and after, as text (`"[redacted]"` for secrets; JSON for structured values; cut at 2000 characters); a create has only `after`, a delete only `before`.
+ */
+export type AuditChange = {
+    field: string;
+    before?: string | null;
+    after?: string | null;
+};
+
+export type AuditEvent = {
+    id: string;
+    occurred_at: string;
+    /**
+     * Who acted; `null` for the system or an anonymous request (registration, accepting an invitation).
+     */
+    actor_user_id: string | null;
+    /**
+     * The personal API token used, if any.
+     */
+    actor_token_id: string | null;
+    /**
+     * `create`, `update`, `delete`, `bulk_update`, `bulk_delete`, `sign_in`, `sign_in_failed`, `logout`, `password_change`, `role_change`, …
+     */
+    action: string;
+    /**
+     * The kind of object (its table).
+     */
+    entity_type: string;
+    /**
+     * `null` for a change of many rows at once (`bulk_*`).
+     */
+    entity_id: string | null;
+    /**
+     * The changed fields, each with `before` and/or `after`.
+     */
+    changes: Array<AuditChange>;
+    request_id: string | null;
+    client_ip: string | null;
+    user_agent: string | null;
+};
+
+export type AuditEventPage = {
+    items: Array<AuditEvent>;
+    /**
+     * Pass as `cursor` for the next page; `null` on the last page.
+     */
+    next_cursor: string | null;
+};
+
 export type UserWritable = {
     username: Username;
     email: Email;
@@ -1007,6 +1180,58 @@ export type ImportPageWritable = {
      */
     next_cursor: string | null;
 };
+
+export type TenantSettingsWritable = {
+    name: string;
+    default_currency: Currency;
+    time_zone: string;
+    locale: Locale;
+};
+
+export type MemberWritable = {
+    username: Username;
+    email: Email;
+    role: Role;
+    is_active: boolean;
+};
+
+export type MemberPageWritable = {
+    items: Array<MemberWritable>;
+    /**
+     * Pass as `cursor` for the next page; `null` on the last page.
+     */
+    next_cursor: string | null;
+};
+
+export type InvitationWritable = {
+    email: Email;
+    role: InvitableRole;
+    status: InvitationStatus;
+};
+
+export type InvitationCreatedWritable = {
+    email: Email;
+    role: InvitableRole;
+    status: InvitationStatus;
+};
+
+export type InvitationPageWritable = {
+    items: Array<InvitationWritable>;
+    /**
+     * Pass as `cursor` for the next page; `null` on the last page.
+     */
+    next_cursor: string | null;
+};
+
+export type InvitationAcceptanceWritable = {
+    token: string;
+    username: Username;
+    password: Password;
+};
+
+export type MemberId = string;
+
+export type InvitationId = string;
 
 export type MeterId = string;
 
@@ -3684,3 +3909,692 @@ export type UpdateReadingResponses = {
 };
 
 export type UpdateReadingResponse = UpdateReadingResponses[keyof UpdateReadingResponses];
+
+export type GetTenantData = {
+    body?: never;
+    path?: never;
+    query?: never;
+    url: '/tenant';
+};
+
+export type GetTenantErrors = {
+    /**
+     * Missing, invalid, expired or revoked credentials.
+     */
+    401: Problem;
+};
+
+export type GetTenantError = GetTenantErrors[keyof GetTenantErrors];
+
+export type GetTenantResponses = {
+    /**
+     * The tenant.
+     */
+    200: TenantSettings;
+};
+
+export type GetTenantResponse = GetTenantResponses[keyof GetTenantResponses];
+
+export type UpdateTenantData = {
+    body: TenantUpdate;
+    headers?: {
+        /**
+         * The `ETag` of the version being changed. Required (428 without it).
+         */
+        'If-Match'?: string;
+    };
+    path?: never;
+    query?: never;
+    url: '/tenant';
+};
+
+export type UpdateTenantErrors = {
+    /**
+     * The request does not match the contract.
+     */
+    400: Problem;
+    /**
+     * Missing, invalid, expired or revoked credentials.
+     */
+    401: Problem;
+    /**
+     * The caller's role does not allow this.
+     */
+    403: Problem;
+    /**
+     * The `If-Match` version is not the current one; read the object again.
+     */
+    412: Problem;
+    /**
+     * The body is larger than 1 MiB.
+     */
+    413: Problem;
+    /**
+     * The request has a body that is not declared `Content-Type: application/json` (in any case, with `charset=utf-8` or no parameter).
+     */
+    415: Problem;
+    /**
+     * The request matches the contract but breaks a rule of the domain.
+     */
+    422: Problem;
+    /**
+     * The operation needs an `If-Match` header.
+     */
+    428: Problem;
+};
+
+export type UpdateTenantError = UpdateTenantErrors[keyof UpdateTenantErrors];
+
+export type UpdateTenantResponses = {
+    /**
+     * The updated tenant.
+     */
+    200: TenantSettings;
+};
+
+export type UpdateTenantResponse = UpdateTenantResponses[keyof UpdateTenantResponses];
+
+export type ListMembersData = {
+    body?: never;
+    path?: never;
+    query?: {
+        /**
+         * Only members with this role.
+         */
+        role?: Role;
+        /**
+         * Only active (`true`) or deactivated (`false`) members.
+         */
+        active?: boolean;
+        /**
+         * Only members whose username or e-mail contains this text (any case).
+         */
+        q?: string;
+        /**
+         * Page size.
+         */
+        limit?: number;
+        /**
+         * The `next_cursor` of the previous page (a cursor this list did not issue is a 422).
+         */
+        cursor?: string;
+    };
+    url: '/tenant/members';
+};
+
+export type ListMembersErrors = {
+    /**
+     * The request does not match the contract.
+     */
+    400: Problem;
+    /**
+     * Missing, invalid, expired or revoked credentials.
+     */
+    401: Problem;
+    /**
+     * The caller's role does not allow this.
+     */
+    403: Problem;
+    /**
+     * The request matches the contract but breaks a rule of the domain.
+     */
+    422: Problem;
+};
+
+export type ListMembersError = ListMembersErrors[keyof ListMembersErrors];
+
+export type ListMembersResponses = {
+    /**
+     * One page of members.
+     */
+    200: MemberPage;
+};
+
+export type ListMembersResponse = ListMembersResponses[keyof ListMembersResponses];
+
+export type RemoveMemberData = {
+    body?: never;
+    headers?: {
+        /**
+         * The `ETag` of the version being changed. Required (428 without it).
+         */
+        'If-Match'?: string;
+    };
+    path: {
+        member_id: string;
+    };
+    query?: never;
+    url: '/tenant/members/{member_id}';
+};
+
+export type RemoveMemberErrors = {
+    /**
+     * The request does not match the contract.
+     */
+    400: Problem;
+    /**
+     * Missing, invalid, expired or revoked credentials.
+     */
+    401: Problem;
+    /**
+     * The caller's role does not allow this.
+     */
+    403: Problem;
+    /**
+     * No such object visible to the caller.
+     */
+    404: Problem;
+    /**
+     * The request conflicts with the current state (e.g. a taken username).
+     */
+    409: Problem;
+    /**
+     * The `If-Match` version is not the current one; read the object again.
+     */
+    412: Problem;
+    /**
+     * The operation needs an `If-Match` header.
+     */
+    428: Problem;
+};
+
+export type RemoveMemberError = RemoveMemberErrors[keyof RemoveMemberErrors];
+
+export type RemoveMemberResponses = {
+    /**
+     * Removed.
+     */
+    204: void;
+};
+
+export type RemoveMemberResponse = RemoveMemberResponses[keyof RemoveMemberResponses];
+
+export type GetMemberData = {
+    body?: never;
+    path: {
+        member_id: string;
+    };
+    query?: never;
+    url: '/tenant/members/{member_id}';
+};
+
+export type GetMemberErrors = {
+    /**
+     * The request does not match the contract.
+     */
+    400: Problem;
+    /**
+     * Missing, invalid, expired or revoked credentials.
+     */
+    401: Problem;
+    /**
+     * No such object visible to the caller.
+     */
+    404: Problem;
+};
+
+export type GetMemberError = GetMemberErrors[keyof GetMemberErrors];
+
+export type GetMemberResponses = {
+    /**
+     * The member.
+     */
+    200: Member;
+};
+
+export type GetMemberResponse = GetMemberResponses[keyof GetMemberResponses];
+
+export type UpdateMemberData = {
+    body: MemberUpdate;
+    headers?: {
+        /**
+         * The `ETag` of the version being changed. Required (428 without it).
+         */
+        'If-Match'?: string;
+    };
+    path: {
+        member_id: string;
+    };
+    query?: never;
+    url: '/tenant/members/{member_id}';
+};
+
+export type UpdateMemberErrors = {
+    /**
+     * The request does not match the contract.
+     */
+    400: Problem;
+    /**
+     * Missing, invalid, expired or revoked credentials.
+     */
+    401: Problem;
+    /**
+     * The caller's role does not allow this.
+     */
+    403: Problem;
+    /**
+     * No such object visible to the caller.
+     */
+    404: Problem;
+    /**
+     * The request conflicts with the current state (e.g. a taken username).
+     */
+    409: Problem;
+    /**
+     * The `If-Match` version is not the current one; read the object again.
+     */
+    412: Problem;
+    /**
+     * The body is larger than 1 MiB.
+     */
+    413: Problem;
+    /**
+     * The request has a body that is not declared `Content-Type: application/json` (in any case, with `charset=utf-8` or no parameter).
+     */
+    415: Problem;
+    /**
+     * The operation needs an `If-Match` header.
+     */
+    428: Problem;
+};
+
+export type UpdateMemberError = UpdateMemberErrors[keyof UpdateMemberErrors];
+
+export type UpdateMemberResponses = {
+    /**
+     * The updated member.
+     */
+    200: Member;
+};
+
+export type UpdateMemberResponse = UpdateMemberResponses[keyof UpdateMemberResponses];
+
+export type TransferOwnershipData = {
+    body: OwnershipTransfer;
+    path?: never;
+    query?: never;
+    url: '/tenant/transfer-ownership';
+};
+
+export type TransferOwnershipErrors = {
+    /**
+     * The request does not match the contract.
+     */
+    400: Problem;
+    /**
+     * Missing, invalid, expired or revoked credentials.
+     */
+    401: Problem;
+    /**
+     * The caller's role does not allow this.
+     */
+    403: Problem;
+    /**
+     * No such object visible to the caller.
+     */
+    404: Problem;
+    /**
+     * The body is larger than 1 MiB.
+     */
+    413: Problem;
+    /**
+     * The request has a body that is not declared `Content-Type: application/json` (in any case, with `charset=utf-8` or no parameter).
+     */
+    415: Problem;
+    /**
+     * The request matches the contract but breaks a rule of the domain.
+     */
+    422: Problem;
+};
+
+export type TransferOwnershipError = TransferOwnershipErrors[keyof TransferOwnershipErrors];
+
+export type TransferOwnershipResponses = {
+    /**
+     * The new owner.
+     */
+    200: Member;
+};
+
+export type TransferOwnershipResponse = TransferOwnershipResponses[keyof TransferOwnershipResponses];
+
+export type ListInvitationsData = {
+    body?: never;
+    path?: never;
+    query?: {
+        /**
+         * Only invitations in this state.
+         */
+        status?: InvitationStatus;
+        /**
+         * Page size.
+         */
+        limit?: number;
+        /**
+         * The `next_cursor` of the previous page (a cursor this list did not issue is a 422).
+         */
+        cursor?: string;
+    };
+    url: '/tenant/invitations';
+};
+
+export type ListInvitationsErrors = {
+    /**
+     * The request does not match the contract.
+     */
+    400: Problem;
+    /**
+     * Missing, invalid, expired or revoked credentials.
+     */
+    401: Problem;
+    /**
+     * The caller's role does not allow this.
+     */
+    403: Problem;
+    /**
+     * The request matches the contract but breaks a rule of the domain.
+     */
+    422: Problem;
+};
+
+export type ListInvitationsError = ListInvitationsErrors[keyof ListInvitationsErrors];
+
+export type ListInvitationsResponses = {
+    /**
+     * One page of invitations.
+     */
+    200: InvitationPage;
+};
+
+export type ListInvitationsResponse = ListInvitationsResponses[keyof ListInvitationsResponses];
+
+export type CreateInvitationData = {
+    body: InvitationCreate;
+    path?: never;
+    query?: never;
+    url: '/tenant/invitations';
+};
+
+export type CreateInvitationErrors = {
+    /**
+     * The request does not match the contract.
+     */
+    400: Problem;
+    /**
+     * Missing, invalid, expired or revoked credentials.
+     */
+    401: Problem;
+    /**
+     * The caller's role does not allow this.
+     */
+    403: Problem;
+    /**
+     * The request conflicts with the current state (e.g. a taken username).
+     */
+    409: Problem;
+    /**
+     * The body is larger than 1 MiB.
+     */
+    413: Problem;
+    /**
+     * The request has a body that is not declared `Content-Type: application/json` (in any case, with `charset=utf-8` or no parameter).
+     */
+    415: Problem;
+};
+
+export type CreateInvitationError = CreateInvitationErrors[keyof CreateInvitationErrors];
+
+export type CreateInvitationResponses = {
+    /**
+     * The invitation, with its token (shown only here).
+     */
+    201: InvitationCreated;
+};
+
+export type CreateInvitationResponse = CreateInvitationResponses[keyof CreateInvitationResponses];
+
+export type RevokeInvitationData = {
+    body?: never;
+    path: {
+        invitation_id: string;
+    };
+    query?: never;
+    url: '/tenant/invitations/{invitation_id}';
+};
+
+export type RevokeInvitationErrors = {
+    /**
+     * The request does not match the contract.
+     */
+    400: Problem;
+    /**
+     * Missing, invalid, expired or revoked credentials.
+     */
+    401: Problem;
+    /**
+     * The caller's role does not allow this.
+     */
+    403: Problem;
+    /**
+     * No such object visible to the caller.
+     */
+    404: Problem;
+    /**
+     * The request conflicts with the current state (e.g. a taken username).
+     */
+    409: Problem;
+};
+
+export type RevokeInvitationError = RevokeInvitationErrors[keyof RevokeInvitationErrors];
+
+export type RevokeInvitationResponses = {
+    /**
+     * Revoked.
+     */
+    204: void;
+};
+
+export type RevokeInvitationResponse = RevokeInvitationResponses[keyof RevokeInvitationResponses];
+
+export type GetInvitationData = {
+    body?: never;
+    path: {
+        invitation_id: string;
+    };
+    query?: never;
+    url: '/tenant/invitations/{invitation_id}';
+};
+
+export type GetInvitationErrors = {
+    /**
+     * The request does not match the contract.
+     */
+    400: Problem;
+    /**
+     * Missing, invalid, expired or revoked credentials.
+     */
+    401: Problem;
+    /**
+     * The caller's role does not allow this.
+     */
+    403: Problem;
+    /**
+     * No such object visible to the caller.
+     */
+    404: Problem;
+};
+
+export type GetInvitationError = GetInvitationErrors[keyof GetInvitationErrors];
+
+export type GetInvitationResponses = {
+    /**
+     * The invitation.
+     */
+    200: Invitation;
+};
+
+export type GetInvitationResponse = GetInvitationResponses[keyof GetInvitationResponses];
+
+export type PreviewInvitationData = {
+    body: InvitationToken;
+    path?: never;
+    query?: never;
+    url: '/auth/invitation-preview';
+};
+
+export type PreviewInvitationErrors = {
+    /**
+     * The request does not match the contract.
+     */
+    400: Problem;
+    /**
+     * No such object visible to the caller.
+     */
+    404: Problem;
+    /**
+     * The request conflicts with the current state (e.g. a taken username).
+     */
+    409: Problem;
+    /**
+     * The body is larger than 1 MiB.
+     */
+    413: Problem;
+    /**
+     * The request has a body that is not declared `Content-Type: application/json` (in any case, with `charset=utf-8` or no parameter).
+     */
+    415: Problem;
+    /**
+     * Too many attempts; wait `Retry-After` seconds.
+     */
+    429: Problem;
+};
+
+export type PreviewInvitationError = PreviewInvitationErrors[keyof PreviewInvitationErrors];
+
+export type PreviewInvitationResponses = {
+    /**
+     * The invitation.
+     */
+    200: InvitationPreview;
+};
+
+export type PreviewInvitationResponse = PreviewInvitationResponses[keyof PreviewInvitationResponses];
+
+export type AcceptInvitationData = {
+    body: InvitationAcceptanceWritable;
+    path?: never;
+    query?: never;
+    url: '/auth/accept-invitation';
+};
+
+export type AcceptInvitationErrors = {
+    /**
+     * The request does not match the contract.
+     */
+    400: Problem;
+    /**
+     * No such object visible to the caller.
+     */
+    404: Problem;
+    /**
+     * The request conflicts with the current state (e.g. a taken username).
+     */
+    409: Problem;
+    /**
+     * The body is larger than 1 MiB.
+     */
+    413: Problem;
+    /**
+     * The request has a body that is not declared `Content-Type: application/json` (in any case, with `charset=utf-8` or no parameter).
+     */
+    415: Problem;
+    /**
+     * The request matches the contract but breaks a rule of the domain.
+     */
+    422: Problem;
+    /**
+     * Too many attempts; wait `Retry-After` seconds.
+     */
+    429: Problem;
+};
+
+export type AcceptInvitationError = AcceptInvitationErrors[keyof AcceptInvitationErrors];
+
+export type AcceptInvitationResponses = {
+    /**
+     * The new account, logged in.
+     */
+    201: TokenResponse;
+};
+
+export type AcceptInvitationResponse = AcceptInvitationResponses[keyof AcceptInvitationResponses];
+
+export type ListAuditEventsData = {
+    body?: never;
+    path?: never;
+    query?: {
+        /**
+         * Only events by this user.
+         */
+        actor_id?: string;
+        /**
+         * Only events about objects of this type (e.g. `consumption_records`, `users`).
+         */
+        entity_type?: string;
+        /**
+         * Only events about this object.
+         */
+        entity_id?: string;
+        /**
+         * Only events of this action (`create`, `update`, `delete`, `sign_in`, …).
+         */
+        action?: string;
+        /**
+         * Only events at or after this time.
+         */
+        from?: string;
+        /**
+         * Only events before this time.
+         */
+        to?: string;
+        /**
+         * Page size.
+         */
+        limit?: number;
+        /**
+         * The `next_cursor` of the previous page (a cursor this list did not issue is a 422).
+         */
+        cursor?: string;
+    };
+    url: '/audit-events';
+};
+
+export type ListAuditEventsErrors = {
+    /**
+     * The request does not match the contract.
+     */
+    400: Problem;
+    /**
+     * Missing, invalid, expired or revoked credentials.
+     */
+    401: Problem;
+    /**
+     * The caller's role does not allow this.
+     */
+    403: Problem;
+    /**
+     * The request matches the contract but breaks a rule of the domain.
+     */
+    422: Problem;
+};
+
+export type ListAuditEventsError = ListAuditEventsErrors[keyof ListAuditEventsErrors];
+
+export type ListAuditEventsResponses = {
+    /**
+     * One page of events.
+     */
+    200: AuditEventPage;
+};
+
+export type ListAuditEventsResponse = ListAuditEventsResponses[keyof ListAuditEventsResponses];

@@ -694,6 +694,146 @@ export const zImportRowPage = z.object({
     next_cursor: z.string().min(1).max(512).nullable()
 });
 
+/**
+ * A language, optionally with a region (`es`, `es-ES`, `en-GB`).
+ */
+export const zLocale = z.string().min(2).max(16).regex(/^[a-z]{2}(-[A-Z]{2})?$/);
+
+export const zTenantSettings = z.object({
+    id: z.uuid().min(1).max(36).readonly(),
+    name: z.string().min(1).max(100),
+    default_currency: zCurrency,
+    time_zone: z.string().min(1).max(64),
+    locale: zLocale,
+    version: z.int().gte(1).readonly(),
+    created_at: z.iso.datetime({ offset: true }).min(1).max(40).readonly(),
+    updated_at: z.iso.datetime({ offset: true }).min(1).max(40).readonly()
+});
+
+export const zTenantUpdate = z.object({
+    name: z.string().min(1).max(100).regex(/^[^\u0000]*$/).optional(),
+    default_currency: zCurrency.optional(),
+    time_zone: z.string().min(1).max(64).regex(/^[A-Za-z0-9_+\/-]+$/).optional(),
+    locale: zLocale.optional()
+});
+
+export const zMember = z.object({
+    id: z.uuid().min(1).max(36).readonly(),
+    username: zUsername,
+    email: zEmail,
+    role: zRole,
+    is_active: z.boolean(),
+    created_at: z.iso.datetime({ offset: true }).min(1).max(40).readonly(),
+    last_login_at: z.iso.datetime({ offset: true }).min(1).max(40).readonly().nullable(),
+    version: z.int().gte(1).readonly()
+});
+
+export const zMemberUpdate = z.object({
+    role: zRole.optional(),
+    is_active: z.boolean().optional()
+});
+
+export const zMemberPage = z.object({
+    items: z.array(zMember).max(100),
+    next_cursor: z.string().min(1).max(512).nullable()
+});
+
+export const zOwnershipTransfer = z.object({
+    member_id: z.uuid().length(36)
+});
+
+export const zInvitableRole = z.enum([
+    'admin',
+    'member',
+    'viewer'
+]);
+
+export const zInvitationStatus = z.enum([
+    'pending',
+    'accepted',
+    'revoked',
+    'expired'
+]);
+
+export const zInvitationCreate = z.object({
+    email: zEmail,
+    role: zInvitableRole
+});
+
+export const zInvitation = z.object({
+    id: z.uuid().min(1).max(36).readonly(),
+    email: zEmail,
+    role: zInvitableRole,
+    status: zInvitationStatus,
+    invited_by: z.uuid().min(1).max(36).readonly(),
+    created_at: z.iso.datetime({ offset: true }).min(1).max(40).readonly(),
+    expires_at: z.iso.datetime({ offset: true }).min(1).max(40).readonly(),
+    accepted_at: z.iso.datetime({ offset: true }).min(1).max(40).readonly().nullable()
+});
+
+export const zInvitationCreated = z.object({
+    id: z.uuid().min(1).max(36).readonly(),
+    email: zEmail,
+    role: zInvitableRole,
+    status: zInvitationStatus,
+    invited_by: z.uuid().min(1).max(36).readonly(),
+    created_at: z.iso.datetime({ offset: true }).min(1).max(40).readonly(),
+    expires_at: z.iso.datetime({ offset: true }).min(1).max(40).readonly(),
+    accepted_at: z.iso.datetime({ offset: true }).min(1).max(40).readonly().nullable(),
+    token: z.string().min(1).max(128).readonly(),
+    accept_url: z.string().min(1).max(2048).readonly(),
+    emailed: z.boolean().readonly()
+});
+
+export const zInvitationPage = z.object({
+    items: z.array(zInvitation).max(100),
+    next_cursor: z.string().min(1).max(512).nullable()
+});
+
+export const zInvitationToken = z.object({
+    token: z.string().min(1).max(128).regex(/^[^\u0000]*$/)
+});
+
+export const zInvitationPreview = z.object({
+    tenant_name: z.string().min(1).max(100),
+    email: zEmail,
+    role: zInvitableRole,
+    expires_at: z.iso.datetime({ offset: true }).min(1).max(40)
+});
+
+export const zInvitationAcceptance = z.object({
+    token: z.string().min(1).max(128).regex(/^[^\u0000]*$/),
+    username: zUsername
+});
+
+/**
+ * A field's value before and after, as text (`"[redacted]"` for secrets; JSON for structured values; cut at 2000 characters); a create has only `after`, a delete only `before`.
+ */
+export const zAuditChange = z.object({
+    field: z.string().min(1).max(64),
+    before: z.string().min(0).max(2000).nullish(),
+    after: z.string().min(0).max(2000).nullish()
+});
+
+export const zAuditEvent = z.object({
+    id: z.uuid().min(1).max(36),
+    occurred_at: z.iso.datetime({ offset: true }).min(1).max(40),
+    actor_user_id: z.uuid().min(1).max(36).nullable(),
+    actor_token_id: z.uuid().min(1).max(36).nullable(),
+    action: z.string().min(1).max(32),
+    entity_type: z.string().min(1).max(64),
+    entity_id: z.string().min(1).max(64).nullable(),
+    changes: z.array(zAuditChange).max(200),
+    request_id: z.string().min(1).max(128).nullable(),
+    client_ip: z.string().min(1).max(64).nullable(),
+    user_agent: z.string().min(0).max(512).nullable()
+});
+
+export const zAuditEventPage = z.object({
+    items: z.array(zAuditEvent).max(100),
+    next_cursor: z.string().min(1).max(512).nullable()
+});
+
 export const zUserWritable = z.object({
     username: zUsername,
     email: zEmail,
@@ -819,6 +959,52 @@ export const zImportPageWritable = z.object({
     items: z.array(zImportWritable).max(100),
     next_cursor: z.string().min(1).max(512).nullable()
 });
+
+export const zTenantSettingsWritable = z.object({
+    name: z.string().min(1).max(100),
+    default_currency: zCurrency,
+    time_zone: z.string().min(1).max(64),
+    locale: zLocale
+});
+
+export const zMemberWritable = z.object({
+    username: zUsername,
+    email: zEmail,
+    role: zRole,
+    is_active: z.boolean()
+});
+
+export const zMemberPageWritable = z.object({
+    items: z.array(zMemberWritable).max(100),
+    next_cursor: z.string().min(1).max(512).nullable()
+});
+
+export const zInvitationWritable = z.object({
+    email: zEmail,
+    role: zInvitableRole,
+    status: zInvitationStatus
+});
+
+export const zInvitationCreatedWritable = z.object({
+    email: zEmail,
+    role: zInvitableRole,
+    status: zInvitationStatus
+});
+
+export const zInvitationPageWritable = z.object({
+    items: z.array(zInvitationWritable).max(100),
+    next_cursor: z.string().min(1).max(512).nullable()
+});
+
+export const zInvitationAcceptanceWritable = z.object({
+    token: z.string().min(1).max(128).regex(/^[^\u0000]*$/),
+    username: zUsername,
+    password: zPassword
+});
+
+export const zMemberId = z.uuid().min(1).max(36);
+
+export const zInvitationId = z.uuid().min(1).max(36);
 
 export const zMeterId = z.uuid().length(36);
 
@@ -1445,3 +1631,142 @@ export const zUpdateReadingPath = z.object({
  * The corrected reading.
  */
 export const zUpdateReadingResponse = zReading;
+
+/**
+ * The tenant.
+ */
+export const zGetTenantResponse = zTenantSettings;
+
+export const zUpdateTenantBody = zTenantUpdate;
+
+export const zUpdateTenantHeaders = z.object({
+    'If-Match': z.string().min(1).max(64).regex(/^[^\u0000]*$/).optional()
+});
+
+/**
+ * The updated tenant.
+ */
+export const zUpdateTenantResponse = zTenantSettings;
+
+export const zListMembersQuery = z.object({
+    role: zRole.optional(),
+    active: z.boolean().optional(),
+    q: z.string().min(1).max(100).regex(/^[^\u0000]*$/).optional(),
+    limit: z.int().gte(1).lte(100).optional().default(25),
+    cursor: z.string().min(1).max(512).regex(/^[A-Za-z0-9_-]+$/).optional()
+});
+
+/**
+ * One page of members.
+ */
+export const zListMembersResponse = zMemberPage;
+
+export const zRemoveMemberHeaders = z.object({
+    'If-Match': z.string().min(1).max(64).regex(/^[^\u0000]*$/).optional()
+});
+
+export const zRemoveMemberPath = z.object({
+    member_id: z.uuid().min(1).max(36)
+});
+
+/**
+ * Removed.
+ */
+export const zRemoveMemberResponse = z.void();
+
+export const zGetMemberPath = z.object({
+    member_id: z.uuid().min(1).max(36)
+});
+
+/**
+ * The member.
+ */
+export const zGetMemberResponse = zMember;
+
+export const zUpdateMemberBody = zMemberUpdate;
+
+export const zUpdateMemberHeaders = z.object({
+    'If-Match': z.string().min(1).max(64).regex(/^[^\u0000]*$/).optional()
+});
+
+export const zUpdateMemberPath = z.object({
+    member_id: z.uuid().min(1).max(36)
+});
+
+/**
+ * The updated member.
+ */
+export const zUpdateMemberResponse = zMember;
+
+export const zTransferOwnershipBody = zOwnershipTransfer;
+
+/**
+ * The new owner.
+ */
+export const zTransferOwnershipResponse = zMember;
+
+export const zListInvitationsQuery = z.object({
+    status: zInvitationStatus.optional(),
+    limit: z.int().gte(1).lte(100).optional().default(25),
+    cursor: z.string().min(1).max(512).regex(/^[A-Za-z0-9_-]+$/).optional()
+});
+
+/**
+ * One page of invitations.
+ */
+export const zListInvitationsResponse = zInvitationPage;
+
+export const zCreateInvitationBody = zInvitationCreate;
+
+/**
+ * The invitation, with its token (shown only here).
+ */
+export const zCreateInvitationResponse = zInvitationCreated;
+
+export const zRevokeInvitationPath = z.object({
+    invitation_id: z.uuid().min(1).max(36)
+});
+
+/**
+ * Revoked.
+ */
+export const zRevokeInvitationResponse = z.void();
+
+export const zGetInvitationPath = z.object({
+    invitation_id: z.uuid().min(1).max(36)
+});
+
+/**
+ * The invitation.
+ */
+export const zGetInvitationResponse = zInvitation;
+
+export const zPreviewInvitationBody = zInvitationToken;
+
+/**
+ * The invitation.
+ */
+export const zPreviewInvitationResponse = zInvitationPreview;
+
+export const zAcceptInvitationBody = zInvitationAcceptanceWritable;
+
+/**
+ * The new account, logged in.
+ */
+export const zAcceptInvitationResponse = zTokenResponse;
+
+export const zListAuditEventsQuery = z.object({
+    actor_id: z.uuid().min(1).max(36).optional(),
+    entity_type: z.string().min(1).max(64).regex(/^[a-z_]+$/).optional(),
+    entity_id: z.string().min(1).max(64).regex(/^[A-Za-z0-9\/_-]+$/).optional(),
+    action: z.string().min(1).max(32).regex(/^[a-z_]+$/).optional(),
+    from: z.iso.datetime({ offset: true }).min(1).max(40).optional(),
+    to: z.iso.datetime({ offset: true }).min(1).max(40).optional(),
+    limit: z.int().gte(1).lte(100).optional().default(25),
+    cursor: z.string().min(1).max(512).regex(/^[A-Za-z0-9_-]+$/).optional()
+});
+
+/**
+ * One page of events.
+ */
+export const zListAuditEventsResponse = zAuditEventPage;

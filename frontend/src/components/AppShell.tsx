@@ -13,12 +13,17 @@ import { BoltIcon, CloseIcon, MenuIcon } from "./icons";
 import { LanguageSwitcher, ThemeSwitcher } from "./Preferences";
 import { Button } from "./ui";
 
-const NAV: Array<{ href: string; label: MessageKey; exact?: boolean }> = [
+type Role = "owner" | "admin" | "member" | "viewer";
+
+// `roles`: shown only to these roles (the API refuses the others anyway). Activity and the
+// organisation's settings open from the Team page: the desktop header stays one row.
+const NAV: Array<{ href: string; label: MessageKey; exact?: boolean; roles?: readonly Role[] }> = [
   { href: "/dashboard", label: "nav.dashboard" },
   { href: "/consumptions", label: "nav.consumptions", exact: true },
   { href: "/consumptions/new", label: "nav.new" },
   { href: "/meters", label: "nav.meters" },
   { href: "/imports", label: "nav.import" },
+  { href: "/team", label: "nav.team", roles: ["owner", "admin", "viewer"] },
   { href: "/profile", label: "nav.profile" },
 ];
 
@@ -40,9 +45,11 @@ export function Logo() {
 
 function NavLinks({ pathname, vertical = false }: { pathname: string; vertical?: boolean }) {
   const { t } = useI18n();
+  const { user } = useAuth();
+  const items = NAV.filter((item) => !item.roles || (user && item.roles.includes(user.role)));
   return (
     <ul className={vertical ? "flex flex-col gap-1" : "flex gap-1"}>
-      {NAV.map((item) => {
+      {items.map((item) => {
         const active = isActive(pathname, item.href, item.exact);
         return (
           <li key={item.href}>
@@ -103,10 +110,10 @@ export function AppShell({ children }: { children: ReactNode }) {
             <Logo />
           </Link>
           {/* Wide screens: the links in one row. Below `lg` they live in the menu. */}
-          <nav aria-label={t("nav.main")} className="hidden lg:block">
+          <nav aria-label={t("nav.main")} className="hidden xl:block">
             <NavLinks pathname={pathname} />
           </nav>
-          <div className="ml-auto hidden items-center gap-2 lg:flex">
+          <div className="ml-auto hidden items-center gap-2 xl:flex">
             <LanguageSwitcher compactIcon />
             <ThemeSwitcher compactIcon />
             {user && (
@@ -118,7 +125,7 @@ export function AppShell({ children }: { children: ReactNode }) {
               {t("nav.logout")}
             </Button>
           </div>
-          <div className="ml-auto flex min-w-0 items-center gap-2 lg:hidden">
+          <div className="ml-auto flex min-w-0 items-center gap-2 xl:hidden">
             {current && (
               <span className="truncate text-sm font-medium text-slate-700 dark:text-slate-200" aria-hidden="true">
                 {t(current.label)}
@@ -131,7 +138,7 @@ export function AppShell({ children }: { children: ReactNode }) {
           </div>
         </div>
         {menuOpen && (
-          <div id={menuId} className="border-t border-slate-200 px-4 pb-4 pt-2 lg:hidden dark:border-slate-800">
+          <div id={menuId} className="border-t border-slate-200 px-4 pb-4 pt-2 xl:hidden dark:border-slate-800">
             <nav aria-label={t("nav.main")}>
               <NavLinks pathname={pathname} vertical />
             </nav>
