@@ -1475,7 +1475,8 @@ export const updateReading = <ThrowOnError extends boolean = false>(options: Opt
 /**
  * The caller's tenant and its settings
  *
- * Every member of the tenant, whatever their role, may read it.
+ * **Who may call it:** Every member of the tenant, whatever their role, may read it.
+ *
  */
 export const getTenant = <ThrowOnError extends boolean = false>(options?: Options<GetTenantData, ThrowOnError>): RequestResult<GetTenantResponses, GetTenantErrors, ThrowOnError> => (options?.client ?? client).get<GetTenantResponses, GetTenantErrors, ThrowOnError>({
     requestValidator: async (data) => await z.object({
@@ -1497,7 +1498,7 @@ export const getTenant = <ThrowOnError extends boolean = false>(options?: Option
 /**
  * Change the tenant's name, default currency, time zone or locale
  *
- * Owners and admins only (`403` for members and viewers). Send only the fields to change,
+ * **Who may call it:** Owners and admins only (`403` for members and viewers). Send only the fields to change,
  * with `If-Match` (missing `428`, stale `412`). An unknown IANA time zone is a `422` on
  * `time_zone`. The default currency applies to records and meters created afterwards.
  *
@@ -1527,7 +1528,7 @@ export const updateTenant = <ThrowOnError extends boolean = false>(options: Opti
 /**
  * The tenant's members, by username
  *
- * Owners, admins and viewers read the team (`403` for members, who see only their own
+ * **Who may call it:** Owners, admins and viewers read the team (`403` for members, who see only their own
  * data). Removed members are not listed; deactivated ones are, with `is_active: false`.
  *
  */
@@ -1551,7 +1552,7 @@ export const listMembers = <ThrowOnError extends boolean = false>(options?: Opti
 /**
  * Remove a member from the tenant (or leave it)
  *
- * The same rules as changing a member: owners remove anyone, admins only members and
+ * **Who may call it:** The same rules as changing a member: owners remove anyone, admins only members and
  * viewers (`403` otherwise). Removing oneself is leaving, which the last active owner
  * cannot do (`409`: transfer ownership first). The removed member's tokens stop working
  * at once; their records stay in the tenant, owned by them as a former member (they
@@ -1578,7 +1579,7 @@ export const removeMember = <ThrowOnError extends boolean = false>(options: Opti
 /**
  * One member of the tenant
  *
- * Owners, admins and viewers read any member; a member reads only themselves (anyone
+ * **Who may call it:** Owners, admins and viewers read any member; a member reads only themselves (anyone
  * else is a `404`, as is a member of another tenant or a removed one).
  *
  */
@@ -1602,7 +1603,7 @@ export const getMember = <ThrowOnError extends boolean = false>(options: Options
 /**
  * Change a member's role, or deactivate or reactivate them
  *
- * Owners change anyone else; admins change only members and viewers, and only into
+ * **Who may call it:** Owners change anyone else; admins change only members and viewers, and only into
  * members and viewers (`403` otherwise, and for members and viewers). Nobody changes
  * their own role or deactivates themselves (`403`); the tenant always keeps an active
  * owner (`409`). A deactivated member's tokens stop working at once and they cannot sign
@@ -1634,7 +1635,7 @@ export const updateMember = <ThrowOnError extends boolean = false>(options: Opti
 /**
  * Make another active member the owner; the caller becomes an admin
  *
- * Owners only (`403`). The new owner must be another active member of the tenant
+ * **Who may call it:** Owners only (`403`). The new owner must be another active member of the tenant
  * (`404` for anyone else, `422` for oneself or a deactivated member).
  *
  */
@@ -1662,7 +1663,8 @@ export const transferOwnership = <ThrowOnError extends boolean = false>(options:
 /**
  * The tenant's invitations, newest first
  *
- * Owners and admins only (`403`). Tokens are never shown again after creation.
+ * **Who may call it:** Owners and admins only (`403`). Tokens are never shown again after creation.
+ *
  */
 export const listInvitations = <ThrowOnError extends boolean = false>(options?: Options<ListInvitationsData, ThrowOnError>): RequestResult<ListInvitationsResponses, ListInvitationsErrors, ThrowOnError> => (options?.client ?? client).get<ListInvitationsResponses, ListInvitationsErrors, ThrowOnError>({
     requestValidator: async (data) => await z.object({
@@ -1684,7 +1686,7 @@ export const listInvitations = <ThrowOnError extends boolean = false>(options?: 
 /**
  * Invite someone by e-mail, with a role
  *
- * Owners invite admins, members and viewers; admins invite members and viewers (`403`
+ * **Who may call it:** Owners invite admins, members and viewers; admins invite members and viewers (`403`
  * otherwise, and for members and viewers). The answer holds the single-use `token` and
  * the `accept_url` to share, shown this once; it is valid 7 days (`INVITATION_TTL_DAYS`).
  * When the server has `SMTP_URL`, the link is also e-mailed. An e-mail that already has
@@ -1716,7 +1718,7 @@ export const createInvitation = <ThrowOnError extends boolean = false>(options: 
 /**
  * Revoke a pending invitation
  *
- * Owners and admins only (`403`); admins revoke only invitations of members and viewers.
+ * **Who may call it:** Owners and admins only (`403`); admins revoke only invitations of members and viewers.
  * Its link stops working at once. An accepted invitation is a `409`; revoking a revoked
  * or expired one changes nothing (`204`).
  *
@@ -1740,7 +1742,8 @@ export const revokeInvitation = <ThrowOnError extends boolean = false>(options: 
 /**
  * One invitation
  *
- * Owners and admins only (`403`); another tenant's invitation is a `404`.
+ * **Who may call it:** Owners and admins only (`403`); another tenant's invitation is a `404`.
+ *
  */
 export const getInvitation = <ThrowOnError extends boolean = false>(options: Options<GetInvitationData, ThrowOnError>): RequestResult<GetInvitationResponses, GetInvitationErrors, ThrowOnError> => (options.client ?? client).get<GetInvitationResponses, GetInvitationErrors, ThrowOnError>({
     requestValidator: async (data) => await z.object({
@@ -1762,7 +1765,7 @@ export const getInvitation = <ThrowOnError extends boolean = false>(options: Opt
 /**
  * What an invitation token invites to (tenant, role, e-mail), before accepting it
  *
- * No authentication. An unknown token is a `404`; an accepted, revoked or expired one a
+ * **Who may call it:** No authentication. An unknown token is a `404`; an accepted, revoked or expired one a
  * `409` saying which. Rate limited like registration (`429`).
  *
  */
@@ -1785,7 +1788,7 @@ export const previewInvitation = <ThrowOnError extends boolean = false>(options:
 /**
  * Accept an invitation, creating the account in that tenant, and log in
  *
- * No authentication. The account gets the invitation's e-mail and role in the inviting
+ * **Who may call it:** No authentication. The account gets the invitation's e-mail and role in the inviting
  * tenant; the answer is a login (access token, and the refresh cookie). The token works
  * once: an accepted, revoked or expired one is a `409`, an unknown one a `404`. A taken
  * username, or an e-mail registered meanwhile, is a `409`; a password equal to the
@@ -1811,7 +1814,7 @@ export const acceptInvitation = <ThrowOnError extends boolean = false>(options: 
 /**
  * The tenant's audit trail, newest first
  *
- * Owners and admins only (`403`). Every create, update and delete of the tenant's
+ * **Who may call it:** Owners and admins only (`403`). Every create, update and delete of the tenant's
  * objects, and every sign-in, failed sign-in, logout, password change and role change,
  * with the changed fields before and after (secrets never). `from` after `to` is a `422`.
  *

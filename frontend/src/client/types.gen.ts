@@ -3919,9 +3919,17 @@ export type GetTenantData = {
 
 export type GetTenantErrors = {
     /**
+     * The request does not match the contract.
+     */
+    400: Problem;
+    /**
      * Missing, invalid, expired or revoked credentials.
      */
     401: Problem;
+    /**
+     * A dependency (the database) is unavailable; retry after `Retry-After` seconds.
+     */
+    503: Problem;
 };
 
 export type GetTenantError = GetTenantErrors[keyof GetTenantErrors];
@@ -3981,6 +3989,10 @@ export type UpdateTenantErrors = {
      * The operation needs an `If-Match` header.
      */
     428: Problem;
+    /**
+     * A dependency (the database) is unavailable; retry after `Retry-After` seconds.
+     */
+    503: Problem;
 };
 
 export type UpdateTenantError = UpdateTenantErrors[keyof UpdateTenantErrors];
@@ -4039,6 +4051,10 @@ export type ListMembersErrors = {
      * The request matches the contract but breaks a rule of the domain.
      */
     422: Problem;
+    /**
+     * A dependency (the database) is unavailable; retry after `Retry-After` seconds.
+     */
+    503: Problem;
 };
 
 export type ListMembersError = ListMembersErrors[keyof ListMembersErrors];
@@ -4096,6 +4112,10 @@ export type RemoveMemberErrors = {
      * The operation needs an `If-Match` header.
      */
     428: Problem;
+    /**
+     * A dependency (the database) is unavailable; retry after `Retry-After` seconds.
+     */
+    503: Problem;
 };
 
 export type RemoveMemberError = RemoveMemberErrors[keyof RemoveMemberErrors];
@@ -4131,6 +4151,10 @@ export type GetMemberErrors = {
      * No such object visible to the caller.
      */
     404: Problem;
+    /**
+     * A dependency (the database) is unavailable; retry after `Retry-After` seconds.
+     */
+    503: Problem;
 };
 
 export type GetMemberError = GetMemberErrors[keyof GetMemberErrors];
@@ -4196,6 +4220,10 @@ export type UpdateMemberErrors = {
      * The operation needs an `If-Match` header.
      */
     428: Problem;
+    /**
+     * A dependency (the database) is unavailable; retry after `Retry-After` seconds.
+     */
+    503: Problem;
 };
 
 export type UpdateMemberError = UpdateMemberErrors[keyof UpdateMemberErrors];
@@ -4245,6 +4273,10 @@ export type TransferOwnershipErrors = {
      * The request matches the contract but breaks a rule of the domain.
      */
     422: Problem;
+    /**
+     * A dependency (the database) is unavailable; retry after `Retry-After` seconds.
+     */
+    503: Problem;
 };
 
 export type TransferOwnershipError = TransferOwnershipErrors[keyof TransferOwnershipErrors];
@@ -4295,6 +4327,10 @@ export type ListInvitationsErrors = {
      * The request matches the contract but breaks a rule of the domain.
      */
     422: Problem;
+    /**
+     * A dependency (the database) is unavailable; retry after `Retry-After` seconds.
+     */
+    503: Problem;
 };
 
 export type ListInvitationsError = ListInvitationsErrors[keyof ListInvitationsErrors];
@@ -4340,6 +4376,10 @@ export type CreateInvitationErrors = {
      * The request has a body that is not declared `Content-Type: application/json` (in any case, with `charset=utf-8` or no parameter).
      */
     415: Problem;
+    /**
+     * A dependency (the database) is unavailable; retry after `Retry-After` seconds.
+     */
+    503: Problem;
 };
 
 export type CreateInvitationError = CreateInvitationErrors[keyof CreateInvitationErrors];
@@ -4383,6 +4423,10 @@ export type RevokeInvitationErrors = {
      * The request conflicts with the current state (e.g. a taken username).
      */
     409: Problem;
+    /**
+     * A dependency (the database) is unavailable; retry after `Retry-After` seconds.
+     */
+    503: Problem;
 };
 
 export type RevokeInvitationError = RevokeInvitationErrors[keyof RevokeInvitationErrors];
@@ -4422,6 +4466,10 @@ export type GetInvitationErrors = {
      * No such object visible to the caller.
      */
     404: Problem;
+    /**
+     * A dependency (the database) is unavailable; retry after `Retry-After` seconds.
+     */
+    503: Problem;
 };
 
 export type GetInvitationError = GetInvitationErrors[keyof GetInvitationErrors];
@@ -4467,6 +4515,10 @@ export type PreviewInvitationErrors = {
      * Too many attempts; wait `Retry-After` seconds.
      */
     429: Problem;
+    /**
+     * A dependency (the database) is unavailable; retry after `Retry-After` seconds.
+     */
+    503: Problem;
 };
 
 export type PreviewInvitationError = PreviewInvitationErrors[keyof PreviewInvitationErrors];
@@ -4516,6 +4568,10 @@ export type AcceptInvitationErrors = {
      * Too many attempts; wait `Retry-After` seconds.
      */
     429: Problem;
+    /**
+     * A dependency (the database) is unavailable; retry after `Retry-After` seconds.
+     */
+    503: Problem;
 };
 
 export type AcceptInvitationError = AcceptInvitationErrors[keyof AcceptInvitationErrors];
@@ -4586,6 +4642,10 @@ export type ListAuditEventsErrors = {
      * The request matches the contract but breaks a rule of the domain.
      */
     422: Problem;
+    /**
+     * A dependency (the database) is unavailable; retry after `Retry-After` seconds.
+     */
+    503: Problem;
 };
 
 export type ListAuditEventsError = ListAuditEventsErrors[keyof ListAuditEventsErrors];
