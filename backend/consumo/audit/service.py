@@ -37,10 +37,10 @@ def list_events(
     cursor: str | None,
 ) -> Page[AuditEvent]:
     if not caller.manages_team:
-        raise Forbidden("Only owners and admins read the audit trail.")
+        raise Forbidden("Only owners and admins read the audit trail.", code="team.admins_only")
     start, end = filters.get("from"), filters.get("to")
     if start is not None and end is not None and start > end:
-        raise UnprocessableContent("`from` must not be after `to`.", field="from")
+        raise UnprocessableContent("`from` must not be after `to`.", field="from", code="range.from_after_to")
     statement = tenant_events(caller)
     if filters.get("actor_id"):
         statement = statement.where(AuditEvent.actor_user_id == uuid.UUID(filters["actor_id"]))

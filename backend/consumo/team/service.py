@@ -78,7 +78,7 @@ def get_tenant(session: Session, caller: Caller) -> Tenant:
 
 def _require_manager(caller: Caller, what: str) -> None:
     if not caller.manages_team:
-        raise Forbidden(f"Only owners and admins {what}.")
+        raise Forbidden(f"Only owners and admins {what}.", code="team.admins_only")
 
 
 def update_tenant(
@@ -87,12 +87,14 @@ def update_tenant(
     _require_manager(caller, "change the organisation's settings")
     tenant = _lock_team(session, caller)
     if not precondition(tenant.version):
-        raise PreconditionFailed("The organisation was changed since you read it; read it again.")
+        raise PreconditionFailed("The organisation was changed since you read it; read it again.", code="version.stale")
     if "time_zone" in changes:
         try:
             ZoneInfo(changes["time_zone"])
         except (ZoneInfoNotFoundError, ValueError):
-            raise UnprocessableContent("Not a known IANA time zone.", field="time_zone") from None
+            raise UnprocessableContent(
+                "Not a known IANA time zone.", field="time_zone", code="tenant.time_zone_unknown"
+            ) from None
         tenant.time_zone = changes["time_zone"]
     if "name" in changes:
         tenant.name = visible_name(changes["name"], field="name")
@@ -134,7 +136,7 @@ def list_members(
     cursor: str | None,
 ) -> Page[User]:
     if not caller.can_read_tenant:
-        raise Forbidden("Only owners, admins and viewers see the team.")
+        raise Forbidden("Only owners, admins and viewers see the team.", code="team.members_hidden")
     statement = _current_members(caller)
     if role:
         statement = statement.where(User.role == role)
@@ -148,10 +150,10 @@ def list_members(
 
 def get_member(session: Session, caller: Caller, member_id: uuid.UUID) -> User:
     if not caller.can_read_tenant and member_id != caller.user_id:
-        raise NotFound("No such member.")
+        raise NotFound("No such member.", code="member.not_found")
     member = session.execute(_current_members(caller).where(User.id == member_id)).scalar_one_or_none()
     if member is None:
-        raise NotFound("No such member.")
+        raise NotFound("No such member.", code="member.not_found")
     return member
 
 
@@ -160,14 +162,14 @@ def _target(session: Session, caller: Caller, member_id: uuid.UUID) -> User:
         _current_members(caller).where(User.id == member_id).with_for_update()
     ).scalar_one_or_none()
     if member is None:
-        raise NotFound("No such member.")
+        raise NotFound("No such member.", code="member.not_found")
     return member
 
 
 def _check_may_manage(caller: Caller, target: User, new_role: str | None = None) -> None:
     _require_manager(caller, "manage the team")
     if caller.role != "owner" and (target.role in PRIVILEGED or new_role in PRIVILEGED):
-        raise Forbidden("Only owners make, change or remove admins and owners.")
+        raise Forbidden("Only owners make, change or remove admins and owners.", code="team.owners_only")
 
 
 def _revoke_tokens(session: Session, member: User, reason: str) -> None:
@@ -189,7 +191,8 @@ def _ensure_an_active_owner(session: Session, caller: Caller) -> None:
     if owners == 0:
         raise Conflict(
             "The organisation must keep an active owner: make another member owner first "
-            "(POST /tenant/transfer-ownership)."
+            "(POST /tenant/transfer-ownership).",
+            code="team.last_owner",
         )
 
 
@@ -210,11 +213,11 @@ def update_member(
     _lock_team(session, caller)
     target = _target(session, caller, member_id)
     if target.id == caller.user_id:
-        raise Forbidden("Nobody changes their own role or deactivates themselves.")
+        raise Forbidden("Nobody changes their own role or deactivates themselves.", code="team.own_role")
     new_role = changes.get("role")
     _check_may_manage(caller, target, new_role)
     if not precondition(target.version):
-        raise PreconditionFailed("The member was changed since you read them; read again.")
+        raise PreconditionFailed("The member was changed since you read them; read again.", code="version.stale")
     if new_role is not None and new_role != target.role:
         target.role = new_role
         audit.name_change(session, target, "role_change")
@@ -240,7 +243,7 @@ def remove_member(
     if target.id != caller.user_id:
         _check_may_manage(caller, target)
     if not precondition(target.version):
-        raise PreconditionFailed("The member was changed since you read them; read again.")
+        raise PreconditionFailed("The member was changed since you read them; read again.", code="version.stale")
     target.removed_at = _now()
     target.is_active = False
     target.username = f"former-{target.id.hex[:24]}"
@@ -254,13 +257,17 @@ def remove_member(
 
 def transfer_ownership(session: Session, caller: Caller, member_id: uuid.UUID) -> User:
     if caller.role != "owner":
-        raise Forbidden("Only an owner hands the organisation over.")
+        raise Forbidden("Only an owner hands the organisation over.", code="team.owners_only")
     _lock_team(session, caller)
     target = _target(session, caller, member_id)
     if target.id == caller.user_id:
-        raise UnprocessableContent("You are an owner already; choose another member.", field="member_id")
+        raise UnprocessableContent(
+            "You are an owner already; choose another member.", field="member_id", code="team.already_owner"
+        )
     if not target.is_active:
-        raise UnprocessableContent("Reactivate this member before making them owner.", field="member_id")
+        raise UnprocessableContent(
+            "Reactivate this member before making them owner.", field="member_id", code="team.member_inactive"
+        )
     me = _target(session, caller, caller.user_id)
     if target.role != "owner":
         target.role = "owner"
@@ -321,7 +328,7 @@ def get_invitation(session: Session, caller: Caller, invitation_id: uuid.UUID) -
     _require_manager(caller, "see invitations")
     invitation = session.execute(tenant_invitations(caller).where(Invitation.id == invitation_id)).scalar_one_or_none()
     if invitation is None:
-        raise NotFound("No such invitation.")
+        raise NotFound("No such invitation.", code="invitation.not_found")
     return invitation
 
 
@@ -338,12 +345,14 @@ def create_invitation(session: Session, caller: Caller, *, email: str, role: str
     """The invitation, its token (shown once) and whether it was e-mailed."""
     _require_manager(caller, "invite people")
     if caller.role != "owner" and role in PRIVILEGED:
-        raise Forbidden("Only owners invite admins.")
+        raise Forbidden("Only owners invite admins.", code="team.owners_only")
     _lock_team(session, caller)  # invitations to one address replace each other one at a time
     email = email.lower()
     if _email_has_account(session, email):
         raise Conflict(
-            "This e-mail already has a Consumo account (a person belongs to one organisation).", field="email"
+            "This e-mail already has a Consumo account (a person belongs to one organisation).",
+            field="email",
+            code="email.registered",
         )
     now = _now()
     session.execute(
@@ -388,12 +397,12 @@ def revoke_invitation(session: Session, caller: Caller, invitation_id: uuid.UUID
         tenant_invitations(caller).where(Invitation.id == invitation_id).with_for_update()
     ).scalar_one_or_none()
     if invitation is None:
-        raise NotFound("No such invitation.")
+        raise NotFound("No such invitation.", code="invitation.not_found")
     if caller.role != "owner" and invitation.role in PRIVILEGED:
-        raise Forbidden("Only owners revoke invitations of admins.")
+        raise Forbidden("Only owners revoke invitations of admins.", code="team.owners_only")
     status = invitation_status(invitation)
     if status == "accepted":
-        raise Conflict("This invitation was accepted already; manage the member instead.")
+        raise Conflict("This invitation was accepted already; manage the member instead.", code="invitation.accepted")
     if status == "pending":
         invitation.revoked_at = _now()
         session.flush()
@@ -402,12 +411,12 @@ def revoke_invitation(session: Session, caller: Caller, invitation_id: uuid.UUID
 def _redeemable(session: Session, token: str, *, for_update: bool) -> tuple[Invitation, Tenant]:
     tenant_id = split_refresh_token(token)
     if tenant_id is None:
-        raise NotFound("No such invitation.")
+        raise NotFound("No such invitation.", code="invitation.not_found")
     bind_tenant(session, tenant_id)
     statement = _invitation_named(tenant_id, token)
     invitation = session.execute(statement.with_for_update() if for_update else statement).scalar_one_or_none()
     if invitation is None:
-        raise NotFound("No such invitation.")
+        raise NotFound("No such invitation.", code="invitation.not_found")
     status = invitation_status(invitation)
     if status != "pending":
         raise Conflict(
@@ -417,6 +426,7 @@ def _redeemable(session: Session, token: str, *, for_update: bool) -> tuple[Invi
                 "expired": "This invitation has expired; ask for a new one.",
             }[status],
             field="token",
+            code="invitation.not_pending",
         )
     return invitation, session.get_one(Tenant, invitation.tenant_id)
 
@@ -430,7 +440,7 @@ def accept_invitation(session: Session, *, token: str, username: str, password: 
     username = username.lower()
     accounts.check_password_rules(password, username=username, email=invitation.email, field="password")
     if _email_has_account(session, invitation.email):
-        raise Conflict("This e-mail has a Consumo account already.", field="email")
+        raise Conflict("This e-mail has a Consumo account already.", field="email", code="email.registered")
     user = User(
         tenant_id=invitation.tenant_id,
         id=uuid.uuid4(),
