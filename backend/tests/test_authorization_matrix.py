@@ -87,6 +87,19 @@ EXPECTED: dict[str, tuple[int, int, int, int, int, int]] = {
     "preview_invitation":       (200,   200,   200,   200,   200,   200),   # the token is the credential
     "accept_invitation":        (201,   201,   201,   201,   201,   201),
     "list_audit_events":        (200,   200,   403,   403,   200,   401),   # each caller's own tenant
+    "get_tariff":               (200,   200,   404,   200,   404,   401),
+    "get_reading":              (200,   200,   404,   200,   404,   401),
+    "get_top_up":               (200,   200,   404,   200,   404,   401),
+    "create_consumptions_batch": (201,  201,   201,   403,   201,   401),
+    "export_consumptions":      (200,   200,   200,   200,   200,   401),   # each caller's own records
+    "list_imports":             (200,   200,   200,   200,   200,   401),   # each caller's own imports
+    "create_import":            (201,   201,   201,   403,   201,   401),
+    "get_import":               (200,   404,   404,   404,   404,   401),   # an import is its owner's alone
+    "list_import_errors":       (200,   404,   404,   404,   404,   401),
+    "list_import_rows":         (200,   404,   404,   404,   404,   401),
+    "commit_import":            (202,   404,   404,   403,   404,   401),
+    "revert_import":            (202,   404,   404,   403,   404,   401),   # a committed import
+    "delete_import":            (204,   404,   404,   404,   404,   401),
 }
 # fmt: on
 
@@ -131,6 +144,7 @@ BODIES: dict[str, Callable[[Account | None, dict[str, str]], dict[str, Any]]] = 
         "new_password": "another long secret",
     },
     "create_consumption": lambda _c, _o: VALID_RECORD,
+    "create_consumptions_batch": lambda _c, _o: {"items": [VALID_RECORD, VALID_RECORD]},
     "update_consumption": lambda _c, _o: {"notes": "corrected"},
     "replace_budgets": lambda _c, _o: {"items": [{"kind": "gas", "cost_limit_minor": 100, "currency": "EUR"}]},
     "create_meter": lambda _c, _o: {**VALID_METER, "identifier": _unique("ES-")},
@@ -156,7 +170,9 @@ QUERIES = {
     "get_kpi_timeseries": "interval=month&from=2025-01-01&to=2025-12-31",
     "get_kpi_breakdown": "from=2025-01-01&to=2025-12-31",
 }
-LINE_OPERATIONS = {"get_meter_status", "list_top_ups", "create_top_up", "simulate_usage"}
+LINE_OPERATIONS = {"get_meter_status", "list_top_ups", "create_top_up", "simulate_usage", "get_top_up"}
+CSV_BODIES = {"create_import"}
+CSV_FILE = b"kind,quantity,period_start,period_end\nwater,1,2025-01-01,2025-01-01\n"
 
 
 def _objects(app: Any, owner: Account) -> dict[str, str]:
@@ -168,6 +184,12 @@ def _objects(app: Any, owner: Account) -> dict[str, str]:
         f"{API}/meters/{meter['id']}/tariffs", json={"valid_from": "2025-01-01", "unit_price_minor": 15}
     )
     reading = owner.post(f"{API}/meters/{meter['id']}/readings", json={"date": "2025-01-01", "index_value": 100})
+    top_up = owner.post(f"{API}/meters/{line['id']}/top-ups", json={"amount_minor": 100})
+    imports = [
+        owner.post(f"{API}/imports", content=CSV_FILE, headers={"Content-Type": "text/csv"}).json()["id"]
+        for _ in range(2)
+    ]
+    assert owner.post(f"{API}/imports/{imports[1]}/commit").status_code == 202
     target = join(app, owner, _unique("tina"), "viewer")  # the member that member operations act on
     invitation = invite(owner, f"{_unique('guest')}@example.com", "member")
     return {
@@ -176,6 +198,9 @@ def _objects(app: Any, owner: Account) -> dict[str, str]:
         "consumption_id": record["id"],
         "tariff_id": tariff.json()["id"],
         "reading_id": reading.json()["id"],
+        "top_up_id": top_up.json()["id"],
+        "import_id": imports[0],
+        "committed_import_id": imports[1],
         "member_id": target.user_id,
         "invitation_id": invitation["id"],
         "invitation_token": invitation["token"],
@@ -187,6 +212,8 @@ def _send(app: Any, caller: Account | None, operation_id: str, objects: dict[str
     values = {**objects}
     if operation_id in LINE_OPERATIONS:
         values["meter_id"] = objects["line_id"]
+    if operation_id == "revert_import":
+        values["import_id"] = objects["committed_import_id"]
     url = API + path
     for name, value in values.items():
         url = url.replace("{" + name + "}", value)
@@ -197,7 +224,11 @@ def _send(app: Any, caller: Account | None, operation_id: str, objects: dict[str
     client = caller.client if caller else app.test_client()
     if caller:
         headers.update(caller.headers)
-    response = client.request(method.upper(), url, json=body, headers=headers)
+    if operation_id in CSV_BODIES:
+        headers["Content-Type"] = "text/csv"
+        response = client.request(method.upper(), url, content=CSV_FILE, headers=headers)
+    else:
+        response = client.request(method.upper(), url, json=body, headers=headers)
     assert response.status_code < 500, response.text
     return int(response.status_code)
 

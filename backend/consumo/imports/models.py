@@ -70,6 +70,7 @@ class ImportRow(Base):
     """A row of the file that passed every rule: the staging table the commit inserts from."""
 
     __tablename__ = "import_rows"
+    __audit__ = False  # a preview's staging rows, written by COPY; the import's own events tell the story
     __table_args__ = (
         ForeignKeyConstraint(["tenant_id", "import_id"], ["imports.tenant_id", "imports.id"], ondelete="CASCADE"),
         CheckConstraint(f"duplicate IS NULL OR duplicate IN {DUPLICATE_KINDS!r}", name="ck_import_rows_duplicate"),
@@ -95,6 +96,7 @@ class ImportRowError(Base):
     """A row of the file that broke a rule, per column (the first MAX_STORED_ERRORS are kept)."""
 
     __tablename__ = "import_errors"
+    __audit__ = False  # a preview's findings, derived from the file; the import's own events tell the story
     __table_args__ = (
         ForeignKeyConstraint(["tenant_id", "import_id"], ["imports.tenant_id", "imports.id"], ondelete="CASCADE"),
     )
