@@ -838,6 +838,78 @@ class ReadingPage(BaseModel):
     ]
 
 
+class ApiToken(BaseModel):
+    model_config = ConfigDict(
+        extra='forbid',
+    )
+    id: UUID
+    name: Annotated[
+        str, Field(examples=['Home Assistant'], max_length=100, min_length=1)
+    ]
+    scopes: Annotated[list[Literal['read', 'write']], Field(max_length=2, min_length=1)]
+    hint: Annotated[
+        str, Field(description='The last 4 characters of the secret.', max_length=8)
+    ]
+    created_at: AwareDatetime
+    expires_at: Annotated[
+        AwareDatetime | None, Field(description='`null`: never expires.')
+    ]
+    last_used_at: Annotated[AwareDatetime | None, Field(...)]
+    last_used_ip: Annotated[str | None, Field(max_length=45)]
+
+
+class ApiTokenCreate(BaseModel):
+    model_config = ConfigDict(
+        extra='forbid',
+    )
+    name: Annotated[
+        str, Field(max_length=100, min_length=1, pattern='^[^\\u0000]*\\S[^\\u0000]*$')
+    ]
+    scopes: Annotated[list[Literal['read', 'write']], Field(max_length=2, min_length=1)]
+    expires_at: Annotated[
+        AwareDatetime | None,
+        Field(
+            description='At most one year away; `null` (never) for owners and admins only.'
+        ),
+    ]
+
+
+class ApiTokenCreated(BaseModel):
+    model_config = ConfigDict(
+        extra='forbid',
+    )
+    id: UUID
+    name: Annotated[str, Field(max_length=100, min_length=1)]
+    scopes: Annotated[list[Literal['read', 'write']], Field(max_length=2, min_length=1)]
+    hint: Annotated[str, Field(max_length=8)]
+    created_at: AwareDatetime
+    expires_at: Annotated[AwareDatetime | None, Field(...)]
+    last_used_at: Annotated[AwareDatetime | None, Field(...)]
+    last_used_ip: Annotated[str | None, Field(max_length=45)]
+    token: Annotated[
+        str,
+        Field(
+            description='The secret (`cns_…`), shown only in this response. Send it as `Authorization: Bearer`.',
+            max_length=100,
+            min_length=40,
+        ),
+    ]
+
+
+class ApiTokenPage(BaseModel):
+    model_config = ConfigDict(
+        extra='forbid',
+    )
+    items: Annotated[list[ApiToken], Field(max_length=100)]
+    next_cursor: Annotated[
+        str | None,
+        Field(
+            description='Pass as `cursor` for the next page; `null` on the last page.',
+            max_length=512,
+        ),
+    ]
+
+
 class CostAmount(BaseModel):
     model_config = ConfigDict(
         extra='forbid',

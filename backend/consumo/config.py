@@ -48,6 +48,8 @@ class Settings(BaseSettings):
     redis_url: str | None = None
     login_rate_limit: str = "10/minute"
     register_rate_limit: str = "5/minute"
+    # Per personal API token, over every operation.
+    api_token_rate_limit: str = "600/minute"
     rate_limit_enabled: bool = True
     # The proxies whose X-Forwarded-For (the client's address, which per-address limits key
     # on) is believed: addresses or networks, comma-separated, or "*". Empty: no proxy is, so a

@@ -1,6 +1,7 @@
 """Imports every model so `Base.metadata` knows the whole schema (Alembic, tests, ERD)."""
 
 from consumo.accounts.models import AuthSession, RefreshToken, Tenant, User
+from consumo.apitokens.models import ApiToken
 from consumo.consumptions.models import ConsumptionRecord
 from consumo.idempotency.models import IdempotencyKey
 from consumo.kpis.models import Budget, ConsumptionDaily, ConsumptionMonthly
@@ -9,6 +10,7 @@ from consumo.meters.models import Meter, MeterTariff
 from consumo.readings.models import MeterReading
 
 __all__ = [
+    "ApiToken",
     "AuthSession",
     "Budget",
     "ConsumptionDaily",

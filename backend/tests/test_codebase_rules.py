@@ -21,6 +21,7 @@ SCOPING_HELPERS = {
     "meters/children.py": {"on_meter"},
     "kpis/service.py": {"_budgets_of"},
     "accounts/service.py": {"tenant_members", "_refresh_token_named"},
+    "apitokens/service.py": {"_tokens_of"},
 }
 
 

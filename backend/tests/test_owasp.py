@@ -57,6 +57,7 @@ VALID_BODIES: dict[str, dict[str, Any]] = {
     "SimulationRequest": {"data_mb": 10},
     "ReadingCreate": {"date": "2025-01-01", "index_value": 1000},
     "ReadingUpdate": {"index_value": 1001},
+    "ApiTokenCreate": {"name": "script", "scopes": ["read"], "expires_at": None},
 }
 # Operations that only exist on a mobile line: their meter is created as one.
 CREATE_BODY_FOR = {
@@ -249,7 +250,7 @@ def test_api1_another_user_gets_404_for_every_object_operation(
     # Nothing changed, and the very same request from the owner is valid and succeeds.
     after = alice.get(target.read_url)
     assert after.status_code == 200 and after.json() == before.json()
-    assert after.headers["ETag"] == before.headers["ETag"]
+    assert after.headers.get("ETag") == before.headers.get("ETag")  # objects without versions have none
     assert 200 <= target.send(alice).status_code < 300
 
 

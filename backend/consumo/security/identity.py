@@ -20,6 +20,7 @@ class Caller:
     role: str
     time_zone: str = "UTC"
     default_currency: str = "EUR"  # the tenant's, for records and meters created without one
+    api_token_id: uuid.UUID | None = None  # set when the call is authenticated by a personal API token
 
     def today(self) -> date:
         """Today in the tenant's time zone (UTC if the stored zone is unknown here)."""
