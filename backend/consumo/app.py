@@ -36,6 +36,7 @@ from consumo.ratelimit import init_rate_limits
 from consumo.request_body import JsonBodyMiddleware
 from consumo.security.caller import check_api_token_scope
 from consumo.validation import VALIDATOR_MAP
+from consumo.webhooks import events as _webhook_events  # noqa: F401  (publishes events on every flush)
 
 logger = logging.getLogger(__name__)
 

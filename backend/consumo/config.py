@@ -48,6 +48,9 @@ class Settings(BaseSettings):
     redis_url: str | None = None
     login_rate_limit: str = "10/minute"
     register_rate_limit: str = "5/minute"
+    # Networks webhooks may be delivered to although they are not public (e.g. "127.0.0.0/8"
+    # for a receiver on this machine, in development and tests). Empty: only public addresses.
+    webhook_allowed_networks: str = ""
     # Per personal API token, over every operation.
     api_token_rate_limit: str = "600/minute"
     rate_limit_enabled: bool = True

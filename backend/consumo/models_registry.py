@@ -8,6 +8,8 @@ from consumo.kpis.models import Budget, ConsumptionDaily, ConsumptionMonthly
 from consumo.lines.models import TopUp
 from consumo.meters.models import Meter, MeterTariff
 from consumo.readings.models import MeterReading
+from consumo.webhooks import events as _webhook_events  # noqa: F401  (the flush hook that publishes events)
+from consumo.webhooks.models import WebhookDelivery, WebhookEndpoint
 
 __all__ = [
     "ApiToken",
@@ -24,4 +26,6 @@ __all__ = [
     "Tenant",
     "TopUp",
     "User",
+    "WebhookDelivery",
+    "WebhookEndpoint",
 ]

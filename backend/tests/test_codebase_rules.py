@@ -22,6 +22,8 @@ SCOPING_HELPERS = {
     "kpis/service.py": {"_budgets_of"},
     "accounts/service.py": {"tenant_members", "_refresh_token_named"},
     "apitokens/service.py": {"_tokens_of"},
+    "webhooks/service.py": {"_endpoints_of", "_deliveries_of"},
+    "webhooks/events.py": {"_endpoints_of"},
 }
 
 
