@@ -4,8 +4,8 @@ import * as z from 'zod';
 
 import type { Client, ClientMeta, Options as Options2, RequestResult, TDataShape } from './client';
 import { client } from './client.gen';
-import type { ChangePasswordData, ChangePasswordErrors, ChangePasswordResponses, CreateConsumptionData, CreateConsumptionErrors, CreateConsumptionResponses, CreateMeterData, CreateMeterErrors, CreateMeterResponses, CreateReadingData, CreateReadingErrors, CreateReadingResponses, CreateTariffData, CreateTariffErrors, CreateTariffResponses, CreateTopUpData, CreateTopUpErrors, CreateTopUpResponses, DeleteConsumptionData, DeleteConsumptionErrors, DeleteConsumptionResponses, DeleteCurrentUserData, DeleteCurrentUserErrors, DeleteCurrentUserResponses, DeleteMeterData, DeleteMeterErrors, DeleteMeterResponses, DeleteReadingData, DeleteReadingErrors, DeleteReadingResponses, DeleteTariffData, DeleteTariffErrors, DeleteTariffResponses, GetBudgetsData, GetBudgetsErrors, GetBudgetsResponses, GetConsumptionData, GetConsumptionErrors, GetConsumptionResponses, GetCurrentUserData, GetCurrentUserErrors, GetCurrentUserResponses, GetHealthData, GetHealthErrors, GetHealthResponses, GetKpiBreakdownData, GetKpiBreakdownErrors, GetKpiBreakdownResponses, GetKpiSummaryData, GetKpiSummaryErrors, GetKpiSummaryResponses, GetKpiTimeseriesData, GetKpiTimeseriesErrors, GetKpiTimeseriesResponses, GetMeterData, GetMeterErrors, GetMeterResponses, GetMeterStatusData, GetMeterStatusErrors, GetMeterStatusResponses, GetMetricsData, GetMetricsErrors, GetMetricsResponses, GetReadyData, GetReadyErrors, GetReadyResponses, ListConsumptionsData, ListConsumptionsErrors, ListConsumptionsResponses, ListMetersData, ListMetersErrors, ListMetersResponses, ListReadingsData, ListReadingsErrors, ListReadingsResponses, ListTariffsData, ListTariffsErrors, ListTariffsResponses, ListTopUpsData, ListTopUpsErrors, ListTopUpsResponses, LoginData, LoginErrors, LoginResponses, LogoutData, LogoutErrors, LogoutResponses, RefreshSessionData, RefreshSessionErrors, RefreshSessionResponses, RegisterData, RegisterErrors, RegisterResponses, ReplaceBudgetsData, ReplaceBudgetsErrors, ReplaceBudgetsResponses, SimulateUsageData, SimulateUsageErrors, SimulateUsageResponses, UpdateConsumptionData, UpdateConsumptionErrors, UpdateConsumptionResponses, UpdateCurrentUserData, UpdateCurrentUserErrors, UpdateCurrentUserResponses, UpdateMeterData, UpdateMeterErrors, UpdateMeterResponses, UpdateReadingData, UpdateReadingErrors, UpdateReadingResponses } from './types.gen';
-import { zChangePasswordBody, zChangePasswordResponse, zCreateConsumptionBody, zCreateConsumptionHeaders, zCreateConsumptionResponse, zCreateMeterBody, zCreateMeterHeaders, zCreateMeterResponse, zCreateReadingBody, zCreateReadingHeaders, zCreateReadingPath, zCreateReadingResponse, zCreateTariffBody, zCreateTariffHeaders, zCreateTariffPath, zCreateTariffResponse, zCreateTopUpBody, zCreateTopUpHeaders, zCreateTopUpPath, zCreateTopUpResponse, zDeleteConsumptionHeaders, zDeleteConsumptionPath, zDeleteConsumptionResponse, zDeleteCurrentUserResponse, zDeleteMeterHeaders, zDeleteMeterPath, zDeleteMeterResponse, zDeleteReadingHeaders, zDeleteReadingPath, zDeleteReadingResponse, zDeleteTariffPath, zDeleteTariffResponse, zGetBudgetsResponse, zGetConsumptionPath, zGetConsumptionResponse, zGetCurrentUserResponse, zGetHealthResponse, zGetKpiBreakdownQuery, zGetKpiBreakdownResponse, zGetKpiSummaryQuery, zGetKpiSummaryResponse, zGetKpiTimeseriesQuery, zGetKpiTimeseriesResponse, zGetMeterPath, zGetMeterResponse, zGetMeterStatusPath, zGetMeterStatusResponse, zGetMetricsResponse, zGetReadyResponse, zListConsumptionsQuery, zListConsumptionsResponse, zListMetersQuery, zListMetersResponse, zListReadingsPath, zListReadingsQuery, zListReadingsResponse, zListTariffsPath, zListTariffsQuery, zListTariffsResponse, zListTopUpsPath, zListTopUpsQuery, zListTopUpsResponse, zLoginBody, zLoginResponse, zLogoutResponse, zRefreshSessionResponse, zRegisterBody, zRegisterResponse, zReplaceBudgetsBody, zReplaceBudgetsResponse, zSimulateUsageBody, zSimulateUsageHeaders, zSimulateUsagePath, zSimulateUsageResponse, zUpdateConsumptionBody, zUpdateConsumptionHeaders, zUpdateConsumptionPath, zUpdateConsumptionResponse, zUpdateCurrentUserBody, zUpdateCurrentUserResponse, zUpdateMeterBody, zUpdateMeterHeaders, zUpdateMeterPath, zUpdateMeterResponse, zUpdateReadingBody, zUpdateReadingHeaders, zUpdateReadingPath, zUpdateReadingResponse } from './zod.gen';
+import type { ChangePasswordData, ChangePasswordErrors, ChangePasswordResponses, CreateApiTokenData, CreateApiTokenErrors, CreateApiTokenResponses, CreateConsumptionData, CreateConsumptionErrors, CreateConsumptionResponses, CreateMeterData, CreateMeterErrors, CreateMeterResponses, CreateReadingData, CreateReadingErrors, CreateReadingResponses, CreateTariffData, CreateTariffErrors, CreateTariffResponses, CreateTopUpData, CreateTopUpErrors, CreateTopUpResponses, CreateWebhookData, CreateWebhookErrors, CreateWebhookResponses, DeleteConsumptionData, DeleteConsumptionErrors, DeleteConsumptionResponses, DeleteCurrentUserData, DeleteCurrentUserErrors, DeleteCurrentUserResponses, DeleteMeterData, DeleteMeterErrors, DeleteMeterResponses, DeleteReadingData, DeleteReadingErrors, DeleteReadingResponses, DeleteTariffData, DeleteTariffErrors, DeleteTariffResponses, DeleteWebhookData, DeleteWebhookErrors, DeleteWebhookResponses, GetApiTokenData, GetApiTokenErrors, GetApiTokenResponses, GetBudgetsData, GetBudgetsErrors, GetBudgetsResponses, GetConsumptionData, GetConsumptionErrors, GetConsumptionResponses, GetCurrentUserData, GetCurrentUserErrors, GetCurrentUserResponses, GetHealthData, GetHealthErrors, GetHealthResponses, GetKpiBreakdownData, GetKpiBreakdownErrors, GetKpiBreakdownResponses, GetKpiSummaryData, GetKpiSummaryErrors, GetKpiSummaryResponses, GetKpiTimeseriesData, GetKpiTimeseriesErrors, GetKpiTimeseriesResponses, GetMeterData, GetMeterErrors, GetMeterResponses, GetMeterStatusData, GetMeterStatusErrors, GetMeterStatusResponses, GetMetricsData, GetMetricsErrors, GetMetricsResponses, GetReadyData, GetReadyErrors, GetReadyResponses, GetWebhookData, GetWebhookDeliveryData, GetWebhookDeliveryErrors, GetWebhookDeliveryResponses, GetWebhookErrors, GetWebhookResponses, ListApiTokensData, ListApiTokensErrors, ListApiTokensResponses, ListConsumptionsData, ListConsumptionsErrors, ListConsumptionsResponses, ListMetersData, ListMetersErrors, ListMetersResponses, ListReadingsData, ListReadingsErrors, ListReadingsResponses, ListTariffsData, ListTariffsErrors, ListTariffsResponses, ListTopUpsData, ListTopUpsErrors, ListTopUpsResponses, ListWebhookDeliveriesData, ListWebhookDeliveriesErrors, ListWebhookDeliveriesResponses, ListWebhooksData, ListWebhooksErrors, ListWebhooksResponses, LoginData, LoginErrors, LoginResponses, LogoutData, LogoutErrors, LogoutResponses, RedeliverWebhookData, RedeliverWebhookErrors, RedeliverWebhookResponses, RefreshSessionData, RefreshSessionErrors, RefreshSessionResponses, RegisterData, RegisterErrors, RegisterResponses, ReplaceBudgetsData, ReplaceBudgetsErrors, ReplaceBudgetsResponses, RevokeApiTokenData, RevokeApiTokenErrors, RevokeApiTokenResponses, RotateWebhookSecretData, RotateWebhookSecretErrors, RotateWebhookSecretResponses, SendWebhookTestData, SendWebhookTestErrors, SendWebhookTestResponses, SimulateUsageData, SimulateUsageErrors, SimulateUsageResponses, UpdateConsumptionData, UpdateConsumptionErrors, UpdateConsumptionResponses, UpdateCurrentUserData, UpdateCurrentUserErrors, UpdateCurrentUserResponses, UpdateMeterData, UpdateMeterErrors, UpdateMeterResponses, UpdateReadingData, UpdateReadingErrors, UpdateReadingResponses, UpdateWebhookData, UpdateWebhookErrors, UpdateWebhookResponses } from './types.gen';
+import { zChangePasswordBody, zChangePasswordResponse, zCreateApiTokenBody, zCreateApiTokenResponse, zCreateConsumptionBody, zCreateConsumptionHeaders, zCreateConsumptionResponse, zCreateMeterBody, zCreateMeterHeaders, zCreateMeterResponse, zCreateReadingBody, zCreateReadingHeaders, zCreateReadingPath, zCreateReadingResponse, zCreateTariffBody, zCreateTariffHeaders, zCreateTariffPath, zCreateTariffResponse, zCreateTopUpBody, zCreateTopUpHeaders, zCreateTopUpPath, zCreateTopUpResponse, zCreateWebhookBody, zCreateWebhookResponse, zDeleteConsumptionHeaders, zDeleteConsumptionPath, zDeleteConsumptionResponse, zDeleteCurrentUserResponse, zDeleteMeterHeaders, zDeleteMeterPath, zDeleteMeterResponse, zDeleteReadingHeaders, zDeleteReadingPath, zDeleteReadingResponse, zDeleteTariffPath, zDeleteTariffResponse, zDeleteWebhookHeaders, zDeleteWebhookPath, zDeleteWebhookResponse, zGetApiTokenPath, zGetApiTokenResponse, zGetBudgetsResponse, zGetConsumptionPath, zGetConsumptionResponse, zGetCurrentUserResponse, zGetHealthResponse, zGetKpiBreakdownQuery, zGetKpiBreakdownResponse, zGetKpiSummaryQuery, zGetKpiSummaryResponse, zGetKpiTimeseriesQuery, zGetKpiTimeseriesResponse, zGetMeterPath, zGetMeterResponse, zGetMeterStatusPath, zGetMeterStatusResponse, zGetMetricsResponse, zGetReadyResponse, zGetWebhookDeliveryPath, zGetWebhookDeliveryResponse, zGetWebhookPath, zGetWebhookResponse, zListApiTokensQuery, zListApiTokensResponse, zListConsumptionsQuery, zListConsumptionsResponse, zListMetersQuery, zListMetersResponse, zListReadingsPath, zListReadingsQuery, zListReadingsResponse, zListTariffsPath, zListTariffsQuery, zListTariffsResponse, zListTopUpsPath, zListTopUpsQuery, zListTopUpsResponse, zListWebhookDeliveriesPath, zListWebhookDeliveriesQuery, zListWebhookDeliveriesResponse, zListWebhooksQuery, zListWebhooksResponse, zLoginBody, zLoginResponse, zLogoutResponse, zRedeliverWebhookPath, zRedeliverWebhookResponse, zRefreshSessionResponse, zRegisterBody, zRegisterResponse, zReplaceBudgetsBody, zReplaceBudgetsResponse, zRevokeApiTokenPath, zRevokeApiTokenResponse, zRotateWebhookSecretPath, zRotateWebhookSecretResponse, zSendWebhookTestPath, zSendWebhookTestResponse, zSimulateUsageBody, zSimulateUsageHeaders, zSimulateUsagePath, zSimulateUsageResponse, zUpdateConsumptionBody, zUpdateConsumptionHeaders, zUpdateConsumptionPath, zUpdateConsumptionResponse, zUpdateCurrentUserBody, zUpdateCurrentUserResponse, zUpdateMeterBody, zUpdateMeterHeaders, zUpdateMeterPath, zUpdateMeterResponse, zUpdateReadingBody, zUpdateReadingHeaders, zUpdateReadingPath, zUpdateReadingResponse, zUpdateWebhookBody, zUpdateWebhookHeaders, zUpdateWebhookPath, zUpdateWebhookResponse } from './zod.gen';
 
 export type Options<TData extends TDataShape = TDataShape, ThrowOnError extends boolean = boolean, TResponse = unknown> = Options2<TData, ThrowOnError, TResponse> & {
     /**
@@ -181,6 +181,10 @@ export const deleteCurrentUser = <ThrowOnError extends boolean = false>(options?
             key: 'bearerAuth',
             scheme: 'bearer',
             type: 'http'
+        }, {
+            key: 'apiToken',
+            scheme: 'bearer',
+            type: 'http'
         }],
     url: '/user',
     ...options
@@ -199,6 +203,10 @@ export const getCurrentUser = <ThrowOnError extends boolean = false>(options?: O
     responseValidator: async (data) => await zGetCurrentUserResponse.parseAsync(data),
     security: [{
             key: 'bearerAuth',
+            scheme: 'bearer',
+            type: 'http'
+        }, {
+            key: 'apiToken',
             scheme: 'bearer',
             type: 'http'
         }],
@@ -223,6 +231,10 @@ export const updateCurrentUser = <ThrowOnError extends boolean = false>(options:
     responseValidator: async (data) => await zUpdateCurrentUserResponse.parseAsync(data),
     security: [{
             key: 'bearerAuth',
+            scheme: 'bearer',
+            type: 'http'
+        }, {
+            key: 'apiToken',
             scheme: 'bearer',
             type: 'http'
         }],
@@ -252,6 +264,10 @@ export const changePassword = <ThrowOnError extends boolean = false>(options: Op
             key: 'bearerAuth',
             scheme: 'bearer',
             type: 'http'
+        }, {
+            key: 'apiToken',
+            scheme: 'bearer',
+            type: 'http'
         }],
     url: '/user/password',
     ...options,
@@ -259,6 +275,424 @@ export const changePassword = <ThrowOnError extends boolean = false>(options: Op
         'Content-Type': 'application/json',
         ...options.headers
     }
+});
+
+/**
+ * The caller's personal API tokens, newest first
+ *
+ * Any signed-in user (or API token) lists their own tokens: name, scopes, when each was
+ * created, last used (time and client address) and expires. The secret is never shown
+ * again after creation. A `cursor` this list did not issue is a `422`.
+ *
+ */
+export const listApiTokens = <ThrowOnError extends boolean = false>(options?: Options<ListApiTokensData, ThrowOnError>): RequestResult<ListApiTokensResponses, ListApiTokensErrors, ThrowOnError> => (options?.client ?? client).get<ListApiTokensResponses, ListApiTokensErrors, ThrowOnError>({
+    requestValidator: async (data) => await z.object({
+        body: z.never().optional(),
+        path: z.never().optional(),
+        query: zListApiTokensQuery.optional()
+    }).parseAsync(data),
+    responseType: 'json',
+    responseValidator: async (data) => await zListApiTokensResponse.parseAsync(data),
+    security: [{
+            key: 'bearerAuth',
+            scheme: 'bearer',
+            type: 'http'
+        }, {
+            key: 'apiToken',
+            scheme: 'bearer',
+            type: 'http'
+        }],
+    url: '/user/tokens',
+    ...options
+});
+
+/**
+ * Create a personal API token; its secret is shown this once
+ *
+ * Any signed-in user creates tokens for themselves; the call needs a login session (an API
+ * token cannot create tokens: `403`). The token acts as its user with the user's current
+ * role, limited by its scopes: `read` only is refused every write (`403`); `write` allows
+ * writes too. Send it as `Authorization: Bearer cns_…`. `expires_at` must be in the future
+ * and at most one year away (`422`); `null` (never expires) is for owners and admins only
+ * (`422` for others). A user holds at most 50 tokens (`422`). The token stops working when
+ * it is revoked or expires, or its user is deactivated or deleted; a password change does
+ * not revoke it. No `Idempotency-Key`: a replay would have to show the secret a second time
+ * (and store it to do so); a client that lost the answer revokes the token and creates another.
+ *
+ */
+export const createApiToken = <ThrowOnError extends boolean = false>(options: Options<CreateApiTokenData, ThrowOnError>): RequestResult<CreateApiTokenResponses, CreateApiTokenErrors, ThrowOnError> => (options.client ?? client).post<CreateApiTokenResponses, CreateApiTokenErrors, ThrowOnError>({
+    requestValidator: async (data) => await z.object({
+        body: zCreateApiTokenBody,
+        path: z.never().optional(),
+        query: z.never().optional()
+    }).parseAsync(data),
+    responseType: 'json',
+    responseValidator: async (data) => await zCreateApiTokenResponse.parseAsync(data),
+    security: [{
+            key: 'bearerAuth',
+            scheme: 'bearer',
+            type: 'http'
+        }, {
+            key: 'apiToken',
+            scheme: 'bearer',
+            type: 'http'
+        }],
+    url: '/user/tokens',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * Revoke one of the caller's API tokens
+ *
+ * The token stops working at once. Only the caller's own tokens (any other id is a `404`);
+ * a `read` token may not revoke (`403`, it is a write).
+ *
+ */
+export const revokeApiToken = <ThrowOnError extends boolean = false>(options: Options<RevokeApiTokenData, ThrowOnError>): RequestResult<RevokeApiTokenResponses, RevokeApiTokenErrors, ThrowOnError> => (options.client ?? client).delete<RevokeApiTokenResponses, RevokeApiTokenErrors, ThrowOnError>({
+    requestValidator: async (data) => await z.object({
+        body: z.never().optional(),
+        path: zRevokeApiTokenPath,
+        query: z.never().optional()
+    }).parseAsync(data),
+    responseValidator: async (data) => await zRevokeApiTokenResponse.parseAsync(data),
+    security: [{
+            key: 'bearerAuth',
+            scheme: 'bearer',
+            type: 'http'
+        }, {
+            key: 'apiToken',
+            scheme: 'bearer',
+            type: 'http'
+        }],
+    url: '/user/tokens/{token_id}',
+    ...options
+});
+
+/**
+ * One of the caller's API tokens (never its secret)
+ *
+ * Only the caller's own tokens; any other id is a `404`.
+ */
+export const getApiToken = <ThrowOnError extends boolean = false>(options: Options<GetApiTokenData, ThrowOnError>): RequestResult<GetApiTokenResponses, GetApiTokenErrors, ThrowOnError> => (options.client ?? client).get<GetApiTokenResponses, GetApiTokenErrors, ThrowOnError>({
+    requestValidator: async (data) => await z.object({
+        body: z.never().optional(),
+        path: zGetApiTokenPath,
+        query: z.never().optional()
+    }).parseAsync(data),
+    responseType: 'json',
+    responseValidator: async (data) => await zGetApiTokenResponse.parseAsync(data),
+    security: [{
+            key: 'bearerAuth',
+            scheme: 'bearer',
+            type: 'http'
+        }, {
+            key: 'apiToken',
+            scheme: 'bearer',
+            type: 'http'
+        }],
+    url: '/user/tokens/{token_id}',
+    ...options
+});
+
+/**
+ * The tenant's webhook endpoints, oldest first
+ *
+ * Owner and admins only (`403` for members and viewers). Secrets are never listed (see
+ * create and rotate-secret). A disabled endpoint shows why in `disabled_reason`. A
+ * `cursor` this list did not issue is a `422`.
+ *
+ */
+export const listWebhooks = <ThrowOnError extends boolean = false>(options?: Options<ListWebhooksData, ThrowOnError>): RequestResult<ListWebhooksResponses, ListWebhooksErrors, ThrowOnError> => (options?.client ?? client).get<ListWebhooksResponses, ListWebhooksErrors, ThrowOnError>({
+    requestValidator: async (data) => await z.object({
+        body: z.never().optional(),
+        path: z.never().optional(),
+        query: zListWebhooksQuery.optional()
+    }).parseAsync(data),
+    responseType: 'json',
+    responseValidator: async (data) => await zListWebhooksResponse.parseAsync(data),
+    security: [{
+            key: 'bearerAuth',
+            scheme: 'bearer',
+            type: 'http'
+        }, {
+            key: 'apiToken',
+            scheme: 'bearer',
+            type: 'http'
+        }],
+    url: '/webhooks',
+    ...options
+});
+
+/**
+ * Register a webhook endpoint; its signing secret is shown this once
+ *
+ * Owner and admins only (`403`). The URL must be http(s) and resolve to public addresses
+ * only (`422`; private, loopback, link-local and metadata addresses are refused, at save
+ * time and again at every delivery, unless the server's `WEBHOOK_ALLOWED_NETWORKS`
+ * permits them). Unknown event types are a `422`; a tenant has at most 20 endpoints
+ * (`422`). Deliveries are signed per Standard Webhooks 1.0 with the returned `secret`.
+ *
+ */
+export const createWebhook = <ThrowOnError extends boolean = false>(options: Options<CreateWebhookData, ThrowOnError>): RequestResult<CreateWebhookResponses, CreateWebhookErrors, ThrowOnError> => (options.client ?? client).post<CreateWebhookResponses, CreateWebhookErrors, ThrowOnError>({
+    requestValidator: async (data) => await z.object({
+        body: zCreateWebhookBody,
+        path: z.never().optional(),
+        query: z.never().optional()
+    }).parseAsync(data),
+    responseType: 'json',
+    responseValidator: async (data) => await zCreateWebhookResponse.parseAsync(data),
+    security: [{
+            key: 'bearerAuth',
+            scheme: 'bearer',
+            type: 'http'
+        }, {
+            key: 'apiToken',
+            scheme: 'bearer',
+            type: 'http'
+        }],
+    url: '/webhooks',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * Remove a webhook endpoint and its delivery log
+ *
+ * Owner and admins only (members and viewers see no endpoint: `404`, as for another
+ * tenant's). Needs `If-Match`
+ * (`428` without, `412` when stale). Pending deliveries are dropped.
+ *
+ */
+export const deleteWebhook = <ThrowOnError extends boolean = false>(options: Options<DeleteWebhookData, ThrowOnError>): RequestResult<DeleteWebhookResponses, DeleteWebhookErrors, ThrowOnError> => (options.client ?? client).delete<DeleteWebhookResponses, DeleteWebhookErrors, ThrowOnError>({
+    requestValidator: async (data) => await z.object({
+        body: z.never().optional(),
+        headers: zDeleteWebhookHeaders.optional(),
+        path: zDeleteWebhookPath,
+        query: z.never().optional()
+    }).parseAsync(data),
+    responseValidator: async (data) => await zDeleteWebhookResponse.parseAsync(data),
+    security: [{
+            key: 'bearerAuth',
+            scheme: 'bearer',
+            type: 'http'
+        }, {
+            key: 'apiToken',
+            scheme: 'bearer',
+            type: 'http'
+        }],
+    url: '/webhooks/{webhook_id}',
+    ...options
+});
+
+/**
+ * One webhook endpoint (never its secret)
+ *
+ * Owner and admins only (members and viewers see no endpoint: `404`, as for another tenant's).
+ */
+export const getWebhook = <ThrowOnError extends boolean = false>(options: Options<GetWebhookData, ThrowOnError>): RequestResult<GetWebhookResponses, GetWebhookErrors, ThrowOnError> => (options.client ?? client).get<GetWebhookResponses, GetWebhookErrors, ThrowOnError>({
+    requestValidator: async (data) => await z.object({
+        body: z.never().optional(),
+        path: zGetWebhookPath,
+        query: z.never().optional()
+    }).parseAsync(data),
+    responseType: 'json',
+    responseValidator: async (data) => await zGetWebhookResponse.parseAsync(data),
+    security: [{
+            key: 'bearerAuth',
+            scheme: 'bearer',
+            type: 'http'
+        }, {
+            key: 'apiToken',
+            scheme: 'bearer',
+            type: 'http'
+        }],
+    url: '/webhooks/{webhook_id}',
+    ...options
+});
+
+/**
+ * Change a webhook endpoint (URL, event types, description, active)
+ *
+ * Owner and admins only (members and viewers see no endpoint: `404`, as for another
+ * tenant's). Needs `If-Match`
+ * (`428` without, `412` when stale). The URL and event types follow the create rules
+ * (`422`). Setting `active: true` re-enables a disabled endpoint and clears its failure.
+ *
+ */
+export const updateWebhook = <ThrowOnError extends boolean = false>(options: Options<UpdateWebhookData, ThrowOnError>): RequestResult<UpdateWebhookResponses, UpdateWebhookErrors, ThrowOnError> => (options.client ?? client).patch<UpdateWebhookResponses, UpdateWebhookErrors, ThrowOnError>({
+    requestValidator: async (data) => await z.object({
+        body: zUpdateWebhookBody,
+        headers: zUpdateWebhookHeaders.optional(),
+        path: zUpdateWebhookPath,
+        query: z.never().optional()
+    }).parseAsync(data),
+    responseType: 'json',
+    responseValidator: async (data) => await zUpdateWebhookResponse.parseAsync(data),
+    security: [{
+            key: 'bearerAuth',
+            scheme: 'bearer',
+            type: 'http'
+        }, {
+            key: 'apiToken',
+            scheme: 'bearer',
+            type: 'http'
+        }],
+    url: '/webhooks/{webhook_id}',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * Replace the signing secret; the new one is shown this once
+ *
+ * Owner and admins only (members and viewers see no endpoint: `404`). For 24 hours
+ * deliveries carry two signatures (new and old secret) in `webhook-signature`, so the
+ * receiver can switch without losing any.
+ *
+ */
+export const rotateWebhookSecret = <ThrowOnError extends boolean = false>(options: Options<RotateWebhookSecretData, ThrowOnError>): RequestResult<RotateWebhookSecretResponses, RotateWebhookSecretErrors, ThrowOnError> => (options.client ?? client).post<RotateWebhookSecretResponses, RotateWebhookSecretErrors, ThrowOnError>({
+    requestValidator: async (data) => await z.object({
+        body: z.never().optional(),
+        path: zRotateWebhookSecretPath,
+        query: z.never().optional()
+    }).parseAsync(data),
+    responseType: 'json',
+    responseValidator: async (data) => await zRotateWebhookSecretResponse.parseAsync(data),
+    security: [{
+            key: 'bearerAuth',
+            scheme: 'bearer',
+            type: 'http'
+        }, {
+            key: 'apiToken',
+            scheme: 'bearer',
+            type: 'http'
+        }],
+    url: '/webhooks/{webhook_id}/rotate-secret',
+    ...options
+});
+
+/**
+ * Send a `webhook.test` event to the endpoint now
+ *
+ * Owner and admins only (members and viewers see no endpoint: `404`, as for another
+ * tenant's). Queued like any event: the answer is the new delivery, to follow at its
+ * `Location` or in the deliveries list.
+ *
+ */
+export const sendWebhookTest = <ThrowOnError extends boolean = false>(options: Options<SendWebhookTestData, ThrowOnError>): RequestResult<SendWebhookTestResponses, SendWebhookTestErrors, ThrowOnError> => (options.client ?? client).post<SendWebhookTestResponses, SendWebhookTestErrors, ThrowOnError>({
+    requestValidator: async (data) => await z.object({
+        body: z.never().optional(),
+        path: zSendWebhookTestPath,
+        query: z.never().optional()
+    }).parseAsync(data),
+    responseType: 'json',
+    responseValidator: async (data) => await zSendWebhookTestResponse.parseAsync(data),
+    security: [{
+            key: 'bearerAuth',
+            scheme: 'bearer',
+            type: 'http'
+        }, {
+            key: 'apiToken',
+            scheme: 'bearer',
+            type: 'http'
+        }],
+    url: '/webhooks/{webhook_id}/test',
+    ...options
+});
+
+/**
+ * The endpoint's deliveries, newest first
+ *
+ * Owner and admins only (members and viewers see no endpoint: `404`). Each delivery
+ * shows its event, attempts, the last status code and duration, the start of the response
+ * body (at most 2048 characters) and the next retry. A foreign `cursor` is a `422`.
+ *
+ */
+export const listWebhookDeliveries = <ThrowOnError extends boolean = false>(options: Options<ListWebhookDeliveriesData, ThrowOnError>): RequestResult<ListWebhookDeliveriesResponses, ListWebhookDeliveriesErrors, ThrowOnError> => (options.client ?? client).get<ListWebhookDeliveriesResponses, ListWebhookDeliveriesErrors, ThrowOnError>({
+    requestValidator: async (data) => await z.object({
+        body: z.never().optional(),
+        path: zListWebhookDeliveriesPath,
+        query: zListWebhookDeliveriesQuery.optional()
+    }).parseAsync(data),
+    responseType: 'json',
+    responseValidator: async (data) => await zListWebhookDeliveriesResponse.parseAsync(data),
+    security: [{
+            key: 'bearerAuth',
+            scheme: 'bearer',
+            type: 'http'
+        }, {
+            key: 'apiToken',
+            scheme: 'bearer',
+            type: 'http'
+        }],
+    url: '/webhooks/{webhook_id}/deliveries',
+    ...options
+});
+
+/**
+ * One delivery of an endpoint
+ *
+ * Owner and admins only (members and viewers see no endpoint: `404`); another tenant's
+ * endpoint or delivery is a `404`.
+ *
+ */
+export const getWebhookDelivery = <ThrowOnError extends boolean = false>(options: Options<GetWebhookDeliveryData, ThrowOnError>): RequestResult<GetWebhookDeliveryResponses, GetWebhookDeliveryErrors, ThrowOnError> => (options.client ?? client).get<GetWebhookDeliveryResponses, GetWebhookDeliveryErrors, ThrowOnError>({
+    requestValidator: async (data) => await z.object({
+        body: z.never().optional(),
+        path: zGetWebhookDeliveryPath,
+        query: z.never().optional()
+    }).parseAsync(data),
+    responseType: 'json',
+    responseValidator: async (data) => await zGetWebhookDeliveryResponse.parseAsync(data),
+    security: [{
+            key: 'bearerAuth',
+            scheme: 'bearer',
+            type: 'http'
+        }, {
+            key: 'apiToken',
+            scheme: 'bearer',
+            type: 'http'
+        }],
+    url: '/webhooks/{webhook_id}/deliveries/{delivery_id}',
+    ...options
+});
+
+/**
+ * Send a delivery's event again (same `webhook-id` and body)
+ *
+ * Owner and admins only (`403`); another tenant's endpoint or delivery is a `404`.
+ * Answered `202` with the new delivery.
+ *
+ */
+export const redeliverWebhook = <ThrowOnError extends boolean = false>(options: Options<RedeliverWebhookData, ThrowOnError>): RequestResult<RedeliverWebhookResponses, RedeliverWebhookErrors, ThrowOnError> => (options.client ?? client).post<RedeliverWebhookResponses, RedeliverWebhookErrors, ThrowOnError>({
+    requestValidator: async (data) => await z.object({
+        body: z.never().optional(),
+        path: zRedeliverWebhookPath,
+        query: z.never().optional()
+    }).parseAsync(data),
+    responseType: 'json',
+    responseValidator: async (data) => await zRedeliverWebhookResponse.parseAsync(data),
+    security: [{
+            key: 'bearerAuth',
+            scheme: 'bearer',
+            type: 'http'
+        }, {
+            key: 'apiToken',
+            scheme: 'bearer',
+            type: 'http'
+        }],
+    url: '/webhooks/{webhook_id}/deliveries/{delivery_id}/redeliver',
+    ...options
 });
 
 /**
@@ -274,6 +708,10 @@ export const listConsumptions = <ThrowOnError extends boolean = false>(options?:
     responseValidator: async (data) => await zListConsumptionsResponse.parseAsync(data),
     security: [{
             key: 'bearerAuth',
+            scheme: 'bearer',
+            type: 'http'
+        }, {
+            key: 'apiToken',
             scheme: 'bearer',
             type: 'http'
         }],
@@ -295,6 +733,10 @@ export const createConsumption = <ThrowOnError extends boolean = false>(options:
     responseValidator: async (data) => await zCreateConsumptionResponse.parseAsync(data),
     security: [{
             key: 'bearerAuth',
+            scheme: 'bearer',
+            type: 'http'
+        }, {
+            key: 'apiToken',
             scheme: 'bearer',
             type: 'http'
         }],
@@ -325,6 +767,10 @@ export const deleteConsumption = <ThrowOnError extends boolean = false>(options:
             key: 'bearerAuth',
             scheme: 'bearer',
             type: 'http'
+        }, {
+            key: 'apiToken',
+            scheme: 'bearer',
+            type: 'http'
         }],
     url: '/consumptions/{consumption_id}',
     ...options
@@ -343,6 +789,10 @@ export const getConsumption = <ThrowOnError extends boolean = false>(options: Op
     responseValidator: async (data) => await zGetConsumptionResponse.parseAsync(data),
     security: [{
             key: 'bearerAuth',
+            scheme: 'bearer',
+            type: 'http'
+        }, {
+            key: 'apiToken',
             scheme: 'bearer',
             type: 'http'
         }],
@@ -370,6 +820,10 @@ export const updateConsumption = <ThrowOnError extends boolean = false>(options:
     responseValidator: async (data) => await zUpdateConsumptionResponse.parseAsync(data),
     security: [{
             key: 'bearerAuth',
+            scheme: 'bearer',
+            type: 'http'
+        }, {
+            key: 'apiToken',
             scheme: 'bearer',
             type: 'http'
         }],
@@ -406,6 +860,10 @@ export const getKpiSummary = <ThrowOnError extends boolean = false>(options: Opt
             key: 'bearerAuth',
             scheme: 'bearer',
             type: 'http'
+        }, {
+            key: 'apiToken',
+            scheme: 'bearer',
+            type: 'http'
         }],
     url: '/kpis/summary',
     ...options
@@ -431,6 +889,10 @@ export const getKpiTimeseries = <ThrowOnError extends boolean = false>(options: 
             key: 'bearerAuth',
             scheme: 'bearer',
             type: 'http'
+        }, {
+            key: 'apiToken',
+            scheme: 'bearer',
+            type: 'http'
         }],
     url: '/kpis/timeseries',
     ...options
@@ -449,6 +911,10 @@ export const getKpiBreakdown = <ThrowOnError extends boolean = false>(options: O
     responseValidator: async (data) => await zGetKpiBreakdownResponse.parseAsync(data),
     security: [{
             key: 'bearerAuth',
+            scheme: 'bearer',
+            type: 'http'
+        }, {
+            key: 'apiToken',
             scheme: 'bearer',
             type: 'http'
         }],
@@ -471,6 +937,10 @@ export const getBudgets = <ThrowOnError extends boolean = false>(options?: Optio
             key: 'bearerAuth',
             scheme: 'bearer',
             type: 'http'
+        }, {
+            key: 'apiToken',
+            scheme: 'bearer',
+            type: 'http'
         }],
     url: '/budgets',
     ...options
@@ -491,6 +961,10 @@ export const replaceBudgets = <ThrowOnError extends boolean = false>(options: Op
     responseValidator: async (data) => await zReplaceBudgetsResponse.parseAsync(data),
     security: [{
             key: 'bearerAuth',
+            scheme: 'bearer',
+            type: 'http'
+        }, {
+            key: 'apiToken',
             scheme: 'bearer',
             type: 'http'
         }],
@@ -517,6 +991,10 @@ export const listMeters = <ThrowOnError extends boolean = false>(options?: Optio
             key: 'bearerAuth',
             scheme: 'bearer',
             type: 'http'
+        }, {
+            key: 'apiToken',
+            scheme: 'bearer',
+            type: 'http'
         }],
     url: '/meters',
     ...options
@@ -541,6 +1019,10 @@ export const createMeter = <ThrowOnError extends boolean = false>(options: Optio
     responseValidator: async (data) => await zCreateMeterResponse.parseAsync(data),
     security: [{
             key: 'bearerAuth',
+            scheme: 'bearer',
+            type: 'http'
+        }, {
+            key: 'apiToken',
             scheme: 'bearer',
             type: 'http'
         }],
@@ -571,6 +1053,10 @@ export const deleteMeter = <ThrowOnError extends boolean = false>(options: Optio
             key: 'bearerAuth',
             scheme: 'bearer',
             type: 'http'
+        }, {
+            key: 'apiToken',
+            scheme: 'bearer',
+            type: 'http'
         }],
     url: '/meters/{meter_id}',
     ...options
@@ -589,6 +1075,10 @@ export const getMeter = <ThrowOnError extends boolean = false>(options: Options<
     responseValidator: async (data) => await zGetMeterResponse.parseAsync(data),
     security: [{
             key: 'bearerAuth',
+            scheme: 'bearer',
+            type: 'http'
+        }, {
+            key: 'apiToken',
             scheme: 'bearer',
             type: 'http'
         }],
@@ -614,6 +1104,10 @@ export const updateMeter = <ThrowOnError extends boolean = false>(options: Optio
             key: 'bearerAuth',
             scheme: 'bearer',
             type: 'http'
+        }, {
+            key: 'apiToken',
+            scheme: 'bearer',
+            type: 'http'
         }],
     url: '/meters/{meter_id}',
     ...options,
@@ -636,6 +1130,10 @@ export const listTariffs = <ThrowOnError extends boolean = false>(options: Optio
     responseValidator: async (data) => await zListTariffsResponse.parseAsync(data),
     security: [{
             key: 'bearerAuth',
+            scheme: 'bearer',
+            type: 'http'
+        }, {
+            key: 'apiToken',
             scheme: 'bearer',
             type: 'http'
         }],
@@ -667,6 +1165,10 @@ export const createTariff = <ThrowOnError extends boolean = false>(options: Opti
             key: 'bearerAuth',
             scheme: 'bearer',
             type: 'http'
+        }, {
+            key: 'apiToken',
+            scheme: 'bearer',
+            type: 'http'
         }],
     url: '/meters/{meter_id}/tariffs',
     ...options,
@@ -690,6 +1192,10 @@ export const deleteTariff = <ThrowOnError extends boolean = false>(options: Opti
     responseValidator: async (data) => await zDeleteTariffResponse.parseAsync(data),
     security: [{
             key: 'bearerAuth',
+            scheme: 'bearer',
+            type: 'http'
+        }, {
+            key: 'apiToken',
             scheme: 'bearer',
             type: 'http'
         }],
@@ -718,6 +1224,10 @@ export const getMeterStatus = <ThrowOnError extends boolean = false>(options: Op
             key: 'bearerAuth',
             scheme: 'bearer',
             type: 'http'
+        }, {
+            key: 'apiToken',
+            scheme: 'bearer',
+            type: 'http'
         }],
     url: '/meters/{meter_id}/status',
     ...options
@@ -742,6 +1252,10 @@ export const listTopUps = <ThrowOnError extends boolean = false>(options: Option
             key: 'bearerAuth',
             scheme: 'bearer',
             type: 'http'
+        }, {
+            key: 'apiToken',
+            scheme: 'bearer',
+            type: 'http'
         }],
     url: '/meters/{meter_id}/top-ups',
     ...options
@@ -761,6 +1275,10 @@ export const createTopUp = <ThrowOnError extends boolean = false>(options: Optio
     responseValidator: async (data) => await zCreateTopUpResponse.parseAsync(data),
     security: [{
             key: 'bearerAuth',
+            scheme: 'bearer',
+            type: 'http'
+        }, {
+            key: 'apiToken',
             scheme: 'bearer',
             type: 'http'
         }],
@@ -805,6 +1323,10 @@ export const simulateUsage = <ThrowOnError extends boolean = false>(options: Opt
             key: 'bearerAuth',
             scheme: 'bearer',
             type: 'http'
+        }, {
+            key: 'apiToken',
+            scheme: 'bearer',
+            type: 'http'
         }],
     url: '/meters/{meter_id}/simulate',
     ...options,
@@ -827,6 +1349,10 @@ export const listReadings = <ThrowOnError extends boolean = false>(options: Opti
     responseValidator: async (data) => await zListReadingsResponse.parseAsync(data),
     security: [{
             key: 'bearerAuth',
+            scheme: 'bearer',
+            type: 'http'
+        }, {
+            key: 'apiToken',
             scheme: 'bearer',
             type: 'http'
         }],
@@ -859,6 +1385,10 @@ export const createReading = <ThrowOnError extends boolean = false>(options: Opt
             key: 'bearerAuth',
             scheme: 'bearer',
             type: 'http'
+        }, {
+            key: 'apiToken',
+            scheme: 'bearer',
+            type: 'http'
         }],
     url: '/meters/{meter_id}/readings',
     ...options,
@@ -883,6 +1413,10 @@ export const deleteReading = <ThrowOnError extends boolean = false>(options: Opt
             key: 'bearerAuth',
             scheme: 'bearer',
             type: 'http'
+        }, {
+            key: 'apiToken',
+            scheme: 'bearer',
+            type: 'http'
         }],
     url: '/meters/{meter_id}/readings/{reading_id}',
     ...options
@@ -902,6 +1436,10 @@ export const updateReading = <ThrowOnError extends boolean = false>(options: Opt
     responseValidator: async (data) => await zUpdateReadingResponse.parseAsync(data),
     security: [{
             key: 'bearerAuth',
+            scheme: 'bearer',
+            type: 'http'
+        }, {
+            key: 'apiToken',
             scheme: 'bearer',
             type: 'http'
         }],

@@ -540,6 +540,213 @@ export const zReadingPage = z.object({
     next_cursor: z.string().max(512).nullable()
 });
 
+/**
+ * `read`: every read the user may do; `write`: writes too.
+ */
+export const zApiTokenScope = z.enum(['read', 'write']);
+
+export const zApiToken = z.object({
+    id: z.uuid().max(36).readonly(),
+    name: z.string().min(1).max(100),
+    scopes: z.array(zApiTokenScope).min(1).max(2),
+    hint: z.string().max(8).readonly(),
+    created_at: z.iso.datetime({ offset: true }).max(40).readonly(),
+    expires_at: z.iso.datetime({ offset: true }).max(40).nullable(),
+    last_used_at: z.iso.datetime({ offset: true }).max(40).readonly().nullable(),
+    last_used_ip: z.string().max(45).readonly().nullable()
+});
+
+export const zApiTokenCreate = z.object({
+    name: z.string().min(1).max(100).regex(/^[^\u0000]*\S[^\u0000]*$/),
+    scopes: z.array(zApiTokenScope).min(1).max(2),
+    expires_at: z.iso.datetime({ offset: true }).max(40).nullable()
+});
+
+export const zApiTokenCreated = z.object({
+    id: z.uuid().max(36).readonly(),
+    name: z.string().min(1).max(100),
+    scopes: z.array(zApiTokenScope).min(1).max(2),
+    hint: z.string().max(8).readonly(),
+    created_at: z.iso.datetime({ offset: true }).max(40).readonly(),
+    expires_at: z.iso.datetime({ offset: true }).max(40).nullable(),
+    last_used_at: z.iso.datetime({ offset: true }).max(40).readonly().nullable(),
+    last_used_ip: z.string().max(45).readonly().nullable(),
+    token: z.string().min(40).max(100).readonly()
+});
+
+export const zApiTokenPage = z.object({
+    items: z.array(zApiToken).max(100),
+    next_cursor: z.string().max(512).nullable()
+});
+
+export const zWebhookEventType = z.enum([
+    'consumption.created',
+    'consumption.updated',
+    'consumption.deleted',
+    'meter.created',
+    'meter.updated',
+    'meter.deleted',
+    'reading.created',
+    'line.topped_up'
+]);
+
+export const zWebhookEndpoint = z.object({
+    id: z.uuid().max(36).readonly(),
+    url: z.string().min(8).max(2048).regex(/^https?:\/\/[^\s\u0000]+$/),
+    description: z.string().max(500).regex(/^[^\u0000]*$/),
+    event_types: z.array(zWebhookEventType).min(1).max(8),
+    active: z.boolean(),
+    disabled_reason: z.string().max(500).readonly().nullable(),
+    failing_since: z.iso.datetime({ offset: true }).max(40).readonly().nullable(),
+    version: z.coerce.bigint().gte(BigInt(1)).max(BigInt('9223372036854775807'), { error: 'Invalid value: Expected int64 to be <= 9223372036854775807' }).readonly(),
+    created_at: z.iso.datetime({ offset: true }).max(40).readonly(),
+    updated_at: z.iso.datetime({ offset: true }).max(40).readonly()
+});
+
+export const zWebhookEndpointWithSecret = z.object({
+    id: z.uuid().max(36).readonly(),
+    url: z.string().min(8).max(2048).regex(/^https?:\/\/[^\s\u0000]+$/),
+    description: z.string().max(500).regex(/^[^\u0000]*$/),
+    event_types: z.array(zWebhookEventType).min(1).max(8),
+    active: z.boolean(),
+    disabled_reason: z.string().max(500).readonly().nullable(),
+    failing_since: z.iso.datetime({ offset: true }).max(40).readonly().nullable(),
+    version: z.coerce.bigint().gte(BigInt(1)).max(BigInt('9223372036854775807'), { error: 'Invalid value: Expected int64 to be <= 9223372036854775807' }).readonly(),
+    created_at: z.iso.datetime({ offset: true }).max(40).readonly(),
+    updated_at: z.iso.datetime({ offset: true }).max(40).readonly(),
+    secret: z.string().min(10).max(100).readonly()
+});
+
+export const zWebhookEndpointCreate = z.object({
+    url: z.string().min(8).max(2048).regex(/^https?:\/\/[^\s\u0000]+$/),
+    description: z.string().max(500).regex(/^[^\u0000]*$/).optional(),
+    event_types: z.array(zWebhookEventType).min(1).max(8),
+    active: z.boolean().optional().default(true)
+});
+
+export const zWebhookEndpointUpdate = z.object({
+    url: z.string().min(8).max(2048).regex(/^https?:\/\/[^\s\u0000]+$/).optional(),
+    description: z.string().max(500).regex(/^[^\u0000]*$/).optional(),
+    event_types: z.array(zWebhookEventType).min(1).max(8).optional(),
+    active: z.boolean().optional()
+});
+
+export const zWebhookEndpointPage = z.object({
+    items: z.array(zWebhookEndpoint).max(100),
+    next_cursor: z.string().max(512).nullable()
+});
+
+export const zWebhookDelivery = z.object({
+    id: z.uuid().max(36).readonly(),
+    event_id: z.string().max(40).readonly(),
+    event_type: z.string().max(40).readonly(),
+    status: z.enum([
+        'pending',
+        'retrying',
+        'succeeded',
+        'failed'
+    ]).readonly(),
+    attempts: z.coerce.bigint().gte(BigInt(0)).max(BigInt('9223372036854775807'), { error: 'Invalid value: Expected int64 to be <= 9223372036854775807' }).readonly(),
+    response_status: z.int().gte(100).lte(599).readonly().nullable(),
+    duration_ms: z.coerce.bigint().gte(BigInt(0)).max(BigInt('9223372036854775807'), { error: 'Invalid value: Expected int64 to be <= 9223372036854775807' }).readonly().nullable(),
+    response_body: z.string().max(2048).readonly().nullable(),
+    error: z.string().max(500).readonly().nullable(),
+    next_retry_at: z.iso.datetime({ offset: true }).max(40).readonly().nullable(),
+    last_attempt_at: z.iso.datetime({ offset: true }).max(40).readonly().nullable(),
+    created_at: z.iso.datetime({ offset: true }).max(40).readonly()
+});
+
+export const zWebhookDeliveryPage = z.object({
+    items: z.array(zWebhookDelivery).max(100),
+    next_cursor: z.string().max(512).nullable()
+});
+
+/**
+ * Sent for consumption.created, consumption.updated (a new version) and consumption.deleted.
+ */
+export const zWebhookConsumptionEvent = z.object({
+    type: z.enum([
+        'consumption.created',
+        'consumption.updated',
+        'consumption.deleted'
+    ]),
+    version: z.literal(1),
+    timestamp: z.iso.datetime({ offset: true }).max(40),
+    data: z.object({
+        id: z.uuid().max(36),
+        owner_id: z.uuid().max(36),
+        kind: zConsumptionKind,
+        quantity: z.string().max(32),
+        period_start: z.iso.date().max(10),
+        period_end: z.iso.date().max(10),
+        meter_id: z.uuid().max(36).nullable(),
+        version: z.coerce.bigint().gte(BigInt(1)).max(BigInt('9223372036854775807'), { error: 'Invalid value: Expected int64 to be <= 9223372036854775807' })
+    })
+});
+
+/**
+ * Sent for meter.created, meter.updated (a new version) and meter.deleted.
+ */
+export const zWebhookMeterEvent = z.object({
+    type: z.enum([
+        'meter.created',
+        'meter.updated',
+        'meter.deleted'
+    ]),
+    version: z.literal(1),
+    timestamp: z.iso.datetime({ offset: true }).max(40),
+    data: z.object({
+        id: z.uuid().max(36),
+        owner_id: z.uuid().max(36),
+        kind: zMeterKind,
+        name: z.string().max(100),
+        version: z.coerce.bigint().gte(BigInt(1)).max(BigInt('9223372036854775807'), { error: 'Invalid value: Expected int64 to be <= 9223372036854775807' })
+    })
+});
+
+/**
+ * Sent for reading.created.
+ */
+export const zWebhookReadingEvent = z.object({
+    type: z.enum(['reading.created']),
+    version: z.literal(1),
+    timestamp: z.iso.datetime({ offset: true }).max(40),
+    data: z.object({
+        id: z.uuid().max(36),
+        meter_id: z.uuid().max(36),
+        reading_date: z.iso.date().max(10),
+        index_value: z.string().max(32)
+    })
+});
+
+/**
+ * Sent for line.topped_up.
+ */
+export const zWebhookTopUpEvent = z.object({
+    type: z.enum(['line.topped_up']),
+    version: z.literal(1),
+    timestamp: z.iso.datetime({ offset: true }).max(40),
+    data: z.object({
+        id: z.uuid().max(36),
+        meter_id: z.uuid().max(36),
+        amount_minor: z.coerce.bigint().gte(BigInt(1)).lte(BigInt(100000000000)),
+        balance_after_minor: z.coerce.bigint().gte(BigInt(-100000000000000)).lte(BigInt(100000000000000))
+    })
+});
+
+/**
+ * Sent by `POST /webhooks/{webhook_id}/test`.
+ */
+export const zWebhookTestEvent = z.object({
+    type: z.enum(['webhook.test']),
+    version: z.literal(1),
+    timestamp: z.iso.datetime({ offset: true }).max(40),
+    data: z.object({
+        endpoint_id: z.uuid().max(36),
+        message: z.string().max(200)
+    })
+});
+
 export const zTenantWritable = z.object({
     default_currency: zCurrency
 });
@@ -647,6 +854,53 @@ export const zReadingPageWritable = z.object({
     items: z.array(zReadingWritable).max(100),
     next_cursor: z.string().max(512).nullable()
 });
+
+export const zApiTokenWritable = z.object({
+    name: z.string().min(1).max(100),
+    scopes: z.array(zApiTokenScope).min(1).max(2),
+    expires_at: z.iso.datetime({ offset: true }).max(40).nullable()
+});
+
+export const zApiTokenCreatedWritable = z.object({
+    name: z.string().min(1).max(100),
+    scopes: z.array(zApiTokenScope).min(1).max(2),
+    expires_at: z.iso.datetime({ offset: true }).max(40).nullable()
+});
+
+export const zApiTokenPageWritable = z.object({
+    items: z.array(zApiTokenWritable).max(100),
+    next_cursor: z.string().max(512).nullable()
+});
+
+export const zWebhookEndpointWritable = z.object({
+    url: z.string().min(8).max(2048).regex(/^https?:\/\/[^\s\u0000]+$/),
+    description: z.string().max(500).regex(/^[^\u0000]*$/),
+    event_types: z.array(zWebhookEventType).min(1).max(8),
+    active: z.boolean()
+});
+
+export const zWebhookEndpointWithSecretWritable = z.object({
+    url: z.string().min(8).max(2048).regex(/^https?:\/\/[^\s\u0000]+$/),
+    description: z.string().max(500).regex(/^[^\u0000]*$/),
+    event_types: z.array(zWebhookEventType).min(1).max(8),
+    active: z.boolean()
+});
+
+export const zWebhookEndpointPageWritable = z.object({
+    items: z.array(zWebhookEndpointWritable).max(100),
+    next_cursor: z.string().max(512).nullable()
+});
+
+export const zWebhookDeliveryPageWritable = z.object({
+    items: z.array(z.unknown()).max(100),
+    next_cursor: z.string().max(512).nullable()
+});
+
+export const zApiTokenId = z.uuid().max(36);
+
+export const zWebhookId = z.uuid().max(36);
+
+export const zDeliveryId = z.uuid().max(36);
 
 export const zMeterId = z.uuid().max(36);
 
@@ -764,6 +1018,147 @@ export const zChangePasswordBody = zPasswordChangeWritable;
  * Changed. Log in again to get new tokens.
  */
 export const zChangePasswordResponse = z.void();
+
+export const zListApiTokensQuery = z.object({
+    limit: z.int().gte(1).lte(100).optional().default(25),
+    cursor: z.string().min(1).max(512).regex(/^[A-Za-z0-9_-]+$/).optional()
+});
+
+/**
+ * One page of tokens.
+ */
+export const zListApiTokensResponse = zApiTokenPage;
+
+export const zCreateApiTokenBody = zApiTokenCreate;
+
+/**
+ * The token, with its secret (shown only in this response).
+ */
+export const zCreateApiTokenResponse = zApiTokenCreated;
+
+export const zRevokeApiTokenPath = z.object({
+    token_id: z.uuid().max(36)
+});
+
+/**
+ * Revoked.
+ */
+export const zRevokeApiTokenResponse = z.void();
+
+export const zGetApiTokenPath = z.object({
+    token_id: z.uuid().max(36)
+});
+
+/**
+ * The token.
+ */
+export const zGetApiTokenResponse = zApiToken;
+
+export const zListWebhooksQuery = z.object({
+    limit: z.int().gte(1).lte(100).optional().default(25),
+    cursor: z.string().min(1).max(512).regex(/^[A-Za-z0-9_-]+$/).optional()
+});
+
+/**
+ * One page of endpoints.
+ */
+export const zListWebhooksResponse = zWebhookEndpointPage;
+
+export const zCreateWebhookBody = zWebhookEndpointCreate;
+
+/**
+ * The endpoint, with its secret (shown only here and on rotation).
+ */
+export const zCreateWebhookResponse = zWebhookEndpointWithSecret;
+
+export const zDeleteWebhookHeaders = z.object({
+    'If-Match': z.string().min(1).max(64).regex(/^[^\u0000]*$/).optional()
+});
+
+export const zDeleteWebhookPath = z.object({
+    webhook_id: z.uuid().max(36)
+});
+
+/**
+ * Removed.
+ */
+export const zDeleteWebhookResponse = z.void();
+
+export const zGetWebhookPath = z.object({
+    webhook_id: z.uuid().max(36)
+});
+
+/**
+ * The endpoint.
+ */
+export const zGetWebhookResponse = zWebhookEndpoint;
+
+export const zUpdateWebhookBody = zWebhookEndpointUpdate;
+
+export const zUpdateWebhookHeaders = z.object({
+    'If-Match': z.string().min(1).max(64).regex(/^[^\u0000]*$/).optional()
+});
+
+export const zUpdateWebhookPath = z.object({
+    webhook_id: z.uuid().max(36)
+});
+
+/**
+ * The updated endpoint.
+ */
+export const zUpdateWebhookResponse = zWebhookEndpoint;
+
+export const zRotateWebhookSecretPath = z.object({
+    webhook_id: z.uuid().max(36)
+});
+
+/**
+ * The endpoint with its new secret.
+ */
+export const zRotateWebhookSecretResponse = zWebhookEndpointWithSecret;
+
+export const zSendWebhookTestPath = z.object({
+    webhook_id: z.uuid().max(36)
+});
+
+/**
+ * The queued delivery.
+ */
+export const zSendWebhookTestResponse = zWebhookDelivery;
+
+export const zListWebhookDeliveriesPath = z.object({
+    webhook_id: z.uuid().max(36)
+});
+
+export const zListWebhookDeliveriesQuery = z.object({
+    limit: z.int().gte(1).lte(100).optional().default(25),
+    cursor: z.string().min(1).max(512).regex(/^[A-Za-z0-9_-]+$/).optional()
+});
+
+/**
+ * One page of deliveries.
+ */
+export const zListWebhookDeliveriesResponse = zWebhookDeliveryPage;
+
+export const zGetWebhookDeliveryPath = z.object({
+    webhook_id: z.uuid().max(36),
+    delivery_id: z.uuid().max(36)
+});
+
+/**
+ * The delivery.
+ */
+export const zGetWebhookDeliveryResponse = zWebhookDelivery;
+
+export const zRedeliverWebhookPath = z.object({
+    webhook_id: z.uuid().max(36),
+    delivery_id: z.uuid().max(36)
+});
+
+/**
+ * The queued delivery.
+ */
+export const zRedeliverWebhookResponse = zWebhookDelivery;
 
 export const zListConsumptionsQuery = z.object({
     kind: zConsumptionKind.optional(),
