@@ -68,7 +68,13 @@ def worker(concurrency: int, queues: list[str] | None) -> None:
     configure_logging(json_lines=settings.log_json, level=settings.log_level)
     app = job_app()
     with app.open():
-        app.run_worker(queues=queues, concurrency=concurrency)
+        app.run_worker(
+            queues=queues,
+            concurrency=concurrency,
+            # Heartbeats often enough that a live worker is never taken for a dead one.
+            update_heartbeat_interval=settings.job_stalled_after_s / 4,
+            stalled_worker_timeout=settings.job_stalled_after_s,
+        )
 
 
 def ensure_local_env(path: Path) -> None:

@@ -51,6 +51,8 @@ class Settings(BaseSettings):
     # Networks webhooks may be delivered to although they are not public (e.g. "127.0.0.0/8"
     # for a receiver on this machine, in development and tests). Empty: only public addresses.
     webhook_allowed_networks: str = ""
+    # A worker silent this long (killed, its machine lost) has its jobs handed to another.
+    job_stalled_after_s: int = Field(default=60, ge=4, le=3600)
     # Per personal API token, over every operation.
     api_token_rate_limit: str = "600/minute"
     rate_limit_enabled: bool = True

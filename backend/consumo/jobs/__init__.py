@@ -79,7 +79,8 @@ def job_app() -> procrastinate.App:
         conninfo=_conninfo(), kwargs={"options": f"-c search_path={JOB_SCHEMA}"}, min_size=1, max_size=4
     )
     app = procrastinate.App(connector=connector)
-    for module in TASK_MODULES:
+    # Every model (their foreign keys name each other) and the event hook, as in the API.
+    for module in ["consumo.models_registry", *TASK_MODULES]:
         importlib.import_module(module)
     # Like App.add_tasks_from, without a namespace: a task's name is the one deferred by SQL.
     for task in blueprint.tasks.values():
