@@ -62,6 +62,12 @@ async function seed(request: APIRequestContext): Promise<Seeded> {
     headers: { Authorization: `Bearer ${token}` },
   });
   expect(budgets.status()).toBe(200);
+  await post(request, token, "/user/tokens", { name: "Home Assistant on the kitchen Raspberry Pi", scopes: ["read"], expires_at: null });
+  await post(request, token, "/webhooks", {
+    url: "https://hooks.example.invalid/a/rather/long/path/for/the/erp/receiver",
+    event_types: ["consumption.created", "meter.created"],
+    description: "ERP sync",
+  });
   return { username: user.username, recordId: record.id, readingRecordId: derived?.consumption_id ?? "", meterId: meter.id, lineId: line.id };
 }
 
@@ -142,7 +148,24 @@ function pages(seeded: Seeded): PageCheck[] {
         await expect(page.getByTestId("line-balance")).toHaveText("€10.00");
       },
     },
-    { name: "profile", path: "/profile", app: true, ready: h1("Profile") },
+    {
+      name: "profile",
+      path: "/profile",
+      app: true,
+      ready: async (page) => {
+        await h1("Profile")(page);
+        await expect(page.getByText("Home Assistant on the kitchen Raspberry Pi")).toBeVisible();
+      },
+    },
+    {
+      name: "webhooks",
+      path: "/webhooks",
+      app: true,
+      ready: async (page) => {
+        await h1("Webhooks")(page);
+        await expect(page.getByRole("heading", { name: /hooks\.example\.invalid/ })).toBeVisible();
+      },
+    },
   ];
 }
 

@@ -13,11 +13,12 @@ import { BoltIcon, CloseIcon, MenuIcon } from "./icons";
 import { LanguageSwitcher, ThemeSwitcher } from "./Preferences";
 import { Button } from "./ui";
 
-const NAV: Array<{ href: string; label: MessageKey; exact?: boolean }> = [
+const NAV: Array<{ href: string; label: MessageKey; exact?: boolean; managers?: boolean }> = [
   { href: "/dashboard", label: "nav.dashboard" },
   { href: "/consumptions", label: "nav.consumptions", exact: true },
   { href: "/consumptions/new", label: "nav.new" },
   { href: "/meters", label: "nav.meters" },
+  { href: "/webhooks", label: "nav.webhooks", managers: true },
   { href: "/profile", label: "nav.profile" },
 ];
 
@@ -39,9 +40,11 @@ export function Logo() {
 
 function NavLinks({ pathname, vertical = false }: { pathname: string; vertical?: boolean }) {
   const { t } = useI18n();
+  const { user } = useAuth();
+  const manager = user?.role === "owner" || user?.role === "admin";
   return (
     <ul className={vertical ? "flex flex-col gap-1" : "flex gap-1"}>
-      {NAV.map((item) => {
+      {NAV.filter((item) => !item.managers || manager).map((item) => {
         const active = isActive(pathname, item.href, item.exact);
         return (
           <li key={item.href}>
