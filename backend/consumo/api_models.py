@@ -1236,6 +1236,48 @@ class WebhookTestEvent(BaseModel):
     data: Data4
 
 
+class Alert(BaseModel):
+    model_config = ConfigDict(
+        extra='forbid',
+    )
+    type: Literal[
+        'budget.projected_over', 'line.balance_low', 'line.allowance_exhausted'
+    ]
+    kind: Annotated[
+        str | None,
+        Field(
+            description='The kind (a kind budget, or the allowance used up).',
+            max_length=16,
+        ),
+    ]
+    meter_id: Annotated[UUID | None, Field(...)]
+    meter_name: Annotated[str | None, Field(max_length=100)]
+    currency: Annotated[str | None, Field(max_length=3)]
+    amount_minor: Annotated[
+        int | None,
+        Field(
+            description='The projected cost this month, or the balance.',
+            ge=-100000000000000,
+            le=100000000000000,
+        ),
+    ]
+    limit_minor: Annotated[
+        int | None,
+        Field(
+            description='The budget, or the low-balance threshold.',
+            ge=0,
+            le=100000000000000,
+        ),
+    ]
+
+
+class AlertList(BaseModel):
+    model_config = ConfigDict(
+        extra='forbid',
+    )
+    items: Annotated[list[Alert], Field(max_length=200)]
+
+
 class CostAmount(BaseModel):
     model_config = ConfigDict(
         extra='forbid',

@@ -1,6 +1,6 @@
 import { expect, test } from "@playwright/test";
 
-import { registerViaUi, uniqueUser } from "./helpers";
+import { PASSWORD, registerViaUi, uniqueUser } from "./helpers";
 
 test("API tokens: create one (shown once), it works as a bearer, then revoke it", async ({ page, request }) => {
   await registerViaUi(page, uniqueUser("tok"));
@@ -74,4 +74,25 @@ test("webhooks: register an endpoint (secret once), send a test, see the deliver
   await card.getByRole("button", { name: "Delete" }).click();
   await page.getByRole("dialog", { name: "Delete this endpoint?" }).getByRole("button", { name: "Delete" }).click();
   await expect(page.getByText("No endpoints yet.")).toBeVisible();
+});
+
+test("alerts: a line with a low balance shows in the bell", async ({ page, request }) => {
+  const user = uniqueUser("bell");
+  await registerViaUi(page, user);
+  const login = await request.post("/api/v1/auth/login", { data: { username: user.username, password: PASSWORD } });
+  const { access_token: token } = (await login.json()) as { access_token: string };
+  const line = await request.post("/api/v1/meters", {
+    headers: { Authorization: `Bearer ${token}` },
+    data: {
+      kind: "mobile_line",
+      name: "My phone",
+      identifier: "+34612345679",
+      plan: { data_mb: 1024, voice_minutes: 100, sms: 10, cycle_start_day: 1, data_mb_price_minor: 1, voice_minute_price_minor: 5, sms_price_minor: 10 },
+    },
+  });
+  expect(line.status()).toBe(201);
+  await page.reload();
+  const bell = page.getByRole("button", { name: "Alerts: 1" });
+  await bell.click();
+  await expect(page.getByRole("link", { name: /My phone: the balance is low/ })).toBeVisible();
 });

@@ -871,6 +871,29 @@ export type WebhookTestEvent = {
     };
 };
 
+export type Alert = {
+    type: 'budget.projected_over' | 'line.balance_low' | 'line.allowance_exhausted';
+    /**
+     * The kind (a kind budget, or the allowance used up).
+     */
+    kind: string | null;
+    meter_id: string | null;
+    meter_name: string | null;
+    currency: string | null;
+    /**
+     * The projected cost this month, or the balance.
+     */
+    amount_minor: number | null;
+    /**
+     * The budget, or the low-balance threshold.
+     */
+    limit_minor: number | null;
+};
+
+export type AlertList = {
+    items: Array<Alert>;
+};
+
 export type TenantWritable = {
     default_currency: Currency;
 };
@@ -2185,6 +2208,39 @@ export type RedeliverWebhookResponses = {
 };
 
 export type RedeliverWebhookResponse = RedeliverWebhookResponses[keyof RedeliverWebhookResponses];
+
+export type ListAlertsData = {
+    body?: never;
+    path?: never;
+    query?: never;
+    url: '/alerts';
+};
+
+export type ListAlertsErrors = {
+    /**
+     * The request does not match the contract.
+     */
+    400: Problem;
+    /**
+     * Missing, invalid, expired or revoked credentials.
+     */
+    401: Problem;
+    /**
+     * Too many attempts; wait `Retry-After` seconds.
+     */
+    429: Problem;
+};
+
+export type ListAlertsError = ListAlertsErrors[keyof ListAlertsErrors];
+
+export type ListAlertsResponses = {
+    /**
+     * The alerts (possibly none).
+     */
+    200: AlertList;
+};
+
+export type ListAlertsResponse = ListAlertsResponses[keyof ListAlertsResponses];
 
 export type ListConsumptionsData = {
     body?: never;

@@ -747,6 +747,24 @@ export const zWebhookTestEvent = z.object({
     })
 });
 
+export const zAlert = z.object({
+    type: z.enum([
+        'budget.projected_over',
+        'line.balance_low',
+        'line.allowance_exhausted'
+    ]),
+    kind: z.string().max(16).nullable(),
+    meter_id: z.uuid().max(36).nullable(),
+    meter_name: z.string().max(100).nullable(),
+    currency: z.string().max(3).nullable(),
+    amount_minor: z.coerce.bigint().gte(BigInt(-100000000000000)).lte(BigInt(100000000000000)).nullable(),
+    limit_minor: z.coerce.bigint().gte(BigInt(0)).lte(BigInt(100000000000000)).nullable()
+});
+
+export const zAlertList = z.object({
+    items: z.array(zAlert).max(200)
+});
+
 export const zTenantWritable = z.object({
     default_currency: zCurrency
 });
@@ -1159,6 +1177,11 @@ export const zRedeliverWebhookPath = z.object({
  * The queued delivery.
  */
 export const zRedeliverWebhookResponse = zWebhookDelivery;
+
+/**
+ * The alerts (possibly none).
+ */
+export const zListAlertsResponse = zAlertList;
 
 export const zListConsumptionsQuery = z.object({
     kind: zConsumptionKind.optional(),

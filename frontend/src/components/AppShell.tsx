@@ -9,6 +9,7 @@ import { useAuth } from "@/lib/auth/AuthProvider";
 import { useI18n } from "@/lib/i18n/I18nProvider";
 import type { MessageKey } from "@/lib/i18n/messages";
 
+import { AlertsBell } from "./AlertsBell";
 import { BoltIcon, CloseIcon, MenuIcon } from "./icons";
 import { LanguageSwitcher, ThemeSwitcher } from "./Preferences";
 import { Button } from "./ui";
@@ -109,6 +110,7 @@ export function AppShell({ children }: { children: ReactNode }) {
             <NavLinks pathname={pathname} />
           </nav>
           <div className="ml-auto hidden items-center gap-2 lg:flex">
+            <AlertsBell />
             <LanguageSwitcher compactIcon />
             <ThemeSwitcher compactIcon />
             {user && (
@@ -121,6 +123,7 @@ export function AppShell({ children }: { children: ReactNode }) {
             </Button>
           </div>
           <div className="ml-auto flex min-w-0 items-center gap-2 lg:hidden">
+            <AlertsBell />
             {current && (
               <span className="truncate text-sm font-medium text-slate-700 dark:text-slate-200" aria-hidden="true">
                 {t(current.label)}
