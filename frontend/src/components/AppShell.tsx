@@ -114,7 +114,7 @@ export function AppShell({ children }: { children: ReactNode }) {
             <LanguageSwitcher compactIcon />
             <ThemeSwitcher compactIcon />
             {user && (
-              <span className="hidden max-w-40 truncate text-sm text-slate-600 xl:inline dark:text-slate-400" title={user.email}>
+              <span className="hidden max-w-40 truncate text-sm text-slate-600 2xl:inline dark:text-slate-400" title={user.email}>
                 {user.username}
               </span>
             )}
