@@ -41,7 +41,17 @@ def books(alice) -> dict[str, Any]:
     )
     reading = alice.post(f"{API}/meters/{meter['id']}/readings", json={"date": "2025-01-01", "index_value": 100})
     assert tariff.status_code == 201 and reading.status_code == 201
+    token = alice.post(f"{API}/user/tokens", json={"name": "t", "scopes": ["read"], "expires_at": None})
+    webhook = alice.post(
+        f"{API}/webhooks", json={"url": "https://hooks.example.invalid/x", "event_types": ["meter.created"]}
+    )
+    assert token.status_code == 201 and webhook.status_code == 201
+    delivery = alice.post(f"{API}/webhooks/{webhook.json()['id']}/test")
+    assert delivery.status_code == 201
     return {
+        "token": token.json()["id"],
+        "webhook": webhook.json()["id"],
+        "delivery": delivery.json()["id"],
         "meter": meter["id"],
         "line": line["id"],
         "record": create_record(alice)["id"],
@@ -52,6 +62,7 @@ def books(alice) -> dict[str, Any]:
 
 def _scenarios(app: Any, alice: Any, books: dict[str, Any]) -> dict[str, Callable[[int], Any]]:
     meter, line = f"{API}/meters/{books['meter']}", f"{API}/meters/{books['line']}"
+    hook = f"{API}/webhooks/{books['webhook']}"
     if_match = {"If-Match": '"1"'}
     suffix = uuid.uuid4().hex[:6]
     return {
@@ -105,6 +116,18 @@ def _scenarios(app: Any, alice: Any, books: dict[str, Any]) -> dict[str, Callabl
             f"{meter}/readings/{books['reading']}", json={"index_value": 50 + i}, headers=if_match
         ),
         "delete_reading": lambda i: alice.delete(f"{meter}/readings/{books['reading']}", headers=if_match),
+        "create_api_token": lambda i: alice.post(
+            f"{API}/user/tokens", json={"name": f"t{i}", "scopes": ["read"], "expires_at": None}
+        ),
+        "revoke_api_token": lambda i: alice.delete(f"{API}/user/tokens/{books['token']}"),
+        "create_webhook": lambda i: alice.post(
+            f"{API}/webhooks", json={"url": f"https://hooks.example.invalid/{i}", "event_types": ["meter.created"]}
+        ),
+        "update_webhook": lambda i: alice.patch(hook, json={"description": f"d{i}"}, headers=if_match),
+        "delete_webhook": lambda i: alice.delete(hook, headers=if_match),
+        "rotate_webhook_secret": lambda i: alice.post(f"{hook}/rotate-secret"),
+        "send_webhook_test": lambda i: alice.post(f"{hook}/test"),
+        "redeliver_webhook": lambda i: alice.post(f"{hook}/deliveries/{books['delivery']}/redeliver"),
     }
 
 
