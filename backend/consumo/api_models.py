@@ -1275,7 +1275,7 @@ class AlertList(BaseModel):
     model_config = ConfigDict(
         extra='forbid',
     )
-    items: Annotated[list[Alert], Field(max_length=200)]
+    items: Annotated[list[Alert], Field(max_length=100)]
 
 
 class CostAmount(BaseModel):

@@ -30,7 +30,17 @@ def objects(alice) -> dict[str, str]:
     )
     reading = alice.post(f"{API}/meters/{meter['id']}/readings", json={"date": "2025-01-01", "index_value": 100})
     assert tariff.status_code == 201 and reading.status_code == 201, (tariff.text, reading.text)
+    token = alice.post(f"{API}/user/tokens", json={"name": "t", "scopes": ["read"], "expires_at": None})
+    webhook = alice.post(
+        f"{API}/webhooks", json={"url": "https://hooks.example.invalid/x", "event_types": ["meter.created"]}
+    )
+    assert token.status_code == 201 and webhook.status_code == 201, (token.text, webhook.text)
+    delivery = alice.post(f"{API}/webhooks/{webhook.json()['id']}/test")
+    assert delivery.status_code == 201, delivery.text
     return {
+        "token_id": token.json()["id"],
+        "webhook_id": webhook.json()["id"],
+        "delivery_id": delivery.json()["id"],
         "meter_id": meter["id"],
         "line_id": line["id"],
         "consumption_id": record["id"],

@@ -2212,7 +2212,12 @@ export type RedeliverWebhookResponse = RedeliverWebhookResponses[keyof Redeliver
 export type ListAlertsData = {
     body?: never;
     path?: never;
-    query?: never;
+    query?: {
+        /**
+         * Page size.
+         */
+        limit?: number;
+    };
     url: '/alerts';
 };
 

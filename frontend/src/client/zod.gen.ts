@@ -762,7 +762,7 @@ export const zAlert = z.object({
 });
 
 export const zAlertList = z.object({
-    items: z.array(zAlert).max(200)
+    items: z.array(zAlert).max(100)
 });
 
 export const zTenantWritable = z.object({
@@ -1177,6 +1177,10 @@ export const zRedeliverWebhookPath = z.object({
  * The queued delivery.
  */
 export const zRedeliverWebhookResponse = zWebhookDelivery;
+
+export const zListAlertsQuery = z.object({
+    limit: z.int().gte(1).lte(100).optional().default(25)
+});
 
 /**
  * The alerts (possibly none).
