@@ -1393,6 +1393,464 @@ class AuditEventPage(BaseModel):
     ]
 
 
+class ApiToken(BaseModel):
+    model_config = ConfigDict(
+        extra='forbid',
+    )
+    id: UUID
+    name: Annotated[
+        str, Field(examples=['Home Assistant'], max_length=100, min_length=1)
+    ]
+    scopes: Annotated[list[Literal['read', 'write']], Field(max_length=2, min_length=1)]
+    hint: Annotated[
+        str,
+        Field(
+            description='The last 4 characters of the secret.',
+            max_length=8,
+            min_length=1,
+        ),
+    ]
+    created_at: AwareDatetime
+    expires_at: Annotated[
+        AwareDatetime | None, Field(description='`null`: never expires.')
+    ]
+    last_used_at: Annotated[AwareDatetime | None, Field(...)]
+    last_used_ip: Annotated[str | None, Field(max_length=45, min_length=1)]
+
+
+class ApiTokenCreate(BaseModel):
+    model_config = ConfigDict(
+        extra='forbid',
+    )
+    name: Annotated[
+        str, Field(max_length=100, min_length=1, pattern='^[^\\u0000]*\\S[^\\u0000]*$')
+    ]
+    scopes: Annotated[list[Literal['read', 'write']], Field(max_length=2, min_length=1)]
+    expires_at: Annotated[
+        AwareDatetime | None,
+        Field(
+            description='At most one year away; `null` (never) for owners and admins only.'
+        ),
+    ]
+
+
+class ApiTokenCreated(BaseModel):
+    model_config = ConfigDict(
+        extra='forbid',
+    )
+    id: UUID
+    name: Annotated[str, Field(max_length=100, min_length=1)]
+    scopes: Annotated[list[Literal['read', 'write']], Field(max_length=2, min_length=1)]
+    hint: Annotated[str, Field(max_length=8, min_length=1)]
+    created_at: AwareDatetime
+    expires_at: Annotated[AwareDatetime | None, Field(...)]
+    last_used_at: Annotated[AwareDatetime | None, Field(...)]
+    last_used_ip: Annotated[str | None, Field(max_length=45, min_length=1)]
+    token: Annotated[
+        str,
+        Field(
+            description='The secret (`cns_…`), shown only in this response. Send it as `Authorization: Bearer`.',
+            max_length=100,
+            min_length=40,
+        ),
+    ]
+
+
+class ApiTokenPage(BaseModel):
+    model_config = ConfigDict(
+        extra='forbid',
+    )
+    items: Annotated[list[ApiToken], Field(max_length=100)]
+    next_cursor: Annotated[
+        str | None,
+        Field(
+            description='Pass as `cursor` for the next page; `null` on the last page.',
+            max_length=512,
+            min_length=1,
+        ),
+    ]
+
+
+class WebhookEndpoint(BaseModel):
+    model_config = ConfigDict(
+        extra='forbid',
+    )
+    id: UUID
+    url: Annotated[
+        str,
+        Field(
+            examples=['https://example.com/consumo/hooks'],
+            max_length=2048,
+            min_length=8,
+            pattern='^https?://[^\\s\\u0000]+$',
+        ),
+    ]
+    description: Annotated[
+        str, Field(max_length=500, min_length=0, pattern='^[^\\u0000]*$')
+    ]
+    event_types: Annotated[
+        list[
+            Literal[
+                'consumption.created',
+                'consumption.updated',
+                'consumption.deleted',
+                'meter.created',
+                'meter.updated',
+                'meter.deleted',
+                'reading.created',
+                'line.topped_up',
+            ]
+        ],
+        Field(max_length=8, min_length=1),
+    ]
+    active: Annotated[
+        bool,
+        Field(
+            description='`false` when disabled by hand or after 3 days of failed deliveries.'
+        ),
+    ]
+    disabled_reason: Annotated[str | None, Field(max_length=500, min_length=1)]
+    failing_since: Annotated[AwareDatetime | None, Field(...)]
+    version: Annotated[int, Field(ge=1)]
+    created_at: AwareDatetime
+    updated_at: AwareDatetime
+
+
+class WebhookEndpointWithSecret(BaseModel):
+    model_config = ConfigDict(
+        extra='forbid',
+    )
+    id: UUID
+    url: Annotated[
+        str,
+        Field(
+            examples=['https://example.com/consumo/hooks'],
+            max_length=2048,
+            min_length=8,
+            pattern='^https?://[^\\s\\u0000]+$',
+        ),
+    ]
+    description: Annotated[
+        str, Field(max_length=500, min_length=0, pattern='^[^\\u0000]*$')
+    ]
+    event_types: Annotated[
+        list[
+            Literal[
+                'consumption.created',
+                'consumption.updated',
+                'consumption.deleted',
+                'meter.created',
+                'meter.updated',
+                'meter.deleted',
+                'reading.created',
+                'line.topped_up',
+            ]
+        ],
+        Field(max_length=8, min_length=1),
+    ]
+    active: Annotated[
+        bool,
+        Field(
+            description='`false` when disabled by hand or after 3 days of failed deliveries.'
+        ),
+    ]
+    disabled_reason: Annotated[str | None, Field(max_length=500, min_length=1)]
+    failing_since: Annotated[AwareDatetime | None, Field(...)]
+    version: Annotated[int, Field(ge=1)]
+    created_at: AwareDatetime
+    updated_at: AwareDatetime
+    secret: Annotated[
+        str,
+        Field(
+            description='The signing secret (`whsec_…`, Standard Webhooks), shown only in this response.',
+            max_length=100,
+            min_length=10,
+        ),
+    ]
+
+
+class WebhookEndpointCreate(BaseModel):
+    model_config = ConfigDict(
+        extra='forbid',
+    )
+    url: Annotated[
+        str, Field(max_length=2048, min_length=8, pattern='^https?://[^\\s\\u0000]+$')
+    ]
+    description: Annotated[
+        str | None, Field(max_length=500, min_length=0, pattern='^[^\\u0000]*$')
+    ] = None
+    event_types: Annotated[
+        list[
+            Literal[
+                'consumption.created',
+                'consumption.updated',
+                'consumption.deleted',
+                'meter.created',
+                'meter.updated',
+                'meter.deleted',
+                'reading.created',
+                'line.topped_up',
+            ]
+        ],
+        Field(max_length=8, min_length=1),
+    ]
+    active: bool = True
+
+
+class WebhookEndpointUpdate(BaseModel):
+    model_config = ConfigDict(
+        extra='forbid',
+    )
+    url: Annotated[
+        str | None,
+        Field(max_length=2048, min_length=8, pattern='^https?://[^\\s\\u0000]+$'),
+    ] = None
+    description: Annotated[
+        str | None, Field(max_length=500, min_length=0, pattern='^[^\\u0000]*$')
+    ] = None
+    event_types: Annotated[
+        list[
+            Literal[
+                'consumption.created',
+                'consumption.updated',
+                'consumption.deleted',
+                'meter.created',
+                'meter.updated',
+                'meter.deleted',
+                'reading.created',
+                'line.topped_up',
+            ]
+        ]
+        | None,
+        Field(max_length=8, min_length=1),
+    ] = None
+    active: bool | None = None
+
+
+class WebhookEndpointPage(BaseModel):
+    model_config = ConfigDict(
+        extra='forbid',
+    )
+    items: Annotated[list[WebhookEndpoint], Field(max_length=100)]
+    next_cursor: Annotated[
+        str | None,
+        Field(
+            description='Pass as `cursor` for the next page; `null` on the last page.',
+            max_length=512,
+            min_length=1,
+        ),
+    ]
+
+
+class WebhookDelivery(BaseModel):
+    model_config = ConfigDict(
+        extra='forbid',
+    )
+    id: UUID
+    event_id: Annotated[
+        str,
+        Field(
+            description='The `webhook-id` header: the same on every attempt and redelivery.',
+            max_length=40,
+            min_length=1,
+        ),
+    ]
+    event_type: Annotated[str, Field(max_length=40, min_length=1)]
+    status: Literal['pending', 'retrying', 'succeeded', 'failed']
+    attempts: Annotated[int, Field(ge=0)]
+    response_status: Annotated[int | None, Field(ge=100, le=599)]
+    duration_ms: Annotated[int | None, Field(ge=0)]
+    response_body: Annotated[
+        str | None,
+        Field(
+            description='The start of the last response body.',
+            max_length=2048,
+            min_length=0,
+        ),
+    ]
+    error: Annotated[str | None, Field(max_length=500, min_length=1)]
+    next_retry_at: Annotated[AwareDatetime | None, Field(...)]
+    last_attempt_at: Annotated[AwareDatetime | None, Field(...)]
+    created_at: AwareDatetime
+
+
+class WebhookDeliveryPage(BaseModel):
+    model_config = ConfigDict(
+        extra='forbid',
+    )
+    items: Annotated[list[WebhookDelivery], Field(max_length=100)]
+    next_cursor: Annotated[
+        str | None,
+        Field(
+            description='Pass as `cursor` for the next page; `null` on the last page.',
+            max_length=512,
+            min_length=1,
+        ),
+    ]
+
+
+class Data(BaseModel):
+    model_config = ConfigDict(
+        extra='forbid',
+    )
+    id: UUID
+    owner_id: UUID
+    kind: Annotated[
+        Literal['electricity', 'water', 'gas', 'mobile_data', 'voice', 'sms'],
+        Field(
+            description='What was consumed; it fixes the unit: electricity `kWh`, water `m3`, gas `m3`,\nmobile_data `MB`, voice `min`, sms `count`.\n'
+        ),
+    ]
+    quantity: Annotated[
+        str, Field(description='A decimal, as a string.', max_length=32, min_length=1)
+    ]
+    period_start: date_aliased
+    period_end: date_aliased
+    meter_id: Annotated[UUID | None, Field(...)]
+    version: Annotated[int, Field(ge=1)]
+
+
+class WebhookConsumptionEvent(BaseModel):
+    model_config = ConfigDict(
+        extra='forbid',
+    )
+    type: Literal['consumption.created', 'consumption.updated', 'consumption.deleted']
+    version: Annotated[
+        Literal[1], Field(description='The payload version.', ge=1, le=1)
+    ]
+    timestamp: AwareDatetime
+    data: Data
+
+
+class Data1(BaseModel):
+    model_config = ConfigDict(
+        extra='forbid',
+    )
+    id: UUID
+    owner_id: UUID
+    kind: Annotated[
+        Literal['electricity', 'water', 'gas', 'mobile_line'],
+        Field(
+            description='What the meter measures. An electricity meter holds `electricity` records, a water meter\n`water`, a gas meter `gas`; a mobile line holds `mobile_data`, `voice` and `sms`.\n'
+        ),
+    ]
+    name: Annotated[str, Field(max_length=100, min_length=1)]
+    version: Annotated[int, Field(ge=1)]
+
+
+class WebhookMeterEvent(BaseModel):
+    model_config = ConfigDict(
+        extra='forbid',
+    )
+    type: Literal['meter.created', 'meter.updated', 'meter.deleted']
+    version: Annotated[Literal[1], Field(ge=1, le=1)]
+    timestamp: AwareDatetime
+    data: Data1
+
+
+class Data2(BaseModel):
+    model_config = ConfigDict(
+        extra='forbid',
+    )
+    id: UUID
+    meter_id: UUID
+    reading_date: date_aliased
+    index_value: Annotated[
+        str, Field(description='A decimal, as a string.', max_length=32, min_length=1)
+    ]
+
+
+class WebhookReadingEvent(BaseModel):
+    model_config = ConfigDict(
+        extra='forbid',
+    )
+    type: Literal['reading.created']
+    version: Annotated[Literal[1], Field(ge=1, le=1)]
+    timestamp: AwareDatetime
+    data: Data2
+
+
+class Data3(BaseModel):
+    model_config = ConfigDict(
+        extra='forbid',
+    )
+    id: UUID
+    meter_id: UUID
+    amount_minor: Annotated[int, Field(ge=1, le=100000000000)]
+    balance_after_minor: Annotated[int, Field(ge=-100000000000000, le=100000000000000)]
+
+
+class WebhookTopUpEvent(BaseModel):
+    model_config = ConfigDict(
+        extra='forbid',
+    )
+    type: Literal['line.topped_up']
+    version: Annotated[Literal[1], Field(ge=1, le=1)]
+    timestamp: AwareDatetime
+    data: Data3
+
+
+class Data4(BaseModel):
+    model_config = ConfigDict(
+        extra='forbid',
+    )
+    endpoint_id: UUID
+    message: Annotated[str, Field(max_length=200, min_length=1)]
+
+
+class WebhookTestEvent(BaseModel):
+    model_config = ConfigDict(
+        extra='forbid',
+    )
+    type: Literal['webhook.test']
+    version: Annotated[Literal[1], Field(ge=1, le=1)]
+    timestamp: AwareDatetime
+    data: Data4
+
+
+class Alert(BaseModel):
+    model_config = ConfigDict(
+        extra='forbid',
+    )
+    type: Literal[
+        'budget.projected_over', 'line.balance_low', 'line.allowance_exhausted'
+    ]
+    kind: Annotated[
+        str | None,
+        Field(
+            description='The kind (a kind budget, or the allowance used up).',
+            max_length=16,
+            min_length=1,
+        ),
+    ]
+    meter_id: Annotated[UUID | None, Field(...)]
+    meter_name: Annotated[str | None, Field(max_length=100, min_length=1)]
+    currency: Annotated[str | None, Field(max_length=3, min_length=1)]
+    amount_minor: Annotated[
+        int | None,
+        Field(
+            description='The projected cost this month, or the balance.',
+            ge=-100000000000000,
+            le=100000000000000,
+        ),
+    ]
+    limit_minor: Annotated[
+        int | None,
+        Field(
+            description='The budget, or the low-balance threshold.',
+            ge=0,
+            le=100000000000000,
+        ),
+    ]
+
+
+class AlertList(BaseModel):
+    model_config = ConfigDict(
+        extra='forbid',
+    )
+    items: Annotated[list[Alert], Field(max_length=100)]
+
+
 class CostAmount(BaseModel):
     model_config = ConfigDict(
         extra='forbid',

@@ -36,7 +36,9 @@ from consumo.problems import (
 )
 from consumo.ratelimit import init_rate_limits
 from consumo.request_body import JsonBodyMiddleware
+from consumo.security.caller import check_api_token_scope
 from consumo.validation import VALIDATOR_MAP
+from consumo.webhooks import events as _webhook_events  # noqa: F401  (publishes events on every flush)
 
 logger = logging.getLogger(__name__)
 
@@ -209,4 +211,6 @@ def create_app() -> connexion.FlaskApp:
     flask_app.register_error_handler(RateLimitExceeded, _rate_limited)
     flask_app.register_error_handler(Problem, _problem_inside_flask)
     init_rate_limits(flask_app)
+    # After the limiter's own hook: a spent token's budget is a 429 before any database work.
+    flask_app.before_request(check_api_token_scope)
     return app

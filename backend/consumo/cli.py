@@ -58,6 +58,25 @@ def serve_production(host: str, port: int, workers: int | None, run_migrations: 
     server.serve_production(host, port, count)
 
 
+def worker(concurrency: int, queues: list[str] | None) -> None:
+    """Run background jobs (webhook deliveries, …) until SIGINT/SIGTERM; a stop lets the jobs
+    in hand finish. Start as many as needed, on any machines: they share the queue."""
+    from consumo.jobs import job_app
+    from consumo.logging import configure_logging
+
+    settings = get_settings()
+    configure_logging(json_lines=settings.log_json, level=settings.log_level)
+    app = job_app()
+    with app.open():
+        app.run_worker(
+            queues=queues,
+            concurrency=concurrency,
+            # Heartbeats often enough that a live worker is never taken for a dead one.
+            update_heartbeat_interval=settings.job_stalled_after_s / 4,
+            stalled_worker_timeout=settings.job_stalled_after_s,
+        )
+
+
 def ensure_local_env(path: Path) -> None:
     """Write a development `.env` with a random JWT secret, once."""
     if path.exists() and "JWT_SECRET=" in path.read_text():
@@ -108,6 +127,9 @@ def main(argv: list[str] | None = None) -> int:
         action="store_false",
         help="do not apply migrations first (when a separate `consumo migrate` job does)",
     )
+    jobs = commands.add_parser("worker", help="run background jobs: webhook deliveries and others (procrastinate)")
+    jobs.add_argument("--concurrency", type=int, default=4, help="jobs run at once by this worker")
+    jobs.add_argument("--queue", dest="queues", action="append", help="only this queue (repeatable); default all")
     env = commands.add_parser("init-env", help="create a development .env with a random secret")
     env.add_argument("--path", type=Path, default=Path(".env"))
     prune = commands.add_parser("audit-prune", help="delete audit events older than AUDIT_RETENTION_DAYS (400)")
@@ -125,6 +147,8 @@ def main(argv: list[str] | None = None) -> int:
         if args.workers is not None:
             parser.error("--workers needs --production")
         serve(args.host, args.port, args.reload, args.migrate)
+    elif args.command == "worker":
+        worker(args.concurrency, args.queues)
     elif args.command == "init-env":
         ensure_local_env(args.path)
     return 0

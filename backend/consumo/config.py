@@ -58,6 +58,15 @@ class Settings(BaseSettings):
     redis_url: str | None = None
     login_rate_limit: str = "10/minute"
     register_rate_limit: str = "5/minute"
+    # Networks webhooks may be delivered to although they are not public (e.g. "127.0.0.0/8"
+    # for a receiver on this machine, in development and tests). Empty: only public addresses.
+    webhook_allowed_networks: str = ""
+    # A mobile line whose prepaid balance is under this (minor units) shows a low-balance alert.
+    line_balance_low_minor: int = Field(default=500, ge=0)
+    # A worker silent this long (killed, its machine lost) has its jobs handed to another.
+    job_stalled_after_s: int = Field(default=60, ge=4, le=3600)
+    # Per personal API token, over every operation.
+    api_token_rate_limit: str = "600/minute"
     rate_limit_enabled: bool = True
     # The proxies whose X-Forwarded-For (the client's address, which per-address limits key
     # on) is believed: addresses or networks, comma-separated, or "*". Empty: no proxy is, so a

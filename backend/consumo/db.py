@@ -187,6 +187,18 @@ def open_caller_transaction(session: Session, tenant_id: uuid.UUID, user_id: uui
     return session.info[CALLER_STATE_KEY]
 
 
+_OPEN_TOKEN_REQUEST = text("SELECT * FROM consumo_open_token_request(:tenant_id, :token_hash, :ip)")
+
+
+def open_token_transaction(session: Session, tenant_id: uuid.UUID, token_hash: str, ip: str | None) -> Any:
+    """Scope the session to the tenant named by a personal API token and return the token's
+    state (token_id, user_id, can_write, expires_at, role, is_active, time_zone,
+    default_currency; None when no such token), noting its use (time and address)."""
+    session.info[TENANT_KEY] = tenant_id
+    params = {"tenant_id": tenant_id, "token_hash": token_hash, "ip": ip}
+    return session.execute(_OPEN_TOKEN_REQUEST, params).first()
+
+
 def flush_unique(session: Session, conflicts: Mapping[str, FieldError | tuple[str, str]]) -> None:
     """Flush; a unique violation of a constraint named in `conflicts` (name → the field error:
     field, message and its code), even one caused by a concurrent request, becomes a 409 on that

@@ -1,6 +1,7 @@
 """Imports every model so `Base.metadata` knows the whole schema (Alembic, tests, ERD)."""
 
 from consumo.accounts.models import AuthSession, RefreshToken, Tenant, User
+from consumo.apitokens.models import ApiToken
 from consumo.audit import hook as audit_hook
 from consumo.audit.models import AuditEvent
 from consumo.consumptions.models import ConsumptionRecord
@@ -11,8 +12,11 @@ from consumo.lines.models import TopUp
 from consumo.meters.models import Meter, MeterTariff
 from consumo.readings.models import MeterReading
 from consumo.team.models import Invitation
+from consumo.webhooks import events as _webhook_events  # noqa: F401  (the flush hook that publishes events)
+from consumo.webhooks.models import WebhookDelivery, WebhookEndpoint
 
 __all__ = [
+    "ApiToken",
     "AuditEvent",
     "AuthSession",
     "Budget",
@@ -31,5 +35,7 @@ __all__ = [
     "Tenant",
     "TopUp",
     "User",
+    "WebhookDelivery",
+    "WebhookEndpoint",
     "audit_hook",
 ]

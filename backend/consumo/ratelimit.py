@@ -8,20 +8,48 @@ precisely (each process counts on its own) until Redis is back.
 
 from __future__ import annotations
 
+import hashlib
 import time
 from collections.abc import Callable
 from typing import Any, TypeVar, cast
 
 import flask
-from flask_limiter import HeaderNames, Limiter
+from flask_limiter import ApplicationLimit, HeaderNames, Limiter
 from flask_limiter.util import get_remote_address
 
 from consumo.config import get_settings
 
 F = TypeVar("F", bound=Callable[..., Any])
 
+API_TOKEN_PREFIX = "cns_"
+
+
+def _api_token_in_request() -> str | None:
+    scheme, _, token = (flask.request.headers.get("Authorization") or "").partition(" ")
+    token = token.strip()
+    return token if scheme.lower() == "bearer" and token.startswith(API_TOKEN_PREFIX) else None
+
+
+def api_token_key() -> str:
+    """Every call made with one personal API token shares one budget, whatever its address."""
+    token = _api_token_in_request() or ""
+    return "api-token:" + hashlib.sha256(token.encode()).hexdigest()[:32]
+
+
+def _not_an_api_token_call() -> bool:
+    return not get_settings().rate_limit_enabled or _api_token_in_request() is None
+
+
 limiter = Limiter(
     key_func=get_remote_address,
+    application_limits=[
+        ApplicationLimit(
+            lambda: get_settings().api_token_rate_limit,
+            key_function=api_token_key,
+            exempt_when=_not_an_api_token_call,
+            scope="api-token",
+        )
+    ],
     headers_enabled=True,
     swallow_errors=True,
     in_memory_fallback_enabled=True,

@@ -24,6 +24,9 @@ SCOPING_HELPERS = {
     "imports/service.py": {"readable_imports", "of_import"},
     "team/service.py": {"tenant_invitations", "_invitation_named"},
     "audit/service.py": {"tenant_events"},
+    "apitokens/service.py": {"_tokens_of"},
+    "webhooks/service.py": {"_endpoints_of", "_deliveries_of"},
+    "webhooks/events.py": {"_endpoints_of"},
 }
 
 

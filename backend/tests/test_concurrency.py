@@ -50,12 +50,22 @@ def books(alice) -> dict[str, Any]:
         alice.post(f"{API}/tenant/invitations", json={"email": f"{name}@example.com", "role": "member"}).json()
         for name in ("mate", "guest", "visitor")
     ]
+    token = alice.post(f"{API}/user/tokens", json={"name": "t", "scopes": ["read"], "expires_at": None})
+    webhook = alice.post(
+        f"{API}/webhooks", json={"url": "https://hooks.example.invalid/x", "event_types": ["meter.created"]}
+    )
+    assert token.status_code == 201 and webhook.status_code == 201
+    delivery = alice.post(f"{API}/webhooks/{webhook.json()['id']}/test")
+    assert delivery.status_code == 201
     return {
         "import": imports[0],
         "committed_import": imports[1],
         "mate_token": invitations[0]["token"],  # accepted only for the member operations (see _with_a_member)
         "invitation": invitations[1]["id"],
         "token": invitations[2]["token"],
+        "api_token": token.json()["id"],
+        "webhook": webhook.json()["id"],
+        "delivery": delivery.json()["id"],
         "meter": meter["id"],
         "line": line["id"],
         "record": create_record(alice)["id"],
@@ -69,6 +79,7 @@ CSV_FILE = "kind,quantity,period_start,period_end\nwater,1,2025-03-01,2025-03-31
 
 def _scenarios(app: Any, alice: Any, books: dict[str, Any]) -> dict[str, Callable[[int], Any]]:
     meter, line = f"{API}/meters/{books['meter']}", f"{API}/meters/{books['line']}"
+    hook = f"{API}/webhooks/{books['webhook']}"
     if_match = {"If-Match": '"1"'}
     suffix = uuid.uuid4().hex[:6]
     return {
@@ -152,6 +163,18 @@ def _scenarios(app: Any, alice: Any, books: dict[str, Any]) -> dict[str, Callabl
             f"{API}/auth/accept-invitation",
             json={"token": books["token"], "username": f"joiner{i}", "password": "s3cret-passw0rd"},
         ),
+        "create_api_token": lambda i: alice.post(
+            f"{API}/user/tokens", json={"name": f"t{i}", "scopes": ["read"], "expires_at": None}
+        ),
+        "revoke_api_token": lambda i: alice.delete(f"{API}/user/tokens/{books['api_token']}"),
+        "create_webhook": lambda i: alice.post(
+            f"{API}/webhooks", json={"url": f"https://hooks.example.invalid/{i}", "event_types": ["meter.created"]}
+        ),
+        "update_webhook": lambda i: alice.patch(hook, json={"description": f"d{i}"}, headers=if_match),
+        "delete_webhook": lambda i: alice.delete(hook, headers=if_match),
+        "rotate_webhook_secret": lambda i: alice.post(f"{hook}/rotate-secret"),
+        "send_webhook_test": lambda i: alice.post(f"{hook}/test"),
+        "redeliver_webhook": lambda i: alice.post(f"{hook}/deliveries/{books['delivery']}/redeliver"),
     }
 
 

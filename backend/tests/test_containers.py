@@ -106,7 +106,7 @@ def test_compose_refuses_to_start_without_each_secret(compose, missing):
 def test_compose_runs_the_whole_product_wired_together(compose):
     resolved = interpolate(compose, FULL_ENV)
     services = resolved["services"]
-    assert set(services) == {"postgres", "redis", "backend", "frontend"}
+    assert set(services) == {"postgres", "redis", "backend", "worker", "frontend"}
     assert services["postgres"]["image"].startswith("postgres:16.")
     for name, service in services.items():
         for dependency, rule in service.get("depends_on", {}).items():
@@ -131,6 +131,12 @@ def test_compose_runs_the_whole_product_wired_together(compose):
     assert postgres["CONSUMO_DB_OWNER"] == owner.username and postgres["CONSUMO_APP_DB_ROLE"] == app.username
     # The production settings the API will read accept this environment.
     Settings(**{key.lower(): value for key, value in backend.items() if key.lower() in Settings.model_fields})
+
+    # The worker runs the backend's image as `consumo worker`, on the same database.
+    worker = services["worker"]
+    assert worker["image"] == services["backend"]["image"] and worker["command"] == ["worker"]
+    assert worker["environment"]["DATABASE_URL"] == backend["DATABASE_URL"]
+    assert worker["environment"]["APP_DATABASE_URL"] == backend["APP_DATABASE_URL"]
 
     # The web app's build points its /api/v1 rewrite at the backend service.
     assert services["frontend"]["build"]["args"]["CONSUMO_API_URL"] == "http://backend:8000"

@@ -40,10 +40,20 @@ def objects(alice) -> dict[str, str]:
         headers={"Content-Type": "text/csv"},
     )
     assert upload.status_code == 201, upload.text
+    token = alice.post(f"{API}/user/tokens", json={"name": "t", "scopes": ["read"], "expires_at": None})
+    webhook = alice.post(
+        f"{API}/webhooks", json={"url": "https://hooks.example.invalid/x", "event_types": ["meter.created"]}
+    )
+    assert token.status_code == 201 and webhook.status_code == 201, (token.text, webhook.text)
+    delivery = alice.post(f"{API}/webhooks/{webhook.json()['id']}/test")
+    assert delivery.status_code == 201, delivery.text
     return {
         "import_id": upload.json()["id"],
         "member_id": alice.user_id,
         "invitation_id": invitation.json()["id"],
+        "token_id": token.json()["id"],
+        "webhook_id": webhook.json()["id"],
+        "delivery_id": delivery.json()["id"],
         "meter_id": meter["id"],
         "line_id": line["id"],
         "consumption_id": record["id"],

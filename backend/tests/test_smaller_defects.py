@@ -133,6 +133,11 @@ def test_a_hand_made_cursor_with_a_nul_is_a_422_on_every_list_and_logs_no_error(
             headers={"Content-Type": "text/csv"},
         )
         url = url.replace("{import_id}", upload.json()["id"])
+    if "{webhook_id}" in path:
+        webhook = alice.post(
+            f"{API}/webhooks", json={"url": "https://hooks.example.invalid/x", "event_types": ["meter.created"]}
+        )
+        url = url.replace("{webhook_id}", webhook.json()["id"])
     for payload in HOSTILE_CURSORS:
         with caplog.at_level(logging.WARNING):
             response = alice.get(url, params={"cursor": _cursor(payload)})

@@ -63,6 +63,12 @@ async function seed(request: APIRequestContext): Promise<Seeded> {
     headers: { Authorization: `Bearer ${token}` },
   });
   expect(budgets.status()).toBe(200);
+  await post(request, token, "/user/tokens", { name: "Home Assistant on the kitchen Raspberry Pi", scopes: ["read"], expires_at: null });
+  await post(request, token, "/webhooks", {
+    url: "https://hooks.example.invalid/a/rather/long/path/for/the/erp/receiver",
+    event_types: ["consumption.created", "meter.created"],
+    description: "ERP sync",
+  });
   const invitation = await request.post("/api/v1/tenant/invitations", {
     data: { email: `${uniqueUser("guest").username}@example.com`, role: "viewer" },
     headers: { Authorization: `Bearer ${token}` },
@@ -149,7 +155,24 @@ function pages(seeded: Seeded): PageCheck[] {
         await expect(page.getByTestId("line-balance")).toHaveText("€10.00");
       },
     },
-    { name: "profile", path: "/profile", app: true, ready: h1("Profile") },
+    {
+      name: "profile",
+      path: "/profile",
+      app: true,
+      ready: async (page) => {
+        await h1("Profile")(page);
+        await expect(page.getByText("Home Assistant on the kitchen Raspberry Pi")).toBeVisible();
+      },
+    },
+    {
+      name: "webhooks",
+      path: "/webhooks",
+      app: true,
+      ready: async (page) => {
+        await h1("Webhooks")(page);
+        await expect(page.getByRole("heading", { name: /hooks\.example\.invalid/ })).toBeVisible();
+      },
+    },
     { name: "imports", path: "/imports", app: true, ready: h1("Import records") },
     {
       name: "team",

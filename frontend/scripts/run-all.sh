@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# `make run`: the API on http://127.0.0.1:8000 and the web app on http://localhost:3000, together.
-# Ctrl-C (or either one stopping) stops both.
+# `make run`: the API on http://127.0.0.1:8000, the job worker (webhook deliveries) and the web app
+# on http://localhost:3000, together. Ctrl-C (or any one stopping) stops all three.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 python=${1:?usage: run-all.sh PATH_TO_BACKEND_PYTHON}
@@ -36,8 +36,10 @@ until "$python" -c 'import sys, urllib.request; sys.exit(urllib.request.urlopen(
   kill -0 "$api" 2>/dev/null || { echo "run: the API stopped before it was ready" >&2; exit 1; }
   sleep 1
 done
+(cd "$root/backend" && exec "$python" -m consumo.cli worker) &
+pids+=($!)
 npx --no-install next start --port 3000 &
 pids+=($!)
 
-echo "run: API on http://127.0.0.1:8000/api/v1/docs/ · web app on http://localhost:3000 (Ctrl-C stops both)"
+echo "run: API on http://127.0.0.1:8000/api/v1/docs/ · worker · web app on http://localhost:3000 (Ctrl-C stops all)"
 wait -n

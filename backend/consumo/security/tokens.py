@@ -11,8 +11,9 @@ from typing import Any
 
 import jwt
 
+from consumo.apitokens.service import hash_token, parse_token
 from consumo.config import get_settings
-from consumo.problems import Unauthorized
+from consumo.problems import Forbidden, Unauthorized
 
 ALGORITHM = "HS256"
 REQUIRED_CLAIMS = ["exp", "iat", "nbf", "iss", "aud", "sub", "jti", "tid", "sid", "ver"]
@@ -70,12 +71,48 @@ def decode_access_token(token: str) -> AccessClaims:
         raise Unauthorized("The access token is invalid or expired.", code="auth.token_invalid") from None
 
 
-def verify_bearer_token(token: str) -> dict[str, Any]:
+def verify_bearer_token(token: str) -> Any:
     """Connexion's bearer check: signature and claims only. Whether the user, the session
     and the token version are still current is checked against the database by
-    `consumo.security.caller.current_caller`."""
+    `consumo.security.caller.current_caller`. A personal API token is left to `apiToken`."""
+    from connexion.security import NO_VALUE  # here: the domain imports this module without Connexion
+
+    if token.startswith(API_TOKEN_PREFIX):
+        return NO_VALUE
     claims = decode_access_token(token)
     return {"sub": str(claims.user_id), "claims": claims}
+
+
+# --- personal API tokens ------------------------------------------------------------------
+
+API_TOKEN_PREFIX = "cns_"
+
+
+@dataclass(frozen=True)
+class ApiTokenCredentials:
+    tenant_id: uuid.UUID
+    token_hash: str
+
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def verify_api_token(token: str, request: Any = None) -> Any:
+    """Connexion's check of the `apiToken` scheme: the token's shape only (a JWT is left to
+    `bearerAuth`), and a read token's write refused (403) before the request is validated.
+    Whether the token exists, has not expired and its user is active is checked against the
+    database by `consumo.security.caller.current_caller`."""
+    from connexion.security import NO_VALUE
+
+    if not token.startswith(API_TOKEN_PREFIX):
+        return NO_VALUE
+    parsed = parse_token(token)
+    if parsed is None:
+        raise Unauthorized("The API token is invalid, expired or revoked.")
+    tenant_id, can_write = parsed
+    if not can_write and request is not None and request.method.upper() not in SAFE_METHODS:
+        raise Forbidden("This API token has the read scope only.")
+    return {"sub": None, "api_token": ApiTokenCredentials(tenant_id, hash_token(token))}
 
 
 # --- refresh tokens ---------------------------------------------------------------------

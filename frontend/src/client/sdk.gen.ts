@@ -4,8 +4,8 @@ import * as z from 'zod';
 
 import type { Client, ClientMeta, Options as Options2, RequestResult, TDataShape } from './client';
 import { client } from './client.gen';
-import type { AcceptInvitationData, AcceptInvitationErrors, AcceptInvitationResponses, ChangePasswordData, ChangePasswordErrors, ChangePasswordResponses, CommitImportData, CommitImportErrors, CommitImportResponses, CreateConsumptionData, CreateConsumptionErrors, CreateConsumptionResponses, CreateConsumptionsBatchData, CreateConsumptionsBatchErrors, CreateConsumptionsBatchResponses, CreateImportData, CreateImportErrors, CreateImportResponses, CreateInvitationData, CreateInvitationErrors, CreateInvitationResponses, CreateMeterData, CreateMeterErrors, CreateMeterResponses, CreateReadingData, CreateReadingErrors, CreateReadingResponses, CreateTariffData, CreateTariffErrors, CreateTariffResponses, CreateTopUpData, CreateTopUpErrors, CreateTopUpResponses, DeleteConsumptionData, DeleteConsumptionErrors, DeleteConsumptionResponses, DeleteCurrentUserData, DeleteCurrentUserErrors, DeleteCurrentUserResponses, DeleteImportData, DeleteImportErrors, DeleteImportResponses, DeleteMeterData, DeleteMeterErrors, DeleteMeterResponses, DeleteReadingData, DeleteReadingErrors, DeleteReadingResponses, DeleteTariffData, DeleteTariffErrors, DeleteTariffResponses, ExportConsumptionsData, ExportConsumptionsErrors, ExportConsumptionsResponses, GetBudgetsData, GetBudgetsErrors, GetBudgetsResponses, GetConsumptionData, GetConsumptionErrors, GetConsumptionResponses, GetCurrentUserData, GetCurrentUserErrors, GetCurrentUserResponses, GetHealthData, GetHealthErrors, GetHealthResponses, GetImportData, GetImportErrors, GetImportResponses, GetInvitationData, GetInvitationErrors, GetInvitationResponses, GetKpiBreakdownData, GetKpiBreakdownErrors, GetKpiBreakdownResponses, GetKpiSummaryData, GetKpiSummaryErrors, GetKpiSummaryResponses, GetKpiTimeseriesData, GetKpiTimeseriesErrors, GetKpiTimeseriesResponses, GetMemberData, GetMemberErrors, GetMemberResponses, GetMeterData, GetMeterErrors, GetMeterResponses, GetMeterStatusData, GetMeterStatusErrors, GetMeterStatusResponses, GetMetricsData, GetMetricsErrors, GetMetricsResponses, GetReadingData, GetReadingErrors, GetReadingResponses, GetReadyData, GetReadyErrors, GetReadyResponses, GetTariffData, GetTariffErrors, GetTariffResponses, GetTenantData, GetTenantErrors, GetTenantResponses, GetTopUpData, GetTopUpErrors, GetTopUpResponses, ListAuditEventsData, ListAuditEventsErrors, ListAuditEventsResponses, ListConsumptionsData, ListConsumptionsErrors, ListConsumptionsResponses, ListImportErrorsData, ListImportErrorsErrors, ListImportErrorsResponses, ListImportRowsData, ListImportRowsErrors, ListImportRowsResponses, ListImportsData, ListImportsErrors, ListImportsResponses, ListInvitationsData, ListInvitationsErrors, ListInvitationsResponses, ListMembersData, ListMembersErrors, ListMembersResponses, ListMetersData, ListMetersErrors, ListMetersResponses, ListReadingsData, ListReadingsErrors, ListReadingsResponses, ListTariffsData, ListTariffsErrors, ListTariffsResponses, ListTopUpsData, ListTopUpsErrors, ListTopUpsResponses, LoginData, LoginErrors, LoginResponses, LogoutData, LogoutErrors, LogoutResponses, PreviewInvitationData, PreviewInvitationErrors, PreviewInvitationResponses, RefreshSessionData, RefreshSessionErrors, RefreshSessionResponses, RegisterData, RegisterErrors, RegisterResponses, RemoveMemberData, RemoveMemberErrors, RemoveMemberResponses, ReplaceBudgetsData, ReplaceBudgetsErrors, ReplaceBudgetsResponses, RevertImportData, RevertImportErrors, RevertImportResponses, RevokeInvitationData, RevokeInvitationErrors, RevokeInvitationResponses, SimulateUsageData, SimulateUsageErrors, SimulateUsageResponses, TransferOwnershipData, TransferOwnershipErrors, TransferOwnershipResponses, UpdateConsumptionData, UpdateConsumptionErrors, UpdateConsumptionResponses, UpdateCurrentUserData, UpdateCurrentUserErrors, UpdateCurrentUserResponses, UpdateMemberData, UpdateMemberErrors, UpdateMemberResponses, UpdateMeterData, UpdateMeterErrors, UpdateMeterResponses, UpdateReadingData, UpdateReadingErrors, UpdateReadingResponses, UpdateTenantData, UpdateTenantErrors, UpdateTenantResponses } from './types.gen';
-import { zAcceptInvitationBody, zAcceptInvitationResponse, zChangePasswordBody, zChangePasswordResponse, zCommitImportPath, zCommitImportQuery, zCommitImportResponse, zCreateConsumptionBody, zCreateConsumptionHeaders, zCreateConsumptionResponse, zCreateConsumptionsBatchBody, zCreateConsumptionsBatchHeaders, zCreateConsumptionsBatchResponse, zCreateImportBody, zCreateImportQuery, zCreateImportResponse, zCreateInvitationBody, zCreateInvitationResponse, zCreateMeterBody, zCreateMeterHeaders, zCreateMeterResponse, zCreateReadingBody, zCreateReadingHeaders, zCreateReadingPath, zCreateReadingResponse, zCreateTariffBody, zCreateTariffHeaders, zCreateTariffPath, zCreateTariffResponse, zCreateTopUpBody, zCreateTopUpHeaders, zCreateTopUpPath, zCreateTopUpResponse, zDeleteConsumptionHeaders, zDeleteConsumptionPath, zDeleteConsumptionResponse, zDeleteCurrentUserResponse, zDeleteImportPath, zDeleteImportResponse, zDeleteMeterHeaders, zDeleteMeterPath, zDeleteMeterResponse, zDeleteReadingHeaders, zDeleteReadingPath, zDeleteReadingResponse, zDeleteTariffPath, zDeleteTariffResponse, zExportConsumptionsQuery, zExportConsumptionsResponse, zGetBudgetsResponse, zGetConsumptionPath, zGetConsumptionResponse, zGetCurrentUserResponse, zGetHealthResponse, zGetImportPath, zGetImportResponse, zGetInvitationPath, zGetInvitationResponse, zGetKpiBreakdownQuery, zGetKpiBreakdownResponse, zGetKpiSummaryQuery, zGetKpiSummaryResponse, zGetKpiTimeseriesQuery, zGetKpiTimeseriesResponse, zGetMemberPath, zGetMemberResponse, zGetMeterPath, zGetMeterResponse, zGetMeterStatusPath, zGetMeterStatusResponse, zGetMetricsResponse, zGetReadingPath, zGetReadingResponse, zGetReadyResponse, zGetTariffPath, zGetTariffResponse, zGetTenantResponse, zGetTopUpPath, zGetTopUpResponse, zListAuditEventsQuery, zListAuditEventsResponse, zListConsumptionsQuery, zListConsumptionsResponse, zListImportErrorsPath, zListImportErrorsQuery, zListImportErrorsResponse, zListImportRowsPath, zListImportRowsQuery, zListImportRowsResponse, zListImportsQuery, zListImportsResponse, zListInvitationsQuery, zListInvitationsResponse, zListMembersQuery, zListMembersResponse, zListMetersQuery, zListMetersResponse, zListReadingsPath, zListReadingsQuery, zListReadingsResponse, zListTariffsPath, zListTariffsQuery, zListTariffsResponse, zListTopUpsPath, zListTopUpsQuery, zListTopUpsResponse, zLoginBody, zLoginResponse, zLogoutResponse, zPreviewInvitationBody, zPreviewInvitationResponse, zRefreshSessionResponse, zRegisterBody, zRegisterResponse, zRemoveMemberHeaders, zRemoveMemberPath, zRemoveMemberResponse, zReplaceBudgetsBody, zReplaceBudgetsResponse, zRevertImportPath, zRevertImportResponse, zRevokeInvitationPath, zRevokeInvitationResponse, zSimulateUsageBody, zSimulateUsageHeaders, zSimulateUsagePath, zSimulateUsageResponse, zTransferOwnershipBody, zTransferOwnershipResponse, zUpdateConsumptionBody, zUpdateConsumptionHeaders, zUpdateConsumptionPath, zUpdateConsumptionResponse, zUpdateCurrentUserBody, zUpdateCurrentUserResponse, zUpdateMemberBody, zUpdateMemberHeaders, zUpdateMemberPath, zUpdateMemberResponse, zUpdateMeterBody, zUpdateMeterHeaders, zUpdateMeterPath, zUpdateMeterResponse, zUpdateReadingBody, zUpdateReadingHeaders, zUpdateReadingPath, zUpdateReadingResponse, zUpdateTenantBody, zUpdateTenantHeaders, zUpdateTenantResponse } from './zod.gen';
+import type { AcceptInvitationData, AcceptInvitationErrors, AcceptInvitationResponses, ChangePasswordData, ChangePasswordErrors, ChangePasswordResponses, CommitImportData, CommitImportErrors, CommitImportResponses, CreateApiTokenData, CreateApiTokenErrors, CreateApiTokenResponses, CreateConsumptionData, CreateConsumptionErrors, CreateConsumptionResponses, CreateConsumptionsBatchData, CreateConsumptionsBatchErrors, CreateConsumptionsBatchResponses, CreateImportData, CreateImportErrors, CreateImportResponses, CreateInvitationData, CreateInvitationErrors, CreateInvitationResponses, CreateMeterData, CreateMeterErrors, CreateMeterResponses, CreateReadingData, CreateReadingErrors, CreateReadingResponses, CreateTariffData, CreateTariffErrors, CreateTariffResponses, CreateTopUpData, CreateTopUpErrors, CreateTopUpResponses, CreateWebhookData, CreateWebhookErrors, CreateWebhookResponses, DeleteConsumptionData, DeleteConsumptionErrors, DeleteConsumptionResponses, DeleteCurrentUserData, DeleteCurrentUserErrors, DeleteCurrentUserResponses, DeleteImportData, DeleteImportErrors, DeleteImportResponses, DeleteMeterData, DeleteMeterErrors, DeleteMeterResponses, DeleteReadingData, DeleteReadingErrors, DeleteReadingResponses, DeleteTariffData, DeleteTariffErrors, DeleteTariffResponses, DeleteWebhookData, DeleteWebhookErrors, DeleteWebhookResponses, ExportConsumptionsData, ExportConsumptionsErrors, ExportConsumptionsResponses, GetApiTokenData, GetApiTokenErrors, GetApiTokenResponses, GetBudgetsData, GetBudgetsErrors, GetBudgetsResponses, GetConsumptionData, GetConsumptionErrors, GetConsumptionResponses, GetCurrentUserData, GetCurrentUserErrors, GetCurrentUserResponses, GetHealthData, GetHealthErrors, GetHealthResponses, GetImportData, GetImportErrors, GetImportResponses, GetInvitationData, GetInvitationErrors, GetInvitationResponses, GetKpiBreakdownData, GetKpiBreakdownErrors, GetKpiBreakdownResponses, GetKpiSummaryData, GetKpiSummaryErrors, GetKpiSummaryResponses, GetKpiTimeseriesData, GetKpiTimeseriesErrors, GetKpiTimeseriesResponses, GetMemberData, GetMemberErrors, GetMemberResponses, GetMeterData, GetMeterErrors, GetMeterResponses, GetMeterStatusData, GetMeterStatusErrors, GetMeterStatusResponses, GetMetricsData, GetMetricsErrors, GetMetricsResponses, GetReadingData, GetReadingErrors, GetReadingResponses, GetReadyData, GetReadyErrors, GetReadyResponses, GetTariffData, GetTariffErrors, GetTariffResponses, GetTenantData, GetTenantErrors, GetTenantResponses, GetTopUpData, GetTopUpErrors, GetTopUpResponses, GetWebhookData, GetWebhookDeliveryData, GetWebhookDeliveryErrors, GetWebhookDeliveryResponses, GetWebhookErrors, GetWebhookResponses, ListAlertsData, ListAlertsErrors, ListAlertsResponses, ListApiTokensData, ListApiTokensErrors, ListApiTokensResponses, ListAuditEventsData, ListAuditEventsErrors, ListAuditEventsResponses, ListConsumptionsData, ListConsumptionsErrors, ListConsumptionsResponses, ListImportErrorsData, ListImportErrorsErrors, ListImportErrorsResponses, ListImportRowsData, ListImportRowsErrors, ListImportRowsResponses, ListImportsData, ListImportsErrors, ListImportsResponses, ListInvitationsData, ListInvitationsErrors, ListInvitationsResponses, ListMembersData, ListMembersErrors, ListMembersResponses, ListMetersData, ListMetersErrors, ListMetersResponses, ListReadingsData, ListReadingsErrors, ListReadingsResponses, ListTariffsData, ListTariffsErrors, ListTariffsResponses, ListTopUpsData, ListTopUpsErrors, ListTopUpsResponses, ListWebhookDeliveriesData, ListWebhookDeliveriesErrors, ListWebhookDeliveriesResponses, ListWebhooksData, ListWebhooksErrors, ListWebhooksResponses, LoginData, LoginErrors, LoginResponses, LogoutData, LogoutErrors, LogoutResponses, PreviewInvitationData, PreviewInvitationErrors, PreviewInvitationResponses, RedeliverWebhookData, RedeliverWebhookErrors, RedeliverWebhookResponses, RefreshSessionData, RefreshSessionErrors, RefreshSessionResponses, RegisterData, RegisterErrors, RegisterResponses, RemoveMemberData, RemoveMemberErrors, RemoveMemberResponses, ReplaceBudgetsData, ReplaceBudgetsErrors, ReplaceBudgetsResponses, RevertImportData, RevertImportErrors, RevertImportResponses, RevokeApiTokenData, RevokeApiTokenErrors, RevokeApiTokenResponses, RevokeInvitationData, RevokeInvitationErrors, RevokeInvitationResponses, RotateWebhookSecretData, RotateWebhookSecretErrors, RotateWebhookSecretResponses, SendWebhookTestData, SendWebhookTestErrors, SendWebhookTestResponses, SimulateUsageData, SimulateUsageErrors, SimulateUsageResponses, TransferOwnershipData, TransferOwnershipErrors, TransferOwnershipResponses, UpdateConsumptionData, UpdateConsumptionErrors, UpdateConsumptionResponses, UpdateCurrentUserData, UpdateCurrentUserErrors, UpdateCurrentUserResponses, UpdateMemberData, UpdateMemberErrors, UpdateMemberResponses, UpdateMeterData, UpdateMeterErrors, UpdateMeterResponses, UpdateReadingData, UpdateReadingErrors, UpdateReadingResponses, UpdateTenantData, UpdateTenantErrors, UpdateTenantResponses, UpdateWebhookData, UpdateWebhookErrors, UpdateWebhookResponses } from './types.gen';
+import { zAcceptInvitationBody, zAcceptInvitationResponse, zChangePasswordBody, zChangePasswordResponse, zCommitImportPath, zCommitImportQuery, zCommitImportResponse, zCreateApiTokenBody, zCreateApiTokenResponse, zCreateConsumptionBody, zCreateConsumptionHeaders, zCreateConsumptionResponse, zCreateConsumptionsBatchBody, zCreateConsumptionsBatchHeaders, zCreateConsumptionsBatchResponse, zCreateImportBody, zCreateImportQuery, zCreateImportResponse, zCreateInvitationBody, zCreateInvitationResponse, zCreateMeterBody, zCreateMeterHeaders, zCreateMeterResponse, zCreateReadingBody, zCreateReadingHeaders, zCreateReadingPath, zCreateReadingResponse, zCreateTariffBody, zCreateTariffHeaders, zCreateTariffPath, zCreateTariffResponse, zCreateTopUpBody, zCreateTopUpHeaders, zCreateTopUpPath, zCreateTopUpResponse, zCreateWebhookBody, zCreateWebhookResponse, zDeleteConsumptionHeaders, zDeleteConsumptionPath, zDeleteConsumptionResponse, zDeleteCurrentUserResponse, zDeleteImportPath, zDeleteImportResponse, zDeleteMeterHeaders, zDeleteMeterPath, zDeleteMeterResponse, zDeleteReadingHeaders, zDeleteReadingPath, zDeleteReadingResponse, zDeleteTariffPath, zDeleteTariffResponse, zDeleteWebhookHeaders, zDeleteWebhookPath, zDeleteWebhookResponse, zExportConsumptionsQuery, zExportConsumptionsResponse, zGetApiTokenPath, zGetApiTokenResponse, zGetBudgetsResponse, zGetConsumptionPath, zGetConsumptionResponse, zGetCurrentUserResponse, zGetHealthResponse, zGetImportPath, zGetImportResponse, zGetInvitationPath, zGetInvitationResponse, zGetKpiBreakdownQuery, zGetKpiBreakdownResponse, zGetKpiSummaryQuery, zGetKpiSummaryResponse, zGetKpiTimeseriesQuery, zGetKpiTimeseriesResponse, zGetMemberPath, zGetMemberResponse, zGetMeterPath, zGetMeterResponse, zGetMeterStatusPath, zGetMeterStatusResponse, zGetMetricsResponse, zGetReadingPath, zGetReadingResponse, zGetReadyResponse, zGetTariffPath, zGetTariffResponse, zGetTenantResponse, zGetTopUpPath, zGetTopUpResponse, zGetWebhookDeliveryPath, zGetWebhookDeliveryResponse, zGetWebhookPath, zGetWebhookResponse, zListAlertsQuery, zListAlertsResponse, zListApiTokensQuery, zListApiTokensResponse, zListAuditEventsQuery, zListAuditEventsResponse, zListConsumptionsQuery, zListConsumptionsResponse, zListImportErrorsPath, zListImportErrorsQuery, zListImportErrorsResponse, zListImportRowsPath, zListImportRowsQuery, zListImportRowsResponse, zListImportsQuery, zListImportsResponse, zListInvitationsQuery, zListInvitationsResponse, zListMembersQuery, zListMembersResponse, zListMetersQuery, zListMetersResponse, zListReadingsPath, zListReadingsQuery, zListReadingsResponse, zListTariffsPath, zListTariffsQuery, zListTariffsResponse, zListTopUpsPath, zListTopUpsQuery, zListTopUpsResponse, zListWebhookDeliveriesPath, zListWebhookDeliveriesQuery, zListWebhookDeliveriesResponse, zListWebhooksQuery, zListWebhooksResponse, zLoginBody, zLoginResponse, zLogoutResponse, zPreviewInvitationBody, zPreviewInvitationResponse, zRedeliverWebhookPath, zRedeliverWebhookResponse, zRefreshSessionResponse, zRegisterBody, zRegisterResponse, zRemoveMemberHeaders, zRemoveMemberPath, zRemoveMemberResponse, zReplaceBudgetsBody, zReplaceBudgetsResponse, zRevertImportPath, zRevertImportResponse, zRevokeApiTokenPath, zRevokeApiTokenResponse, zRevokeInvitationPath, zRevokeInvitationResponse, zRotateWebhookSecretPath, zRotateWebhookSecretResponse, zSendWebhookTestPath, zSendWebhookTestResponse, zSimulateUsageBody, zSimulateUsageHeaders, zSimulateUsagePath, zSimulateUsageResponse, zTransferOwnershipBody, zTransferOwnershipResponse, zUpdateConsumptionBody, zUpdateConsumptionHeaders, zUpdateConsumptionPath, zUpdateConsumptionResponse, zUpdateCurrentUserBody, zUpdateCurrentUserResponse, zUpdateMemberBody, zUpdateMemberHeaders, zUpdateMemberPath, zUpdateMemberResponse, zUpdateMeterBody, zUpdateMeterHeaders, zUpdateMeterPath, zUpdateMeterResponse, zUpdateReadingBody, zUpdateReadingHeaders, zUpdateReadingPath, zUpdateReadingResponse, zUpdateTenantBody, zUpdateTenantHeaders, zUpdateTenantResponse, zUpdateWebhookBody, zUpdateWebhookHeaders, zUpdateWebhookPath, zUpdateWebhookResponse } from './zod.gen';
 
 export type Options<TData extends TDataShape = TDataShape, ThrowOnError extends boolean = boolean, TResponse = unknown> = Options2<TData, ThrowOnError, TResponse> & {
     /**
@@ -216,6 +216,10 @@ export const deleteCurrentUser = <ThrowOnError extends boolean = false>(options?
             key: 'bearerAuth',
             scheme: 'bearer',
             type: 'http'
+        }, {
+            key: 'apiToken',
+            scheme: 'bearer',
+            type: 'http'
         }],
     url: '/user',
     ...options
@@ -237,6 +241,10 @@ export const getCurrentUser = <ThrowOnError extends boolean = false>(options?: O
     responseValidator: async (data) => await zGetCurrentUserResponse.parseAsync(data),
     security: [{
             key: 'bearerAuth',
+            scheme: 'bearer',
+            type: 'http'
+        }, {
+            key: 'apiToken',
             scheme: 'bearer',
             type: 'http'
         }],
@@ -266,6 +274,10 @@ export const updateCurrentUser = <ThrowOnError extends boolean = false>(options:
     responseValidator: async (data) => await zUpdateCurrentUserResponse.parseAsync(data),
     security: [{
             key: 'bearerAuth',
+            scheme: 'bearer',
+            type: 'http'
+        }, {
+            key: 'apiToken',
             scheme: 'bearer',
             type: 'http'
         }],
@@ -300,6 +312,10 @@ export const changePassword = <ThrowOnError extends boolean = false>(options: Op
             key: 'bearerAuth',
             scheme: 'bearer',
             type: 'http'
+        }, {
+            key: 'apiToken',
+            scheme: 'bearer',
+            type: 'http'
         }],
     url: '/user/password',
     ...options,
@@ -307,6 +323,457 @@ export const changePassword = <ThrowOnError extends boolean = false>(options: Op
         'Content-Type': 'application/json',
         ...options.headers
     }
+});
+
+/**
+ * The caller's personal API tokens, newest first
+ *
+ * **Who may call it:** Any signed-in user (or API token) lists their own tokens: name, scopes, when each was
+ * created, last used (time and client address) and expires. The secret is never shown
+ * again after creation. A `cursor` this list did not issue is a `422`.
+ *
+ */
+export const listApiTokens = <ThrowOnError extends boolean = false>(options?: Options<ListApiTokensData, ThrowOnError>): RequestResult<ListApiTokensResponses, ListApiTokensErrors, ThrowOnError> => (options?.client ?? client).get<ListApiTokensResponses, ListApiTokensErrors, ThrowOnError>({
+    requestValidator: async (data) => await z.object({
+        body: z.never().optional(),
+        path: z.never().optional(),
+        query: zListApiTokensQuery.optional()
+    }).parseAsync(data),
+    responseType: 'json',
+    responseValidator: async (data) => await zListApiTokensResponse.parseAsync(data),
+    security: [{
+            key: 'bearerAuth',
+            scheme: 'bearer',
+            type: 'http'
+        }, {
+            key: 'apiToken',
+            scheme: 'bearer',
+            type: 'http'
+        }],
+    url: '/user/tokens',
+    ...options
+});
+
+/**
+ * Create a personal API token; its secret is shown this once
+ *
+ * **Who may call it:** Any signed-in user creates tokens for themselves; the call needs a login session (an API
+ * token cannot create tokens: `403`). The token acts as its user with the user's current
+ * role, limited by its scopes: `read` only is refused every write (`403`); `write` allows
+ * writes too. Send it as `Authorization: Bearer cns_…`. `expires_at` must be in the future
+ * and at most one year away (`422`); `null` (never expires) is for owners and admins only
+ * (`422` for others). A user holds at most 50 tokens (`422`). The token stops working when
+ * it is revoked or expires, or its user is deactivated or deleted; a password change does
+ * not revoke it. No `Idempotency-Key`: a replay would have to show the secret a second time
+ * (and store it to do so); a client that lost the answer revokes the token and creates another.
+ *
+ */
+export const createApiToken = <ThrowOnError extends boolean = false>(options: Options<CreateApiTokenData, ThrowOnError>): RequestResult<CreateApiTokenResponses, CreateApiTokenErrors, ThrowOnError> => (options.client ?? client).post<CreateApiTokenResponses, CreateApiTokenErrors, ThrowOnError>({
+    requestValidator: async (data) => await z.object({
+        body: zCreateApiTokenBody,
+        path: z.never().optional(),
+        query: z.never().optional()
+    }).parseAsync(data),
+    responseType: 'json',
+    responseValidator: async (data) => await zCreateApiTokenResponse.parseAsync(data),
+    security: [{
+            key: 'bearerAuth',
+            scheme: 'bearer',
+            type: 'http'
+        }, {
+            key: 'apiToken',
+            scheme: 'bearer',
+            type: 'http'
+        }],
+    url: '/user/tokens',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * Revoke one of the caller's API tokens
+ *
+ * **Who may call it:** The token stops working at once. Only the caller's own tokens (any other id is a `404`);
+ * a `read` token may not revoke (`403`, it is a write).
+ *
+ */
+export const revokeApiToken = <ThrowOnError extends boolean = false>(options: Options<RevokeApiTokenData, ThrowOnError>): RequestResult<RevokeApiTokenResponses, RevokeApiTokenErrors, ThrowOnError> => (options.client ?? client).delete<RevokeApiTokenResponses, RevokeApiTokenErrors, ThrowOnError>({
+    requestValidator: async (data) => await z.object({
+        body: z.never().optional(),
+        path: zRevokeApiTokenPath,
+        query: z.never().optional()
+    }).parseAsync(data),
+    responseValidator: async (data) => await zRevokeApiTokenResponse.parseAsync(data),
+    security: [{
+            key: 'bearerAuth',
+            scheme: 'bearer',
+            type: 'http'
+        }, {
+            key: 'apiToken',
+            scheme: 'bearer',
+            type: 'http'
+        }],
+    url: '/user/tokens/{token_id}',
+    ...options
+});
+
+/**
+ * One of the caller's API tokens (never its secret)
+ *
+ * **Who may call it:** Only the caller's own tokens; any other id is a `404`.
+ *
+ */
+export const getApiToken = <ThrowOnError extends boolean = false>(options: Options<GetApiTokenData, ThrowOnError>): RequestResult<GetApiTokenResponses, GetApiTokenErrors, ThrowOnError> => (options.client ?? client).get<GetApiTokenResponses, GetApiTokenErrors, ThrowOnError>({
+    requestValidator: async (data) => await z.object({
+        body: z.never().optional(),
+        path: zGetApiTokenPath,
+        query: z.never().optional()
+    }).parseAsync(data),
+    responseType: 'json',
+    responseValidator: async (data) => await zGetApiTokenResponse.parseAsync(data),
+    security: [{
+            key: 'bearerAuth',
+            scheme: 'bearer',
+            type: 'http'
+        }, {
+            key: 'apiToken',
+            scheme: 'bearer',
+            type: 'http'
+        }],
+    url: '/user/tokens/{token_id}',
+    ...options
+});
+
+/**
+ * The tenant's webhook endpoints, oldest first
+ *
+ * **Who may call it:** Owner and admins only (`403` for members and viewers). Secrets are never listed (see
+ * create and rotate-secret). A disabled endpoint shows why in `disabled_reason`. A
+ * `cursor` this list did not issue is a `422`.
+ *
+ */
+export const listWebhooks = <ThrowOnError extends boolean = false>(options?: Options<ListWebhooksData, ThrowOnError>): RequestResult<ListWebhooksResponses, ListWebhooksErrors, ThrowOnError> => (options?.client ?? client).get<ListWebhooksResponses, ListWebhooksErrors, ThrowOnError>({
+    requestValidator: async (data) => await z.object({
+        body: z.never().optional(),
+        path: z.never().optional(),
+        query: zListWebhooksQuery.optional()
+    }).parseAsync(data),
+    responseType: 'json',
+    responseValidator: async (data) => await zListWebhooksResponse.parseAsync(data),
+    security: [{
+            key: 'bearerAuth',
+            scheme: 'bearer',
+            type: 'http'
+        }, {
+            key: 'apiToken',
+            scheme: 'bearer',
+            type: 'http'
+        }],
+    url: '/webhooks',
+    ...options
+});
+
+/**
+ * Register a webhook endpoint; its signing secret is shown this once
+ *
+ * **Who may call it:** Owner and admins only (`403`). The URL must be http(s) and resolve to public addresses
+ * only (`422`; private, loopback, link-local and metadata addresses are refused, at save
+ * time and again at every delivery, unless the server's `WEBHOOK_ALLOWED_NETWORKS`
+ * permits them). Unknown event types are a `422`; a tenant has at most 20 endpoints
+ * (`422`). Deliveries are signed per Standard Webhooks 1.0 with the returned `secret`.
+ *
+ */
+export const createWebhook = <ThrowOnError extends boolean = false>(options: Options<CreateWebhookData, ThrowOnError>): RequestResult<CreateWebhookResponses, CreateWebhookErrors, ThrowOnError> => (options.client ?? client).post<CreateWebhookResponses, CreateWebhookErrors, ThrowOnError>({
+    requestValidator: async (data) => await z.object({
+        body: zCreateWebhookBody,
+        path: z.never().optional(),
+        query: z.never().optional()
+    }).parseAsync(data),
+    responseType: 'json',
+    responseValidator: async (data) => await zCreateWebhookResponse.parseAsync(data),
+    security: [{
+            key: 'bearerAuth',
+            scheme: 'bearer',
+            type: 'http'
+        }, {
+            key: 'apiToken',
+            scheme: 'bearer',
+            type: 'http'
+        }],
+    url: '/webhooks',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * Remove a webhook endpoint and its delivery log
+ *
+ * **Who may call it:** Owner and admins only (members and viewers see no endpoint: `404`, as for another
+ * tenant's). Needs `If-Match`
+ * (`428` without, `412` when stale). Pending deliveries are dropped.
+ *
+ */
+export const deleteWebhook = <ThrowOnError extends boolean = false>(options: Options<DeleteWebhookData, ThrowOnError>): RequestResult<DeleteWebhookResponses, DeleteWebhookErrors, ThrowOnError> => (options.client ?? client).delete<DeleteWebhookResponses, DeleteWebhookErrors, ThrowOnError>({
+    requestValidator: async (data) => await z.object({
+        body: z.never().optional(),
+        headers: zDeleteWebhookHeaders.optional(),
+        path: zDeleteWebhookPath,
+        query: z.never().optional()
+    }).parseAsync(data),
+    responseValidator: async (data) => await zDeleteWebhookResponse.parseAsync(data),
+    security: [{
+            key: 'bearerAuth',
+            scheme: 'bearer',
+            type: 'http'
+        }, {
+            key: 'apiToken',
+            scheme: 'bearer',
+            type: 'http'
+        }],
+    url: '/webhooks/{webhook_id}',
+    ...options
+});
+
+/**
+ * One webhook endpoint (never its secret)
+ *
+ * **Who may call it:** Owner and admins only (members and viewers see no endpoint: `404`, as for another tenant's).
+ *
+ */
+export const getWebhook = <ThrowOnError extends boolean = false>(options: Options<GetWebhookData, ThrowOnError>): RequestResult<GetWebhookResponses, GetWebhookErrors, ThrowOnError> => (options.client ?? client).get<GetWebhookResponses, GetWebhookErrors, ThrowOnError>({
+    requestValidator: async (data) => await z.object({
+        body: z.never().optional(),
+        path: zGetWebhookPath,
+        query: z.never().optional()
+    }).parseAsync(data),
+    responseType: 'json',
+    responseValidator: async (data) => await zGetWebhookResponse.parseAsync(data),
+    security: [{
+            key: 'bearerAuth',
+            scheme: 'bearer',
+            type: 'http'
+        }, {
+            key: 'apiToken',
+            scheme: 'bearer',
+            type: 'http'
+        }],
+    url: '/webhooks/{webhook_id}',
+    ...options
+});
+
+/**
+ * Change a webhook endpoint (URL, event types, description, active)
+ *
+ * **Who may call it:** Owner and admins only (members and viewers see no endpoint: `404`, as for another
+ * tenant's). Needs `If-Match`
+ * (`428` without, `412` when stale). The URL and event types follow the create rules
+ * (`422`). Setting `active: true` re-enables a disabled endpoint and clears its failure.
+ *
+ */
+export const updateWebhook = <ThrowOnError extends boolean = false>(options: Options<UpdateWebhookData, ThrowOnError>): RequestResult<UpdateWebhookResponses, UpdateWebhookErrors, ThrowOnError> => (options.client ?? client).patch<UpdateWebhookResponses, UpdateWebhookErrors, ThrowOnError>({
+    requestValidator: async (data) => await z.object({
+        body: zUpdateWebhookBody,
+        headers: zUpdateWebhookHeaders.optional(),
+        path: zUpdateWebhookPath,
+        query: z.never().optional()
+    }).parseAsync(data),
+    responseType: 'json',
+    responseValidator: async (data) => await zUpdateWebhookResponse.parseAsync(data),
+    security: [{
+            key: 'bearerAuth',
+            scheme: 'bearer',
+            type: 'http'
+        }, {
+            key: 'apiToken',
+            scheme: 'bearer',
+            type: 'http'
+        }],
+    url: '/webhooks/{webhook_id}',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * Replace the signing secret; the new one is shown this once
+ *
+ * **Who may call it:** Owner and admins only (members and viewers see no endpoint: `404`). For 24 hours
+ * deliveries carry two signatures (new and old secret) in `webhook-signature`, so the
+ * receiver can switch without losing any.
+ *
+ */
+export const rotateWebhookSecret = <ThrowOnError extends boolean = false>(options: Options<RotateWebhookSecretData, ThrowOnError>): RequestResult<RotateWebhookSecretResponses, RotateWebhookSecretErrors, ThrowOnError> => (options.client ?? client).post<RotateWebhookSecretResponses, RotateWebhookSecretErrors, ThrowOnError>({
+    requestValidator: async (data) => await z.object({
+        body: z.never().optional(),
+        path: zRotateWebhookSecretPath,
+        query: z.never().optional()
+    }).parseAsync(data),
+    responseType: 'json',
+    responseValidator: async (data) => await zRotateWebhookSecretResponse.parseAsync(data),
+    security: [{
+            key: 'bearerAuth',
+            scheme: 'bearer',
+            type: 'http'
+        }, {
+            key: 'apiToken',
+            scheme: 'bearer',
+            type: 'http'
+        }],
+    url: '/webhooks/{webhook_id}/rotate-secret',
+    ...options
+});
+
+/**
+ * Send a `webhook.test` event to the endpoint now
+ *
+ * **Who may call it:** Owner and admins only (members and viewers see no endpoint: `404`, as for another
+ * tenant's). Queued like any event: the answer is the new delivery, to follow at its
+ * `Location` or in the deliveries list.
+ *
+ */
+export const sendWebhookTest = <ThrowOnError extends boolean = false>(options: Options<SendWebhookTestData, ThrowOnError>): RequestResult<SendWebhookTestResponses, SendWebhookTestErrors, ThrowOnError> => (options.client ?? client).post<SendWebhookTestResponses, SendWebhookTestErrors, ThrowOnError>({
+    requestValidator: async (data) => await z.object({
+        body: z.never().optional(),
+        path: zSendWebhookTestPath,
+        query: z.never().optional()
+    }).parseAsync(data),
+    responseType: 'json',
+    responseValidator: async (data) => await zSendWebhookTestResponse.parseAsync(data),
+    security: [{
+            key: 'bearerAuth',
+            scheme: 'bearer',
+            type: 'http'
+        }, {
+            key: 'apiToken',
+            scheme: 'bearer',
+            type: 'http'
+        }],
+    url: '/webhooks/{webhook_id}/test',
+    ...options
+});
+
+/**
+ * The endpoint's deliveries, newest first
+ *
+ * **Who may call it:** Owner and admins only (members and viewers see no endpoint: `404`). Each delivery
+ * shows its event, attempts, the last status code and duration, the start of the response
+ * body (at most 2048 characters) and the next retry. A foreign `cursor` is a `422`.
+ *
+ */
+export const listWebhookDeliveries = <ThrowOnError extends boolean = false>(options: Options<ListWebhookDeliveriesData, ThrowOnError>): RequestResult<ListWebhookDeliveriesResponses, ListWebhookDeliveriesErrors, ThrowOnError> => (options.client ?? client).get<ListWebhookDeliveriesResponses, ListWebhookDeliveriesErrors, ThrowOnError>({
+    requestValidator: async (data) => await z.object({
+        body: z.never().optional(),
+        path: zListWebhookDeliveriesPath,
+        query: zListWebhookDeliveriesQuery.optional()
+    }).parseAsync(data),
+    responseType: 'json',
+    responseValidator: async (data) => await zListWebhookDeliveriesResponse.parseAsync(data),
+    security: [{
+            key: 'bearerAuth',
+            scheme: 'bearer',
+            type: 'http'
+        }, {
+            key: 'apiToken',
+            scheme: 'bearer',
+            type: 'http'
+        }],
+    url: '/webhooks/{webhook_id}/deliveries',
+    ...options
+});
+
+/**
+ * One delivery of an endpoint
+ *
+ * **Who may call it:** Owner and admins only (members and viewers see no endpoint: `404`); another tenant's
+ * endpoint or delivery is a `404`.
+ *
+ */
+export const getWebhookDelivery = <ThrowOnError extends boolean = false>(options: Options<GetWebhookDeliveryData, ThrowOnError>): RequestResult<GetWebhookDeliveryResponses, GetWebhookDeliveryErrors, ThrowOnError> => (options.client ?? client).get<GetWebhookDeliveryResponses, GetWebhookDeliveryErrors, ThrowOnError>({
+    requestValidator: async (data) => await z.object({
+        body: z.never().optional(),
+        path: zGetWebhookDeliveryPath,
+        query: z.never().optional()
+    }).parseAsync(data),
+    responseType: 'json',
+    responseValidator: async (data) => await zGetWebhookDeliveryResponse.parseAsync(data),
+    security: [{
+            key: 'bearerAuth',
+            scheme: 'bearer',
+            type: 'http'
+        }, {
+            key: 'apiToken',
+            scheme: 'bearer',
+            type: 'http'
+        }],
+    url: '/webhooks/{webhook_id}/deliveries/{delivery_id}',
+    ...options
+});
+
+/**
+ * Send a delivery's event again (same `webhook-id` and body)
+ *
+ * **Who may call it:** Owner and admins only (`403`); another tenant's endpoint or delivery is a `404`.
+ * Answered `202` with the new delivery.
+ *
+ */
+export const redeliverWebhook = <ThrowOnError extends boolean = false>(options: Options<RedeliverWebhookData, ThrowOnError>): RequestResult<RedeliverWebhookResponses, RedeliverWebhookErrors, ThrowOnError> => (options.client ?? client).post<RedeliverWebhookResponses, RedeliverWebhookErrors, ThrowOnError>({
+    requestValidator: async (data) => await z.object({
+        body: z.never().optional(),
+        path: zRedeliverWebhookPath,
+        query: z.never().optional()
+    }).parseAsync(data),
+    responseType: 'json',
+    responseValidator: async (data) => await zRedeliverWebhookResponse.parseAsync(data),
+    security: [{
+            key: 'bearerAuth',
+            scheme: 'bearer',
+            type: 'http'
+        }, {
+            key: 'apiToken',
+            scheme: 'bearer',
+            type: 'http'
+        }],
+    url: '/webhooks/{webhook_id}/deliveries/{delivery_id}/redeliver',
+    ...options
+});
+
+/**
+ * The caller's current alerts (budgets projected over, lines low or used up)
+ *
+ * **Who may call it:** Any signed-in user (or API token) reads their own alerts, computed now: this month's
+ * projection over a kind's budget or a meter's monthly budget (`budget.projected_over`), a
+ * line's balance under the server's `LINE_BALANCE_LOW_MINOR` (`line.balance_low`), a line's
+ * allowance used up this cycle (`line.allowance_exhausted`). At most 50 meters are checked;
+ * the first `limit` alerts are returned (budgets of kinds first, then meters by name).
+ *
+ */
+export const listAlerts = <ThrowOnError extends boolean = false>(options?: Options<ListAlertsData, ThrowOnError>): RequestResult<ListAlertsResponses, ListAlertsErrors, ThrowOnError> => (options?.client ?? client).get<ListAlertsResponses, ListAlertsErrors, ThrowOnError>({
+    requestValidator: async (data) => await z.object({
+        body: z.never().optional(),
+        path: z.never().optional(),
+        query: zListAlertsQuery.optional()
+    }).parseAsync(data),
+    responseType: 'json',
+    responseValidator: async (data) => await zListAlertsResponse.parseAsync(data),
+    security: [{
+            key: 'bearerAuth',
+            scheme: 'bearer',
+            type: 'http'
+        }, {
+            key: 'apiToken',
+            scheme: 'bearer',
+            type: 'http'
+        }],
+    url: '/alerts',
+    ...options
 });
 
 /**
@@ -329,6 +796,10 @@ export const listConsumptions = <ThrowOnError extends boolean = false>(options?:
     responseValidator: async (data) => await zListConsumptionsResponse.parseAsync(data),
     security: [{
             key: 'bearerAuth',
+            scheme: 'bearer',
+            type: 'http'
+        }, {
+            key: 'apiToken',
             scheme: 'bearer',
             type: 'http'
         }],
@@ -359,6 +830,10 @@ export const createConsumption = <ThrowOnError extends boolean = false>(options:
     responseValidator: async (data) => await zCreateConsumptionResponse.parseAsync(data),
     security: [{
             key: 'bearerAuth',
+            scheme: 'bearer',
+            type: 'http'
+        }, {
+            key: 'apiToken',
             scheme: 'bearer',
             type: 'http'
         }],
@@ -395,6 +870,10 @@ export const createConsumptionsBatch = <ThrowOnError extends boolean = false>(op
             key: 'bearerAuth',
             scheme: 'bearer',
             type: 'http'
+        }, {
+            key: 'apiToken',
+            scheme: 'bearer',
+            type: 'http'
         }],
     url: '/consumptions/batch',
     ...options,
@@ -429,6 +908,10 @@ export const exportConsumptions = <ThrowOnError extends boolean = false>(options
             key: 'bearerAuth',
             scheme: 'bearer',
             type: 'http'
+        }, {
+            key: 'apiToken',
+            scheme: 'bearer',
+            type: 'http'
         }],
     url: '/consumptions/export',
     ...options
@@ -456,6 +939,10 @@ export const deleteConsumption = <ThrowOnError extends boolean = false>(options:
             key: 'bearerAuth',
             scheme: 'bearer',
             type: 'http'
+        }, {
+            key: 'apiToken',
+            scheme: 'bearer',
+            type: 'http'
         }],
     url: '/consumptions/{consumption_id}',
     ...options
@@ -478,6 +965,10 @@ export const getConsumption = <ThrowOnError extends boolean = false>(options: Op
     responseValidator: async (data) => await zGetConsumptionResponse.parseAsync(data),
     security: [{
             key: 'bearerAuth',
+            scheme: 'bearer',
+            type: 'http'
+        }, {
+            key: 'apiToken',
             scheme: 'bearer',
             type: 'http'
         }],
@@ -512,6 +1003,10 @@ export const updateConsumption = <ThrowOnError extends boolean = false>(options:
             key: 'bearerAuth',
             scheme: 'bearer',
             type: 'http'
+        }, {
+            key: 'apiToken',
+            scheme: 'bearer',
+            type: 'http'
         }],
     url: '/consumptions/{consumption_id}',
     ...options,
@@ -537,6 +1032,10 @@ export const listImports = <ThrowOnError extends boolean = false>(options?: Opti
     responseValidator: async (data) => await zListImportsResponse.parseAsync(data),
     security: [{
             key: 'bearerAuth',
+            scheme: 'bearer',
+            type: 'http'
+        }, {
+            key: 'apiToken',
             scheme: 'bearer',
             type: 'http'
         }],
@@ -575,6 +1074,10 @@ export const createImport = <ThrowOnError extends boolean = false>(options: Opti
             key: 'bearerAuth',
             scheme: 'bearer',
             type: 'http'
+        }, {
+            key: 'apiToken',
+            scheme: 'bearer',
+            type: 'http'
         }],
     url: '/imports',
     ...options,
@@ -603,6 +1106,10 @@ export const deleteImport = <ThrowOnError extends boolean = false>(options: Opti
             key: 'bearerAuth',
             scheme: 'bearer',
             type: 'http'
+        }, {
+            key: 'apiToken',
+            scheme: 'bearer',
+            type: 'http'
         }],
     url: '/imports/{import_id}',
     ...options
@@ -628,6 +1135,10 @@ export const getImport = <ThrowOnError extends boolean = false>(options: Options
             key: 'bearerAuth',
             scheme: 'bearer',
             type: 'http'
+        }, {
+            key: 'apiToken',
+            scheme: 'bearer',
+            type: 'http'
         }],
     url: '/imports/{import_id}',
     ...options
@@ -651,6 +1162,10 @@ export const listImportErrors = <ThrowOnError extends boolean = false>(options: 
             key: 'bearerAuth',
             scheme: 'bearer',
             type: 'http'
+        }, {
+            key: 'apiToken',
+            scheme: 'bearer',
+            type: 'http'
         }],
     url: '/imports/{import_id}/errors',
     ...options
@@ -672,6 +1187,10 @@ export const listImportRows = <ThrowOnError extends boolean = false>(options: Op
     responseValidator: async (data) => await zListImportRowsResponse.parseAsync(data),
     security: [{
             key: 'bearerAuth',
+            scheme: 'bearer',
+            type: 'http'
+        }, {
+            key: 'apiToken',
             scheme: 'bearer',
             type: 'http'
         }],
@@ -702,6 +1221,10 @@ export const commitImport = <ThrowOnError extends boolean = false>(options: Opti
             key: 'bearerAuth',
             scheme: 'bearer',
             type: 'http'
+        }, {
+            key: 'apiToken',
+            scheme: 'bearer',
+            type: 'http'
         }],
     url: '/imports/{import_id}/commit',
     ...options
@@ -726,6 +1249,10 @@ export const revertImport = <ThrowOnError extends boolean = false>(options: Opti
     responseValidator: async (data) => await zRevertImportResponse.parseAsync(data),
     security: [{
             key: 'bearerAuth',
+            scheme: 'bearer',
+            type: 'http'
+        }, {
+            key: 'apiToken',
             scheme: 'bearer',
             type: 'http'
         }],
@@ -764,6 +1291,10 @@ export const getKpiSummary = <ThrowOnError extends boolean = false>(options: Opt
             key: 'bearerAuth',
             scheme: 'bearer',
             type: 'http'
+        }, {
+            key: 'apiToken',
+            scheme: 'bearer',
+            type: 'http'
         }],
     url: '/kpis/summary',
     ...options
@@ -795,6 +1326,10 @@ export const getKpiTimeseries = <ThrowOnError extends boolean = false>(options: 
             key: 'bearerAuth',
             scheme: 'bearer',
             type: 'http'
+        }, {
+            key: 'apiToken',
+            scheme: 'bearer',
+            type: 'http'
         }],
     url: '/kpis/timeseries',
     ...options
@@ -822,6 +1357,10 @@ export const getKpiBreakdown = <ThrowOnError extends boolean = false>(options: O
             key: 'bearerAuth',
             scheme: 'bearer',
             type: 'http'
+        }, {
+            key: 'apiToken',
+            scheme: 'bearer',
+            type: 'http'
         }],
     url: '/kpis/breakdown',
     ...options
@@ -843,6 +1382,10 @@ export const getBudgets = <ThrowOnError extends boolean = false>(options?: Optio
     responseValidator: async (data) => await zGetBudgetsResponse.parseAsync(data),
     security: [{
             key: 'bearerAuth',
+            scheme: 'bearer',
+            type: 'http'
+        }, {
+            key: 'apiToken',
             scheme: 'bearer',
             type: 'http'
         }],
@@ -873,6 +1416,10 @@ export const replaceBudgets = <ThrowOnError extends boolean = false>(options: Op
             key: 'bearerAuth',
             scheme: 'bearer',
             type: 'http'
+        }, {
+            key: 'apiToken',
+            scheme: 'bearer',
+            type: 'http'
         }],
     url: '/budgets',
     ...options,
@@ -901,6 +1448,10 @@ export const listMeters = <ThrowOnError extends boolean = false>(options?: Optio
     responseValidator: async (data) => await zListMetersResponse.parseAsync(data),
     security: [{
             key: 'bearerAuth',
+            scheme: 'bearer',
+            type: 'http'
+        }, {
+            key: 'apiToken',
             scheme: 'bearer',
             type: 'http'
         }],
@@ -937,6 +1488,10 @@ export const createMeter = <ThrowOnError extends boolean = false>(options: Optio
             key: 'bearerAuth',
             scheme: 'bearer',
             type: 'http'
+        }, {
+            key: 'apiToken',
+            scheme: 'bearer',
+            type: 'http'
         }],
     url: '/meters',
     ...options,
@@ -968,6 +1523,10 @@ export const deleteMeter = <ThrowOnError extends boolean = false>(options: Optio
             key: 'bearerAuth',
             scheme: 'bearer',
             type: 'http'
+        }, {
+            key: 'apiToken',
+            scheme: 'bearer',
+            type: 'http'
         }],
     url: '/meters/{meter_id}',
     ...options
@@ -990,6 +1549,10 @@ export const getMeter = <ThrowOnError extends boolean = false>(options: Options<
     responseValidator: async (data) => await zGetMeterResponse.parseAsync(data),
     security: [{
             key: 'bearerAuth',
+            scheme: 'bearer',
+            type: 'http'
+        }, {
+            key: 'apiToken',
             scheme: 'bearer',
             type: 'http'
         }],
@@ -1022,6 +1585,10 @@ export const updateMeter = <ThrowOnError extends boolean = false>(options: Optio
             key: 'bearerAuth',
             scheme: 'bearer',
             type: 'http'
+        }, {
+            key: 'apiToken',
+            scheme: 'bearer',
+            type: 'http'
         }],
     url: '/meters/{meter_id}',
     ...options,
@@ -1050,6 +1617,10 @@ export const listTariffs = <ThrowOnError extends boolean = false>(options: Optio
     responseValidator: async (data) => await zListTariffsResponse.parseAsync(data),
     security: [{
             key: 'bearerAuth',
+            scheme: 'bearer',
+            type: 'http'
+        }, {
+            key: 'apiToken',
             scheme: 'bearer',
             type: 'http'
         }],
@@ -1088,6 +1659,10 @@ export const createTariff = <ThrowOnError extends boolean = false>(options: Opti
             key: 'bearerAuth',
             scheme: 'bearer',
             type: 'http'
+        }, {
+            key: 'apiToken',
+            scheme: 'bearer',
+            type: 'http'
         }],
     url: '/meters/{meter_id}/tariffs',
     ...options,
@@ -1119,6 +1694,10 @@ export const deleteTariff = <ThrowOnError extends boolean = false>(options: Opti
             key: 'bearerAuth',
             scheme: 'bearer',
             type: 'http'
+        }, {
+            key: 'apiToken',
+            scheme: 'bearer',
+            type: 'http'
         }],
     url: '/meters/{meter_id}/tariffs/{tariff_id}',
     ...options
@@ -1143,6 +1722,10 @@ export const getTariff = <ThrowOnError extends boolean = false>(options: Options
     responseValidator: async (data) => await zGetTariffResponse.parseAsync(data),
     security: [{
             key: 'bearerAuth',
+            scheme: 'bearer',
+            type: 'http'
+        }, {
+            key: 'apiToken',
             scheme: 'bearer',
             type: 'http'
         }],
@@ -1174,6 +1757,10 @@ export const getMeterStatus = <ThrowOnError extends boolean = false>(options: Op
             key: 'bearerAuth',
             scheme: 'bearer',
             type: 'http'
+        }, {
+            key: 'apiToken',
+            scheme: 'bearer',
+            type: 'http'
         }],
     url: '/meters/{meter_id}/status',
     ...options
@@ -1203,6 +1790,10 @@ export const listTopUps = <ThrowOnError extends boolean = false>(options: Option
             key: 'bearerAuth',
             scheme: 'bearer',
             type: 'http'
+        }, {
+            key: 'apiToken',
+            scheme: 'bearer',
+            type: 'http'
         }],
     url: '/meters/{meter_id}/top-ups',
     ...options
@@ -1229,6 +1820,10 @@ export const createTopUp = <ThrowOnError extends boolean = false>(options: Optio
     responseValidator: async (data) => await zCreateTopUpResponse.parseAsync(data),
     security: [{
             key: 'bearerAuth',
+            scheme: 'bearer',
+            type: 'http'
+        }, {
+            key: 'apiToken',
             scheme: 'bearer',
             type: 'http'
         }],
@@ -1260,6 +1855,10 @@ export const getTopUp = <ThrowOnError extends boolean = false>(options: Options<
     responseValidator: async (data) => await zGetTopUpResponse.parseAsync(data),
     security: [{
             key: 'bearerAuth',
+            scheme: 'bearer',
+            type: 'http'
+        }, {
+            key: 'apiToken',
             scheme: 'bearer',
             type: 'http'
         }],
@@ -1307,6 +1906,10 @@ export const simulateUsage = <ThrowOnError extends boolean = false>(options: Opt
             key: 'bearerAuth',
             scheme: 'bearer',
             type: 'http'
+        }, {
+            key: 'apiToken',
+            scheme: 'bearer',
+            type: 'http'
         }],
     url: '/meters/{meter_id}/simulate',
     ...options,
@@ -1336,6 +1939,10 @@ export const listReadings = <ThrowOnError extends boolean = false>(options: Opti
     responseValidator: async (data) => await zListReadingsResponse.parseAsync(data),
     security: [{
             key: 'bearerAuth',
+            scheme: 'bearer',
+            type: 'http'
+        }, {
+            key: 'apiToken',
             scheme: 'bearer',
             type: 'http'
         }],
@@ -1378,6 +1985,10 @@ export const createReading = <ThrowOnError extends boolean = false>(options: Opt
             key: 'bearerAuth',
             scheme: 'bearer',
             type: 'http'
+        }, {
+            key: 'apiToken',
+            scheme: 'bearer',
+            type: 'http'
         }],
     url: '/meters/{meter_id}/readings',
     ...options,
@@ -1409,6 +2020,10 @@ export const deleteReading = <ThrowOnError extends boolean = false>(options: Opt
             key: 'bearerAuth',
             scheme: 'bearer',
             type: 'http'
+        }, {
+            key: 'apiToken',
+            scheme: 'bearer',
+            type: 'http'
         }],
     url: '/meters/{meter_id}/readings/{reading_id}',
     ...options
@@ -1433,6 +2048,10 @@ export const getReading = <ThrowOnError extends boolean = false>(options: Option
     responseValidator: async (data) => await zGetReadingResponse.parseAsync(data),
     security: [{
             key: 'bearerAuth',
+            scheme: 'bearer',
+            type: 'http'
+        }, {
+            key: 'apiToken',
             scheme: 'bearer',
             type: 'http'
         }],
@@ -1463,6 +2082,10 @@ export const updateReading = <ThrowOnError extends boolean = false>(options: Opt
             key: 'bearerAuth',
             scheme: 'bearer',
             type: 'http'
+        }, {
+            key: 'apiToken',
+            scheme: 'bearer',
+            type: 'http'
         }],
     url: '/meters/{meter_id}/readings/{reading_id}',
     ...options,
@@ -1490,6 +2113,10 @@ export const getTenant = <ThrowOnError extends boolean = false>(options?: Option
             key: 'bearerAuth',
             scheme: 'bearer',
             type: 'http'
+        }, {
+            key: 'apiToken',
+            scheme: 'bearer',
+            type: 'http'
         }],
     url: '/tenant',
     ...options
@@ -1514,6 +2141,10 @@ export const updateTenant = <ThrowOnError extends boolean = false>(options: Opti
     responseValidator: async (data) => await zUpdateTenantResponse.parseAsync(data),
     security: [{
             key: 'bearerAuth',
+            scheme: 'bearer',
+            type: 'http'
+        }, {
+            key: 'apiToken',
             scheme: 'bearer',
             type: 'http'
         }],
@@ -1544,6 +2175,10 @@ export const listMembers = <ThrowOnError extends boolean = false>(options?: Opti
             key: 'bearerAuth',
             scheme: 'bearer',
             type: 'http'
+        }, {
+            key: 'apiToken',
+            scheme: 'bearer',
+            type: 'http'
         }],
     url: '/tenant/members',
     ...options
@@ -1571,6 +2206,10 @@ export const removeMember = <ThrowOnError extends boolean = false>(options: Opti
             key: 'bearerAuth',
             scheme: 'bearer',
             type: 'http'
+        }, {
+            key: 'apiToken',
+            scheme: 'bearer',
+            type: 'http'
         }],
     url: '/tenant/members/{member_id}',
     ...options
@@ -1593,6 +2232,10 @@ export const getMember = <ThrowOnError extends boolean = false>(options: Options
     responseValidator: async (data) => await zGetMemberResponse.parseAsync(data),
     security: [{
             key: 'bearerAuth',
+            scheme: 'bearer',
+            type: 'http'
+        }, {
+            key: 'apiToken',
             scheme: 'bearer',
             type: 'http'
         }],
@@ -1623,6 +2266,10 @@ export const updateMember = <ThrowOnError extends boolean = false>(options: Opti
             key: 'bearerAuth',
             scheme: 'bearer',
             type: 'http'
+        }, {
+            key: 'apiToken',
+            scheme: 'bearer',
+            type: 'http'
         }],
     url: '/tenant/members/{member_id}',
     ...options,
@@ -1651,6 +2298,10 @@ export const transferOwnership = <ThrowOnError extends boolean = false>(options:
             key: 'bearerAuth',
             scheme: 'bearer',
             type: 'http'
+        }, {
+            key: 'apiToken',
+            scheme: 'bearer',
+            type: 'http'
         }],
     url: '/tenant/transfer-ownership',
     ...options,
@@ -1676,6 +2327,10 @@ export const listInvitations = <ThrowOnError extends boolean = false>(options?: 
     responseValidator: async (data) => await zListInvitationsResponse.parseAsync(data),
     security: [{
             key: 'bearerAuth',
+            scheme: 'bearer',
+            type: 'http'
+        }, {
+            key: 'apiToken',
             scheme: 'bearer',
             type: 'http'
         }],
@@ -1706,6 +2361,10 @@ export const createInvitation = <ThrowOnError extends boolean = false>(options: 
             key: 'bearerAuth',
             scheme: 'bearer',
             type: 'http'
+        }, {
+            key: 'apiToken',
+            scheme: 'bearer',
+            type: 'http'
         }],
     url: '/tenant/invitations',
     ...options,
@@ -1734,6 +2393,10 @@ export const revokeInvitation = <ThrowOnError extends boolean = false>(options: 
             key: 'bearerAuth',
             scheme: 'bearer',
             type: 'http'
+        }, {
+            key: 'apiToken',
+            scheme: 'bearer',
+            type: 'http'
         }],
     url: '/tenant/invitations/{invitation_id}',
     ...options
@@ -1755,6 +2418,10 @@ export const getInvitation = <ThrowOnError extends boolean = false>(options: Opt
     responseValidator: async (data) => await zGetInvitationResponse.parseAsync(data),
     security: [{
             key: 'bearerAuth',
+            scheme: 'bearer',
+            type: 'http'
+        }, {
+            key: 'apiToken',
             scheme: 'bearer',
             type: 'http'
         }],
@@ -1829,6 +2496,10 @@ export const listAuditEvents = <ThrowOnError extends boolean = false>(options?: 
     responseValidator: async (data) => await zListAuditEventsResponse.parseAsync(data),
     security: [{
             key: 'bearerAuth',
+            scheme: 'bearer',
+            type: 'http'
+        }, {
+            key: 'apiToken',
             scheme: 'bearer',
             type: 'http'
         }],

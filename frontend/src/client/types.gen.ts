@@ -1004,6 +1004,259 @@ export type AuditEventPage = {
     next_cursor: string | null;
 };
 
+/**
+ * `read`: every read the user may do; `write`: writes too.
+ */
+export type ApiTokenScope = 'read' | 'write';
+
+export type ApiToken = {
+    readonly id: string;
+    name: string;
+    scopes: Array<ApiTokenScope>;
+    /**
+     * The last 4 characters of the secret.
+     */
+    readonly hint: string;
+    readonly created_at: string;
+    /**
+     * `null`: never expires.
+     */
+    expires_at: string | null;
+    readonly last_used_at: string | null;
+    readonly last_used_ip: string | null;
+};
+
+export type ApiTokenCreate = {
+    name: string;
+    scopes: Array<ApiTokenScope>;
+    /**
+     * At most one year away; `null` (never) for owners and admins only.
+     */
+    expires_at: string | null;
+};
+
+export type ApiTokenCreated = {
+    readonly id: string;
+    name: string;
+    scopes: Array<ApiTokenScope>;
+    readonly hint: string;
+    readonly created_at: string;
+    expires_at: string | null;
+    readonly last_used_at: string | null;
+    readonly last_used_ip: string | null;
+    /**
+     * The secret (`cns_…`), shown only in this response. Send it as `Authorization: Bearer`.
+     */
+    readonly token: string;
+};
+
+export type ApiTokenPage = {
+    items: Array<ApiToken>;
+    /**
+     * Pass as `cursor` for the next page; `null` on the last page.
+     */
+    next_cursor: string | null;
+};
+
+export type WebhookEventType = 'consumption.created' | 'consumption.updated' | 'consumption.deleted' | 'meter.created' | 'meter.updated' | 'meter.deleted' | 'reading.created' | 'line.topped_up';
+
+export type WebhookEndpoint = {
+    readonly id: string;
+    url: string;
+    description: string;
+    event_types: Array<WebhookEventType>;
+    /**
+     * `false` when disabled by hand or after 3 days of failed deliveries.
+     */
+    active: boolean;
+    readonly disabled_reason: string | null;
+    readonly failing_since: string | null;
+    readonly version: number;
+    readonly created_at: string;
+    readonly updated_at: string;
+};
+
+export type WebhookEndpointWithSecret = {
+    readonly id: string;
+    url: string;
+    description: string;
+    event_types: Array<WebhookEventType>;
+    /**
+     * `false` when disabled by hand or after 3 days of failed deliveries.
+     */
+    active: boolean;
+    readonly disabled_reason: string | null;
+    readonly failing_since: string | null;
+    readonly version: number;
+    readonly created_at: string;
+    readonly updated_at: string;
+    /**
+     * The signing secret (`whsec_…`, Standard Webhooks), shown only in this response.
+     */
+    readonly secret: string;
+};
+
+export type WebhookEndpointCreate = {
+    url: string;
+    description?: string;
+    event_types: Array<WebhookEventType>;
+    active?: boolean;
+};
+
+export type WebhookEndpointUpdate = {
+    url?: string;
+    description?: string;
+    event_types?: Array<WebhookEventType>;
+    active?: boolean;
+};
+
+export type WebhookEndpointPage = {
+    items: Array<WebhookEndpoint>;
+    /**
+     * Pass as `cursor` for the next page; `null` on the last page.
+     */
+    next_cursor: string | null;
+};
+
+export type WebhookDelivery = {
+    readonly id: string;
+    /**
+     * The `webhook-id` header: the same on every attempt and redelivery.
+     */
+    readonly event_id: string;
+    readonly event_type: string;
+    readonly status: 'pending' | 'retrying' | 'succeeded' | 'failed';
+    readonly attempts: number;
+    readonly response_status: number | null;
+    readonly duration_ms: number | null;
+    /**
+     * The start of the last response body.
+     */
+    readonly response_body: string | null;
+    readonly error: string | null;
+    readonly next_retry_at: string | null;
+    readonly last_attempt_at: string | null;
+    readonly created_at: string;
+};
+
+export type WebhookDeliveryPage = {
+    items: Array<WebhookDelivery>;
+    /**
+     * Pass as `cursor` for the next page; `null` on the last page.
+     */
+    next_cursor: string | null;
+};
+
+/**
+ * Sent for consumption.created, consumption.updated (a new version) and consumption.deleted.
+ */
+export type WebhookConsumptionEvent = {
+    type: 'consumption.created' | 'consumption.updated' | 'consumption.deleted';
+    /**
+     * The payload version.
+     */
+    version: 1;
+    timestamp: string;
+    data: {
+        id: string;
+        owner_id: string;
+        kind: ConsumptionKind;
+        /**
+         * A decimal, as a string.
+         */
+        quantity: string;
+        period_start: string;
+        period_end: string;
+        meter_id: string | null;
+        version: number;
+    };
+};
+
+/**
+ * Sent for meter.created, meter.updated (a new version) and meter.deleted.
+ */
+export type WebhookMeterEvent = {
+    type: 'meter.created' | 'meter.updated' | 'meter.deleted';
+    version: 1;
+    timestamp: string;
+    data: {
+        id: string;
+        owner_id: string;
+        kind: MeterKind;
+        name: string;
+        version: number;
+    };
+};
+
+/**
+ * Sent for reading.created.
+ */
+export type WebhookReadingEvent = {
+    type: 'reading.created';
+    version: 1;
+    timestamp: string;
+    data: {
+        id: string;
+        meter_id: string;
+        reading_date: string;
+        /**
+         * A decimal, as a string.
+         */
+        index_value: string;
+    };
+};
+
+/**
+ * Sent for line.topped_up.
+ */
+export type WebhookTopUpEvent = {
+    type: 'line.topped_up';
+    version: 1;
+    timestamp: string;
+    data: {
+        id: string;
+        meter_id: string;
+        amount_minor: number;
+        balance_after_minor: number;
+    };
+};
+
+/**
+ * Sent by `POST /webhooks/{webhook_id}/test`.
+ */
+export type WebhookTestEvent = {
+    type: 'webhook.test';
+    version: 1;
+    timestamp: string;
+    data: {
+        endpoint_id: string;
+        message: string;
+    };
+};
+
+export type Alert = {
+    type: 'budget.projected_over' | 'line.balance_low' | 'line.allowance_exhausted';
+    /**
+     * The kind (a kind budget, or the allowance used up).
+     */
+    kind: string | null;
+    meter_id: string | null;
+    meter_name: string | null;
+    currency: string | null;
+    /**
+     * The projected cost this month, or the balance.
+     */
+    amount_minor: number | null;
+    /**
+     * The budget, or the low-balance threshold.
+     */
+    limit_minor: number | null;
+};
+
+export type AlertList = {
+    items: Array<Alert>;
+};
+
 export type UserWritable = {
     username: Username;
     email: Email;
@@ -1229,9 +1482,74 @@ export type InvitationAcceptanceWritable = {
     password: Password;
 };
 
+export type ApiTokenWritable = {
+    name: string;
+    scopes: Array<ApiTokenScope>;
+    /**
+     * `null`: never expires.
+     */
+    expires_at: string | null;
+};
+
+export type ApiTokenCreatedWritable = {
+    name: string;
+    scopes: Array<ApiTokenScope>;
+    expires_at: string | null;
+};
+
+export type ApiTokenPageWritable = {
+    items: Array<ApiTokenWritable>;
+    /**
+     * Pass as `cursor` for the next page; `null` on the last page.
+     */
+    next_cursor: string | null;
+};
+
+export type WebhookEndpointWritable = {
+    url: string;
+    description: string;
+    event_types: Array<WebhookEventType>;
+    /**
+     * `false` when disabled by hand or after 3 days of failed deliveries.
+     */
+    active: boolean;
+};
+
+export type WebhookEndpointWithSecretWritable = {
+    url: string;
+    description: string;
+    event_types: Array<WebhookEventType>;
+    /**
+     * `false` when disabled by hand or after 3 days of failed deliveries.
+     */
+    active: boolean;
+};
+
+export type WebhookEndpointPageWritable = {
+    items: Array<WebhookEndpointWritable>;
+    /**
+     * Pass as `cursor` for the next page; `null` on the last page.
+     */
+    next_cursor: string | null;
+};
+
+export type WebhookDeliveryPageWritable = {
+    items: Array<unknown>;
+    /**
+     * Pass as `cursor` for the next page; `null` on the last page.
+     */
+    next_cursor: string | null;
+};
+
 export type MemberId = string;
 
 export type InvitationId = string;
+
+export type ApiTokenId = string;
+
+export type WebhookId = string;
+
+export type DeliveryId = string;
 
 export type MeterId = string;
 
@@ -1703,6 +2021,775 @@ export type ChangePasswordResponses = {
 };
 
 export type ChangePasswordResponse = ChangePasswordResponses[keyof ChangePasswordResponses];
+
+export type ListApiTokensData = {
+    body?: never;
+    path?: never;
+    query?: {
+        /**
+         * Page size.
+         */
+        limit?: number;
+        /**
+         * The `next_cursor` of the previous page (a cursor this list did not issue is a 422).
+         */
+        cursor?: string;
+    };
+    url: '/user/tokens';
+};
+
+export type ListApiTokensErrors = {
+    /**
+     * The request does not match the contract.
+     */
+    400: Problem;
+    /**
+     * Missing, invalid, expired or revoked credentials.
+     */
+    401: Problem;
+    /**
+     * The request matches the contract but breaks a rule of the domain.
+     */
+    422: Problem;
+    /**
+     * Too many attempts; wait `Retry-After` seconds.
+     */
+    429: Problem;
+    /**
+     * A dependency (the database) is unavailable; retry after `Retry-After` seconds.
+     */
+    503: Problem;
+};
+
+export type ListApiTokensError = ListApiTokensErrors[keyof ListApiTokensErrors];
+
+export type ListApiTokensResponses = {
+    /**
+     * One page of tokens.
+     */
+    200: ApiTokenPage;
+};
+
+export type ListApiTokensResponse = ListApiTokensResponses[keyof ListApiTokensResponses];
+
+export type CreateApiTokenData = {
+    body: ApiTokenCreate;
+    path?: never;
+    query?: never;
+    url: '/user/tokens';
+};
+
+export type CreateApiTokenErrors = {
+    /**
+     * The request does not match the contract.
+     */
+    400: Problem;
+    /**
+     * Missing, invalid, expired or revoked credentials.
+     */
+    401: Problem;
+    /**
+     * The caller's role does not allow this.
+     */
+    403: Problem;
+    /**
+     * The body is larger than 1 MiB.
+     */
+    413: Problem;
+    /**
+     * The request has a body that is not declared `Content-Type: application/json` (in any case, with `charset=utf-8` or no parameter).
+     */
+    415: Problem;
+    /**
+     * The request matches the contract but breaks a rule of the domain.
+     */
+    422: Problem;
+    /**
+     * Too many attempts; wait `Retry-After` seconds.
+     */
+    429: Problem;
+    /**
+     * A dependency (the database) is unavailable; retry after `Retry-After` seconds.
+     */
+    503: Problem;
+};
+
+export type CreateApiTokenError = CreateApiTokenErrors[keyof CreateApiTokenErrors];
+
+export type CreateApiTokenResponses = {
+    /**
+     * The token, with its secret (shown only in this response).
+     */
+    201: ApiTokenCreated;
+};
+
+export type CreateApiTokenResponse = CreateApiTokenResponses[keyof CreateApiTokenResponses];
+
+export type RevokeApiTokenData = {
+    body?: never;
+    path: {
+        token_id: string;
+    };
+    query?: never;
+    url: '/user/tokens/{token_id}';
+};
+
+export type RevokeApiTokenErrors = {
+    /**
+     * The request does not match the contract.
+     */
+    400: Problem;
+    /**
+     * Missing, invalid, expired or revoked credentials.
+     */
+    401: Problem;
+    /**
+     * The caller's role does not allow this.
+     */
+    403: Problem;
+    /**
+     * No such object visible to the caller.
+     */
+    404: Problem;
+    /**
+     * Too many attempts; wait `Retry-After` seconds.
+     */
+    429: Problem;
+    /**
+     * A dependency (the database) is unavailable; retry after `Retry-After` seconds.
+     */
+    503: Problem;
+};
+
+export type RevokeApiTokenError = RevokeApiTokenErrors[keyof RevokeApiTokenErrors];
+
+export type RevokeApiTokenResponses = {
+    /**
+     * Revoked.
+     */
+    204: void;
+};
+
+export type RevokeApiTokenResponse = RevokeApiTokenResponses[keyof RevokeApiTokenResponses];
+
+export type GetApiTokenData = {
+    body?: never;
+    path: {
+        token_id: string;
+    };
+    query?: never;
+    url: '/user/tokens/{token_id}';
+};
+
+export type GetApiTokenErrors = {
+    /**
+     * The request does not match the contract.
+     */
+    400: Problem;
+    /**
+     * Missing, invalid, expired or revoked credentials.
+     */
+    401: Problem;
+    /**
+     * No such object visible to the caller.
+     */
+    404: Problem;
+    /**
+     * Too many attempts; wait `Retry-After` seconds.
+     */
+    429: Problem;
+    /**
+     * A dependency (the database) is unavailable; retry after `Retry-After` seconds.
+     */
+    503: Problem;
+};
+
+export type GetApiTokenError = GetApiTokenErrors[keyof GetApiTokenErrors];
+
+export type GetApiTokenResponses = {
+    /**
+     * The token.
+     */
+    200: ApiToken;
+};
+
+export type GetApiTokenResponse = GetApiTokenResponses[keyof GetApiTokenResponses];
+
+export type ListWebhooksData = {
+    body?: never;
+    path?: never;
+    query?: {
+        /**
+         * Page size.
+         */
+        limit?: number;
+        /**
+         * The `next_cursor` of the previous page (a cursor this list did not issue is a 422).
+         */
+        cursor?: string;
+    };
+    url: '/webhooks';
+};
+
+export type ListWebhooksErrors = {
+    /**
+     * The request does not match the contract.
+     */
+    400: Problem;
+    /**
+     * Missing, invalid, expired or revoked credentials.
+     */
+    401: Problem;
+    /**
+     * The caller's role does not allow this.
+     */
+    403: Problem;
+    /**
+     * The request matches the contract but breaks a rule of the domain.
+     */
+    422: Problem;
+    /**
+     * Too many attempts; wait `Retry-After` seconds.
+     */
+    429: Problem;
+    /**
+     * A dependency (the database) is unavailable; retry after `Retry-After` seconds.
+     */
+    503: Problem;
+};
+
+export type ListWebhooksError = ListWebhooksErrors[keyof ListWebhooksErrors];
+
+export type ListWebhooksResponses = {
+    /**
+     * One page of endpoints.
+     */
+    200: WebhookEndpointPage;
+};
+
+export type ListWebhooksResponse = ListWebhooksResponses[keyof ListWebhooksResponses];
+
+export type CreateWebhookData = {
+    body: WebhookEndpointCreate;
+    path?: never;
+    query?: never;
+    url: '/webhooks';
+};
+
+export type CreateWebhookErrors = {
+    /**
+     * The request does not match the contract.
+     */
+    400: Problem;
+    /**
+     * Missing, invalid, expired or revoked credentials.
+     */
+    401: Problem;
+    /**
+     * The caller's role does not allow this.
+     */
+    403: Problem;
+    /**
+     * The body is larger than 1 MiB.
+     */
+    413: Problem;
+    /**
+     * The request has a body that is not declared `Content-Type: application/json` (in any case, with `charset=utf-8` or no parameter).
+     */
+    415: Problem;
+    /**
+     * The request matches the contract but breaks a rule of the domain.
+     */
+    422: Problem;
+    /**
+     * Too many attempts; wait `Retry-After` seconds.
+     */
+    429: Problem;
+    /**
+     * A dependency (the database) is unavailable; retry after `Retry-After` seconds.
+     */
+    503: Problem;
+};
+
+export type CreateWebhookError = CreateWebhookErrors[keyof CreateWebhookErrors];
+
+export type CreateWebhookResponses = {
+    /**
+     * The endpoint, with its secret (shown only here and on rotation).
+     */
+    201: WebhookEndpointWithSecret;
+};
+
+export type CreateWebhookResponse = CreateWebhookResponses[keyof CreateWebhookResponses];
+
+export type DeleteWebhookData = {
+    body?: never;
+    headers?: {
+        /**
+         * The `ETag` of the version being changed. Required (428 without it).
+         */
+        'If-Match'?: string;
+    };
+    path: {
+        webhook_id: string;
+    };
+    query?: never;
+    url: '/webhooks/{webhook_id}';
+};
+
+export type DeleteWebhookErrors = {
+    /**
+     * The request does not match the contract.
+     */
+    400: Problem;
+    /**
+     * Missing, invalid, expired or revoked credentials.
+     */
+    401: Problem;
+    /**
+     * The caller's role does not allow this.
+     */
+    403: Problem;
+    /**
+     * No such object visible to the caller.
+     */
+    404: Problem;
+    /**
+     * The `If-Match` version is not the current one; read the object again.
+     */
+    412: Problem;
+    /**
+     * The operation needs an `If-Match` header.
+     */
+    428: Problem;
+    /**
+     * Too many attempts; wait `Retry-After` seconds.
+     */
+    429: Problem;
+    /**
+     * A dependency (the database) is unavailable; retry after `Retry-After` seconds.
+     */
+    503: Problem;
+};
+
+export type DeleteWebhookError = DeleteWebhookErrors[keyof DeleteWebhookErrors];
+
+export type DeleteWebhookResponses = {
+    /**
+     * Removed.
+     */
+    204: void;
+};
+
+export type DeleteWebhookResponse = DeleteWebhookResponses[keyof DeleteWebhookResponses];
+
+export type GetWebhookData = {
+    body?: never;
+    path: {
+        webhook_id: string;
+    };
+    query?: never;
+    url: '/webhooks/{webhook_id}';
+};
+
+export type GetWebhookErrors = {
+    /**
+     * The request does not match the contract.
+     */
+    400: Problem;
+    /**
+     * Missing, invalid, expired or revoked credentials.
+     */
+    401: Problem;
+    /**
+     * The caller's role does not allow this.
+     */
+    403: Problem;
+    /**
+     * No such object visible to the caller.
+     */
+    404: Problem;
+    /**
+     * Too many attempts; wait `Retry-After` seconds.
+     */
+    429: Problem;
+    /**
+     * A dependency (the database) is unavailable; retry after `Retry-After` seconds.
+     */
+    503: Problem;
+};
+
+export type GetWebhookError = GetWebhookErrors[keyof GetWebhookErrors];
+
+export type GetWebhookResponses = {
+    /**
+     * The endpoint.
+     */
+    200: WebhookEndpoint;
+};
+
+export type GetWebhookResponse = GetWebhookResponses[keyof GetWebhookResponses];
+
+export type UpdateWebhookData = {
+    body: WebhookEndpointUpdate;
+    headers?: {
+        /**
+         * The `ETag` of the version being changed. Required (428 without it).
+         */
+        'If-Match'?: string;
+    };
+    path: {
+        webhook_id: string;
+    };
+    query?: never;
+    url: '/webhooks/{webhook_id}';
+};
+
+export type UpdateWebhookErrors = {
+    /**
+     * The request does not match the contract.
+     */
+    400: Problem;
+    /**
+     * Missing, invalid, expired or revoked credentials.
+     */
+    401: Problem;
+    /**
+     * The caller's role does not allow this.
+     */
+    403: Problem;
+    /**
+     * No such object visible to the caller.
+     */
+    404: Problem;
+    /**
+     * The `If-Match` version is not the current one; read the object again.
+     */
+    412: Problem;
+    /**
+     * The body is larger than 1 MiB.
+     */
+    413: Problem;
+    /**
+     * The request has a body that is not declared `Content-Type: application/json` (in any case, with `charset=utf-8` or no parameter).
+     */
+    415: Problem;
+    /**
+     * The request matches the contract but breaks a rule of the domain.
+     */
+    422: Problem;
+    /**
+     * The operation needs an `If-Match` header.
+     */
+    428: Problem;
+    /**
+     * Too many attempts; wait `Retry-After` seconds.
+     */
+    429: Problem;
+    /**
+     * A dependency (the database) is unavailable; retry after `Retry-After` seconds.
+     */
+    503: Problem;
+};
+
+export type UpdateWebhookError = UpdateWebhookErrors[keyof UpdateWebhookErrors];
+
+export type UpdateWebhookResponses = {
+    /**
+     * The updated endpoint.
+     */
+    200: WebhookEndpoint;
+};
+
+export type UpdateWebhookResponse = UpdateWebhookResponses[keyof UpdateWebhookResponses];
+
+export type RotateWebhookSecretData = {
+    body?: never;
+    path: {
+        webhook_id: string;
+    };
+    query?: never;
+    url: '/webhooks/{webhook_id}/rotate-secret';
+};
+
+export type RotateWebhookSecretErrors = {
+    /**
+     * The request does not match the contract.
+     */
+    400: Problem;
+    /**
+     * Missing, invalid, expired or revoked credentials.
+     */
+    401: Problem;
+    /**
+     * The caller's role does not allow this.
+     */
+    403: Problem;
+    /**
+     * No such object visible to the caller.
+     */
+    404: Problem;
+    /**
+     * Too many attempts; wait `Retry-After` seconds.
+     */
+    429: Problem;
+    /**
+     * A dependency (the database) is unavailable; retry after `Retry-After` seconds.
+     */
+    503: Problem;
+};
+
+export type RotateWebhookSecretError = RotateWebhookSecretErrors[keyof RotateWebhookSecretErrors];
+
+export type RotateWebhookSecretResponses = {
+    /**
+     * The endpoint with its new secret.
+     */
+    200: WebhookEndpointWithSecret;
+};
+
+export type RotateWebhookSecretResponse = RotateWebhookSecretResponses[keyof RotateWebhookSecretResponses];
+
+export type SendWebhookTestData = {
+    body?: never;
+    path: {
+        webhook_id: string;
+    };
+    query?: never;
+    url: '/webhooks/{webhook_id}/test';
+};
+
+export type SendWebhookTestErrors = {
+    /**
+     * The request does not match the contract.
+     */
+    400: Problem;
+    /**
+     * Missing, invalid, expired or revoked credentials.
+     */
+    401: Problem;
+    /**
+     * The caller's role does not allow this.
+     */
+    403: Problem;
+    /**
+     * No such object visible to the caller.
+     */
+    404: Problem;
+    /**
+     * Too many attempts; wait `Retry-After` seconds.
+     */
+    429: Problem;
+    /**
+     * A dependency (the database) is unavailable; retry after `Retry-After` seconds.
+     */
+    503: Problem;
+};
+
+export type SendWebhookTestError = SendWebhookTestErrors[keyof SendWebhookTestErrors];
+
+export type SendWebhookTestResponses = {
+    /**
+     * The queued delivery.
+     */
+    201: WebhookDelivery;
+};
+
+export type SendWebhookTestResponse = SendWebhookTestResponses[keyof SendWebhookTestResponses];
+
+export type ListWebhookDeliveriesData = {
+    body?: never;
+    path: {
+        webhook_id: string;
+    };
+    query?: {
+        /**
+         * Page size.
+         */
+        limit?: number;
+        /**
+         * The `next_cursor` of the previous page (a cursor this list did not issue is a 422).
+         */
+        cursor?: string;
+    };
+    url: '/webhooks/{webhook_id}/deliveries';
+};
+
+export type ListWebhookDeliveriesErrors = {
+    /**
+     * The request does not match the contract.
+     */
+    400: Problem;
+    /**
+     * Missing, invalid, expired or revoked credentials.
+     */
+    401: Problem;
+    /**
+     * The caller's role does not allow this.
+     */
+    403: Problem;
+    /**
+     * No such object visible to the caller.
+     */
+    404: Problem;
+    /**
+     * The request matches the contract but breaks a rule of the domain.
+     */
+    422: Problem;
+    /**
+     * Too many attempts; wait `Retry-After` seconds.
+     */
+    429: Problem;
+    /**
+     * A dependency (the database) is unavailable; retry after `Retry-After` seconds.
+     */
+    503: Problem;
+};
+
+export type ListWebhookDeliveriesError = ListWebhookDeliveriesErrors[keyof ListWebhookDeliveriesErrors];
+
+export type ListWebhookDeliveriesResponses = {
+    /**
+     * One page of deliveries.
+     */
+    200: WebhookDeliveryPage;
+};
+
+export type ListWebhookDeliveriesResponse = ListWebhookDeliveriesResponses[keyof ListWebhookDeliveriesResponses];
+
+export type GetWebhookDeliveryData = {
+    body?: never;
+    path: {
+        webhook_id: string;
+        delivery_id: string;
+    };
+    query?: never;
+    url: '/webhooks/{webhook_id}/deliveries/{delivery_id}';
+};
+
+export type GetWebhookDeliveryErrors = {
+    /**
+     * The request does not match the contract.
+     */
+    400: Problem;
+    /**
+     * Missing, invalid, expired or revoked credentials.
+     */
+    401: Problem;
+    /**
+     * No such object visible to the caller.
+     */
+    404: Problem;
+    /**
+     * Too many attempts; wait `Retry-After` seconds.
+     */
+    429: Problem;
+    /**
+     * A dependency (the database) is unavailable; retry after `Retry-After` seconds.
+     */
+    503: Problem;
+};
+
+export type GetWebhookDeliveryError = GetWebhookDeliveryErrors[keyof GetWebhookDeliveryErrors];
+
+export type GetWebhookDeliveryResponses = {
+    /**
+     * The delivery.
+     */
+    200: WebhookDelivery;
+};
+
+export type GetWebhookDeliveryResponse = GetWebhookDeliveryResponses[keyof GetWebhookDeliveryResponses];
+
+export type RedeliverWebhookData = {
+    body?: never;
+    path: {
+        webhook_id: string;
+        delivery_id: string;
+    };
+    query?: never;
+    url: '/webhooks/{webhook_id}/deliveries/{delivery_id}/redeliver';
+};
+
+export type RedeliverWebhookErrors = {
+    /**
+     * The request does not match the contract.
+     */
+    400: Problem;
+    /**
+     * Missing, invalid, expired or revoked credentials.
+     */
+    401: Problem;
+    /**
+     * The caller's role does not allow this.
+     */
+    403: Problem;
+    /**
+     * No such object visible to the caller.
+     */
+    404: Problem;
+    /**
+     * Too many attempts; wait `Retry-After` seconds.
+     */
+    429: Problem;
+    /**
+     * A dependency (the database) is unavailable; retry after `Retry-After` seconds.
+     */
+    503: Problem;
+};
+
+export type RedeliverWebhookError = RedeliverWebhookErrors[keyof RedeliverWebhookErrors];
+
+export type RedeliverWebhookResponses = {
+    /**
+     * The queued delivery.
+     */
+    202: WebhookDelivery;
+};
+
+export type RedeliverWebhookResponse = RedeliverWebhookResponses[keyof RedeliverWebhookResponses];
+
+export type ListAlertsData = {
+    body?: never;
+    path?: never;
+    query?: {
+        /**
+         * Page size.
+         */
+        limit?: number;
+    };
+    url: '/alerts';
+};
+
+export type ListAlertsErrors = {
+    /**
+     * The request does not match the contract.
+     */
+    400: Problem;
+    /**
+     * Missing, invalid, expired or revoked credentials.
+     */
+    401: Problem;
+    /**
+     * Too many attempts; wait `Retry-After` seconds.
+     */
+    429: Problem;
+    /**
+     * A dependency (the database) is unavailable; retry after `Retry-After` seconds.
+     */
+    503: Problem;
+};
+
+export type ListAlertsError = ListAlertsErrors[keyof ListAlertsErrors];
+
+export type ListAlertsResponses = {
+    /**
+     * The alerts (possibly none).
+     */
+    200: AlertList;
+};
+
+export type ListAlertsResponse = ListAlertsResponses[keyof ListAlertsResponses];
 
 export type ListConsumptionsData = {
     body?: never;

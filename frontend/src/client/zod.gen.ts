@@ -834,6 +834,231 @@ export const zAuditEventPage = z.object({
     next_cursor: z.string().min(1).max(512).nullable()
 });
 
+/**
+ * `read`: every read the user may do; `write`: writes too.
+ */
+export const zApiTokenScope = z.enum(['read', 'write']);
+
+export const zApiToken = z.object({
+    id: z.uuid().length(36).readonly(),
+    name: z.string().min(1).max(100),
+    scopes: z.array(zApiTokenScope).min(1).max(2),
+    hint: z.string().min(1).max(8).readonly(),
+    created_at: z.iso.datetime({ offset: true }).min(20).max(40).readonly(),
+    expires_at: z.iso.datetime({ offset: true }).min(20).max(40).nullable(),
+    last_used_at: z.iso.datetime({ offset: true }).min(20).max(40).readonly().nullable(),
+    last_used_ip: z.string().min(1).max(45).readonly().nullable()
+});
+
+export const zApiTokenCreate = z.object({
+    name: z.string().min(1).max(100).regex(/^[^\u0000]*\S[^\u0000]*$/),
+    scopes: z.array(zApiTokenScope).min(1).max(2),
+    expires_at: z.iso.datetime({ offset: true }).min(20).max(40).nullable()
+});
+
+export const zApiTokenCreated = z.object({
+    id: z.uuid().length(36).readonly(),
+    name: z.string().min(1).max(100),
+    scopes: z.array(zApiTokenScope).min(1).max(2),
+    hint: z.string().min(1).max(8).readonly(),
+    created_at: z.iso.datetime({ offset: true }).min(20).max(40).readonly(),
+    expires_at: z.iso.datetime({ offset: true }).min(20).max(40).nullable(),
+    last_used_at: z.iso.datetime({ offset: true }).min(20).max(40).readonly().nullable(),
+    last_used_ip: z.string().min(1).max(45).readonly().nullable(),
+    token: z.string().min(40).max(100).readonly()
+});
+
+export const zApiTokenPage = z.object({
+    items: z.array(zApiToken).max(100),
+    next_cursor: z.string().min(1).max(512).nullable()
+});
+
+export const zWebhookEventType = z.enum([
+    'consumption.created',
+    'consumption.updated',
+    'consumption.deleted',
+    'meter.created',
+    'meter.updated',
+    'meter.deleted',
+    'reading.created',
+    'line.topped_up'
+]);
+
+export const zWebhookEndpoint = z.object({
+    id: z.uuid().length(36).readonly(),
+    url: z.string().min(8).max(2048).regex(/^https?:\/\/[^\s\u0000]+$/),
+    description: z.string().min(0).max(500).regex(/^[^\u0000]*$/),
+    event_types: z.array(zWebhookEventType).min(1).max(8),
+    active: z.boolean(),
+    disabled_reason: z.string().min(1).max(500).readonly().nullable(),
+    failing_since: z.iso.datetime({ offset: true }).min(20).max(40).readonly().nullable(),
+    version: z.int().gte(1).readonly(),
+    created_at: z.iso.datetime({ offset: true }).min(20).max(40).readonly(),
+    updated_at: z.iso.datetime({ offset: true }).min(20).max(40).readonly()
+});
+
+export const zWebhookEndpointWithSecret = z.object({
+    id: z.uuid().length(36).readonly(),
+    url: z.string().min(8).max(2048).regex(/^https?:\/\/[^\s\u0000]+$/),
+    description: z.string().min(0).max(500).regex(/^[^\u0000]*$/),
+    event_types: z.array(zWebhookEventType).min(1).max(8),
+    active: z.boolean(),
+    disabled_reason: z.string().min(1).max(500).readonly().nullable(),
+    failing_since: z.iso.datetime({ offset: true }).min(20).max(40).readonly().nullable(),
+    version: z.int().gte(1).readonly(),
+    created_at: z.iso.datetime({ offset: true }).min(20).max(40).readonly(),
+    updated_at: z.iso.datetime({ offset: true }).min(20).max(40).readonly(),
+    secret: z.string().min(10).max(100).readonly()
+});
+
+export const zWebhookEndpointCreate = z.object({
+    url: z.string().min(8).max(2048).regex(/^https?:\/\/[^\s\u0000]+$/),
+    description: z.string().min(0).max(500).regex(/^[^\u0000]*$/).optional(),
+    event_types: z.array(zWebhookEventType).min(1).max(8),
+    active: z.boolean().optional().default(true)
+});
+
+export const zWebhookEndpointUpdate = z.object({
+    url: z.string().min(8).max(2048).regex(/^https?:\/\/[^\s\u0000]+$/).optional(),
+    description: z.string().min(0).max(500).regex(/^[^\u0000]*$/).optional(),
+    event_types: z.array(zWebhookEventType).min(1).max(8).optional(),
+    active: z.boolean().optional()
+});
+
+export const zWebhookEndpointPage = z.object({
+    items: z.array(zWebhookEndpoint).max(100),
+    next_cursor: z.string().min(1).max(512).nullable()
+});
+
+export const zWebhookDelivery = z.object({
+    id: z.uuid().length(36).readonly(),
+    event_id: z.string().min(1).max(40).readonly(),
+    event_type: z.string().min(1).max(40).readonly(),
+    status: z.enum([
+        'pending',
+        'retrying',
+        'succeeded',
+        'failed'
+    ]).readonly(),
+    attempts: z.int().gte(0).readonly(),
+    response_status: z.int().gte(100).lte(599).readonly().nullable(),
+    duration_ms: z.int().gte(0).readonly().nullable(),
+    response_body: z.string().min(0).max(2048).readonly().nullable(),
+    error: z.string().min(1).max(500).readonly().nullable(),
+    next_retry_at: z.iso.datetime({ offset: true }).min(20).max(40).readonly().nullable(),
+    last_attempt_at: z.iso.datetime({ offset: true }).min(20).max(40).readonly().nullable(),
+    created_at: z.iso.datetime({ offset: true }).min(20).max(40).readonly()
+});
+
+export const zWebhookDeliveryPage = z.object({
+    items: z.array(zWebhookDelivery).max(100),
+    next_cursor: z.string().min(1).max(512).nullable()
+});
+
+/**
+ * Sent for consumption.created, consumption.updated (a new version) and consumption.deleted.
+ */
+export const zWebhookConsumptionEvent = z.object({
+    type: z.enum([
+        'consumption.created',
+        'consumption.updated',
+        'consumption.deleted'
+    ]),
+    version: z.literal(1),
+    timestamp: z.iso.datetime({ offset: true }).min(20).max(40),
+    data: z.object({
+        id: z.uuid().length(36),
+        owner_id: z.uuid().length(36),
+        kind: zConsumptionKind,
+        quantity: z.string().min(1).max(32),
+        period_start: z.iso.date().length(10),
+        period_end: z.iso.date().length(10),
+        meter_id: z.uuid().length(36).nullable(),
+        version: z.int().gte(1)
+    })
+});
+
+/**
+ * Sent for meter.created, meter.updated (a new version) and meter.deleted.
+ */
+export const zWebhookMeterEvent = z.object({
+    type: z.enum([
+        'meter.created',
+        'meter.updated',
+        'meter.deleted'
+    ]),
+    version: z.literal(1),
+    timestamp: z.iso.datetime({ offset: true }).min(20).max(40),
+    data: z.object({
+        id: z.uuid().length(36),
+        owner_id: z.uuid().length(36),
+        kind: zMeterKind,
+        name: z.string().min(1).max(100),
+        version: z.int().gte(1)
+    })
+});
+
+/**
+ * Sent for reading.created.
+ */
+export const zWebhookReadingEvent = z.object({
+    type: z.enum(['reading.created']),
+    version: z.literal(1),
+    timestamp: z.iso.datetime({ offset: true }).min(20).max(40),
+    data: z.object({
+        id: z.uuid().length(36),
+        meter_id: z.uuid().length(36),
+        reading_date: z.iso.date().length(10),
+        index_value: z.string().min(1).max(32)
+    })
+});
+
+/**
+ * Sent for line.topped_up.
+ */
+export const zWebhookTopUpEvent = z.object({
+    type: z.enum(['line.topped_up']),
+    version: z.literal(1),
+    timestamp: z.iso.datetime({ offset: true }).min(20).max(40),
+    data: z.object({
+        id: z.uuid().length(36),
+        meter_id: z.uuid().length(36),
+        amount_minor: z.int().gte(1).lte(100000000000),
+        balance_after_minor: z.int().gte(-100000000000000).lte(100000000000000)
+    })
+});
+
+/**
+ * Sent by `POST /webhooks/{webhook_id}/test`.
+ */
+export const zWebhookTestEvent = z.object({
+    type: z.enum(['webhook.test']),
+    version: z.literal(1),
+    timestamp: z.iso.datetime({ offset: true }).min(20).max(40),
+    data: z.object({
+        endpoint_id: z.uuid().length(36),
+        message: z.string().min(1).max(200)
+    })
+});
+
+export const zAlert = z.object({
+    type: z.enum([
+        'budget.projected_over',
+        'line.balance_low',
+        'line.allowance_exhausted'
+    ]),
+    kind: z.string().min(1).max(16).nullable(),
+    meter_id: z.uuid().length(36).nullable(),
+    meter_name: z.string().min(1).max(100).nullable(),
+    currency: z.string().min(1).max(3).nullable(),
+    amount_minor: z.int().gte(-100000000000000).lte(100000000000000).nullable(),
+    limit_minor: z.int().gte(0).lte(100000000000000).nullable()
+});
+
+export const zAlertList = z.object({
+    items: z.array(zAlert).max(100)
+});
+
 export const zUserWritable = z.object({
     username: zUsername,
     email: zEmail,
@@ -1002,9 +1227,56 @@ export const zInvitationAcceptanceWritable = z.object({
     password: zPassword
 });
 
-export const zMemberId = z.uuid().min(1).max(36);
+export const zApiTokenWritable = z.object({
+    name: z.string().min(1).max(100),
+    scopes: z.array(zApiTokenScope).min(1).max(2),
+    expires_at: z.iso.datetime({ offset: true }).min(20).max(40).nullable()
+});
 
-export const zInvitationId = z.uuid().min(1).max(36);
+export const zApiTokenCreatedWritable = z.object({
+    name: z.string().min(1).max(100),
+    scopes: z.array(zApiTokenScope).min(1).max(2),
+    expires_at: z.iso.datetime({ offset: true }).min(20).max(40).nullable()
+});
+
+export const zApiTokenPageWritable = z.object({
+    items: z.array(zApiTokenWritable).max(100),
+    next_cursor: z.string().min(1).max(512).nullable()
+});
+
+export const zWebhookEndpointWritable = z.object({
+    url: z.string().min(8).max(2048).regex(/^https?:\/\/[^\s\u0000]+$/),
+    description: z.string().min(0).max(500).regex(/^[^\u0000]*$/),
+    event_types: z.array(zWebhookEventType).min(1).max(8),
+    active: z.boolean()
+});
+
+export const zWebhookEndpointWithSecretWritable = z.object({
+    url: z.string().min(8).max(2048).regex(/^https?:\/\/[^\s\u0000]+$/),
+    description: z.string().min(0).max(500).regex(/^[^\u0000]*$/),
+    event_types: z.array(zWebhookEventType).min(1).max(8),
+    active: z.boolean()
+});
+
+export const zWebhookEndpointPageWritable = z.object({
+    items: z.array(zWebhookEndpointWritable).max(100),
+    next_cursor: z.string().min(1).max(512).nullable()
+});
+
+export const zWebhookDeliveryPageWritable = z.object({
+    items: z.array(z.unknown()).max(100),
+    next_cursor: z.string().min(1).max(512).nullable()
+});
+
+export const zMemberId = z.uuid().length(36);
+
+export const zInvitationId = z.uuid().length(36);
+
+export const zApiTokenId = z.uuid().length(36);
+
+export const zWebhookId = z.uuid().length(36);
+
+export const zDeliveryId = z.uuid().length(36);
 
 export const zMeterId = z.uuid().length(36);
 
@@ -1124,6 +1396,156 @@ export const zChangePasswordBody = zPasswordChangeWritable;
  * Changed. Log in again to get new tokens.
  */
 export const zChangePasswordResponse = z.void();
+
+export const zListApiTokensQuery = z.object({
+    limit: z.int().gte(1).lte(100).optional().default(25),
+    cursor: z.string().min(1).max(512).regex(/^[A-Za-z0-9_-]+$/).optional()
+});
+
+/**
+ * One page of tokens.
+ */
+export const zListApiTokensResponse = zApiTokenPage;
+
+export const zCreateApiTokenBody = zApiTokenCreate;
+
+/**
+ * The token, with its secret (shown only in this response).
+ */
+export const zCreateApiTokenResponse = zApiTokenCreated;
+
+export const zRevokeApiTokenPath = z.object({
+    token_id: z.uuid().length(36)
+});
+
+/**
+ * Revoked.
+ */
+export const zRevokeApiTokenResponse = z.void();
+
+export const zGetApiTokenPath = z.object({
+    token_id: z.uuid().length(36)
+});
+
+/**
+ * The token.
+ */
+export const zGetApiTokenResponse = zApiToken;
+
+export const zListWebhooksQuery = z.object({
+    limit: z.int().gte(1).lte(100).optional().default(25),
+    cursor: z.string().min(1).max(512).regex(/^[A-Za-z0-9_-]+$/).optional()
+});
+
+/**
+ * One page of endpoints.
+ */
+export const zListWebhooksResponse = zWebhookEndpointPage;
+
+export const zCreateWebhookBody = zWebhookEndpointCreate;
+
+/**
+ * The endpoint, with its secret (shown only here and on rotation).
+ */
+export const zCreateWebhookResponse = zWebhookEndpointWithSecret;
+
+export const zDeleteWebhookHeaders = z.object({
+    'If-Match': z.string().min(1).max(64).regex(/^[^\u0000]*$/).optional()
+});
+
+export const zDeleteWebhookPath = z.object({
+    webhook_id: z.uuid().length(36)
+});
+
+/**
+ * Removed.
+ */
+export const zDeleteWebhookResponse = z.void();
+
+export const zGetWebhookPath = z.object({
+    webhook_id: z.uuid().length(36)
+});
+
+/**
+ * The endpoint.
+ */
+export const zGetWebhookResponse = zWebhookEndpoint;
+
+export const zUpdateWebhookBody = zWebhookEndpointUpdate;
+
+export const zUpdateWebhookHeaders = z.object({
+    'If-Match': z.string().min(1).max(64).regex(/^[^\u0000]*$/).optional()
+});
+
+export const zUpdateWebhookPath = z.object({
+    webhook_id: z.uuid().length(36)
+});
+
+/**
+ * The updated endpoint.
+ */
+export const zUpdateWebhookResponse = zWebhookEndpoint;
+
+export const zRotateWebhookSecretPath = z.object({
+    webhook_id: z.uuid().length(36)
+});
+
+/**
+ * The endpoint with its new secret.
+ */
+export const zRotateWebhookSecretResponse = zWebhookEndpointWithSecret;
+
+export const zSendWebhookTestPath = z.object({
+    webhook_id: z.uuid().length(36)
+});
+
+/**
+ * The queued delivery.
+ */
+export const zSendWebhookTestResponse = zWebhookDelivery;
+
+export const zListWebhookDeliveriesPath = z.object({
+    webhook_id: z.uuid().length(36)
+});
+
+export const zListWebhookDeliveriesQuery = z.object({
+    limit: z.int().gte(1).lte(100).optional().default(25),
+    cursor: z.string().min(1).max(512).regex(/^[A-Za-z0-9_-]+$/).optional()
+});
+
+/**
+ * One page of deliveries.
+ */
+export const zListWebhookDeliveriesResponse = zWebhookDeliveryPage;
+
+export const zGetWebhookDeliveryPath = z.object({
+    webhook_id: z.uuid().length(36),
+    delivery_id: z.uuid().length(36)
+});
+
+/**
+ * The delivery.
+ */
+export const zGetWebhookDeliveryResponse = zWebhookDelivery;
+
+export const zRedeliverWebhookPath = z.object({
+    webhook_id: z.uuid().length(36),
+    delivery_id: z.uuid().length(36)
+});
+
+/**
+ * The queued delivery.
+ */
+export const zRedeliverWebhookResponse = zWebhookDelivery;
+
+export const zListAlertsQuery = z.object({
+    limit: z.int().gte(1).lte(100).optional().default(25)
+});
+
+/**
+ * The alerts (possibly none).
+ */
+export const zListAlertsResponse = zAlertList;
 
 export const zListConsumptionsQuery = z.object({
     kind: zConsumptionKind.optional(),
@@ -1250,7 +1672,7 @@ export const zCreateImportQuery = z.object({
     column_notes: zImportHeader.optional(),
     kind: zConsumptionKind.optional(),
     currency: zCurrency.optional(),
-    meter_id: z.uuid().min(1).max(36).optional(),
+    meter_id: z.uuid().length(36).optional(),
     delimiter: z.enum([',', ';']).optional(),
     decimal: z.enum(['.', ',']).optional(),
     date_format: z.enum([
@@ -1666,7 +2088,7 @@ export const zRemoveMemberHeaders = z.object({
 });
 
 export const zRemoveMemberPath = z.object({
-    member_id: z.uuid().min(1).max(36)
+    member_id: z.uuid().length(36)
 });
 
 /**
@@ -1675,7 +2097,7 @@ export const zRemoveMemberPath = z.object({
 export const zRemoveMemberResponse = z.void();
 
 export const zGetMemberPath = z.object({
-    member_id: z.uuid().min(1).max(36)
+    member_id: z.uuid().length(36)
 });
 
 /**
@@ -1690,7 +2112,7 @@ export const zUpdateMemberHeaders = z.object({
 });
 
 export const zUpdateMemberPath = z.object({
-    member_id: z.uuid().min(1).max(36)
+    member_id: z.uuid().length(36)
 });
 
 /**
@@ -1724,7 +2146,7 @@ export const zCreateInvitationBody = zInvitationCreate;
 export const zCreateInvitationResponse = zInvitationCreated;
 
 export const zRevokeInvitationPath = z.object({
-    invitation_id: z.uuid().min(1).max(36)
+    invitation_id: z.uuid().length(36)
 });
 
 /**
@@ -1733,7 +2155,7 @@ export const zRevokeInvitationPath = z.object({
 export const zRevokeInvitationResponse = z.void();
 
 export const zGetInvitationPath = z.object({
-    invitation_id: z.uuid().min(1).max(36)
+    invitation_id: z.uuid().length(36)
 });
 
 /**
@@ -1756,7 +2178,7 @@ export const zAcceptInvitationBody = zInvitationAcceptanceWritable;
 export const zAcceptInvitationResponse = zTokenResponse;
 
 export const zListAuditEventsQuery = z.object({
-    actor_id: z.uuid().min(1).max(36).optional(),
+    actor_id: z.uuid().length(36).optional(),
     entity_type: z.string().min(1).max(64).regex(/^[a-z_]+$/).optional(),
     entity_id: z.string().min(1).max(64).regex(/^[A-Za-z0-9\/_-]+$/).optional(),
     action: z.string().min(1).max(32).regex(/^[a-z_]+$/).optional(),

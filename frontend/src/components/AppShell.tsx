@@ -9,6 +9,7 @@ import { useAuth } from "@/lib/auth/AuthProvider";
 import { useI18n } from "@/lib/i18n/I18nProvider";
 import type { MessageKey } from "@/lib/i18n/messages";
 
+import { AlertsBell } from "./AlertsBell";
 import { BoltIcon, CloseIcon, MenuIcon } from "./icons";
 import { LanguageSwitcher, ThemeSwitcher } from "./Preferences";
 import { Button } from "./ui";
@@ -24,6 +25,7 @@ const NAV: Array<{ href: string; label: MessageKey; exact?: boolean; roles?: rea
   { href: "/meters", label: "nav.meters" },
   { href: "/imports", label: "nav.import" },
   { href: "/team", label: "nav.team", roles: ["owner", "admin", "viewer"] },
+  { href: "/webhooks", label: "nav.webhooks", roles: ["owner", "admin"] },
   { href: "/profile", label: "nav.profile" },
 ];
 
@@ -114,10 +116,11 @@ export function AppShell({ children }: { children: ReactNode }) {
             <NavLinks pathname={pathname} />
           </nav>
           <div className="ml-auto hidden items-center gap-2 xl:flex">
+            <AlertsBell />
             <LanguageSwitcher compactIcon />
             <ThemeSwitcher compactIcon />
             {user && (
-              <span className="hidden max-w-40 truncate text-sm text-slate-600 xl:inline dark:text-slate-400" title={user.email}>
+              <span className="hidden max-w-40 truncate text-sm text-slate-600 2xl:inline dark:text-slate-400" title={user.email}>
                 {user.username}
               </span>
             )}
@@ -126,6 +129,7 @@ export function AppShell({ children }: { children: ReactNode }) {
             </Button>
           </div>
           <div className="ml-auto flex min-w-0 items-center gap-2 xl:hidden">
+            <AlertsBell />
             {current && (
               <span className="truncate text-sm font-medium text-slate-700 dark:text-slate-200" aria-hidden="true">
                 {t(current.label)}

@@ -6,6 +6,7 @@ import { useState } from "react";
 import { toast } from "sonner";
 
 import { deleteCurrentUser, getCurrentUser } from "@/client";
+import { ApiTokens } from "@/components/ApiTokens";
 import { AccountForm, PasswordForm } from "@/components/forms/ProfileForms";
 import { Alert, Button, Card, ConfirmDialog, Loading, PageHeader, TextField } from "@/components/ui";
 import { useAuth } from "@/lib/auth/AuthProvider";
@@ -78,6 +79,13 @@ export default function ProfilePage() {
             router.replace("/login?reason=password-changed");
           }}
         />
+      </Card>
+      <Card aria-labelledby="tokens-heading">
+        <h2 id="tokens-heading" className="text-lg font-semibold">
+          {t("tokens.title")}
+        </h2>
+        <p className="mb-4 mt-1 text-sm text-slate-600 dark:text-slate-400">{t("tokens.intro")}</p>
+        <ApiTokens user={user} />
       </Card>
       <Card aria-labelledby="danger-heading" className="border-rose-200 dark:border-rose-900">
         <h2 id="danger-heading" className="text-lg font-semibold text-rose-700 dark:text-rose-400">
