@@ -52,7 +52,7 @@ def create_api_token(body: dict[str, Any]) -> flask.Response:
 def get_api_token(token_id: str) -> flask.Response:
     token = service.get_token(db_session(), current_caller(), uuid.UUID(token_id))
     if token is None:
-        raise NotFound("No such API token.")
+        raise NotFound("No such API token.", code="api_token.not_found")
     return respond(token_model(token))
 
 

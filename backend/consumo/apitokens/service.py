@@ -88,20 +88,30 @@ def create_token(
 ) -> tuple[ApiToken, str]:
     """The new token and its secret (which is not stored and cannot be shown again)."""
     if caller.api_token_id is not None:
-        raise Forbidden("An API token cannot create API tokens; sign in to create one.")
+        raise Forbidden("An API token cannot create API tokens; sign in to create one.", code="api_token.from_token")
     now = datetime.now(UTC)
     if expires_at is None:
         if caller.role not in NEVER_EXPIRING_ROLES:
             raise UnprocessableContent(
-                "Only owners and admins may create a token that never expires.", field="expires_at"
+                "Only owners and admins may create a token that never expires.",
+                field="expires_at",
+                code="api_token.never_expires_forbidden",
             )
     elif expires_at <= now:
-        raise UnprocessableContent("The expiry must be in the future.", field="expires_at")
+        raise UnprocessableContent(
+            "The expiry must be in the future.", field="expires_at", code="api_token.expiry_past"
+        )
     elif expires_at > now + MAX_LIFETIME:
-        raise UnprocessableContent("A token lives at most one year.", field="expires_at")
+        raise UnprocessableContent(
+            "A token lives at most one year.", field="expires_at", code="api_token.expiry_too_far"
+        )
     count = len(session.execute(_tokens_of(caller).with_only_columns(ApiToken.id).limit(MAX_TOKENS_PER_USER)).all())
     if count >= MAX_TOKENS_PER_USER:
-        raise UnprocessableContent(f"A user holds at most {MAX_TOKENS_PER_USER} API tokens; revoke one first.")
+        raise UnprocessableContent(
+            f"A user holds at most {MAX_TOKENS_PER_USER} API tokens; revoke one first.",
+            code="api_token.too_many",
+            params={"limit": MAX_TOKENS_PER_USER},
+        )
     can_write = "write" in scopes
     secret = _new_token(caller.tenant_id, can_write)
     token = ApiToken(
@@ -128,7 +138,7 @@ def revoke_token(session: Session, caller: Caller, token_id: uuid.UUID) -> None:
     """Deleting is revoking: the next request with it is a 401."""
     found = get_token(session, caller, token_id)
     if found is None:
-        raise NotFound("No such API token.")
+        raise NotFound("No such API token.", code="api_token.not_found")
     session.delete(found)
     session.flush()
 

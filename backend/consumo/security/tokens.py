@@ -108,10 +108,10 @@ def verify_api_token(token: str, request: Any = None) -> Any:
         return NO_VALUE
     parsed = parse_token(token)
     if parsed is None:
-        raise Unauthorized("The API token is invalid, expired or revoked.")
+        raise Unauthorized("The API token is invalid, expired or revoked.", code="auth.api_token_invalid")
     tenant_id, can_write = parsed
     if not can_write and request is not None and request.method.upper() not in SAFE_METHODS:
-        raise Forbidden("This API token has the read scope only.")
+        raise Forbidden("This API token has the read scope only.", code="auth.api_token_read_only")
     return {"sub": None, "api_token": ApiTokenCredentials(tenant_id, hash_token(token))}
 
 

@@ -58,7 +58,7 @@ def new_secret() -> str:
 
 def _require_manager(caller: Caller) -> None:
     if caller.role not in MANAGER_ROLES:
-        raise Forbidden("Only the tenant's owner and admins manage webhooks.")
+        raise Forbidden("Only the tenant's owner and admins manage webhooks.", code="team.admins_only")
 
 
 def _endpoints_of(caller: Caller) -> Select[tuple[WebhookEndpoint]]:
@@ -72,7 +72,7 @@ def get_endpoint(session: Session, caller: Caller, endpoint_id: uuid.UUID, *, lo
     statement = _endpoints_of(caller).where(WebhookEndpoint.id == endpoint_id)
     found = session.execute(statement.with_for_update() if lock else statement).scalar_one_or_none()
     if found is None:
-        raise NotFound("No such webhook endpoint.")
+        raise NotFound("No such webhook endpoint.", code="webhook.not_found")
     return found
 
 
@@ -103,13 +103,15 @@ def _check_url(url: str) -> None:
     except sender.UnresolvedHost:
         return
     except sender.RefusedDestination as exc:
-        raise UnprocessableContent(str(exc), field="url") from None
+        raise UnprocessableContent(str(exc), field="url", code="webhook.url_refused") from None
 
 
 def _check_event_types(types: Sequence[str]) -> list[str]:
     unknown = [t for t in types if t not in EVENT_TYPES]
     if unknown:
-        raise UnprocessableContent(f"Unknown event types: {', '.join(unknown)}.", field="event_types")
+        raise UnprocessableContent(
+            f"Unknown event types: {', '.join(unknown)}.", field="event_types", code="webhook.unknown_event"
+        )
     return sorted(set(types))
 
 
@@ -117,7 +119,11 @@ def create_endpoint(session: Session, caller: Caller, data: dict[str, Any]) -> W
     _require_manager(caller)
     count = len(session.execute(_endpoints_of(caller).with_only_columns(WebhookEndpoint.id)).all())
     if count >= MAX_ENDPOINTS:
-        raise UnprocessableContent(f"A tenant has at most {MAX_ENDPOINTS} webhook endpoints.")
+        raise UnprocessableContent(
+            f"A tenant has at most {MAX_ENDPOINTS} webhook endpoints.",
+            code="webhook.too_many",
+            params={"limit": MAX_ENDPOINTS},
+        )
     _check_url(data["url"])
     now = datetime.now(UTC)
     endpoint = WebhookEndpoint(
@@ -149,7 +155,7 @@ def update_endpoint(
 ) -> WebhookEndpoint:
     endpoint = get_endpoint(session, caller, endpoint_id, lock=True)
     if not precondition(endpoint.version):
-        raise PreconditionFailed("The endpoint changed since you read it.")
+        raise PreconditionFailed("The endpoint changed since you read it.", code="version.stale")
     if "url" in changes:
         _check_url(changes["url"])
         endpoint.url = changes["url"]
@@ -172,7 +178,7 @@ def delete_endpoint(
 ) -> None:
     endpoint = get_endpoint(session, caller, endpoint_id, lock=True)
     if not precondition(endpoint.version):
-        raise PreconditionFailed("The endpoint changed since you read it.")
+        raise PreconditionFailed("The endpoint changed since you read it.", code="version.stale")
     session.delete(endpoint)
     session.flush()
 
@@ -216,7 +222,7 @@ def _delivery_of(
         _deliveries_of(caller, endpoint).where(WebhookDelivery.id == delivery_id)
     ).scalar_one_or_none()
     if found is None:
-        raise NotFound("No such delivery.")
+        raise NotFound("No such delivery.", code="webhook.delivery_not_found")
     return found
 
 
