@@ -100,6 +100,21 @@ EXPECTED: dict[str, tuple[int, int, int, int, int, int]] = {
     "commit_import":            (202,   404,   404,   403,   404,   401),
     "revert_import":            (202,   404,   404,   403,   404,   401),   # a committed import
     "delete_import":            (204,   404,   404,   404,   404,   401),
+    "list_api_tokens":          (200,   200,   200,   200,   200,   401),   # each caller's own tokens
+    "create_api_token":         (201,   201,   201,   201,   201,   401),
+    "get_api_token":            (200,   404,   404,   404,   404,   401),   # a token is its user's alone
+    "revoke_api_token":         (204,   404,   404,   404,   404,   401),
+    "list_alerts":              (200,   200,   200,   200,   200,   401),   # each caller's own alerts
+    "list_webhooks":            (200,   200,   403,   403,   200,   401),   # each caller's own tenant
+    "create_webhook":           (201,   201,   403,   403,   201,   401),
+    "get_webhook":              (200,   200,   404,   404,   404,   401),
+    "update_webhook":           (200,   200,   404,   404,   404,   401),
+    "delete_webhook":           (204,   204,   404,   404,   404,   401),
+    "rotate_webhook_secret":    (200,   200,   404,   404,   404,   401),
+    "send_webhook_test":        (201,   201,   404,   404,   404,   401),
+    "list_webhook_deliveries":  (200,   200,   404,   404,   404,   401),
+    "get_webhook_delivery":     (200,   200,   404,   404,   404,   401),
+    "redeliver_webhook":        (201,   201,   404,   404,   404,   401),
 }
 # fmt: on
 
@@ -144,6 +159,13 @@ BODIES: dict[str, Callable[[Account | None, dict[str, str]], dict[str, Any]]] = 
         "new_password": "another long secret",
     },
     "create_consumption": lambda _c, _o: VALID_RECORD,
+    "create_api_token": lambda _c, _o: {
+        "name": _unique("tok"),
+        "scopes": ["read"],
+        "expires_at": "2027-01-01T00:00:00Z",
+    },
+    "create_webhook": lambda _c, _o: {"url": "https://hooks.example.invalid/y", "event_types": ["meter.created"]},
+    "update_webhook": lambda _c, _o: {"description": "Renamed"},
     "create_consumptions_batch": lambda _c, _o: {"items": [VALID_RECORD, VALID_RECORD]},
     "update_consumption": lambda _c, _o: {"notes": "corrected"},
     "replace_budgets": lambda _c, _o: {"items": [{"kind": "gas", "cost_limit_minor": 100, "currency": "EUR"}]},
@@ -185,6 +207,11 @@ def _objects(app: Any, owner: Account) -> dict[str, str]:
     )
     reading = owner.post(f"{API}/meters/{meter['id']}/readings", json={"date": "2025-01-01", "index_value": 100})
     top_up = owner.post(f"{API}/meters/{line['id']}/top-ups", json={"amount_minor": 100})
+    api_token = owner.post(f"{API}/user/tokens", json={"name": "script", "scopes": ["read"], "expires_at": None})
+    webhook = owner.post(
+        f"{API}/webhooks", json={"url": "https://hooks.example.invalid/x", "event_types": ["meter.created"]}
+    ).json()
+    delivery = owner.post(f"{API}/webhooks/{webhook['id']}/test").json()
     imports = [
         owner.post(f"{API}/imports", content=CSV_FILE, headers={"Content-Type": "text/csv"}).json()["id"]
         for _ in range(2)
@@ -200,6 +227,9 @@ def _objects(app: Any, owner: Account) -> dict[str, str]:
         "reading_id": reading.json()["id"],
         "top_up_id": top_up.json()["id"],
         "import_id": imports[0],
+        "token_id": api_token.json()["id"],
+        "webhook_id": webhook["id"],
+        "delivery_id": delivery["id"],
         "committed_import_id": imports[1],
         "member_id": target.user_id,
         "invitation_id": invitation["id"],

@@ -169,6 +169,12 @@ def _fill_path(account: Account, operation_id: str, path: str) -> str:
             meter = account.post(f"{API}/meters", json=VALID_LINE if operation_id in ON_A_LINE else VALID_METER)
             assert meter.status_code == 201, f"{operation_id}: {meter.text}"
             values[name] = meter.json()["id"]
+        elif name == "webhook_id":
+            webhook = account.post(
+                f"{API}/webhooks", json={"url": "https://hooks.example.invalid/x", "event_types": ["meter.created"]}
+            )
+            assert webhook.status_code == 201, f"{operation_id}: {webhook.text}"
+            values[name] = webhook.json()["id"]
         else:
             raise AssertionError(f"{operation_id}: teach _fill_path how to make a {name} for this test")
     return API + re.sub(r"\{(\w+)\}", lambda m: values[m.group(1)], path)
@@ -188,6 +194,10 @@ def test_every_create_succeeds_with_its_example_and_its_location_can_be_read(app
         client, headers = alice.client, alice.headers
         url = _fill_path(alice, operation_id, path)
         sent = _request_body(operation)
+        if operation_id == "accept_invitation":  # the example's token stands for one the inviter shares
+            invitation = alice.post(f"{API}/tenant/invitations", json={"email": "luis@example.com", "role": "member"})
+            assert invitation.status_code == 201, invitation.text
+            sent["json"]["token"] = invitation.json()["token"]
         created = client.request(method, url, headers={**headers, **sent.pop("headers", {})}, **sent)
         assert created.status_code == 201, f"{operation_id}: its example does not create: {created.text}"
 

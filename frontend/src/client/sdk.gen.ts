@@ -720,7 +720,7 @@ export const getWebhookDelivery = <ThrowOnError extends boolean = false>(options
 /**
  * Send a delivery's event again (same `webhook-id` and body)
  *
- * **Who may call it:** Owner and admins only (`403`); another tenant's endpoint or delivery is a `404`.
+ * **Who may call it:** Owner and admins only (members and viewers see no endpoint: `404`, as for another tenant's endpoint or delivery).
  * Answered `202` with the new delivery.
  *
  */
