@@ -721,7 +721,7 @@ export const getWebhookDelivery = <ThrowOnError extends boolean = false>(options
  * Send a delivery's event again (same `webhook-id` and body)
  *
  * **Who may call it:** Owner and admins only (members and viewers see no endpoint: `404`, as for another tenant's endpoint or delivery).
- * Answered `202` with the new delivery.
+ * Answered `201` with the new delivery.
  *
  */
 export const redeliverWebhook = <ThrowOnError extends boolean = false>(options: Options<RedeliverWebhookData, ThrowOnError>): RequestResult<RedeliverWebhookResponses, RedeliverWebhookErrors, ThrowOnError> => (options.client ?? client).post<RedeliverWebhookResponses, RedeliverWebhookErrors, ThrowOnError>({
