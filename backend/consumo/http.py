@@ -7,13 +7,13 @@ from typing import Any, TypeVar
 
 import flask
 import orjson
-from pydantic import BaseModel
+from pydantic import BaseModel, ValidationError
 from sqlalchemy.orm import Session
 
 from consumo.audit import hook as audit_hook
 from consumo.db import session_factory
 from consumo.logging import log_context
-from consumo.problems import PreconditionRequired
+from consumo.problems import PreconditionRequired, ValidationProblem
 
 JSON = "application/json"
 Model = TypeVar("Model", bound=BaseModel)
@@ -42,7 +42,22 @@ def typed_body(model: type[Model], body: Mapping[str, Any]) -> Model:
     """The body Connexion validated against the contract, as the contract's generated model:
     services receive typed values (dates, UUIDs, exact decimals), never wire strings. A body the
     model still refuses is a 400 (`app.py`), never a 500."""
-    return model.model_validate(body)
+    try:
+        return model.model_validate(body)
+    except ValidationError as exc:
+        # The contract's validation let through what its model refuses (a `null` where a
+        # nullable schema is combined with allOf, say): still the client's 400, on its field.
+        # A tagged union's error path starts with the tag (the body's `kind`), not a field.
+        tags = {value for value in body.values() if isinstance(value, str)}
+        errors = []
+        for error in exc.errors():
+            loc = [str(part) for part in error["loc"]]
+            if len(loc) > 1 and loc[0] in tags:
+                loc = loc[1:]
+            errors.append({"field": ".".join(loc) or "body", "message": error["msg"][:500], "code": "field.invalid"})
+        raise ValidationProblem(
+            "The request does not match the API contract.", code="request.invalid", errors=errors
+        ) from None
 
 
 def json_bytes(body: BaseModel | Mapping[str, Any]) -> bytes:

@@ -37,7 +37,8 @@ test("API tokens: create one (shown once), it works as a bearer, then revoke it"
 
 test("webhooks: register an endpoint (secret once), send a test, see the delivery, disable, rotate, delete", async ({ page }) => {
   await registerViaUi(page, uniqueUser("hook"));
-  await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Webhooks" }).click();
+  await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Team" }).click();
+  await page.getByRole("link", { name: "Webhooks" }).click();
   await expect(page.getByRole("heading", { name: "Webhooks", level: 1 })).toBeVisible();
 
   // The server's SSRF rule shows on the field.

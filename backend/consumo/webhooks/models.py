@@ -45,7 +45,9 @@ class WebhookDelivery(Base):
     and the outcome of its latest attempt."""
 
     __tablename__ = "webhook_deliveries"
-    __audit__ = False  # the outbox and its delivery attempts, written by the publishing hook and the worker; the changes they announce are audited themselves
+    # The outbox and its delivery attempts (written by the publishing hook and the worker): the
+    # changes they announce are audited themselves.
+    __audit__ = False
     __table_args__ = (
         ForeignKeyConstraint(
             ["tenant_id", "endpoint_id"], ["webhook_endpoints.tenant_id", "webhook_endpoints.id"], ondelete="CASCADE"

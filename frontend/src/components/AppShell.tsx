@@ -17,15 +17,14 @@ import { Button } from "./ui";
 type Role = "owner" | "admin" | "member" | "viewer";
 
 // `roles`: shown only to these roles (the API refuses the others anyway). Activity and the
-// organisation's settings open from the Team page: the desktop header stays one row.
+// organisation's settings and the webhooks open from the Team page, imports from the records
+// list: the desktop header stays one row.
 const NAV: Array<{ href: string; label: MessageKey; exact?: boolean; roles?: readonly Role[] }> = [
   { href: "/dashboard", label: "nav.dashboard" },
   { href: "/consumptions", label: "nav.consumptions", exact: true },
   { href: "/consumptions/new", label: "nav.new" },
   { href: "/meters", label: "nav.meters" },
-  { href: "/imports", label: "nav.import" },
   { href: "/team", label: "nav.team", roles: ["owner", "admin", "viewer"] },
-  { href: "/webhooks", label: "nav.webhooks", roles: ["owner", "admin"] },
   { href: "/profile", label: "nav.profile" },
 ];
 
@@ -120,7 +119,7 @@ export function AppShell({ children }: { children: ReactNode }) {
             <LanguageSwitcher compactIcon />
             <ThemeSwitcher compactIcon />
             {user && (
-              <span className="hidden max-w-40 truncate text-sm text-slate-600 2xl:inline dark:text-slate-400" title={user.email}>
+              <span className="hidden max-w-40 truncate text-sm text-slate-600 xl:inline dark:text-slate-400" title={user.email}>
                 {user.username}
               </span>
             )}

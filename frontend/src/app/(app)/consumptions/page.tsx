@@ -210,6 +210,9 @@ function ConsumptionList() {
         subtitle={t("list.subtitle")}
         actions={
           <div className="flex flex-wrap gap-2">
+            <ButtonLink href="/imports" variant="secondary">
+              {t("nav.import")}
+            </ButtonLink>
             <Button variant="secondary" onClick={() => void exportList()} busy={exporting}>
               {exporting ? t("list.exporting") : t("list.export")}
             </Button>

@@ -229,6 +229,11 @@ export default function TeamPage() {
                 {t("nav.activity")}
               </ButtonLink>
             )}
+            {manages && (
+              <ButtonLink href="/webhooks" variant="secondary">
+                {t("nav.webhooks")}
+              </ButtonLink>
+            )}
             <ButtonLink href="/organisation" variant="secondary">
               {t("nav.organisation")}
             </ButtonLink>
