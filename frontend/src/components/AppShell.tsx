@@ -58,8 +58,8 @@ function NavLinks({ pathname, vertical = false }: { pathname: string; vertical?:
               href={item.href}
               aria-current={active ? "page" : undefined}
               className={
-                "block whitespace-nowrap rounded-md px-3 text-sm font-medium transition-colors focus-visible:outline-2 focus-visible:outline-emerald-600 " +
-                (vertical ? "py-2.5 " : "py-1.5 ") +
+                "block whitespace-nowrap rounded-md text-sm font-medium transition-colors focus-visible:outline-2 focus-visible:outline-emerald-600 " +
+                (vertical ? "px-3 py-2.5 " : "px-2.5 py-1.5 ") +
                 (active
                   ? "bg-emerald-50 text-emerald-800 dark:bg-emerald-950 dark:text-emerald-200"
                   : "text-slate-600 hover:bg-slate-100 hover:text-slate-900 dark:text-slate-300 dark:hover:bg-slate-800 dark:hover:text-white")
@@ -106,7 +106,7 @@ export function AppShell({ children }: { children: ReactNode }) {
         {t("nav.skip")}
       </a>
       <header className="sticky top-0 z-30 border-b border-slate-200 bg-white/90 backdrop-blur dark:border-slate-800 dark:bg-slate-950/90">
-        <div className="mx-auto flex max-w-6xl items-center gap-x-4 px-4 py-3">
+        <div className="mx-auto flex max-w-6xl items-center gap-x-3 px-4 py-3">
           <Link href="/consumptions" className="rounded focus-visible:outline-2 focus-visible:outline-emerald-600">
             <Logo />
           </Link>
@@ -119,7 +119,7 @@ export function AppShell({ children }: { children: ReactNode }) {
             <LanguageSwitcher compactIcon />
             <ThemeSwitcher compactIcon />
             {user && (
-              <span className="hidden max-w-40 truncate text-sm text-slate-600 xl:inline dark:text-slate-400" title={user.email}>
+              <span className="hidden max-w-32 truncate text-sm text-slate-600 xl:inline dark:text-slate-400" title={user.email}>
                 {user.username}
               </span>
             )}
