@@ -1479,10 +1479,11 @@ class WebhookEndpoint(BaseModel):
     url: Annotated[
         str,
         Field(
+            description='An http(s) URL in ASCII (an internationalised host in its xn-- form).',
             examples=['https://example.com/consumo/hooks'],
             max_length=2048,
             min_length=8,
-            pattern='^https?://[^\\s\\u0000]+$',
+            pattern='^https?://[!-~]+$',
         ),
     ]
     description: Annotated[
@@ -1524,10 +1525,11 @@ class WebhookEndpointWithSecret(BaseModel):
     url: Annotated[
         str,
         Field(
+            description='An http(s) URL in ASCII (an internationalised host in its xn-- form).',
             examples=['https://example.com/consumo/hooks'],
             max_length=2048,
             min_length=8,
-            pattern='^https?://[^\\s\\u0000]+$',
+            pattern='^https?://[!-~]+$',
         ),
     ]
     description: Annotated[
@@ -1574,7 +1576,13 @@ class WebhookEndpointCreate(BaseModel):
         extra='forbid',
     )
     url: Annotated[
-        str, Field(max_length=2048, min_length=8, pattern='^https?://[^\\s\\u0000]+$')
+        str,
+        Field(
+            description='An http(s) URL in ASCII (an internationalised host in its xn-- form).',
+            max_length=2048,
+            min_length=8,
+            pattern='^https?://[!-~]+$',
+        ),
     ]
     description: Annotated[
         str | None, Field(max_length=500, min_length=0, pattern='^[^\\u0000]*$')
@@ -1603,7 +1611,12 @@ class WebhookEndpointUpdate(BaseModel):
     )
     url: Annotated[
         str | None,
-        Field(max_length=2048, min_length=8, pattern='^https?://[^\\s\\u0000]+$'),
+        Field(
+            description='An http(s) URL in ASCII (an internationalised host in its xn-- form).',
+            max_length=2048,
+            min_length=8,
+            pattern='^https?://[!-~]+$',
+        ),
     ] = None
     description: Annotated[
         str | None, Field(max_length=500, min_length=0, pattern='^[^\\u0000]*$')

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from consumo.audit import hook as audit_hook
 from consumo.db import session_factory
 from consumo.logging import log_context
-from consumo.problems import PreconditionRequired, ValidationProblem
+from consumo.problems import PreconditionRequired, UnprocessableContent
 
 JSON = "application/json"
 Model = TypeVar("Model", bound=BaseModel)
@@ -46,7 +46,8 @@ def typed_body(model: type[Model], body: Mapping[str, Any]) -> Model:
         return model.model_validate(body)
     except ValidationError as exc:
         # The contract's validation let through what its model refuses (a `null` where a
-        # nullable schema is combined with allOf, say): still the client's 400, on its field.
+        # nullable schema is combined with allOf, say): the request is well-formed by the
+        # contract's validator but cannot be taken, a 422 on its field.
         # A tagged union's error path starts with the tag (the body's `kind`), not a field.
         tags = {value for value in body.values() if isinstance(value, str)}
         errors = []
@@ -55,7 +56,7 @@ def typed_body(model: type[Model], body: Mapping[str, Any]) -> Model:
             if len(loc) > 1 and loc[0] in tags:
                 loc = loc[1:]
             errors.append({"field": ".".join(loc) or "body", "message": error["msg"][:500], "code": "field.invalid"})
-        raise ValidationProblem(
+        raise UnprocessableContent(
             "The request does not match the API contract.", code="request.invalid", errors=errors
         ) from None
 

@@ -76,8 +76,8 @@ def test_a_line_without_a_plan_and_a_meter_with_one_are_refused_by_the_contract(
     assert_problem(alice.post(METERS, json={k: v for k, v in VALID_LINE.items() if k != "plan"}), 400, "plan")
     assert_problem(alice.post(METERS, json={**VALID_METER, "plan": VALID_LINE["plan"]}), 400, "plan")
     # `plan: null` gets past the contract's validator (a nullable schema under allOf) but not the
-    # contract's generated model: still a 400 on the field.
-    assert_problem(alice.post(METERS, json={**VALID_LINE, "plan": None}), 400, "plan")
+    # contract's generated model: a 422 on the field.
+    assert_problem(alice.post(METERS, json={**VALID_LINE, "plan": None}), 422, "plan")
 
 
 @pytest.mark.parametrize(

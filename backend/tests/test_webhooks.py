@@ -179,6 +179,19 @@ def test_private_loopback_link_local_and_metadata_urls_are_refused(alice, url):
     assert_problem(alice.post(WEBHOOKS, json={"url": url, "event_types": ["meter.created"]}), 422, "url")
 
 
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://]8_+ui(M0_!Db;e5'O0",  # a malformed IPv6 literal (found by the fuzzer: it was a 500)
+        "https://[::1",
+        "https://example.com:99999/hook",  # a port out of range
+        "https://example.com:port/hook",
+    ],
+)
+def test_malformed_urls_are_refused_on_their_field(alice, url):
+    assert_problem(alice.post(WEBHOOKS, json={"url": url, "event_types": ["meter.created"]}), 422, "url")
+
+
 def test_unknown_event_types_are_refused(alice, receiver, local_allowed):
     refused = alice.post(WEBHOOKS, json={"url": receiver.url(), "event_types": ["consumption.eaten"]})
     assert_problem(refused, 400)

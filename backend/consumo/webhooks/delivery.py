@@ -54,10 +54,13 @@ def is_public(address: IPAddress) -> bool:
 
 def resolve_checked(url: str) -> tuple[str, IPAddress, int]:
     """(host name, the checked address to connect to, port) of `url`, or RefusedDestination."""
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+    except ValueError:  # a malformed IPv6 literal, a port that is not a number or out of range
+        raise RefusedDestination("This is not a valid URL.") from None
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise RefusedDestination("Only http and https URLs with a host are delivered to.")
-    port = parts.port or (443 if parts.scheme == "https" else 80)
     try:
         infos = socket.getaddrinfo(parts.hostname, port, type=socket.SOCK_STREAM)
     except (socket.gaierror, UnicodeError) as exc:

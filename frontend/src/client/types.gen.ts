@@ -1062,6 +1062,9 @@ export type WebhookEventType = 'consumption.created' | 'consumption.updated' | '
 
 export type WebhookEndpoint = {
     readonly id: string;
+    /**
+     * An http(s) URL in ASCII (an internationalised host in its xn-- form).
+     */
     url: string;
     description: string;
     event_types: Array<WebhookEventType>;
@@ -1078,6 +1081,9 @@ export type WebhookEndpoint = {
 
 export type WebhookEndpointWithSecret = {
     readonly id: string;
+    /**
+     * An http(s) URL in ASCII (an internationalised host in its xn-- form).
+     */
     url: string;
     description: string;
     event_types: Array<WebhookEventType>;
@@ -1097,6 +1103,9 @@ export type WebhookEndpointWithSecret = {
 };
 
 export type WebhookEndpointCreate = {
+    /**
+     * An http(s) URL in ASCII (an internationalised host in its xn-- form).
+     */
     url: string;
     description?: string;
     event_types: Array<WebhookEventType>;
@@ -1104,6 +1113,9 @@ export type WebhookEndpointCreate = {
 };
 
 export type WebhookEndpointUpdate = {
+    /**
+     * An http(s) URL in ASCII (an internationalised host in its xn-- form).
+     */
     url?: string;
     description?: string;
     event_types?: Array<WebhookEventType>;
@@ -1506,6 +1518,9 @@ export type ApiTokenPageWritable = {
 };
 
 export type WebhookEndpointWritable = {
+    /**
+     * An http(s) URL in ASCII (an internationalised host in its xn-- form).
+     */
     url: string;
     description: string;
     event_types: Array<WebhookEventType>;
@@ -1516,6 +1531,9 @@ export type WebhookEndpointWritable = {
 };
 
 export type WebhookEndpointWithSecretWritable = {
+    /**
+     * An http(s) URL in ASCII (an internationalised host in its xn-- form).
+     */
     url: string;
     description: string;
     event_types: Array<WebhookEventType>;

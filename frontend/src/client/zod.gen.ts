@@ -886,7 +886,7 @@ export const zWebhookEventType = z.enum([
 
 export const zWebhookEndpoint = z.object({
     id: z.uuid().length(36).readonly(),
-    url: z.string().min(8).max(2048).regex(/^https?:\/\/[^\s\u0000]+$/),
+    url: z.string().min(8).max(2048).regex(/^https?:\/\/[!-~]+$/),
     description: z.string().min(0).max(500).regex(/^[^\u0000]*$/),
     event_types: z.array(zWebhookEventType).min(1).max(8),
     active: z.boolean(),
@@ -899,7 +899,7 @@ export const zWebhookEndpoint = z.object({
 
 export const zWebhookEndpointWithSecret = z.object({
     id: z.uuid().length(36).readonly(),
-    url: z.string().min(8).max(2048).regex(/^https?:\/\/[^\s\u0000]+$/),
+    url: z.string().min(8).max(2048).regex(/^https?:\/\/[!-~]+$/),
     description: z.string().min(0).max(500).regex(/^[^\u0000]*$/),
     event_types: z.array(zWebhookEventType).min(1).max(8),
     active: z.boolean(),
@@ -912,14 +912,14 @@ export const zWebhookEndpointWithSecret = z.object({
 });
 
 export const zWebhookEndpointCreate = z.object({
-    url: z.string().min(8).max(2048).regex(/^https?:\/\/[^\s\u0000]+$/),
+    url: z.string().min(8).max(2048).regex(/^https?:\/\/[!-~]+$/),
     description: z.string().min(0).max(500).regex(/^[^\u0000]*$/).optional(),
     event_types: z.array(zWebhookEventType).min(1).max(8),
     active: z.boolean().optional().default(true)
 });
 
 export const zWebhookEndpointUpdate = z.object({
-    url: z.string().min(8).max(2048).regex(/^https?:\/\/[^\s\u0000]+$/).optional(),
+    url: z.string().min(8).max(2048).regex(/^https?:\/\/[!-~]+$/).optional(),
     description: z.string().min(0).max(500).regex(/^[^\u0000]*$/).optional(),
     event_types: z.array(zWebhookEventType).min(1).max(8).optional(),
     active: z.boolean().optional()
@@ -1245,14 +1245,14 @@ export const zApiTokenPageWritable = z.object({
 });
 
 export const zWebhookEndpointWritable = z.object({
-    url: z.string().min(8).max(2048).regex(/^https?:\/\/[^\s\u0000]+$/),
+    url: z.string().min(8).max(2048).regex(/^https?:\/\/[!-~]+$/),
     description: z.string().min(0).max(500).regex(/^[^\u0000]*$/),
     event_types: z.array(zWebhookEventType).min(1).max(8),
     active: z.boolean()
 });
 
 export const zWebhookEndpointWithSecretWritable = z.object({
-    url: z.string().min(8).max(2048).regex(/^https?:\/\/[^\s\u0000]+$/),
+    url: z.string().min(8).max(2048).regex(/^https?:\/\/[!-~]+$/),
     description: z.string().min(0).max(500).regex(/^[^\u0000]*$/),
     event_types: z.array(zWebhookEventType).min(1).max(8),
     active: z.boolean()
