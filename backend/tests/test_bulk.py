@@ -69,6 +69,25 @@ def test_a_batch_records_every_item_in_order_and_the_rollups_stay_exact(alice: A
     _rollup_matches_records(owner_engine)
 
 
+def test_a_batch_is_audited_and_announced_like_single_creates(alice: Account, owner_engine: Any) -> None:
+    """Each record of a batch is an audit event and a `consumption.created` webhook event, as
+    a single create is (the batch goes through the unit of work, not around it)."""
+    hook = alice.post(
+        f"{API}/webhooks", json={"url": "https://hooks.example.invalid/x", "event_types": ["consumption.created"]}
+    )
+    assert hook.status_code == 201, hook.text
+    ids = alice.post(f"{API}/consumptions/batch", json={"items": [VALID_RECORD] * 3}).json()["ids"]
+
+    events = alice.get(f"{API}/audit-events", params={"entity_type": "consumption_records", "action": "create"})
+    assert events.status_code == 200, events.text
+    assert sorted(event["entity_id"] for event in events.json()["items"]) == sorted(ids)
+    with owner_engine.connect() as conn:
+        announced = conn.execute(
+            text("SELECT count(*) FROM webhook_deliveries WHERE event_type = 'consumption.created'")
+        ).scalar_one()
+    assert announced == 3
+
+
 def test_a_batch_with_broken_items_records_nothing_and_names_every_broken_item(alice: Account) -> None:
     items = [dict(VALID_RECORD) for _ in range(15)]
     items[3] = {**VALID_RECORD, "period_end": "2024-12-01"}

@@ -10,7 +10,7 @@ from decimal import Decimal
 from functools import lru_cache
 from typing import Any, Literal
 
-from sqlalchemy import Connection, Row, Select, bindparam, insert, select, tuple_
+from sqlalchemy import Connection, Row, Select, bindparam, select, tuple_
 from sqlalchemy.orm import Session
 
 from consumo.accounts.models import Tenant
@@ -407,10 +407,11 @@ def create_records(
             errors=errors,
             max_errors=MAX_BATCH_ITEMS,
         )
-    # One multi-row INSERT statement (the ORM would send one statement per record): the
-    # roll-up trigger then runs once for the whole batch, set-based.
-    columns = [column.key for column in ConsumptionRecord.__table__.columns]
-    session.execute(insert(ConsumptionRecord).values([{key: getattr(r, key) for key in columns} for r in records]))
+    # Through the unit of work, so the audit trail and the webhook outbox see every record; the
+    # ORM sends them as multi-row INSERTs (insertmanyvalues), and the roll-up trigger runs once
+    # per statement, set-based.
+    session.add_all(records)
+    session.flush()
     return records
 
 
