@@ -47,19 +47,22 @@ def _record_headers(record: ConsumptionRecord | Row[Any]) -> dict[str, str]:
     return {"ETag": etag_for(record.version)}
 
 
-def list_consumptions(  # noqa: PLR0917 (Connexion passes each query parameter by name)
-    kind: str | None = None,
-    from_: str | None = None,
-    to: str | None = None,
-    q: str | None = None,
-    meter_id: str | None = None,
-    source: str | None = None,
-    scope: str = "mine",
-    sort: str = "-period_start",
+def _filters(  # noqa: PLR0917 (the list's query parameters, as Connexion passes them)
+    kind: str | None,
+    from_: str | None,
+    to: str | None,
+    q: str | None,
+    meter_id: str | None,
+    source: str | None,
+    scope: str,
+    sort: str,
+    *,
     limit: int = 25,
     cursor: str | None = None,
-) -> flask.Response:
-    filters = service.RecordFilters(
+) -> service.RecordFilters:
+    """The list's filters from its query parameters: one place for the list and the export, so
+    the export always selects exactly what the list shows."""
+    return service.RecordFilters(
         kind=kind,
         period_from=date.fromisoformat(from_) if from_ else None,
         period_to=date.fromisoformat(to) if to else None,
@@ -72,6 +75,21 @@ def list_consumptions(  # noqa: PLR0917 (Connexion passes each query parameter b
         limit=limit,
         cursor=cursor,
     )
+
+
+def list_consumptions(  # noqa: PLR0917 (Connexion passes each query parameter by name)
+    kind: str | None = None,
+    from_: str | None = None,
+    to: str | None = None,
+    q: str | None = None,
+    meter_id: str | None = None,
+    source: str | None = None,
+    scope: str = "mine",
+    sort: str = "-period_start",
+    limit: int = 25,
+    cursor: str | None = None,
+) -> flask.Response:
+    filters = _filters(kind, from_, to, q, meter_id, source, scope, sort, limit=limit, cursor=cursor)
     page = service.list_visible_records(db_session(), current_caller(), filters)
     return respond({"items": [RECORD_JSON.of_row(row) for row in page.items], "next_cursor": page.next_cursor})
 
@@ -166,16 +184,7 @@ def export_consumptions(  # noqa: PLR0917 (Connexion passes each query parameter
     sort: str = "-period_start",
 ) -> flask.Response:
     caller = current_caller()
-    filters = service.RecordFilters(
-        kind=kind,
-        period_from=date.fromisoformat(from_) if from_ else None,
-        period_to=date.fromisoformat(to) if to else None,
-        notes_contain=q,
-        meter_id=uuid.UUID(meter_id) if meter_id else None,
-        source=source,
-        scope=cast(service.Scope, scope),
-        sort=cast(service.Sort, sort),
-    )
+    filters = _filters(kind, from_, to, q, meter_id, source, scope, sort)
     # The filters' rules are checked (a 4xx) before the first byte; the rows are read afterwards
     # on a connection of their own, since the request's session closes when the handler returns.
     export = service.plan_export(db_session(), caller, filters)
