@@ -457,59 +457,6 @@ class MobilePlan(BaseModel):
     ] = 0
 
 
-class Meter(BaseModel):
-    model_config = ConfigDict(
-        extra='forbid',
-    )
-    id: UUID
-    kind: Annotated[
-        Literal['electricity', 'water', 'gas', 'mobile_line'],
-        Field(
-            description='What the meter measures. An electricity meter holds `electricity` records, a water meter\n`water`, a gas meter `gas`; a mobile line holds `mobile_data`, `voice` and `sms`.\n'
-        ),
-    ]
-    name: Annotated[
-        str,
-        Field(
-            description='Not blank: at least one visible character, so not only spaces of any kind (`U+3000`),\nzero-width or other invisible characters (`422` otherwise). Stored without the spaces and\ninvisible characters at either end.\n',
-            max_length=100,
-            min_length=1,
-            pattern='^[^\\u0000]*[^\\u0000-\\u0020][^\\u0000]*$',
-        ),
-    ]
-    identifier: Annotated[
-        str,
-        Field(
-            description="A mobile line's number in E.164 (`+56912345678`); for other meters, its serial.",
-            max_length=64,
-            min_length=1,
-            pattern='^[^\\u0000-\\u0020]+$',
-        ),
-    ]
-    currency: Annotated[
-        str,
-        Field(
-            description='An ISO 4217 code of a currency in use (or withdrawn since 2023, for older bills); fund\ncodes, precious metals and testing codes (`XAU`, `XTS`, `XXX`, …) are not accepted.\n',
-            max_length=3,
-            min_length=3,
-        ),
-    ]
-    monthly_budget_minor: Annotated[int | None, Field(ge=0, le=100000000000000)]
-    plan: MobilePlan | None
-    balance_minor: Annotated[
-        int | None,
-        Field(
-            description="A mobile line's prepaid balance; `null` for other meters.",
-            ge=0,
-            le=9223372036854775807,
-        ),
-    ]
-    owner_id: UUID
-    version: Annotated[int, Field(ge=1, le=2147483647)]
-    created_at: AwareDatetime
-    updated_at: AwareDatetime
-
-
 class UtilityMeterCreate(BaseModel):
     model_config = ConfigDict(
         extra='forbid',
@@ -579,21 +526,14 @@ class MeterUpdate(BaseModel):
     ] = None
     monthly_budget_minor: Annotated[int | None, Field(ge=0, le=100000000000000)] = None
     plan: MobilePlan | None = None
-
-
-class MeterPage(BaseModel):
-    model_config = ConfigDict(
-        extra='forbid',
-    )
-    items: Annotated[list[Meter], Field(max_length=100)]
-    next_cursor: Annotated[
-        str | None,
+    low_balance_minor: Annotated[
+        int | None,
         Field(
-            description='Pass as `cursor` for the next page; `null` on the last page.',
-            max_length=512,
-            min_length=1,
+            description="A mobile line's low-balance threshold, in minor units of its currency: a balance under it\nis an alert (`GET /alerts`) and, when the balance crosses below it, a `line.balance_low`\nevent. `null`: the server's default (`LINE_BALANCE_LOW_MINOR`, 500 unless configured).\nOnly mobile lines have one (`422` `low_balance.not_allowed` on another meter).\n",
+            ge=0,
+            le=100000000000000,
         ),
-    ]
+    ] = None
 
 
 class Tariff(BaseModel):
@@ -1500,6 +1440,9 @@ class WebhookEndpoint(BaseModel):
                 'meter.deleted',
                 'reading.created',
                 'line.topped_up',
+                'line.balance_low',
+                'line.allowance_exhausted',
+                'budget.projected_over',
             ]
         ],
         Field(max_length=8, min_length=1),
@@ -1546,6 +1489,9 @@ class WebhookEndpointWithSecret(BaseModel):
                 'meter.deleted',
                 'reading.created',
                 'line.topped_up',
+                'line.balance_low',
+                'line.allowance_exhausted',
+                'budget.projected_over',
             ]
         ],
         Field(max_length=8, min_length=1),
@@ -1598,6 +1544,9 @@ class WebhookEndpointCreate(BaseModel):
                 'meter.deleted',
                 'reading.created',
                 'line.topped_up',
+                'line.balance_low',
+                'line.allowance_exhausted',
+                'budget.projected_over',
             ]
         ],
         Field(max_length=8, min_length=1),
@@ -1632,6 +1581,9 @@ class WebhookEndpointUpdate(BaseModel):
                 'meter.deleted',
                 'reading.created',
                 'line.topped_up',
+                'line.balance_low',
+                'line.allowance_exhausted',
+                'budget.projected_over',
             ]
         ]
         | None,
@@ -1749,6 +1701,13 @@ class Data1(BaseModel):
     ]
     name: Annotated[str, Field(max_length=100, min_length=1)]
     version: Annotated[int, Field(ge=1)]
+    detached_records: Annotated[
+        int | None,
+        Field(
+            description='meter.deleted only: how many records the meter left behind. They stay, detached: each\nnow has `meter_id: null` and a new version. Up to 1,000 of them are also announced\none by one (`consumption.updated`); beyond that, detach every record of this meter\nyourself.\n',
+            ge=0,
+        ),
+    ] = None
 
 
 class WebhookMeterEvent(BaseModel):
@@ -1807,6 +1766,113 @@ class Data4(BaseModel):
     model_config = ConfigDict(
         extra='forbid',
     )
+    meter_id: UUID
+    owner_id: UUID
+    name: Annotated[str, Field(max_length=100, min_length=1)]
+    currency: Annotated[str, Field(max_length=3, min_length=3)]
+    balance_minor: Annotated[int, Field(ge=0, le=9223372036854775807)]
+    low_balance_minor: Annotated[
+        int,
+        Field(
+            description="The threshold in force (the line's own or the default).",
+            ge=0,
+            le=100000000000000,
+        ),
+    ]
+
+
+class WebhookBalanceLowEvent(BaseModel):
+    model_config = ConfigDict(
+        extra='forbid',
+    )
+    type: Literal['line.balance_low']
+    version: Annotated[Literal[1], Field(ge=1, le=1)]
+    timestamp: AwareDatetime
+    data: Data4
+
+
+class Data5(BaseModel):
+    model_config = ConfigDict(
+        extra='forbid',
+    )
+    meter_id: UUID
+    owner_id: UUID
+    name: Annotated[str, Field(max_length=100, min_length=1)]
+    kind: Literal['mobile_data', 'voice', 'sms']
+    cycle_start: Annotated[
+        date_aliased, Field(description='The first day of the billing cycle.')
+    ]
+
+
+class WebhookAllowanceExhaustedEvent(BaseModel):
+    model_config = ConfigDict(
+        extra='forbid',
+    )
+    type: Literal['line.allowance_exhausted']
+    version: Annotated[Literal[1], Field(ge=1, le=1)]
+    timestamp: AwareDatetime
+    data: Data5
+
+
+class Data6(BaseModel):
+    model_config = ConfigDict(
+        extra='forbid',
+    )
+    owner_id: UUID
+    kind: Annotated[
+        str | None,
+        Field(
+            description="The kind, for a kind's budget; `null` for a meter's.",
+            max_length=16,
+            min_length=1,
+        ),
+    ]
+    meter_id: Annotated[
+        UUID | None,
+        Field(description="The meter, for a meter's budget; `null` for a kind's."),
+    ]
+    name: Annotated[
+        str | None,
+        Field(
+            description="The meter's name (a meter's budget).",
+            max_length=100,
+            min_length=1,
+        ),
+    ]
+    month: Annotated[date_aliased, Field(description='The first day of the month.')]
+    currency: Annotated[str | None, Field(max_length=3, min_length=3)]
+    projected_cost_minor: Annotated[
+        int | None,
+        Field(
+            description="The month's projected cost; `null` for a budget on quantity only.",
+            ge=-100000000000000,
+            le=100000000000000,
+        ),
+    ]
+    budget_cost_minor: Annotated[
+        int | None,
+        Field(
+            description="The budget's cost limit; `null` for a budget on quantity only.",
+            ge=0,
+            le=100000000000000,
+        ),
+    ]
+
+
+class WebhookBudgetProjectedOverEvent(BaseModel):
+    model_config = ConfigDict(
+        extra='forbid',
+    )
+    type: Literal['budget.projected_over']
+    version: Annotated[Literal[1], Field(ge=1, le=1)]
+    timestamp: AwareDatetime
+    data: Data6
+
+
+class Data7(BaseModel):
+    model_config = ConfigDict(
+        extra='forbid',
+    )
     endpoint_id: UUID
     message: Annotated[str, Field(max_length=200, min_length=1)]
 
@@ -1818,7 +1884,7 @@ class WebhookTestEvent(BaseModel):
     type: Literal['webhook.test']
     version: Annotated[Literal[1], Field(ge=1, le=1)]
     timestamp: AwareDatetime
-    data: Data4
+    data: Data7
 
 
 class Alert(BaseModel):
@@ -2123,6 +2189,67 @@ class FieldError(BaseModel):
     params: ProblemParams | None = None
 
 
+class Meter(BaseModel):
+    model_config = ConfigDict(
+        extra='forbid',
+    )
+    id: UUID
+    kind: Annotated[
+        Literal['electricity', 'water', 'gas', 'mobile_line'],
+        Field(
+            description='What the meter measures. An electricity meter holds `electricity` records, a water meter\n`water`, a gas meter `gas`; a mobile line holds `mobile_data`, `voice` and `sms`.\n'
+        ),
+    ]
+    name: Annotated[
+        str,
+        Field(
+            description='Not blank: at least one visible character, so not only spaces of any kind (`U+3000`),\nzero-width or other invisible characters (`422` otherwise). Stored without the spaces and\ninvisible characters at either end.\n',
+            max_length=100,
+            min_length=1,
+            pattern='^[^\\u0000]*[^\\u0000-\\u0020][^\\u0000]*$',
+        ),
+    ]
+    identifier: Annotated[
+        str,
+        Field(
+            description="A mobile line's number in E.164 (`+56912345678`); for other meters, its serial.",
+            max_length=64,
+            min_length=1,
+            pattern='^[^\\u0000-\\u0020]+$',
+        ),
+    ]
+    currency: Annotated[
+        str,
+        Field(
+            description='An ISO 4217 code of a currency in use (or withdrawn since 2023, for older bills); fund\ncodes, precious metals and testing codes (`XAU`, `XTS`, `XXX`, …) are not accepted.\n',
+            max_length=3,
+            min_length=3,
+        ),
+    ]
+    monthly_budget_minor: Annotated[int | None, Field(ge=0, le=100000000000000)]
+    plan: MobilePlan | None
+    balance_minor: Annotated[
+        int | None,
+        Field(
+            description="A mobile line's prepaid balance; `null` for other meters.",
+            ge=0,
+            le=9223372036854775807,
+        ),
+    ]
+    low_balance_minor: Annotated[
+        int | None,
+        Field(
+            description="A mobile line's low-balance threshold, in minor units of its currency: a balance under it\nis an alert (`GET /alerts`) and, when the balance crosses below it, a `line.balance_low`\nevent. `null`: the server's default (`LINE_BALANCE_LOW_MINOR`, 500 unless configured).\nOnly mobile lines have one (`422` `low_balance.not_allowed` on another meter).\n",
+            ge=0,
+            le=100000000000000,
+        ),
+    ]
+    owner_id: UUID
+    version: Annotated[int, Field(ge=1, le=2147483647)]
+    created_at: AwareDatetime
+    updated_at: AwareDatetime
+
+
 class MobileLineCreate(BaseModel):
     model_config = ConfigDict(
         extra='forbid',
@@ -2163,6 +2290,29 @@ class MobileLineCreate(BaseModel):
         ),
     ] = None
     plan: LinePlan
+    low_balance_minor: Annotated[
+        int | None,
+        Field(
+            description="A mobile line's low-balance threshold, in minor units of its currency: a balance under it\nis an alert (`GET /alerts`) and, when the balance crosses below it, a `line.balance_low`\nevent. `null`: the server's default (`LINE_BALANCE_LOW_MINOR`, 500 unless configured).\nOnly mobile lines have one (`422` `low_balance.not_allowed` on another meter).\n",
+            ge=0,
+            le=100000000000000,
+        ),
+    ] = None
+
+
+class MeterPage(BaseModel):
+    model_config = ConfigDict(
+        extra='forbid',
+    )
+    items: Annotated[list[Meter], Field(max_length=100)]
+    next_cursor: Annotated[
+        str | None,
+        Field(
+            description='Pass as `cursor` for the next page; `null` on the last page.',
+            max_length=512,
+            min_length=1,
+        ),
+    ]
 
 
 class TenantSettings(BaseModel):

@@ -107,6 +107,29 @@ def audit_prune(retention_days: int | None) -> int:
     return deleted
 
 
+def reseal_secrets() -> int:
+    """Re-encrypt every webhook signing secret under the first WEBHOOK_SECRET_KEYS key (the
+    second step of a key rotation), as the table owner, in one transaction."""
+    from sqlalchemy import text
+    from sqlalchemy.orm import Session
+
+    from consumo import models_registry  # noqa: F401 (every model, for the mapper)
+    from consumo.db import database_urls, make_engine
+    from consumo.webhooks.service import reseal_all_secrets
+
+    engine = make_engine(database_urls().owner, get_settings(), pool_size=1)
+    try:
+        with Session(engine) as session, session.begin():
+            # The owner is bound by FORCE ROW LEVEL SECURITY too: lifted for this transaction only.
+            session.execute(text("ALTER TABLE webhook_endpoints NO FORCE ROW LEVEL SECURITY"))
+            count = reseal_all_secrets(session)
+            session.execute(text("ALTER TABLE webhook_endpoints FORCE ROW LEVEL SECURITY"))
+    finally:
+        engine.dispose()
+    print(f"reseal-secrets: {count} webhook endpoints sealed under the first key")
+    return count
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="consumo")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -134,9 +157,14 @@ def main(argv: list[str] | None = None) -> int:
     env.add_argument("--path", type=Path, default=Path(".env"))
     prune = commands.add_parser("audit-prune", help="delete audit events older than AUDIT_RETENTION_DAYS (400)")
     prune.add_argument("--days", type=int, default=None, help="retention in days (overrides AUDIT_RETENTION_DAYS)")
+    commands.add_parser(
+        "reseal-secrets", help="re-encrypt webhook signing secrets under the first WEBHOOK_SECRET_KEYS key"
+    )
     args = parser.parse_args(argv)
     if args.command == "audit-prune":
         audit_prune(args.days)
+    elif args.command == "reseal-secrets":
+        reseal_secrets()
     elif args.command == "migrate":
         migrate()
     elif args.command == "serve" and args.production:

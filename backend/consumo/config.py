@@ -61,6 +61,10 @@ class Settings(BaseSettings):
     # Networks webhooks may be delivered to although they are not public (e.g. "127.0.0.0/8"
     # for a receiver on this machine, in development and tests). Empty: only public addresses.
     webhook_allowed_networks: str = ""
+    # Fernet keys (comma-separated) sealing the webhook signing secrets at rest: the first seals,
+    # all open (rotation: put a new key first, `consumo reseal-secrets`, then drop the old one).
+    # Unset: a key derived from JWT_SECRET (refused in production).
+    webhook_secret_keys: str = ""
     # A mobile line whose prepaid balance is under this (minor units) shows a low-balance alert.
     line_balance_low_minor: int = Field(default=500, ge=0)
     # A worker silent this long (killed, its machine lost) has its jobs handed to another.
@@ -103,6 +107,21 @@ class Settings(BaseSettings):
         # `METRICS_TOKEN=` in a .env or compose file switches the feature off, not on.
         return None if value == "" else value
 
+    @field_validator("webhook_secret_keys")
+    @classmethod
+    def _fernet_keys(cls, value: str) -> str:
+        import base64
+        import binascii
+
+        for key in (part.strip() for part in value.split(",")):
+            try:
+                valid = not key or len(base64.urlsafe_b64decode(key.encode())) == 32
+            except (binascii.Error, ValueError):
+                valid = False
+            if not valid:
+                raise ValueError("each WEBHOOK_SECRET_KEYS key is 32 bytes in URL-safe base64 (Fernet.generate_key())")
+        return value
+
     @model_validator(mode="after")
     def _refuse_unsafe_production_settings(self) -> Settings:
         if self.environment == "production":
@@ -114,6 +133,11 @@ class Settings(BaseSettings):
                 )
             if not self.database_url:
                 raise ValueError("DATABASE_URL is required in production")
+            if not self.webhook_secret_keys.strip():
+                raise ValueError(
+                    "WEBHOOK_SECRET_KEYS is required in production (e.g. `python -c 'from cryptography.fernet "
+                    "import Fernet; print(Fernet.generate_key().decode())'`)"
+                )
             if self.metrics_token is not None and len(self.metrics_token) < MIN_SECRET_LENGTH:
                 raise ValueError(f"METRICS_TOKEN must be at least {MIN_SECRET_LENGTH} random characters")
             if "log_json" not in self.model_fields_set:

@@ -1,6 +1,7 @@
 """Imports every model so `Base.metadata` knows the whole schema (Alembic, tests, ERD)."""
 
 from consumo.accounts.models import AuthSession, RefreshToken, Tenant, User
+from consumo.alerts.models import AlertMark
 from consumo.apitokens.models import ApiToken
 from consumo.audit import hook as audit_hook
 from consumo.audit.models import AuditEvent
@@ -16,6 +17,7 @@ from consumo.webhooks import events as _webhook_events  # noqa: F401  (the flush
 from consumo.webhooks.models import WebhookDelivery, WebhookEndpoint
 
 __all__ = [
+    "AlertMark",
     "ApiToken",
     "AuditEvent",
     "AuthSession",

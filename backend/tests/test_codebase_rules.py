@@ -27,6 +27,7 @@ SCOPING_HELPERS = {
     "apitokens/service.py": {"_tokens_of"},
     "webhooks/service.py": {"_endpoints_of", "_deliveries_of"},
     "webhooks/events.py": {"_endpoints_of"},
+    "alerts/marks.py": {"owner_as_caller"},  # a job's caller: the owner whose data changed, in its tenant
 }
 
 

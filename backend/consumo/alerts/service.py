@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from datetime import date
 
 from sqlalchemy.orm import Session
 
@@ -28,6 +29,7 @@ class Alert:
     currency: str | None = None
     amount_minor: int | None = None  # the projection, or the balance
     limit_minor: int | None = None  # the budget, or the low-balance threshold
+    since: date | None = None  # the period it holds for: the month (budgets), the billing cycle (allowances)
 
 
 def current_alerts(session: Session, caller: Caller) -> list[Alert]:
@@ -47,10 +49,11 @@ def current_alerts(session: Session, caller: Caller) -> list[Alert]:
                     currency=budget.currency,
                     amount_minor=each.current_month.projected_cost.get(budget.currency) if budget.currency else None,
                     limit_minor=budget.cost_limit_minor,
+                    since=month_start,
                 )
             )
     meters = session.execute(readable_meters(caller, "mine").order_by(Meter.name).limit(MAX_METERS_CHECKED)).scalars()
-    threshold = get_settings().line_balance_low_minor
+    default_threshold = get_settings().line_balance_low_minor
     for meter in list(meters):
         if meter.monthly_budget_minor is not None:
             by_meter = kpis.summarize(
@@ -66,10 +69,12 @@ def current_alerts(session: Session, caller: Caller) -> list[Alert]:
                         currency=meter.currency,
                         amount_minor=progress_of_meter.projected_cost_minor,
                         limit_minor=meter.monthly_budget_minor,
+                        since=month_start,
                     )
                 )
         if meter.kind != "mobile_line":
             continue
+        threshold = meter.low_balance_threshold(default_threshold)
         if meter.balance_minor is not None and meter.balance_minor < threshold:
             found.append(
                 Alert(
@@ -85,6 +90,12 @@ def current_alerts(session: Session, caller: Caller) -> list[Alert]:
         for allowance in status.allowances:
             if allowance.included > 0 and allowance.remaining <= 0:
                 found.append(
-                    Alert("line.allowance_exhausted", kind=allowance.kind, meter_id=meter.id, meter_name=meter.name)
+                    Alert(
+                        "line.allowance_exhausted",
+                        kind=allowance.kind,
+                        meter_id=meter.id,
+                        meter_name=meter.name,
+                        since=status.cycle.start,
+                    )
                 )
     return found

@@ -37,6 +37,7 @@ from sqlalchemy.orm import Mapper, ORMExecuteState, Session
 
 from consumo.audit.models import AuditEvent
 from consumo.db import TENANT_KEY
+from consumo.flushes import FlushedChanges, on_flush
 
 SECRET_COLUMN = re.compile(r"(hash|secret|password|salt|private_key|api_key)", re.IGNORECASE)
 REDACTED = "[redacted]"
@@ -246,13 +247,13 @@ def record_event(
     )
 
 
-@event.listens_for(Session, "after_flush")
-def _audit_flush(session: Session, _context: Any) -> None:
+@on_flush
+def _audit_flush(session: Session, flushed: FlushedChanges) -> None:
     named: dict[tuple[str, str], str] = session.info.get(_NAMED) or {}
     # A tenant is the one model keyed by its own id; deleting it deletes its trail (cascade).
-    deleted_tenants = {row.id for row in session.deleted if getattr(type(row), "__tenant_key__", None) == "id"}
+    deleted_tenants = {row.id for row in flushed.deleted if getattr(type(row), "__tenant_key__", None) == "id"}
     rows: list[dict[str, Any]] = []
-    for collection, action in ((session.new, "create"), (session.dirty, "update"), (session.deleted, "delete")):
+    for collection, action in ((flushed.created, "create"), (flushed.updated, "update"), (flushed.deleted, "delete")):
         for row in collection:
             cls = type(row)
             if not is_audited(cls):
@@ -261,8 +262,6 @@ def _audit_flush(session: Session, _context: Any) -> None:
             if tenant_id is None or tenant_id in deleted_tenants:
                 continue  # a deleted tenant takes its whole trail with it
             if action == "update":
-                if not session.is_modified(row, include_collections=False):
-                    continue
                 changes = _differences(row)
                 if not changes:
                     continue

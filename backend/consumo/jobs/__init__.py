@@ -41,9 +41,10 @@ from consumo.jobs.schema import JOB_SCHEMA
 blueprint = procrastinate.Blueprint()
 
 # Modules whose import registers tasks on the blueprint.
-TASK_MODULES = ["consumo.webhooks.tasks", "consumo.jobs.maintenance"]
+TASK_MODULES = ["consumo.webhooks.tasks", "consumo.alerts.tasks", "consumo.jobs.maintenance"]
 
 _DEFER = text("SELECT consumo_defer_job(:queue, :task, CAST(:args AS jsonb), :at)")
+_DEFER_ONCE = text("SELECT consumo_defer_job_once(:queue, :task, :lock, CAST(:args AS jsonb))")
 
 
 def defer_in_transaction(
@@ -53,6 +54,18 @@ def defer_in_transaction(
     exists exactly when the transaction commits. `at`: not before this time. Returns the job id."""
     params = {"queue": queue, "task": task_name, "args": json.dumps(args), "at": at}
     return int(session.execute(_DEFER, params).scalar_one())
+
+
+def defer_once_in_transaction(
+    session: Session, task_name: str, *, queue: str, lock: str, args: dict[str, Any]
+) -> int | None:
+    """Like `defer_in_transaction`, under procrastinate's queueing lock `lock`: while a job with
+    that lock waits in the queue, no other is added (None is returned), so a burst of changes
+    coalesces into one job. A job already running does not hold the lock: a change made while it
+    runs defers the next one, so nothing is missed."""
+    params = {"queue": queue, "task": task_name, "lock": lock, "args": json.dumps(args)}
+    job_id = session.execute(_DEFER_ONCE, params).scalar_one()
+    return int(job_id) if job_id is not None else None
 
 
 @contextmanager

@@ -28,6 +28,7 @@ def meter_model(meter: Meter) -> api.Meter:
         monthly_budget_minor=meter.monthly_budget_minor,
         plan=api.MobilePlan.model_validate(plan) if plan is not None else None,
         balance_minor=meter.balance_minor,
+        low_balance_minor=meter.low_balance_minor,
         owner_id=meter.owner_id,
         version=meter.version,
         created_at=meter.created_at,

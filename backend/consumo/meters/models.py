@@ -47,6 +47,10 @@ class Meter(Base):
         ),
         CheckConstraint("balance_minor IS NULL OR balance_minor >= 0", name="ck_meters_balance"),
         CheckConstraint(
+            "low_balance_minor IS NULL OR (kind = 'mobile_line' AND low_balance_minor >= 0)",
+            name="ck_meters_low_balance",
+        ),
+        CheckConstraint(
             "plan_cycle_start_day IS NULL OR plan_cycle_start_day BETWEEN 1 AND 28", name="ck_meters_cycle_day"
         ),
         Index("ix_meters_owner_name", "tenant_id", "owner_id", "name", "id"),
@@ -69,6 +73,8 @@ class Meter(Base):
     plan_voice_minute_price_minor: Mapped[int | None] = mapped_column(Integer)
     plan_sms_price_minor: Mapped[int | None] = mapped_column(Integer)
     balance_minor: Mapped[int | None] = mapped_column(BigInteger)
+    # A line's own low-balance threshold; NULL: the LINE_BALANCE_LOW_MINOR setting.
+    low_balance_minor: Mapped[int | None] = mapped_column(BigInteger)
     version: Mapped[int] = mapped_column(Integer, server_default="1")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
@@ -78,6 +84,10 @@ class Meter(Base):
     @property
     def is_line(self) -> bool:
         return self.kind == "mobile_line"
+
+    def low_balance_threshold(self, default: int) -> int:
+        """The balance under which this line is low: its own threshold, else `default` (the setting)."""
+        return self.low_balance_minor if self.low_balance_minor is not None else default
 
 
 class MeterTariff(Base):

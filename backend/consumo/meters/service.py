@@ -15,7 +15,7 @@ from decimal import Decimal
 from typing import Any, Literal
 
 import phonenumbers
-from sqlalchemy import Select, delete, select, update
+from sqlalchemy import Select, delete, func, select, update
 from sqlalchemy.orm import Session
 
 from consumo.api_models import MeterCreate, MeterUpdate, MobilePlan, TariffCreate
@@ -30,6 +30,7 @@ from consumo.readings.models import MeterReading
 from consumo.security.identity import Caller
 from consumo.text import visible_name
 from consumo.versioning import first_version, touch
+from consumo.webhooks import events
 
 Scope = Literal["mine", "tenant"]
 MAX_TARIFFS = 500
@@ -216,6 +217,7 @@ def create_meter(session: Session, caller: Caller, data: MeterCreate | Mapping[s
         raise UnprocessableContent("A mobile line needs a plan.", field="plan", code="plan.required")
     if kind != "mobile_line" and plan is not None:
         raise UnprocessableContent("Only mobile lines have a plan.", field="plan", code="plan.not_allowed")
+    threshold = getattr(body, "low_balance_minor", None)
     now = datetime.now(UTC)
     meter = Meter(
         tenant_id=caller.tenant_id,
@@ -227,6 +229,7 @@ def create_meter(session: Session, caller: Caller, data: MeterCreate | Mapping[s
         currency=body.currency or caller.default_currency,
         monthly_budget_minor=body.monthly_budget_minor,
         balance_minor=0 if kind == "mobile_line" else None,
+        low_balance_minor=threshold,
         **first_version(caller, now),
     )
     if plan is not None:
@@ -264,27 +267,63 @@ def update_meter(
         meter.identifier = normalize_identifier(meter.kind, changes.identifier)
     if "monthly_budget_minor" in sent:
         meter.monthly_budget_minor = changes.monthly_budget_minor
+    if "low_balance_minor" in sent:
+        if changes.low_balance_minor is not None and not meter.is_line:
+            raise UnprocessableContent(
+                "Only mobile lines have a low-balance threshold.",
+                field="low_balance_minor",
+                code="low_balance.not_allowed",
+            )
+        meter.low_balance_minor = changes.low_balance_minor
     touch(meter, caller)
     flush_unique(session, _IDENTIFIER_TAKEN)
     return meter
 
 
+# A deleted meter's records are announced one by one (`consumption.updated`, now without a meter)
+# up to this many; a larger meter's `meter.deleted` says how many records it detached and the
+# receiver detaches them itself (every record of that meter: its `meter_id` is null, its version + 1).
+ANNOUNCED_DETACHED_RECORDS = 1000
+
+
 def delete_meter(session: Session, caller: Caller, meter_id: uuid.UUID, *, precondition: Callable[[int], bool]) -> None:
-    """The meter's tariffs, readings and top-ups go with it; its records stay, detached,
-    with the cost they had (no longer following tariffs that are gone)."""
+    """The meter's tariffs, readings and top-ups go with it; its records stay, detached (a new
+    version each), with the cost they had (no longer following tariffs that are gone)."""
     meter = writable_meter(session, caller, meter_id)
     if not precondition(meter.version):
         raise PreconditionFailed("The meter was changed since you read it; read it again.", code="version.stale")
-    session.execute(
+    attached = on_meter(ConsumptionRecord, meter)
+    count = session.execute(select(func.count()).select_from(ConsumptionRecord).where(attached)).scalar_one()
+    detach = (
         update(ConsumptionRecord)
-        .where(on_meter(ConsumptionRecord, meter))
-        .values(meter_id=None, reading_id=None, cost_from_tariff=False)
+        .where(attached)
+        .values(
+            meter_id=None,
+            reading_id=None,
+            cost_from_tariff=False,
+            version=ConsumptionRecord.version + 1,
+            updated_at=datetime.now(UTC),
+            updated_by=caller.user_id,
+        )
         .execution_options(synchronize_session=False)
     )
+    if count <= ANNOUNCED_DETACHED_RECORDS:
+        detached = session.execute(detach.returning(*DETACHED_RECORD_FIELDS)).all()
+        events.publish(
+            session,
+            meter.tenant_id,
+            [("consumption.updated", events.jsonable_row(row._asdict())) for row in detached],
+        )
+    else:
+        session.execute(detach)
+    events.note_detached_records(session, meter, count)
     session.execute(delete(MeterReading).where(on_meter(MeterReading, meter)))
     session.delete(meter)
     session.flush()
     session.expire_all()
+
+
+DETACHED_RECORD_FIELDS = tuple(getattr(ConsumptionRecord, name) for name in events.CONSUMPTION_EVENT_FIELDS)
 
 
 # --- tariffs -------------------------------------------------------------------------------

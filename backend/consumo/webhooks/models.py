@@ -9,11 +9,13 @@ from sqlalchemy.dialects.postgresql import ARRAY, JSONB, UUID
 from sqlalchemy.orm import Mapped, mapped_column
 
 from consumo.db import Base
+from consumo.security import sealing
 
 
 class WebhookEndpoint(Base):
     """Where a tenant wants its events POSTed, signed with the endpoint's secret (Standard
-    Webhooks). The secret is kept as such because signing needs it; it is shown only when made."""
+    Webhooks). Signing needs the secret itself, so it is kept encrypted (`security.sealing`,
+    keys from WEBHOOK_SECRET_KEYS), never as such; it is shown only when made."""
 
     __tablename__ = "webhook_endpoints"
     __table_args__ = (Index("ix_webhook_endpoints_created", "tenant_id", "created_at", "id"),)
@@ -26,10 +28,10 @@ class WebhookEndpoint(Base):
     description: Mapped[str] = mapped_column(String(500), server_default="")
     event_types: Mapped[list[str]] = mapped_column(ARRAY(String(40)))
     is_active: Mapped[bool] = mapped_column(server_default=text("true"))
-    secret: Mapped[str] = mapped_column(String(100))
+    sealed_secret: Mapped[str] = mapped_column("secret", String(500))
     # After a rotation the old secret keeps signing (beside the new one) for a day, so receivers
     # can switch without losing a delivery.
-    previous_secret: Mapped[str | None] = mapped_column(String(100))
+    sealed_previous_secret: Mapped[str | None] = mapped_column("previous_secret", String(500))
     previous_secret_expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     failing_since: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     disabled_reason: Mapped[str | None] = mapped_column(String(500))
@@ -38,6 +40,15 @@ class WebhookEndpoint(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     updated_by: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
+
+    @property
+    def secret(self) -> str:
+        """The signing secret (`whsec_…`), opened with the configured keys."""
+        return sealing.unseal(self.sealed_secret)
+
+    @secret.setter
+    def secret(self, plain: str) -> None:
+        self.sealed_secret = sealing.seal(plain)
 
 
 class WebhookDelivery(Base):

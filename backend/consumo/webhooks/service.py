@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from consumo.jobs import defer_in_transaction
 from consumo.paging import Keyset, Page, keyset_page
 from consumo.problems import Forbidden, NotFound, PreconditionFailed, UnprocessableContent
+from consumo.security import sealing
 from consumo.security.identity import Caller
 from consumo.versioning import touch
 from consumo.webhooks import delivery as sender
@@ -93,6 +94,19 @@ DELIVERIES_NEWEST_FIRST = Keyset(
 def list_endpoints(session: Session, caller: Caller, *, limit: int, cursor: str | None) -> Page[WebhookEndpoint]:
     _require_manager(caller)
     return keyset_page(session, _endpoints_of(caller), ENDPOINTS_OLDEST_FIRST, limit=limit, cursor=cursor)
+
+
+def reseal_all_secrets(session: Session) -> int:
+    """Every endpoint's secrets sealed again under the first WEBHOOK_SECRET_KEYS key (after a new
+    key was put first), so the old key can then be dropped. The session must see every tenant
+    (the table owner's). Returns how many endpoints were resealed."""
+    endpoints = session.execute(select(WebhookEndpoint)).scalars().all()
+    for endpoint in endpoints:
+        endpoint.sealed_secret = sealing.reseal(endpoint.sealed_secret)
+        if endpoint.sealed_previous_secret:
+            endpoint.sealed_previous_secret = sealing.reseal(endpoint.sealed_previous_secret)
+    session.flush()
+    return len(endpoints)
 
 
 def _check_url(url: str) -> None:
@@ -186,7 +200,7 @@ def delete_endpoint(
 def rotate_secret(session: Session, caller: Caller, endpoint_id: uuid.UUID) -> WebhookEndpoint:
     """A new secret; the old one keeps signing beside it for 24 hours."""
     endpoint = get_endpoint(session, caller, endpoint_id, lock=True)
-    endpoint.previous_secret = endpoint.secret
+    endpoint.sealed_previous_secret = endpoint.sealed_secret
     endpoint.previous_secret_expires_at = datetime.now(UTC) + PREVIOUS_SECRET_GRACE
     endpoint.secret = new_secret()
     touch(endpoint, caller)
@@ -257,8 +271,9 @@ def redeliver(session: Session, caller: Caller, endpoint_id: uuid.UUID, delivery
 
 def _signing_secrets(endpoint: WebhookEndpoint, now: datetime) -> list[str]:
     keys = [endpoint.secret]
-    if endpoint.previous_secret and endpoint.previous_secret_expires_at and endpoint.previous_secret_expires_at > now:
-        keys.append(endpoint.previous_secret)
+    previous, expires = endpoint.sealed_previous_secret, endpoint.previous_secret_expires_at
+    if previous and expires and expires > now:
+        keys.append(sealing.unseal(previous))
     return keys
 
 
