@@ -1563,7 +1563,8 @@ export const getMeter = <ThrowOnError extends boolean = false>(options: Options<
 /**
  * Change some fields of a meter
  *
- * Send only the fields to change; `null` clears `monthly_budget_minor`.
+ * Send only the fields to change; `null` clears `monthly_budget_minor`, and sets a line's
+ * `low_balance_minor` back to the server's default.
  *
  * **Who may call it:** The meter's owner; an owner, admin or viewer of its tenant who is not
  * its owner gets `403`, anyone else `404`.

@@ -500,6 +500,7 @@ export type Meter = {
      * A mobile line's prepaid balance; `null` for other meters.
      */
     readonly balance_minor: number | null;
+    low_balance_minor: LowBalanceThreshold;
     readonly owner_id: string;
     readonly version: number;
     readonly created_at: string;
@@ -539,6 +540,7 @@ export type MobileLineCreate = {
     currency?: Currency;
     monthly_budget_minor?: CostMinor;
     plan: LinePlan;
+    low_balance_minor?: LowBalanceThreshold;
 };
 
 /**
@@ -547,6 +549,15 @@ export type MobileLineCreate = {
  *
  */
 export type E164Number = string;
+
+/**
+ * A mobile line's low-balance threshold, in minor units of its currency: a balance under it
+ * is an alert (`GET /alerts`) and, when the balance crosses below it, a `line.balance_low`
+ * event. `null`: the server's default (`LINE_BALANCE_LOW_MINOR`, 500 unless configured).
+ * Only mobile lines have one (`422` `low_balance.not_allowed` on another meter).
+ *
+ */
+export type LowBalanceThreshold = number | null;
 
 /**
  * A mobile line's plan (never `null` when the line is created).
@@ -561,6 +572,7 @@ export type MeterUpdate = {
     identifier?: MeterIdentifier;
     monthly_budget_minor?: number | null;
     plan?: MobilePlan;
+    low_balance_minor?: LowBalanceThreshold;
 };
 
 export type MeterPage = {
@@ -1058,7 +1070,7 @@ export type ApiTokenPage = {
     next_cursor: string | null;
 };
 
-export type WebhookEventType = 'consumption.created' | 'consumption.updated' | 'consumption.deleted' | 'meter.created' | 'meter.updated' | 'meter.deleted' | 'reading.created' | 'line.topped_up';
+export type WebhookEventType = 'consumption.created' | 'consumption.updated' | 'consumption.deleted' | 'meter.created' | 'meter.updated' | 'meter.deleted' | 'reading.created' | 'line.topped_up' | 'line.balance_low' | 'line.allowance_exhausted' | 'budget.projected_over';
 
 export type WebhookEndpoint = {
     readonly id: string;
@@ -1197,6 +1209,14 @@ export type WebhookMeterEvent = {
         kind: MeterKind;
         name: string;
         version: number;
+        /**
+         * meter.deleted only: how many records the meter left behind. They stay, detached: each
+         * now has `meter_id: null` and a new version. Up to 1,000 of them are also announced
+         * one by one (`consumption.updated`); beyond that, detach every record of this meter
+         * yourself.
+         *
+         */
+        detached_records?: number;
     };
 };
 
@@ -1230,6 +1250,82 @@ export type WebhookTopUpEvent = {
         meter_id: string;
         amount_minor: number;
         balance_after_minor: number;
+    };
+};
+
+/**
+ * Sent for line.balance_low.
+ */
+export type WebhookBalanceLowEvent = {
+    type: 'line.balance_low';
+    version: 1;
+    timestamp: string;
+    data: {
+        meter_id: string;
+        owner_id: string;
+        name: string;
+        currency: string;
+        balance_minor: number;
+        /**
+         * The threshold in force (the line's own or the default).
+         */
+        low_balance_minor: number;
+    };
+};
+
+/**
+ * Sent for line.allowance_exhausted.
+ */
+export type WebhookAllowanceExhaustedEvent = {
+    type: 'line.allowance_exhausted';
+    version: 1;
+    timestamp: string;
+    data: {
+        meter_id: string;
+        owner_id: string;
+        name: string;
+        kind: 'mobile_data' | 'voice' | 'sms';
+        /**
+         * The first day of the billing cycle.
+         */
+        cycle_start: string;
+    };
+};
+
+/**
+ * Sent for budget.projected_over (a kind's budget, or a meter's).
+ */
+export type WebhookBudgetProjectedOverEvent = {
+    type: 'budget.projected_over';
+    version: 1;
+    timestamp: string;
+    data: {
+        owner_id: string;
+        /**
+         * The kind, for a kind's budget; `null` for a meter's.
+         */
+        kind: string | null;
+        /**
+         * The meter, for a meter's budget; `null` for a kind's.
+         */
+        meter_id: string | null;
+        /**
+         * The meter's name (a meter's budget).
+         */
+        name: string | null;
+        /**
+         * The first day of the month.
+         */
+        month: string;
+        currency: string | null;
+        /**
+         * The month's projected cost; `null` for a budget on quantity only.
+         */
+        projected_cost_minor: number | null;
+        /**
+         * The budget's cost limit; `null` for a budget on quantity only.
+         */
+        budget_cost_minor: number | null;
     };
 };
 
@@ -1342,6 +1438,7 @@ export type MeterWritable = {
     currency: Currency;
     monthly_budget_minor: number | null;
     plan: MobilePlan;
+    low_balance_minor: LowBalanceThreshold;
 };
 
 export type MeterPageWritable = {

@@ -412,21 +412,6 @@ export const zMobilePlan = z.object({
     sms_price_minor: z.int().gte(0).lte(100000).optional().default(0)
 }).nullable();
 
-export const zMeter = z.object({
-    id: z.uuid().length(36).readonly(),
-    kind: zMeterKind,
-    name: zMeterName,
-    identifier: zMeterIdentifier,
-    currency: zCurrency,
-    monthly_budget_minor: z.int().gte(0).lte(100000000000000).nullable(),
-    plan: zMobilePlan,
-    balance_minor: z.int().gte(0).lte(9007199254740991).readonly().nullable(),
-    owner_id: z.uuid().length(36).readonly(),
-    version: z.int().gte(1).lte(2147483647).readonly(),
-    created_at: z.iso.datetime({ offset: true }).min(20).max(40).readonly(),
-    updated_at: z.iso.datetime({ offset: true }).min(20).max(40).readonly()
-});
-
 /**
  * An electricity, water or gas meter; it takes no plan.
  */
@@ -450,6 +435,31 @@ export const zUtilityMeterCreate = z.object({
 export const zE164Number = z.string().min(8).max(16).regex(/^\+[1-9][0-9]{6,14}$/);
 
 /**
+ * A mobile line's low-balance threshold, in minor units of its currency: a balance under it
+ * is an alert (`GET /alerts`) and, when the balance crosses below it, a `line.balance_low`
+ * event. `null`: the server's default (`LINE_BALANCE_LOW_MINOR`, 500 unless configured).
+ * Only mobile lines have one (`422` `low_balance.not_allowed` on another meter).
+ *
+ */
+export const zLowBalanceThreshold = z.int().gte(0).lte(100000000000000).nullable();
+
+export const zMeter = z.object({
+    id: z.uuid().length(36).readonly(),
+    kind: zMeterKind,
+    name: zMeterName,
+    identifier: zMeterIdentifier,
+    currency: zCurrency,
+    monthly_budget_minor: z.int().gte(0).lte(100000000000000).nullable(),
+    plan: zMobilePlan,
+    balance_minor: z.int().gte(0).lte(9007199254740991).readonly().nullable(),
+    low_balance_minor: zLowBalanceThreshold,
+    owner_id: z.uuid().length(36).readonly(),
+    version: z.int().gte(1).lte(2147483647).readonly(),
+    created_at: z.iso.datetime({ offset: true }).min(20).max(40).readonly(),
+    updated_at: z.iso.datetime({ offset: true }).min(20).max(40).readonly()
+});
+
+/**
  * A mobile line's plan (never `null` when the line is created).
  */
 export const zLinePlan = zMobilePlan;
@@ -463,7 +473,8 @@ export const zMobileLineCreate = z.object({
     identifier: zE164Number,
     currency: zCurrency.optional(),
     monthly_budget_minor: zCostMinor.optional(),
-    plan: zLinePlan
+    plan: zLinePlan,
+    low_balance_minor: zLowBalanceThreshold.optional()
 });
 
 /**
@@ -486,7 +497,8 @@ export const zMeterUpdate = z.object({
     name: zMeterName.optional(),
     identifier: zMeterIdentifier.optional(),
     monthly_budget_minor: z.int().gte(0).lte(100000000000000).nullish(),
-    plan: zMobilePlan.optional()
+    plan: zMobilePlan.optional(),
+    low_balance_minor: zLowBalanceThreshold.optional()
 });
 
 export const zMeterPage = z.object({
@@ -881,7 +893,10 @@ export const zWebhookEventType = z.enum([
     'meter.updated',
     'meter.deleted',
     'reading.created',
-    'line.topped_up'
+    'line.topped_up',
+    'line.balance_low',
+    'line.allowance_exhausted',
+    'budget.projected_over'
 ]);
 
 export const zWebhookEndpoint = z.object({
@@ -994,7 +1009,8 @@ export const zWebhookMeterEvent = z.object({
         owner_id: z.uuid().length(36),
         kind: zMeterKind,
         name: z.string().min(1).max(100),
-        version: z.int().gte(1)
+        version: z.int().gte(1),
+        detached_records: z.int().gte(0).optional()
     })
 });
 
@@ -1025,6 +1041,62 @@ export const zWebhookTopUpEvent = z.object({
         meter_id: z.uuid().length(36),
         amount_minor: z.int().gte(1).lte(100000000000),
         balance_after_minor: z.int().gte(-100000000000000).lte(100000000000000)
+    })
+});
+
+/**
+ * Sent for line.balance_low.
+ */
+export const zWebhookBalanceLowEvent = z.object({
+    type: z.enum(['line.balance_low']),
+    version: z.literal(1),
+    timestamp: z.iso.datetime({ offset: true }).min(20).max(40),
+    data: z.object({
+        meter_id: z.uuid().length(36),
+        owner_id: z.uuid().length(36),
+        name: z.string().min(1).max(100),
+        currency: z.string().length(3),
+        balance_minor: z.int().gte(0).lte(9007199254740991),
+        low_balance_minor: z.int().gte(0).lte(100000000000000)
+    })
+});
+
+/**
+ * Sent for line.allowance_exhausted.
+ */
+export const zWebhookAllowanceExhaustedEvent = z.object({
+    type: z.enum(['line.allowance_exhausted']),
+    version: z.literal(1),
+    timestamp: z.iso.datetime({ offset: true }).min(20).max(40),
+    data: z.object({
+        meter_id: z.uuid().length(36),
+        owner_id: z.uuid().length(36),
+        name: z.string().min(1).max(100),
+        kind: z.enum([
+            'mobile_data',
+            'voice',
+            'sms'
+        ]),
+        cycle_start: z.iso.date().length(10)
+    })
+});
+
+/**
+ * Sent for budget.projected_over (a kind's budget, or a meter's).
+ */
+export const zWebhookBudgetProjectedOverEvent = z.object({
+    type: z.enum(['budget.projected_over']),
+    version: z.literal(1),
+    timestamp: z.iso.datetime({ offset: true }).min(20).max(40),
+    data: z.object({
+        owner_id: z.uuid().length(36),
+        kind: z.string().min(1).max(16).nullable(),
+        meter_id: z.uuid().length(36).nullable(),
+        name: z.string().min(1).max(100).nullable(),
+        month: z.iso.date().length(10),
+        currency: z.string().length(3).nullable(),
+        projected_cost_minor: z.int().gte(-100000000000000).lte(100000000000000).nullable(),
+        budget_cost_minor: z.int().gte(0).lte(100000000000000).nullable()
     })
 });
 
@@ -1113,7 +1185,8 @@ export const zMeterWritable = z.object({
     identifier: zMeterIdentifier,
     currency: zCurrency,
     monthly_budget_minor: z.int().gte(0).lte(100000000000000).nullable(),
-    plan: zMobilePlan
+    plan: zMobilePlan,
+    low_balance_minor: zLowBalanceThreshold
 });
 
 export const zMeterPageWritable = z.object({
