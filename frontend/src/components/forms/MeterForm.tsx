@@ -32,6 +32,8 @@ export interface MeterFormValues {
   /** Typed in major units; sent as minor units. */
   monthly_budget_minor: string;
   plan: PlanFormValues;
+  /** A mobile line's low-balance threshold, typed in major units; "" is the server's default. */
+  low_balance_minor: string;
 }
 
 const ALLOWANCE_KEYS = ["data_mb", "voice_minutes", "sms", "cycle_start_day"] as const;
@@ -44,6 +46,7 @@ export const METER_FIELDS: readonly Path<MeterFormValues>[] = [
   "identifier",
   "currency",
   "monthly_budget_minor",
+  "low_balance_minor",
   ...ALLOWANCE_KEYS.map((key) => `plan.${key}` as const),
   ...PRICE_KEYS.map((key) => `plan.${key}` as const),
 ];
@@ -59,7 +62,7 @@ export const EMPTY_PLAN: PlanFormValues = {
 };
 
 export function emptyMeterValues(currency: string): MeterFormValues {
-  return { kind: "", name: "", identifier: "", currency, monthly_budget_minor: "", plan: EMPTY_PLAN };
+  return { kind: "", name: "", identifier: "", currency, monthly_budget_minor: "", plan: EMPTY_PLAN, low_balance_minor: "" };
 }
 
 export function valuesFromMeter(meter: Meter, locale: string): MeterFormValues {
@@ -71,6 +74,7 @@ export function valuesFromMeter(meter: Meter, locale: string): MeterFormValues {
     identifier: meter.identifier,
     currency: meter.currency,
     monthly_budget_minor: minorToMajorInput(meter.monthly_budget_minor, meter.currency, sep),
+    low_balance_minor: minorToMajorInput(meter.low_balance_minor, meter.currency, sep),
     plan: plan
       ? {
           data_mb: String(plan.data_mb),
@@ -117,6 +121,7 @@ export function toCreateBody(values: MeterFormValues): Record<string, unknown> {
       currency: values.currency || undefined,
       monthly_budget_minor: minorOf(values.monthly_budget_minor, currency),
       plan: values.kind === "mobile_line" ? toPlanBody(values.plan, currency) : undefined,
+      low_balance_minor: values.kind === "mobile_line" ? minorOf(values.low_balance_minor, currency) : undefined,
     }).filter(([, value]) => value !== undefined),
   );
 }
@@ -131,6 +136,9 @@ export function toUpdateBody(values: MeterFormValues, initial: MeterFormValues):
   const before = majorToMinor(initial.monthly_budget_minor, currency);
   if (budget.ok && (!before.ok || budget.minor !== before.minor)) body.monthly_budget_minor = budget.minor ?? null;
   if (initial.kind === "mobile_line") {
+    const threshold = majorToMinor(values.low_balance_minor, currency);
+    const thresholdBefore = majorToMinor(initial.low_balance_minor, currency);
+    if (threshold.ok && (!thresholdBefore.ok || threshold.minor !== thresholdBefore.minor)) body.low_balance_minor = threshold.minor ?? null;
     const plan = toPlanBody(values.plan, currency);
     if (JSON.stringify(plan) !== JSON.stringify(toPlanBody(initial.plan, currency))) body.plan = plan;
   }
@@ -160,6 +168,8 @@ export function MeterForm(props: Props) {
       if (budget) errors.monthly_budget_minor = { type: "format", message: budget };
       const kind = mode === "edit" ? initial.kind : values.kind;
       if (kind === "mobile_line") {
+        const threshold = messageFor(values.low_balance_minor);
+        if (threshold) errors.low_balance_minor = { type: "format", message: threshold };
         const plan: NonNullable<FieldErrors<MeterFormValues>["plan"]> = {};
         for (const key of PRICE_KEYS) {
           const message = messageFor(values.plan[key]);
@@ -303,6 +313,15 @@ export function MeterForm(props: Props) {
               autoComplete="off"
               error={errors.plan?.sms_price_minor?.message}
               {...register("plan.sms_price_minor")}
+            />
+            <TextField
+              label={t("meters.form.lowBalance")}
+              optional={t("common.optional")}
+              hint={t("meters.form.lowBalanceHint", { currency, example })}
+              inputMode="decimal"
+              autoComplete="off"
+              error={errors.low_balance_minor?.message}
+              {...register("low_balance_minor")}
             />
           </div>
         </fieldset>

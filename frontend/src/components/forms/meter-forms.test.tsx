@@ -24,6 +24,7 @@ function meter(overrides: Partial<Meter>): Meter {
     monthly_budget_minor: null,
     plan: null,
     balance_minor: null,
+    low_balance_minor: null,
     owner_id: "00000000-0000-4000-8000-0000000000ff",
     version: 1,
     created_at: "2026-01-01T00:00:00Z",
@@ -152,6 +153,29 @@ describe("meter form", () => {
       monthly_budget_minor: null,
       plan: { data_mb: 10240, voice_minutes: 500, sms: 100, cycle_start_day: 5, data_mb_price_minor: 1, voice_minute_price_minor: 5, sms_price_minor: 10 },
     });
+  });
+
+  it("sets a line's low-balance threshold in major units, and clears it back to the default with null", async () => {
+    const onSubmit = vi.fn<(body: MeterUpdate) => Promise<void>>(async () => {});
+    const { unmount } = renderWithI18n(<MeterForm mode="edit" initial={valuesFromMeter(line, "en-GB")} onSubmit={onSubmit} onCancel={vi.fn()} />);
+    await userEvent.type(screen.getByLabelText(/^Low-balance alert below/), "7.50");
+    await userEvent.click(screen.getByRole("button", { name: "Save" }));
+    await waitFor(() => expect(onSubmit).toHaveBeenCalledTimes(1));
+    expect(onSubmit.mock.calls[0]?.[0]).toEqual({ low_balance_minor: 750 });
+    unmount();
+
+    const withThreshold = { ...line, low_balance_minor: 750 };
+    renderWithI18n(<MeterForm mode="edit" initial={valuesFromMeter(withThreshold, "en-GB")} onSubmit={onSubmit} onCancel={vi.fn()} />);
+    expect(screen.getByLabelText(/^Low-balance alert below/)).toHaveValue("7.50");
+    await userEvent.clear(screen.getByLabelText(/^Low-balance alert below/));
+    await userEvent.click(screen.getByRole("button", { name: "Save" }));
+    await waitFor(() => expect(onSubmit).toHaveBeenCalledTimes(2));
+    expect(onSubmit.mock.calls[1]?.[0]).toEqual({ low_balance_minor: null });
+  });
+
+  it("offers no low-balance threshold for a utility meter", () => {
+    renderWithI18n(<MeterForm mode="edit" initial={valuesFromMeter(meter({}), "en-GB")} onSubmit={vi.fn()} onCancel={vi.fn()} />);
+    expect(screen.queryByLabelText(/^Low-balance alert below/)).toBeNull();
   });
 
   it("says so when nothing changed", async () => {

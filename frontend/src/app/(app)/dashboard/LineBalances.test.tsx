@@ -16,6 +16,7 @@ function meter(overrides: Partial<Meter>): Meter {
     monthly_budget_minor: null,
     plan: null,
     balance_minor: null,
+    low_balance_minor: null,
     owner_id: "00000000-0000-4000-8000-000000000009",
     version: 1,
     created_at: "2026-01-01T00:00:00Z",

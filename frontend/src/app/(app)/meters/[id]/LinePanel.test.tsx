@@ -19,6 +19,7 @@ const line: Meter = {
   monthly_budget_minor: null,
   plan: { data_mb: 10240, voice_minutes: 300, sms: 100, cycle_start_day: 1, data_mb_price_minor: 1, voice_minute_price_minor: 5, sms_price_minor: 10 },
   balance_minor: 1000,
+  low_balance_minor: null,
   owner_id: "00000000-0000-4000-8000-0000000000ff",
   version: 1,
   created_at: "2026-01-01T00:00:00Z",
