@@ -216,3 +216,19 @@ def test_each_token_has_its_own_rate_limit_with_ratelimit_headers(alice, client,
     assert client.get(f"{API}/user", headers=bearer(second)).status_code == 200
     # a browser session is not counted against any token
     assert all(alice.get(f"{API}/user").status_code == 200 for _ in range(4))
+
+
+def test_a_read_token_s_write_is_refused_in_one_place_only():
+    """The scheme's check (before the body is parsed) is the one refusal; a second copy at the
+    edge had drifted from it once already."""
+    from pathlib import Path
+
+    import consumo
+
+    package = Path(consumo.__file__).parent
+    places = [
+        path.relative_to(package).as_posix()
+        for path in package.rglob("*.py")
+        if path.name != "api_models.py" and 'code="auth.api_token_read_only"' in path.read_text()
+    ]
+    assert places == ["security/tokens.py"]

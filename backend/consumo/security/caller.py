@@ -11,9 +11,9 @@ from consumo.audit import hook as audit_hook
 from consumo.db import open_caller_transaction, open_token_transaction
 from consumo.http import db_session
 from consumo.logging import bind_log_context
-from consumo.problems import Forbidden, Unauthorized
+from consumo.problems import Unauthorized
 from consumo.security.identity import Caller
-from consumo.security.tokens import SAFE_METHODS, AccessClaims, ApiTokenCredentials
+from consumo.security.tokens import AccessClaims, ApiTokenCredentials
 
 
 def current_caller() -> Caller:
@@ -57,8 +57,8 @@ def _api_token_caller(credentials: ApiTokenCredentials) -> Caller:
     row = open_token_transaction(db_session(), credentials.tenant_id, credentials.token_hash, flask.request.remote_addr)
     if row is None or not row.is_active or (row.expires_at is not None and row.expires_at <= datetime.now(UTC)):
         raise Unauthorized("The API token is invalid, expired or revoked.", code="auth.api_token_invalid")
-    if not row.can_write and flask.request.method not in SAFE_METHODS:
-        raise Forbidden("This API token has the read scope only.", code="auth.api_token_read_only")
+    # A read token's write was refused already, by the scheme's check (`tokens.verify_api_token`,
+    # from the scope letter inside the hashed secret: the row's `can_write` cannot differ).
     return Caller(
         row.user_id,
         credentials.tenant_id,
@@ -71,8 +71,8 @@ def _api_token_caller(credentials: ApiTokenCredentials) -> Caller:
 
 
 def check_api_token_scope() -> None:
-    """Before every handler: a call with a personal API token is authenticated (and a
-    read-scoped token refused on any write) before the handler does anything else."""
+    """Before every handler: a call with a personal API token is authenticated against the
+    database before the handler does anything else (its scope was checked by the scheme)."""
     try:
         token_info = context.context.get("token_info")
     except (LookupError, RuntimeError):  # not a request Connexion routed

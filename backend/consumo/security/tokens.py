@@ -97,9 +97,10 @@ class ApiTokenCredentials:
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
-def verify_api_token(token: str, request: Any = None) -> Any:
+def verify_api_token(token: str, request: Any) -> Any:
     """Connexion's check of the `apiToken` scheme: the token's shape only (a JWT is left to
-    `bearerAuth`), and a read token's write refused (403) before the request is validated.
+    `bearerAuth`), and a read token's write refused (403) before the request is validated: the
+    one place the read scope is enforced (Connexion passes `request` because it is a parameter).
     Whether the token exists, has not expired and its user is active is checked against the
     database by `consumo.security.caller.current_caller`."""
     from connexion.security import NO_VALUE
@@ -110,7 +111,7 @@ def verify_api_token(token: str, request: Any = None) -> Any:
     if parsed is None:
         raise Unauthorized("The API token is invalid, expired or revoked.", code="auth.api_token_invalid")
     tenant_id, can_write = parsed
-    if not can_write and request is not None and request.method.upper() not in SAFE_METHODS:
+    if not can_write and request.method.upper() not in SAFE_METHODS:
         raise Forbidden("This API token has the read scope only.", code="auth.api_token_read_only")
     return {"sub": None, "api_token": ApiTokenCredentials(tenant_id, hash_token(token))}
 
