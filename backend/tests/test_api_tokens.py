@@ -220,7 +220,7 @@ def test_each_token_has_its_own_rate_limit_with_ratelimit_headers(alice, client,
 
 def test_a_read_token_s_write_is_refused_in_one_place_only():
     """The scheme's check (before the body is parsed) is the one refusal; a second copy at the
-    edge had drifted from it once already."""
+    edge was one more place for the rule to drift."""
     from pathlib import Path
 
     import consumo
