@@ -40,6 +40,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import psycopg
+from cryptography.fernet import Fernet
 from pgtools import load_records, pgbench_binary, seeding_settings, server_dsn, throwaway_database
 
 SCALE = float(os.environ.get("BENCH_SCALE", "1"))
@@ -377,6 +378,7 @@ def run(owner_dsn: str, app_dsn: str, small: BenchUser, large: BenchUser, tenant
         "PYTHONPATH": f"{BACKEND}{os.pathsep}{BACKEND / 'bench'}",
         "LOGIN_RATE_LIMIT": "1000/minute",
         "WEB_CONCURRENCY": str(WORKERS),
+        "WEBHOOK_SECRET_KEYS": Fernet.generate_key().decode(),  # required in production; no webhook is used
     }
     env.pop("REDIS_URL", None)
     api_port, ceiling_port = free_port(), free_port()

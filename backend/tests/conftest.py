@@ -9,10 +9,12 @@ from __future__ import annotations
 import os
 import secrets
 import tempfile
+import threading
 import re
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -313,3 +315,68 @@ def contract_operations() -> list[tuple[str, str, dict[str, Any]]]:
         for method, operation in item.items()
         if method in {"get", "put", "post", "patch", "delete"}
     ]
+
+
+# --- a receiver on 127.0.0.1 ----------------------------------------------------------------
+
+
+class Receiver:
+    """An HTTP server that records what it is sent and answers `status` (and `body`, `headers`)."""
+
+    def __init__(self) -> None:
+        self.received: list[dict[str, Any]] = []
+        self.status = 204
+        self.body = b""
+        self.headers: dict[str, str] = {}
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                receiver.received.append(
+                    {"path": self.path, "headers": dict(self.headers.items()), "body": self.rfile.read(length).decode()}
+                )
+                self.send_response(receiver.status)
+                for name, value in receiver.headers.items():
+                    self.send_header(name, value)
+                self.send_header("Content-Length", str(len(receiver.body)))
+                self.end_headers()
+                self.wfile.write(receiver.body)
+
+            def log_message(self, *_args: Any) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.port = self.server.server_address[1]
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def url(self, path: str = "/hook", host: str = "127.0.0.1") -> str:
+        return f"http://{host}:{self.port}{path}"
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture
+def receiver() -> Iterator[Receiver]:
+    server = Receiver()
+    yield server
+    server.close()
+
+
+@pytest.fixture
+def local_allowed(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The allow-list setting that lets deliveries reach a receiver on this machine."""
+    from consumo.config import get_settings
+
+    monkeypatch.setattr(get_settings(), "webhook_allowed_networks", "127.0.0.0/8,::1/128")
+
+
+@pytest.fixture
+def empty_job_queue(owner_engine: Engine) -> Iterator[None]:
+    """The job queue emptied after the test (modules that defer jobs use it for every test)."""
+    yield
+    with owner_engine.begin() as conn:
+        conn.execute(text("TRUNCATE procrastinate.procrastinate_jobs, procrastinate.procrastinate_events CASCADE"))

@@ -23,6 +23,8 @@ import yaml
 from psycopg import sql
 from sqlalchemy.engine import make_url
 
+from cryptography.fernet import Fernet
+
 from consumo.config import BACKEND_DIR, Settings
 
 ROOT = BACKEND_DIR.parent
@@ -30,8 +32,17 @@ COMPOSE_FILE = ROOT / "docker-compose.yml"
 COMPOSE_SCHEMA = BACKEND_DIR / "tests" / "data" / "compose-spec.json"
 INIT_SCRIPT = ROOT / "deploy" / "postgres" / "initdb" / "10-consumo-roles.sh"
 DOCKERFILES = [BACKEND_DIR / "Dockerfile", ROOT / "frontend" / "Dockerfile"]
-SECRETS = ["POSTGRES_PASSWORD", "CONSUMO_OWNER_DB_PASSWORD", "CONSUMO_APP_DB_PASSWORD", "JWT_SECRET"]
-FULL_ENV = {name: secrets.token_urlsafe(36) for name in SECRETS}
+SECRETS = [
+    "POSTGRES_PASSWORD",
+    "CONSUMO_OWNER_DB_PASSWORD",
+    "CONSUMO_APP_DB_PASSWORD",
+    "JWT_SECRET",
+    "WEBHOOK_SECRET_KEYS",
+]
+# Every secret is random text, except the Fernet key sealing webhook secrets (32 bytes, base64).
+FULL_ENV = {name: secrets.token_urlsafe(36) for name in SECRETS} | {
+    "WEBHOOK_SECRET_KEYS": Fernet.generate_key().decode()
+}
 
 # --- compose interpolation, as the Compose Specification defines it -----------------------------
 _VARIABLE = re.compile(
@@ -137,6 +148,8 @@ def test_compose_runs_the_whole_product_wired_together(compose):
     assert worker["image"] == services["backend"]["image"] and worker["command"] == ["worker"]
     assert worker["environment"]["DATABASE_URL"] == backend["DATABASE_URL"]
     assert worker["environment"]["APP_DATABASE_URL"] == backend["APP_DATABASE_URL"]
+    # Both seal and open webhook signing secrets with the same keys.
+    assert worker["environment"]["WEBHOOK_SECRET_KEYS"] == backend["WEBHOOK_SECRET_KEYS"]
 
     # The web app's build points its /api/v1 rewrite at the backend service.
     assert services["frontend"]["build"]["args"]["CONSUMO_API_URL"] == "http://backend:8000"

@@ -9,6 +9,7 @@ from typing import Any
 
 import orjson
 import pytest
+from cryptography.fernet import Fernet
 from prometheus_client.parser import text_string_to_metric_families
 
 from conftest import API, register_and_login
@@ -145,6 +146,7 @@ def test_logs_are_json_in_production_unless_turned_off():
         "environment": "production",
         "jwt_secret": secrets.token_urlsafe(48),
         "database_url": "postgresql://owner@db/consumo",
+        "webhook_secret_keys": Fernet.generate_key().decode(),
     }
     assert Settings(**production).log_json is True
     assert Settings(**production, log_json=False).log_json is False
@@ -156,6 +158,7 @@ def test_production_refuses_a_short_metrics_token_and_an_empty_one_means_off():
         "environment": "production",
         "jwt_secret": secrets.token_urlsafe(48),
         "database_url": "postgresql://owner@db/consumo",
+        "webhook_secret_keys": Fernet.generate_key().decode(),
     }
     with pytest.raises(ValueError, match="METRICS_TOKEN"):
         Settings(**production, metrics_token="short")

@@ -17,15 +17,10 @@ from sqlalchemy import Engine, text
 from standardwebhooks import Webhook
 
 from conftest import API, VALID_LINE, assert_problem, create_meter
-from test_webhooks import (  # noqa: F401  (fixtures: a receiver on 127.0.0.1, the allow-list, an emptied queue)
-    _empty_queue,
-    deliveries_in_db,
-    local_allowed,
-    receiver,
-    register,
-)
+from test_webhooks import deliveries_in_db, register
 
 ALERTS = f"{API}/alerts"
+pytestmark = pytest.mark.usefixtures("empty_job_queue")
 
 
 def run_all_jobs() -> None:
@@ -105,7 +100,9 @@ def test_only_a_mobile_line_has_a_low_balance_threshold(alice):
     meter = create_meter(alice)
     assert meter["low_balance_minor"] is None
     assert_problem(patch_meter(alice, meter, {"low_balance_minor": 100}), 422, "low_balance_minor")
-    refused = alice.post(f"{API}/meters", json={"kind": "gas", "name": "G", "identifier": "G-1", "low_balance_minor": 1})
+    refused = alice.post(
+        f"{API}/meters", json={"kind": "gas", "name": "G", "identifier": "G-1", "low_balance_minor": 1}
+    )
     assert_problem(refused, 400)
     assert_problem(patch_meter(alice, create_meter(alice, **VALID_LINE), {"low_balance_minor": -1}), 400)
 
@@ -374,7 +371,9 @@ def test_the_signing_secret_is_never_stored_in_clear(alice, receiver, local_allo
 WEBHOOKS = f"{API}/webhooks"
 
 
-def test_rotating_the_encryption_keys_keeps_deliveries_signing(alice, receiver, local_allowed, owner_engine, monkeypatch):
+def test_rotating_the_encryption_keys_keeps_deliveries_signing(
+    alice, receiver, local_allowed, owner_engine, monkeypatch
+):
     from consumo import cli
     from consumo.config import get_settings
     from consumo.security import sealing

@@ -4,11 +4,8 @@ delivery by the real job queue (procrastinate) signed per Standard Webhooks and 
 
 from __future__ import annotations
 
-import threading
 import uuid
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
@@ -18,70 +15,11 @@ from standardwebhooks import Webhook
 from conftest import API, VALID_RECORD, Account, add_member, assert_problem, create_record
 
 WEBHOOKS = f"{API}/webhooks"
+pytestmark = pytest.mark.usefixtures("empty_job_queue")
 
 
-# --- a receiver on 127.0.0.1 ----------------------------------------------------------------
-
-
-class Receiver:
-    """An HTTP server that records what it is sent and answers `status` (and `body`, `headers`)."""
-
-    def __init__(self) -> None:
-        self.received: list[dict[str, Any]] = []
-        self.status = 204
-        self.body = b""
-        self.headers: dict[str, str] = {}
-        receiver = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                length = int(self.headers.get("Content-Length") or 0)
-                receiver.received.append(
-                    {"path": self.path, "headers": dict(self.headers.items()), "body": self.rfile.read(length).decode()}
-                )
-                self.send_response(receiver.status)
-                for name, value in receiver.headers.items():
-                    self.send_header(name, value)
-                self.send_header("Content-Length", str(len(receiver.body)))
-                self.end_headers()
-                self.wfile.write(receiver.body)
-
-            def log_message(self, *_args: Any) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.port = self.server.server_address[1]
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.thread.start()
-
-    def url(self, path: str = "/hook", host: str = "127.0.0.1") -> str:
-        return f"http://{host}:{self.port}{path}"
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-
-
-@pytest.fixture
-def receiver() -> Iterator[Receiver]:
-    server = Receiver()
-    yield server
-    server.close()
-
-
-@pytest.fixture
-def local_allowed(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The allow-list setting that lets deliveries reach a receiver on this machine."""
-    from consumo.config import get_settings
-
-    monkeypatch.setattr(get_settings(), "webhook_allowed_networks", "127.0.0.0/8,::1/128")
-
-
-@pytest.fixture(autouse=True)
-def _empty_queue(owner_engine: Engine) -> Iterator[None]:
-    yield
-    with owner_engine.begin() as conn:
-        conn.execute(text("TRUNCATE procrastinate.procrastinate_jobs, procrastinate.procrastinate_events CASCADE"))
+# The receiver on 127.0.0.1, the allow-list that lets deliveries reach it and the emptied job
+# queue are fixtures of conftest.py (the alert events' tests use them too).
 
 
 def run_worker() -> None:
