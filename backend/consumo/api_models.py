@@ -300,6 +300,12 @@ class Consumption(BaseModel):
             description="`true` when `cost_minor` was computed from the meter's tariffs (it follows them)."
         ),
     ]
+    import_id: Annotated[
+        UUID | None,
+        Field(
+            description='The CSV import that created the record (`source: import`); `null` for any other.'
+        ),
+    ]
     owner_id: UUID
     version: Annotated[int, Field(ge=1, le=2147483647)]
     created_at: AwareDatetime
@@ -1500,6 +1506,7 @@ class WebhookEndpoint(BaseModel):
                 'meter.deleted',
                 'reading.created',
                 'line.topped_up',
+                'import.completed',
             ]
         ],
         Field(max_length=8, min_length=1),
@@ -1546,6 +1553,7 @@ class WebhookEndpointWithSecret(BaseModel):
                 'meter.deleted',
                 'reading.created',
                 'line.topped_up',
+                'import.completed',
             ]
         ],
         Field(max_length=8, min_length=1),
@@ -1598,6 +1606,7 @@ class WebhookEndpointCreate(BaseModel):
                 'meter.deleted',
                 'reading.created',
                 'line.topped_up',
+                'import.completed',
             ]
         ],
         Field(max_length=8, min_length=1),
@@ -1632,6 +1641,7 @@ class WebhookEndpointUpdate(BaseModel):
                 'meter.deleted',
                 'reading.created',
                 'line.topped_up',
+                'import.completed',
             ]
         ]
         | None,
@@ -1807,6 +1817,36 @@ class Data4(BaseModel):
     model_config = ConfigDict(
         extra='forbid',
     )
+    id: Annotated[UUID, Field(description='The import (`GET /imports/{import_id}`).')]
+    owner_id: UUID
+    meter_id: Annotated[UUID | None, Field(...)]
+    records_created: Annotated[int, Field(ge=0)]
+    duplicate_rows: Annotated[
+        int, Field(description='Rows that looked like duplicates in the preview.', ge=0)
+    ]
+    duplicates_skipped: Annotated[
+        bool, Field(description='`true` when those rows were left out.')
+    ]
+    error_rows: Annotated[
+        int,
+        Field(description='Rows of the file that broke a rule (never recorded).', ge=0),
+    ]
+
+
+class WebhookImportEvent(BaseModel):
+    model_config = ConfigDict(
+        extra='forbid',
+    )
+    type: Literal['import.completed']
+    version: Annotated[Literal[1], Field(ge=1, le=1)]
+    timestamp: AwareDatetime
+    data: Data4
+
+
+class Data5(BaseModel):
+    model_config = ConfigDict(
+        extra='forbid',
+    )
     endpoint_id: UUID
     message: Annotated[str, Field(max_length=200, min_length=1)]
 
@@ -1818,7 +1858,7 @@ class WebhookTestEvent(BaseModel):
     type: Literal['webhook.test']
     version: Annotated[Literal[1], Field(ge=1, le=1)]
     timestamp: AwareDatetime
-    data: Data4
+    data: Data5
 
 
 class Alert(BaseModel):

@@ -11,6 +11,7 @@ from sqlalchemy import text
 
 from tests.conftest import API, Account, add_member, assert_problem, create_meter, create_record
 from tests.test_bulk import _records, _rollup_matches_records
+from tests.test_webhooks import local_allowed, receiver, register, run_worker  # noqa: F401 (fixtures)
 
 HEADER = "kind,quantity,period_start,period_end,cost,currency,notes\n"
 
@@ -175,6 +176,12 @@ def test_a_commit_records_every_row_as_imported_and_a_revert_removes_them(alice:
     assert (committed["state"], committed["progress"], committed["records_created"]) == ("committed", 100, 20)
     imported = [record for record in _records(alice) if record["source"] == "import"]
     assert len(imported) == 20 and {record["currency"] for record in imported} == {"EUR"}
+    assert {record["import_id"] for record in imported} == {job["id"]}
+    assert [record["import_id"] for record in _records(alice, source="manual")] == [None]
+    assert {record["id"] for record in _records(alice, import_id=job["id"])} == {record["id"] for record in imported}
+    assert alice.get(f"{API}/consumptions/{imported[0]['id']}").json()["import_id"] == job["id"]
+    # Ids are UUID version 7 (time first), all distinct.
+    assert {record["id"][14] for record in imported} == {"7"} and len({r["id"] for r in imported}) == 20
     _rollup_matches_records(owner_engine)
     assert_problem(alice.post(f"{API}/imports/{job['id']}/commit"), 409)
     assert_problem(alice.delete(f"{API}/imports/{job['id']}"), 409)
@@ -235,7 +242,7 @@ def test_a_large_commit_runs_in_the_background_with_progress(
     _rollup_matches_records(owner_engine)
 
 
-def test_an_import_on_a_meter_checks_kinds_and_prices_from_tariffs(alice: Account) -> None:
+def test_an_import_on_a_meter_checks_kinds_and_prices_from_tariffs(alice: Account, owner_engine: Any) -> None:
     meter = create_meter(alice)
     tariff = alice.post(
         f"{API}/meters/{meter['id']}/tariffs",
@@ -249,6 +256,32 @@ def test_an_import_on_a_meter_checks_kinds_and_prices_from_tariffs(alice: Accoun
     commit(alice, job["id"])
     (record,) = _records(alice)
     assert (record["meter_id"], record["cost_minor"], record["cost_from_tariff"]) == (meter["id"], 2000, True)
+    _rollup_matches_records(owner_engine)
+
+
+def test_a_commit_where_the_owner_may_not_skip_triggers_takes_the_ordinary_path(
+    alice: Account, owner_engine: Any
+) -> None:
+    """The fast path needs the migrating owner to set session_replication_role; without that
+    right (a non-superuser owner not granted it), the same function inserts through the
+    triggers: the foreign keys checked and the roll-ups kept per statement, the same result."""
+    from consumo.config import get_settings
+
+    signature = "consumo_import_insert(uuid, uuid, bigint, bigint, bigint)"
+    with owner_engine.begin() as conn:
+        owner = conn.execute(text("SELECT current_user")).scalar_one()
+        conn.execute(text(f'ALTER FUNCTION {signature} OWNER TO "{get_settings().app_db_role}"'))
+    try:
+        create_record(alice, kind="gas", period_start="2026-01-03", period_end="2026-01-03")
+        body = HEADER + "".join(f"gas,{i},2026-01-{i:02d},2026-03-{i:02d},{i},EUR,\n" for i in range(1, 29))
+        job = preview(alice, body)
+        assert commit(alice, job["id"])["records_created"] == 28
+        assert len(_records(alice, import_id=job["id"])) == 28
+        _rollup_matches_records(owner_engine)
+    finally:
+        with owner_engine.begin() as conn:
+            conn.execute(text(f'ALTER FUNCTION {signature} OWNER TO "{owner}"'))
+            conn.execute(text(f'GRANT EXECUTE ON FUNCTION {signature} TO "{get_settings().app_db_role}"'))
 
 
 # --- who sees what --------------------------------------------------------------------------
@@ -298,3 +331,65 @@ def test_an_export_imports_back_as_the_same_records(alice: Account, bob: Account
     mine = sorted(tuple(str(r[f]) for f in fields) for r in _records(alice))
     theirs = sorted(tuple(str(r[f]) for f in fields) for r in _records(bob))
     assert mine == theirs
+
+
+# --- what a commit tells: one audit event and one webhook event, not one per record --------
+
+
+def test_a_commit_and_a_revert_each_write_one_audit_event_naming_the_import(alice: Account) -> None:
+    body = HEADER + "".join(f"water,{i},2026-01-{i:02d},2026-01-{i:02d},,,\n" for i in range(1, 11))
+    job = preview(alice, body + "water,1,2026-01-01,2026-01-01,,,\nwater,-1,2026-01-01,2026-01-01,,,\n")
+    commit(alice, job["id"], skip_duplicates=True)
+
+    def events(action: str) -> list[dict[str, Any]]:
+        response = alice.get(f"{API}/audit-events", params={"entity_type": "imports", "action": action, "limit": 100})
+        assert response.status_code == 200, response.text
+        return [
+            {**item, "changes": {change.pop("field"): change for change in item["changes"]}}
+            for item in response.json()["items"]
+        ]
+
+    (committed,) = events("import_commit")
+    assert committed["entity_id"] == job["id"] and committed["actor_user_id"] == alice.user_id
+    assert committed["changes"]["state"] == {"before": "committing", "after": "committed"}
+    assert committed["changes"]["records_created"]["after"] == "10"
+    assert committed["changes"]["duplicate_rows"]["after"] == "1"
+    assert committed["changes"]["error_rows"]["after"] == "1"
+    # The records themselves write no event each (a million would defeat the bulk path).
+    per_record = alice.get(f"{API}/audit-events", params={"entity_type": "consumption_records", "limit": 100})
+    assert per_record.json()["items"] == []
+    alice.post(f"{API}/imports/{job['id']}/revert")
+    (reverted,) = events("import_revert")
+    assert reverted["changes"]["records_deleted"]["after"] == "10"
+    assert reverted["changes"]["state"] == {"before": "reverting", "after": "reverted"}
+
+
+def test_a_commit_sends_one_import_completed_event_to_subscribed_endpoints(
+    alice: Account,
+    receiver: Any,  # noqa: F811 (the fixture)
+    local_allowed: Any,  # noqa: F811 (the fixture)
+    owner_engine: Any,
+) -> None:
+    from standardwebhooks import Webhook
+
+    endpoint = register(alice, receiver.url(), ["import.completed"])
+    per_record = register(alice, receiver.url("/records"), ["consumption.created"])
+    job = preview(alice, HEADER + "gas,1,2026-01-01,2026-01-31,,,\ngas,2,2026-02-01,2026-02-28,,,\nbad,1,x,y,,,\n")
+    commit(alice, job["id"])
+    run_worker()
+    (got,) = receiver.received
+    assert got["path"] == "/hook"
+    event = Webhook(endpoint["secret"]).verify(got["body"], got["headers"])
+    assert event["type"] == "import.completed"
+    assert event["data"] == {
+        "id": job["id"],
+        "owner_id": alice.user_id,
+        "meter_id": None,
+        "records_created": 2,
+        "duplicate_rows": 0,
+        "duplicates_skipped": False,
+        "error_rows": 1,
+    }
+    assert alice.get(f"{API}/webhooks/{per_record['id']}/deliveries").json()["items"] == []
+    with owner_engine.begin() as conn:
+        conn.execute(text("TRUNCATE procrastinate.procrastinate_jobs, procrastinate.procrastinate_events CASCADE"))

@@ -43,6 +43,7 @@ EVENT_TYPES = (
     "meter.deleted",
     "reading.created",
     "line.topped_up",
+    "import.completed",
 )
 TEST_EVENT = "webhook.test"
 
@@ -167,3 +168,17 @@ def _publish(session: Session, _context: Any) -> None:
             enqueue(
                 session, tenant_id, endpoint_id=endpoint_id, event_id=event_id, event_type=event_type, payload=payload
             )
+
+
+def publish(session: Session, tenant_id: uuid.UUID, event_type: str, data: dict[str, Any]) -> int:
+    """An event a service names itself (one that no single row's flush stands for: an import's
+    commit), to every active endpoint of the tenant subscribed to it, in the session's
+    transaction. Returns how many deliveries were queued."""
+    targets = [row[0] for row in session.execute(_endpoints_of(tenant_id)) if event_type in row[1]]
+    if targets:
+        event_id, payload = new_event_id(), envelope(event_type, data)
+        for endpoint_id in targets:
+            enqueue(
+                session, tenant_id, endpoint_id=endpoint_id, event_id=event_id, event_type=event_type, payload=payload
+            )
+    return len(targets)

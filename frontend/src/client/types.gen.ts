@@ -382,6 +382,10 @@ export type Consumption = {
      * `true` when `cost_minor` was computed from the meter's tariffs (it follows them).
      */
     readonly cost_from_tariff: boolean;
+    /**
+     * The CSV import that created the record (`source: import`); `null` for any other.
+     */
+    readonly import_id: string | null;
     readonly owner_id: string;
     readonly version: number;
     readonly created_at: string;
@@ -1058,7 +1062,7 @@ export type ApiTokenPage = {
     next_cursor: string | null;
 };
 
-export type WebhookEventType = 'consumption.created' | 'consumption.updated' | 'consumption.deleted' | 'meter.created' | 'meter.updated' | 'meter.deleted' | 'reading.created' | 'line.topped_up';
+export type WebhookEventType = 'consumption.created' | 'consumption.updated' | 'consumption.deleted' | 'meter.created' | 'meter.updated' | 'meter.deleted' | 'reading.created' | 'line.topped_up' | 'import.completed';
 
 export type WebhookEndpoint = {
     readonly id: string;
@@ -1230,6 +1234,36 @@ export type WebhookTopUpEvent = {
         meter_id: string;
         amount_minor: number;
         balance_after_minor: number;
+    };
+};
+
+/**
+ * Sent for import.completed.
+ */
+export type WebhookImportEvent = {
+    type: 'import.completed';
+    version: 1;
+    timestamp: string;
+    data: {
+        /**
+         * The import (`GET /imports/{import_id}`).
+         */
+        id: string;
+        owner_id: string;
+        meter_id: string | null;
+        records_created: number;
+        /**
+         * Rows that looked like duplicates in the preview.
+         */
+        duplicate_rows: number;
+        /**
+         * `true` when those rows were left out.
+         */
+        duplicates_skipped: boolean;
+        /**
+         * Rows of the file that broke a rule (never recorded).
+         */
+        error_rows: number;
     };
 };
 
@@ -1577,6 +1611,11 @@ export type ImportId = string;
  * Only records on this meter (one the caller can read; otherwise a 422).
  */
 export type MeterFilter = string;
+
+/**
+ * Only records created by this CSV import (an id from `GET /imports`; any other lists nothing).
+ */
+export type ImportFilter = string;
 
 /**
  * First day of the range.
@@ -2834,6 +2873,10 @@ export type ListConsumptionsData = {
          */
         source?: ConsumptionSource;
         /**
+         * Only records created by this CSV import (an id from `GET /imports`; any other lists nothing).
+         */
+        import_id?: string;
+        /**
          * Only records on this meter (one the caller can read; otherwise a 422).
          */
         meter_id?: string;
@@ -3031,6 +3074,10 @@ export type ExportConsumptionsData = {
          * Only records from this source, as in the list.
          */
         source?: ConsumptionSource;
+        /**
+         * Only records created by this CSV import (an id from `GET /imports`; any other lists nothing).
+         */
+        import_id?: string;
         /**
          * Only records on this meter (one the caller can read; otherwise a 422).
          */

@@ -331,6 +331,7 @@ export const zConsumption = z.object({
     source: zConsumptionSource,
     meter_id: z.uuid().length(36).nullable(),
     cost_from_tariff: z.boolean().readonly(),
+    import_id: z.uuid().length(36).readonly().nullable(),
     owner_id: z.uuid().length(36).readonly(),
     version: z.int().gte(1).lte(2147483647).readonly(),
     created_at: z.iso.datetime({ offset: true }).min(20).max(40).readonly(),
@@ -881,7 +882,8 @@ export const zWebhookEventType = z.enum([
     'meter.updated',
     'meter.deleted',
     'reading.created',
-    'line.topped_up'
+    'line.topped_up',
+    'import.completed'
 ]);
 
 export const zWebhookEndpoint = z.object({
@@ -1025,6 +1027,24 @@ export const zWebhookTopUpEvent = z.object({
         meter_id: z.uuid().length(36),
         amount_minor: z.int().gte(1).lte(100000000000),
         balance_after_minor: z.int().gte(-100000000000000).lte(100000000000000)
+    })
+});
+
+/**
+ * Sent for import.completed.
+ */
+export const zWebhookImportEvent = z.object({
+    type: z.enum(['import.completed']),
+    version: z.literal(1),
+    timestamp: z.iso.datetime({ offset: true }).min(20).max(40),
+    data: z.object({
+        id: z.uuid().length(36),
+        owner_id: z.uuid().length(36),
+        meter_id: z.uuid().length(36).nullable(),
+        records_created: z.int().gte(0),
+        duplicate_rows: z.int().gte(0),
+        duplicates_skipped: z.boolean(),
+        error_rows: z.int().gte(0)
     })
 });
 
@@ -1286,6 +1306,11 @@ export const zImportId = z.uuid().length(36);
  * Only records on this meter (one the caller can read; otherwise a 422).
  */
 export const zMeterFilter = z.uuid().length(36);
+
+/**
+ * Only records created by this CSV import (an id from `GET /imports`; any other lists nothing).
+ */
+export const zImportFilter = z.uuid().length(36);
 
 /**
  * First day of the range.
@@ -1553,6 +1578,7 @@ export const zListConsumptionsQuery = z.object({
     to: zDay.optional(),
     q: z.string().min(1).max(100).regex(/^[^\u0000]*$/).optional(),
     source: zConsumptionSource.optional(),
+    import_id: z.uuid().length(36).optional(),
     meter_id: z.uuid().length(36).optional(),
     scope: z.enum(['mine', 'tenant']).optional().default('mine'),
     sort: z.enum([
@@ -1598,6 +1624,7 @@ export const zExportConsumptionsQuery = z.object({
     to: zDay.optional(),
     q: z.string().min(1).max(100).regex(/^[^\u0000]*$/).optional(),
     source: zConsumptionSource.optional(),
+    import_id: z.uuid().length(36).optional(),
     meter_id: z.uuid().length(36).optional(),
     scope: z.enum(['mine', 'tenant']).optional().default('mine'),
     sort: z.enum([
