@@ -220,26 +220,72 @@ def test_a_failure_mid_commit_leaves_nothing(alice: Account, owner_engine: Any) 
     assert alice.get(f"{API}/imports/{job['id']}").json()["state"] == "ready"
 
 
-def test_a_large_commit_runs_in_the_background_with_progress(
+def run_import_jobs() -> None:
+    """A real procrastinate worker that runs every queued import job, then stops: the tests'
+    way to run the queue synchronously against the real database."""
+    from consumo.imports import runner
+    from consumo.jobs import job_app
+
+    app = job_app()
+    with app.open():
+        app.run_worker(queues=[runner.QUEUE], wait=False, install_signal_handlers=False)
+
+
+def queued_import_jobs(owner_engine: Any) -> list[Any]:
+    with owner_engine.begin() as conn:
+        return list(
+            conn.execute(
+                text(
+                    "SELECT args, status FROM procrastinate.procrastinate_jobs WHERE task_name = 'run_import' ORDER BY id"
+                )
+            ).all()
+        )
+
+
+def test_a_large_commit_is_a_queued_job_deferred_in_the_request_with_progress(
     alice: Account, owner_engine: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from consumo.config import get_settings
-    from consumo.imports import runner
 
     monkeypatch.setattr(get_settings(), "import_inline_rows", 10)
     body = HEADER + "".join(f"gas,{i},2026-01-01,2026-01-{1 + i % 28:02d},,,\n" for i in range(1, 501))
     job = preview(alice, body)
     started = commit(alice, job["id"])
-    assert started["state"] in ("committing", "committed")
-    runner.wait_for_background_work()
+    assert (started["state"], started["progress"]) == ("committing", 0)
+    # The job exists, in the same transaction as the state: nothing ran yet.
+    ((args, status),) = queued_import_jobs(owner_engine)
+    assert (args, status) == ({"work": "commit", "tenant_id": alice.tenant_id, "import_id": job["id"]}, "todo")
+    assert alice.get(f"{API}/imports/{job['id']}").json()["state"] == "committing"
+    assert _records(alice) == []
+    run_import_jobs()
     done = alice.get(f"{API}/imports/{job['id']}").json()
     assert (done["state"], done["progress"], done["records_created"]) == ("committed", 100, 500)
     _rollup_matches_records(owner_engine)
-    assert alice.post(f"{API}/imports/{job['id']}/revert").status_code == 202
-    runner.wait_for_background_work()
+    # A job run again (at least once delivery) changes nothing.
+    with owner_engine.begin() as conn:
+        conn.execute(text("UPDATE procrastinate.procrastinate_jobs SET status = 'todo' WHERE task_name = 'run_import'"))
+    run_import_jobs()
+    with owner_engine.begin() as conn:
+        conn.execute(text("SET LOCAL row_security = off"))
+        count = "SELECT count(*) FROM consumption_records WHERE import_id = :i"
+        assert conn.execute(text(count), {"i": job["id"]}).scalar_one() == 500
+    assert alice.get(f"{API}/imports/{job['id']}").json()["records_created"] == 500
+    assert alice.post(f"{API}/imports/{job['id']}/revert").json()["state"] == "reverting"
+    run_import_jobs()
     assert alice.get(f"{API}/imports/{job['id']}").json()["state"] == "reverted"
     assert _records(alice) == []
     _rollup_matches_records(owner_engine)
+    with owner_engine.begin() as conn:
+        conn.execute(text("TRUNCATE procrastinate.procrastinate_jobs, procrastinate.procrastinate_events CASCADE"))
+
+
+def test_a_refused_commit_queues_nothing(alice: Account, owner_engine: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    from consumo.config import get_settings
+
+    monkeypatch.setattr(get_settings(), "import_inline_rows", 0)
+    job = preview(alice, HEADER + "water,1,2026-01-01,2026-01-01,,,\n")
+    assert_problem(alice.post(f"{API}/imports/{job['id']}/revert"), 409)
+    assert queued_import_jobs(owner_engine) == []
 
 
 def test_an_import_on_a_meter_checks_kinds_and_prices_from_tariffs(alice: Account, owner_engine: Any) -> None:

@@ -129,14 +129,14 @@ def delete_import(import_id: str) -> flask.Response:
 
 
 def _run(job: Import, work: runner.Work, rows: int) -> flask.Response:
-    """A small job runs now, in this request's transaction; a large one after it commits."""
+    """A small job runs now, in this request's transaction; a large one is queued in it (a
+    worker runs it once the transaction commits)."""
     session = db_session()
     if rows <= get_settings().import_inline_rows:
         runner.run_inline(session.connection(), work, job.tenant_id, job.id)
         session.refresh(job)
     else:
-        session.commit()  # the runner's own transaction must see the import in its new state
-        runner.submit(work, job.tenant_id, job.id)
+        runner.submit(session, work, job.tenant_id, job.id)
     return respond(import_json(job), 202, _headers(job))
 
 
