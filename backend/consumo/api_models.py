@@ -982,12 +982,6 @@ class ConsumptionBatchResult(BaseModel):
     ]
 
 
-class ImportHeader(RootModel[str]):
-    root: Annotated[
-        str, Field(max_length=64, min_length=1, pattern='^[^\\u0000-\\u001f]*$')
-    ]
-
-
 class Import(BaseModel):
     model_config = ConfigDict(
         extra='forbid',
@@ -2205,6 +2199,33 @@ class MobileLineCreate(BaseModel):
     plan: LinePlan
 
 
+class ImportMapping(BaseModel):
+    model_config = ConfigDict(
+        extra='forbid',
+    )
+    kind: Annotated[
+        str | None, Field(max_length=64, min_length=1, pattern='^[^\\u0000-\\u001f]*$')
+    ] = None
+    quantity: Annotated[
+        str | None, Field(max_length=64, min_length=1, pattern='^[^\\u0000-\\u001f]*$')
+    ] = None
+    period_start: Annotated[
+        str | None, Field(max_length=64, min_length=1, pattern='^[^\\u0000-\\u001f]*$')
+    ] = None
+    period_end: Annotated[
+        str | None, Field(max_length=64, min_length=1, pattern='^[^\\u0000-\\u001f]*$')
+    ] = None
+    cost: Annotated[
+        str | None, Field(max_length=64, min_length=1, pattern='^[^\\u0000-\\u001f]*$')
+    ] = None
+    currency: Annotated[
+        str | None, Field(max_length=64, min_length=1, pattern='^[^\\u0000-\\u001f]*$')
+    ] = None
+    notes: Annotated[
+        str | None, Field(max_length=64, min_length=1, pattern='^[^\\u0000-\\u001f]*$')
+    ] = None
+
+
 class TenantSettings(BaseModel):
     model_config = ConfigDict(
         extra='forbid',
@@ -2462,3 +2483,17 @@ class MeterCreate(RootModel[UtilityMeterCreate | MobileLineCreate]):
             discriminator='kind',
         ),
     ]
+
+
+class ImportUpload(BaseModel):
+    model_config = ConfigDict(
+        extra='forbid',
+    )
+    file: Annotated[
+        bytes, Field(description='The CSV file.', max_length=52428800, min_length=1)
+    ]
+    mapping: ImportMapping | None = None
+    meter_id: Annotated[
+        UUID | None,
+        Field(description='Put every row on this meter (as the query parameter).'),
+    ] = None

@@ -99,6 +99,44 @@ def test_a_column_mapping_in_the_query_and_a_default_kind(alice: Account) -> Non
     assert rows_of(alice, job["id"])[0]["period_end"] == "2026-01-31"
 
 
+def test_a_form_upload_with_a_mapping_part_and_a_meter_part(alice: Account) -> None:
+    """multipart/form-data, as a browser sends a file: `file`, `mapping` (JSON) and `meter_id`."""
+    meter = create_meter(alice)
+    body = "Tipo;Cantidad;Desde;Hasta;Importe\nelectricity;212,5;01/01/2026;31/01/2026;61,20\n"
+    mapping = (
+        '{"kind": "Tipo", "quantity": "Cantidad", "period_start": "Desde", "period_end": "Hasta", "cost": "Importe"}'
+    )
+    response = alice.post(
+        f"{API}/imports",
+        params={"date_format": "dmy"},
+        files={"file": ("facturas.csv", body.encode(), "text/csv")},
+        data={"mapping": mapping, "meter_id": meter["id"]},
+    )
+    assert response.status_code == 201, response.text
+    job = response.json()
+    assert (job["valid_rows"], job["filename"], job["meter_id"]) == (1, "facturas.csv", meter["id"])
+    (row,) = rows_of(alice, job["id"])
+    assert (row["quantity"], row["cost_minor"], row["period_end"]) == (212.5, 6120, "2026-01-31")
+
+
+@pytest.mark.parametrize(
+    ("data", "files", "field"),
+    [
+        ({"mapping": "{}"}, None, "file"),
+        ({"mapping": "[1]"}, {"file": ("a.csv", HEADER.encode() + b"water,1,2026-01-01,2026-01-01,,,\n")}, "mapping"),
+        ({"mapping": '{"colour": "x"}'}, {"file": ("a.csv", b"x")}, "mapping"),
+        ({"mapping": '{"kind": ""}'}, {"file": ("a.csv", b"x")}, "mapping"),
+        ({"mapping": "not json"}, {"file": ("a.csv", b"x")}, "mapping"),
+        ({"meter_id": "nope"}, {"file": ("a.csv", b"x")}, "meter_id"),
+    ],
+)
+def test_a_form_without_a_file_or_with_a_bad_mapping_is_a_422_on_its_part(
+    alice: Account, data: dict[str, str], files: Any, field: str
+) -> None:
+    response = alice.post(f"{API}/imports", data=data, files=files or {"other": ("x.txt", b"x")})
+    assert_problem(response, 422, field)
+
+
 def test_rows_that_break_rules_are_listed_by_row_and_column(alice: Account) -> None:
     body = HEADER + (
         "electricity,1,2026-01-01,2026-01-31,,,\n"

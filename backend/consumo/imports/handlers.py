@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import uuid
-from typing import Any
+from typing import IO, Any
 
 import flask
 
@@ -12,6 +13,7 @@ from consumo.http import db_session, etag_for, respond
 from consumo.imports import runner, service
 from consumo.imports.models import Import, ImportRow, ImportRowError
 from consumo.imports.parser import ReadOptions
+from consumo.problems import UnprocessableContent
 from consumo.security.caller import current_caller
 
 BASE_PATH = "/api/v1/imports"
@@ -81,18 +83,71 @@ def create_import(  # noqa: PLR0917 (Connexion passes each query parameter by na
         "currency": column_currency,
         "notes": column_notes,
     }
+    columns = {name: header for name, header in named.items() if header}
+    if flask.request.mimetype == "multipart/form-data":
+        # A form, as a browser sends a file: werkzeug spools the file part to disk as it arrives.
+        form = flask.request.form
+        columns.update(_mapping_part(form.get("mapping")))
+        meter_id = _meter_part(form.get("meter_id")) or meter_id
+        part = flask.request.files.get("file")
+        if part is None:
+            raise UnprocessableContent(
+                "The form has no `file` part (the CSV file).", field="file", code="import.file_missing"
+            )
+        stream: IO[bytes] = part.stream
+        filename = filename or (part.filename or None)
+    else:
+        # The body is read as a stream (never held whole): the handler takes no `body` argument.
+        stream = flask.request.stream
     options = ReadOptions(
-        columns={name: header for name, header in named.items() if header},
+        columns=columns,
         kind=kind,
         currency=currency,
         delimiter=delimiter,
         decimal=decimal,
         date_format=date_format,
     )
-    # The body is read as a stream (never held whole): the handler takes no `body` argument.
-    upload = service.Upload(flask.request.stream, options, uuid.UUID(meter_id) if meter_id else None, filename)
+    upload = service.Upload(stream, options, uuid.UUID(meter_id) if meter_id else None, filename)
     job = service.create_import(db_session(), current_caller(), upload)
     return respond(import_json(job), 201, {"Location": f"{BASE_PATH}/{job.id}", **_headers(job)})
+
+
+MAPPED_FIELDS = ("kind", "quantity", "period_start", "period_end", "cost", "currency", "notes")
+
+
+def _mapping_part(raw: str | None) -> dict[str, str]:
+    """The `mapping` part: a JSON object of field → column header (the contract's ImportMapping)."""
+    if raw is None:
+        return {}
+    try:
+        mapping = json.loads(raw)
+    except ValueError:
+        mapping = None
+    if not isinstance(mapping, dict) or not all(
+        field in MAPPED_FIELDS and isinstance(header, str) and 1 <= len(header) <= 64 and "\x00" not in header
+        for field, header in mapping.items()
+    ):
+        raise UnprocessableContent(
+            "`mapping` must be a JSON object naming, for fields among "
+            + ", ".join(MAPPED_FIELDS)
+            + ", the header of their column (1 to 64 characters).",
+            field="mapping",
+            code="import.mapping_invalid",
+        )
+    return dict(mapping)
+
+
+def _meter_part(raw: str | None) -> str | None:
+    """The `meter_id` part, if any: a meter's id (whether it is one of the caller's is the
+    service's check, as for the query parameter)."""
+    if raw is None:
+        return None
+    try:
+        if len(raw) == 36:
+            return str(uuid.UUID(raw))
+    except ValueError:
+        pass
+    raise UnprocessableContent("`meter_id` must be a meter's id (a UUID).", field="meter_id", code="meter.unknown")
 
 
 def list_imports(limit: int = 25, cursor: str | None = None) -> flask.Response:

@@ -753,6 +753,31 @@ export type ConsumptionBatchResult = {
     ids: Array<string>;
 };
 
+export type ImportUpload = {
+    /**
+     * The CSV file.
+     */
+    file: Blob | File;
+    mapping?: ImportMapping;
+    /**
+     * Put every row on this meter (as the query parameter).
+     */
+    meter_id?: string;
+};
+
+/**
+ * For each field, the header of the column that holds it.
+ */
+export type ImportMapping = {
+    kind?: ImportHeader;
+    quantity?: ImportHeader;
+    period_start?: ImportHeader;
+    period_end?: ImportHeader;
+    cost?: ImportHeader;
+    currency?: ImportHeader;
+    notes?: ImportHeader;
+};
+
 export type ImportHeader = string;
 
 /**

@@ -630,6 +630,25 @@ export const zConsumptionBatchResult = z.object({
 export const zImportHeader = z.string().min(1).max(64).regex(/^[^\u0000-]*$/);
 
 /**
+ * For each field, the header of the column that holds it.
+ */
+export const zImportMapping = z.object({
+    kind: zImportHeader.optional(),
+    quantity: zImportHeader.optional(),
+    period_start: zImportHeader.optional(),
+    period_end: zImportHeader.optional(),
+    cost: zImportHeader.optional(),
+    currency: zImportHeader.optional(),
+    notes: zImportHeader.optional()
+});
+
+export const zImportUpload = z.object({
+    file: z.string().min(1).max(52428800),
+    mapping: zImportMapping.optional(),
+    meter_id: z.uuid().length(36).optional()
+});
+
+/**
  * `ready`: the preview is stored; `committing`/`reverting`: at work (see `progress`);
  * `committed`, `reverted`; `failed`: the last commit or revert changed nothing (see `failure`).
  *
