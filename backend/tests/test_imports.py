@@ -122,7 +122,8 @@ def test_a_form_upload_with_a_mapping_part_and_a_meter_part(alice: Account) -> N
 @pytest.mark.parametrize(
     ("data", "files", "field"),
     [
-        ({"mapping": "{}"}, None, "file"),
+        ({}, {"mapping": (None, b"{}")}, "file"),
+        ({"colour": "red"}, {"file": ("a.csv", b"x")}, "colour"),
         ({"mapping": "[1]"}, {"file": ("a.csv", HEADER.encode() + b"water,1,2026-01-01,2026-01-01,,,\n")}, "mapping"),
         ({"mapping": '{"colour": "x"}'}, {"file": ("a.csv", b"x")}, "mapping"),
         ({"mapping": '{"kind": ""}'}, {"file": ("a.csv", b"x")}, "mapping"),
@@ -133,7 +134,7 @@ def test_a_form_upload_with_a_mapping_part_and_a_meter_part(alice: Account) -> N
 def test_a_form_without_a_file_or_with_a_bad_mapping_is_a_422_on_its_part(
     alice: Account, data: dict[str, str], files: Any, field: str
 ) -> None:
-    response = alice.post(f"{API}/imports", data=data, files=files or {"other": ("x.txt", b"x")})
+    response = alice.post(f"{API}/imports", data=data, files=files)
     assert_problem(response, 422, field)
 
 

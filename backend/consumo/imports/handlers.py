@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import uuid
 from typing import IO, Any
@@ -86,16 +87,10 @@ def create_import(  # noqa: PLR0917 (Connexion passes each query parameter by na
     columns = {name: header for name, header in named.items() if header}
     if flask.request.mimetype == "multipart/form-data":
         # A form, as a browser sends a file: werkzeug spools the file part to disk as it arrives.
-        form = flask.request.form
-        columns.update(_mapping_part(form.get("mapping")))
-        meter_id = _meter_part(form.get("meter_id")) or meter_id
-        part = flask.request.files.get("file")
-        if part is None:
-            raise UnprocessableContent(
-                "The form has no `file` part (the CSV file).", field="file", code="import.file_missing"
-            )
-        stream: IO[bytes] = part.stream
-        filename = filename or (part.filename or None)
+        stream, mapping_text, meter_text, part_name = _form_parts()
+        columns.update(_mapping_part(mapping_text))
+        meter_id = _meter_part(meter_text) or meter_id
+        filename = filename or part_name
     else:
         # The body is read as a stream (never held whole): the handler takes no `body` argument.
         stream = flask.request.stream
@@ -110,6 +105,40 @@ def create_import(  # noqa: PLR0917 (Connexion passes each query parameter by na
     upload = service.Upload(stream, options, uuid.UUID(meter_id) if meter_id else None, filename)
     job = service.create_import(db_session(), current_caller(), upload)
     return respond(import_json(job), 201, {"Location": f"{BASE_PATH}/{job.id}", **_headers(job)})
+
+
+FORM_PARTS = ("file", "mapping", "meter_id")
+SMALL_PART_BYTES = 4096
+
+
+def _form_parts() -> tuple[IO[bytes], str | None, str | None, str | None]:
+    """The form's parts (the contract's ImportUpload): the file's stream, the mapping's and the
+    meter's text, the file's name. A part may come as a file or as a plain field."""
+    form, files = flask.request.form, flask.request.files
+    unknown = sorted((set(form) | set(files)) - set(FORM_PARTS))
+    if unknown:
+        raise UnprocessableContent(
+            f"The form has a part the upload does not take: {unknown[0]!r} (only file, mapping, meter_id).",
+            field=unknown[0][:64],
+            code="import.unknown_part",
+        )
+
+    def small(name: str) -> str | None:
+        if name in files:
+            return files[name].stream.read(SMALL_PART_BYTES).decode("utf-8", errors="replace")
+        return form.get(name)
+
+    part = files.get("file")
+    if part is not None:
+        stream: IO[bytes] = part.stream
+        name = part.filename or None
+    elif "file" in form:
+        stream, name = io.BytesIO(form["file"].encode()), None
+    else:
+        raise UnprocessableContent(
+            "The form has no `file` part (the CSV file).", field="file", code="import.file_missing"
+        )
+    return stream, small("mapping"), small("meter_id"), name[:255] if name else None
 
 
 MAPPED_FIELDS = ("kind", "quantity", "period_start", "period_end", "cost", "currency", "notes")
