@@ -93,15 +93,30 @@ BEGIN
     END IF;
     PERFORM set_config('session_replication_role', 'origin', true);
     WITH contribution AS MATERIALIZED (
-        SELECT g.day::date AS day, s.kind, s.currency,
-               sum(round(s.quantity / (s.period_end - s.period_start + 1), 12)) AS quantity,
-               sum(round(coalesce(s.cost_minor, 0)::numeric / (s.period_end - s.period_start + 1), 12)) AS cost_minor,
-               sum(CASE WHEN g.day::date = s.period_start THEN 1 ELSE 0 END) AS records
-        FROM import_rows s,
-             generate_series(s.period_start::timestamp, s.period_end::timestamp, interval '1 day') AS g(day)
-        WHERE s.tenant_id = p_tenant AND s.import_id = p_import
-          AND s.row_number >= p_low AND s.row_number < p_high
-          AND (NOT job.skip_duplicates OR s.duplicate IS NULL)
+        SELECT day, kind, currency, sum(quantity) AS quantity, sum(cost_minor) AS cost_minor, sum(records) AS records
+        FROM (
+            -- A one-day record contributes its whole quantity and cost to its day (dividing by one
+            -- and rounding to 12 places changes nothing): summed per day without generate_series.
+            SELECT s.period_start AS day, s.kind, s.currency, sum(s.quantity) AS quantity,
+                   sum(coalesce(s.cost_minor, 0))::numeric AS cost_minor, count(*) AS records
+            FROM import_rows s
+            WHERE s.tenant_id = p_tenant AND s.import_id = p_import
+              AND s.row_number >= p_low AND s.row_number < p_high
+              AND (NOT job.skip_duplicates OR s.duplicate IS NULL)
+              AND s.period_end = s.period_start
+            GROUP BY 1, 2, 3
+            UNION ALL
+            SELECT g.day::date, s.kind, s.currency,
+                   round(s.quantity / (s.period_end - s.period_start + 1), 12),
+                   round(coalesce(s.cost_minor, 0)::numeric / (s.period_end - s.period_start + 1), 12),
+                   CASE WHEN g.day::date = s.period_start THEN 1 ELSE 0 END
+            FROM import_rows s,
+                 generate_series(s.period_start::timestamp, s.period_end::timestamp, interval '1 day') AS g(day)
+            WHERE s.tenant_id = p_tenant AND s.import_id = p_import
+              AND s.row_number >= p_low AND s.row_number < p_high
+              AND (NOT job.skip_duplicates OR s.duplicate IS NULL)
+              AND s.period_end > s.period_start
+        ) AS share
         GROUP BY 1, 2, 3
     ), daily AS (
         INSERT INTO consumption_daily AS d
