@@ -1065,7 +1065,7 @@ export const listImports = <ThrowOnError extends boolean = false>(options?: Opti
  * the header of its column: `{"quantity": "Cantidad", ...}`; it takes the place of the
  * `column_*` parameters for the fields it names) and an optional `meter_id` part (instead of
  * the query parameter). No `file` part is a 422 on `file`; a `mapping` that is not such an
- * object is a 422 on `mapping`. The file is spooled to disk as it arrives, never held in memory.
+ * object is a 422 on `mapping`; any other part is a 422 on its name. The file is spooled to disk as it arrives, never held in memory.
  *
  */
 export const createImport = <ThrowOnError extends boolean = false>(options: Options<CreateImportData, ThrowOnError>): RequestResult<CreateImportResponses, CreateImportErrors, ThrowOnError> => (options.client ?? client).post<CreateImportResponses, CreateImportErrors, ThrowOnError>({
