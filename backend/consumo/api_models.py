@@ -300,6 +300,12 @@ class Consumption(BaseModel):
             description="`true` when `cost_minor` was computed from the meter's tariffs (it follows them)."
         ),
     ]
+    import_id: Annotated[
+        UUID | None,
+        Field(
+            description='The CSV import that created the record (`source: import`); `null` for any other.'
+        ),
+    ]
     owner_id: UUID
     version: Annotated[int, Field(ge=1, le=2147483647)]
     created_at: AwareDatetime
@@ -916,12 +922,6 @@ class ConsumptionBatchResult(BaseModel):
     ]
 
 
-class ImportHeader(RootModel[str]):
-    root: Annotated[
-        str, Field(max_length=64, min_length=1, pattern='^[^\\u0000-\\u001f]*$')
-    ]
-
-
 class Import(BaseModel):
     model_config = ConfigDict(
         extra='forbid',
@@ -1443,6 +1443,7 @@ class WebhookEndpoint(BaseModel):
                 'line.balance_low',
                 'line.allowance_exhausted',
                 'budget.projected_over',
+                'import.completed',
             ]
         ],
         Field(max_length=8, min_length=1),
@@ -1492,6 +1493,7 @@ class WebhookEndpointWithSecret(BaseModel):
                 'line.balance_low',
                 'line.allowance_exhausted',
                 'budget.projected_over',
+                'import.completed',
             ]
         ],
         Field(max_length=8, min_length=1),
@@ -1547,6 +1549,7 @@ class WebhookEndpointCreate(BaseModel):
                 'line.balance_low',
                 'line.allowance_exhausted',
                 'budget.projected_over',
+                'import.completed',
             ]
         ],
         Field(max_length=8, min_length=1),
@@ -1584,6 +1587,7 @@ class WebhookEndpointUpdate(BaseModel):
                 'line.balance_low',
                 'line.allowance_exhausted',
                 'budget.projected_over',
+                'import.completed',
             ]
         ]
         | None,
@@ -1873,6 +1877,36 @@ class Data7(BaseModel):
     model_config = ConfigDict(
         extra='forbid',
     )
+    id: Annotated[UUID, Field(description='The import (`GET /imports/{import_id}`).')]
+    owner_id: UUID
+    meter_id: Annotated[UUID | None, Field(...)]
+    records_created: Annotated[int, Field(ge=0)]
+    duplicate_rows: Annotated[
+        int, Field(description='Rows that looked like duplicates in the preview.', ge=0)
+    ]
+    duplicates_skipped: Annotated[
+        bool, Field(description='`true` when those rows were left out.')
+    ]
+    error_rows: Annotated[
+        int,
+        Field(description='Rows of the file that broke a rule (never recorded).', ge=0),
+    ]
+
+
+class WebhookImportEvent(BaseModel):
+    model_config = ConfigDict(
+        extra='forbid',
+    )
+    type: Literal['import.completed']
+    version: Annotated[Literal[1], Field(ge=1, le=1)]
+    timestamp: AwareDatetime
+    data: Data7
+
+
+class Data8(BaseModel):
+    model_config = ConfigDict(
+        extra='forbid',
+    )
     endpoint_id: UUID
     message: Annotated[str, Field(max_length=200, min_length=1)]
 
@@ -1884,7 +1918,7 @@ class WebhookTestEvent(BaseModel):
     type: Literal['webhook.test']
     version: Annotated[Literal[1], Field(ge=1, le=1)]
     timestamp: AwareDatetime
-    data: Data7
+    data: Data8
 
 
 class Alert(BaseModel):
@@ -2315,6 +2349,33 @@ class MeterPage(BaseModel):
     ]
 
 
+class ImportMapping(BaseModel):
+    model_config = ConfigDict(
+        extra='forbid',
+    )
+    kind: Annotated[
+        str | None, Field(max_length=64, min_length=1, pattern='^[^\\u0000-\\u001f]*$')
+    ] = None
+    quantity: Annotated[
+        str | None, Field(max_length=64, min_length=1, pattern='^[^\\u0000-\\u001f]*$')
+    ] = None
+    period_start: Annotated[
+        str | None, Field(max_length=64, min_length=1, pattern='^[^\\u0000-\\u001f]*$')
+    ] = None
+    period_end: Annotated[
+        str | None, Field(max_length=64, min_length=1, pattern='^[^\\u0000-\\u001f]*$')
+    ] = None
+    cost: Annotated[
+        str | None, Field(max_length=64, min_length=1, pattern='^[^\\u0000-\\u001f]*$')
+    ] = None
+    currency: Annotated[
+        str | None, Field(max_length=64, min_length=1, pattern='^[^\\u0000-\\u001f]*$')
+    ] = None
+    notes: Annotated[
+        str | None, Field(max_length=64, min_length=1, pattern='^[^\\u0000-\\u001f]*$')
+    ] = None
+
+
 class TenantSettings(BaseModel):
     model_config = ConfigDict(
         extra='forbid',
@@ -2572,3 +2633,17 @@ class MeterCreate(RootModel[UtilityMeterCreate | MobileLineCreate]):
             discriminator='kind',
         ),
     ]
+
+
+class ImportUpload(BaseModel):
+    model_config = ConfigDict(
+        extra='forbid',
+    )
+    file: Annotated[
+        bytes, Field(description='The CSV file.', max_length=52428800, min_length=1)
+    ]
+    mapping: ImportMapping | None = None
+    meter_id: Annotated[
+        UUID | None,
+        Field(description='Put every row on this meter (as the query parameter).'),
+    ] = None

@@ -42,6 +42,12 @@ def _is_json(content_type: bytes) -> bool:
     return _is_media_type(content_type, "application/json")
 
 
+def _is_form(content_type: bytes) -> bool:
+    """`multipart/form-data` with its boundary (the file part is read by the handler)."""
+    media_type, _, parameters = content_type.decode("latin-1").partition(";")
+    return media_type.strip().lower() == "multipart/form-data" and "boundary=" in parameters.lower()
+
+
 def _is_media_type(content_type: bytes, expected: str) -> bool:
     """`expected` in any case, optionally with a UTF-8 charset parameter."""
     media_type, _, parameters = content_type.decode("latin-1").partition(";")
@@ -68,9 +74,12 @@ class JsonBodyMiddleware:
         content_types = [value for name, value in headers if name == b"content-type"]
         if contract_operation_id(scope.get("extensions") or {}) in CSV_OPERATIONS:
             # A file upload, read by its handler as a stream (within its own size limit).
-            if len(content_types) != 1 or not _is_media_type(content_types[0], "text/csv"):
+            if len(content_types) != 1 or not (
+                _is_media_type(content_types[0], "text/csv") or _is_form(content_types[0])
+            ):
                 raise UnsupportedMediaType(
-                    "A CSV file must be sent as Content-Type: text/csv (UTF-8).", code="body.media_type"
+                    "A CSV file must be sent as Content-Type: text/csv (UTF-8) or in a multipart/form-data form.",
+                    code="body.media_type",
                 )
             await self.app(scope, receive, send)
             return

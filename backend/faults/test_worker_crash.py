@@ -105,3 +105,55 @@ def test_a_delivery_survives_kill_9_of_its_worker(start_api: Any, receiver: Hang
         assert len(receiver.received) == 2
         assert receiver.received[0]["id"] == receiver.received[1]["id"]  # the same event, redelivered
         assert receiver.received[0]["body"] == receiver.received[1]["body"]
+
+
+IMPORT_ROWS = 50_000
+
+
+def test_an_import_commit_survives_kill_9_of_its_worker(start_api: Any, tmp_path: Path) -> None:
+    """A large commit is a queued job: its worker killed mid-commit (some slices inserted, the
+    transaction open) leaves nothing; the job goes back to the queue and another worker commits
+    every row exactly once, with the roll-ups."""
+    api = start_api(IMPORT_INLINE_ROWS="10", JOB_STALLED_AFTER_S="6", LOG_LEVEL="INFO")
+    owner = register_and_login(api, "importer")
+    lines = ["kind,quantity,period_start,period_end"]
+    lines += [f"water,{n % 97}.5,2025-{1 + n % 12:02d}-01,2025-{1 + n % 12:02d}-28" for n in range(IMPORT_ROWS)]
+    csv = ("\n".join(lines) + "\n").encode()
+    with httpx.Client(base_url=api.base, headers=owner.headers, timeout=120) as client:
+        preview = client.post("/imports", content=csv, headers={"Content-Type": "text/csv"})
+        assert preview.status_code == 201, preview.text
+        import_id = preview.json()["id"]
+        started = client.post(f"/imports/{import_id}/commit")
+        assert started.status_code == 202 and started.json()["state"] == "committing", started.text
+
+        first = start_worker(api, tmp_path / "import-worker-1.log")
+        try:
+            deadline = time.monotonic() + 60
+            job = started.json()
+            while time.monotonic() < deadline and job["progress"] == 0:
+                time.sleep(0.02)
+                job = client.get(f"/imports/{import_id}").json()
+            assert job["state"] == "committing" and 0 < job["progress"] < 100, job
+            os.kill(first.pid, signal.SIGKILL)  # mid-commit: some slices in, the transaction open
+            first.wait(timeout=10)
+        finally:
+            if first.poll() is None:
+                first.kill()
+        assert client.get("/consumptions", params={"import_id": import_id}).json()["items"] == []
+
+        second = start_worker(api, tmp_path / "import-worker-2.log")
+        try:
+            deadline = time.monotonic() + DEADLINE_S
+            while time.monotonic() < deadline and job["state"] != "committed":
+                time.sleep(0.5)
+                job = client.get(f"/imports/{import_id}").json()
+        finally:
+            second.send_signal(signal.SIGTERM)
+            second.wait(timeout=30)
+        assert (job["state"], job["records_created"]) == ("committed", IMPORT_ROWS), (
+            tmp_path / "import-worker-2.log"
+        ).read_text()[-4000:]
+        exported = client.get(
+            "/consumptions/export", params={"import_id": import_id}, headers={"Accept": "application/x-ndjson"}
+        )
+        assert len(exported.text.splitlines()) == IMPORT_ROWS

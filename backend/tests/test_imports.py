@@ -11,6 +11,7 @@ from sqlalchemy import text
 
 from tests.conftest import API, Account, add_member, assert_problem, create_meter, create_record
 from tests.test_bulk import _records, _rollup_matches_records
+from tests.test_webhooks import local_allowed, receiver, register, run_worker  # noqa: F401 (fixtures)
 
 HEADER = "kind,quantity,period_start,period_end,cost,currency,notes\n"
 
@@ -98,6 +99,45 @@ def test_a_column_mapping_in_the_query_and_a_default_kind(alice: Account) -> Non
     assert rows_of(alice, job["id"])[0]["period_end"] == "2026-01-31"
 
 
+def test_a_form_upload_with_a_mapping_part_and_a_meter_part(alice: Account) -> None:
+    """multipart/form-data, as a browser sends a file: `file`, `mapping` (JSON) and `meter_id`."""
+    meter = create_meter(alice)
+    body = "Tipo;Cantidad;Desde;Hasta;Importe\nelectricity;212,5;01/01/2026;31/01/2026;61,20\n"
+    mapping = (
+        '{"kind": "Tipo", "quantity": "Cantidad", "period_start": "Desde", "period_end": "Hasta", "cost": "Importe"}'
+    )
+    response = alice.post(
+        f"{API}/imports",
+        params={"date_format": "dmy"},
+        files={"file": ("facturas.csv", body.encode(), "text/csv")},
+        data={"mapping": mapping, "meter_id": meter["id"]},
+    )
+    assert response.status_code == 201, response.text
+    job = response.json()
+    assert (job["valid_rows"], job["filename"], job["meter_id"]) == (1, "facturas.csv", meter["id"])
+    (row,) = rows_of(alice, job["id"])
+    assert (row["quantity"], row["cost_minor"], row["period_end"]) == (212.5, 6120, "2026-01-31")
+
+
+@pytest.mark.parametrize(
+    ("data", "files", "field"),
+    [
+        ({}, {"mapping": (None, b"{}")}, "file"),
+        ({"colour": "red"}, {"file": ("a.csv", b"x")}, "colour"),
+        ({"mapping": "[1]"}, {"file": ("a.csv", HEADER.encode() + b"water,1,2026-01-01,2026-01-01,,,\n")}, "mapping"),
+        ({"mapping": '{"colour": "x"}'}, {"file": ("a.csv", b"x")}, "mapping"),
+        ({"mapping": '{"kind": ""}'}, {"file": ("a.csv", b"x")}, "mapping"),
+        ({"mapping": "not json"}, {"file": ("a.csv", b"x")}, "mapping"),
+        ({"meter_id": "nope"}, {"file": ("a.csv", b"x")}, "meter_id"),
+    ],
+)
+def test_a_form_without_a_file_or_with_a_bad_mapping_is_a_422_on_its_part(
+    alice: Account, data: dict[str, str], files: Any, field: str
+) -> None:
+    response = alice.post(f"{API}/imports", data=data, files=files)
+    assert_problem(response, 422, field)
+
+
 def test_rows_that_break_rules_are_listed_by_row_and_column(alice: Account) -> None:
     body = HEADER + (
         "electricity,1,2026-01-01,2026-01-31,,,\n"
@@ -175,6 +215,12 @@ def test_a_commit_records_every_row_as_imported_and_a_revert_removes_them(alice:
     assert (committed["state"], committed["progress"], committed["records_created"]) == ("committed", 100, 20)
     imported = [record for record in _records(alice) if record["source"] == "import"]
     assert len(imported) == 20 and {record["currency"] for record in imported} == {"EUR"}
+    assert {record["import_id"] for record in imported} == {job["id"]}
+    assert [record["import_id"] for record in _records(alice, source="manual")] == [None]
+    assert {record["id"] for record in _records(alice, import_id=job["id"])} == {record["id"] for record in imported}
+    assert alice.get(f"{API}/consumptions/{imported[0]['id']}").json()["import_id"] == job["id"]
+    # Ids are UUID version 7 (time first), all distinct.
+    assert {record["id"][14] for record in imported} == {"7"} and len({r["id"] for r in imported}) == 20
     _rollup_matches_records(owner_engine)
     assert_problem(alice.post(f"{API}/imports/{job['id']}/commit"), 409)
     assert_problem(alice.delete(f"{API}/imports/{job['id']}"), 409)
@@ -213,29 +259,75 @@ def test_a_failure_mid_commit_leaves_nothing(alice: Account, owner_engine: Any) 
     assert alice.get(f"{API}/imports/{job['id']}").json()["state"] == "ready"
 
 
-def test_a_large_commit_runs_in_the_background_with_progress(
+def run_import_jobs() -> None:
+    """A real procrastinate worker that runs every queued import job, then stops: the tests'
+    way to run the queue synchronously against the real database."""
+    from consumo.imports import runner
+    from consumo.jobs import job_app
+
+    app = job_app()
+    with app.open():
+        app.run_worker(queues=[runner.QUEUE], wait=False, install_signal_handlers=False)
+
+
+def queued_import_jobs(owner_engine: Any) -> list[Any]:
+    with owner_engine.begin() as conn:
+        return list(
+            conn.execute(
+                text(
+                    "SELECT args, status FROM procrastinate.procrastinate_jobs WHERE task_name = 'run_import' ORDER BY id"
+                )
+            ).all()
+        )
+
+
+def test_a_large_commit_is_a_queued_job_deferred_in_the_request_with_progress(
     alice: Account, owner_engine: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from consumo.config import get_settings
-    from consumo.imports import runner
 
     monkeypatch.setattr(get_settings(), "import_inline_rows", 10)
     body = HEADER + "".join(f"gas,{i},2026-01-01,2026-01-{1 + i % 28:02d},,,\n" for i in range(1, 501))
     job = preview(alice, body)
     started = commit(alice, job["id"])
-    assert started["state"] in ("committing", "committed")
-    runner.wait_for_background_work()
+    assert (started["state"], started["progress"]) == ("committing", 0)
+    # The job exists, in the same transaction as the state: nothing ran yet.
+    ((args, status),) = queued_import_jobs(owner_engine)
+    assert (args, status) == ({"work": "commit", "tenant_id": alice.tenant_id, "import_id": job["id"]}, "todo")
+    assert alice.get(f"{API}/imports/{job['id']}").json()["state"] == "committing"
+    assert _records(alice) == []
+    run_import_jobs()
     done = alice.get(f"{API}/imports/{job['id']}").json()
     assert (done["state"], done["progress"], done["records_created"]) == ("committed", 100, 500)
     _rollup_matches_records(owner_engine)
-    assert alice.post(f"{API}/imports/{job['id']}/revert").status_code == 202
-    runner.wait_for_background_work()
+    # A job run again (at least once delivery) changes nothing.
+    with owner_engine.begin() as conn:
+        conn.execute(text("UPDATE procrastinate.procrastinate_jobs SET status = 'todo' WHERE task_name = 'run_import'"))
+    run_import_jobs()
+    with owner_engine.begin() as conn:
+        conn.execute(text("SET LOCAL row_security = off"))
+        count = "SELECT count(*) FROM consumption_records WHERE import_id = :i"
+        assert conn.execute(text(count), {"i": job["id"]}).scalar_one() == 500
+    assert alice.get(f"{API}/imports/{job['id']}").json()["records_created"] == 500
+    assert alice.post(f"{API}/imports/{job['id']}/revert").json()["state"] == "reverting"
+    run_import_jobs()
     assert alice.get(f"{API}/imports/{job['id']}").json()["state"] == "reverted"
     assert _records(alice) == []
     _rollup_matches_records(owner_engine)
+    with owner_engine.begin() as conn:
+        conn.execute(text("TRUNCATE procrastinate.procrastinate_jobs, procrastinate.procrastinate_events CASCADE"))
 
 
-def test_an_import_on_a_meter_checks_kinds_and_prices_from_tariffs(alice: Account) -> None:
+def test_a_refused_commit_queues_nothing(alice: Account, owner_engine: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    from consumo.config import get_settings
+
+    monkeypatch.setattr(get_settings(), "import_inline_rows", 0)
+    job = preview(alice, HEADER + "water,1,2026-01-01,2026-01-01,,,\n")
+    assert_problem(alice.post(f"{API}/imports/{job['id']}/revert"), 409)
+    assert queued_import_jobs(owner_engine) == []
+
+
+def test_an_import_on_a_meter_checks_kinds_and_prices_from_tariffs(alice: Account, owner_engine: Any) -> None:
     meter = create_meter(alice)
     tariff = alice.post(
         f"{API}/meters/{meter['id']}/tariffs",
@@ -249,6 +341,32 @@ def test_an_import_on_a_meter_checks_kinds_and_prices_from_tariffs(alice: Accoun
     commit(alice, job["id"])
     (record,) = _records(alice)
     assert (record["meter_id"], record["cost_minor"], record["cost_from_tariff"]) == (meter["id"], 2000, True)
+    _rollup_matches_records(owner_engine)
+
+
+def test_a_commit_where_the_owner_may_not_skip_triggers_takes_the_ordinary_path(
+    alice: Account, owner_engine: Any
+) -> None:
+    """The fast path needs the migrating owner to set session_replication_role; without that
+    right (a non-superuser owner not granted it), the same function inserts through the
+    triggers: the foreign keys checked and the roll-ups kept per statement, the same result."""
+    from consumo.config import get_settings
+
+    signature = "consumo_import_insert(uuid, uuid, bigint, bigint, bigint)"
+    with owner_engine.begin() as conn:
+        owner = conn.execute(text("SELECT current_user")).scalar_one()
+        conn.execute(text(f'ALTER FUNCTION {signature} OWNER TO "{get_settings().app_db_role}"'))
+    try:
+        create_record(alice, kind="gas", period_start="2026-01-03", period_end="2026-01-03")
+        body = HEADER + "".join(f"gas,{i},2026-01-{i:02d},2026-03-{i:02d},{i},EUR,\n" for i in range(1, 29))
+        job = preview(alice, body)
+        assert commit(alice, job["id"])["records_created"] == 28
+        assert len(_records(alice, import_id=job["id"])) == 28
+        _rollup_matches_records(owner_engine)
+    finally:
+        with owner_engine.begin() as conn:
+            conn.execute(text(f'ALTER FUNCTION {signature} OWNER TO "{owner}"'))
+            conn.execute(text(f'GRANT EXECUTE ON FUNCTION {signature} TO "{get_settings().app_db_role}"'))
 
 
 # --- who sees what --------------------------------------------------------------------------
@@ -298,3 +416,65 @@ def test_an_export_imports_back_as_the_same_records(alice: Account, bob: Account
     mine = sorted(tuple(str(r[f]) for f in fields) for r in _records(alice))
     theirs = sorted(tuple(str(r[f]) for f in fields) for r in _records(bob))
     assert mine == theirs
+
+
+# --- what a commit tells: one audit event and one webhook event, not one per record --------
+
+
+def test_a_commit_and_a_revert_each_write_one_audit_event_naming_the_import(alice: Account) -> None:
+    body = HEADER + "".join(f"water,{i},2026-01-{i:02d},2026-01-{i:02d},,,\n" for i in range(1, 11))
+    job = preview(alice, body + "water,1,2026-01-01,2026-01-01,,,\nwater,-1,2026-01-01,2026-01-01,,,\n")
+    commit(alice, job["id"], skip_duplicates=True)
+
+    def events(action: str) -> list[dict[str, Any]]:
+        response = alice.get(f"{API}/audit-events", params={"entity_type": "imports", "action": action, "limit": 100})
+        assert response.status_code == 200, response.text
+        return [
+            {**item, "changes": {change.pop("field"): change for change in item["changes"]}}
+            for item in response.json()["items"]
+        ]
+
+    (committed,) = events("import_commit")
+    assert committed["entity_id"] == job["id"] and committed["actor_user_id"] == alice.user_id
+    assert committed["changes"]["state"] == {"before": "committing", "after": "committed"}
+    assert committed["changes"]["records_created"]["after"] == "10"
+    assert committed["changes"]["duplicate_rows"]["after"] == "1"
+    assert committed["changes"]["error_rows"]["after"] == "1"
+    # The records themselves write no event each (a million would defeat the bulk path).
+    per_record = alice.get(f"{API}/audit-events", params={"entity_type": "consumption_records", "limit": 100})
+    assert per_record.json()["items"] == []
+    alice.post(f"{API}/imports/{job['id']}/revert")
+    (reverted,) = events("import_revert")
+    assert reverted["changes"]["records_deleted"]["after"] == "10"
+    assert reverted["changes"]["state"] == {"before": "reverting", "after": "reverted"}
+
+
+def test_a_commit_sends_one_import_completed_event_to_subscribed_endpoints(
+    alice: Account,
+    receiver: Any,  # noqa: F811 (the fixture)
+    local_allowed: Any,  # noqa: F811 (the fixture)
+    owner_engine: Any,
+) -> None:
+    from standardwebhooks import Webhook
+
+    endpoint = register(alice, receiver.url(), ["import.completed"])
+    per_record = register(alice, receiver.url("/records"), ["consumption.created"])
+    job = preview(alice, HEADER + "gas,1,2026-01-01,2026-01-31,,,\ngas,2,2026-02-01,2026-02-28,,,\nbad,1,x,y,,,\n")
+    commit(alice, job["id"])
+    run_worker()
+    (got,) = receiver.received
+    assert got["path"] == "/hook"
+    event = Webhook(endpoint["secret"]).verify(got["body"], got["headers"])
+    assert event["type"] == "import.completed"
+    assert event["data"] == {
+        "id": job["id"],
+        "owner_id": alice.user_id,
+        "meter_id": None,
+        "records_created": 2,
+        "duplicate_rows": 0,
+        "duplicates_skipped": False,
+        "error_rows": 1,
+    }
+    assert alice.get(f"{API}/webhooks/{per_record['id']}/deliveries").json()["items"] == []
+    with owner_engine.begin() as conn:
+        conn.execute(text("TRUNCATE procrastinate.procrastinate_jobs, procrastinate.procrastinate_events CASCADE"))

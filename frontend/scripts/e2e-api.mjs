@@ -103,6 +103,23 @@ spawn(process.execPath, [new URL(import.meta.url).pathname, "--reap", String(pro
 
 startApi();
 
+// The job worker (an import's large commit or revert, webhook deliveries), on the same database,
+// once the API has migrated it; stopped with the harness.
+let worker = null;
+void ready().then((up) => {
+  if (!up || stopping) return;
+  worker = spawn(join(backend, ".venv/bin/python"), ["-m", "consumo.cli", "worker"], {
+    cwd: backend,
+    stdio: "inherit",
+    env: apiEnv,
+  });
+});
+for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"]) {
+  process.on(signal, () => {
+    if (worker && worker.exitCode === null && worker.signalCode === null) worker.kill("SIGTERM");
+  });
+}
+
 // The outage tests stop and start this API (only the process this harness started, on the same
 // database and secret) through a control port on 127.0.0.1: POST /stop, then POST /start.
 const controlPort = Number(process.env.E2E_API_CONTROL_PORT ?? Number(port) + 1);

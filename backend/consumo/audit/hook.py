@@ -32,7 +32,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, cast
 
-from sqlalchemy import Table, event, insert, inspect
+from sqlalchemy import Connection, Table, event, insert, inspect
 from sqlalchemy.orm import Mapper, ORMExecuteState, Session
 
 from consumo.audit.models import AuditEvent
@@ -245,6 +245,38 @@ def record_event(
             )
         ],
     )
+
+
+def record_event_on(
+    connection: Connection,
+    *,
+    tenant_id: uuid.UUID,
+    action: str,
+    entity_type: str,
+    entity_id: str,
+    changes: Mapping[str, tuple[Any, Any]],
+    actor_user_id: uuid.UUID | None,
+) -> None:
+    """An event written on a plain connection (work that runs outside a request's session: an
+    import's commit in the background), with no request context; the actor is who asked.
+    `changes`: field → (before, after)."""
+    row = {
+        "tenant_id": tenant_id,
+        "id": uuid.uuid4(),
+        "actor_user_id": actor_user_id,
+        "actor_token_id": None,
+        "action": action,
+        "entity_type": entity_type,
+        "entity_id": entity_id,
+        "changes": {
+            name: {"after": as_text(new)} if old is None else {"before": as_text(old), "after": as_text(new)}
+            for name, (old, new) in changes.items()
+        },
+        "request_id": None,
+        "client_ip": None,
+        "user_agent": None,
+    }
+    connection.execute(insert(cast(Table, AuditEvent.__table__)), [row])
 
 
 @on_flush

@@ -57,6 +57,7 @@ def _filters(  # noqa: PLR0917 (the list's query parameters, as Connexion passes
     scope: str,
     sort: str,
     *,
+    import_id: str | None = None,
     limit: int = 25,
     cursor: str | None = None,
 ) -> service.RecordFilters:
@@ -69,6 +70,7 @@ def _filters(  # noqa: PLR0917 (the list's query parameters, as Connexion passes
         notes_contain=q,
         meter_id=uuid.UUID(meter_id) if meter_id else None,
         source=source,
+        import_id=uuid.UUID(import_id) if import_id else None,
         # The contract's enums validated these; the casts only tell the type checker.
         scope=cast(service.Scope, scope),
         sort=cast(service.Sort, sort),
@@ -88,8 +90,11 @@ def list_consumptions(  # noqa: PLR0917 (Connexion passes each query parameter b
     sort: str = "-period_start",
     limit: int = 25,
     cursor: str | None = None,
+    import_id: str | None = None,
 ) -> flask.Response:
-    filters = _filters(kind, from_, to, q, meter_id, source, scope, sort, limit=limit, cursor=cursor)
+    filters = _filters(
+        kind, from_, to, q, meter_id, source, scope, sort, limit=limit, cursor=cursor, import_id=import_id
+    )
     page = service.list_visible_records(db_session(), current_caller(), filters)
     return respond({"items": [RECORD_JSON.of_row(row) for row in page.items], "next_cursor": page.next_cursor})
 
@@ -182,9 +187,10 @@ def export_consumptions(  # noqa: PLR0917 (Connexion passes each query parameter
     source: str | None = None,
     scope: str = "mine",
     sort: str = "-period_start",
+    import_id: str | None = None,
 ) -> flask.Response:
     caller = current_caller()
-    filters = _filters(kind, from_, to, q, meter_id, source, scope, sort)
+    filters = _filters(kind, from_, to, q, meter_id, source, scope, sort, import_id=import_id)
     # The filters' rules are checked (a 4xx) before the first byte; the rows are read afterwards
     # on a connection of their own, since the request's session closes when the handler returns.
     export = service.plan_export(db_session(), caller, filters)

@@ -47,6 +47,7 @@ class RecordFilters:
     notes_contain: str | None = None
     meter_id: uuid.UUID | None = None
     source: str | None = None
+    import_id: uuid.UUID | None = None
     scope: Scope = "mine"
     sort: Sort = "-period_start"
     limit: int = 25
@@ -67,6 +68,7 @@ RECORD_VIEW = (
     ConsumptionRecord.source,
     ConsumptionRecord.meter_id,
     ConsumptionRecord.cost_from_tariff,
+    ConsumptionRecord.import_id,
     ConsumptionRecord.owner_id,
     ConsumptionRecord.version,
     ConsumptionRecord.created_at,
@@ -203,6 +205,7 @@ def _checked_filters(session: Session, caller: Caller, filters: RecordFilters) -
         "period_to": filters.period_to,
         "meter_id": filters.meter_id,
         "source": filters.source,
+        "import_id": filters.import_id,
     }
     if filters.notes_contain:
         escaped = filters.notes_contain.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
@@ -221,6 +224,7 @@ def _filtered_statement(whole_tenant: bool, filters: RecordFilters, after: bool)
         filters.sort,
         after,
         source=bool(filters.source),
+        import_=bool(filters.import_id),
     )
 
 
@@ -276,6 +280,7 @@ def _page_statement(  # noqa: PLR0917
     after: bool,
     *,
     source: bool = False,
+    import_: bool = False,
 ) -> Select[Any]:
     """A list page's statement for one combination of filters, built (and its cache key
     computed) once; every value is a bound parameter."""
@@ -292,6 +297,8 @@ def _page_statement(  # noqa: PLR0917
         statement = statement.where(ConsumptionRecord.notes.ilike(bindparam("notes_pattern"), escape="\\"))
     if source:
         statement = statement.where(ConsumptionRecord.source == bindparam("source"))
+    if import_:
+        statement = statement.where(ConsumptionRecord.import_id == bindparam("import_id"))
     descending = sort.startswith("-")
     column = _SORT_COLUMNS[sort.lstrip("-")]
     if after:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import io
+import json
 import uuid
-from typing import Any
+from typing import IO, Any
 
 import flask
 
@@ -12,6 +14,7 @@ from consumo.http import db_session, etag_for, respond
 from consumo.imports import runner, service
 from consumo.imports.models import Import, ImportRow, ImportRowError
 from consumo.imports.parser import ReadOptions
+from consumo.problems import UnprocessableContent
 from consumo.security.caller import current_caller
 
 BASE_PATH = "/api/v1/imports"
@@ -81,18 +84,99 @@ def create_import(  # noqa: PLR0917 (Connexion passes each query parameter by na
         "currency": column_currency,
         "notes": column_notes,
     }
+    columns = {name: header for name, header in named.items() if header}
+    if flask.request.mimetype == "multipart/form-data":
+        # A form, as a browser sends a file: werkzeug spools the file part to disk as it arrives.
+        stream, mapping_text, meter_text, part_name = _form_parts()
+        columns.update(_mapping_part(mapping_text))
+        meter_id = _meter_part(meter_text) or meter_id
+        filename = filename or part_name
+    else:
+        # The body is read as a stream (never held whole): the handler takes no `body` argument.
+        stream = flask.request.stream
     options = ReadOptions(
-        columns={name: header for name, header in named.items() if header},
+        columns=columns,
         kind=kind,
         currency=currency,
         delimiter=delimiter,
         decimal=decimal,
         date_format=date_format,
     )
-    # The body is read as a stream (never held whole): the handler takes no `body` argument.
-    upload = service.Upload(flask.request.stream, options, uuid.UUID(meter_id) if meter_id else None, filename)
+    upload = service.Upload(stream, options, uuid.UUID(meter_id) if meter_id else None, filename)
     job = service.create_import(db_session(), current_caller(), upload)
     return respond(import_json(job), 201, {"Location": f"{BASE_PATH}/{job.id}", **_headers(job)})
+
+
+FORM_PARTS = ("file", "mapping", "meter_id")
+SMALL_PART_BYTES = 4096
+
+
+def _form_parts() -> tuple[IO[bytes], str | None, str | None, str | None]:
+    """The form's parts (the contract's ImportUpload): the file's stream, the mapping's and the
+    meter's text, the file's name. A part may come as a file or as a plain field."""
+    form, files = flask.request.form, flask.request.files
+    unknown = sorted((set(form) | set(files)) - set(FORM_PARTS))
+    if unknown:
+        raise UnprocessableContent(
+            f"The form has a part the upload does not take: {unknown[0]!r} (only file, mapping, meter_id).",
+            field=unknown[0][:64],
+            code="import.unknown_part",
+        )
+
+    def small(name: str) -> str | None:
+        if name in files:
+            return files[name].stream.read(SMALL_PART_BYTES).decode("utf-8", errors="replace")
+        return form.get(name)
+
+    part = files.get("file")
+    if part is not None:
+        stream: IO[bytes] = part.stream
+        name = part.filename or None
+    elif "file" in form:
+        stream, name = io.BytesIO(form["file"].encode()), None
+    else:
+        raise UnprocessableContent(
+            "The form has no `file` part (the CSV file).", field="file", code="import.file_missing"
+        )
+    return stream, small("mapping"), small("meter_id"), name[:255] if name else None
+
+
+MAPPED_FIELDS = ("kind", "quantity", "period_start", "period_end", "cost", "currency", "notes")
+
+
+def _mapping_part(raw: str | None) -> dict[str, str]:
+    """The `mapping` part: a JSON object of field → column header (the contract's ImportMapping)."""
+    if raw is None:
+        return {}
+    try:
+        mapping = json.loads(raw)
+    except ValueError:
+        mapping = None
+    if not isinstance(mapping, dict) or not all(
+        field in MAPPED_FIELDS and isinstance(header, str) and 1 <= len(header) <= 64 and "\x00" not in header
+        for field, header in mapping.items()
+    ):
+        raise UnprocessableContent(
+            "`mapping` must be a JSON object naming, for fields among "
+            + ", ".join(MAPPED_FIELDS)
+            + ", the header of their column (1 to 64 characters).",
+            field="mapping",
+            code="import.mapping_invalid",
+        )
+    return dict(mapping)
+
+
+def _meter_part(raw: str | None) -> str | None:
+    """The `meter_id` part, if any: a meter's id (whether it is one of the caller's is the
+    service's check, as for the query parameter)."""
+    if raw is None:
+        return None
+    try:
+        if len(raw) == 36:
+            return str(uuid.UUID(raw))
+    except ValueError:
+        pass
+    raise UnprocessableContent("`meter_id` must be a meter's id (a UUID).", field="meter_id", code="meter.unknown")
 
 
 def list_imports(limit: int = 25, cursor: str | None = None) -> flask.Response:
@@ -129,14 +213,14 @@ def delete_import(import_id: str) -> flask.Response:
 
 
 def _run(job: Import, work: runner.Work, rows: int) -> flask.Response:
-    """A small job runs now, in this request's transaction; a large one after it commits."""
+    """A small job runs now, in this request's transaction; a large one is queued in it (a
+    worker runs it once the transaction commits)."""
     session = db_session()
     if rows <= get_settings().import_inline_rows:
         runner.run_inline(session.connection(), work, job.tenant_id, job.id)
         session.refresh(job)
     else:
-        session.commit()  # the runner's own transaction must see the import in its new state
-        runner.submit(work, job.tenant_id, job.id)
+        runner.submit(session, work, job.tenant_id, job.id)
     return respond(import_json(job), 202, _headers(job))
 
 

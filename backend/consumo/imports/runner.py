@@ -1,33 +1,31 @@
 """Where an import's long work runs: the one seam between the imports service and an executor.
 
-Today: a commit or revert of up to IMPORT_INLINE_ROWS rows runs inside the request (the answer
-says `committed`); a larger one runs in a daemon thread of the API process, on a connection of
-its own, storing its progress in `imports.progress` (committed separately, so every API process
-answers `GET /imports/{id}`). Its own work is one transaction: a process that dies mid-way
-leaves nothing, and the import is reported `failed` and can be retried
-(`service._settle_abandoned`).
-
-Moving to a job queue (procrastinate): `submit` defers a task `run(kind, tenant_id, import_id)`
-in the request's transaction instead of starting a thread; the task body is `run` as written.
-The contract does not change: the commit and revert answers are 202 with the import in
-`committing`/`reverting`, and clients follow `progress`.
+A commit or revert of up to IMPORT_INLINE_ROWS rows runs inside the request (the answer says
+`committed`). A larger one is a job on the queue (procrastinate, task `run_import` in
+`consumo.imports.tasks`), deferred in the request's own transaction: the import is in
+`committing`/`reverting` exactly when its job exists. Any worker runs it (`consumo worker`) on a
+connection of its own, storing its progress in `imports.progress` (committed separately, so
+every API process answers `GET /imports/{id}`). The work is one transaction: a worker that dies
+mid-way leaves nothing; the job is retried once the queue sees the worker gone
+(`retry_stalled_jobs`), and an import left without a runner is reported `failed` and may be
+committed again (`service._settle_abandoned`).
 """
 
 from __future__ import annotations
 
 import logging
-import threading
 import uuid
 from typing import Literal
 
 from sqlalchemy import Connection
+from sqlalchemy.orm import Session
 
-from consumo.db import app_engine, tenant_connection
+from consumo.db import tenant_connection
 from consumo.imports import service
+from consumo.jobs import defer_in_transaction
 
 Work = Literal["commit", "revert"]
 logger = logging.getLogger(__name__)
-_running: set[threading.Thread] = set()
 
 
 def run_inline(connection: Connection, work: Work, tenant_id: uuid.UUID, import_id: uuid.UUID) -> None:
@@ -39,8 +37,8 @@ def run_inline(connection: Connection, work: Work, tenant_id: uuid.UUID, import_
 
 
 def run(work: Work, tenant_id: uuid.UUID, import_id: uuid.UUID) -> None:
-    """The work in a transaction of its own, with progress committed as it goes (the body of a
-    background thread today, of a queued job tomorrow)."""
+    """The work in a transaction of its own, with progress committed as it goes (the body of
+    the queued job)."""
 
     def report(percent: int) -> None:
         with tenant_connection(tenant_id) as progress_connection:
@@ -64,22 +62,12 @@ def _fail(tenant_id: uuid.UUID, import_id: uuid.UUID, message: str) -> None:
         service.record_failure(connection, tenant_id, import_id, message)
 
 
-def submit(work: Work, tenant_id: uuid.UUID, import_id: uuid.UUID) -> None:
-    """Starts `run` in the background (call it once the request's transaction has committed)."""
-    app_engine()  # built here, not raced for by the thread
-
-    def target() -> None:
-        try:
-            run(work, tenant_id, import_id)
-        finally:
-            _running.discard(thread)
-
-    thread = threading.Thread(target=target, name=f"import-{work}-{import_id}", daemon=True)
-    _running.add(thread)
-    thread.start()
+TASK = "run_import"
+QUEUE = "imports"
 
 
-def wait_for_background_work(timeout_s: float | None = None) -> None:
-    """Joins the running threads (a graceful shutdown, or a test that needs them done)."""
-    for thread in list(_running):
-        thread.join(timeout_s)
+def submit(session: Session, work: Work, tenant_id: uuid.UUID, import_id: uuid.UUID) -> None:
+    """Defers `run` as a job in the session's transaction (it runs once that commits)."""
+    defer_in_transaction(
+        session, TASK, queue=QUEUE, args={"work": work, "tenant_id": str(tenant_id), "import_id": str(import_id)}
+    )

@@ -9,6 +9,7 @@ through a callback, so they run the same in the request, in a background thread
 
 from __future__ import annotations
 
+import secrets
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -19,8 +20,10 @@ import psycopg
 from sqlalchemy import Connection, Select, insert, select, text
 from sqlalchemy.orm import Session
 
+from consumo.audit import hook as audit
 from consumo.config import get_settings
 from consumo.cursors import decode_cursor, encode_cursor
+from consumo.db import TENANT_KEY
 from consumo.imports.models import Import, ImportRow, ImportRowError
 from consumo.imports.parser import ParsedRow, ReadOptions, RowProblem, open_csv, parse_row
 from consumo.meters import pricing
@@ -29,17 +32,11 @@ from consumo.meters.models import RECORD_KINDS_BY_METER_KIND, Meter
 from consumo.paging import Page
 from consumo.problems import Conflict, Forbidden, NotFound, UnprocessableContent
 from consumo.security.identity import Caller
+from consumo.webhooks import events as webhook_events
 
 MAX_STORED_ERRORS = 10_000
 COPY_ROWS = 20_000  # rows per COPY into the staging table
 COMMIT_CHUNKS = 10  # progress steps of a commit (each one set-based insert)
-# Ids of imported records start with the time in milliseconds (the rest random, as a version 4
-# id): a million of them append to the primary key's last pages instead of splitting pages all
-# over it, which costs the commit far less index work and write-ahead log.
-TIME_ORDERED_ID = (
-    "encode(overlay(uuid_send(gen_random_uuid()) placing substring(int8send("
-    "floor(extract(epoch FROM clock_timestamp()) * 1000)::bigint) FROM 3) FROM 1 FOR 6), 'hex')::uuid"
-)
 # A commit or revert whose process died leaves its state behind; with no runner holding its
 # lock and no progress for this long, it is reported as failed (and may be retried).
 ABANDONED_AFTER_S = 120
@@ -381,7 +378,7 @@ def commit_rows(connection: Connection, tenant_id: uuid.UUID, import_id: uuid.UU
     connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _lock_key(import_id)})
     job = connection.execute(
         text(
-            "SELECT owner_id, meter_id, skip_duplicates, state FROM imports"
+            "SELECT owner_id, meter_id, skip_duplicates, state, duplicate_rows, error_rows FROM imports"
             " WHERE tenant_id = :tenant AND id = :import_id"
         ),
         {"tenant": tenant_id, "import_id": import_id},
@@ -397,30 +394,15 @@ def commit_rows(connection: Connection, tenant_id: uuid.UUID, import_id: uuid.UU
     ).one()
     first, last = int(bounds[0]), int(bounds[1])
     step = max(1, (last - first + COMMIT_CHUNKS) // COMMIT_CHUNKS)
+    # One set-based insert per chunk, in the database (migration 0010: the shared references
+    # checked once, the roll-ups refreshed once per chunk, ids UUID v7 from this random start).
+    seed = secrets.randbits(62)  # plus a row number, masked to 62 bits in the database
     created = 0
     for index, low in enumerate(range(first, last + 1, step), start=1):
         created += connection.execute(
-            text(f"""
-            INSERT INTO consumption_records (tenant_id, id, owner_id, kind, quantity, period_start, period_end,
-                cost_minor, currency, source, notes, meter_id, cost_from_tariff, import_id, version,
-                created_at, updated_at, created_by, updated_by)
-            SELECT s.tenant_id, {TIME_ORDERED_ID}, :owner, s.kind, s.quantity, s.period_start, s.period_end,
-                   s.cost_minor, s.currency, 'import', s.notes, :meter, s.cost_from_tariff, s.import_id, 1,
-                   now(), now(), :owner, :owner
-            FROM import_rows s
-            WHERE s.tenant_id = :tenant AND s.import_id = :import_id
-              AND s.row_number >= :low AND s.row_number < :high
-              AND (NOT :skip OR s.duplicate IS NULL)"""),
-            {
-                "tenant": tenant_id,
-                "import_id": import_id,
-                "owner": job.owner_id,
-                "meter": job.meter_id,
-                "skip": job.skip_duplicates,
-                "low": low,
-                "high": low + step,
-            },
-        ).rowcount
+            text("SELECT consumo_import_insert(:tenant, :import_id, :low, :high, :seed)"),
+            {"tenant": tenant_id, "import_id": import_id, "low": low, "high": low + step, "seed": seed},
+        ).scalar_one()
         progress(min(95, index * 95 // COMMIT_CHUNKS))
     connection.execute(
         text("""
@@ -429,6 +411,48 @@ def commit_rows(connection: Connection, tenant_id: uuid.UUID, import_id: uuid.UU
         WHERE tenant_id = :tenant AND id = :import_id"""),
         {"tenant": tenant_id, "import_id": import_id, "created": created},
     )
+    # The records are not audited or announced one by one (a million events would cost more
+    # than the import): one audit event and one `import.completed` event stand for them, in
+    # this same transaction.
+    audit.record_event_on(
+        connection,
+        tenant_id=tenant_id,
+        action="import_commit",
+        entity_type="imports",
+        entity_id=str(import_id),
+        changes={
+            "state": ("committing", "committed"),
+            "records_created": (0, created),
+            "duplicate_rows": (None, job.duplicate_rows),
+            "skip_duplicates": (None, job.skip_duplicates),
+            "error_rows": (None, job.error_rows),
+        },
+        actor_user_id=job.owner_id,
+    )
+    # A session on this very connection (its tenant the same), in a savepoint of its
+    # transaction, released (kept) below.
+    with Session(bind=connection, join_transaction_mode="create_savepoint", info={TENANT_KEY: tenant_id}) as session:
+        webhook_events.publish(
+            session,
+            tenant_id,
+            [
+                (
+                    "import.completed",
+                    {
+                        "id": str(import_id),
+                        "owner_id": str(job.owner_id),
+                        "meter_id": str(job.meter_id) if job.meter_id else None,
+                        "records_created": created,
+                        "duplicate_rows": job.duplicate_rows,
+                        "duplicates_skipped": job.skip_duplicates,
+                        "error_rows": job.error_rows,
+                    },
+                )
+            ],
+        )
+        # The records went in without the ORM: the owner's budgets are evaluated as after any change.
+        webhook_events.evaluate_alerts_later(session, tenant_id, job.owner_id)
+        session.commit()
     return created
 
 
@@ -487,12 +511,22 @@ def revert_rows(connection: Connection, tenant_id: uuid.UUID, import_id: uuid.UU
     deleted = connection.execute(
         text("DELETE FROM consumption_records WHERE tenant_id = :tenant AND import_id = :import_id"), binds
     ).rowcount
-    connection.execute(
+    owner = connection.execute(
         text("""
         UPDATE imports SET state = 'reverted', progress = 100, reverted_at = now(), updated_at = now(),
                version = version + 1
-        WHERE tenant_id = :tenant AND id = :import_id"""),
+        WHERE tenant_id = :tenant AND id = :import_id
+        RETURNING owner_id"""),
         binds,
+    ).scalar_one()
+    audit.record_event_on(
+        connection,
+        tenant_id=tenant_id,
+        action="import_revert",
+        entity_type="imports",
+        entity_id=str(import_id),
+        changes={"state": ("reverting", "reverted"), "records_deleted": (None, deleted)},
+        actor_user_id=owner,
     )
     return deleted
 

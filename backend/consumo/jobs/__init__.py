@@ -41,7 +41,7 @@ from consumo.jobs.schema import JOB_SCHEMA
 blueprint = procrastinate.Blueprint()
 
 # Modules whose import registers tasks on the blueprint.
-TASK_MODULES = ["consumo.webhooks.tasks", "consumo.alerts.tasks", "consumo.jobs.maintenance"]
+TASK_MODULES = ["consumo.webhooks.tasks", "consumo.alerts.tasks", "consumo.jobs.maintenance", "consumo.imports.tasks"]
 
 _DEFER = text("SELECT consumo_defer_job(:queue, :task, CAST(:args AS jsonb), :at)")
 _DEFER_ONCE = text("SELECT consumo_defer_job_once(:queue, :task, :lock, CAST(:args AS jsonb))")

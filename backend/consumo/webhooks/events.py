@@ -56,6 +56,7 @@ EVENT_TYPES = (
     "line.balance_low",
     "line.allowance_exhausted",
     "budget.projected_over",
+    "import.completed",
 )
 TEST_EVENT = "webhook.test"
 # Evaluated by the `evaluate_alerts` job (consumo/alerts/tasks.py), once per month or cycle.
@@ -285,11 +286,25 @@ def _publish(session: Session, flushed: FlushedChanges) -> None:
         publish(session, tenant_id, [(event_type, data)], subscribers=subscribers_of(tenant_id))
     # Only a tenant with an endpoint that wants them pays for the evaluation.
     for tenant_id, owner_id in sorted(owners, key=str):
-        if wants(subscribers_of(tenant_id), EVALUATED_ALERTS):
-            defer_once_in_transaction(
-                session,
-                EVALUATE_ALERTS_TASK,
-                queue=ALERTS_QUEUE,
-                lock=f"alerts:{tenant_id}:{owner_id}",
-                args={"tenant_id": str(tenant_id), "owner_id": str(owner_id)},
-            )
+        evaluate_alerts_later(session, tenant_id, owner_id, subscribers=subscribers_of(tenant_id))
+
+
+def evaluate_alerts_later(
+    session: Session,
+    tenant_id: uuid.UUID,
+    owner_id: uuid.UUID,
+    *,
+    subscribers: list[tuple[uuid.UUID, list[str]]] | None = None,
+) -> None:
+    """Defers the owner's alert evaluation (coalesced per owner) in the session's transaction,
+    when an endpoint of the tenant wants its events: a change made without the ORM (an import's
+    set-based commit or revert) calls it, as the flush hook does for the others."""
+    endpoints = subscribers if subscribers is not None else _subscribers(session, tenant_id)
+    if wants(endpoints, EVALUATED_ALERTS):
+        defer_once_in_transaction(
+            session,
+            EVALUATE_ALERTS_TASK,
+            queue=ALERTS_QUEUE,
+            lock=f"alerts:{tenant_id}:{owner_id}",
+            args={"tenant_id": str(tenant_id), "owner_id": str(owner_id)},
+        )

@@ -1047,7 +1047,7 @@ export const listImports = <ThrowOnError extends boolean = false>(options?: Opti
  * Upload a CSV file and get its dry-run preview
  *
  * **Who may call it:** Any writing role (owner, admin, member; a viewer gets a 403) uploads a CSV file
- * (`Content-Type: text/csv`, up to 50 MiB, else 413; another media type is a 415) in
+ * (`Content-Type: text/csv`, or a form: see below; up to 50 MiB, else 413; another media type is a 415) in
  * UTF-8 with or without a byte-order mark (other bytes: 422). The separator (`,` or `;`)
  * and the decimal mark (`.` or `,`) are detected unless given. Each `column_*` parameter
  * names the header of the column holding that field; without it the header is matched by
@@ -1059,6 +1059,13 @@ export const listImports = <ThrowOnError extends boolean = false>(options?: Opti
  * a rule and `GET /imports/{import_id}/rows` the rows that passed, with likely duplicates
  * (same kind, period and meter as a record of the caller, or as an earlier row of the
  * file). A file without a header naming the required fields is a 422.
+ *
+ * The same upload may be a `multipart/form-data` form (as a browser sends a file): a `file`
+ * part (the CSV, as above), an optional `mapping` part (a JSON object naming, for each field,
+ * the header of its column: `{"quantity": "Cantidad", ...}`; it takes the place of the
+ * `column_*` parameters for the fields it names) and an optional `meter_id` part (instead of
+ * the query parameter). No `file` part is a 422 on `file`; a `mapping` that is not such an
+ * object is a 422 on `mapping`; any other part is a 422 on its name. The file is spooled to disk as it arrives, never held in memory.
  *
  */
 export const createImport = <ThrowOnError extends boolean = false>(options: Options<CreateImportData, ThrowOnError>): RequestResult<CreateImportResponses, CreateImportErrors, ThrowOnError> => (options.client ?? client).post<CreateImportResponses, CreateImportErrors, ThrowOnError>({

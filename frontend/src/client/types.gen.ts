@@ -382,6 +382,10 @@ export type Consumption = {
      * `true` when `cost_minor` was computed from the meter's tariffs (it follows them).
      */
     readonly cost_from_tariff: boolean;
+    /**
+     * The CSV import that created the record (`source: import`); `null` for any other.
+     */
+    readonly import_id: string | null;
     readonly owner_id: string;
     readonly version: number;
     readonly created_at: string;
@@ -761,6 +765,31 @@ export type ConsumptionBatchResult = {
     ids: Array<string>;
 };
 
+export type ImportUpload = {
+    /**
+     * The CSV file.
+     */
+    file: Blob | File;
+    mapping?: ImportMapping;
+    /**
+     * Put every row on this meter (as the query parameter).
+     */
+    meter_id?: string;
+};
+
+/**
+ * For each field, the header of the column that holds it.
+ */
+export type ImportMapping = {
+    kind?: ImportHeader;
+    quantity?: ImportHeader;
+    period_start?: ImportHeader;
+    period_end?: ImportHeader;
+    cost?: ImportHeader;
+    currency?: ImportHeader;
+    notes?: ImportHeader;
+};
+
 export type ImportHeader = string;
 
 /**
@@ -1070,7 +1099,7 @@ export type ApiTokenPage = {
     next_cursor: string | null;
 };
 
-export type WebhookEventType = 'consumption.created' | 'consumption.updated' | 'consumption.deleted' | 'meter.created' | 'meter.updated' | 'meter.deleted' | 'reading.created' | 'line.topped_up' | 'line.balance_low' | 'line.allowance_exhausted' | 'budget.projected_over';
+export type WebhookEventType = 'consumption.created' | 'consumption.updated' | 'consumption.deleted' | 'meter.created' | 'meter.updated' | 'meter.deleted' | 'reading.created' | 'line.topped_up' | 'line.balance_low' | 'line.allowance_exhausted' | 'budget.projected_over' | 'import.completed';
 
 export type WebhookEndpoint = {
     readonly id: string;
@@ -1326,6 +1355,36 @@ export type WebhookBudgetProjectedOverEvent = {
          * The budget's cost limit; `null` for a budget on quantity only.
          */
         budget_cost_minor: number | null;
+    };
+};
+
+/**
+ * Sent for import.completed.
+ */
+export type WebhookImportEvent = {
+    type: 'import.completed';
+    version: 1;
+    timestamp: string;
+    data: {
+        /**
+         * The import (`GET /imports/{import_id}`).
+         */
+        id: string;
+        owner_id: string;
+        meter_id: string | null;
+        records_created: number;
+        /**
+         * Rows that looked like duplicates in the preview.
+         */
+        duplicate_rows: number;
+        /**
+         * `true` when those rows were left out.
+         */
+        duplicates_skipped: boolean;
+        /**
+         * Rows of the file that broke a rule (never recorded).
+         */
+        error_rows: number;
     };
 };
 
@@ -1674,6 +1733,11 @@ export type ImportId = string;
  * Only records on this meter (one the caller can read; otherwise a 422).
  */
 export type MeterFilter = string;
+
+/**
+ * Only records created by this CSV import (an id from `GET /imports`; any other lists nothing).
+ */
+export type ImportFilter = string;
 
 /**
  * First day of the range.
@@ -2931,6 +2995,10 @@ export type ListConsumptionsData = {
          */
         source?: ConsumptionSource;
         /**
+         * Only records created by this CSV import (an id from `GET /imports`; any other lists nothing).
+         */
+        import_id?: string;
+        /**
          * Only records on this meter (one the caller can read; otherwise a 422).
          */
         meter_id?: string;
@@ -3128,6 +3196,10 @@ export type ExportConsumptionsData = {
          * Only records from this source, as in the list.
          */
         source?: ConsumptionSource;
+        /**
+         * Only records created by this CSV import (an id from `GET /imports`; any other lists nothing).
+         */
+        import_id?: string;
         /**
          * Only records on this meter (one the caller can read; otherwise a 422).
          */

@@ -331,6 +331,7 @@ export const zConsumption = z.object({
     source: zConsumptionSource,
     meter_id: z.uuid().length(36).nullable(),
     cost_from_tariff: z.boolean().readonly(),
+    import_id: z.uuid().length(36).readonly().nullable(),
     owner_id: z.uuid().length(36).readonly(),
     version: z.int().gte(1).lte(2147483647).readonly(),
     created_at: z.iso.datetime({ offset: true }).min(20).max(40).readonly(),
@@ -641,6 +642,25 @@ export const zConsumptionBatchResult = z.object({
 export const zImportHeader = z.string().min(1).max(64).regex(/^[^\u0000-]*$/);
 
 /**
+ * For each field, the header of the column that holds it.
+ */
+export const zImportMapping = z.object({
+    kind: zImportHeader.optional(),
+    quantity: zImportHeader.optional(),
+    period_start: zImportHeader.optional(),
+    period_end: zImportHeader.optional(),
+    cost: zImportHeader.optional(),
+    currency: zImportHeader.optional(),
+    notes: zImportHeader.optional()
+});
+
+export const zImportUpload = z.object({
+    file: z.string().min(1).max(52428800),
+    mapping: zImportMapping.optional(),
+    meter_id: z.uuid().length(36).optional()
+});
+
+/**
  * `ready`: the preview is stored; `committing`/`reverting`: at work (see `progress`);
  * `committed`, `reverted`; `failed`: the last commit or revert changed nothing (see `failure`).
  *
@@ -896,7 +916,8 @@ export const zWebhookEventType = z.enum([
     'line.topped_up',
     'line.balance_low',
     'line.allowance_exhausted',
-    'budget.projected_over'
+    'budget.projected_over',
+    'import.completed'
 ]);
 
 export const zWebhookEndpoint = z.object({
@@ -1097,6 +1118,24 @@ export const zWebhookBudgetProjectedOverEvent = z.object({
         currency: z.string().length(3).nullable(),
         projected_cost_minor: z.int().gte(-100000000000000).lte(100000000000000).nullable(),
         budget_cost_minor: z.int().gte(0).lte(100000000000000).nullable()
+    })
+});
+
+/**
+ * Sent for import.completed.
+ */
+export const zWebhookImportEvent = z.object({
+    type: z.enum(['import.completed']),
+    version: z.literal(1),
+    timestamp: z.iso.datetime({ offset: true }).min(20).max(40),
+    data: z.object({
+        id: z.uuid().length(36),
+        owner_id: z.uuid().length(36),
+        meter_id: z.uuid().length(36).nullable(),
+        records_created: z.int().gte(0),
+        duplicate_rows: z.int().gte(0),
+        duplicates_skipped: z.boolean(),
+        error_rows: z.int().gte(0)
     })
 });
 
@@ -1359,6 +1398,11 @@ export const zImportId = z.uuid().length(36);
  * Only records on this meter (one the caller can read; otherwise a 422).
  */
 export const zMeterFilter = z.uuid().length(36);
+
+/**
+ * Only records created by this CSV import (an id from `GET /imports`; any other lists nothing).
+ */
+export const zImportFilter = z.uuid().length(36);
 
 /**
  * First day of the range.
@@ -1626,6 +1670,7 @@ export const zListConsumptionsQuery = z.object({
     to: zDay.optional(),
     q: z.string().min(1).max(100).regex(/^[^\u0000]*$/).optional(),
     source: zConsumptionSource.optional(),
+    import_id: z.uuid().length(36).optional(),
     meter_id: z.uuid().length(36).optional(),
     scope: z.enum(['mine', 'tenant']).optional().default('mine'),
     sort: z.enum([
@@ -1671,6 +1716,7 @@ export const zExportConsumptionsQuery = z.object({
     to: zDay.optional(),
     q: z.string().min(1).max(100).regex(/^[^\u0000]*$/).optional(),
     source: zConsumptionSource.optional(),
+    import_id: z.uuid().length(36).optional(),
     meter_id: z.uuid().length(36).optional(),
     scope: z.enum(['mine', 'tenant']).optional().default('mine'),
     sort: z.enum([
