@@ -11,7 +11,7 @@ from sqlalchemy import text
 
 from tests.conftest import API, Account, add_member, assert_problem, create_meter, create_record
 from tests.test_bulk import _records, _rollup_matches_records
-from tests.test_webhooks import local_allowed, receiver, register, run_worker  # noqa: F401 (fixtures)
+from tests.test_webhooks import register, run_worker
 
 HEADER = "kind,quantity,period_start,period_end,cost,currency,notes\n"
 
@@ -451,8 +451,8 @@ def test_a_commit_and_a_revert_each_write_one_audit_event_naming_the_import(alic
 
 def test_a_commit_sends_one_import_completed_event_to_subscribed_endpoints(
     alice: Account,
-    receiver: Any,  # noqa: F811 (the fixture)
-    local_allowed: Any,  # noqa: F811 (the fixture)
+    receiver: Any,
+    local_allowed: Any,
     owner_engine: Any,
 ) -> None:
     from standardwebhooks import Webhook
