@@ -9,7 +9,10 @@ workers). This protocol refuses, with a problem document and the connection clos
 - a header field (name and value) longer than MAX_FIELD_BYTES, more than MAX_FIELDS of
   them, or a head longer than MAX_HEAD_BYTES in all: 431.
 The whole-head bound is checked on every read, so memory stays bounded by it (plus one
-socket read) however the head is cut.
+socket read) however the head is cut, and a complete head is also measured exactly from its
+parsed fields, whichever reads carried it. Only reads that are head from end to end are counted:
+a read that finishes a message (the last part of a body, however large) is not counted
+against the next head, whose first bytes it may hold (that is the "one socket read").
 """
 
 from __future__ import annotations
@@ -40,13 +43,17 @@ class BoundedHttpToolsProtocol(HttpToolsProtocol):
         self._in_head = True
         self._head_bytes = 0
         self._fields = 0
+        self._field_bytes = 0
+        self._messages_completed = 0
         self._refusal: tuple[int, str] | None = None
 
     def data_received(self, data: bytes) -> None:
         if self._refusal is not None:
             return
+        messages_completed = self._messages_completed
         super().data_received(data)
-        if self._refusal is None and self._in_head:
+        # Still (or again) in a head: the whole read is head only if no message ended in it.
+        if self._refusal is None and self._in_head and self._messages_completed == messages_completed:
             self._head_bytes += len(data)
             if self._head_bytes > MAX_HEAD_BYTES:
                 self._refuse(431, f"The request's header fields exceed {MAX_HEAD_BYTES} bytes in all.")
@@ -55,6 +62,7 @@ class BoundedHttpToolsProtocol(HttpToolsProtocol):
         super().on_message_begin()
         self._in_head = True
         self._fields = 0
+        self._field_bytes = 0
 
     def on_url(self, url: bytes) -> None:
         super().on_url(url)
@@ -70,6 +78,10 @@ class BoundedHttpToolsProtocol(HttpToolsProtocol):
         if len(name) + len(value) > MAX_FIELD_BYTES:
             self._refusal = (431, f"A header field exceeds {MAX_FIELD_BYTES} bytes.")
             raise _HeadRefused
+        self._field_bytes += len(name) + len(value) + 4  # ": " and CRLF
+        if len(self.url) + self._field_bytes > MAX_HEAD_BYTES:
+            self._refusal = (431, f"The request's header fields exceed {MAX_HEAD_BYTES} bytes in all.")
+            raise _HeadRefused
         super().on_header(name, value)
 
     def on_headers_complete(self) -> None:
@@ -78,6 +90,7 @@ class BoundedHttpToolsProtocol(HttpToolsProtocol):
 
     def on_message_complete(self) -> None:
         super().on_message_complete()
+        self._messages_completed += 1
         self._in_head = True
         self._head_bytes = 0
 

@@ -4,11 +4,13 @@ uvicorn workers). Tried against real server processes on 127.0.0.1."""
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 import subprocess
 import sys
 import time
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -174,6 +176,168 @@ def test_a_32_mb_header_is_cut_off_and_the_server_keeps_serving(server):
     assert sent < 32 * 1024 * 1024  # the server closed the connection instead of reading it all
 
     assert httpx.get(f"http://127.0.0.1:{server}{HEALTH}", timeout=5).status_code == 200
+
+
+# --- bodies, with and without Expect: 100-continue ---------------------------------------------
+# A read that finished a large body was counted against the next request's head: any body whose
+# last read passed MAX_HEAD_BYTES was a 431 (curl sends Expect: 100-continue for large uploads and
+# then the body in large reads, so `curl --data-binary @big.csv` was refused).
+
+
+class _Connection:
+    """One raw HTTP/1.1 connection: sends bytes, reads whole responses (Content-Length framed)."""
+
+    def __init__(self, port: int) -> None:
+        self.sock = socket.create_connection(("127.0.0.1", port), timeout=30)
+        self.buffer = b""
+
+    def close(self) -> None:
+        self.sock.close()
+
+    def response(self) -> tuple[int, dict[str, str], bytes]:
+        while b"\r\n\r\n" not in self.buffer:
+            chunk = self.sock.recv(65536)
+            assert chunk, f"connection closed before a response: {self.buffer[:300]!r}"
+            self.buffer += chunk
+        head, self.buffer = self.buffer.split(b"\r\n\r\n", 1)
+        lines = head.decode("latin-1").split("\r\n")
+        status = _status(lines[0].encode())
+        headers = {n.strip().lower(): v.strip() for n, v in (line.split(":", 1) for line in lines[1:])}
+        length = int(headers.get("content-length", "0"))
+        while len(self.buffer) < length:
+            chunk = self.sock.recv(65536)
+            assert chunk, "connection closed inside a response body"
+            self.buffer += chunk
+        body, self.buffer = self.buffer[:length], self.buffer[length:]
+        return status, headers, body
+
+
+def _post_head(path: str, length: int, content_type: str, token: str | None, expect: bool) -> bytes:
+    lines = [f"POST {path} HTTP/1.1", "Host: 127.0.0.1", f"Content-Type: {content_type}", f"Content-Length: {length}"]
+    lines += [f"Authorization: Bearer {token}"] if token else []
+    lines += ["Expect: 100-continue"] if expect else []
+    return ("\r\n".join(lines) + "\r\n\r\n").encode()
+
+
+def _post(
+    conn: _Connection, path: str, body: bytes, *, content_type: str, token: str | None = None, expect: bool
+) -> tuple[int, dict[str, str], bytes, bool]:
+    """POSTs `body` the way curl does: with Expect, the head alone, then the body only after
+    100 Continue (as one large write). Returns the final answer and whether 100 Continue came."""
+    conn.sock.sendall(_post_head(path, len(body), content_type, token, expect))
+    continued = False
+    if expect:
+        status, headers, answer = conn.response()
+        if status != 100:
+            return status, headers, answer, False  # answered without reading the body
+        continued = True
+    conn.sock.sendall(body)
+    status, headers, answer = conn.response()
+    return status, headers, answer, continued
+
+
+def _csv(size: int) -> tuple[bytes, int]:
+    rows = ["kind,quantity,period_start,period_end"]
+    while sum(len(row) + 1 for row in rows) < size:
+        rows.append(f"water,{len(rows)}.5,2026-01-01,2026-01-31")
+    return ("\n".join(rows) + "\n").encode(), len(rows) - 1
+
+
+@pytest.fixture(scope="module")
+def token(server: int) -> str:
+    name = f"expect{uuid.uuid4().hex[:12]}"
+    base = f"http://127.0.0.1:{server}/api/v1"
+    registered = httpx.post(
+        f"{base}/auth/register",
+        json={
+            "username": name,
+            "email": f"{name}@example.com",
+            "password": "correct horse battery",
+            "organization_name": "Expect",
+        },
+        timeout=10,
+    )
+    assert registered.status_code == 201, registered.text
+    login = httpx.post(f"{base}/auth/login", json={"username": name, "password": "correct horse battery"}, timeout=10)
+    return str(login.json()["access_token"])
+
+
+BODY_SIZES = [1024, MAX_HEAD_BYTES - 1000, MAX_HEAD_BYTES + 1000, 300 * 1024, 1024 * 1024]
+
+
+@pytest.mark.parametrize("expect", [True, False], ids=["expect-100-continue", "no-expect"])
+def test_a_csv_import_of_any_size_is_answered_by_the_app(server, token, expect):
+    conn = _Connection(server)
+    try:
+        for size in BODY_SIZES:
+            body, rows = _csv(size)
+            status, _, answer, continued = _post(
+                conn, "/api/v1/imports?filename=big.csv", body, content_type="text/csv", token=token, expect=expect
+            )
+
+            assert (status, continued) == (201, expect), (size, answer[:300])
+            assert json.loads(answer)["total_rows"] == rows
+    finally:
+        conn.close()
+
+
+@pytest.mark.parametrize("expect", [True, False], ids=["expect-100-continue", "no-expect"])
+def test_a_large_json_body_is_answered_by_the_app_and_the_connection_serves_on(server, token, expect):
+    items = [
+        {
+            "kind": "water",
+            "quantity": i + 1,
+            "period_start": "2026-01-01",
+            "period_end": "2026-01-31",
+            "notes": "n" * 60,
+        }
+        for i in range(1000)
+    ]
+    body = json.dumps({"items": items}).encode()
+    assert len(body) > 2 * MAX_HEAD_BYTES
+    conn = _Connection(server)
+    try:
+        status, _, answer, continued = _post(
+            conn, "/api/v1/consumptions/batch", body, content_type="application/json", token=token, expect=expect
+        )
+        assert (status, continued) == (201, expect), answer[:300]
+        assert json.loads(answer)["count"] == 1000
+
+        # The same connection: a normal next request is served, an oversized head is still 431.
+        conn.sock.sendall(_request())
+        assert conn.response()[0] == 200
+        conn.sock.sendall(_request(headers=[(f"X-H{i}", "v" * (MAX_FIELD_BYTES - 100)) for i in range(9)]))
+        assert conn.response()[0] == 431
+    finally:
+        conn.close()
+
+
+@pytest.mark.parametrize("expect", [True, False], ids=["expect-100-continue", "no-expect"])
+def test_a_body_over_the_limit_is_413_not_431(server, token, expect):
+    body = b"[" + b" " * (2 * 1024 * 1024) + b"]"  # over MAX_BODY_BYTES (1 MiB)
+    conn = _Connection(server)
+    try:
+        status, _, answer, continued = _post(
+            conn, "/api/v1/consumptions/batch", body, content_type="application/json", token=token, expect=expect
+        )
+    finally:
+        conn.close()
+
+    assert status == 413, answer[:300]
+    assert json.loads(answer)["code"] == "body.too_large"
+    assert not continued  # refused from Content-Length: the client is told not to send it
+
+
+def test_oversized_headers_with_expect_are_still_431(server, token):
+    fields = [("Expect", "100-continue")] + [(f"X-H{i}", "v" * (MAX_FIELD_BYTES - 100)) for i in range(9)]
+
+    assert _status(_exchange(server, _request(headers=fields))) == 431
+    assert (
+        _status(
+            _exchange(server, _request(headers=[("Expect", "100-continue"), ("X-Big", "a" * (MAX_FIELD_BYTES + 1))]))
+        )
+        == 431
+    )
 
 
 # --- client addresses and shared limits (defect 8 c, d) ---------------------------------------------
