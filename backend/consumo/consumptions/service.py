@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from functools import lru_cache
 from typing import Any, Literal
 
-from sqlalchemy import Connection, Row, Select, bindparam, select, tuple_
-from sqlalchemy.orm import Session
+from sqlalchemy import Connection, Row, Select, bindparam, exists, func, literal_column, select, tuple_
+from sqlalchemy.orm import Session, aliased
+from sqlalchemy.sql.elements import ColumnElement
 
 from consumo.accounts.models import Tenant
 from consumo.api_models import ConsumptionCreate, ConsumptionUpdate
@@ -47,10 +48,58 @@ class RecordFilters:
     notes_contain: str | None = None
     meter_id: uuid.UUID | None = None
     source: str | None = None
+    overlapping: bool | None = None
     scope: Scope = "mine"
     sort: Sort = "-period_start"
     limit: int = 25
     cursor: str | None = None
+
+
+# --- overlaps -------------------------------------------------------------------------------
+# Two records overlap when they belong to the same owner, are of the same kind, are on the same
+# meter (or both on none) and their periods share a day: both count, so together they double the
+# figures (a bill and the meter readings of the same months, say). A period spans at most
+# MAX_PERIOD_DAYS, so another record that ends on or after this one starts began at most
+# MAX_PERIOD_DAYS - 1 days before it: that bound keeps the probe a short range scan on
+# ix_consumption_overlap (migration 0011) whatever the number of records.
+
+# How many others `overlaps` counts at most: enough to say "several", cheap for a dense owner.
+OVERLAP_COUNT_CAP = 100
+# meter_id compared through COALESCE so that "both on no meter" is an equality the index serves.
+NO_METER: ColumnElement[Any] = literal_column("'00000000-0000-0000-0000-000000000000'::uuid")
+_other = aliased(ConsumptionRecord, name="other_record")
+
+
+def _overlaps_with(record: Any) -> list[ColumnElement[bool]]:
+    """The conditions on `_other` of overlapping `record` (a table or an alias of it)."""
+    return [
+        _other.tenant_id == record.tenant_id,
+        _other.owner_id == record.owner_id,
+        _other.kind == record.kind,
+        func.coalesce(_other.meter_id, NO_METER) == func.coalesce(record.meter_id, NO_METER),
+        _other.period_start <= record.period_end,
+        _other.period_start >= record.period_start - literal_column(str(MAX_PERIOD_DAYS - 1)),
+        _other.period_end >= record.period_start,
+        _other.id != record.id,
+    ]
+
+
+def _overlap_count() -> Any:
+    """How many other records overlap the row's record, counted up to OVERLAP_COUNT_CAP."""
+    capped = (
+        select(literal_column("1"))
+        .select_from(_other)
+        .where(*_overlaps_with(ConsumptionRecord))
+        .limit(OVERLAP_COUNT_CAP)
+        .correlate(ConsumptionRecord)
+        .subquery("overlapping")
+    )
+    return select(func.count()).select_from(capped).correlate(ConsumptionRecord).scalar_subquery().label("overlaps")
+
+
+def overlaps_another() -> ColumnElement[bool]:
+    """The row's record overlaps at least one other."""
+    return exists().where(*_overlaps_with(ConsumptionRecord)).correlate(ConsumptionRecord)
 
 
 # What a reader gets of a record: the columns of the contract's Consumption, read as plain rows
@@ -71,6 +120,7 @@ RECORD_VIEW = (
     ConsumptionRecord.version,
     ConsumptionRecord.created_at,
     ConsumptionRecord.updated_at,
+    _overlap_count(),
 )
 
 
@@ -210,18 +260,57 @@ def _checked_filters(session: Session, caller: Caller, filters: RecordFilters) -
     return whole_tenant, values
 
 
+@dataclass(frozen=True)
+class _FilterShape:
+    """Which of the list's filters are set (their values are bound parameters): one statement is
+    built, and cached, per shape."""
+
+    whole_tenant: bool
+    kind: bool
+    period_from: bool
+    period_to: bool
+    meter: bool
+    notes: bool
+    source: bool
+    overlapping: bool | None
+
+    @classmethod
+    def of(cls, whole_tenant: bool, filters: RecordFilters) -> _FilterShape:
+        return cls(
+            whole_tenant,
+            bool(filters.kind),
+            bool(filters.period_from),
+            bool(filters.period_to),
+            bool(filters.meter_id),
+            bool(filters.notes_contain),
+            bool(filters.source),
+            filters.overlapping,
+        )
+
+
+def _filtered(shape: _FilterShape, columns: tuple[Any, ...]) -> Select[Any]:
+    """The records the list's filters select, as rows of `columns`: the one place that turns
+    the filters into SQL, for the list, the export and the summary alike."""
+    statement = _visible_to(shape.whole_tenant, columns)
+    if shape.kind:
+        statement = statement.where(ConsumptionRecord.kind == bindparam("kind"))
+    if shape.period_from:
+        statement = statement.where(ConsumptionRecord.period_end >= bindparam("period_from"))
+    if shape.period_to:
+        statement = statement.where(ConsumptionRecord.period_start <= bindparam("period_to"))
+    if shape.meter:
+        statement = statement.where(ConsumptionRecord.meter_id == bindparam("meter_id"))
+    if shape.notes:
+        statement = statement.where(ConsumptionRecord.notes.ilike(bindparam("notes_pattern"), escape="\\"))
+    if shape.source:
+        statement = statement.where(ConsumptionRecord.source == bindparam("source"))
+    if shape.overlapping is not None:
+        statement = statement.where(overlaps_another() if shape.overlapping else ~overlaps_another())
+    return statement
+
+
 def _filtered_statement(whole_tenant: bool, filters: RecordFilters, after: bool) -> Select[Any]:
-    return _page_statement(
-        whole_tenant,
-        bool(filters.kind),
-        bool(filters.period_from),
-        bool(filters.period_to),
-        bool(filters.meter_id),
-        bool(filters.notes_contain),
-        filters.sort,
-        after,
-        source=bool(filters.source),
-    )
+    return _page_statement(_FilterShape.of(whole_tenant, filters), filters.sort, after)
 
 
 def list_visible_records(session: Session, caller: Caller, filters: RecordFilters) -> Page[Row[Any]]:
@@ -264,34 +353,11 @@ def stream_export(connection: Connection, export: Export, chunk_rows: int = 2000
     yield from result.partitions(chunk_rows)
 
 
-@lru_cache(maxsize=256)
-def _page_statement(  # noqa: PLR0917
-    whole_tenant: bool,
-    kind: bool,
-    period_from: bool,
-    period_to: bool,
-    meter: bool,
-    notes: bool,
-    sort: Sort,
-    after: bool,
-    *,
-    source: bool = False,
-) -> Select[Any]:
-    """A list page's statement for one combination of filters, built (and its cache key
-    computed) once; every value is a bound parameter."""
-    statement = _visible_to(whole_tenant, RECORD_VIEW)
-    if kind:
-        statement = statement.where(ConsumptionRecord.kind == bindparam("kind"))
-    if period_from:
-        statement = statement.where(ConsumptionRecord.period_end >= bindparam("period_from"))
-    if period_to:
-        statement = statement.where(ConsumptionRecord.period_start <= bindparam("period_to"))
-    if meter:
-        statement = statement.where(ConsumptionRecord.meter_id == bindparam("meter_id"))
-    if notes:
-        statement = statement.where(ConsumptionRecord.notes.ilike(bindparam("notes_pattern"), escape="\\"))
-    if source:
-        statement = statement.where(ConsumptionRecord.source == bindparam("source"))
+@lru_cache(maxsize=512)
+def _page_statement(shape: _FilterShape, sort: Sort, after: bool) -> Select[Any]:
+    """A list page's statement for one shape of filters, built (and its cache key computed)
+    once; every value is a bound parameter."""
+    statement = _filtered(shape, RECORD_VIEW)
     descending = sort.startswith("-")
     column = _SORT_COLUMNS[sort.lstrip("-")]
     if after:
@@ -302,6 +368,77 @@ def _page_statement(  # noqa: PLR0917
         statement = statement.where(key < bound if descending else key > bound)
     order = (column.desc(), ConsumptionRecord.id.desc()) if descending else (column.asc(), ConsumptionRecord.id.asc())
     return statement.order_by(*order).limit(bindparam("limit"))
+
+
+@dataclass(frozen=True)
+class RecordsSummary:
+    """What the records a list's filters select add up to: how many, each kind's quantity (in
+    its unit) and the cost per currency, and how many have no cost."""
+
+    records: int
+    quantities: dict[str, Decimal]
+    costs: dict[str, int]
+    uncosted_records: int
+
+
+@lru_cache(maxsize=256)
+def _summary_statement(shape: _FilterShape) -> Select[Any]:
+    selected = _filtered(
+        shape,
+        (
+            ConsumptionRecord.kind,
+            ConsumptionRecord.currency,
+            func.count().label("records"),
+            func.sum(ConsumptionRecord.quantity).label("quantity"),
+            func.sum(ConsumptionRecord.cost_minor).label("cost_minor"),
+            func.count(ConsumptionRecord.cost_minor).label("costed"),
+        ),
+    )
+    return selected.group_by(ConsumptionRecord.kind, ConsumptionRecord.currency)
+
+
+def summarize_records(session: Session, caller: Caller, filters: RecordFilters) -> RecordsSummary:
+    """The totals of every record `filters` select (the list's filters, checked by its rules;
+    sort and pages do not apply), in one grouped aggregate."""
+    whole_tenant, values = _checked_filters(session, caller, filters)
+    rows = session.connection().execute(_summary_statement(_FilterShape.of(whole_tenant, filters)), values).all()
+    quantities: dict[str, Decimal] = {}
+    costs: dict[str, int] = {}
+    records = uncosted = 0
+    for row in rows:
+        records += row.records
+        uncosted += row.records - row.costed
+        quantities[row.kind] = quantities.get(row.kind, Decimal(0)) + row.quantity
+        if row.cost_minor is not None:
+            costs[row.currency] = costs.get(row.currency, 0) + int(row.cost_minor)
+    return RecordsSummary(records, quantities, costs, uncosted)
+
+
+# How many overlapping records a count reports at most ("at least 1000" beyond): the count then
+# stops early for an owner whose records all overlap, as a large simulated history does.
+OVERLAPPING_RECORDS_CAP = 1000
+
+
+@lru_cache(maxsize=256)
+def _overlapping_count_statement(shape: _FilterShape) -> Select[Any]:
+    capped = _filtered(shape, (ConsumptionRecord.id,)).limit(OVERLAPPING_RECORDS_CAP).subquery("overlapping")
+    return select(func.count()).select_from(capped)
+
+
+def count_overlapping(session: Session, caller: Caller, filters: RecordFilters) -> int:
+    """How many of the records `filters` select overlap another (up to OVERLAPPING_RECORDS_CAP)."""
+    filters = replace(filters, overlapping=True)
+    whole_tenant, values = _checked_filters(session, caller, filters)
+    statement = _overlapping_count_statement(_FilterShape.of(whole_tenant, filters))
+    return int(session.connection().execute(statement, values).scalar_one())
+
+
+def record_view(session: Session, record: ConsumptionRecord) -> Row[Any]:
+    """A record just written (and flushed), read back as a RECORD_VIEW row: as a reader sees it,
+    with how many records it overlaps."""
+    return session.execute(
+        select(*RECORD_VIEW).where(ConsumptionRecord.tenant_id == record.tenant_id, ConsumptionRecord.id == record.id)
+    ).one()
 
 
 def get_visible_record(session: Session, caller: Caller, record_id: uuid.UUID) -> Row[Any]:
