@@ -73,6 +73,14 @@ export type KpiSummary = {
     from: Day;
     to: Day;
     days: number;
+    /**
+     * Records in the range (their period ends on or after `from` and starts on or before `to`,
+     * as the list's filters) that overlap another record (`Consumption.overlaps`), counted
+     * up to 1000: their figures may count the same consumption twice.
+     * `GET /consumptions?from=…&to=…&overlapping=true` (same `kind`, `meter_id`, `scope`) lists them.
+     *
+     */
+    overlapping_records: number;
     kinds: Array<KindSummary>;
     meter_budget: MeterBudgetProgress;
 };
@@ -386,6 +394,14 @@ export type Consumption = {
     readonly version: number;
     readonly created_at: string;
     readonly updated_at: string;
+    /**
+     * How many other records of the same owner, kind and meter (or also on no meter) have a
+     * period sharing at least one day with this one's, counted up to 100. Both count in every
+     * total, so together they double the figures (a bill and the meter readings of the same
+     * months, say); `GET /consumptions?overlapping=true` lists them.
+     *
+     */
+    readonly overlaps: number;
 };
 
 /**
@@ -422,6 +438,28 @@ export type ConsumptionUpdate = {
      * `null` detaches the record from its meter.
      */
     meter_id?: string | null;
+};
+
+export type ConsumptionSummary = {
+    /**
+     * How many records match.
+     */
+    records: number;
+    /**
+     * Each kind's total, in its unit, in the contract's order of kinds; kinds without records are left out.
+     */
+    quantities: Array<KindQuantity>;
+    costs: CostList;
+    /**
+     * Matching records without a cost (not in `costs`).
+     */
+    uncosted_records: number;
+};
+
+export type KindQuantity = {
+    kind: ConsumptionKind;
+    unit: Unit;
+    quantity: Decimal3;
 };
 
 export type ConsumptionPage = {
@@ -1577,6 +1615,13 @@ export type ImportId = string;
  * Only records on this meter (one the caller can read; otherwise a 422).
  */
 export type MeterFilter = string;
+
+/**
+ * `true`: only records that overlap another (see `Consumption.overlaps`); `false`: only
+ * records that overlap none. Absent: both.
+ *
+ */
+export type OverlappingFilter = boolean;
 
 /**
  * First day of the range.
@@ -2838,6 +2883,12 @@ export type ListConsumptionsData = {
          */
         meter_id?: string;
         /**
+         * `true`: only records that overlap another (see `Consumption.overlaps`); `false`: only
+         * records that overlap none. Absent: both.
+         *
+         */
+        overlapping?: boolean;
+        /**
          * `mine` (default) lists the caller's records; `tenant` lists every record of the
          * tenant and needs the owner, admin or viewer role.
          *
@@ -3036,6 +3087,12 @@ export type ExportConsumptionsData = {
          */
         meter_id?: string;
         /**
+         * `true`: only records that overlap another (see `Consumption.overlaps`); `false`: only
+         * records that overlap none. Absent: both.
+         *
+         */
+        overlapping?: boolean;
+        /**
          * `mine` (default) or `tenant` (owner, admin, viewer).
          */
         scope?: 'mine' | 'tenant';
@@ -3080,6 +3137,82 @@ export type ExportConsumptionsResponses = {
 };
 
 export type ExportConsumptionsResponse = ExportConsumptionsResponses[keyof ExportConsumptionsResponses];
+
+export type SummarizeConsumptionsData = {
+    body?: never;
+    path?: never;
+    query?: {
+        /**
+         * Only records of this kind.
+         */
+        kind?: ConsumptionKind;
+        /**
+         * Only records whose period ends on or after this day.
+         */
+        from?: Day;
+        /**
+         * Only records whose period starts on or before this day.
+         */
+        to?: Day;
+        /**
+         * Only records whose notes contain this text (case-insensitive).
+         */
+        q?: string;
+        /**
+         * Only records from this source, as in the list.
+         */
+        source?: ConsumptionSource;
+        /**
+         * Only records on this meter (one the caller can read; otherwise a 422).
+         */
+        meter_id?: string;
+        /**
+         * `true`: only records that overlap another (see `Consumption.overlaps`); `false`: only
+         * records that overlap none. Absent: both.
+         *
+         */
+        overlapping?: boolean;
+        /**
+         * `mine` (default) or `tenant` (owner, admin, viewer).
+         */
+        scope?: 'mine' | 'tenant';
+    };
+    url: '/consumptions/summary';
+};
+
+export type SummarizeConsumptionsErrors = {
+    /**
+     * The request does not match the contract.
+     */
+    400: Problem;
+    /**
+     * Missing, invalid, expired or revoked credentials.
+     */
+    401: Problem;
+    /**
+     * The caller's role does not allow this.
+     */
+    403: Problem;
+    /**
+     * The request matches the contract but breaks a rule of the domain.
+     */
+    422: Problem;
+    /**
+     * A dependency (the database) is unavailable; retry after `Retry-After` seconds.
+     */
+    503: Problem;
+};
+
+export type SummarizeConsumptionsError = SummarizeConsumptionsErrors[keyof SummarizeConsumptionsErrors];
+
+export type SummarizeConsumptionsResponses = {
+    /**
+     * The totals of every matching record.
+     */
+    200: ConsumptionSummary;
+};
+
+export type SummarizeConsumptionsResponse = SummarizeConsumptionsResponses[keyof SummarizeConsumptionsResponses];
 
 export type DeleteConsumptionData = {
     body?: never;
