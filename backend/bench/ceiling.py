@@ -25,11 +25,19 @@ from consumo.db import app_engine
 
 # The statement the API runs for a list page (GET /consumptions, scope mine, newest period first).
 LIST_SQL = text("""
-SELECT id, kind, quantity, period_start, period_end, cost_minor, currency, notes, source, meter_id,
-       cost_from_tariff, owner_id, version, created_at, updated_at
-FROM consumption_records
-WHERE tenant_id = :tenant AND owner_id = :owner
-ORDER BY period_start DESC, id DESC
+SELECT r.id, r.kind, r.quantity, r.period_start, r.period_end, r.cost_minor, r.currency, r.notes, r.source,
+       r.meter_id, r.cost_from_tariff, r.owner_id, r.version, r.created_at, r.updated_at,
+       (SELECT count(*) FROM (
+           SELECT 1 FROM consumption_records o
+           WHERE o.tenant_id = r.tenant_id AND o.owner_id = r.owner_id AND o.kind = r.kind
+             AND coalesce(o.meter_id, '00000000-0000-0000-0000-000000000000'::uuid)
+                 = coalesce(r.meter_id, '00000000-0000-0000-0000-000000000000'::uuid)
+             AND o.period_start <= r.period_end AND o.period_start >= r.period_start - 365
+             AND o.period_end >= r.period_start AND o.id != r.id
+           LIMIT 100) AS overlapping) AS overlaps
+FROM consumption_records r
+WHERE r.tenant_id = :tenant AND r.owner_id = :owner
+ORDER BY r.period_start DESC, r.id DESC
 LIMIT 26
 """)
 # The insert the API runs for a create (the roll-up trigger fires as it does for the API).
