@@ -3,7 +3,10 @@ list, filterable and counted by the KPI summary; and the list's totals for its f
 
 from __future__ import annotations
 
+from datetime import date, timedelta
 from typing import Any
+
+import pytest
 
 from conftest import API, Account, add_member, assert_problem, create_meter, create_record
 
@@ -144,3 +147,23 @@ def test_the_totals_follow_the_lists_rules_and_scope(app, alice, bob, owner_engi
     assert alice.get(SUMMARY, params={"scope": "tenant"}).json()["records"] == 2
     assert member.get(SUMMARY).json()["records"] == 1
     assert bob.get(SUMMARY).json()["records"] == 1
+
+
+# The probe reads in three parts (starting within the period, up to 31 days before it, earlier
+# long periods): these distances reach each part and its edges.
+@pytest.mark.parametrize("days_before", [0, 1, 30, 31, 32, 40, 365])
+def test_a_record_still_running_when_another_starts_overlaps_it_however_long_ago_it_began(alice, days_before):
+    later_start = date(2025, 6, 1)
+    earlier = bill(alice, (later_start - timedelta(days=days_before)).isoformat(), later_start.isoformat())
+    later = bill(alice, later_start.isoformat(), later_start.isoformat())
+    ended_the_day_before = bill(
+        alice,
+        (later_start - timedelta(days=days_before + 1)).isoformat(),
+        (later_start - timedelta(days=1)).isoformat(),
+    )
+    assert later["overlaps"] == 1
+    items = listed(alice)
+    assert items[earlier["id"]]["overlaps"] == 1 + (1 if days_before > 0 else 0)
+    assert items[later["id"]]["overlaps"] == 1
+    assert set(listed(alice, overlapping="true")) >= {earlier["id"], later["id"]}
+    assert items[ended_the_day_before["id"]]["overlaps"] == (1 if days_before > 0 else 0)

@@ -45,7 +45,7 @@ def record_json(record: ConsumptionRecord | Row[Any]) -> dict[str, Any]:
     """A record (the ORM object after a write, read back with its overlaps; a RECORD_VIEW row on
     reads) as the contract's JSON."""
     if isinstance(record, ConsumptionRecord):
-        record = service.record_view(db_session(), record)
+        record = service.record_view(db_session(), current_caller(), record)
     return RECORD_JSON.of_row(record)
 
 

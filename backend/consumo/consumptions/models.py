@@ -92,6 +92,16 @@ class ConsumptionRecord(Base):
             "period_start",
             postgresql_include=["period_end"],
         ),
+        Index(
+            "ix_consumption_overlap_long",
+            "tenant_id",
+            "owner_id",
+            "kind",
+            text("coalesce(meter_id, '00000000-0000-0000-0000-000000000000'::uuid)"),
+            "period_start",
+            postgresql_include=["period_end"],
+            postgresql_where=text("period_end - period_start >= 31"),
+        ),
     )
 
     tenant_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)

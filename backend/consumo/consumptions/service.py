@@ -10,7 +10,7 @@ from decimal import Decimal
 from functools import lru_cache
 from typing import Any, Literal
 
-from sqlalchemy import Connection, Row, Select, bindparam, exists, func, literal_column, select, tuple_
+from sqlalchemy import Connection, Row, Select, bindparam, func, literal_column, or_, select, tuple_
 from sqlalchemy.orm import Session, aliased
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -58,48 +58,77 @@ class RecordFilters:
 # --- overlaps -------------------------------------------------------------------------------
 # Two records overlap when they belong to the same owner, are of the same kind, are on the same
 # meter (or both on none) and their periods share a day: both count, so together they double the
-# figures (a bill and the meter readings of the same months, say). A period spans at most
-# MAX_PERIOD_DAYS, so another record that ends on or after this one starts began at most
-# MAX_PERIOD_DAYS - 1 days before it: that bound keeps the probe a short range scan on
-# ix_consumption_overlap (migration 0011) whatever the number of records.
+# figures (a bill and the meter readings of the same months, say).
+#
+# Finding them is a B-tree range scan per record on ix_consumption_overlap (migration 0011), in
+# three parts so that no part reads records that cannot match:
+#   1. others starting within the record's period: every one overlaps it;
+#   2. others starting up to LONG_PERIOD_DAYS before it: those still running when it starts;
+#   3. others starting earlier (a period spans at most MAX_PERIOD_DAYS): only long periods can
+#      still be running, and ix_consumption_overlap_long holds only those (a few per owner).
+# A dense owner's probe then reads about a month of their records of that kind, a sparse one's a
+# handful, however many records they have.
 
 # How many others `overlaps` counts at most: enough to say "several", cheap for a dense owner.
 OVERLAP_COUNT_CAP = 100
+# A period this long or longer is "long" (ix_consumption_overlap_long's predicate, migration 0011).
+LONG_PERIOD_DAYS = 31
 # meter_id compared through COALESCE so that "both on no meter" is an equality the index serves.
 NO_METER: ColumnElement[Any] = literal_column("'00000000-0000-0000-0000-000000000000'::uuid")
 _other = aliased(ConsumptionRecord, name="other_record")
 
 
-def _overlaps_with(record: Any) -> list[ColumnElement[bool]]:
-    """The conditions on `_other` of overlapping `record` (a table or an alias of it)."""
-    return [
+def _days(count: int) -> ColumnElement[Any]:
+    return literal_column(str(count))
+
+
+def _overlap_parts(record: Any) -> list[list[ColumnElement[bool]]]:
+    """The conditions on `_other` of each part of the probe for `record` (a correlated table)."""
+    same_group = [
         _other.tenant_id == record.tenant_id,
         _other.owner_id == record.owner_id,
         _other.kind == record.kind,
         func.coalesce(_other.meter_id, NO_METER) == func.coalesce(record.meter_id, NO_METER),
-        _other.period_start <= record.period_end,
-        _other.period_start >= record.period_start - literal_column(str(MAX_PERIOD_DAYS - 1)),
-        _other.period_end >= record.period_start,
-        _other.id != record.id,
     ]
+    return [
+        [*same_group, _other.period_start.between(record.period_start, record.period_end), _other.id != record.id],
+        [
+            *same_group,
+            _other.period_start.between(record.period_start - _days(LONG_PERIOD_DAYS), record.period_start - _days(1)),
+            _other.period_end >= record.period_start,
+        ],
+        [
+            *same_group,
+            _other.period_start.between(
+                record.period_start - _days(MAX_PERIOD_DAYS - 1), record.period_start - _days(LONG_PERIOD_DAYS + 1)
+            ),
+            _other.period_end >= record.period_start,
+            # Implied by the two above; stated so the planner may use the partial index.
+            _other.period_end - _other.period_start >= _days(LONG_PERIOD_DAYS),
+        ],
+    ]
+
+
+def _some(conditions: list[ColumnElement[bool]], limit: int) -> Select[Any]:
+    return select(literal_column("1")).select_from(_other).where(*conditions).limit(limit).correlate(ConsumptionRecord)
 
 
 def _overlap_count() -> Any:
     """How many other records overlap the row's record, counted up to OVERLAP_COUNT_CAP."""
-    capped = (
-        select(literal_column("1"))
-        .select_from(_other)
-        .where(*_overlaps_with(ConsumptionRecord))
-        .limit(OVERLAP_COUNT_CAP)
+    counts = [
+        select(func.count())
+        .select_from(_some(part, OVERLAP_COUNT_CAP).subquery())
         .correlate(ConsumptionRecord)
-        .subquery("overlapping")
-    )
-    return select(func.count()).select_from(capped).correlate(ConsumptionRecord).scalar_subquery().label("overlaps")
+        .scalar_subquery()
+        for part in _overlap_parts(ConsumptionRecord)
+    ]
+    return func.least(counts[0] + counts[1] + counts[2], OVERLAP_COUNT_CAP).label("overlaps")
 
 
 def overlaps_another() -> ColumnElement[bool]:
-    """The row's record overlaps at least one other."""
-    return exists().where(*_overlaps_with(ConsumptionRecord)).correlate(ConsumptionRecord)
+    """The row's record overlaps at least one other. Scalar probes rather than EXISTS: the planner
+    would merge EXISTS into one semi-join over all three parts' rows."""
+    return or_(*(_some(part, 1).scalar_subquery().is_not(None) for part in _overlap_parts(ConsumptionRecord)))
 
 
 # What a reader gets of a record: the columns of the contract's Consumption, read as plain rows
@@ -433,11 +462,11 @@ def count_overlapping(session: Session, caller: Caller, filters: RecordFilters) 
     return int(session.connection().execute(statement, values).scalar_one())
 
 
-def record_view(session: Session, record: ConsumptionRecord) -> Row[Any]:
-    """A record just written (and flushed), read back as a RECORD_VIEW row: as a reader sees it,
-    with how many records it overlaps."""
+def record_view(session: Session, caller: Caller, record: ConsumptionRecord) -> Row[Any]:
+    """A record the caller just wrote (flushed), read back as a RECORD_VIEW row: as a reader sees
+    it, with how many records it overlaps."""
     return session.execute(
-        select(*RECORD_VIEW).where(ConsumptionRecord.tenant_id == record.tenant_id, ConsumptionRecord.id == record.id)
+        readable_records(caller, "mine", columns=RECORD_VIEW).where(ConsumptionRecord.id == record.id)
     ).one()
 
 
