@@ -167,3 +167,60 @@ def test_a_record_still_running_when_another_starts_overlaps_it_however_long_ago
     assert items[later["id"]]["overlaps"] == 1
     assert set(listed(alice, overlapping="true")) >= {earlier["id"], later["id"]}
     assert items[ended_the_day_before["id"]]["overlaps"] == (1 if days_before > 0 else 0)
+
+
+def test_the_dashboards_count_the_lists_filter_and_each_records_overlaps_agree_with_a_plain_count(alice):
+    """Three ways of finding overlaps (the KPI's set-based count, the list's filter, each record's
+    probe) against the definition, on records of two kinds, a meter and none, short and long."""
+    import random
+
+    meter = create_meter(alice)
+    rng = random.Random(18)
+    made = []
+    for _ in range(40):
+        start = date(2025, 1, 1) + timedelta(days=rng.randrange(0, 300))
+        length = rng.choice([0, 0, 1, 9, 30, 31, 32, 45, 120])
+        extra = {"kind": rng.choice(["electricity", "water"])}
+        if extra["kind"] == "electricity" and rng.random() < 0.5:
+            extra["meter_id"] = meter["id"]
+        made.append(bill(alice, start.isoformat(), (start + timedelta(days=length)).isoformat(), **extra))
+
+    def overlap(a: dict[str, Any], b: dict[str, Any]) -> bool:
+        return (
+            a["id"] != b["id"]
+            and a["kind"] == b["kind"]
+            and a["meter_id"] == b["meter_id"]
+            and a["period_start"] <= b["period_end"]
+            and b["period_start"] <= a["period_end"]
+        )
+
+    expected = {r["id"]: sum(overlap(r, other) for other in made) for r in made}
+    shown = {}
+    for record in made:
+        shown[record["id"]] = alice.get(f"{CONSUMPTIONS}/{record['id']}").json()["overlaps"]
+    assert shown == expected
+    for start, end in [("2025-01-01", "2025-12-31"), ("2025-03-01", "2025-03-31"), ("2025-06-15", "2025-06-15")]:
+        in_range = [r for r in made if r["period_end"] >= start and r["period_start"] <= end]
+        want = {r["id"] for r in in_range if expected[r["id"]] > 0}
+        kpi = alice.get(f"{API}/kpis/summary", params={"from": start, "to": end}).json()["overlapping_records"]
+        listed_ids: set[str] = set()
+        cursor = None
+        while True:
+            params = {
+                "from": start,
+                "to": end,
+                "overlapping": "true",
+                "limit": 100,
+                **({"cursor": cursor} if cursor else {}),
+            }
+            page = alice.get(CONSUMPTIONS, params=params).json()
+            listed_ids |= {item["id"] for item in page["items"]}
+            cursor = page["next_cursor"]
+            if not cursor:
+                break
+        assert listed_ids == want, (start, end)
+        assert kpi == len(want), (start, end)
+        water = alice.get(f"{API}/kpis/summary", params={"from": start, "to": end, "kind": "water"}).json()
+        assert water["overlapping_records"] == len(
+            [i for i in want if next(r for r in made if r["id"] == i)["kind"] == "water"]
+        )
