@@ -62,7 +62,7 @@ test("the list totals its filtered records and badges the overlapping ones; the 
 
   // In Spanish, the same figures in the UI's words and numbers.
   await page.getByRole("button", { name: "Menu" }).click();
-  await page.getByLabel("Language").selectOption("es");
+  await page.getByRole("combobox", { name: "Language" }).filter({ visible: true }).selectOption("es");
   await expect(summary).toHaveText("3 registros · 150,5 kWh · 3,25 m³ · 30,00 € · 1 sin coste");
   await expect(page.getByRole("link", { name: /^Se solapa con 1 registro/ })).toHaveCount(2);
 });
