@@ -60,14 +60,15 @@ class RecordFilters:
 # meter (or both on none) and their periods share a day: both count, so together they double the
 # figures (a bill and the meter readings of the same months, say).
 #
-# Finding them is a B-tree range scan per record on ix_consumption_overlap (migration 0011), in
-# three parts so that no part reads records that cannot match:
+# A record's `overlaps` (the list's 25 at a time) is counted by B-tree range scans on
+# ix_consumption_overlap (migration 0011), in three parts so that few records that cannot match are read:
 #   1. others starting within the record's period: every one overlaps it;
 #   2. others starting up to LONG_PERIOD_DAYS before it: those still running when it starts;
 #   3. others starting earlier (a period spans at most MAX_PERIOD_DAYS): only long periods can
 #      still be running, and ix_consumption_overlap_long holds only those (a few per owner).
 # A dense owner's probe then reads about a month of their records of that kind, a sparse one's a
-# handful, however many records they have.
+# handful, however many records they have. Filtering and counting the records that overlap is
+# set-based instead (_overlapping_ids).
 
 # How many others `overlaps` counts at most: enough to say "several", cheap for a dense owner.
 OVERLAP_COUNT_CAP = 100
@@ -124,12 +125,6 @@ def _overlap_count() -> Any:
         for part in _overlap_parts(ConsumptionRecord)
     ]
     return func.least(counts[0] + counts[1] + counts[2], OVERLAP_COUNT_CAP).label("overlaps")
-
-
-def overlaps_another() -> ColumnElement[bool]:
-    """The row's record overlaps at least one other. Scalar probes rather than EXISTS: the planner
-    would merge EXISTS into one semi-join over all three parts' rows."""
-    return or_(*(_some(part, 1).scalar_subquery().is_not(None) for part in _overlap_parts(ConsumptionRecord)))
 
 
 # What a reader gets of a record: the columns of the contract's Consumption, read as plain rows
@@ -284,6 +279,11 @@ def _checked_filters(session: Session, caller: Caller, filters: RecordFilters) -
         "meter_id": filters.meter_id,
         "source": filters.source,
     }
+    reach = timedelta(days=MAX_PERIOD_DAYS)
+    if filters.period_from:
+        values["near_from"] = filters.period_from - reach
+    if filters.period_to:
+        values["near_to"] = filters.period_to + reach
     if filters.notes_contain:
         escaped = filters.notes_contain.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
         values["notes_pattern"] = f"%{escaped}%"
@@ -335,8 +335,44 @@ def _filtered(shape: _FilterShape, columns: tuple[Any, ...]) -> Select[Any]:
     if shape.source:
         statement = statement.where(ConsumptionRecord.source == bindparam("source"))
     if shape.overlapping is not None:
-        statement = statement.where(overlaps_another() if shape.overlapping else ~overlaps_another())
+        overlapping = ConsumptionRecord.id.in_(_overlapping_ids(shape))
+        statement = statement.where(overlapping if shape.overlapping else ~overlapping)
     return statement
+
+
+def _overlapping_ids(shape: _FilterShape) -> Select[Any]:
+    """The ids of the records (in the filters' scope, kind, meter and, with `from`/`to`, near
+    their range) that overlap another, set-based: one pass in each group's order of start. A
+    record overlaps an earlier one when the latest end before it reaches its start, a later one
+    when the next start is within it. Records within MAX_PERIOD_DAYS of the range are read too:
+    they are the only ones that can overlap the range's. (Per-record probes would read about a
+    month of records each: under row-level security the planner cannot bound an index scan by
+    `start - n` days, date arithmetic not being leakproof.)"""
+    record = ConsumptionRecord
+    group: tuple[Any, ...] = (record.owner_id, record.kind, func.coalesce(record.meter_id, NO_METER))
+    order: tuple[Any, ...] = (record.period_start, record.id)
+    candidates = _visible_to(
+        shape.whole_tenant,
+        (
+            record.id,
+            record.period_start,
+            record.period_end,
+            func.max(record.period_end).over(partition_by=group, order_by=order, rows=(None, -1)).label("earlier_end"),
+            func.lead(record.period_start).over(partition_by=group, order_by=order).label("next_start"),
+        ),
+    )
+    if shape.kind:
+        candidates = candidates.where(record.kind == bindparam("kind"))
+    if shape.meter:
+        candidates = candidates.where(record.meter_id == bindparam("meter_id"))
+    if shape.period_from:
+        candidates = candidates.where(record.period_end >= bindparam("near_from"))
+    if shape.period_to:
+        candidates = candidates.where(record.period_start <= bindparam("near_to"))
+    near = candidates.subquery("near")
+    return select(near.c.id).where(
+        or_(near.c.earlier_end >= near.c.period_start, near.c.next_start <= near.c.period_end)
+    )
 
 
 def _filtered_statement(whole_tenant: bool, filters: RecordFilters, after: bool) -> Select[Any]:
@@ -449,47 +485,17 @@ OVERLAPPING_RECORDS_CAP = 1000
 
 
 @lru_cache(maxsize=64)
-def _overlapping_count_statement(whole_tenant: bool, kind: bool, meter: bool) -> Select[Any]:
-    """How many records of :period_from..:period_to overlap another, set-based: one pass over the
-    records that could overlap them (a period spans at most MAX_PERIOD_DAYS, so those lie within
-    :near_from..:near_to), in each group's order of start. A record overlaps an earlier one when
-    the latest end before it reaches its start, a later one when the next start is within it.
-    Per-record probes would read about a month of records each here: under row-level security the
-    planner cannot bound them by `start - n` days (date arithmetic is not leakproof)."""
-    record = ConsumptionRecord
-    group: tuple[Any, ...] = (record.owner_id, record.kind, func.coalesce(record.meter_id, NO_METER))
-    order: tuple[Any, ...] = (record.period_start, record.id)
-    candidates = _visible_to(
-        whole_tenant,
-        (
-            record.period_start,
-            record.period_end,
-            func.max(record.period_end).over(partition_by=group, order_by=order, rows=(None, -1)).label("earlier_end"),
-            func.lead(record.period_start).over(partition_by=group, order_by=order).label("next_start"),
-        ),
-    ).where(record.period_end >= bindparam("near_from"), record.period_start <= bindparam("near_to"))
-    if kind:
-        candidates = candidates.where(record.kind == bindparam("kind"))
-    if meter:
-        candidates = candidates.where(record.meter_id == bindparam("meter_id"))
-    near = candidates.subquery("near")
-    return select(func.least(func.count(), OVERLAPPING_RECORDS_CAP)).where(
-        near.c.period_end >= bindparam("period_from"),
-        near.c.period_start <= bindparam("period_to"),
-        or_(near.c.earlier_end >= near.c.period_start, near.c.next_start <= near.c.period_end),
-    )
+def _overlapping_count_statement(shape: _FilterShape) -> Select[Any]:
+    capped = _filtered(shape, (ConsumptionRecord.id,)).limit(OVERLAPPING_RECORDS_CAP).subquery("overlapping")
+    return select(func.count()).select_from(capped)
 
 
-def count_overlapping(
-    session: Session, caller: Caller, filters: RecordFilters, *, period_from: date, period_to: date
-) -> int:
-    """How many records of the range (the list's `from`/`to`, with its kind, meter and scope
-    filters) overlap another: the list with `overlapping=true` shows them (up to 1000)."""
-    filters = replace(filters, period_from=period_from, period_to=period_to)
+def count_overlapping(session: Session, caller: Caller, filters: RecordFilters) -> int:
+    """How many of the records `filters` select overlap another (up to OVERLAPPING_RECORDS_CAP):
+    the list with the same filters and `overlapping=true` shows them."""
+    filters = replace(filters, overlapping=True)
     whole_tenant, values = _checked_filters(session, caller, filters)
-    reach = timedelta(days=MAX_PERIOD_DAYS)
-    values.update(near_from=period_from - reach, near_to=period_to + reach)
-    statement = _overlapping_count_statement(whole_tenant, bool(filters.kind), bool(filters.meter_id))
+    statement = _overlapping_count_statement(_FilterShape.of(whole_tenant, filters))
     return int(session.connection().execute(statement, values).scalar_one())
 
 

@@ -422,9 +422,9 @@ def summarize(
     overlapping = consumption_records.count_overlapping(
         session,
         caller,
-        consumption_records.RecordFilters(kind=kind, meter_id=where.meter_id, scope=where.scope),
-        period_from=start,
-        period_to=end,
+        consumption_records.RecordFilters(
+            kind=kind, period_from=start, period_to=end, meter_id=where.meter_id, scope=where.scope
+        ),
     )
     return Summary(days, summaries, meter_budget, overlapping)
 
