@@ -2372,14 +2372,6 @@ class KpiSummary(BaseModel):
         ),
     ]
     days: Annotated[int, Field(ge=1, le=3700)]
-    overlapping_records: Annotated[
-        int,
-        Field(
-            description="Records in the range (their period ends on or after `from` and starts on or before `to`,\nas the list's filters) that overlap another record (`Consumption.overlaps`), counted\nup to 1000: their figures may count the same consumption twice.\n`GET /consumptions?from=…&to=…&overlapping=true` (same `kind`, `meter_id`, `scope`) lists them.\n",
-            ge=0,
-            le=1000,
-        ),
-    ]
     kinds: Annotated[list[KindSummary], Field(max_length=6)]
     meter_budget: MeterBudgetProgress | None
 

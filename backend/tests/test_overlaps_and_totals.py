@@ -1,5 +1,5 @@
 """Overlapping records (same owner, kind and meter or none, periods sharing a day) flagged in the
-list, filterable and counted by the KPI summary; and the list's totals for its filtered set."""
+list, filterable and counted for the dashboard; and the list's totals for its filtered set."""
 
 from __future__ import annotations
 
@@ -88,16 +88,16 @@ def test_overlapping_filters_the_list_the_export_and_the_totals_alike(alice):
     assert totals["costs"] == [{"currency": "EUR", "cost_minor": 1500}]
 
 
-def test_the_kpi_summary_counts_the_records_of_its_range_that_overlap(alice):
+def test_the_totals_count_the_records_of_a_range_that_overlap_as_the_dashboard_asks(alice):
     bill(alice, "2025-01-01", "2025-01-31")
     bill(alice, "2025-01-15", "2025-02-14")
     bill(alice, "2025-06-01", "2025-06-30")
     bill(alice, "2025-06-01", "2025-06-30", kind="water", quantity=3)
 
     def overlapping(**params: Any) -> int:
-        response = alice.get(f"{API}/kpis/summary", params=params)
+        response = alice.get(SUMMARY, params={**params, "overlapping": "true"})
         assert response.status_code == 200, response.text
-        return int(response.json()["overlapping_records"])
+        return int(response.json()["records"])
 
     assert overlapping(**{"from": "2025-01-01", "to": "2025-12-31"}) == 2
     # A range that reaches only one of the pair still counts it: the list shows the same.
@@ -169,8 +169,8 @@ def test_a_record_still_running_when_another_starts_overlaps_it_however_long_ago
     assert items[ended_the_day_before["id"]]["overlaps"] == (1 if days_before > 0 else 0)
 
 
-def test_the_dashboards_count_the_lists_filter_and_each_records_overlaps_agree_with_a_plain_count(alice):
-    """Three ways of finding overlaps (the KPI's set-based count, the list's filter, each record's
+def test_the_overlap_count_the_lists_filter_and_each_records_overlaps_agree_with_a_plain_count(alice):
+    """Three ways of finding overlaps (the dashboard's count, the list's filter, each record's
     probe) against the definition, on records of two kinds, a meter and none, short and long."""
     import random
 
@@ -202,7 +202,7 @@ def test_the_dashboards_count_the_lists_filter_and_each_records_overlaps_agree_w
     for start, end in [("2025-01-01", "2025-12-31"), ("2025-03-01", "2025-03-31"), ("2025-06-15", "2025-06-15")]:
         in_range = [r for r in made if r["period_end"] >= start and r["period_start"] <= end]
         want = {r["id"] for r in in_range if expected[r["id"]] > 0}
-        kpi = alice.get(f"{API}/kpis/summary", params={"from": start, "to": end}).json()["overlapping_records"]
+        counted = alice.get(SUMMARY, params={"from": start, "to": end, "overlapping": "true"}).json()["records"]
         listed_ids: set[str] = set()
         cursor = None
         while True:
@@ -219,8 +219,6 @@ def test_the_dashboards_count_the_lists_filter_and_each_records_overlaps_agree_w
             if not cursor:
                 break
         assert listed_ids == want, (start, end)
-        assert kpi == len(want), (start, end)
-        water = alice.get(f"{API}/kpis/summary", params={"from": start, "to": end, "kind": "water"}).json()
-        assert water["overlapping_records"] == len(
-            [i for i in want if next(r for r in made if r["id"] == i)["kind"] == "water"]
-        )
+        assert counted == len(want), (start, end)
+        water = alice.get(SUMMARY, params={"from": start, "to": end, "kind": "water", "overlapping": "true"}).json()
+        assert water["records"] == len([i for i in want if next(r for r in made if r["id"] == i)["kind"] == "water"])

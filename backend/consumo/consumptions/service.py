@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from functools import lru_cache
@@ -478,25 +478,6 @@ def summarize_records(session: Session, caller: Caller, filters: RecordFilters) 
         if row.cost_minor is not None:
             costs[row.currency] = costs.get(row.currency, 0) + int(row.cost_minor)
     return RecordsSummary(records, quantities, costs, uncosted)
-
-
-# How many overlapping records a count reports at most ("at least 1000" beyond).
-OVERLAPPING_RECORDS_CAP = 1000
-
-
-@lru_cache(maxsize=64)
-def _overlapping_count_statement(shape: _FilterShape) -> Select[Any]:
-    capped = _filtered(shape, (ConsumptionRecord.id,)).limit(OVERLAPPING_RECORDS_CAP).subquery("overlapping")
-    return select(func.count()).select_from(capped)
-
-
-def count_overlapping(session: Session, caller: Caller, filters: RecordFilters) -> int:
-    """How many of the records `filters` select overlap another (up to OVERLAPPING_RECORDS_CAP):
-    the list with the same filters and `overlapping=true` shows them."""
-    filters = replace(filters, overlapping=True)
-    whole_tenant, values = _checked_filters(session, caller, filters)
-    statement = _overlapping_count_statement(_FilterShape.of(whole_tenant, filters))
-    return int(session.connection().execute(statement, values).scalar_one())
 
 
 def record_view(session: Session, caller: Caller, record: ConsumptionRecord) -> Row[Any]:

@@ -69,7 +69,6 @@ def get_kpi_summary(
                 "from": start,
                 "to": end,
                 "days": summary.days,
-                "overlapping_records": summary.overlapping_records,
                 "meter_budget": api.MeterBudgetProgress(**asdict(meter_budget)) if meter_budget else None,
                 "kinds": [
                     api.KindSummary(

@@ -25,7 +25,6 @@ from sqlalchemy.orm import Session
 
 from consumo.accounts.models import User
 from consumo.accounts.service import tenant_members
-from consumo.consumptions import service as consumption_records
 from consumo.consumptions.models import UNIT_BY_KIND
 from consumo.kpis.models import Budget
 from consumo.meters import service as meters
@@ -107,7 +106,6 @@ class Summary:
     days: int
     kinds: list[KindSummary]
     meter_budget: MeterBudgetProgress | None
-    overlapping_records: int
 
 
 @dataclass(frozen=True)
@@ -417,16 +415,7 @@ def summarize(
         month_all = month if kind is None else _totals(session, caller, where, [(month_start, today)], None)[0]
         spent = sum((totals.cost.get(meter.currency, ZERO) for totals in month_all.values()), ZERO)
         meter_budget = _meter_budget(meter, spent, month_start, today.day, days_in_month)
-    # Counted on the records themselves (the roll-ups do not know which overlap), with the list's
-    # filters, so the dashboard's "N records overlap" links to exactly the list that shows them.
-    overlapping = consumption_records.count_overlapping(
-        session,
-        caller,
-        consumption_records.RecordFilters(
-            kind=kind, period_from=start, period_to=end, meter_id=where.meter_id, scope=where.scope
-        ),
-    )
-    return Summary(days, summaries, meter_budget, overlapping)
+    return Summary(days, summaries, meter_budget)
 
 
 def _meter_budget(

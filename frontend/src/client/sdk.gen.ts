@@ -928,6 +928,10 @@ export const exportConsumptions = <ThrowOnError extends boolean = false>(options
  * both m³), the cost per currency (amounts in different currencies are never added; at most
  * the 20 largest) and how many matching records have no cost. One grouped aggregate, so a
  * client shows "N records · 1,234 kWh · 56.70 EUR" above the list without reading every page.
+ * With `from`, `to` and `overlapping=true` it counts the records of a range whose figures may
+ * hold the same consumption twice (what the web app's dashboard warns about); that count
+ * reads the records near the range, so it is asked for here rather than in the KPI summary,
+ * which answers from roll-ups whatever the number of records.
  *
  * **Rules:** the list's: `from` after `to` is `422`, and so is a `meter_id` the caller cannot
  * read.

@@ -73,14 +73,6 @@ export type KpiSummary = {
     from: Day;
     to: Day;
     days: number;
-    /**
-     * Records in the range (their period ends on or after `from` and starts on or before `to`,
-     * as the list's filters) that overlap another record (`Consumption.overlaps`), counted
-     * up to 1000: their figures may count the same consumption twice.
-     * `GET /consumptions?from=…&to=…&overlapping=true` (same `kind`, `meter_id`, `scope`) lists them.
-     *
-     */
-    overlapping_records: number;
     kinds: Array<KindSummary>;
     meter_budget: MeterBudgetProgress;
 };

@@ -261,7 +261,6 @@ export const zKpiSummary = z.object({
     from: zDay,
     to: zDay,
     days: z.int().gte(1).lte(3700),
-    overlapping_records: z.int().gte(0).lte(1000),
     kinds: z.array(zKindSummary).max(6),
     meter_budget: zMeterBudgetProgress
 });
