@@ -23,28 +23,12 @@ from sqlalchemy import text
 
 from consumo.db import app_engine
 
-_OVERLAP_PART = """(SELECT count(*) FROM (
-           SELECT 1 FROM consumption_records o
-           WHERE o.tenant_id = r.tenant_id AND o.owner_id = r.owner_id AND o.kind = r.kind
-             AND coalesce(o.meter_id, '00000000-0000-0000-0000-000000000000'::uuid)
-                 = coalesce(r.meter_id, '00000000-0000-0000-0000-000000000000'::uuid)
-             AND {condition}
-           LIMIT 100) AS part)"""
-# Each record's overlaps, in the API's three parts (consumptions.service._overlap_parts).
-_OVERLAPS = " + ".join(
-    _OVERLAP_PART.format(condition=condition)
-    for condition in (
-        "o.period_start BETWEEN r.period_start AND r.period_end AND o.id != r.id",
-        "o.period_start BETWEEN r.period_start - 31 AND r.period_start - 1 AND o.period_end >= r.period_start",
-        "o.period_start BETWEEN r.period_start - 365 AND r.period_start - 32 AND o.period_end >= r.period_start"
-        " AND o.period_end - o.period_start >= 31",
-    )
-)
 # The statement the API runs for a list page (GET /consumptions, scope mine, newest period first).
-LIST_SQL = text(f"""
+LIST_SQL = text("""
 SELECT r.id, r.kind, r.quantity, r.period_start, r.period_end, r.cost_minor, r.currency, r.notes, r.source,
        r.meter_id, r.cost_from_tariff, r.owner_id, r.version, r.created_at, r.updated_at,
-       least({_OVERLAPS}, 100) AS overlaps
+       consumption_overlaps(r.tenant_id, r.owner_id, r.kind, r.meter_id, r.id, r.period_start, r.period_end, 100)
+           AS overlaps
 FROM consumption_records r
 WHERE r.tenant_id = :tenant AND r.owner_id = :owner
 ORDER BY r.period_start DESC, r.id DESC

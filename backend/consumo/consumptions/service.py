@@ -10,8 +10,8 @@ from decimal import Decimal
 from functools import lru_cache
 from typing import Any, Literal
 
-from sqlalchemy import Connection, Row, Select, bindparam, func, literal_column, or_, select, tuple_
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy import Connection, Integer, Row, Select, bindparam, func, literal_column, or_, select, tuple_
+from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
 from consumo.accounts.models import Tenant
@@ -58,73 +58,30 @@ class RecordFilters:
 # --- overlaps -------------------------------------------------------------------------------
 # Two records overlap when they belong to the same owner, are of the same kind, are on the same
 # meter (or both on none) and their periods share a day: both count, so together they double the
-# figures (a bill and the meter readings of the same months, say).
-#
-# A record's `overlaps` (the list's 25 at a time) is counted by B-tree range scans on
-# ix_consumption_overlap (migration 0011), in three parts so that few records that cannot match are read:
-#   1. others starting within the record's period: every one overlaps it;
-#   2. others starting up to LONG_PERIOD_DAYS before it: those still running when it starts;
-#   3. others starting earlier (a period spans at most MAX_PERIOD_DAYS): only long periods can
-#      still be running, and ix_consumption_overlap_long holds only those (a few per owner).
-# A dense owner's probe then reads about a month of their records of that kind, a sparse one's a
-# handful, however many records they have. Filtering and counting the records that overlap is
-# set-based instead (_overlapping_ids).
+# figures (a bill and the meter readings of the same months, say). A record's `overlaps` (the
+# list's 25 at a time) is counted by the database function consumption_overlaps (migration 0011:
+# three short index range scans, whose bounds the planner can use under row-level security).
+# Filtering on overlaps is set-based instead (_overlapping_ids).
 
 # How many others `overlaps` counts at most: enough to say "several", cheap for a dense owner.
 OVERLAP_COUNT_CAP = 100
-# A period this long or longer is "long" (ix_consumption_overlap_long's predicate, migration 0011).
-LONG_PERIOD_DAYS = 31
-# meter_id compared through COALESCE so that "both on no meter" is an equality (the index holds the
-# meter as an included column: under row-level security a COALESCE is no index condition).
 NO_METER: ColumnElement[Any] = literal_column("'00000000-0000-0000-0000-000000000000'::uuid")
-_other = aliased(ConsumptionRecord, name="other_record")
-
-
-def _days(count: int) -> ColumnElement[Any]:
-    return literal_column(str(count))
-
-
-def _overlap_parts(record: Any) -> list[list[ColumnElement[bool]]]:
-    """The conditions on `_other` of each part of the probe for `record` (a correlated table)."""
-    same_group = [
-        _other.tenant_id == record.tenant_id,
-        _other.owner_id == record.owner_id,
-        _other.kind == record.kind,
-        func.coalesce(_other.meter_id, NO_METER) == func.coalesce(record.meter_id, NO_METER),
-    ]
-    return [
-        [*same_group, _other.period_start.between(record.period_start, record.period_end), _other.id != record.id],
-        [
-            *same_group,
-            _other.period_start.between(record.period_start - _days(LONG_PERIOD_DAYS), record.period_start - _days(1)),
-            _other.period_end >= record.period_start,
-        ],
-        [
-            *same_group,
-            _other.period_start.between(
-                record.period_start - _days(MAX_PERIOD_DAYS - 1), record.period_start - _days(LONG_PERIOD_DAYS + 1)
-            ),
-            _other.period_end >= record.period_start,
-            # Implied by the two above; stated so the planner may use the partial index.
-            _other.period_end - _other.period_start >= _days(LONG_PERIOD_DAYS),
-        ],
-    ]
-
-
-def _some(conditions: list[ColumnElement[bool]], limit: int) -> Select[Any]:
-    return select(literal_column("1")).select_from(_other).where(*conditions).limit(limit).correlate(ConsumptionRecord)
 
 
 def _overlap_count() -> Any:
     """How many other records overlap the row's record, counted up to OVERLAP_COUNT_CAP."""
-    counts = [
-        select(func.count())
-        .select_from(_some(part, OVERLAP_COUNT_CAP).subquery())
-        .correlate(ConsumptionRecord)
-        .scalar_subquery()
-        for part in _overlap_parts(ConsumptionRecord)
-    ]
-    return func.least(counts[0] + counts[1] + counts[2], OVERLAP_COUNT_CAP).label("overlaps")
+    record = ConsumptionRecord
+    return func.consumption_overlaps(
+        record.tenant_id,
+        record.owner_id,
+        record.kind,
+        record.meter_id,
+        record.id,
+        record.period_start,
+        record.period_end,
+        OVERLAP_COUNT_CAP,
+        type_=Integer,
+    ).label("overlaps")
 
 
 # What a reader gets of a record: the columns of the contract's Consumption, read as plain rows
