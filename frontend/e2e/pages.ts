@@ -113,7 +113,7 @@ export function pages(seeded: Seeded): PageCheck[] {
       ready: async (page) => {
         await h1("Consumptions")(page);
         await expect(page.getByRole("link", { name: /^Edit record of/ }).first()).toBeVisible();
-        await expect(page.getByTestId("list-summary")).toContainText("3 records");
+        await expect(page.getByTestId("list-summary")).toContainText("4 records");
       },
     },
     { name: "new-record", path: "/consumptions/new", app: true, ready: h1("New record") },
