@@ -60,7 +60,7 @@ FRONTEND := frontend
 FRONTEND_PATH := PATH="$(abspath $(FRONTEND))/.tools/bin:$$PATH"
 FRONTEND_STAMP := $(FRONTEND)/node_modules/.installed-$(shell cat $(FRONTEND)/package-lock.json | cksum | cut -d' ' -f1)
 
-.PHONY: frontend-setup frontend-generate frontend-check frontend-e2e
+.PHONY: frontend-setup frontend-generate frontend-check frontend-e2e screenshots
 
 $(FRONTEND_STAMP): $(FRONTEND)/package-lock.json
 	$(FRONTEND)/scripts/ensure-node.sh
@@ -83,6 +83,11 @@ frontend-e2e: setup frontend-setup ## Playwright in the system Chromium against 
 	@test -x /usr/bin/chromium || { apt-get update && apt-get install -y --no-install-recommends chromium; }
 	cd $(FRONTEND) && $(FRONTEND_PATH) npm run --silent e2e:build
 	cd $(FRONTEND) && $(FRONTEND_PATH) npm run --silent e2e
+
+screenshots: setup frontend-setup ## every page at 390 and 1280 px (JPEG) into docs/screenshots/, for docs/web-app.md (not part of `make test`)
+	@test -x /usr/bin/chromium || { apt-get update && apt-get install -y --no-install-recommends chromium; }
+	cd $(FRONTEND) && $(FRONTEND_PATH) npm run --silent e2e:build
+	cd $(FRONTEND) && $(FRONTEND_PATH) npx playwright test -c playwright.screenshots.config.ts
 
 clean: ## remove the virtualenv and local data
 	rm -rf $(VENV) $(BACKEND)/.data

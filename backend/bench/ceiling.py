@@ -25,11 +25,13 @@ from consumo.db import app_engine
 
 # The statement the API runs for a list page (GET /consumptions, scope mine, newest period first).
 LIST_SQL = text("""
-SELECT id, kind, quantity, period_start, period_end, cost_minor, currency, notes, source, meter_id,
-       cost_from_tariff, owner_id, version, created_at, updated_at
-FROM consumption_records
-WHERE tenant_id = :tenant AND owner_id = :owner
-ORDER BY period_start DESC, id DESC
+SELECT r.id, r.kind, r.quantity, r.period_start, r.period_end, r.cost_minor, r.currency, r.notes, r.source,
+       r.meter_id, r.cost_from_tariff, r.owner_id, r.version, r.created_at, r.updated_at,
+       consumption_overlaps(r.tenant_id, r.owner_id, r.kind, r.meter_id, r.id, r.period_start, r.period_end, 100)
+           AS overlaps
+FROM consumption_records r
+WHERE r.tenant_id = :tenant AND r.owner_id = :owner
+ORDER BY r.period_start DESC, r.id DESC
 LIMIT 26
 """)
 # The insert the API runs for a create (the roll-up trigger fires as it does for the API).

@@ -310,6 +310,14 @@ class Consumption(BaseModel):
     version: Annotated[int, Field(ge=1, le=2147483647)]
     created_at: AwareDatetime
     updated_at: AwareDatetime
+    overlaps: Annotated[
+        int,
+        Field(
+            description="How many other records of the same owner, kind and meter (or also on no meter) have a\nperiod sharing at least one day with this one's, counted up to 100. Both count in every\ntotal, so together they double the figures (a bill and the meter readings of the same\nmonths, say); `GET /consumptions?overlapping=true` lists them.\n",
+            ge=0,
+            le=100,
+        ),
+    ]
 
 
 class ConsumptionCreate(BaseModel):
@@ -416,6 +424,27 @@ class ConsumptionUpdate(BaseModel):
     meter_id: Annotated[
         UUID | None, Field(description='`null` detaches the record from its meter.')
     ] = None
+
+
+class KindQuantity(BaseModel):
+    model_config = ConfigDict(
+        extra='forbid',
+    )
+    kind: Annotated[
+        Literal['electricity', 'water', 'gas', 'mobile_data', 'voice', 'sms'],
+        Field(
+            description='What was consumed; it fixes the unit: electricity `kWh`, water `m3`, gas `m3`,\nmobile_data `MB`, voice `min`, sms `count`.\n'
+        ),
+    ]
+    unit: Literal['kWh', 'm3', 'MB', 'min', 'count']
+    quantity: Annotated[
+        float,
+        Field(
+            description='Rounded to 3 decimal places. A sum or projection beyond ±1e15 is reported as ±1e15.',
+            ge=-1000000000000000.0,
+            le=1000000000000000.0,
+        ),
+    ]
 
 
 class ConsumptionPage(BaseModel):
@@ -2221,6 +2250,37 @@ class FieldError(BaseModel):
         ),
     ] = None
     params: ProblemParams | None = None
+
+
+class ConsumptionSummary(BaseModel):
+    model_config = ConfigDict(
+        extra='forbid',
+    )
+    records: Annotated[
+        int, Field(description='How many records match.', ge=0, le=9223372036854775807)
+    ]
+    quantities: Annotated[
+        list[KindQuantity],
+        Field(
+            description="Each kind's total, in its unit, in the contract's order of kinds; kinds without records are left out.",
+            max_length=6,
+        ),
+    ]
+    costs: Annotated[
+        list[CostAmount],
+        Field(
+            description='One amount per currency (amounts in different currencies are never added).',
+            max_length=20,
+        ),
+    ]
+    uncosted_records: Annotated[
+        int,
+        Field(
+            description='Matching records without a cost (not in `costs`).',
+            ge=0,
+            le=9223372036854775807,
+        ),
+    ]
 
 
 class Meter(BaseModel):

@@ -92,6 +92,7 @@ EXPECTED: dict[str, tuple[int, int, int, int, int, int]] = {
     "get_top_up":               (200,   200,   404,   200,   404,   401),
     "create_consumptions_batch": (201,  201,   201,   403,   201,   401),
     "export_consumptions":      (200,   200,   200,   200,   200,   401),   # each caller's own records
+    "summarize_consumptions":   (200,   200,   200,   200,   200,   401),   # each caller's own records
     "list_imports":             (200,   200,   200,   200,   200,   401),   # each caller's own imports
     "create_import":            (201,   201,   201,   403,   201,   401),
     "get_import":               (200,   404,   404,   404,   404,   401),   # an import is its owner's alone

@@ -51,6 +51,9 @@ def _referring_requests(account, record_id: str) -> dict[str, Any]:
             f"{API}/consumptions/{record_id}", json={"meter_id": meter_id, "kind": "gas"}, headers={"If-Match": "*"}
         ),
         "list_consumptions": lambda meter_id: account.get(f"{API}/consumptions", params={"meter_id": meter_id}),
+        "summarize_consumptions": lambda meter_id: account.get(
+            f"{API}/consumptions/summary", params={"meter_id": meter_id}
+        ),
         "get_kpi_summary": lambda meter_id: account.get(f"{API}/kpis/summary", params={**days, "meter_id": meter_id}),
         "get_kpi_timeseries": lambda meter_id: account.get(
             f"{API}/kpis/timeseries", params={**days, "interval": "day", "meter_id": meter_id}

@@ -150,7 +150,7 @@ test("entering a record whose period overlaps another of the same kind warns tha
   const page = await context.newPage();
   await registerViaUi(page, uniqueUser("overlap"));
   await createViaUi(page, { kind: "Water", quantity: "12", start: "2026-01-01", end: "2026-03-31", notes: "Quarterly bill" });
-  await expect(page.getByText(/overlaps/)).toHaveCount(0);
+  await expect(page.getByText(/This period overlaps/)).toHaveCount(0);
 
   await createViaUi(page, { kind: "Water", quantity: "4", start: "2026-02-01", end: "2026-02-28", notes: "February" });
   await expect(page.getByText("This period overlaps 1 other record(s) of the same kind")).toBeVisible();

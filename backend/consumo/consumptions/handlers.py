@@ -20,10 +20,13 @@ from consumo.consumptions.models import UNIT_BY_KIND, ConsumptionRecord
 from consumo.db import tenant_connection
 from consumo.http import db_session, etag_for, required_if_match, respond, typed_body
 from consumo.idempotency import replay as idempotency
+from consumo.kpis.service import COST_CAP, round_quantity
 from consumo.security.caller import current_caller
 from consumo.views import RowView
 
 BASE_PATH = "/api/v1/consumptions"
+KIND_ORDER = {kind: index for index, kind in enumerate(UNIT_BY_KIND)}
+MAX_CURRENCIES = 20  # the contract's CostList bound; the largest amounts come first
 
 
 # The response schema states no `multipleOf` for quantity: a float check of 0.001 would
@@ -39,8 +42,11 @@ RECORD_JSON = RowView(
 
 
 def record_json(record: ConsumptionRecord | Row[Any]) -> dict[str, Any]:
-    """A record (the ORM object after a write, a RECORD_VIEW row on reads) as the contract's JSON."""
-    return RECORD_JSON.of_object(record) if isinstance(record, ConsumptionRecord) else RECORD_JSON.of_row(record)
+    """A record (the ORM object after a write, read back with its overlaps; a RECORD_VIEW row on
+    reads) as the contract's JSON."""
+    if isinstance(record, ConsumptionRecord):
+        record = service.record_view(db_session(), current_caller(), record)
+    return RECORD_JSON.of_row(record)
 
 
 def _record_headers(record: ConsumptionRecord | Row[Any]) -> dict[str, str]:
@@ -54,6 +60,7 @@ def _filters(  # noqa: PLR0917 (the list's query parameters, as Connexion passes
     q: str | None,
     meter_id: str | None,
     source: str | None,
+    overlapping: bool | None,
     scope: str,
     sort: str,
     *,
@@ -61,8 +68,8 @@ def _filters(  # noqa: PLR0917 (the list's query parameters, as Connexion passes
     limit: int = 25,
     cursor: str | None = None,
 ) -> service.RecordFilters:
-    """The list's filters from its query parameters: one place for the list and the export, so
-    the export always selects exactly what the list shows."""
+    """The list's filters from its query parameters: one place for the list, the export and the
+    summary, so the export and the totals always cover exactly what the list shows."""
     return service.RecordFilters(
         kind=kind,
         period_from=date.fromisoformat(from_) if from_ else None,
@@ -71,6 +78,7 @@ def _filters(  # noqa: PLR0917 (the list's query parameters, as Connexion passes
         meter_id=uuid.UUID(meter_id) if meter_id else None,
         source=source,
         import_id=uuid.UUID(import_id) if import_id else None,
+        overlapping=overlapping,
         # The contract's enums validated these; the casts only tell the type checker.
         scope=cast(service.Scope, scope),
         sort=cast(service.Sort, sort),
@@ -86,6 +94,7 @@ def list_consumptions(  # noqa: PLR0917 (Connexion passes each query parameter b
     q: str | None = None,
     meter_id: str | None = None,
     source: str | None = None,
+    overlapping: bool | None = None,
     scope: str = "mine",
     sort: str = "-period_start",
     limit: int = 25,
@@ -93,10 +102,39 @@ def list_consumptions(  # noqa: PLR0917 (Connexion passes each query parameter b
     import_id: str | None = None,
 ) -> flask.Response:
     filters = _filters(
-        kind, from_, to, q, meter_id, source, scope, sort, limit=limit, cursor=cursor, import_id=import_id
+        kind, from_, to, q, meter_id, source, overlapping, scope, sort, import_id=import_id, limit=limit, cursor=cursor
     )
     page = service.list_visible_records(db_session(), current_caller(), filters)
     return respond({"items": [RECORD_JSON.of_row(row) for row in page.items], "next_cursor": page.next_cursor})
+
+
+def summarize_consumptions(  # noqa: PLR0917 (Connexion passes each query parameter by name)
+    kind: str | None = None,
+    from_: str | None = None,
+    to: str | None = None,
+    q: str | None = None,
+    meter_id: str | None = None,
+    source: str | None = None,
+    overlapping: bool | None = None,
+    scope: str = "mine",
+    import_id: str | None = None,
+) -> flask.Response:
+    filters = _filters(kind, from_, to, q, meter_id, source, overlapping, scope, "-period_start", import_id=import_id)
+    summary = service.summarize_records(db_session(), current_caller(), filters)
+    return respond(
+        {
+            "records": summary.records,
+            "quantities": [
+                {"kind": kind, "unit": UNIT_BY_KIND[kind], "quantity": float(round_quantity(quantity))}
+                for kind, quantity in sorted(summary.quantities.items(), key=lambda item: KIND_ORDER[item[0]])
+            ],
+            "costs": [
+                {"currency": currency, "cost_minor": min(amount, COST_CAP)}
+                for currency, amount in sorted(summary.costs.items(), key=lambda item: -item[1])[:MAX_CURRENCIES]
+            ],
+            "uncosted_records": summary.uncosted_records,
+        }
+    )
 
 
 def create_consumption(body: dict[str, Any]) -> flask.Response:
@@ -185,12 +223,13 @@ def export_consumptions(  # noqa: PLR0917 (Connexion passes each query parameter
     q: str | None = None,
     meter_id: str | None = None,
     source: str | None = None,
+    overlapping: bool | None = None,
     scope: str = "mine",
     sort: str = "-period_start",
     import_id: str | None = None,
 ) -> flask.Response:
     caller = current_caller()
-    filters = _filters(kind, from_, to, q, meter_id, source, scope, sort, import_id=import_id)
+    filters = _filters(kind, from_, to, q, meter_id, source, overlapping, scope, sort, import_id=import_id)
     # The filters' rules are checked (a 4xx) before the first byte; the rows are read afterwards
     # on a connection of their own, since the request's session closes when the handler returns.
     export = service.plan_export(db_session(), caller, filters)

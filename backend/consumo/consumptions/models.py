@@ -16,6 +16,7 @@ from sqlalchemy import (
     Numeric,
     String,
     func,
+    text,
 )
 from sqlalchemy.dialects.postgresql import UUID
 from sqlalchemy.orm import Mapped, mapped_column
@@ -81,6 +82,24 @@ class ConsumptionRecord(Base):
             ["tenant_id", "import_id"], ["imports.tenant_id", "imports.id"], name="fk_consumption_import"
         ),
         Index("ix_consumption_import", "tenant_id", "import_id", postgresql_where="import_id IS NOT NULL"),
+        # Overlapping records (same owner, kind and meter or none, periods sharing a day): migration 0011.
+        Index(
+            "ix_consumption_overlap",
+            "tenant_id",
+            "owner_id",
+            "kind",
+            "period_start",
+            postgresql_include=["period_end", "meter_id"],
+        ),
+        Index(
+            "ix_consumption_overlap_long",
+            "tenant_id",
+            "owner_id",
+            "kind",
+            "period_start",
+            postgresql_include=["period_end", "meter_id"],
+            postgresql_where=text("period_end - period_start >= 31"),
+        ),
     )
 
     tenant_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)

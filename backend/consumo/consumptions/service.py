@@ -5,13 +5,14 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from functools import lru_cache
 from typing import Any, Literal
 
-from sqlalchemy import Connection, Row, Select, bindparam, select, tuple_
+from sqlalchemy import Connection, Integer, Row, Select, bindparam, func, literal_column, or_, select, tuple_
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import ColumnElement
 
 from consumo.accounts.models import Tenant
 from consumo.api_models import ConsumptionCreate, ConsumptionUpdate
@@ -48,10 +49,40 @@ class RecordFilters:
     meter_id: uuid.UUID | None = None
     source: str | None = None
     import_id: uuid.UUID | None = None
+    overlapping: bool | None = None
     scope: Scope = "mine"
     sort: Sort = "-period_start"
     limit: int = 25
     cursor: str | None = None
+
+
+# --- overlaps -------------------------------------------------------------------------------
+# Two records overlap when they belong to the same owner, are of the same kind, are on the same
+# meter (or both on none) and their periods share a day: both count, so together they double the
+# figures (a bill and the meter readings of the same months, say). A record's `overlaps` (the
+# list's 25 at a time) is counted by the database function consumption_overlaps (migration 0011:
+# three short index range scans, whose bounds the planner can use under row-level security).
+# Filtering on overlaps is set-based instead (_overlapping_ids).
+
+# How many others `overlaps` counts at most: enough to say "several", cheap for a dense owner.
+OVERLAP_COUNT_CAP = 100
+NO_METER: ColumnElement[Any] = literal_column("'00000000-0000-0000-0000-000000000000'::uuid")
+
+
+def _overlap_count() -> Any:
+    """How many other records overlap the row's record, counted up to OVERLAP_COUNT_CAP."""
+    record = ConsumptionRecord
+    return func.consumption_overlaps(
+        record.tenant_id,
+        record.owner_id,
+        record.kind,
+        record.meter_id,
+        record.id,
+        record.period_start,
+        record.period_end,
+        OVERLAP_COUNT_CAP,
+        type_=Integer,
+    ).label("overlaps")
 
 
 # What a reader gets of a record: the columns of the contract's Consumption, read as plain rows
@@ -73,6 +104,7 @@ RECORD_VIEW = (
     ConsumptionRecord.version,
     ConsumptionRecord.created_at,
     ConsumptionRecord.updated_at,
+    _overlap_count(),
 )
 
 
@@ -207,25 +239,108 @@ def _checked_filters(session: Session, caller: Caller, filters: RecordFilters) -
         "source": filters.source,
         "import_id": filters.import_id,
     }
+    reach = timedelta(days=MAX_PERIOD_DAYS)
+    if filters.period_from:
+        values["near_from"] = filters.period_from - reach
+    if filters.period_to:
+        values["near_to"] = filters.period_to + reach
     if filters.notes_contain:
         escaped = filters.notes_contain.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
         values["notes_pattern"] = f"%{escaped}%"
     return whole_tenant, values
 
 
-def _filtered_statement(whole_tenant: bool, filters: RecordFilters, after: bool) -> Select[Any]:
-    return _page_statement(
-        whole_tenant,
-        bool(filters.kind),
-        bool(filters.period_from),
-        bool(filters.period_to),
-        bool(filters.meter_id),
-        bool(filters.notes_contain),
-        filters.sort,
-        after,
-        source=bool(filters.source),
-        import_=bool(filters.import_id),
+@dataclass(frozen=True)
+class _FilterShape:
+    """Which of the list's filters are set (their values are bound parameters): one statement is
+    built, and cached, per shape."""
+
+    whole_tenant: bool
+    kind: bool
+    period_from: bool
+    period_to: bool
+    meter: bool
+    notes: bool
+    source: bool
+    import_: bool
+    overlapping: bool | None
+
+    @classmethod
+    def of(cls, whole_tenant: bool, filters: RecordFilters) -> _FilterShape:
+        return cls(
+            whole_tenant,
+            bool(filters.kind),
+            bool(filters.period_from),
+            bool(filters.period_to),
+            bool(filters.meter_id),
+            bool(filters.notes_contain),
+            bool(filters.source),
+            bool(filters.import_id),
+            filters.overlapping,
+        )
+
+
+def _filtered(shape: _FilterShape, columns: tuple[Any, ...]) -> Select[Any]:
+    """The records the list's filters select, as rows of `columns`: the one place that turns
+    the filters into SQL, for the list, the export and the summary alike."""
+    statement = _visible_to(shape.whole_tenant, columns)
+    if shape.kind:
+        statement = statement.where(ConsumptionRecord.kind == bindparam("kind"))
+    if shape.period_from:
+        statement = statement.where(ConsumptionRecord.period_end >= bindparam("period_from"))
+    if shape.period_to:
+        statement = statement.where(ConsumptionRecord.period_start <= bindparam("period_to"))
+    if shape.meter:
+        statement = statement.where(ConsumptionRecord.meter_id == bindparam("meter_id"))
+    if shape.notes:
+        statement = statement.where(ConsumptionRecord.notes.ilike(bindparam("notes_pattern"), escape="\\"))
+    if shape.source:
+        statement = statement.where(ConsumptionRecord.source == bindparam("source"))
+    if shape.import_:
+        statement = statement.where(ConsumptionRecord.import_id == bindparam("import_id"))
+    if shape.overlapping is not None:
+        overlapping = ConsumptionRecord.id.in_(_overlapping_ids(shape))
+        statement = statement.where(overlapping if shape.overlapping else ~overlapping)
+    return statement
+
+
+def _overlapping_ids(shape: _FilterShape) -> Select[Any]:
+    """The ids of the records (in the filters' scope, kind, meter and, with `from`/`to`, near
+    their range) that overlap another, set-based: one pass in each group's order of start. A
+    record overlaps an earlier one when the latest end before it reaches its start, a later one
+    when the next start is within it. Records within MAX_PERIOD_DAYS of the range are read too:
+    they are the only ones that can overlap the range's. (Per-record probes would read about a
+    month of records each: under row-level security the planner cannot bound an index scan by
+    `start - n` days, date arithmetic not being leakproof.)"""
+    record = ConsumptionRecord
+    group: tuple[Any, ...] = (record.owner_id, record.kind, func.coalesce(record.meter_id, NO_METER))
+    order: tuple[Any, ...] = (record.period_start, record.id)
+    candidates = _visible_to(
+        shape.whole_tenant,
+        (
+            record.id,
+            record.period_start,
+            record.period_end,
+            func.max(record.period_end).over(partition_by=group, order_by=order, rows=(None, -1)).label("earlier_end"),
+            func.lead(record.period_start).over(partition_by=group, order_by=order).label("next_start"),
+        ),
     )
+    if shape.kind:
+        candidates = candidates.where(record.kind == bindparam("kind"))
+    if shape.meter:
+        candidates = candidates.where(record.meter_id == bindparam("meter_id"))
+    if shape.period_from:
+        candidates = candidates.where(record.period_end >= bindparam("near_from"))
+    if shape.period_to:
+        candidates = candidates.where(record.period_start <= bindparam("near_to"))
+    near = candidates.subquery("near")
+    return select(near.c.id).where(
+        or_(near.c.earlier_end >= near.c.period_start, near.c.next_start <= near.c.period_end)
+    )
+
+
+def _filtered_statement(whole_tenant: bool, filters: RecordFilters, after: bool) -> Select[Any]:
+    return _page_statement(_FilterShape.of(whole_tenant, filters), filters.sort, after)
 
 
 def list_visible_records(session: Session, caller: Caller, filters: RecordFilters) -> Page[Row[Any]]:
@@ -268,37 +383,11 @@ def stream_export(connection: Connection, export: Export, chunk_rows: int = 2000
     yield from result.partitions(chunk_rows)
 
 
-@lru_cache(maxsize=256)
-def _page_statement(  # noqa: PLR0917
-    whole_tenant: bool,
-    kind: bool,
-    period_from: bool,
-    period_to: bool,
-    meter: bool,
-    notes: bool,
-    sort: Sort,
-    after: bool,
-    *,
-    source: bool = False,
-    import_: bool = False,
-) -> Select[Any]:
-    """A list page's statement for one combination of filters, built (and its cache key
-    computed) once; every value is a bound parameter."""
-    statement = _visible_to(whole_tenant, RECORD_VIEW)
-    if kind:
-        statement = statement.where(ConsumptionRecord.kind == bindparam("kind"))
-    if period_from:
-        statement = statement.where(ConsumptionRecord.period_end >= bindparam("period_from"))
-    if period_to:
-        statement = statement.where(ConsumptionRecord.period_start <= bindparam("period_to"))
-    if meter:
-        statement = statement.where(ConsumptionRecord.meter_id == bindparam("meter_id"))
-    if notes:
-        statement = statement.where(ConsumptionRecord.notes.ilike(bindparam("notes_pattern"), escape="\\"))
-    if source:
-        statement = statement.where(ConsumptionRecord.source == bindparam("source"))
-    if import_:
-        statement = statement.where(ConsumptionRecord.import_id == bindparam("import_id"))
+@lru_cache(maxsize=512)
+def _page_statement(shape: _FilterShape, sort: Sort, after: bool) -> Select[Any]:
+    """A list page's statement for one shape of filters, built (and its cache key computed)
+    once; every value is a bound parameter."""
+    statement = _filtered(shape, RECORD_VIEW)
     descending = sort.startswith("-")
     column = _SORT_COLUMNS[sort.lstrip("-")]
     if after:
@@ -309,6 +398,58 @@ def _page_statement(  # noqa: PLR0917
         statement = statement.where(key < bound if descending else key > bound)
     order = (column.desc(), ConsumptionRecord.id.desc()) if descending else (column.asc(), ConsumptionRecord.id.asc())
     return statement.order_by(*order).limit(bindparam("limit"))
+
+
+@dataclass(frozen=True)
+class RecordsSummary:
+    """What the records a list's filters select add up to: how many, each kind's quantity (in
+    its unit) and the cost per currency, and how many have no cost."""
+
+    records: int
+    quantities: dict[str, Decimal]
+    costs: dict[str, int]
+    uncosted_records: int
+
+
+@lru_cache(maxsize=256)
+def _summary_statement(shape: _FilterShape) -> Select[Any]:
+    selected = _filtered(
+        shape,
+        (
+            ConsumptionRecord.kind,
+            ConsumptionRecord.currency,
+            func.count().label("records"),
+            func.sum(ConsumptionRecord.quantity).label("quantity"),
+            func.sum(ConsumptionRecord.cost_minor).label("cost_minor"),
+            func.count(ConsumptionRecord.cost_minor).label("costed"),
+        ),
+    )
+    return selected.group_by(ConsumptionRecord.kind, ConsumptionRecord.currency)
+
+
+def summarize_records(session: Session, caller: Caller, filters: RecordFilters) -> RecordsSummary:
+    """The totals of every record `filters` select (the list's filters, checked by its rules;
+    sort and pages do not apply), in one grouped aggregate."""
+    whole_tenant, values = _checked_filters(session, caller, filters)
+    rows = session.connection().execute(_summary_statement(_FilterShape.of(whole_tenant, filters)), values).all()
+    quantities: dict[str, Decimal] = {}
+    costs: dict[str, int] = {}
+    records = uncosted = 0
+    for row in rows:
+        records += row.records
+        uncosted += row.records - row.costed
+        quantities[row.kind] = quantities.get(row.kind, Decimal(0)) + row.quantity
+        if row.cost_minor is not None:
+            costs[row.currency] = costs.get(row.currency, 0) + int(row.cost_minor)
+    return RecordsSummary(records, quantities, costs, uncosted)
+
+
+def record_view(session: Session, caller: Caller, record: ConsumptionRecord) -> Row[Any]:
+    """A record the caller just wrote (flushed), read back as a RECORD_VIEW row: as a reader sees
+    it, with how many records it overlaps."""
+    return session.execute(
+        readable_records(caller, "mine", columns=RECORD_VIEW).where(ConsumptionRecord.id == record.id)
+    ).one()
 
 
 def get_visible_record(session: Session, caller: Caller, record_id: uuid.UUID) -> Row[Any]:

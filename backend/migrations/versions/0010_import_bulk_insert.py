@@ -2,7 +2,7 @@
 row shares checked once, the roll-ups refreshed once, ids made without a random draw per row
 
 Revision ID: 0010
-Revises: 0008
+Revises: 0009
 """
 
 from alembic import op

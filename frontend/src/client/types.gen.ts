@@ -390,6 +390,14 @@ export type Consumption = {
     readonly version: number;
     readonly created_at: string;
     readonly updated_at: string;
+    /**
+     * How many other records of the same owner, kind and meter (or also on no meter) have a
+     * period sharing at least one day with this one's, counted up to 100. Both count in every
+     * total, so together they double the figures (a bill and the meter readings of the same
+     * months, say); `GET /consumptions?overlapping=true` lists them.
+     *
+     */
+    readonly overlaps: number;
 };
 
 /**
@@ -426,6 +434,28 @@ export type ConsumptionUpdate = {
      * `null` detaches the record from its meter.
      */
     meter_id?: string | null;
+};
+
+export type ConsumptionSummary = {
+    /**
+     * How many records match.
+     */
+    records: number;
+    /**
+     * Each kind's total, in its unit, in the contract's order of kinds; kinds without records are left out.
+     */
+    quantities: Array<KindQuantity>;
+    costs: CostList;
+    /**
+     * Matching records without a cost (not in `costs`).
+     */
+    uncosted_records: number;
+};
+
+export type KindQuantity = {
+    kind: ConsumptionKind;
+    unit: Unit;
+    quantity: Decimal3;
 };
 
 export type ConsumptionPage = {
@@ -1740,6 +1770,13 @@ export type MeterFilter = string;
 export type ImportFilter = string;
 
 /**
+ * `true`: only records that overlap another (see `Consumption.overlaps`); `false`: only
+ * records that overlap none. Absent: both.
+ *
+ */
+export type OverlappingFilter = boolean;
+
+/**
  * First day of the range.
  */
 export type KpiFrom = Day;
@@ -3003,6 +3040,12 @@ export type ListConsumptionsData = {
          */
         meter_id?: string;
         /**
+         * `true`: only records that overlap another (see `Consumption.overlaps`); `false`: only
+         * records that overlap none. Absent: both.
+         *
+         */
+        overlapping?: boolean;
+        /**
          * `mine` (default) lists the caller's records; `tenant` lists every record of the
          * tenant and needs the owner, admin or viewer role.
          *
@@ -3205,6 +3248,12 @@ export type ExportConsumptionsData = {
          */
         meter_id?: string;
         /**
+         * `true`: only records that overlap another (see `Consumption.overlaps`); `false`: only
+         * records that overlap none. Absent: both.
+         *
+         */
+        overlapping?: boolean;
+        /**
          * `mine` (default) or `tenant` (owner, admin, viewer).
          */
         scope?: 'mine' | 'tenant';
@@ -3249,6 +3298,86 @@ export type ExportConsumptionsResponses = {
 };
 
 export type ExportConsumptionsResponse = ExportConsumptionsResponses[keyof ExportConsumptionsResponses];
+
+export type SummarizeConsumptionsData = {
+    body?: never;
+    path?: never;
+    query?: {
+        /**
+         * Only records of this kind.
+         */
+        kind?: ConsumptionKind;
+        /**
+         * Only records whose period ends on or after this day.
+         */
+        from?: Day;
+        /**
+         * Only records whose period starts on or before this day.
+         */
+        to?: Day;
+        /**
+         * Only records whose notes contain this text (case-insensitive).
+         */
+        q?: string;
+        /**
+         * Only records from this source, as in the list.
+         */
+        source?: ConsumptionSource;
+        /**
+         * Only records created by this CSV import (an id from `GET /imports`; any other lists nothing).
+         */
+        import_id?: string;
+        /**
+         * Only records on this meter (one the caller can read; otherwise a 422).
+         */
+        meter_id?: string;
+        /**
+         * `true`: only records that overlap another (see `Consumption.overlaps`); `false`: only
+         * records that overlap none. Absent: both.
+         *
+         */
+        overlapping?: boolean;
+        /**
+         * `mine` (default) or `tenant` (owner, admin, viewer).
+         */
+        scope?: 'mine' | 'tenant';
+    };
+    url: '/consumptions/summary';
+};
+
+export type SummarizeConsumptionsErrors = {
+    /**
+     * The request does not match the contract.
+     */
+    400: Problem;
+    /**
+     * Missing, invalid, expired or revoked credentials.
+     */
+    401: Problem;
+    /**
+     * The caller's role does not allow this.
+     */
+    403: Problem;
+    /**
+     * The request matches the contract but breaks a rule of the domain.
+     */
+    422: Problem;
+    /**
+     * A dependency (the database) is unavailable; retry after `Retry-After` seconds.
+     */
+    503: Problem;
+};
+
+export type SummarizeConsumptionsError = SummarizeConsumptionsErrors[keyof SummarizeConsumptionsErrors];
+
+export type SummarizeConsumptionsResponses = {
+    /**
+     * The totals of every matching record.
+     */
+    200: ConsumptionSummary;
+};
+
+export type SummarizeConsumptionsResponse = SummarizeConsumptionsResponses[keyof SummarizeConsumptionsResponses];
 
 export type DeleteConsumptionData = {
     body?: never;

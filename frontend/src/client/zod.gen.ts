@@ -335,7 +335,8 @@ export const zConsumption = z.object({
     owner_id: z.uuid().length(36).readonly(),
     version: z.int().gte(1).lte(2147483647).readonly(),
     created_at: z.iso.datetime({ offset: true }).min(20).max(40).readonly(),
-    updated_at: z.iso.datetime({ offset: true }).min(20).max(40).readonly()
+    updated_at: z.iso.datetime({ offset: true }).min(20).max(40).readonly(),
+    overlaps: z.int().gte(0).lte(100).readonly()
 });
 
 /**
@@ -366,6 +367,19 @@ export const zConsumptionUpdate = z.object({
     currency: zCurrency.optional(),
     notes: z.string().min(0).max(1000).regex(/^[^\u0000]*$/).nullish(),
     meter_id: z.uuid().length(36).nullish()
+});
+
+export const zKindQuantity = z.object({
+    kind: zConsumptionKind,
+    unit: zUnit,
+    quantity: zDecimal3
+});
+
+export const zConsumptionSummary = z.object({
+    records: z.int().gte(0).lte(9007199254740991),
+    quantities: z.array(zKindQuantity).max(6),
+    costs: zCostList,
+    uncosted_records: z.int().gte(0).lte(9007199254740991)
 });
 
 export const zConsumptionPage = z.object({
@@ -1405,6 +1419,13 @@ export const zMeterFilter = z.uuid().length(36);
 export const zImportFilter = z.uuid().length(36);
 
 /**
+ * `true`: only records that overlap another (see `Consumption.overlaps`); `false`: only
+ * records that overlap none. Absent: both.
+ *
+ */
+export const zOverlappingFilter = z.boolean();
+
+/**
  * First day of the range.
  */
 export const zKpiFrom = zDay;
@@ -1672,6 +1693,7 @@ export const zListConsumptionsQuery = z.object({
     source: zConsumptionSource.optional(),
     import_id: z.uuid().length(36).optional(),
     meter_id: z.uuid().length(36).optional(),
+    overlapping: z.boolean().optional(),
     scope: z.enum(['mine', 'tenant']).optional().default('mine'),
     sort: z.enum([
         '-period_start',
@@ -1718,6 +1740,7 @@ export const zExportConsumptionsQuery = z.object({
     source: zConsumptionSource.optional(),
     import_id: z.uuid().length(36).optional(),
     meter_id: z.uuid().length(36).optional(),
+    overlapping: z.boolean().optional(),
     scope: z.enum(['mine', 'tenant']).optional().default('mine'),
     sort: z.enum([
         '-period_start',
@@ -1731,6 +1754,23 @@ export const zExportConsumptionsQuery = z.object({
  * Every matching record, streamed.
  */
 export const zExportConsumptionsResponse = z.string().min(1).max(10000000000);
+
+export const zSummarizeConsumptionsQuery = z.object({
+    kind: zConsumptionKind.optional(),
+    from: zDay.optional(),
+    to: zDay.optional(),
+    q: z.string().min(1).max(100).regex(/^[^\u0000]*$/).optional(),
+    source: zConsumptionSource.optional(),
+    import_id: z.uuid().length(36).optional(),
+    meter_id: z.uuid().length(36).optional(),
+    overlapping: z.boolean().optional(),
+    scope: z.enum(['mine', 'tenant']).optional().default('mine')
+});
+
+/**
+ * The totals of every matching record.
+ */
+export const zSummarizeConsumptionsResponse = zConsumptionSummary;
 
 export const zDeleteConsumptionHeaders = z.object({
     'If-Match': z.string().min(1).max(64).regex(/^[^\u0000]*$/).optional()

@@ -1,6 +1,6 @@
 import type { QueryClient } from "@tanstack/react-query";
 
-import { listConsumptions, type Consumption, type ConsumptionKind, type ConsumptionSource, type ListConsumptionsData, type Unit } from "@/client";
+import { type ConsumptionKind, type ConsumptionSource, type ListConsumptionsData, type Unit } from "@/client";
 import { CONTRACT_FACTS } from "@/client/contract-facts.gen";
 import { zConsumptionKind, zConsumptionSource, zListConsumptionsQuery } from "@/client/zod.gen";
 
@@ -22,7 +22,7 @@ export async function invalidateRecordQueries(queryClient: QueryClient): Promise
 }
 
 /** The list's filters that live in the address, under the API's own parameter names. */
-export const FILTER_KEYS = ["kind", "source", "meter_id", "from", "to", "q"] as const;
+export const FILTER_KEYS = ["kind", "source", "meter_id", "from", "to", "q", "overlapping"] as const;
 export type FilterKey = (typeof FILTER_KEYS)[number];
 export type ListFilters = Pick<NonNullable<ListConsumptionsData["query"]>, FilterKey>;
 
@@ -31,26 +31,19 @@ export function filtersFromParams(params: URLSearchParams): ListFilters {
   const shape = zListConsumptionsQuery.shape;
   const filters: ListFilters = {};
   for (const key of FILTER_KEYS) {
-    const parsed = shape[key].safeParse(params.get(key) ?? undefined);
+    const raw = params.get(key) ?? undefined;
+    // A boolean in the address is the text "true" or "false".
+    const parsed = shape[key].safeParse(key === "overlapping" ? { true: true, false: false }[raw ?? ""] : raw);
     if (parsed.success && parsed.data !== undefined) Object.assign(filters, { [key]: parsed.data });
   }
   return filters;
 }
 
-/**
- * How many other records of the same kind (on the same meter, when it has one) overlap a record's
- * period — a bill and meter readings for the same months, say, which both count and double the
- * figures. The list's `from`/`to` filters are exactly "overlaps": ends on or after `from`, starts on
- * or before `to`. Counts at most 25; a failed check counts none (it only warns).
- */
-export async function countOverlaps(record: Consumption): Promise<number> {
-  try {
-    const { data } = await listConsumptions({
-      query: { kind: record.kind, from: record.period_start, to: record.period_end, ...(record.meter_id ? { meter_id: record.meter_id } : {}), limit: 25 },
-      throwOnError: true,
-    });
-    return data.items.filter((other) => other.id !== record.id).length;
-  } catch {
-    return 0;
-  }
+/** The list of the records that overlap another, within `filters` (a period, a kind, a meter):
+ * where a record's overlap badge and the dashboard's notice lead. */
+export function overlapListHref(filters: Omit<ListFilters, "overlapping" | "q" | "source">): string {
+  const params = new URLSearchParams();
+  for (const [key, value] of Object.entries(filters)) if (value) params.set(key, String(value));
+  params.set("overlapping", "true");
+  return `/consumptions?${params.toString()}`;
 }

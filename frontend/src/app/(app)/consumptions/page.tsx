@@ -12,6 +12,8 @@ import { DataTable, rowActionClass, type Column } from "@/components/DataTable";
 import { costColumn, deletableOnItsOwn, quantityColumn } from "@/components/record-columns";
 import { InboxIcon, PlusIcon, SearchIcon } from "@/components/icons";
 import { ListFooter } from "@/components/ListFooter";
+import { ListSummary } from "@/components/ListSummary";
+import { OverlapBadge } from "@/components/OverlapBadge";
 import { Alert, Button, ButtonLink, Card, ConfirmDialog, DayField, Loading, PageHeader, SelectField, TextField } from "@/components/ui";
 import { filtersFromParams, invalidateRecordQueries, KINDS, SOURCES, type FilterKey, type ListFilters } from "@/lib/consumption";
 import { describeError } from "@/lib/errors";
@@ -165,6 +167,7 @@ function ConsumptionList() {
               {t(`source.${record.source}`)}
             </span>
           )}
+          <OverlapBadge record={record} />
         </>
       ),
     },
@@ -246,6 +249,15 @@ function ConsumptionList() {
                 {t(`source.${source}`)}
               </option>
             ))}
+          </SelectField>
+          <SelectField
+            label={t("list.overlapping")}
+            value={filters.overlapping === undefined ? "" : String(filters.overlapping)}
+            onChange={(event) => setFilter("overlapping", event.target.value)}
+          >
+            <option value="">{t("list.overlapping.any")}</option>
+            <option value="true">{t("list.overlapping.true")}</option>
+            <option value="false">{t("list.overlapping.false")}</option>
           </SelectField>
           {meterOptions.length > 0 && (
             <SelectField label={t("list.meter")} value={filters.meter_id ?? ""} onChange={(event) => setFilter("meter_id", event.target.value)}>
@@ -338,6 +350,7 @@ function ConsumptionList() {
         </Card>
       ) : (
         <>
+          <ListSummary filters={filters} />
           <DataTable caption={t("list.title")} rows={records} columns={columns} rowKey={(record) => record.id} />
           <ListFooter list={list} count={records.length} endLabel={t("list.end")} />
         </>

@@ -7,6 +7,7 @@ import type { ConsumptionKind } from "@/client";
 import { zConsumptionKind } from "@/client/zod.gen";
 import { InboxIcon, PlusIcon } from "@/components/icons";
 import { MeterBudgetCard } from "@/components/MeterBudget";
+import { DashboardOverlapNotice } from "@/components/OverlapNotice";
 import { Alert, Button, ButtonLink, Card, Loading, PageHeader, SelectField, Spinner } from "@/components/ui";
 import { useAuth } from "@/lib/auth/AuthProvider";
 import { describeError } from "@/lib/errors";
@@ -174,6 +175,7 @@ function Dashboard() {
         ) : (
           <KpiCards kinds={kindsWithData} partial={range.to >= today} />
         )}
+        <DashboardOverlapNotice from={range.from} to={range.to} meterId={meterId} scope={scope} />
         <LineBalances meters={meterOptions} />
         {meterBudget && (
           <div className="mt-4">

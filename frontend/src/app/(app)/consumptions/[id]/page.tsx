@@ -9,7 +9,7 @@ import { deleteConsumption, getConsumption, updateConsumption, type Consumption,
 import { zGetConsumptionPath } from "@/client/zod.gen";
 import { CONSUMPTION_FIELDS, ConsumptionForm, valuesFromRecord } from "@/components/forms/ConsumptionForm";
 import { Alert, Button, ButtonLink, Card, ConfirmDialog, Loading, PageHeader } from "@/components/ui";
-import { countOverlaps, invalidateRecordQueries } from "@/lib/consumption";
+import { invalidateRecordQueries } from "@/lib/consumption";
 import { describeError, showErrorOnForm } from "@/lib/errors";
 import { etagOf } from "@/lib/etag";
 import { formatPeriod, formatTimestamp } from "@/lib/format";
@@ -182,7 +182,8 @@ export default function EditConsumptionPage() {
               queryClient.setQueryData<Versioned>(["consumption", id], { record: response.data, etag: etagOf(response.headers) });
               await invalidateRecordQueries(queryClient);
               toast.success(t("form.updated"));
-              const overlaps = await countOverlaps(response.data);
+              // The API says how many records of the same kind and meter share a day with this one.
+              const overlaps = response.data.overlaps;
               if (overlaps > 0) toast.warning(t("form.overlaps", { count: overlaps }), { duration: 10_000 });
               router.push("/consumptions");
             } catch (error) {

@@ -10,7 +10,7 @@ import { zConsumptionKind, zMeterId } from "@/client/zod.gen";
 import { CONSUMPTION_FIELDS, ConsumptionForm, type ConsumptionFormValues } from "@/components/forms/ConsumptionForm";
 import { Card, Loading, PageHeader } from "@/components/ui";
 import { useAuth } from "@/lib/auth/AuthProvider";
-import { countOverlaps, invalidateRecordQueries } from "@/lib/consumption";
+import { invalidateRecordQueries } from "@/lib/consumption";
 import { showErrorOnForm } from "@/lib/errors";
 import { useI18n } from "@/lib/i18n/I18nProvider";
 import { useMeterOptions } from "@/lib/meter-queries";
@@ -61,7 +61,8 @@ function NewConsumption() {
               const created = await createConsumption({ body, headers: { "Idempotency-Key": idempotencyKey }, throwOnError: true });
               await invalidateRecordQueries(queryClient);
               toast.success(t("form.created"));
-              const overlaps = await countOverlaps(created.data);
+              // The API says how many records of the same kind and meter share a day with this one.
+              const overlaps = created.data.overlaps;
               if (overlaps > 0) toast.warning(t("form.overlaps", { count: overlaps }), { duration: 10_000 });
               router.push(meterId ? `/meters/${meterId}` : "/consumptions");
             } catch (error) {
