@@ -21,6 +21,7 @@ from typing import Any
 from sqlalchemy import case, func, literal, select
 from sqlalchemy.orm import Session
 
+from consumo.api_models import SimulationRequest
 from consumo.consumptions.models import UNIT_BY_KIND, ConsumptionRecord
 from consumo.consumptions.service import MAX_PERIOD_DAYS, readable_records
 from consumo.kpis.service import THOUSANDTH, round_minor, round_quantity, share_pct
@@ -303,11 +304,12 @@ def random_burst(rng: random.Random) -> dict[str, Decimal]:
     return {"mobile_data": data_mb, "voice": round_quantity(voice), "sms": sms}
 
 
-def _requested_usage(data: Mapping[str, Any]) -> dict[str, Decimal] | None:
+def _requested_usage(data: SimulationRequest) -> dict[str, Decimal] | None:
     """The usage per kind the request names, or None when it names none (a random burst)."""
-    if not any(kind.request_field in data for kind in PLAN_KINDS):
+    named = {kind.kind: getattr(data, kind.request_field) for kind in PLAN_KINDS}
+    if all(value is None for value in named.values()):
         return None
-    return {kind.kind: round_quantity(Decimal(str(data.get(kind.request_field) or 0))) for kind in PLAN_KINDS}
+    return {kind: round_quantity(Decimal(value or 0)) for kind, value in named.items()}
 
 
 def _overage_charges(meter: Meter, status: LineStatus, usage: Mapping[str, Decimal]) -> dict[str, Decimal]:
@@ -374,7 +376,7 @@ def simulate_usage(
     session: Session,
     caller: Caller,
     meter_id: uuid.UUID,
-    data: Mapping[str, Any],
+    data: SimulationRequest,
     *,
     today: date | None = None,
     rng: random.Random | None = None,
@@ -398,14 +400,14 @@ def simulate_usage(
             )
     else:
         usage = random_burst(rng or random.SystemRandom())
-        if "cost_minor" not in data:
+        if data.cost_minor is None:
             usage = _affordable(meter, before, usage)
         if not any(usage.values()):
             raise _insufficient(meter, needed=None, field="balance_minor")
 
     charges = _overage_charges(meter, before, usage)
-    explicit = data.get("cost_minor")
-    charge = int(explicit) if explicit is not None else _charge_for(meter, before, usage)
+    explicit = data.cost_minor
+    charge = explicit if explicit is not None else _charge_for(meter, before, usage)
     if charge > meter.balance_minor:
         raise _insufficient(meter, needed=charge, field="cost_minor" if explicit is not None else "balance_minor")
 
