@@ -6,6 +6,7 @@ import { useForm, useWatch, type FieldErrors, type Path } from "react-hook-form"
 import { toast } from "sonner";
 
 import { replaceBudgets, type Budget, type BudgetList, type ConsumptionKind } from "@/client";
+import { getBudgetsQueryKey } from "@/client/@tanstack/react-query.gen";
 import { zReplaceBudgetsBody } from "@/client/zod.gen";
 import { Alert, Button, SelectField, TextField } from "@/components/ui";
 import { COMMON_CURRENCIES, KIND_UNIT, KINDS } from "@/lib/consumption";
@@ -15,7 +16,7 @@ import { useI18n } from "@/lib/i18n/I18nProvider";
 import { decimalSeparator, majorToMinor, minorToMajorInput, parseDecimal } from "@/lib/money";
 import { applyProblemToForm, problemOf } from "@/lib/problem";
 
-import { KPIS_KEY } from "@/lib/kpi-queries";
+import { invalidate, kpiQueries } from "@/lib/queries";
 import { useUnsavedChangesPrompt } from "@/lib/use-unsaved-changes";
 
 /**
@@ -119,8 +120,8 @@ export function BudgetsEditor({ budgets, defaultCurrency }: { budgets: readonly 
     const items = body.items.filter((item) => item.quantity_limit != null || item.cost_limit_minor != null);
     try {
       const saved = await replaceBudgets({ body: { items }, throwOnError: true });
-      queryClient.setQueryData([...KPIS_KEY, "budgets"], saved.data);
-      await queryClient.invalidateQueries({ queryKey: KPIS_KEY });
+      queryClient.setQueryData(getBudgetsQueryKey(), saved.data);
+      await invalidate(queryClient, kpiQueries());
       toast.success(t("dashboard.budgets.saved"));
     } catch (error) {
       const problem = problemOf(error);

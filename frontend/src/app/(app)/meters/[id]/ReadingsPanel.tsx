@@ -5,7 +5,8 @@ import Link from "next/link";
 import { useMemo, useState } from "react";
 import { toast } from "sonner";
 
-import { createReading, deleteReading, listReadings, updateReading, type Meter, type Reading } from "@/client";
+import { createReading, deleteReading, updateReading, type Meter, type Reading } from "@/client";
+import { listReadingsInfiniteOptions } from "@/client/@tanstack/react-query.gen";
 import { READING_FIELDS, ReadingForm, valuesFromReading } from "@/components/forms/ReadingForm";
 import { DataTable, rowActionClass, type Column } from "@/components/DataTable";
 import { PanelList } from "@/components/PanelList";
@@ -14,7 +15,8 @@ import { describeError, showErrorOnForm } from "@/lib/errors";
 import { etagOfVersion } from "@/lib/etag";
 import { formatDay, formatQuantity } from "@/lib/format";
 import { useI18n } from "@/lib/i18n/I18nProvider";
-import { indexUnit, invalidateMeterData, readingsKey } from "@/lib/meters";
+import { byCursor } from "@/lib/queries";
+import { indexUnit, invalidateMeterData } from "@/lib/meters";
 import { statusOf } from "@/lib/problem";
 
 const PAGE_SIZE = 25;
@@ -31,11 +33,8 @@ export function ReadingsPanel({ meter }: { meter: Meter }) {
   const [stale, setStale] = useState(false);
 
   const list = useInfiniteQuery({
-    queryKey: readingsKey(meter.id),
-    initialPageParam: undefined as string | undefined,
-    queryFn: async ({ pageParam, signal }) =>
-      (await listReadings({ path: { meter_id: meter.id }, query: { limit: PAGE_SIZE, cursor: pageParam }, signal, throwOnError: true })).data,
-    getNextPageParam: (page) => page.next_cursor ?? undefined,
+    ...listReadingsInfiniteOptions({ path: { meter_id: meter.id }, query: { limit: PAGE_SIZE } }),
+    ...byCursor,
   });
   const readings = useMemo(() => list.data?.pages.flatMap((page) => page.items) ?? [], [list.data]);
   const editInitial = useMemo(() => (editing ? valuesFromReading(editing, intl) : null), [editing, intl]);

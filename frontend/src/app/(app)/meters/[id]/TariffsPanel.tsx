@@ -4,7 +4,8 @@ import { useInfiniteQuery, useQueryClient } from "@tanstack/react-query";
 import { useMemo, useState } from "react";
 import { toast } from "sonner";
 
-import { createTariff, deleteTariff, listTariffs, type Meter, type Tariff } from "@/client";
+import { createTariff, deleteTariff, type Meter, type Tariff } from "@/client";
+import { listTariffsInfiniteOptions } from "@/client/@tanstack/react-query.gen";
 import { TARIFF_FIELDS, TariffForm } from "@/components/forms/TariffForm";
 import { DataTable, rowActionClass, type Column } from "@/components/DataTable";
 import { PanelList } from "@/components/PanelList";
@@ -12,7 +13,8 @@ import { Card, ConfirmDialog, LoadMoreButton } from "@/components/ui";
 import { describeError, showErrorOnForm } from "@/lib/errors";
 import { formatDay, formatUnitPrice } from "@/lib/format";
 import { useI18n } from "@/lib/i18n/I18nProvider";
-import { indexUnit, invalidateMeterData, tariffsKey } from "@/lib/meters";
+import { byCursor } from "@/lib/queries";
+import { indexUnit, invalidateMeterData } from "@/lib/meters";
 import { statusOf } from "@/lib/problem";
 
 const PAGE_SIZE = 25;
@@ -27,11 +29,8 @@ export function TariffsPanel({ meter }: { meter: Meter }) {
   const [removing, setRemoving] = useState(false);
 
   const list = useInfiniteQuery({
-    queryKey: tariffsKey(meter.id),
-    initialPageParam: undefined as string | undefined,
-    queryFn: async ({ pageParam, signal }) =>
-      (await listTariffs({ path: { meter_id: meter.id }, query: { limit: PAGE_SIZE, cursor: pageParam }, signal, throwOnError: true })).data,
-    getNextPageParam: (page) => page.next_cursor ?? undefined,
+    ...listTariffsInfiniteOptions({ path: { meter_id: meter.id }, query: { limit: PAGE_SIZE } }),
+    ...byCursor,
   });
   const tariffs = useMemo(() => list.data?.pages.flatMap((page) => page.items) ?? [], [list.data]);
 
