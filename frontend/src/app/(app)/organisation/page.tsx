@@ -4,19 +4,20 @@ import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
 import { toast } from "sonner";
 
-import { getTenant, updateTenant, type TenantSettings, type TenantUpdate } from "@/client";
+import { updateTenant, type TenantSettings, type TenantUpdate } from "@/client";
+import { getTenantOptions, getTenantQueryKey } from "@/client/@tanstack/react-query.gen";
 import { Alert, Button, Card, Loading, PageHeader, TextField } from "@/components/ui";
 import { useAuth } from "@/lib/auth/AuthProvider";
-import { etagOfVersion } from "@/lib/etag";
 import { describeError } from "@/lib/errors";
 import { useI18n } from "@/lib/i18n/I18nProvider";
 import { statusOf } from "@/lib/problem";
 import { useTitle } from "@/lib/use-title";
+import { ifMatch } from "@/lib/use-versioned-resource";
 
 export default function OrganisationPage() {
   const { t } = useI18n();
   useTitle(t("org.title"));
-  const tenant = useQuery({ queryKey: ["tenant"], queryFn: async () => (await getTenant({ throwOnError: true })).data });
+  const tenant = useQuery(getTenantOptions());
   if (tenant.isPending) return <Loading label={t("common.loading")} />;
   if (tenant.isError) return <Alert>{describeError(tenant.error, t)}</Alert>;
   return <OrganisationForm key={tenant.data.version} tenant={tenant.data} />;
@@ -47,13 +48,13 @@ function OrganisationForm({ tenant }: { tenant: TenantSettings }) {
     setSaving(true);
     setError(null);
     try {
-      const saved = await updateTenant({ headers: { "If-Match": etagOfVersion(tenant.version) }, body: changes, throwOnError: true });
-      queryClient.setQueryData(["tenant"], saved.data);
+      const saved = await updateTenant({ headers: ifMatch(tenant), body: changes, throwOnError: true });
+      queryClient.setQueryData(getTenantQueryKey(), saved.data);
       toast.success(t("org.saved"));
     } catch (failure) {
       if (statusOf(failure) === 412) {
         toast.error(t("org.stale"));
-        await queryClient.invalidateQueries({ queryKey: ["tenant"] });
+        await queryClient.invalidateQueries({ queryKey: getTenantQueryKey() });
       } else {
         const problem = (failure as { response?: { data?: { errors?: Array<{ field: string }> } } }).response?.data;
         setError({ field: problem?.errors?.[0]?.field ?? null, message: describeError(failure, t) });

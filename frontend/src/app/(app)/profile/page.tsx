@@ -5,7 +5,8 @@ import { useRouter } from "next/navigation";
 import { useState } from "react";
 import { toast } from "sonner";
 
-import { deleteCurrentUser, getCurrentUser } from "@/client";
+import { deleteCurrentUser } from "@/client";
+import { getCurrentUserOptions, getCurrentUserQueryKey } from "@/client/@tanstack/react-query.gen";
 import { ApiTokens } from "@/components/ApiTokens";
 import { AccountForm, PasswordForm } from "@/components/forms/ProfileForms";
 import { Alert, Button, Card, ConfirmDialog, Loading, PageHeader, TextField } from "@/components/ui";
@@ -26,10 +27,7 @@ export default function ProfilePage() {
   const [typed, setTyped] = useState("");
   const [deleting, setDeleting] = useState(false);
 
-  const me = useQuery({
-    queryKey: ["me"],
-    queryFn: async () => (await getCurrentUser({ throwOnError: true })).data,
-  });
+  const me = useQuery(getCurrentUserOptions());
 
   if (me.isPending) return <Loading label={t("common.loading")} />;
   if (me.isError) return <Alert>{describeError(me.error, t)}</Alert>;
@@ -62,7 +60,7 @@ export default function ProfilePage() {
         <AccountForm
           user={user}
           onSaved={(saved) => {
-            queryClient.setQueryData(["me"], saved);
+            queryClient.setQueryData(getCurrentUserQueryKey(), saved);
             setSessionUser(saved);
             toast.success(t("profile.saved"));
           }}
