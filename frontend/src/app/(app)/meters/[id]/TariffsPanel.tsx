@@ -1,11 +1,11 @@
 "use client";
 
-import { useInfiniteQuery, useQueryClient } from "@tanstack/react-query";
+import { useInfiniteQuery, useMutation, useQueryClient } from "@tanstack/react-query";
 import { useMemo, useState } from "react";
 import { toast } from "sonner";
 
-import { createTariff, deleteTariff, type Meter, type Tariff } from "@/client";
-import { listTariffsInfiniteOptions } from "@/client/@tanstack/react-query.gen";
+import { createTariff, type Meter, type Tariff } from "@/client";
+import { deleteTariffMutation, listTariffsInfiniteOptions } from "@/client/@tanstack/react-query.gen";
 import { TARIFF_FIELDS, TariffForm } from "@/components/forms/TariffForm";
 import { DataTable, rowActionClass, type Column } from "@/components/DataTable";
 import { PanelList } from "@/components/PanelList";
@@ -26,7 +26,6 @@ export function TariffsPanel({ meter }: { meter: Meter }) {
   const unit = indexUnit(meter.kind) ?? "kWh";
   const [key, setKey] = useState(() => crypto.randomUUID());
   const [toRemove, setToRemove] = useState<Tariff | null>(null);
-  const [removing, setRemoving] = useState(false);
 
   const list = useInfiniteQuery({
     ...listTariffsInfiniteOptions({ path: { meter_id: meter.id }, query: { limit: PAGE_SIZE } }),
@@ -34,20 +33,16 @@ export function TariffsPanel({ meter }: { meter: Meter }) {
   });
   const tariffs = useMemo(() => list.data?.pages.flatMap((page) => page.items) ?? [], [list.data]);
 
-  async function remove() {
-    if (!toRemove) return;
-    setRemoving(true);
-    try {
-      await deleteTariff({ path: { meter_id: meter.id, tariff_id: toRemove.id }, throwOnError: true });
-      toast.success(t("tariffs.removed"));
-    } catch (error) {
-      toast.error(describeError(error, t));
-    } finally {
-      setRemoving(false);
+  const removal = useMutation({
+    ...deleteTariffMutation(),
+    onSuccess: () => toast.success(t("tariffs.removed")),
+    onError: (error) => toast.error(describeError(error, t)),
+    onSettled: async () => {
       setToRemove(null);
       await invalidateMeterData(queryClient, meter.id);
-    }
-  }
+    },
+  });
+  const remove = () => toRemove && removal.mutate({ path: { meter_id: meter.id, tariff_id: toRemove.id } });
 
   const price = (minor: number) => formatUnitPrice(minor, meter.currency, intl);
   const columns: Column<Tariff>[] = [
@@ -115,9 +110,9 @@ export function TariffsPanel({ meter }: { meter: Meter }) {
       <ConfirmDialog
         open={toRemove !== null}
         title={t("tariffs.removeTitle")}
-        confirmLabel={removing ? t("common.deleting") : t("tariffs.remove")}
+        confirmLabel={removal.isPending ? t("common.deleting") : t("tariffs.remove")}
         cancelLabel={t("common.cancel")}
-        busy={removing}
+        busy={removal.isPending}
         onCancel={() => setToRemove(null)}
         onConfirm={remove}
       >
