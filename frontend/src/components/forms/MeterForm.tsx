@@ -5,6 +5,7 @@ import { useForm, useWatch, type FieldErrors, type Path } from "react-hook-form"
 
 import type { Meter, MeterCreate, MeterKind, MeterUpdate } from "@/client";
 import { zCreateMeterBody, zUpdateMeterBody } from "@/client/zod.gen";
+import { MoneyField, moneyError } from "@/components/MoneyField";
 import { Alert, Button, SelectField, TextField } from "@/components/ui";
 import { COMMON_CURRENCIES } from "@/lib/consumption";
 import { contractResolver, type CreateOrEditFormProps } from "@/lib/forms";
@@ -143,27 +144,19 @@ export function MeterForm(props: Props) {
   const { t, intl } = useI18n();
   const { initial, mode } = props;
   const [nothingChanged, setNothingChanged] = useState(false);
-  const sep = decimalSeparator(intl);
 
   const resolver = useMemo(() => {
     const moneyErrors = (values: MeterFormValues): FieldErrors<MeterFormValues> => {
       const currency = (mode === "edit" ? initial.currency : values.currency) || "EUR";
-      const messageFor = (text: string): string | undefined => {
-        const money = majorToMinor(text, currency);
-        if (money.ok) return undefined;
-        return money.reason === "decimals"
-          ? t("form.costDecimals", { digits: money.digits, currency })
-          : t("form.costInvalid", { example: minorToMajorInput(4215, currency, sep) });
-      };
       const errors: FieldErrors<MeterFormValues> = {};
-      const budget = messageFor(values.monthly_budget_minor);
-      if (budget) errors.monthly_budget_minor = { type: "format", message: budget };
+      const budget = moneyError(values.monthly_budget_minor, currency, { t, intl });
+      if (budget) errors.monthly_budget_minor = budget;
       const kind = mode === "edit" ? initial.kind : values.kind;
       if (kind === "mobile_line") {
         const plan: NonNullable<FieldErrors<MeterFormValues>["plan"]> = {};
         for (const key of PRICE_KEYS) {
-          const message = messageFor(values.plan[key]);
-          if (message) plan[key] = { type: "format", message };
+          const error = moneyError(values.plan[key], currency, { t, intl });
+          if (error) plan[key] = error;
         }
         if (Object.keys(plan).length > 0) errors.plan = plan;
       }
@@ -172,7 +165,7 @@ export function MeterForm(props: Props) {
     return mode === "create"
       ? contractResolver(zCreateMeterBody, toCreateBody, moneyErrors)
       : contractResolver(zUpdateMeterBody, (values: MeterFormValues) => toUpdateBody(values, initial), moneyErrors);
-  }, [mode, initial, t, sep]);
+  }, [mode, initial, t, intl]);
 
   const {
     register,
@@ -195,7 +188,6 @@ export function MeterForm(props: Props) {
   const currency = (mode === "edit" ? initial.currency : watchedCurrency) || "EUR";
   const currencies = Array.from(new Set([initial.currency, ...COMMON_CURRENCIES].filter(Boolean)));
   const disabled = props.mode === "edit" && props.disabled;
-  const example = minorToMajorInput(4215, currency, sep);
   const priceHint = t("meters.form.priceHint", { currency });
 
   const submit = handleSubmit(async (body) => {
@@ -251,12 +243,10 @@ export function MeterForm(props: Props) {
         ) : (
           <TextField label={t("form.currency")} value={initial.currency} readOnly hint={t("meters.form.fixed")} />
         )}
-        <TextField
+        <MoneyField
           label={t("meters.form.budget")}
+          currency={currency}
           optional={t("common.optional")}
-          hint={t("form.costHint", { currency, example })}
-          inputMode="decimal"
-          autoComplete="off"
           error={errors.monthly_budget_minor?.message}
           {...register("monthly_budget_minor")}
         />
@@ -277,30 +267,27 @@ export function MeterForm(props: Props) {
               error={errors.plan?.cycle_start_day?.message}
               {...register("plan.cycle_start_day")}
             />
-            <TextField
+            <MoneyField
               label={t("meters.form.dataPrice")}
               optional={t("common.optional")}
+              currency={currency}
               hint={priceHint}
-              inputMode="decimal"
-              autoComplete="off"
               error={errors.plan?.data_mb_price_minor?.message}
               {...register("plan.data_mb_price_minor")}
             />
-            <TextField
+            <MoneyField
               label={t("meters.form.voicePrice")}
               optional={t("common.optional")}
+              currency={currency}
               hint={priceHint}
-              inputMode="decimal"
-              autoComplete="off"
               error={errors.plan?.voice_minute_price_minor?.message}
               {...register("plan.voice_minute_price_minor")}
             />
-            <TextField
+            <MoneyField
               label={t("meters.form.smsPrice")}
               optional={t("common.optional")}
+              currency={currency}
               hint={priceHint}
-              inputMode="decimal"
-              autoComplete="off"
               error={errors.plan?.sms_price_minor?.message}
               {...register("plan.sms_price_minor")}
             />

@@ -8,6 +8,7 @@ import { toast } from "sonner";
 import { replaceBudgets, type Budget, type BudgetList, type ConsumptionKind } from "@/client";
 import { getBudgetsQueryKey } from "@/client/@tanstack/react-query.gen";
 import { zReplaceBudgetsBody } from "@/client/zod.gen";
+import { MoneyField, moneyError } from "@/components/MoneyField";
 import { Alert, Button, SelectField, TextField } from "@/components/ui";
 import { COMMON_CURRENCIES, KIND_UNIT, KINDS } from "@/lib/consumption";
 import { describeError } from "@/lib/errors";
@@ -79,16 +80,8 @@ export function BudgetsEditor({ budgets, defaultCurrency }: { budgets: readonly 
           if (row.quantity_limit.trim() !== "" && Number.isNaN(parseDecimal(row.quantity_limit))) {
             rowErrors.quantity_limit = { type: "format", message: t("form.quantityInvalid", { example: `150${sep}5` }) };
           }
-          const cost = majorToMinor(row.cost_limit_minor, row.currency);
-          if (!cost.ok) {
-            rowErrors.cost_limit_minor = {
-              type: "format",
-              message:
-                cost.reason === "decimals"
-                  ? t("form.costDecimals", { digits: cost.digits, currency: row.currency })
-                  : t("form.costInvalid", { example: minorToMajorInput(4215, row.currency, sep) }),
-            };
-          }
+          const cost = moneyError(row.cost_limit_minor, row.currency, { t, intl });
+          if (cost) rowErrors.cost_limit_minor = cost;
           if (Object.keys(rowErrors).length > 0) {
             errors.items ??= [];
             (errors.items as Array<typeof rowErrors>)[index] = rowErrors;
@@ -96,7 +89,7 @@ export function BudgetsEditor({ budgets, defaultCurrency }: { budgets: readonly 
         });
         return errors;
       }),
-    [t, sep],
+    [t, intl, sep],
   );
 
   const {
@@ -164,13 +157,11 @@ export function BudgetsEditor({ budgets, defaultCurrency }: { budgets: readonly 
                 error={rowErrors?.quantity_limit?.message}
                 {...register(`items.${index}.quantity_limit`)}
               />
-              <TextField
+              <MoneyField
                 label={t("dashboard.budgets.cost")}
                 aria-label={`${t(`kind.${kind}`)}: ${t("dashboard.budgets.cost")}`}
-                inputMode="decimal"
-                autoComplete="off"
+                currency={currency}
                 optional={t("common.optional")}
-                hint={t("form.costHint", { currency, example: minorToMajorInput(4215, currency, sep) })}
                 error={rowErrors?.cost_limit_minor?.message ?? rowErrors?.currency?.message}
                 {...register(`items.${index}.cost_limit_minor`)}
               />
