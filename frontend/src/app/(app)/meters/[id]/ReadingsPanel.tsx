@@ -8,9 +8,9 @@ import { toast } from "sonner";
 import { createReading, deleteReading, updateReading, type Meter, type Reading } from "@/client";
 import { listReadingsInfiniteOptions } from "@/client/@tanstack/react-query.gen";
 import { READING_FIELDS, ReadingForm, valuesFromReading } from "@/components/forms/ReadingForm";
-import { DataTable, rowActionClass, type Column } from "@/components/DataTable";
-import { PanelList } from "@/components/PanelList";
-import { Alert, Button, Card, ConfirmDialog, LoadMoreButton } from "@/components/ui";
+import { rowActionClass, type Column } from "@/components/DataTable";
+import { PanelTable } from "@/components/PanelList";
+import { Alert, Button, Card, ConfirmDialog } from "@/components/ui";
 import { describeError, showErrorOnForm } from "@/lib/errors";
 import { formatDay, formatQuantity } from "@/lib/format";
 import { useI18n } from "@/lib/i18n/I18nProvider";
@@ -190,23 +190,15 @@ export function ReadingsPanel({ meter }: { meter: Meter }) {
       </div>
 
       <div className="mt-4">
-        <PanelList query={list} count={readings.length} empty={t("readings.empty")}>
-          <>
-            <DataTable
-              bare
-              caption={t("readings.title")}
-              rows={readings}
-              columns={columns}
-              rowKey={(reading) => reading.id}
-              isCurrent={(reading) => editing?.id === reading.id}
-            />
-            {list.hasNextPage && (
-              <div className="mt-3 flex justify-end">
-                <LoadMoreButton list={list} label={t("list.more")} busyLabel={t("list.loadingMore")} />
-              </div>
-            )}
-          </>
-        </PanelList>
+        <PanelTable
+          list={list}
+          empty={t("readings.empty")}
+          caption={t("readings.title")}
+          rows={readings}
+          columns={columns}
+          rowKey={(reading) => reading.id}
+          isCurrent={(reading) => editing?.id === reading.id}
+        />
       </div>
 
       <ConfirmDialog

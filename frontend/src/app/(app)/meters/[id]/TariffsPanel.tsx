@@ -7,9 +7,9 @@ import { toast } from "sonner";
 import { createTariff, type Meter, type Tariff } from "@/client";
 import { deleteTariffMutation, listTariffsInfiniteOptions } from "@/client/@tanstack/react-query.gen";
 import { TARIFF_FIELDS, TariffForm } from "@/components/forms/TariffForm";
-import { DataTable, rowActionClass, type Column } from "@/components/DataTable";
-import { PanelList } from "@/components/PanelList";
-import { Card, ConfirmDialog, LoadMoreButton } from "@/components/ui";
+import { rowActionClass, type Column } from "@/components/DataTable";
+import { PanelTable } from "@/components/PanelList";
+import { Card, ConfirmDialog } from "@/components/ui";
 import { describeError, showErrorOnForm } from "@/lib/errors";
 import { formatDay, formatUnitPrice } from "@/lib/format";
 import { useI18n } from "@/lib/i18n/I18nProvider";
@@ -75,16 +75,7 @@ export function TariffsPanel({ meter }: { meter: Meter }) {
       </h2>
       <p className="mt-0.5 text-sm text-slate-600 dark:text-slate-400">{t("tariffs.subtitle")}</p>
       <div className="mt-4">
-        <PanelList query={list} count={tariffs.length} empty={t("tariffs.empty")}>
-          <div>
-            <DataTable bare caption={t("tariffs.title")} rows={tariffs} columns={columns} rowKey={(tariff) => tariff.id} />
-            {list.hasNextPage && (
-              <div className="mt-3 flex justify-end">
-                <LoadMoreButton list={list} label={t("list.more")} busyLabel={t("list.loadingMore")} />
-              </div>
-            )}
-          </div>
-        </PanelList>
+        <PanelTable list={list} empty={t("tariffs.empty")} caption={t("tariffs.title")} rows={tariffs} columns={columns} rowKey={(tariff) => tariff.id} />
       </div>
       <div className="mt-6 border-t border-slate-200 pt-5 dark:border-slate-800">
         <h3 className="mb-3 text-sm font-semibold">{t("tariffs.add")}</h3>

@@ -5,9 +5,9 @@ import { useMemo } from "react";
 
 import { type Meter, type TopUp } from "@/client";
 import { listTopUpsInfiniteOptions } from "@/client/@tanstack/react-query.gen";
-import { DataTable, type Column } from "@/components/DataTable";
-import { PanelList } from "@/components/PanelList";
-import { Card, LoadMoreButton } from "@/components/ui";
+import type { Column } from "@/components/DataTable";
+import { PanelTable } from "@/components/PanelList";
+import { Card } from "@/components/ui";
 import { formatMoney, formatTimestamp } from "@/lib/format";
 import { useI18n } from "@/lib/i18n/I18nProvider";
 import { byCursor } from "@/lib/queries";
@@ -35,16 +35,7 @@ export function TopUpsPanel({ meter }: { meter: Meter }) {
         {t("line.topUps.title")}
       </h2>
       <div className="mt-3">
-        <PanelList query={list} count={topUps.length} empty={t("line.topUps.empty")}>
-          <div>
-            <DataTable bare caption={t("line.topUps.title")} rows={topUps} columns={columns} rowKey={(topUp) => topUp.id} />
-            {list.hasNextPage && (
-              <div className="mt-3 flex justify-end">
-                <LoadMoreButton list={list} label={t("list.more")} busyLabel={t("list.loadingMore")} />
-              </div>
-            )}
-          </div>
-        </PanelList>
+        <PanelTable list={list} empty={t("line.topUps.empty")} caption={t("line.topUps.title")} rows={topUps} columns={columns} rowKey={(topUp) => topUp.id} />
       </div>
     </Card>
   );
