@@ -16,7 +16,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from decimal import ROUND_FLOOR, Decimal
-from typing import Any
 
 from sqlalchemy import case, func, literal, select
 from sqlalchemy.orm import Session
@@ -29,7 +28,7 @@ from consumo.lines.models import TopUp
 from consumo.meters.children import on_meter
 from consumo.meters.models import Meter
 from consumo.meters.service import get_readable_meter, writable_meter
-from consumo.paging import Keyset, Page, keyset_page
+from consumo.paging import Page, by_time_and_id, keyset_page
 from consumo.problems import NotFound, ParamValue, UnprocessableContent
 from consumo.security.identity import Caller
 from consumo.versioning import first_version, touch
@@ -247,20 +246,8 @@ def top_up(session: Session, caller: Caller, meter_id: uuid.UUID, amount_minor: 
     return meter, added
 
 
-def _read_top_up_key(payload: dict[str, Any]) -> tuple[datetime, uuid.UUID]:
-    created_at = datetime.fromisoformat(payload["t"])
-    if created_at.tzinfo is None:
-        raise ValueError
-    return created_at, uuid.UUID(payload["i"])
-
-
 # Newest first, keyed by (created_at, id): two top-ups may share a timestamp.
-TOP_UPS_NEWEST_FIRST = Keyset(
-    (TopUp.created_at, TopUp.id),
-    descending=True,
-    payload=lambda top_up: {"t": top_up.created_at.isoformat(), "i": str(top_up.id)},
-    read=_read_top_up_key,
-)
+TOP_UPS_NEWEST_FIRST = by_time_and_id(TopUp.created_at, TopUp.id, descending=True)
 
 
 def list_top_ups(

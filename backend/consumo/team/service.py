@@ -31,7 +31,7 @@ from consumo.audit import hook as audit
 from consumo.config import get_settings
 from consumo.db import bind_tenant, flush_unique
 from consumo.mail import send_mail
-from consumo.paging import Keyset, Page, keyset_page
+from consumo.paging import Page, by_text_and_id, by_time_and_id, keyset_page
 from consumo.problems import Conflict, Forbidden, NotFound, PreconditionFailed, UnprocessableContent
 from consumo.security.identity import Caller
 from consumo.security.passwords import hash_password
@@ -112,18 +112,7 @@ def update_tenant(
 # --- members ---------------------------------------------------------------------------------
 
 
-def _read_name_key(payload: dict[str, Any]) -> tuple[str, uuid.UUID]:
-    if not isinstance(payload.get("n"), str):
-        raise ValueError
-    return payload["n"], uuid.UUID(payload["id"])
-
-
-MEMBERS_BY_USERNAME = Keyset(
-    (User.username, User.id),
-    descending=False,
-    payload=lambda user: {"n": user.username, "id": str(user.id)},
-    read=_read_name_key,
-)
+MEMBERS_BY_USERNAME = by_text_and_id(User.username, User.id)
 
 
 def list_members(
@@ -294,12 +283,7 @@ def invitation_status(invitation: Invitation, now: datetime | None = None) -> In
     return "pending"
 
 
-INVITATIONS_NEWEST_FIRST = Keyset(
-    (Invitation.created_at, Invitation.id),
-    descending=True,
-    payload=lambda invitation: {"t": invitation.created_at.isoformat(), "id": str(invitation.id)},
-    read=lambda payload: (datetime.fromisoformat(payload["t"]), uuid.UUID(payload["id"])),
-)
+INVITATIONS_NEWEST_FIRST = by_time_and_id(Invitation.created_at, Invitation.id, descending=True)
 
 
 def _pending_condition(now: datetime) -> Any:
