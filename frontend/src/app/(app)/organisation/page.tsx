@@ -1,11 +1,11 @@
 "use client";
 
-import { useQuery, useQueryClient } from "@tanstack/react-query";
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
 import { toast } from "sonner";
 
-import { updateTenant, type TenantSettings, type TenantUpdate } from "@/client";
-import { getTenantOptions, getTenantQueryKey } from "@/client/@tanstack/react-query.gen";
+import type { TenantSettings, TenantUpdate } from "@/client";
+import { getTenantOptions, getTenantQueryKey, updateTenantMutation } from "@/client/@tanstack/react-query.gen";
 import { Alert, Button, Card, Loading, PageHeader, TextField } from "@/components/ui";
 import { useAuth } from "@/lib/auth/AuthProvider";
 import { describeError } from "@/lib/errors";
@@ -34,24 +34,15 @@ function OrganisationForm({ tenant }: { tenant: TenantSettings }) {
     time_zone: tenant.time_zone,
     locale: tenant.locale,
   });
-  const [saving, setSaving] = useState(false);
   const [error, setError] = useState<{ field: string | null; message: string } | null>(null);
-
-  async function save(event: React.FormEvent) {
-    event.preventDefault();
-    const changes: TenantUpdate = {};
-    if (values.name !== tenant.name) changes.name = values.name;
-    if (values.default_currency !== tenant.default_currency) changes.default_currency = values.default_currency.toUpperCase();
-    if (values.time_zone !== tenant.time_zone) changes.time_zone = values.time_zone;
-    if (values.locale !== tenant.locale) changes.locale = values.locale;
-    if (Object.keys(changes).length === 0) return;
-    setSaving(true);
-    setError(null);
-    try {
-      const saved = await updateTenant({ headers: ifMatch(tenant), body: changes, throwOnError: true });
-      queryClient.setQueryData(getTenantQueryKey(), saved.data);
+  const saving = useMutation({
+    ...updateTenantMutation(),
+    onMutate: () => setError(null),
+    onSuccess: (saved) => {
+      queryClient.setQueryData(getTenantQueryKey(), saved);
       toast.success(t("org.saved"));
-    } catch (failure) {
+    },
+    onError: async (failure) => {
       if (statusOf(failure) === 412) {
         toast.error(t("org.stale"));
         await queryClient.invalidateQueries({ queryKey: getTenantQueryKey() });
@@ -59,9 +50,18 @@ function OrganisationForm({ tenant }: { tenant: TenantSettings }) {
         const problem = (failure as { response?: { data?: { errors?: Array<{ field: string }> } } }).response?.data;
         setError({ field: problem?.errors?.[0]?.field ?? null, message: describeError(failure, t) });
       }
-    } finally {
-      setSaving(false);
-    }
+    },
+  });
+
+  function save(event: React.FormEvent) {
+    event.preventDefault();
+    const changes: TenantUpdate = {};
+    if (values.name !== tenant.name) changes.name = values.name;
+    if (values.default_currency !== tenant.default_currency) changes.default_currency = values.default_currency.toUpperCase();
+    if (values.time_zone !== tenant.time_zone) changes.time_zone = values.time_zone;
+    if (values.locale !== tenant.locale) changes.locale = values.locale;
+    if (Object.keys(changes).length === 0) return;
+    saving.mutate({ headers: ifMatch(tenant), body: changes });
   }
 
   const fieldError = (field: string) => (error?.field === field ? error.message : undefined);
@@ -82,8 +82,8 @@ function OrganisationForm({ tenant }: { tenant: TenantSettings }) {
           <TextField label={t("org.locale")} required maxLength={16} readOnly={!manages} value={values.locale} error={fieldError("locale")} onChange={(event) => setValues({ ...values, locale: event.target.value })} />
           {manages && (
             <div className="sm:col-span-2">
-              <Button type="submit" busy={saving}>
-                {saving ? t("common.saving") : t("common.save")}
+              <Button type="submit" busy={saving.isPending}>
+                {saving.isPending ? t("common.saving") : t("common.save")}
               </Button>
             </div>
           )}
