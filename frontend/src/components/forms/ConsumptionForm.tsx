@@ -1,7 +1,7 @@
 "use client";
 
 import { useEffect, useMemo, useState } from "react";
-import { useForm, useWatch, type FieldErrors } from "react-hook-form";
+import { useWatch, type FieldErrors } from "react-hook-form";
 
 import type { Consumption, ConsumptionCreate, ConsumptionKind, ConsumptionUpdate, Meter } from "@/client";
 import { zCreateConsumptionBody, zUpdateConsumptionBody } from "@/client/zod.gen";
@@ -10,7 +10,7 @@ import { Alert, Button, DayField, SelectField, TextAreaField, TextField } from "
 import { COMMON_CURRENCIES, KIND_UNIT, KINDS } from "@/lib/consumption";
 import { contractResolver, type CreateOrEditFormProps } from "@/lib/forms";
 import { useI18n } from "@/lib/i18n/I18nProvider";
-import { useUnsavedChangesPrompt } from "@/lib/use-unsaved-changes";
+import { useGuardedForm } from "@/lib/use-unsaved-changes";
 import { meterHolds, metersFor } from "@/lib/meters";
 import { decimalSeparator, majorToMinor, minorToMajorInput, parseDecimal } from "@/lib/money";
 import { MAX_PERIOD_DAYS, periodProblem } from "@/lib/period";
@@ -126,16 +126,14 @@ export function ConsumptionForm(props: Props) {
     setValue,
     getValues,
     control,
-    formState: { errors, isSubmitting, isDirty, isSubmitSuccessful },
-  } = useForm<ConsumptionFormValues, unknown, ConsumptionCreate | ConsumptionUpdate>({
+    formState: { errors, isSubmitting }, mayLeave,
+  } = useGuardedForm<ConsumptionFormValues, ConsumptionCreate | ConsumptionUpdate>({
     resolver,
     defaultValues: initial,
     values: initial,
     resetOptions: { keepDirtyValues: false },
   });
 
-  // Edits not yet saved: leaving asks first (a successful save leaves without asking).
-  const mayLeave = useUnsavedChangesPrompt(isDirty && !isSubmitSuccessful && !isSubmitting);
 
   const kind = useWatch({ control, name: "kind" });
   const currency = useWatch({ control, name: "currency" }) || "EUR";

@@ -1,7 +1,7 @@
 "use client";
 
 import { useMemo, useState } from "react";
-import { useForm, useWatch, type FieldErrors, type Path } from "react-hook-form";
+import { useWatch, type FieldErrors, type Path } from "react-hook-form";
 
 import type { Meter, MeterCreate, MeterKind, MeterUpdate } from "@/client";
 import { zCreateMeterBody, zUpdateMeterBody } from "@/client/zod.gen";
@@ -12,7 +12,7 @@ import { contractResolver, type CreateOrEditFormProps } from "@/lib/forms";
 import { useI18n } from "@/lib/i18n/I18nProvider";
 import { METER_KINDS } from "@/lib/meters";
 import { decimalSeparator, majorToMinor, minorToMajorInput, parseDecimal } from "@/lib/money";
-import { useUnsavedChangesPrompt } from "@/lib/use-unsaved-changes";
+import { useGuardedForm } from "@/lib/use-unsaved-changes";
 
 /** A mobile line's plan as typed: whole numbers as text, overage prices in major units. */
 export interface PlanFormValues {
@@ -172,15 +172,13 @@ export function MeterForm(props: Props) {
     handleSubmit,
     setError,
     control,
-    formState: { errors, isSubmitting, isDirty, isSubmitSuccessful },
-  } = useForm<MeterFormValues, unknown, MeterCreate | MeterUpdate>({
+    formState: { errors, isSubmitting }, mayLeave,
+  } = useGuardedForm<MeterFormValues, MeterCreate | MeterUpdate>({
     resolver,
     defaultValues: initial,
     values: initial,
     resetOptions: { keepDirtyValues: false },
   });
-  // Edits not yet saved: leaving asks first.
-  const mayLeave = useUnsavedChangesPrompt(isDirty && !isSubmitSuccessful && !isSubmitting);
 
   const watchedKind = useWatch({ control, name: "kind" });
   const watchedCurrency = useWatch({ control, name: "currency" });

@@ -1,7 +1,7 @@
 "use client";
 
 import { useMemo } from "react";
-import { useForm, type FieldErrors, type UseFormSetError } from "react-hook-form";
+import type { FieldErrors, UseFormSetError } from "react-hook-form";
 
 import type { TariffCreate, Unit } from "@/client";
 import { zCreateTariffBody } from "@/client/zod.gen";
@@ -11,7 +11,7 @@ import { contractResolver } from "@/lib/forms";
 import { useI18n } from "@/lib/i18n/I18nProvider";
 import { currencyDigits } from "@/lib/format";
 import { decimalSeparator, majorToMinor } from "@/lib/money";
-import { useUnsavedChangesPrompt } from "@/lib/use-unsaved-changes";
+import { useGuardedForm } from "@/lib/use-unsaved-changes";
 
 /** A tariff's prices are finer than the minor unit: 15.23 cents per kWh is 4 more decimals. */
 export const TARIFF_EXTRA_DECIMALS = 4;
@@ -75,10 +75,8 @@ export function TariffForm({
     handleSubmit,
     setError,
     reset,
-    formState: { errors, isSubmitting, isDirty, isSubmitSuccessful },
-  } = useForm<TariffFormValues, unknown, TariffCreate>({ resolver, defaultValues: EMPTY_TARIFF });
-  // Edits not yet saved: leaving asks first.
-  useUnsavedChangesPrompt(isDirty && !isSubmitSuccessful && !isSubmitting);
+    formState: { errors, isSubmitting },
+  } = useGuardedForm<TariffFormValues, TariffCreate>({ resolver, defaultValues: EMPTY_TARIFF });
 
   const submit = handleSubmit(async (body) => {
     if (await onSubmit(body, setError)) reset(EMPTY_TARIFF);

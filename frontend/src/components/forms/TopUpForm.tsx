@@ -1,7 +1,7 @@
 "use client";
 
 import { useMemo } from "react";
-import { useForm, type FieldErrors, type UseFormSetError } from "react-hook-form";
+import type { FieldErrors, UseFormSetError } from "react-hook-form";
 
 import type { TopUpCreate } from "@/client";
 import { zCreateTopUpBody } from "@/client/zod.gen";
@@ -10,7 +10,7 @@ import { Alert, Button } from "@/components/ui";
 import { contractResolver } from "@/lib/forms";
 import { useI18n } from "@/lib/i18n/I18nProvider";
 import { majorToMinor } from "@/lib/money";
-import { useUnsavedChangesPrompt } from "@/lib/use-unsaved-changes";
+import { useGuardedForm } from "@/lib/use-unsaved-changes";
 
 export interface TopUpFormValues {
   /** Typed in major units; sent as minor units. */
@@ -51,10 +51,8 @@ export function TopUpForm({
     handleSubmit,
     setError,
     reset,
-    formState: { errors, isSubmitting, isDirty, isSubmitSuccessful },
-  } = useForm<TopUpFormValues, unknown, TopUpCreate>({ resolver, defaultValues: { amount_minor: "" } });
-  // Edits not yet saved: leaving asks first.
-  useUnsavedChangesPrompt(isDirty && !isSubmitSuccessful && !isSubmitting);
+    formState: { errors, isSubmitting },
+  } = useGuardedForm<TopUpFormValues, TopUpCreate>({ resolver, defaultValues: { amount_minor: "" } });
 
   const submit = handleSubmit(async (body) => {
     if (await onSubmit(body, setError)) reset({ amount_minor: "" });

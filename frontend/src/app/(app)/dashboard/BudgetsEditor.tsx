@@ -2,7 +2,7 @@
 
 import { useQueryClient } from "@tanstack/react-query";
 import { useMemo } from "react";
-import { useForm, useWatch, type FieldErrors, type Path } from "react-hook-form";
+import { useWatch, type FieldErrors, type Path } from "react-hook-form";
 import { toast } from "sonner";
 
 import { replaceBudgets, type Budget, type BudgetList, type ConsumptionKind } from "@/client";
@@ -18,7 +18,7 @@ import { decimalSeparator, majorToMinor, minorToMajorInput, parseDecimal } from 
 import { applyProblemToForm, problemOf } from "@/lib/problem";
 
 import { invalidate, kpiQueries } from "@/lib/queries";
-import { useUnsavedChangesPrompt } from "@/lib/use-unsaved-changes";
+import { useGuardedForm } from "@/lib/use-unsaved-changes";
 
 /**
  * One row per kind, always in the contract's order, so a schema error at `items.3.currency` lands
@@ -97,10 +97,8 @@ export function BudgetsEditor({ budgets, defaultCurrency }: { budgets: readonly 
     handleSubmit,
     setError,
     control,
-    formState: { errors, isSubmitting, isDirty, isSubmitSuccessful },
-  } = useForm<BudgetFormValues, unknown, BudgetList>({ resolver, defaultValues: initial, values: initial, resetOptions: { keepDirtyValues: false } });
-  // Edits not yet saved: leaving asks first.
-  useUnsavedChangesPrompt(isDirty && !isSubmitSuccessful && !isSubmitting);
+    formState: { errors, isSubmitting, isDirty },
+  } = useGuardedForm<BudgetFormValues, BudgetList>({ resolver, defaultValues: initial, values: initial, resetOptions: { keepDirtyValues: false } });
   const currencies = useWatch({ control, name: "items" }).map((row) => row.currency);
 
   const fields: Array<Path<BudgetFormValues>> = KINDS.flatMap((_, index) => [
