@@ -73,8 +73,9 @@ frontend-setup: $(FRONTEND_STAMP) ## Node 22 in frontend/.tools + npm ci (pinned
 frontend-generate: frontend-setup ## regenerate frontend/src/client (SDK, types, Zod) from openapi/openapi.yaml
 	cd $(FRONTEND) && $(FRONTEND_PATH) npm run --silent generate
 
-frontend-check: frontend-generate ## generated client up to date, ESLint, tsc --noEmit, unit tests
+frontend-check: frontend-generate ## generated client up to date, Prettier, ESLint, tsc --noEmit, unit tests
 	$(FRONTEND)/scripts/check-generated.sh
+	cd $(FRONTEND) && $(FRONTEND_PATH) npm run --silent format:check
 	cd $(FRONTEND) && $(FRONTEND_PATH) npm run --silent lint
 	cd $(FRONTEND) && $(FRONTEND_PATH) npm run --silent typecheck
 	cd $(FRONTEND) && $(FRONTEND_PATH) npm run --silent test

@@ -69,5 +69,8 @@ export default defineConfig({
       // anything is sent; a response that breaks the contract is an error, not silent drift.
       validator: { request: "zod", response: "zod" },
     },
+    // Query options, query keys and mutation options for every operation: pages read and
+    // change data through these (useQuery / useMutation), and invalidate by the generated keys.
+    "@tanstack/react-query",
   ],
 });

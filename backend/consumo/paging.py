@@ -8,8 +8,10 @@ base64 JSON (`consumo.cursors`); one this list did not issue is a 422 on `cursor
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, Generic, TypeVar
 
 from sqlalchemy import Select, literal, tuple_
@@ -32,6 +34,56 @@ class Keyset:
     descending: bool
     payload: Callable[[Any], dict[str, str]]  # a row → its key as cursor JSON
     read: Callable[[dict[str, Any]], tuple[Any, ...]]  # cursor JSON → the key's values (raise if not ours)
+
+
+def _timestamp_and_id(payload: dict[str, Any]) -> tuple[datetime, uuid.UUID]:
+    moment = datetime.fromisoformat(payload["c"])
+    if moment.tzinfo is None:
+        raise ValueError  # every timestamp this API stores is UTC; a naive one is not our cursor
+    return moment, uuid.UUID(payload["id"])
+
+
+def _text_and_id(payload: dict[str, Any]) -> tuple[str, uuid.UUID]:
+    if not isinstance(payload.get("n"), str):
+        raise ValueError
+    return payload["n"], uuid.UUID(payload["id"])
+
+
+def _position(payload: dict[str, Any]) -> tuple[int]:
+    value = payload["n"]
+    if isinstance(value, bool) or int(value) < 0:
+        raise ValueError
+    return (int(value),)
+
+
+def by_position(position: Any) -> Keyset:
+    """Rows in the order of a whole number unique within the list (a row number, a sequence)."""
+    return Keyset(
+        (position,),
+        descending=False,
+        payload=lambda row: {"n": str(getattr(row, position.key))},
+        read=_position,
+    )
+
+
+def by_time_and_id(moment: Any, id_: Any, *, descending: bool) -> Keyset:
+    """Rows by a timestamp column (then their id: two rows may share a moment)."""
+    return Keyset(
+        (moment, id_),
+        descending=descending,
+        payload=lambda row: {"c": getattr(row, moment.key).isoformat(), "id": str(getattr(row, id_.key))},
+        read=_timestamp_and_id,
+    )
+
+
+def by_text_and_id(text: Any, id_: Any) -> Keyset:
+    """Rows in the order of a text column, A to Z (then their id: names repeat)."""
+    return Keyset(
+        (text, id_),
+        descending=False,
+        payload=lambda row: {"n": getattr(row, text.key), "id": str(getattr(row, id_.key))},
+        read=_text_and_id,
+    )
 
 
 def keyset_page(

@@ -394,6 +394,32 @@ def test_the_import_history_pages_newest_first(alice: Account) -> None:
     assert second["next_cursor"] is None
 
 
+def _every_page(account: Account, url: str) -> list[dict[str, Any]]:
+    items: list[dict[str, Any]] = []
+    params: dict[str, Any] = {"limit": 2}
+    while True:
+        page = account.get(url, params=params).json()
+        items += page["items"]
+        if page["next_cursor"] is None:
+            return items
+        params["cursor"] = page["next_cursor"]
+
+
+def test_a_previews_rows_and_errors_page_in_file_order_and_a_foreign_cursor_is_a_422(alice: Account) -> None:
+    body = HEADER + "".join(
+        f"water,{i},2026-01-01,2026-01-01,,,\n" if i % 2 else "water,-1,2026-01-01,2026-01-01,,,\n" for i in range(1, 8)
+    )
+    job = preview(alice, body)
+    rows = _every_page(alice, f"{API}/imports/{job['id']}/rows")
+    assert [row["row"] for row in rows] == [2, 4, 6, 8]
+    errors = _every_page(alice, f"{API}/imports/{job['id']}/errors")
+    assert [error["row"] for error in errors] == [3, 5, 7]
+    history_cursor = alice.get(f"{API}/imports", params={"limit": 1}).json()["next_cursor"]
+    for foreign in ("bm90LWEtY3Vyc29y", history_cursor):
+        if foreign is not None:
+            assert_problem(alice.get(f"{API}/imports/{job['id']}/rows", params={"cursor": foreign}), 422)
+
+
 def test_the_sample_file_in_the_docs_imports_cleanly(alice: Account, owner_engine: Any) -> None:
     from consumo.config import BACKEND_DIR
 

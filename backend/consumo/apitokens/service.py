@@ -30,7 +30,7 @@ from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from consumo.apitokens.models import ApiToken
-from consumo.paging import Keyset, Page, keyset_page
+from consumo.paging import Page, by_time_and_id, keyset_page
 from consumo.problems import Forbidden, NotFound, UnprocessableContent
 from consumo.security.identity import Caller
 
@@ -71,12 +71,7 @@ def _tokens_of(caller: Caller) -> Select[tuple[ApiToken]]:
     return select(ApiToken).where(ApiToken.tenant_id == caller.tenant_id, ApiToken.user_id == caller.user_id)
 
 
-NEWEST_FIRST = Keyset(
-    (ApiToken.created_at, ApiToken.id),
-    descending=True,
-    payload=lambda token: {"c": token.created_at.isoformat(), "id": str(token.id)},
-    read=lambda payload: (datetime.fromisoformat(payload["c"]), uuid.UUID(payload["id"])),
-)
+NEWEST_FIRST = by_time_and_id(ApiToken.created_at, ApiToken.id, descending=True)
 
 
 def list_tokens(session: Session, caller: Caller, *, limit: int, cursor: str | None) -> Page[ApiToken]:

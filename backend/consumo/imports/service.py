@@ -22,14 +22,13 @@ from sqlalchemy.orm import Session
 
 from consumo.audit import hook as audit
 from consumo.config import get_settings
-from consumo.cursors import decode_cursor, encode_cursor
 from consumo.db import TENANT_KEY
 from consumo.imports.models import Import, ImportRow, ImportRowError
 from consumo.imports.parser import ParsedRow, ReadOptions, RowProblem, open_csv, parse_row
 from consumo.meters import pricing
 from consumo.meters import service as meters
 from consumo.meters.models import RECORD_KINDS_BY_METER_KIND, Meter
-from consumo.paging import Page
+from consumo.paging import Page, by_position, by_time_and_id, keyset_page
 from consumo.problems import Conflict, Forbidden, NotFound, UnprocessableContent
 from consumo.security.identity import Caller
 from consumo.webhooks import events as webhook_events
@@ -270,63 +269,38 @@ def create_import(session: Session, caller: Caller, upload: Upload) -> Import:
 # --- history and the preview's pages --------------------------------------------------------
 
 
-def _read_created_key(payload: dict[str, Any]) -> tuple[datetime, uuid.UUID]:
-    return datetime.fromisoformat(payload["c"]), uuid.UUID(payload["id"])
+IMPORTS_NEWEST_FIRST = by_time_and_id(Import.created_at, Import.id, descending=True)
 
 
 def list_imports(session: Session, caller: Caller, *, limit: int, cursor: str | None) -> Page[Import]:
-    statement = readable_imports(caller)
-    if cursor:
-        created, after = decode_cursor(cursor, _read_created_key)
-        statement = statement.where((Import.created_at, Import.id) < (created, after))  # type: ignore[operator]
-    rows = list(
-        session.execute(statement.order_by(Import.created_at.desc(), Import.id.desc()).limit(limit + 1)).scalars()
+    page: Page[Import] = keyset_page(
+        session, readable_imports(caller), IMPORTS_NEWEST_FIRST, limit=limit, cursor=cursor
     )
-    for job in rows[:limit]:
+    for job in page.items:
         _settle_abandoned(session, job)
-    items = rows[:limit]
-    next_cursor = (
-        encode_cursor({"c": items[-1].created_at.isoformat(), "id": str(items[-1].id)}) if len(rows) > limit else None
-    )
-    return Page(items, next_cursor)
+    return page
 
 
-def _read_position(payload: dict[str, Any]) -> int:
-    value = payload["n"]
-    if not isinstance(value, int) or value < 0:
-        raise ValueError
-    return value
+ERRORS_IN_ORDER = by_position(ImportRowError.seq)
+ROWS_IN_ORDER = by_position(ImportRow.row_number)
 
 
 def list_errors(
     session: Session, caller: Caller, import_id: uuid.UUID, *, limit: int, cursor: str | None
 ) -> Page[ImportRowError]:
     job = get_import(session, caller, import_id)
-    after = decode_cursor(cursor, _read_position) if cursor else 0
-    rows = list(
-        session.execute(
-            select(ImportRowError)
-            .where(of_import(ImportRowError, job))
-            .where(ImportRowError.seq > after)
-            .order_by(ImportRowError.seq)
-            .limit(limit + 1)
-        ).scalars()
-    )
-    items = rows[:limit]
-    return Page(items, encode_cursor({"n": items[-1].seq}) if len(rows) > limit else None)  # type: ignore[dict-item]
+    statement = select(ImportRowError).where(of_import(ImportRowError, job))
+    return keyset_page(session, statement, ERRORS_IN_ORDER, limit=limit, cursor=cursor)
 
 
 def list_rows(
     session: Session, caller: Caller, import_id: uuid.UUID, *, duplicates: bool, limit: int, cursor: str | None
 ) -> Page[ImportRow]:
     job = get_import(session, caller, import_id)
-    after = decode_cursor(cursor, _read_position) if cursor else 0
-    statement = select(ImportRow).where(of_import(ImportRow, job)).where(ImportRow.row_number > after)
+    statement = select(ImportRow).where(of_import(ImportRow, job))
     if duplicates:
         statement = statement.where(ImportRow.duplicate.is_not(None))
-    rows = list(session.execute(statement.order_by(ImportRow.row_number).limit(limit + 1)).scalars())
-    items = rows[:limit]
-    return Page(items, encode_cursor({"n": items[-1].row_number}) if len(rows) > limit else None)  # type: ignore[dict-item]
+    return keyset_page(session, statement, ROWS_IN_ORDER, limit=limit, cursor=cursor)
 
 
 def discard_import(session: Session, caller: Caller, import_id: uuid.UUID) -> None:

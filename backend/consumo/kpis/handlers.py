@@ -11,7 +11,7 @@ import flask
 
 from consumo import api_models as api
 from consumo.consumptions.models import UNIT_BY_KIND
-from consumo.http import db_session, respond
+from consumo.http import db_session, respond, typed_body
 from consumo.kpis import service
 from consumo.kpis.models import Budget
 from consumo.security.caller import current_caller
@@ -179,4 +179,5 @@ def get_budgets() -> flask.Response:
 
 
 def replace_budgets(body: dict[str, Any]) -> flask.Response:
-    return respond(_budget_list(service.replace_budgets(db_session(), current_caller(), body["items"])))
+    items = typed_body(api.BudgetList, body).items
+    return respond(_budget_list(service.replace_budgets(db_session(), current_caller(), items)))

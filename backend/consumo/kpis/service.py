@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 
 from consumo.accounts.models import User
 from consumo.accounts.service import tenant_members
+from consumo.api_models import Budget as BudgetItem
 from consumo.consumptions.models import UNIT_BY_KIND
 from consumo.kpis.models import Budget
 from consumo.meters import service as meters
@@ -554,17 +555,17 @@ def list_budgets(session: Session, caller: Caller) -> list[Budget]:
     return sorted(budgets, key=lambda b: KINDS.index(b.kind))
 
 
-def replace_budgets(session: Session, caller: Caller, items: Iterable[dict[str, object]]) -> list[Budget]:
+def replace_budgets(session: Session, caller: Caller, items: Iterable[BudgetItem]) -> list[Budget]:
     if not caller.can_write:
         raise Forbidden("Your role may read but not set budgets.", code="role.read_only")
     items = list(items)
     errors = []
-    seen: set[object] = set()
+    seen: set[str] = set()
     for index, item in enumerate(items):
-        if item["kind"] in seen:
+        if item.kind in seen:
             errors.append({"field": f"items.{index}.kind", "message": "appears twice", "code": "budget.kind_twice"})
-        seen.add(item["kind"])
-        if item.get("quantity_limit") is None and item.get("cost_limit_minor") is None:
+        seen.add(item.kind)
+        if item.quantity_limit is None and item.cost_limit_minor is None:
             errors.append(
                 {
                     "field": f"items.{index}",
@@ -572,7 +573,7 @@ def replace_budgets(session: Session, caller: Caller, items: Iterable[dict[str, 
                     "code": "budget.no_limit",
                 }
             )
-        if item.get("cost_limit_minor") is not None and not item.get("currency"):
+        if item.cost_limit_minor is not None and not item.currency:
             errors.append(
                 {
                     "field": f"items.{index}.currency",
@@ -593,17 +594,17 @@ def replace_budgets(session: Session, caller: Caller, items: Iterable[dict[str, 
     )
     session.execute(delete(Budget).where(_budgets_of(caller)))
     for item in items:
-        quantity_limit = item.get("quantity_limit")
+        quantity_limit = item.quantity_limit
         session.add(
             Budget(
                 tenant_id=caller.tenant_id,
                 owner_id=caller.user_id,
-                kind=item["kind"],
+                kind=item.kind,
                 quantity_limit=Decimal(str(quantity_limit)).quantize(THOUSANDTH)
                 if quantity_limit is not None
                 else None,
-                cost_limit_minor=item.get("cost_limit_minor"),
-                currency=item.get("currency") if item.get("cost_limit_minor") is not None else None,
+                cost_limit_minor=item.cost_limit_minor,
+                currency=item.currency if item.cost_limit_minor is not None else None,
             )
         )
     session.flush()

@@ -10,7 +10,7 @@ import flask
 
 from consumo import api_models as api
 from consumo.consumptions.handlers import record_json
-from consumo.http import db_session, respond
+from consumo.http import db_session, respond, typed_body
 from consumo.idempotency import replay as idempotency
 from consumo.lines import service
 from consumo.lines.models import TopUp
@@ -81,7 +81,8 @@ def create_top_up(meter_id: str, body: dict[str, Any]) -> flask.Response:
     session, caller = db_session(), current_caller()
 
     def create() -> tuple[api.TopUp, dict[str, str]]:
-        meter, top_up = service.top_up(session, caller, uuid.UUID(meter_id), body["amount_minor"])
+        amount = typed_body(api.TopUpCreate, body).amount_minor
+        meter, top_up = service.top_up(session, caller, uuid.UUID(meter_id), amount)
         return top_up_model(meter, top_up), {"Location": f"{METERS_PATH}/{meter.id}/top-ups/{top_up.id}"}
 
     scope = idempotency.KeyScope(caller.tenant_id, caller.user_id, f"create_top_up:{meter_id}")
@@ -93,7 +94,8 @@ def simulate_usage(meter_id: str, body: dict[str, Any] | None = None) -> flask.R
     request = body or {}
 
     def create() -> tuple[api.SimulationResult, dict[str, str]]:
-        simulation = service.simulate_usage(session, caller, uuid.UUID(meter_id), request)
+        usage = typed_body(api.SimulationRequest, request)
+        simulation = service.simulate_usage(session, caller, uuid.UUID(meter_id), usage)
         return api.SimulationResult(
             records=[record_json(r) for r in simulation.records],
             cost_minor=simulation.cost_minor,

@@ -16,11 +16,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from decimal import ROUND_FLOOR, Decimal
-from typing import Any
 
 from sqlalchemy import case, func, literal, select
 from sqlalchemy.orm import Session
 
+from consumo.api_models import SimulationRequest
 from consumo.consumptions.models import UNIT_BY_KIND, ConsumptionRecord
 from consumo.consumptions.service import MAX_PERIOD_DAYS, readable_records
 from consumo.kpis.service import THOUSANDTH, round_minor, round_quantity, share_pct
@@ -28,7 +28,7 @@ from consumo.lines.models import TopUp
 from consumo.meters.children import on_meter
 from consumo.meters.models import Meter
 from consumo.meters.service import get_readable_meter, writable_meter
-from consumo.paging import Keyset, Page, keyset_page
+from consumo.paging import Page, by_time_and_id, keyset_page
 from consumo.problems import NotFound, ParamValue, UnprocessableContent
 from consumo.security.identity import Caller
 from consumo.versioning import first_version, touch
@@ -246,20 +246,8 @@ def top_up(session: Session, caller: Caller, meter_id: uuid.UUID, amount_minor: 
     return meter, added
 
 
-def _read_top_up_key(payload: dict[str, Any]) -> tuple[datetime, uuid.UUID]:
-    created_at = datetime.fromisoformat(payload["t"])
-    if created_at.tzinfo is None:
-        raise ValueError
-    return created_at, uuid.UUID(payload["i"])
-
-
 # Newest first, keyed by (created_at, id): two top-ups may share a timestamp.
-TOP_UPS_NEWEST_FIRST = Keyset(
-    (TopUp.created_at, TopUp.id),
-    descending=True,
-    payload=lambda top_up: {"t": top_up.created_at.isoformat(), "i": str(top_up.id)},
-    read=_read_top_up_key,
-)
+TOP_UPS_NEWEST_FIRST = by_time_and_id(TopUp.created_at, TopUp.id, descending=True)
 
 
 def list_top_ups(
@@ -303,11 +291,12 @@ def random_burst(rng: random.Random) -> dict[str, Decimal]:
     return {"mobile_data": data_mb, "voice": round_quantity(voice), "sms": sms}
 
 
-def _requested_usage(data: Mapping[str, Any]) -> dict[str, Decimal] | None:
+def _requested_usage(data: SimulationRequest) -> dict[str, Decimal] | None:
     """The usage per kind the request names, or None when it names none (a random burst)."""
-    if not any(kind.request_field in data for kind in PLAN_KINDS):
+    named = {kind.kind: getattr(data, kind.request_field) for kind in PLAN_KINDS}
+    if all(value is None for value in named.values()):
         return None
-    return {kind.kind: round_quantity(Decimal(str(data.get(kind.request_field) or 0))) for kind in PLAN_KINDS}
+    return {kind: round_quantity(Decimal(value or 0)) for kind, value in named.items()}
 
 
 def _overage_charges(meter: Meter, status: LineStatus, usage: Mapping[str, Decimal]) -> dict[str, Decimal]:
@@ -374,7 +363,7 @@ def simulate_usage(
     session: Session,
     caller: Caller,
     meter_id: uuid.UUID,
-    data: Mapping[str, Any],
+    data: SimulationRequest,
     *,
     today: date | None = None,
     rng: random.Random | None = None,
@@ -398,14 +387,14 @@ def simulate_usage(
             )
     else:
         usage = random_burst(rng or random.SystemRandom())
-        if "cost_minor" not in data:
+        if data.cost_minor is None:
             usage = _affordable(meter, before, usage)
         if not any(usage.values()):
             raise _insufficient(meter, needed=None, field="balance_minor")
 
     charges = _overage_charges(meter, before, usage)
-    explicit = data.get("cost_minor")
-    charge = int(explicit) if explicit is not None else _charge_for(meter, before, usage)
+    explicit = data.cost_minor
+    charge = explicit if explicit is not None else _charge_for(meter, before, usage)
     if charge > meter.balance_minor:
         raise _insufficient(meter, needed=charge, field="cost_minor" if explicit is not None else "balance_minor")
 

@@ -24,7 +24,7 @@ from consumo.db import flush_unique
 from consumo.meters import pricing
 from consumo.meters.children import on_meter
 from consumo.meters.models import RECORD_KINDS_BY_METER_KIND, Meter, MeterTariff
-from consumo.paging import Keyset, Page, keyset_page
+from consumo.paging import Keyset, Page, by_text_and_id, keyset_page
 from consumo.problems import Conflict, FieldError, Forbidden, NotFound, PreconditionFailed, UnprocessableContent
 from consumo.readings.models import MeterReading
 from consumo.security.identity import Caller
@@ -160,19 +160,8 @@ _IDENTIFIER_TAKEN: dict[str, FieldError] = {
 # --- cursors -------------------------------------------------------------------------------
 
 
-def _read_name_key(payload: dict[str, Any]) -> tuple[str, uuid.UUID]:
-    if not isinstance(payload.get("n"), str):
-        raise ValueError
-    return payload["n"], uuid.UUID(payload["id"])
-
-
 # Meters by name (then id: names repeat); tariffs newest first (at most one a day per meter).
-METERS_BY_NAME = Keyset(
-    (Meter.name, Meter.id),
-    descending=False,
-    payload=lambda meter: {"n": meter.name, "id": str(meter.id)},
-    read=_read_name_key,
-)
+METERS_BY_NAME = by_text_and_id(Meter.name, Meter.id)
 TARIFFS_NEWEST_FIRST = Keyset(
     (MeterTariff.valid_from,),
     descending=True,

@@ -11,7 +11,7 @@ from consumo import api_models as api
 from consumo.accounts.handlers import token_response
 from consumo.accounts.models import Tenant, User
 from consumo.config import get_settings
-from consumo.http import db_session, etag_for, required_if_match, respond
+from consumo.http import db_session, etag_for, required_if_match, respond, typed_body
 from consumo.ratelimit import rate_limit
 from consumo.security.caller import current_caller
 from consumo.team import service
@@ -68,7 +68,8 @@ def get_tenant() -> flask.Response:
 
 def update_tenant(body: dict[str, Any]) -> flask.Response:
     session = db_session()
-    tenant = service.update_tenant(session, current_caller(), precondition=required_if_match(), changes=body)
+    changes = typed_body(api.TenantUpdate, body)
+    tenant = service.update_tenant(session, current_caller(), precondition=required_if_match(), changes=changes)
     session.refresh(tenant)
     return respond(tenant_model(tenant), headers={"ETag": etag_for(tenant.version)})
 
@@ -93,7 +94,11 @@ def get_member(member_id: str) -> flask.Response:
 
 def update_member(member_id: str, body: dict[str, Any]) -> flask.Response:
     member = service.update_member(
-        db_session(), current_caller(), uuid.UUID(member_id), precondition=required_if_match(), changes=body
+        db_session(),
+        current_caller(),
+        uuid.UUID(member_id),
+        precondition=required_if_match(),
+        changes=typed_body(api.MemberUpdate, body),
     )
     return respond(member_model(member), headers={"ETag": etag_for(member.version)})
 

@@ -26,11 +26,12 @@ from sqlalchemy.orm import Session
 
 from consumo.accounts import service as accounts
 from consumo.accounts.models import AuthSession, Tenant, User
+from consumo.api_models import MemberUpdate, TenantUpdate
 from consumo.audit import hook as audit
 from consumo.config import get_settings
 from consumo.db import bind_tenant, flush_unique
 from consumo.mail import send_mail
-from consumo.paging import Keyset, Page, keyset_page
+from consumo.paging import Page, by_text_and_id, by_time_and_id, keyset_page
 from consumo.problems import Conflict, Forbidden, NotFound, PreconditionFailed, UnprocessableContent
 from consumo.security.identity import Caller
 from consumo.security.passwords import hash_password
@@ -82,26 +83,26 @@ def _require_manager(caller: Caller, what: str) -> None:
 
 
 def update_tenant(
-    session: Session, caller: Caller, *, precondition: Callable[[int], bool], changes: dict[str, Any]
+    session: Session, caller: Caller, *, precondition: Callable[[int], bool], changes: TenantUpdate
 ) -> Tenant:
     _require_manager(caller, "change the organisation's settings")
     tenant = _lock_team(session, caller)
     if not precondition(tenant.version):
         raise PreconditionFailed("The organisation was changed since you read it; read it again.", code="version.stale")
-    if "time_zone" in changes:
+    if changes.time_zone is not None:
         try:
-            ZoneInfo(changes["time_zone"])
+            ZoneInfo(changes.time_zone)
         except (ZoneInfoNotFoundError, ValueError):
             raise UnprocessableContent(
                 "Not a known IANA time zone.", field="time_zone", code="tenant.time_zone_unknown"
             ) from None
-        tenant.time_zone = changes["time_zone"]
-    if "name" in changes:
-        tenant.name = visible_name(changes["name"], field="name")
-    if "default_currency" in changes:
-        tenant.default_currency = changes["default_currency"]
-    if "locale" in changes:
-        tenant.locale = changes["locale"]
+        tenant.time_zone = changes.time_zone
+    if changes.name is not None:
+        tenant.name = visible_name(changes.name, field="name")
+    if changes.default_currency is not None:
+        tenant.default_currency = changes.default_currency
+    if changes.locale is not None:
+        tenant.locale = changes.locale
     tenant.version += 1
     tenant.updated_at = _now()
     session.flush()
@@ -111,18 +112,7 @@ def update_tenant(
 # --- members ---------------------------------------------------------------------------------
 
 
-def _read_name_key(payload: dict[str, Any]) -> tuple[str, uuid.UUID]:
-    if not isinstance(payload.get("n"), str):
-        raise ValueError
-    return payload["n"], uuid.UUID(payload["id"])
-
-
-MEMBERS_BY_USERNAME = Keyset(
-    (User.username, User.id),
-    descending=False,
-    payload=lambda user: {"n": user.username, "id": str(user.id)},
-    read=_read_name_key,
-)
+MEMBERS_BY_USERNAME = by_text_and_id(User.username, User.id)
 
 
 def list_members(
@@ -207,22 +197,22 @@ def update_member(
     member_id: uuid.UUID,
     *,
     precondition: Callable[[int], bool],
-    changes: dict[str, Any],
+    changes: MemberUpdate,
 ) -> User:
     _require_manager(caller, "manage the team")
     _lock_team(session, caller)
     target = _target(session, caller, member_id)
     if target.id == caller.user_id:
         raise Forbidden("Nobody changes their own role or deactivates themselves.", code="team.own_role")
-    new_role = changes.get("role")
+    new_role = changes.role
     _check_may_manage(caller, target, new_role)
     if not precondition(target.version):
         raise PreconditionFailed("The member was changed since you read them; read again.", code="version.stale")
     if new_role is not None and new_role != target.role:
         target.role = new_role
         audit.name_change(session, target, "role_change")
-    if "is_active" in changes and changes["is_active"] != target.is_active:
-        target.is_active = changes["is_active"]
+    if changes.is_active is not None and changes.is_active != target.is_active:
+        target.is_active = changes.is_active
         if not target.is_active:
             _revoke_tokens(session, target, "deactivated")
             if new_role is None or new_role == target.role:
@@ -293,12 +283,7 @@ def invitation_status(invitation: Invitation, now: datetime | None = None) -> In
     return "pending"
 
 
-INVITATIONS_NEWEST_FIRST = Keyset(
-    (Invitation.created_at, Invitation.id),
-    descending=True,
-    payload=lambda invitation: {"t": invitation.created_at.isoformat(), "id": str(invitation.id)},
-    read=lambda payload: (datetime.fromisoformat(payload["t"]), uuid.UUID(payload["id"])),
-)
+INVITATIONS_NEWEST_FIRST = by_time_and_id(Invitation.created_at, Invitation.id, descending=True)
 
 
 def _pending_condition(now: datetime) -> Any:

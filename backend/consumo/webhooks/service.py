@@ -19,7 +19,7 @@ from sqlalchemy import Select, false, select
 from sqlalchemy.orm import Session
 
 from consumo.jobs import defer_in_transaction
-from consumo.paging import Keyset, Page, keyset_page
+from consumo.paging import Page, by_time_and_id, keyset_page
 from consumo.problems import Forbidden, NotFound, PreconditionFailed, UnprocessableContent
 from consumo.security import sealing
 from consumo.security.identity import Caller
@@ -77,18 +77,8 @@ def get_endpoint(session: Session, caller: Caller, endpoint_id: uuid.UUID, *, lo
     return found
 
 
-ENDPOINTS_OLDEST_FIRST = Keyset(
-    (WebhookEndpoint.created_at, WebhookEndpoint.id),
-    descending=False,
-    payload=lambda e: {"c": e.created_at.isoformat(), "id": str(e.id)},
-    read=lambda p: (datetime.fromisoformat(p["c"]), uuid.UUID(p["id"])),
-)
-DELIVERIES_NEWEST_FIRST = Keyset(
-    (WebhookDelivery.created_at, WebhookDelivery.id),
-    descending=True,
-    payload=lambda d: {"c": d.created_at.isoformat(), "id": str(d.id)},
-    read=lambda p: (datetime.fromisoformat(p["c"]), uuid.UUID(p["id"])),
-)
+ENDPOINTS_OLDEST_FIRST = by_time_and_id(WebhookEndpoint.created_at, WebhookEndpoint.id, descending=False)
+DELIVERIES_NEWEST_FIRST = by_time_and_id(WebhookDelivery.created_at, WebhookDelivery.id, descending=True)
 
 
 def list_endpoints(session: Session, caller: Caller, *, limit: int, cursor: str | None) -> Page[WebhookEndpoint]:

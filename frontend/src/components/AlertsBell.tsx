@@ -4,7 +4,8 @@ import { useQuery } from "@tanstack/react-query";
 import Link from "next/link";
 import { useId, useState } from "react";
 
-import { listAlerts, type Alert } from "@/client";
+import { type Alert } from "@/client";
+import { listAlertsOptions } from "@/client/@tanstack/react-query.gen";
 import { formatMoney } from "@/lib/format";
 import { useI18n } from "@/lib/i18n/I18nProvider";
 import type { MessageKey } from "@/lib/i18n/messages";
@@ -33,11 +34,7 @@ export function AlertsBell() {
   const { t, intl } = useI18n();
   const panelId = useId();
   const [open, setOpen] = useState(false);
-  const alerts = useQuery({
-    queryKey: ["alerts"],
-    queryFn: async () => (await listAlerts({ throwOnError: true })).data,
-    refetchInterval: 60_000,
-  });
+  const alerts = useQuery({ ...listAlertsOptions(), refetchInterval: 60_000 });
   const items = alerts.data?.items ?? [];
   return (
     <div className="relative">

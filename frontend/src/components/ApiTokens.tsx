@@ -5,7 +5,8 @@ import { useMemo, useState } from "react";
 import { useForm } from "react-hook-form";
 import { toast } from "sonner";
 
-import { createApiToken, listApiTokens, revokeApiToken, type ApiToken, type ApiTokenCreate, type User } from "@/client";
+import { createApiToken, revokeApiToken, type ApiToken, type ApiTokenCreate, type User } from "@/client";
+import { listApiTokensOptions, listApiTokensQueryKey } from "@/client/@tanstack/react-query.gen";
 import { zCreateApiTokenBody } from "@/client/zod.gen";
 import { describeError, showErrorOnForm } from "@/lib/errors";
 import { formatTimestamp } from "@/lib/format";
@@ -41,10 +42,7 @@ export function ApiTokens({ user }: { user: User }) {
   const [revoking, setRevoking] = useState<ApiToken | null>(null);
   const mayNeverExpire = user.role === "owner" || user.role === "admin";
 
-  const tokens = useQuery({
-    queryKey: ["api-tokens"],
-    queryFn: async () => (await listApiTokens({ query: { limit: 100 }, throwOnError: true })).data,
-  });
+  const tokens = useQuery(listApiTokensOptions({ query: { limit: 100 } }));
   const resolver = useMemo(() => contractResolver<TokenFormValues, ApiTokenCreate>(zCreateApiTokenBody, toBody), []);
   const {
     register,
@@ -59,7 +57,7 @@ export function ApiTokens({ user }: { user: User }) {
     onSuccess: async () => {
       setRevoking(null);
       toast.success(t("tokens.revoked"));
-      await queryClient.invalidateQueries({ queryKey: ["api-tokens"] });
+      await queryClient.invalidateQueries({ queryKey: listApiTokensQueryKey() });
     },
     onError: (error) => toast.error(describeError(error, t)),
   });
@@ -69,7 +67,7 @@ export function ApiTokens({ user }: { user: User }) {
       const created = (await createApiToken({ body, throwOnError: true })).data;
       setSecret(created.token);
       reset({ name: "", scopes: "read", expires_at: "90" });
-      await queryClient.invalidateQueries({ queryKey: ["api-tokens"] });
+      await queryClient.invalidateQueries({ queryKey: listApiTokensQueryKey() });
     } catch (error) {
       const shown = showErrorOnForm(error, FIELDS, setError, t);
       if (shown) toast.error(shown);

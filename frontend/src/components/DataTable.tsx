@@ -22,7 +22,7 @@ export interface Column<T> {
   cellClassName?: string;
 }
 
-interface DataTableProps<T> {
+export interface DataTableProps<T> {
   /** Names the table and the card list for assistive technology. */
   caption: string;
   rows: readonly T[];

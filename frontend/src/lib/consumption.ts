@@ -3,6 +3,7 @@ import type { QueryClient } from "@tanstack/react-query";
 import { type ConsumptionKind, type ConsumptionSource, type ListConsumptionsData, type Unit } from "@/client";
 import { CONTRACT_FACTS } from "@/client/contract-facts.gen";
 import { zConsumptionKind, zConsumptionSource, zListConsumptionsQuery } from "@/client/zod.gen";
+import { invalidate, recordQueries } from "@/lib/queries";
 
 /** The kinds, in the contract's order. */
 export const KINDS: readonly ConsumptionKind[] = zConsumptionKind.options;
@@ -18,7 +19,7 @@ export const COMMON_CURRENCIES = ["EUR", "USD", "GBP", "CHF", "MXN", "ARS", "COP
 
 /** After a record is created, edited or deleted: the lists and the dashboard's KPIs both change. */
 export async function invalidateRecordQueries(queryClient: QueryClient): Promise<void> {
-  await Promise.all([queryClient.invalidateQueries({ queryKey: ["consumptions"] }), queryClient.invalidateQueries({ queryKey: ["kpis"] })]);
+  await invalidate(queryClient, recordQueries());
 }
 
 /** The list's filters that live in the address, under the API's own parameter names. */

@@ -1,10 +1,8 @@
 import { useQuery, type UseQueryResult } from "@tanstack/react-query";
 
-import { getBudgets, getKpiBreakdown, getKpiSummary, getKpiTimeseries, type ConsumptionKind } from "@/client";
+import type { ConsumptionKind } from "@/client";
+import { getBudgetsOptions, getKpiBreakdownOptions, getKpiSummaryOptions, getKpiTimeseriesOptions } from "@/client/@tanstack/react-query.gen";
 import type { DayRange } from "@/lib/kpis";
-
-/** Every KPI query lives under this key: record mutations invalidate it as a whole. */
-export const KPIS_KEY = ["kpis"] as const;
 
 export type Scope = "mine" | "tenant";
 
@@ -42,36 +40,21 @@ export interface KpiFilter {
 const filterQuery = ({ scope, meterId }: KpiFilter) => ({ scope, ...(meterId ? { meter_id: meterId } : {}) });
 
 export function useKpiSummary(range: DayRange, filter: KpiFilter) {
-  return useQuery({
-    queryKey: [...KPIS_KEY, "summary", range.from, range.to, filter.scope, filter.meterId ?? null],
-    queryFn: async ({ signal }) => (await getKpiSummary({ query: { ...range, ...filterQuery(filter) }, signal, throwOnError: true })).data,
-    ...live,
-  });
+  return useQuery({ ...getKpiSummaryOptions({ query: { ...range, ...filterQuery(filter) } }), ...live });
 }
 
 export function useKpiTimeseries(range: DayRange, interval: "day" | "week" | "month", filter: KpiFilter, kind?: ConsumptionKind, enabled = true) {
   return useQuery({
+    ...getKpiTimeseriesOptions({ query: { ...range, interval, ...filterQuery(filter), ...(kind ? { kind } : {}) } }),
     enabled,
-    queryKey: [...KPIS_KEY, "timeseries", interval, range.from, range.to, filter.scope, filter.meterId ?? null, kind ?? null],
-    queryFn: async ({ signal }) =>
-      (await getKpiTimeseries({ query: { ...range, interval, ...filterQuery(filter), ...(kind ? { kind } : {}) }, signal, throwOnError: true })).data,
     ...live,
   });
 }
 
 export function useKpiBreakdown(range: DayRange, filter: KpiFilter) {
-  return useQuery({
-    queryKey: [...KPIS_KEY, "breakdown", range.from, range.to, filter.scope, filter.meterId ?? null],
-    queryFn: async ({ signal }) => (await getKpiBreakdown({ query: { ...range, ...filterQuery(filter) }, signal, throwOnError: true })).data,
-    ...live,
-  });
+  return useQuery({ ...getKpiBreakdownOptions({ query: { ...range, ...filterQuery(filter) } }), ...live });
 }
 
-export const BUDGETS_KEY = [...KPIS_KEY, "budgets"] as const;
-
 export function useBudgets() {
-  return useQuery({
-    queryKey: BUDGETS_KEY,
-    queryFn: async ({ signal }) => (await getBudgets({ signal, throwOnError: true })).data,
-  });
+  return useQuery(getBudgetsOptions());
 }

@@ -1,8 +1,7 @@
 import { useQuery } from "@tanstack/react-query";
 
 import { listMeters, type Meter } from "@/client";
-
-import { METER_OPTIONS_KEY } from "./meters";
+import { listMetersQueryKey } from "@/client/@tanstack/react-query.gen";
 
 /** At most this many pages of 100 for a picker; nobody chooses among thousands in a <select>. */
 const MAX_PAGES = 10;
@@ -10,7 +9,8 @@ const MAX_PAGES = 10;
 /** Every meter of the caller, by name, for the record forms' meter picker. */
 export function useMeterOptions() {
   return useQuery({
-    queryKey: METER_OPTIONS_KEY,
+    // Under list_meters' generated key, so whatever invalidates the meter lists refreshes it too.
+    queryKey: [...listMetersQueryKey({ query: { limit: 100 } }), "every-page"],
     queryFn: async ({ signal }): Promise<Meter[]> => {
       const meters: Meter[] = [];
       let cursor: string | undefined;

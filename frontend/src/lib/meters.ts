@@ -6,6 +6,7 @@ import { CONTRACT_FACTS } from "@/client/contract-facts.gen";
 import { zGetKpiSummaryQuery, zMeterKind } from "@/client/zod.gen";
 
 import { KIND_UNIT } from "./consumption";
+import { invalidate, meterDataQueries } from "./queries";
 
 /** The meter kinds, in the contract's order. */
 export const METER_KINDS: readonly MeterKind[] = zMeterKind.options;
@@ -64,26 +65,10 @@ export function gaugeOf(allowance: Pick<Allowance, "included" | "used" | "remain
   return { remainingPct: pct, overage, level };
 }
 
-/** Query keys: everything about meters lives under ["meters"]. */
-export const METERS_KEY = ["meters"] as const;
-export const meterKey = (id: string) => [...METERS_KEY, "detail", id] as const;
-export const meterStatusKey = (id: string) => [...METERS_KEY, "status", id] as const;
-export const tariffsKey = (id: string) => [...METERS_KEY, "tariffs", id] as const;
-export const readingsKey = (id: string) => [...METERS_KEY, "readings", id] as const;
-export const topUpsKey = (id: string) => [...METERS_KEY, "top-ups", id] as const;
-export const METER_OPTIONS_KEY = [...METERS_KEY, "options"] as const;
-
 /**
  * After usage, a top-up, a tariff or a reading: the meter's records (and their costs), the KPIs
  * and the meter's own figures all move.
  */
 export async function invalidateMeterData(queryClient: QueryClient, meterId: string): Promise<void> {
-  await Promise.all([
-    queryClient.invalidateQueries({ queryKey: ["consumptions"] }),
-    queryClient.invalidateQueries({ queryKey: ["kpis"] }),
-    queryClient.invalidateQueries({ queryKey: meterStatusKey(meterId) }),
-    queryClient.invalidateQueries({ queryKey: readingsKey(meterId) }),
-    queryClient.invalidateQueries({ queryKey: tariffsKey(meterId) }),
-    queryClient.invalidateQueries({ queryKey: topUpsKey(meterId) }),
-  ]);
+  await invalidate(queryClient, meterDataQueries(meterId));
 }

@@ -1,6 +1,7 @@
 "use client";
 
 import { useCallback, useEffect } from "react";
+import { useForm, type FieldValues, type UseFormProps, type UseFormReturn } from "react-hook-form";
 
 import { useI18n } from "@/lib/i18n/I18nProvider";
 
@@ -39,4 +40,15 @@ export function useUnsavedChangesPrompt(dirty: boolean): () => boolean {
   }, [dirty, message]);
 
   return useCallback(() => !dirty || window.confirm(message), [dirty, message]);
+}
+
+/**
+ * A form whose unsaved edits are guarded: `useForm`, and while it is dirty (and neither sending
+ * nor sent) leaving asks first. `mayLeave` guards the form's own ways out (Cancel).
+ */
+export function useGuardedForm<V extends FieldValues, Out>(props: UseFormProps<V, unknown, Out>): UseFormReturn<V, unknown, Out> & { mayLeave: () => boolean } {
+  const form = useForm<V, unknown, Out>(props);
+  const { isDirty, isSubmitSuccessful, isSubmitting } = form.formState;
+  const mayLeave = useUnsavedChangesPrompt(isDirty && !isSubmitSuccessful && !isSubmitting);
+  return { ...form, mayLeave };
 }

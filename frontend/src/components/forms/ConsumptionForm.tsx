@@ -1,15 +1,16 @@
 "use client";
 
 import { useEffect, useMemo, useState } from "react";
-import { useForm, useWatch, type FieldErrors } from "react-hook-form";
+import { useWatch, type FieldErrors } from "react-hook-form";
 
 import type { Consumption, ConsumptionCreate, ConsumptionKind, ConsumptionUpdate, Meter } from "@/client";
 import { zCreateConsumptionBody, zUpdateConsumptionBody } from "@/client/zod.gen";
+import { MoneyField, moneyError, moneyExample } from "@/components/MoneyField";
 import { Alert, Button, DayField, SelectField, TextAreaField, TextField } from "@/components/ui";
 import { COMMON_CURRENCIES, KIND_UNIT, KINDS } from "@/lib/consumption";
 import { contractResolver, type CreateOrEditFormProps } from "@/lib/forms";
 import { useI18n } from "@/lib/i18n/I18nProvider";
-import { useUnsavedChangesPrompt } from "@/lib/use-unsaved-changes";
+import { useGuardedForm } from "@/lib/use-unsaved-changes";
 import { meterHolds, metersFor } from "@/lib/meters";
 import { decimalSeparator, majorToMinor, minorToMajorInput, parseDecimal } from "@/lib/money";
 import { MAX_PERIOD_DAYS, periodProblem } from "@/lib/period";
@@ -109,22 +110,14 @@ export function ConsumptionForm(props: Props) {
         };
       }
       const currency = values.currency || "EUR";
-      const cost = majorToMinor(values.cost_minor, currency);
-      if (!cost.ok) {
-        errors.cost_minor = {
-          type: "format",
-          message:
-            cost.reason === "decimals"
-              ? t("form.costDecimals", { digits: cost.digits, currency })
-              : t("form.costInvalid", { example: minorToMajorInput(4215, currency, sep) }),
-        };
-      }
+      const cost = moneyError(values.cost_minor, currency, { t, intl });
+      if (cost) errors.cost_minor = cost;
       return errors;
     };
     return mode === "create"
       ? contractResolver(zCreateConsumptionBody, toCreateBody, conversionErrors)
       : contractResolver(zUpdateConsumptionBody, (values: ConsumptionFormValues) => toUpdateBody(values, initial), conversionErrors);
-  }, [mode, initial, t, sep]);
+  }, [mode, initial, t, intl, sep]);
 
   const {
     register,
@@ -133,16 +126,14 @@ export function ConsumptionForm(props: Props) {
     setValue,
     getValues,
     control,
-    formState: { errors, isSubmitting, isDirty, isSubmitSuccessful },
-  } = useForm<ConsumptionFormValues, unknown, ConsumptionCreate | ConsumptionUpdate>({
+    formState: { errors, isSubmitting }, mayLeave,
+  } = useGuardedForm<ConsumptionFormValues, ConsumptionCreate | ConsumptionUpdate>({
     resolver,
     defaultValues: initial,
     values: initial,
     resetOptions: { keepDirtyValues: false },
   });
 
-  // Edits not yet saved: leaving asks first (a successful save leaves without asking).
-  const mayLeave = useUnsavedChangesPrompt(isDirty && !isSubmitSuccessful && !isSubmitting);
 
   const kind = useWatch({ control, name: "kind" });
   const currency = useWatch({ control, name: "currency" }) || "EUR";
@@ -164,8 +155,8 @@ export function ConsumptionForm(props: Props) {
     props.costFromTariff && meterId === initial.meter_id
       ? t("form.costFromTariff")
       : chosenMeter && chosenMeter.kind !== "mobile_line"
-        ? t("form.costTariffHint", { currency, example: minorToMajorInput(4215, currency, sep) })
-        : t("form.costHint", { currency, example: minorToMajorInput(4215, currency, sep) });
+        ? t("form.costTariffHint", { currency, example: moneyExample(currency, intl) })
+        : undefined;
 
   const submit = handleSubmit(async (body) => {
     setNothingChanged(false);
@@ -214,12 +205,11 @@ export function ConsumptionForm(props: Props) {
           error={errors.period_end?.message}
           {...register("period_end")}
         />
-        <TextField
+        <MoneyField
           label={t("form.cost")}
+          currency={currency}
           optional={t("common.optional")}
           hint={costHint}
-          inputMode="decimal"
-          autoComplete="off"
           error={errors.cost_minor?.message}
           {...register("cost_minor")}
         />

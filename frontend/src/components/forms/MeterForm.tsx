@@ -1,17 +1,18 @@
 "use client";
 
 import { useMemo, useState } from "react";
-import { useForm, useWatch, type FieldErrors, type Path } from "react-hook-form";
+import { useWatch, type FieldErrors, type Path } from "react-hook-form";
 
 import type { Meter, MeterCreate, MeterKind, MeterUpdate } from "@/client";
 import { zCreateMeterBody, zUpdateMeterBody } from "@/client/zod.gen";
+import { MoneyField, moneyError } from "@/components/MoneyField";
 import { Alert, Button, SelectField, TextField } from "@/components/ui";
 import { COMMON_CURRENCIES } from "@/lib/consumption";
 import { contractResolver, type CreateOrEditFormProps } from "@/lib/forms";
 import { useI18n } from "@/lib/i18n/I18nProvider";
 import { METER_KINDS } from "@/lib/meters";
 import { decimalSeparator, majorToMinor, minorToMajorInput, parseDecimal } from "@/lib/money";
-import { useUnsavedChangesPrompt } from "@/lib/use-unsaved-changes";
+import { useGuardedForm } from "@/lib/use-unsaved-changes";
 
 /** A mobile line's plan as typed: whole numbers as text, overage prices in major units. */
 export interface PlanFormValues {
@@ -151,29 +152,21 @@ export function MeterForm(props: Props) {
   const { t, intl } = useI18n();
   const { initial, mode } = props;
   const [nothingChanged, setNothingChanged] = useState(false);
-  const sep = decimalSeparator(intl);
 
   const resolver = useMemo(() => {
     const moneyErrors = (values: MeterFormValues): FieldErrors<MeterFormValues> => {
       const currency = (mode === "edit" ? initial.currency : values.currency) || "EUR";
-      const messageFor = (text: string): string | undefined => {
-        const money = majorToMinor(text, currency);
-        if (money.ok) return undefined;
-        return money.reason === "decimals"
-          ? t("form.costDecimals", { digits: money.digits, currency })
-          : t("form.costInvalid", { example: minorToMajorInput(4215, currency, sep) });
-      };
       const errors: FieldErrors<MeterFormValues> = {};
-      const budget = messageFor(values.monthly_budget_minor);
-      if (budget) errors.monthly_budget_minor = { type: "format", message: budget };
+      const budget = moneyError(values.monthly_budget_minor, currency, { t, intl });
+      if (budget) errors.monthly_budget_minor = budget;
       const kind = mode === "edit" ? initial.kind : values.kind;
       if (kind === "mobile_line") {
         const threshold = messageFor(values.low_balance_minor);
         if (threshold) errors.low_balance_minor = { type: "format", message: threshold };
         const plan: NonNullable<FieldErrors<MeterFormValues>["plan"]> = {};
         for (const key of PRICE_KEYS) {
-          const message = messageFor(values.plan[key]);
-          if (message) plan[key] = { type: "format", message };
+          const error = moneyError(values.plan[key], currency, { t, intl });
+          if (error) plan[key] = error;
         }
         if (Object.keys(plan).length > 0) errors.plan = plan;
       }
@@ -182,22 +175,20 @@ export function MeterForm(props: Props) {
     return mode === "create"
       ? contractResolver(zCreateMeterBody, toCreateBody, moneyErrors)
       : contractResolver(zUpdateMeterBody, (values: MeterFormValues) => toUpdateBody(values, initial), moneyErrors);
-  }, [mode, initial, t, sep]);
+  }, [mode, initial, t, intl]);
 
   const {
     register,
     handleSubmit,
     setError,
     control,
-    formState: { errors, isSubmitting, isDirty, isSubmitSuccessful },
-  } = useForm<MeterFormValues, unknown, MeterCreate | MeterUpdate>({
+    formState: { errors, isSubmitting }, mayLeave,
+  } = useGuardedForm<MeterFormValues, MeterCreate | MeterUpdate>({
     resolver,
     defaultValues: initial,
     values: initial,
     resetOptions: { keepDirtyValues: false },
   });
-  // Edits not yet saved: leaving asks first.
-  const mayLeave = useUnsavedChangesPrompt(isDirty && !isSubmitSuccessful && !isSubmitting);
 
   const watchedKind = useWatch({ control, name: "kind" });
   const watchedCurrency = useWatch({ control, name: "currency" });
@@ -205,7 +196,6 @@ export function MeterForm(props: Props) {
   const currency = (mode === "edit" ? initial.currency : watchedCurrency) || "EUR";
   const currencies = Array.from(new Set([initial.currency, ...COMMON_CURRENCIES].filter(Boolean)));
   const disabled = props.mode === "edit" && props.disabled;
-  const example = minorToMajorInput(4215, currency, sep);
   const priceHint = t("meters.form.priceHint", { currency });
 
   const submit = handleSubmit(async (body) => {
@@ -261,12 +251,10 @@ export function MeterForm(props: Props) {
         ) : (
           <TextField label={t("form.currency")} value={initial.currency} readOnly hint={t("meters.form.fixed")} />
         )}
-        <TextField
+        <MoneyField
           label={t("meters.form.budget")}
+          currency={currency}
           optional={t("common.optional")}
-          hint={t("form.costHint", { currency, example })}
-          inputMode="decimal"
-          autoComplete="off"
           error={errors.monthly_budget_minor?.message}
           {...register("monthly_budget_minor")}
         />
@@ -287,30 +275,27 @@ export function MeterForm(props: Props) {
               error={errors.plan?.cycle_start_day?.message}
               {...register("plan.cycle_start_day")}
             />
-            <TextField
+            <MoneyField
               label={t("meters.form.dataPrice")}
               optional={t("common.optional")}
+              currency={currency}
               hint={priceHint}
-              inputMode="decimal"
-              autoComplete="off"
               error={errors.plan?.data_mb_price_minor?.message}
               {...register("plan.data_mb_price_minor")}
             />
-            <TextField
+            <MoneyField
               label={t("meters.form.voicePrice")}
               optional={t("common.optional")}
+              currency={currency}
               hint={priceHint}
-              inputMode="decimal"
-              autoComplete="off"
               error={errors.plan?.voice_minute_price_minor?.message}
               {...register("plan.voice_minute_price_minor")}
             />
-            <TextField
+            <MoneyField
               label={t("meters.form.smsPrice")}
               optional={t("common.optional")}
+              currency={currency}
               hint={priceHint}
-              inputMode="decimal"
-              autoComplete="off"
               error={errors.plan?.sms_price_minor?.message}
               {...register("plan.sms_price_minor")}
             />

@@ -1,7 +1,7 @@
 "use client";
 
 import { useMemo, useState } from "react";
-import { useForm, useWatch, type FieldErrors, type UseFormSetError } from "react-hook-form";
+import { useWatch, type FieldErrors, type UseFormSetError } from "react-hook-form";
 
 import type { Reading, ReadingCreate, ReadingUpdate, Unit } from "@/client";
 import { zCreateReadingBody, zUpdateReadingBody } from "@/client/zod.gen";
@@ -9,7 +9,7 @@ import { Alert, Button, CheckboxField, DayField, TextField } from "@/components/
 import { contractResolver } from "@/lib/forms";
 import { useI18n } from "@/lib/i18n/I18nProvider";
 import { decimalSeparator, parseDecimal } from "@/lib/money";
-import { useUnsavedChangesPrompt } from "@/lib/use-unsaved-changes";
+import { useGuardedForm } from "@/lib/use-unsaved-changes";
 
 export interface ReadingFormValues {
   date: string;
@@ -104,10 +104,8 @@ export function ReadingForm(props: Props) {
     setError,
     reset,
     control,
-    formState: { errors, isSubmitting, isDirty, isSubmitSuccessful },
-  } = useForm<ReadingFormValues, unknown, ReadingCreate | ReadingUpdate>({ resolver, defaultValues: initial });
-  // Edits not yet saved: leaving asks first.
-  const mayLeave = useUnsavedChangesPrompt(isDirty && !isSubmitSuccessful && !isSubmitting);
+    formState: { errors, isSubmitting }, mayLeave,
+  } = useGuardedForm<ReadingFormValues, ReadingCreate | ReadingUpdate>({ resolver, defaultValues: initial });
   const replacement = useWatch({ control, name: "replacement" });
   const unit = t(`unit.${props.unit}`);
 

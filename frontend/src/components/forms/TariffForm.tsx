@@ -1,16 +1,17 @@
 "use client";
 
 import { useMemo } from "react";
-import { useForm, type FieldErrors, type UseFormSetError } from "react-hook-form";
+import type { FieldErrors, UseFormSetError } from "react-hook-form";
 
 import type { TariffCreate, Unit } from "@/client";
 import { zCreateTariffBody } from "@/client/zod.gen";
-import { Alert, Button, DayField, TextField } from "@/components/ui";
+import { MoneyField, moneyError } from "@/components/MoneyField";
+import { Alert, Button, DayField } from "@/components/ui";
 import { contractResolver } from "@/lib/forms";
 import { useI18n } from "@/lib/i18n/I18nProvider";
 import { currencyDigits } from "@/lib/format";
 import { decimalSeparator, majorToMinor } from "@/lib/money";
-import { useUnsavedChangesPrompt } from "@/lib/use-unsaved-changes";
+import { useGuardedForm } from "@/lib/use-unsaved-changes";
 
 /** A tariff's prices are finer than the minor unit: 15.23 cents per kWh is 4 more decimals. */
 export const TARIFF_EXTRA_DECIMALS = 4;
@@ -61,31 +62,21 @@ export function TariffForm({
         (values) => {
           const errors: FieldErrors<TariffFormValues> = {};
           for (const key of ["unit_price_minor", "fixed_daily_minor"] as const) {
-            const result = majorToMinor(values[key], currency, TARIFF_EXTRA_DECIMALS);
-            if (!result.ok) {
-              errors[key] = {
-                type: "format",
-                message:
-                  result.reason === "decimals"
-                    ? t("form.costDecimals", { digits: result.digits, currency })
-                    : t("form.costInvalid", { example: `0${sep}1523` }),
-              };
-            }
+            const error = moneyError(values[key], currency, { t, intl }, { fractionOfMinor: TARIFF_EXTRA_DECIMALS, example: `0${sep}1523` });
+            if (error) errors[key] = error;
           }
           return errors;
         },
       ),
-    [currency, t, sep],
+    [currency, t, intl, sep],
   );
   const {
     register,
     handleSubmit,
     setError,
     reset,
-    formState: { errors, isSubmitting, isDirty, isSubmitSuccessful },
-  } = useForm<TariffFormValues, unknown, TariffCreate>({ resolver, defaultValues: EMPTY_TARIFF });
-  // Edits not yet saved: leaving asks first.
-  useUnsavedChangesPrompt(isDirty && !isSubmitSuccessful && !isSubmitting);
+    formState: { errors, isSubmitting },
+  } = useGuardedForm<TariffFormValues, TariffCreate>({ resolver, defaultValues: EMPTY_TARIFF });
 
   const submit = handleSubmit(async (body) => {
     if (await onSubmit(body, setError)) reset(EMPTY_TARIFF);
@@ -97,20 +88,18 @@ export function TariffForm({
       {errors.root?.server?.message && <Alert>{errors.root.server.message}</Alert>}
       <fieldset disabled={isSubmitting} className="grid gap-4 sm:grid-cols-3">
         <DayField label={t("tariffs.validFrom")} error={errors.valid_from?.message} {...register("valid_from")} />
-        <TextField
+        <MoneyField
           label={t("tariffs.unitPrice", { unit: unitText })}
+          currency={currency}
           hint={t("tariffs.unitPriceHint", { currency, digits: currencyDigits(currency) + TARIFF_EXTRA_DECIMALS, example: `0${sep}1523` })}
-          inputMode="decimal"
-          autoComplete="off"
           error={errors.unit_price_minor?.message}
           {...register("unit_price_minor")}
         />
-        <TextField
+        <MoneyField
           label={t("tariffs.fixedDaily")}
+          currency={currency}
           optional={t("common.optional")}
           hint={t("tariffs.fixedDailyHint", { currency })}
-          inputMode="decimal"
-          autoComplete="off"
           error={errors.fixed_daily_minor?.message}
           {...register("fixed_daily_minor")}
         />

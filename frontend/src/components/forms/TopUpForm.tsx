@@ -1,15 +1,16 @@
 "use client";
 
 import { useMemo } from "react";
-import { useForm, type FieldErrors, type UseFormSetError } from "react-hook-form";
+import type { FieldErrors, UseFormSetError } from "react-hook-form";
 
 import type { TopUpCreate } from "@/client";
 import { zCreateTopUpBody } from "@/client/zod.gen";
-import { Alert, Button, TextField } from "@/components/ui";
+import { MoneyField, moneyError, moneyExample } from "@/components/MoneyField";
+import { Alert, Button } from "@/components/ui";
 import { contractResolver } from "@/lib/forms";
 import { useI18n } from "@/lib/i18n/I18nProvider";
-import { decimalSeparator, majorToMinor, minorToMajorInput } from "@/lib/money";
-import { useUnsavedChangesPrompt } from "@/lib/use-unsaved-changes";
+import { majorToMinor } from "@/lib/money";
+import { useGuardedForm } from "@/lib/use-unsaved-changes";
 
 export interface TopUpFormValues {
   /** Typed in major units; sent as minor units. */
@@ -32,31 +33,26 @@ export function TopUpForm({
   onSubmit: (body: TopUpCreate, setError: UseFormSetError<TopUpFormValues>) => Promise<boolean>;
 }) {
   const { t, intl } = useI18n();
-  const sep = decimalSeparator(intl);
-  const example = minorToMajorInput(1000, currency, sep);
+  const example = moneyExample(currency, intl, 1000);
   const resolver = useMemo(
     () =>
       contractResolver<TopUpFormValues, TopUpCreate>(
         zCreateTopUpBody,
         (values) => toTopUpBody(values, currency),
         (values): FieldErrors<TopUpFormValues> => {
-          const amount = majorToMinor(values.amount_minor, currency);
-          if (amount.ok) return {};
-          const message = amount.reason === "decimals" ? t("form.costDecimals", { digits: amount.digits, currency }) : t("form.costInvalid", { example });
-          return { amount_minor: { type: "format", message } };
+          const amount = moneyError(values.amount_minor, currency, { t, intl }, { example });
+          return amount ? { amount_minor: amount } : {};
         },
       ),
-    [currency, t, example],
+    [currency, t, intl, example],
   );
   const {
     register,
     handleSubmit,
     setError,
     reset,
-    formState: { errors, isSubmitting, isDirty, isSubmitSuccessful },
-  } = useForm<TopUpFormValues, unknown, TopUpCreate>({ resolver, defaultValues: { amount_minor: "" } });
-  // Edits not yet saved: leaving asks first.
-  useUnsavedChangesPrompt(isDirty && !isSubmitSuccessful && !isSubmitting);
+    formState: { errors, isSubmitting },
+  } = useGuardedForm<TopUpFormValues, TopUpCreate>({ resolver, defaultValues: { amount_minor: "" } });
 
   const submit = handleSubmit(async (body) => {
     if (await onSubmit(body, setError)) reset({ amount_minor: "" });
@@ -66,12 +62,11 @@ export function TopUpForm({
     <form onSubmit={submit} noValidate aria-label={t("line.topUp.title")} className="space-y-3">
       {errors.root?.server?.message && <Alert>{errors.root.server.message}</Alert>}
       <div className="flex flex-wrap items-start gap-3">
-        <TextField
+        <MoneyField
           className="min-w-40 flex-1"
           label={t("line.topUp.amount", { currency })}
+          currency={currency}
           hint={t("form.costHint", { currency, example })}
-          inputMode="decimal"
-          autoComplete="off"
           disabled={isSubmitting}
           error={errors.amount_minor?.message}
           {...register("amount_minor")}

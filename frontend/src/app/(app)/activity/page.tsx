@@ -3,11 +3,13 @@
 import { useInfiniteQuery, useQuery } from "@tanstack/react-query";
 import { useState } from "react";
 
-import { getTenant, listAuditEvents, listMembers, type AuditEvent } from "@/client";
+import type { AuditEvent } from "@/client";
+import { getTenantOptions, listAuditEventsInfiniteOptions, listMembersOptions } from "@/client/@tanstack/react-query.gen";
 import { Alert, Button, Card, Loading, PageHeader, SelectField, TextField } from "@/components/ui";
 import { describeError } from "@/lib/errors";
 import { formatTimestamp } from "@/lib/format";
 import { useI18n } from "@/lib/i18n/I18nProvider";
+import { byCursor } from "@/lib/queries";
 import { useTitle } from "@/lib/use-title";
 
 const ACTIONS = ["create", "update", "delete", "sign_in", "sign_in_failed", "logout", "password_change", "role_change", "deactivate", "reactivate", "remove"];
@@ -21,31 +23,23 @@ export default function ActivityPage() {
   const [from, setFrom] = useState("");
   const [to, setTo] = useState("");
 
-  const tenant = useQuery({ queryKey: ["tenant"], queryFn: async () => (await getTenant({ throwOnError: true })).data });
+  const tenant = useQuery(getTenantOptions());
   const members = useQuery({
-    queryKey: ["members"],
+    ...listMembersOptions({ query: { limit: 100 } }),
     // People join from other browsers (accepting an invitation): the names are read afresh here.
     refetchOnMount: "always",
-    queryFn: async () => (await listMembers({ query: { limit: 100 }, throwOnError: true })).data,
   });
   const events = useInfiniteQuery({
-    queryKey: ["audit-events", action, entity, from, to],
-    initialPageParam: undefined as string | undefined,
-    queryFn: async ({ pageParam }) =>
-      (
-        await listAuditEvents({
-          query: {
-            limit: 50,
-            cursor: pageParam,
-            action: action || undefined,
-            entity_type: entity || undefined,
-            from: from ? new Date(`${from}T00:00:00`).toISOString() : undefined,
-            to: to ? new Date(`${to}T23:59:59.999`).toISOString() : undefined,
-          },
-          throwOnError: true,
-        })
-      ).data,
-    getNextPageParam: (page) => page.next_cursor ?? undefined,
+    ...listAuditEventsInfiniteOptions({
+      query: {
+        limit: 50,
+        ...(action ? { action } : {}),
+        ...(entity ? { entity_type: entity } : {}),
+        ...(from ? { from: new Date(`${from}T00:00:00`).toISOString() } : {}),
+        ...(to ? { to: new Date(`${to}T23:59:59.999`).toISOString() } : {}),
+      },
+    }),
+    ...byCursor,
   });
 
   const names = new Map((members.data?.items ?? []).map((member) => [member.id, member.username]));

@@ -6,7 +6,8 @@ import { usePathname, useRouter, useSearchParams } from "next/navigation";
 import { Suspense, useCallback, useEffect, useMemo, useRef, useState } from "react";
 import { toast } from "sonner";
 
-import { deleteConsumption, exportConsumptions, getConsumption, listConsumptions, type Consumption } from "@/client";
+import { deleteConsumption, exportConsumptions, type Consumption } from "@/client";
+import { listConsumptionsInfiniteOptions } from "@/client/@tanstack/react-query.gen";
 import { zListConsumptionsQuery } from "@/client/zod.gen";
 import { DataTable, rowActionClass, type Column } from "@/components/DataTable";
 import { costColumn, deletableOnItsOwn, quantityColumn } from "@/components/record-columns";
@@ -22,7 +23,9 @@ import { useI18n } from "@/lib/i18n/I18nProvider";
 import { useMeterOptions } from "@/lib/meter-queries";
 import { knownMeterId } from "@/lib/meters";
 import { useTitle } from "@/lib/use-title";
+import { ifMatch } from "@/lib/use-versioned-resource";
 import { problemOf, statusOf } from "@/lib/problem";
+import { byCursor } from "@/lib/queries";
 
 const SORTS = zListConsumptionsQuery.shape.sort.unwrap().unwrap().options;
 const PAGE_SIZE = 25;
@@ -87,19 +90,7 @@ function ConsumptionList() {
     if ((filters.q ?? "") !== debouncedSearch) setSearch(filters.q ?? "");
   }
 
-  const list = useInfiniteQuery({
-    queryKey: ["consumptions", filters, sort],
-    initialPageParam: undefined as string | undefined,
-    queryFn: async ({ pageParam, signal }) => {
-      const { data } = await listConsumptions({
-        query: { ...filters, sort, limit: PAGE_SIZE, cursor: pageParam },
-        signal,
-        throwOnError: true,
-      });
-      return data;
-    },
-    getNextPageParam: (page) => page.next_cursor ?? undefined,
-  });
+  const list = useInfiniteQuery({ ...listConsumptionsInfiniteOptions({ query: { ...filters, sort, limit: PAGE_SIZE } }), ...byCursor });
 
   const records = useMemo(() => list.data?.pages.flatMap((page) => page.items) ?? [], [list.data]);
 
@@ -133,15 +124,9 @@ function ConsumptionList() {
     if (!toDelete) return;
     setDeleting(true);
     try {
-      // Delete exactly the version on screen: read its ETag, and refuse if it moved on since.
-      const current = await getConsumption({ path: { consumption_id: toDelete.id }, throwOnError: true });
-      const etag = String(current.headers.etag ?? "");
-      if (current.data.version !== toDelete.version || !etag) {
-        toast.error(t("delete.changed"));
-      } else {
-        await deleteConsumption({ path: { consumption_id: toDelete.id }, headers: { "If-Match": etag }, throwOnError: true });
-        toast.success(t("form.deleted"));
-      }
+      // Delete exactly the version on screen: one changed since is a 412, never lost silently.
+      await deleteConsumption({ path: { consumption_id: toDelete.id }, headers: ifMatch(toDelete), throwOnError: true });
+      toast.success(t("form.deleted"));
     } catch (error) {
       toast.error(statusOf(error) === 412 ? t("delete.changed") : describeError(error, t));
     } finally {

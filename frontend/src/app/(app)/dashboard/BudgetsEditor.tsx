@@ -2,11 +2,13 @@
 
 import { useQueryClient } from "@tanstack/react-query";
 import { useMemo } from "react";
-import { useForm, useWatch, type FieldErrors, type Path } from "react-hook-form";
+import { useWatch, type FieldErrors, type Path } from "react-hook-form";
 import { toast } from "sonner";
 
 import { replaceBudgets, type Budget, type BudgetList, type ConsumptionKind } from "@/client";
+import { getBudgetsQueryKey } from "@/client/@tanstack/react-query.gen";
 import { zReplaceBudgetsBody } from "@/client/zod.gen";
+import { MoneyField, moneyError } from "@/components/MoneyField";
 import { Alert, Button, SelectField, TextField } from "@/components/ui";
 import { COMMON_CURRENCIES, KIND_UNIT, KINDS } from "@/lib/consumption";
 import { describeError } from "@/lib/errors";
@@ -15,8 +17,8 @@ import { useI18n } from "@/lib/i18n/I18nProvider";
 import { decimalSeparator, majorToMinor, minorToMajorInput, parseDecimal } from "@/lib/money";
 import { applyProblemToForm, problemOf } from "@/lib/problem";
 
-import { KPIS_KEY } from "@/lib/kpi-queries";
-import { useUnsavedChangesPrompt } from "@/lib/use-unsaved-changes";
+import { invalidate, kpiQueries } from "@/lib/queries";
+import { useGuardedForm } from "@/lib/use-unsaved-changes";
 
 /**
  * One row per kind, always in the contract's order, so a schema error at `items.3.currency` lands
@@ -78,16 +80,8 @@ export function BudgetsEditor({ budgets, defaultCurrency }: { budgets: readonly 
           if (row.quantity_limit.trim() !== "" && Number.isNaN(parseDecimal(row.quantity_limit))) {
             rowErrors.quantity_limit = { type: "format", message: t("form.quantityInvalid", { example: `150${sep}5` }) };
           }
-          const cost = majorToMinor(row.cost_limit_minor, row.currency);
-          if (!cost.ok) {
-            rowErrors.cost_limit_minor = {
-              type: "format",
-              message:
-                cost.reason === "decimals"
-                  ? t("form.costDecimals", { digits: cost.digits, currency: row.currency })
-                  : t("form.costInvalid", { example: minorToMajorInput(4215, row.currency, sep) }),
-            };
-          }
+          const cost = moneyError(row.cost_limit_minor, row.currency, { t, intl });
+          if (cost) rowErrors.cost_limit_minor = cost;
           if (Object.keys(rowErrors).length > 0) {
             errors.items ??= [];
             (errors.items as Array<typeof rowErrors>)[index] = rowErrors;
@@ -95,7 +89,7 @@ export function BudgetsEditor({ budgets, defaultCurrency }: { budgets: readonly 
         });
         return errors;
       }),
-    [t, sep],
+    [t, intl, sep],
   );
 
   const {
@@ -103,10 +97,8 @@ export function BudgetsEditor({ budgets, defaultCurrency }: { budgets: readonly 
     handleSubmit,
     setError,
     control,
-    formState: { errors, isSubmitting, isDirty, isSubmitSuccessful },
-  } = useForm<BudgetFormValues, unknown, BudgetList>({ resolver, defaultValues: initial, values: initial, resetOptions: { keepDirtyValues: false } });
-  // Edits not yet saved: leaving asks first.
-  useUnsavedChangesPrompt(isDirty && !isSubmitSuccessful && !isSubmitting);
+    formState: { errors, isSubmitting, isDirty },
+  } = useGuardedForm<BudgetFormValues, BudgetList>({ resolver, defaultValues: initial, values: initial, resetOptions: { keepDirtyValues: false } });
   const currencies = useWatch({ control, name: "items" }).map((row) => row.currency);
 
   const fields: Array<Path<BudgetFormValues>> = KINDS.flatMap((_, index) => [
@@ -119,8 +111,8 @@ export function BudgetsEditor({ budgets, defaultCurrency }: { budgets: readonly 
     const items = body.items.filter((item) => item.quantity_limit != null || item.cost_limit_minor != null);
     try {
       const saved = await replaceBudgets({ body: { items }, throwOnError: true });
-      queryClient.setQueryData([...KPIS_KEY, "budgets"], saved.data);
-      await queryClient.invalidateQueries({ queryKey: KPIS_KEY });
+      queryClient.setQueryData(getBudgetsQueryKey(), saved.data);
+      await invalidate(queryClient, kpiQueries());
       toast.success(t("dashboard.budgets.saved"));
     } catch (error) {
       const problem = problemOf(error);
@@ -163,13 +155,11 @@ export function BudgetsEditor({ budgets, defaultCurrency }: { budgets: readonly 
                 error={rowErrors?.quantity_limit?.message}
                 {...register(`items.${index}.quantity_limit`)}
               />
-              <TextField
+              <MoneyField
                 label={t("dashboard.budgets.cost")}
                 aria-label={`${t(`kind.${kind}`)}: ${t("dashboard.budgets.cost")}`}
-                inputMode="decimal"
-                autoComplete="off"
+                currency={currency}
                 optional={t("common.optional")}
-                hint={t("form.costHint", { currency, example: minorToMajorInput(4215, currency, sep) })}
                 error={rowErrors?.cost_limit_minor?.message ?? rowErrors?.currency?.message}
                 {...register(`items.${index}.cost_limit_minor`)}
               />

@@ -5,18 +5,8 @@ import Link from "next/link";
 import { useEffect, useRef, useState, type DragEvent } from "react";
 import { toast } from "sonner";
 
-import {
-  commitImport,
-  createImport,
-  deleteImport,
-  getImport,
-  listImportErrors,
-  listImportRows,
-  listImports,
-  revertImport,
-  type ConsumptionKind,
-  type Import,
-} from "@/client";
+import { commitImport, createImport, deleteImport, getImport, revertImport, type ConsumptionKind, type Import } from "@/client";
+import { listImportErrorsOptions, listImportRowsOptions, listImportsOptions, listImportsQueryKey } from "@/client/@tanstack/react-query.gen";
 import { Alert, Button, Card, CheckboxField, PageHeader, SelectField } from "@/components/ui";
 import { invalidateRecordQueries, KINDS } from "@/lib/consumption";
 import { IMPORT_FIELDS, REQUIRED_FIELDS, guessMapping, readHead, type CsvHead, type ImportField, type Mapping } from "@/lib/csv-preview";
@@ -49,14 +39,9 @@ function Progress({ value, label }: { value: number; label: string }) {
 
 function Preview({ job }: { job: Import }) {
   const { t } = useI18n();
-  const errors = useQuery({
-    queryKey: ["import-errors", job.id],
-    queryFn: async () => (await listImportErrors({ path: { import_id: job.id }, query: { limit: 100 }, throwOnError: true })).data,
-    enabled: job.error_rows > 0,
-  });
+  const errors = useQuery({ ...listImportErrorsOptions({ path: { import_id: job.id }, query: { limit: 100 } }), enabled: job.error_rows > 0 });
   const duplicates = useQuery({
-    queryKey: ["import-duplicates", job.id],
-    queryFn: async () => (await listImportRows({ path: { import_id: job.id }, query: { duplicates: true, limit: 100 }, throwOnError: true })).data,
+    ...listImportRowsOptions({ path: { import_id: job.id }, query: { duplicates: true, limit: 100 } }),
     enabled: job.duplicate_rows > 0,
   });
   const counts: Array<[MessageKey, number]> = [
@@ -131,8 +116,7 @@ function History({ onChanged }: { onChanged: () => void }) {
   const { t, intl } = useI18n();
   const queryClient = useQueryClient();
   const history = useQuery({
-    queryKey: ["imports"],
-    queryFn: async () => (await listImports({ query: { limit: 50 }, throwOnError: true })).data,
+    ...listImportsOptions({ query: { limit: 50 } }),
     refetchInterval: (query) => (query.state.data?.items.some((job) => job.state === "committing" || job.state === "reverting") ? 1000 : false),
   });
   async function act(job: Import, action: "revert" | "discard") {
@@ -143,7 +127,7 @@ function History({ onChanged }: { onChanged: () => void }) {
     } catch (error) {
       toast.error(describeError(error, t));
     }
-    await queryClient.invalidateQueries({ queryKey: ["imports"] });
+    await queryClient.invalidateQueries({ queryKey: listImportsQueryKey() });
     await invalidateRecordQueries(queryClient);
     onChanged();
   }
@@ -235,7 +219,7 @@ export default function ImportsPage() {
       if (kind) query.kind = kind;
       const { data } = await createImport({ body: await file.text(), query, throwOnError: true });
       setJob(data);
-      await queryClient.invalidateQueries({ queryKey: ["imports"] });
+      await queryClient.invalidateQueries({ queryKey: listImportsQueryKey() });
     } catch (error) {
       setProblem(describeError(error, t));
     } finally {
@@ -268,7 +252,7 @@ export default function ImportsPage() {
   useEffect(() => {
     if (job?.state === "committed") {
       void invalidateRecordQueries(queryClient);
-      void queryClient.invalidateQueries({ queryKey: ["imports"] });
+      void queryClient.invalidateQueries({ queryKey: listImportsQueryKey() });
     }
   }, [job?.state, queryClient]);
 

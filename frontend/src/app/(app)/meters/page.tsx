@@ -1,12 +1,13 @@
 "use client";
 
-import { useInfiniteQuery, useQueryClient } from "@tanstack/react-query";
+import { useInfiniteQuery, useMutation, useQueryClient } from "@tanstack/react-query";
 import Link from "next/link";
 import { useRouter } from "next/navigation";
 import { useMemo, useState } from "react";
 import { toast } from "sonner";
 
-import { createMeter, deleteMeter, getMeter, listMeters, type Meter } from "@/client";
+import { createMeter, deleteMeter, type Meter } from "@/client";
+import { listMetersInfiniteOptions } from "@/client/@tanstack/react-query.gen";
 import { emptyMeterValues, METER_FIELDS, MeterForm } from "@/components/forms/MeterForm";
 import { DataTable, rowActionClass, type Column } from "@/components/DataTable";
 import { InboxIcon, PlusIcon } from "@/components/icons";
@@ -14,10 +15,10 @@ import { ListFooter } from "@/components/ListFooter";
 import { Alert, Button, Card, ConfirmDialog, Loading, PageHeader } from "@/components/ui";
 import { useAuth } from "@/lib/auth/AuthProvider";
 import { describeError, showErrorOnForm } from "@/lib/errors";
-import { etagOf } from "@/lib/etag";
 import { formatMoney } from "@/lib/format";
 import { useI18n } from "@/lib/i18n/I18nProvider";
-import { METERS_KEY } from "@/lib/meters";
+import { byCursor, invalidate, meterQueries, recordQueries } from "@/lib/queries";
+import { ifMatch } from "@/lib/use-versioned-resource";
 import { statusOf } from "@/lib/problem";
 import { useTitle } from "@/lib/use-title";
 
@@ -35,38 +36,23 @@ export default function MetersPage() {
   const initial = useMemo(() => emptyMeterValues(user?.tenant.default_currency ?? "EUR"), [user]);
 
   const list = useInfiniteQuery({
-    queryKey: [...METERS_KEY, "list"],
-    initialPageParam: undefined as string | undefined,
-    queryFn: async ({ pageParam, signal }) =>
-      (await listMeters({ query: { limit: PAGE_SIZE, cursor: pageParam }, signal, throwOnError: true })).data,
-    getNextPageParam: (page) => page.next_cursor ?? undefined,
+    ...listMetersInfiniteOptions({ query: { limit: PAGE_SIZE } }),
+    ...byCursor,
   });
   const meters = useMemo(() => list.data?.pages.flatMap((page) => page.items) ?? [], [list.data]);
 
   const [toDelete, setToDelete] = useState<Meter | null>(null);
-  const [deleting, setDeleting] = useState(false);
-
-  async function confirmDelete() {
-    if (!toDelete) return;
-    setDeleting(true);
-    try {
-      // Delete exactly the version on screen: read its ETag, and refuse if it moved on since.
-      const current = await getMeter({ path: { meter_id: toDelete.id }, throwOnError: true });
-      const etag = etagOf(current.headers);
-      if (current.data.version !== toDelete.version || !etag) {
-        toast.error(t("meters.delete.changed"));
-      } else {
-        await deleteMeter({ path: { meter_id: toDelete.id }, headers: { "If-Match": etag }, throwOnError: true });
-        toast.success(t("meters.deleted"));
-      }
-    } catch (error) {
-      toast.error(statusOf(error) === 412 ? t("meters.delete.changed") : describeError(error, t));
-    } finally {
-      setDeleting(false);
+  // Delete exactly the version on screen: a meter changed since is a 412, never lost silently.
+  const removal = useMutation({
+    mutationFn: (meter: Meter) => deleteMeter({ path: { meter_id: meter.id }, headers: ifMatch(meter), throwOnError: true }),
+    onSuccess: () => toast.success(t("meters.deleted")),
+    onError: (error) => toast.error(statusOf(error) === 412 ? t("meters.delete.changed") : describeError(error, t)),
+    onSettled: async () => {
       setToDelete(null);
-      await Promise.all([queryClient.invalidateQueries({ queryKey: METERS_KEY }), queryClient.invalidateQueries({ queryKey: ["consumptions"] })]);
-    }
-  }
+      await invalidate(queryClient, [...meterQueries(), ...recordQueries()]);
+    },
+  });
+  const confirmDelete = () => toDelete && removal.mutate(toDelete);
 
   const none = <span className="text-slate-600 dark:text-slate-400">{t("list.noCost")}</span>;
   const columns: Column<Meter>[] = [
@@ -137,7 +123,7 @@ export default function MetersPage() {
             onSubmit={async (body, setError) => {
               try {
                 const created = await createMeter({ body, headers: { "Idempotency-Key": idempotencyKey }, throwOnError: true });
-                await queryClient.invalidateQueries({ queryKey: METERS_KEY });
+                await invalidate(queryClient, meterQueries());
                 toast.success(t("meters.created"));
                 router.push(`/meters/${created.data.id}`);
               } catch (error) {
@@ -183,9 +169,9 @@ export default function MetersPage() {
       <ConfirmDialog
         open={toDelete !== null}
         title={t("meters.delete.title")}
-        confirmLabel={deleting ? t("common.deleting") : t("common.delete")}
+        confirmLabel={removal.isPending ? t("common.deleting") : t("common.delete")}
         cancelLabel={t("common.cancel")}
-        busy={deleting}
+        busy={removal.isPending}
         onCancel={() => setToDelete(null)}
         onConfirm={confirmDelete}
       >

@@ -1,22 +1,23 @@
 "use client";
 
-import { useQuery, useQueryClient } from "@tanstack/react-query";
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
 import { toast } from "sonner";
 
-import { getTenant, updateTenant, type TenantSettings, type TenantUpdate } from "@/client";
+import type { TenantSettings, TenantUpdate } from "@/client";
+import { getTenantOptions, getTenantQueryKey, updateTenantMutation } from "@/client/@tanstack/react-query.gen";
 import { Alert, Button, Card, Loading, PageHeader, TextField } from "@/components/ui";
 import { useAuth } from "@/lib/auth/AuthProvider";
-import { etagOfVersion } from "@/lib/etag";
 import { describeError } from "@/lib/errors";
 import { useI18n } from "@/lib/i18n/I18nProvider";
 import { statusOf } from "@/lib/problem";
 import { useTitle } from "@/lib/use-title";
+import { ifMatch } from "@/lib/use-versioned-resource";
 
 export default function OrganisationPage() {
   const { t } = useI18n();
   useTitle(t("org.title"));
-  const tenant = useQuery({ queryKey: ["tenant"], queryFn: async () => (await getTenant({ throwOnError: true })).data });
+  const tenant = useQuery(getTenantOptions());
   if (tenant.isPending) return <Loading label={t("common.loading")} />;
   if (tenant.isError) return <Alert>{describeError(tenant.error, t)}</Alert>;
   return <OrganisationForm key={tenant.data.version} tenant={tenant.data} />;
@@ -33,10 +34,26 @@ function OrganisationForm({ tenant }: { tenant: TenantSettings }) {
     time_zone: tenant.time_zone,
     locale: tenant.locale,
   });
-  const [saving, setSaving] = useState(false);
   const [error, setError] = useState<{ field: string | null; message: string } | null>(null);
+  const saving = useMutation({
+    ...updateTenantMutation(),
+    onMutate: () => setError(null),
+    onSuccess: (saved) => {
+      queryClient.setQueryData(getTenantQueryKey(), saved);
+      toast.success(t("org.saved"));
+    },
+    onError: async (failure) => {
+      if (statusOf(failure) === 412) {
+        toast.error(t("org.stale"));
+        await queryClient.invalidateQueries({ queryKey: getTenantQueryKey() });
+      } else {
+        const problem = (failure as { response?: { data?: { errors?: Array<{ field: string }> } } }).response?.data;
+        setError({ field: problem?.errors?.[0]?.field ?? null, message: describeError(failure, t) });
+      }
+    },
+  });
 
-  async function save(event: React.FormEvent) {
+  function save(event: React.FormEvent) {
     event.preventDefault();
     const changes: TenantUpdate = {};
     if (values.name !== tenant.name) changes.name = values.name;
@@ -44,23 +61,7 @@ function OrganisationForm({ tenant }: { tenant: TenantSettings }) {
     if (values.time_zone !== tenant.time_zone) changes.time_zone = values.time_zone;
     if (values.locale !== tenant.locale) changes.locale = values.locale;
     if (Object.keys(changes).length === 0) return;
-    setSaving(true);
-    setError(null);
-    try {
-      const saved = await updateTenant({ headers: { "If-Match": etagOfVersion(tenant.version) }, body: changes, throwOnError: true });
-      queryClient.setQueryData(["tenant"], saved.data);
-      toast.success(t("org.saved"));
-    } catch (failure) {
-      if (statusOf(failure) === 412) {
-        toast.error(t("org.stale"));
-        await queryClient.invalidateQueries({ queryKey: ["tenant"] });
-      } else {
-        const problem = (failure as { response?: { data?: { errors?: Array<{ field: string }> } } }).response?.data;
-        setError({ field: problem?.errors?.[0]?.field ?? null, message: describeError(failure, t) });
-      }
-    } finally {
-      setSaving(false);
-    }
+    saving.mutate({ headers: ifMatch(tenant), body: changes });
   }
 
   const fieldError = (field: string) => (error?.field === field ? error.message : undefined);
@@ -81,8 +82,8 @@ function OrganisationForm({ tenant }: { tenant: TenantSettings }) {
           <TextField label={t("org.locale")} required maxLength={16} readOnly={!manages} value={values.locale} error={fieldError("locale")} onChange={(event) => setValues({ ...values, locale: event.target.value })} />
           {manages && (
             <div className="sm:col-span-2">
-              <Button type="submit" busy={saving}>
-                {saving ? t("common.saving") : t("common.save")}
+              <Button type="submit" busy={saving.isPending}>
+                {saving.isPending ? t("common.saving") : t("common.save")}
               </Button>
             </div>
           )}

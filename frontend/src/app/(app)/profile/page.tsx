@@ -1,11 +1,11 @@
 "use client";
 
-import { useQuery, useQueryClient } from "@tanstack/react-query";
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useRouter } from "next/navigation";
 import { useState } from "react";
 import { toast } from "sonner";
 
-import { deleteCurrentUser, getCurrentUser } from "@/client";
+import { deleteCurrentUserMutation, getCurrentUserOptions, getCurrentUserQueryKey } from "@/client/@tanstack/react-query.gen";
 import { ApiTokens } from "@/components/ApiTokens";
 import { AccountForm, PasswordForm } from "@/components/forms/ProfileForms";
 import { Alert, Button, Card, ConfirmDialog, Loading, PageHeader, TextField } from "@/components/ui";
@@ -24,30 +24,26 @@ export default function ProfilePage() {
   useTitle(t("profile.title"));
   const [confirming, setConfirming] = useState(false);
   const [typed, setTyped] = useState("");
-  const [deleting, setDeleting] = useState(false);
 
-  const me = useQuery({
-    queryKey: ["me"],
-    queryFn: async () => (await getCurrentUser({ throwOnError: true })).data,
+  const me = useQuery(getCurrentUserOptions());
+
+  const deletion = useMutation({
+    ...deleteCurrentUserMutation(),
+    onSuccess: () => {
+      forget();
+      router.replace("/login?reason=account-deleted");
+    },
+    onError: (error) => {
+      toast.error(describeError(error, t));
+      setConfirming(false);
+    },
   });
+  const deleteAccount = () => deletion.mutate({});
 
   if (me.isPending) return <Loading label={t("common.loading")} />;
   if (me.isError) return <Alert>{describeError(me.error, t)}</Alert>;
   const user = me.data;
 
-  async function deleteAccount() {
-    setDeleting(true);
-    try {
-      await deleteCurrentUser({ throwOnError: true });
-      forget();
-      router.replace("/login?reason=account-deleted");
-    } catch (error) {
-      toast.error(describeError(error, t));
-      setConfirming(false);
-    } finally {
-      setDeleting(false);
-    }
-  }
 
   return (
     <div className="mx-auto max-w-3xl space-y-6">
@@ -62,7 +58,7 @@ export default function ProfilePage() {
         <AccountForm
           user={user}
           onSaved={(saved) => {
-            queryClient.setQueryData(["me"], saved);
+            queryClient.setQueryData(getCurrentUserQueryKey(), saved);
             setSessionUser(saved);
             toast.success(t("profile.saved"));
           }}
@@ -107,7 +103,7 @@ export default function ProfilePage() {
         title={t("profile.deleteConfirmTitle")}
         confirmLabel={t("profile.deleteAccount")}
         cancelLabel={t("common.cancel")}
-        busy={deleting}
+        busy={deletion.isPending}
         confirmDisabled={typed.trim().toLowerCase() !== user.username.toLowerCase()}
         onCancel={() => setConfirming(false)}
         onConfirm={deleteAccount}

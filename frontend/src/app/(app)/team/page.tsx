@@ -4,28 +4,17 @@ import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { useId, useState } from "react";
 import { toast } from "sonner";
 
-import {
-  createInvitation,
-  getTenant,
-  listInvitations,
-  listMembers,
-  removeMember,
-  revokeInvitation,
-  transferOwnership,
-  updateMember,
-  type Invitation,
-  type InvitationCreated,
-  type Member,
-  type Role,
-} from "@/client";
+import { createInvitation, removeMember, revokeInvitation, transferOwnership, updateMember, type Invitation, type InvitationCreated, type Member, type Role } from "@/client";
+import { getCurrentUserQueryKey, getTenantOptions, listInvitationsOptions, listInvitationsQueryKey, listMembersOptions, listMembersQueryKey } from "@/client/@tanstack/react-query.gen";
 import { DataTable, rowActionClass, type Column } from "@/components/DataTable";
 import { Alert, Button, ButtonLink, Card, ConfirmDialog, Loading, PageHeader, SelectField, TextField } from "@/components/ui";
 import { useAuth } from "@/lib/auth/AuthProvider";
-import { etagOfVersion } from "@/lib/etag";
 import { describeError } from "@/lib/errors";
 import { formatTimestamp } from "@/lib/format";
 import { useI18n } from "@/lib/i18n/I18nProvider";
+import { everyQueryOf, invalidate } from "@/lib/queries";
 import { useTitle } from "@/lib/use-title";
+import { ifMatch } from "@/lib/use-versioned-resource";
 
 const ROLES: readonly Role[] = ["owner", "admin", "member", "viewer"];
 
@@ -43,17 +32,9 @@ export default function TeamPage() {
   const role = user?.role;
   const manages = role === "owner" || role === "admin";
 
-  const tenant = useQuery({ queryKey: ["tenant"], queryFn: async () => (await getTenant({ throwOnError: true })).data });
-  const members = useQuery({
-    queryKey: ["members"],
-    enabled: role !== undefined && role !== "member",
-    queryFn: async () => (await listMembers({ query: { limit: 100 }, throwOnError: true })).data,
-  });
-  const invitations = useQuery({
-    queryKey: ["invitations", "pending"],
-    enabled: manages,
-    queryFn: async () => (await listInvitations({ query: { status: "pending", limit: 100 }, throwOnError: true })).data,
-  });
+  const tenant = useQuery(getTenantOptions());
+  const members = useQuery({ ...listMembersOptions({ query: { limit: 100 } }), enabled: role !== undefined && role !== "member" });
+  const invitations = useQuery({ ...listInvitationsOptions({ query: { status: "pending", limit: 100 } }), enabled: manages });
 
   if (role === "member") {
     return (
@@ -73,15 +54,14 @@ export default function TeamPage() {
   }
 
   async function refreshTeam() {
-    await queryClient.invalidateQueries({ queryKey: ["members"] });
-    await queryClient.invalidateQueries({ queryKey: ["invitations"] });
+    await invalidate(queryClient, [everyQueryOf(listMembersQueryKey), everyQueryOf(listInvitationsQueryKey)]);
   }
 
   async function changeRole(member: Member, next: Role) {
     try {
       await updateMember({
         path: { member_id: member.id },
-        headers: { "If-Match": etagOfVersion(member.version) },
+        headers: ifMatch(member),
         body: { role: next },
         throwOnError: true,
       });
@@ -96,7 +76,7 @@ export default function TeamPage() {
     try {
       await updateMember({
         path: { member_id: member.id },
-        headers: { "If-Match": etagOfVersion(member.version) },
+        headers: ifMatch(member),
         body: { is_active: true },
         throwOnError: true,
       });
@@ -116,17 +96,16 @@ export default function TeamPage() {
         toast.success(t("team.revoked", { email: pending.invitation.email }));
       } else {
         const { member } = pending;
-        const ifMatch = { "If-Match": etagOfVersion(member.version) };
         if (pending.kind === "deactivate") {
-          await updateMember({ path: { member_id: member.id }, headers: ifMatch, body: { is_active: false }, throwOnError: true });
+          await updateMember({ path: { member_id: member.id }, headers: ifMatch(member), body: { is_active: false }, throwOnError: true });
           toast.success(t("team.deactivated", { username: member.username }));
         } else if (pending.kind === "remove") {
-          await removeMember({ path: { member_id: member.id }, headers: ifMatch, throwOnError: true });
+          await removeMember({ path: { member_id: member.id }, headers: ifMatch(member), throwOnError: true });
           toast.success(t("team.removed", { username: member.username }));
         } else {
           await transferOwnership({ body: { member_id: member.id }, throwOnError: true });
           toast.success(t("team.transferred", { username: member.username }));
-          await queryClient.invalidateQueries({ queryKey: ["me"] });
+          await queryClient.invalidateQueries({ queryKey: getCurrentUserQueryKey() });
         }
       }
     } catch (error) {

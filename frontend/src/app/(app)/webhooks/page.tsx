@@ -5,30 +5,18 @@ import { useMemo, useState } from "react";
 import { useForm } from "react-hook-form";
 import { toast } from "sonner";
 
-import {
-  createWebhook,
-  deleteWebhook,
-  getCurrentUser,
-  listWebhookDeliveries,
-  listWebhooks,
-  redeliverWebhook,
-  rotateWebhookSecret,
-  sendWebhookTest,
-  updateWebhook,
-  type WebhookEndpoint,
-  type WebhookEndpointCreate,
-  type WebhookEventType,
-} from "@/client";
+import { createWebhook, deleteWebhook, redeliverWebhook, rotateWebhookSecret, sendWebhookTest, updateWebhook, type WebhookEndpoint, type WebhookEndpointCreate, type WebhookEventType } from "@/client";
+import { getCurrentUserOptions, listWebhookDeliveriesOptions, listWebhookDeliveriesQueryKey, listWebhooksOptions, listWebhooksQueryKey } from "@/client/@tanstack/react-query.gen";
 import { zCreateWebhookBody, zWebhookEventType } from "@/client/zod.gen";
 import { SecretReveal } from "@/components/SecretReveal";
 import { Alert, Button, Card, CheckboxField, ConfirmDialog, Loading, PageHeader, TextField } from "@/components/ui";
 import { describeError, showErrorOnForm } from "@/lib/errors";
-import { etagOfVersion } from "@/lib/etag";
 import { formatTimestamp } from "@/lib/format";
 import { contractResolver } from "@/lib/forms";
 import { useI18n } from "@/lib/i18n/I18nProvider";
 import type { MessageKey } from "@/lib/i18n/messages";
 import { useTitle } from "@/lib/use-title";
+import { ifMatch } from "@/lib/use-versioned-resource";
 
 const EVENT_TYPES = zWebhookEventType.options as readonly WebhookEventType[];
 const FIELDS = ["url", "description", "event_types"] as const;
@@ -46,16 +34,12 @@ function toBody(values: EndpointFormValues): Record<string, unknown> {
 function Deliveries({ endpoint }: { endpoint: WebhookEndpoint }) {
   const { t, intl } = useI18n();
   const queryClient = useQueryClient();
-  const key = ["webhook-deliveries", endpoint.id];
-  const deliveries = useQuery({
-    queryKey: key,
-    queryFn: async () => (await listWebhookDeliveries({ path: { webhook_id: endpoint.id }, query: { limit: 25 }, throwOnError: true })).data,
-  });
+  const deliveries = useQuery(listWebhookDeliveriesOptions({ path: { webhook_id: endpoint.id }, query: { limit: 25 } }));
   const redeliver = useMutation({
     mutationFn: async (id: string) => redeliverWebhook({ path: { webhook_id: endpoint.id, delivery_id: id }, throwOnError: true }),
     onSuccess: async () => {
       toast.success(t("webhooks.redelivered"));
-      await queryClient.invalidateQueries({ queryKey: key });
+      await queryClient.invalidateQueries({ queryKey: listWebhookDeliveriesQueryKey({ path: { webhook_id: endpoint.id } }) });
     },
     onError: (error) => toast.error(describeError(error, t)),
   });
@@ -105,21 +89,21 @@ function EndpointCard({ endpoint, onSecret }: { endpoint: WebhookEndpoint; onSec
   const queryClient = useQueryClient();
   const [showDeliveries, setShowDeliveries] = useState(false);
   const [deleting, setDeleting] = useState(false);
-  const refresh = () => queryClient.invalidateQueries({ queryKey: ["webhooks"] });
+  const refresh = () => queryClient.invalidateQueries({ queryKey: listWebhooksQueryKey() });
   const run = useMutation({
     mutationFn: async (action: "test" | "rotate" | "toggle" | "delete") => {
       const path = { webhook_id: endpoint.id };
-      const ifMatch = { "If-Match": etagOfVersion(endpoint.version) };
+      const headers = ifMatch(endpoint);
       if (action === "test") return void (await sendWebhookTest({ path, throwOnError: true }));
       if (action === "rotate") return onSecret((await rotateWebhookSecret({ path, throwOnError: true })).data.secret);
-      if (action === "toggle") return void (await updateWebhook({ path, headers: ifMatch, body: { active: !endpoint.active }, throwOnError: true }));
-      await deleteWebhook({ path, headers: ifMatch, throwOnError: true });
+      if (action === "toggle") return void (await updateWebhook({ path, headers, body: { active: !endpoint.active }, throwOnError: true }));
+      await deleteWebhook({ path, headers, throwOnError: true });
     },
     onSuccess: async (_result, action) => {
       if (action === "test") toast.success(t("webhooks.testSent"));
       if (action === "delete") setDeleting(false);
       await refresh();
-      await queryClient.invalidateQueries({ queryKey: ["webhook-deliveries", endpoint.id] });
+      await queryClient.invalidateQueries({ queryKey: listWebhookDeliveriesQueryKey({ path: { webhook_id: endpoint.id } }) });
     },
     onError: (error) => toast.error(describeError(error, t)),
   });
@@ -193,7 +177,7 @@ function NewEndpointForm({ onCreated }: { onCreated: (secret: string) => void })
       const created = (await createWebhook({ body, throwOnError: true })).data;
       reset({ url: "", description: "", event_types: [] });
       onCreated(created.secret);
-      await queryClient.invalidateQueries({ queryKey: ["webhooks"] });
+      await queryClient.invalidateQueries({ queryKey: listWebhooksQueryKey() });
     } catch (error) {
       const shown = showErrorOnForm(error, FIELDS, setError, t);
       if (shown) toast.error(shown);
@@ -224,13 +208,9 @@ export default function WebhooksPage() {
   const { t } = useI18n();
   useTitle(t("webhooks.title"));
   const [secret, setSecret] = useState<string | null>(null);
-  const me = useQuery({ queryKey: ["me"], queryFn: async () => (await getCurrentUser({ throwOnError: true })).data });
+  const me = useQuery(getCurrentUserOptions());
   const manager = me.data?.role === "owner" || me.data?.role === "admin";
-  const endpoints = useQuery({
-    queryKey: ["webhooks"],
-    enabled: manager,
-    queryFn: async () => (await listWebhooks({ query: { limit: 100 }, throwOnError: true })).data,
-  });
+  const endpoints = useQuery({ ...listWebhooksOptions({ query: { limit: 100 } }), enabled: manager });
 
   if (me.isPending) return <Loading label={t("common.loading")} />;
   if (me.isError) return <Alert>{describeError(me.error, t)}</Alert>;

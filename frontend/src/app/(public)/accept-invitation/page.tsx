@@ -34,6 +34,8 @@ export default function AcceptInvitationPage() {
     setToken(tokenFromHash());
   }, []);
 
+  // preview_invitation is a POST (the token travels in the body, never in a URL), so the generator
+  // gives it mutation options; it only reads, and is cached as a query under its own key.
   const preview = useQuery({
     queryKey: ["invitation-preview", token],
     enabled: Boolean(token),

@@ -1,106 +1,64 @@
 "use client";
 
-import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { useParams, useRouter } from "next/navigation";
 import { useMemo, useState } from "react";
 import { toast } from "sonner";
 
-import { deleteConsumption, getConsumption, updateConsumption, type Consumption, type ConsumptionUpdate } from "@/client";
+import { deleteConsumption, updateConsumption, type ConsumptionUpdate } from "@/client";
+import { getConsumptionOptions } from "@/client/@tanstack/react-query.gen";
 import { zGetConsumptionPath } from "@/client/zod.gen";
 import { CONSUMPTION_FIELDS, ConsumptionForm, valuesFromRecord } from "@/components/forms/ConsumptionForm";
 import { Alert, Button, ButtonLink, Card, ConfirmDialog, Loading, PageHeader } from "@/components/ui";
-import { invalidateRecordQueries } from "@/lib/consumption";
 import { describeError, showErrorOnForm } from "@/lib/errors";
-import { etagOf } from "@/lib/etag";
 import { formatPeriod, formatTimestamp } from "@/lib/format";
 import { useI18n } from "@/lib/i18n/I18nProvider";
 import { useMeterOptions } from "@/lib/meter-queries";
 import { statusOf } from "@/lib/problem";
+import { recordQueries } from "@/lib/queries";
 import { useTitle } from "@/lib/use-title";
-
-interface Versioned {
-  record: Consumption;
-  etag: string;
-}
+import { useVersionedResource } from "@/lib/use-versioned-resource";
 
 export default function EditConsumptionPage() {
   const { t, intl } = useI18n();
   const { id } = useParams<{ id: string }>();
   const router = useRouter();
-  const queryClient = useQueryClient();
   useTitle(t("form.edit.title"));
-  const [stale, setStale] = useState(false);
-  // The changes a 412 refused: "keep my version" sends them again onto the newer version.
-  const [refused, setRefused] = useState<ConsumptionUpdate | null>(null);
-  const [keeping, setKeeping] = useState(false);
   const [confirmDelete, setConfirmDelete] = useState(false);
-  const [deleting, setDeleting] = useState(false);
   const meters = useMeterOptions();
 
   // An address that cannot name a record (not a UUID) is "not found", without asking the API.
   const validId = zGetConsumptionPath.shape.consumption_id.safeParse(id).success;
-  const query = useQuery({
-    enabled: validId,
-    queryKey: ["consumption", id],
-    queryFn: async (): Promise<Versioned> => {
-      const response = await getConsumption({ path: { consumption_id: id }, throwOnError: true });
-      return { record: response.data, etag: etagOf(response.headers) };
-    },
-    staleTime: 0,
+  const path = { consumption_id: id };
+  const resource = useVersionedResource({
+    query: { ...getConsumptionOptions({ path }), enabled: validId },
+    update: async (body: ConsumptionUpdate, headers) => (await updateConsumption({ path, body, headers, throwOnError: true })).data,
+    remove: (headers) => deleteConsumption({ path, headers, throwOnError: true }),
+    affects: recordQueries,
   });
+  const { query, stale, refused } = resource;
 
-  const initial = useMemo(() => (query.data ? valuesFromRecord(query.data.record, intl) : null), [query.data, intl]);
+  const initial = useMemo(() => (query.data ? valuesFromRecord(query.data, intl) : null), [query.data, intl]);
 
-  // The form stays disabled until the other version is in: enabling it first would let an edit
-  // start on the old values and then be wiped when the new ones arrive.
-  async function reload() {
-    const result = await query.refetch();
-    if (!result.isError) {
-      setStale(false);
-      setRefused(null);
-    }
-  }
-
-  /** Re-applies the refused changes (only the fields this edit changed) onto the current version. */
   async function keepMine() {
-    if (!refused) return;
-    setKeeping(true);
     try {
-      const current = await query.refetch();
-      if (current.isError || !current.data) return;
-      const response = await updateConsumption({
-        path: { consumption_id: id },
-        body: refused,
-        headers: { "If-Match": current.data.etag },
-        throwOnError: true,
-      });
-      queryClient.setQueryData<Versioned>(["consumption", id], { record: response.data, etag: etagOf(response.headers) });
-      await invalidateRecordQueries(queryClient);
+      if (!(await resource.keepMine())) return;
       toast.success(t("form.updated"));
       router.push("/consumptions");
     } catch (error) {
-      // Changed yet again in between: the alert stays, with the newest version loaded.
-      if (statusOf(error) !== 412) toast.error(describeError(error, t));
-    } finally {
-      setKeeping(false);
+      toast.error(describeError(error, t));
     }
   }
 
   async function handleDelete() {
-    if (!query.data) return;
-    setDeleting(true);
     try {
-      await deleteConsumption({ path: { consumption_id: id }, headers: { "If-Match": query.data.etag }, throwOnError: true });
-      await invalidateRecordQueries(queryClient);
-      queryClient.removeQueries({ queryKey: ["consumption", id] });
+      const deleted = await resource.remove();
+      setConfirmDelete(false);
+      if (!deleted) return;
       toast.success(t("form.deleted"));
       router.push("/consumptions");
     } catch (error) {
       setConfirmDelete(false);
-      if (statusOf(error) === 412) setStale(true);
-      else toast.error(describeError(error, t));
-    } finally {
-      setDeleting(false);
+      toast.error(describeError(error, t));
     }
   }
 
@@ -118,7 +76,7 @@ export default function EditConsumptionPage() {
     );
   }
 
-  const { record } = query.data;
+  const record = query.data;
   // Records derived from readings change only through their readings (the API refuses edits).
   const fromReadings = record.source === "reading";
   return (
@@ -139,11 +97,11 @@ export default function EditConsumptionPage() {
           <Alert tone="warning" title={t("form.stale.title")}>
             <p>{t("form.stale.body")}</p>
             <div className="mt-3 flex flex-wrap gap-2">
-              <Button variant="secondary" onClick={reload} busy={query.isFetching && !keeping}>
+              <Button variant="secondary" onClick={resource.reload} busy={query.isFetching && !resource.keeping}>
                 {t("form.stale.reload")}
               </Button>
               {refused && (
-                <Button onClick={keepMine} busy={keeping}>
+                <Button onClick={keepMine} busy={resource.keeping}>
                   {t("form.stale.keepMine")}
                 </Button>
               )}
@@ -173,25 +131,14 @@ export default function EditConsumptionPage() {
           onCancel={() => router.push("/consumptions")}
           onSubmit={async (body, setError) => {
             try {
-              const response = await updateConsumption({
-                path: { consumption_id: id },
-                body,
-                headers: { "If-Match": query.data.etag },
-                throwOnError: true,
-              });
-              queryClient.setQueryData<Versioned>(["consumption", id], { record: response.data, etag: etagOf(response.headers) });
-              await invalidateRecordQueries(queryClient);
+              const saved = await resource.save(body);
+              if (!saved) return;
               toast.success(t("form.updated"));
               // The API says how many records of the same kind and meter share a day with this one.
-              const overlaps = response.data.overlaps;
+              const overlaps = saved.overlaps;
               if (overlaps > 0) toast.warning(t("form.overlaps", { count: overlaps }), { duration: 10_000 });
               router.push("/consumptions");
             } catch (error) {
-              if (statusOf(error) === 412) {
-                setRefused(body);
-                setStale(true);
-                return;
-              }
               const message = showErrorOnForm(error, CONSUMPTION_FIELDS, setError, t);
               if (message) toast.error(message);
             }
@@ -204,9 +151,9 @@ export default function EditConsumptionPage() {
       <ConfirmDialog
         open={confirmDelete}
         title={t("delete.title")}
-        confirmLabel={deleting ? t("common.deleting") : t("common.delete")}
+        confirmLabel={resource.removing ? t("common.deleting") : t("common.delete")}
         cancelLabel={t("common.cancel")}
-        busy={deleting}
+        busy={resource.removing}
         onCancel={() => setConfirmDelete(false)}
         onConfirm={handleDelete}
       >

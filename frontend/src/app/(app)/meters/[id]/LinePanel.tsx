@@ -1,16 +1,18 @@
 "use client";
 
-import { useQuery, useQueryClient } from "@tanstack/react-query";
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useId, useState } from "react";
 import { toast } from "sonner";
 
-import { createTopUp, getMeterStatus, simulateUsage, type Allowance, type LineStatus, type Meter } from "@/client";
+import { createTopUp, type Allowance, type LineStatus, type Meter } from "@/client";
+import { getMeterQueryKey, getMeterStatusOptions, getMeterStatusQueryKey, simulateUsageMutation } from "@/client/@tanstack/react-query.gen";
 import { TOP_UP_FIELDS, TopUpForm } from "@/components/forms/TopUpForm";
 import { Alert, Button, Card, Loading } from "@/components/ui";
 import { describeError, showErrorOnForm } from "@/lib/errors";
 import { formatDay, formatMoney, formatNumber, formatPeriod, formatReadableQuantity } from "@/lib/format";
 import { useI18n } from "@/lib/i18n/I18nProvider";
-import { gaugeOf, invalidateMeterData, meterKey, meterStatusKey, type GaugeLevel } from "@/lib/meters";
+import { gaugeOf, invalidateMeterData, type GaugeLevel } from "@/lib/meters";
+import { invalidate, meterDataQueries } from "@/lib/queries";
 import { statusOf } from "@/lib/problem";
 
 /** How often a visible line page asks for its status: simulated usage shows up within seconds. */
@@ -103,41 +105,38 @@ function StatusFigures({ status }: { status: LineStatus }) {
 export function LinePanel({ meter }: { meter: Meter }) {
   const { t, intl } = useI18n();
   const queryClient = useQueryClient();
-  const [simulating, setSimulating] = useState(false);
   const [simulateError, setSimulateError] = useState<string | null>(null);
   // One key per top-up form: a retried submit replays instead of charging twice.
   const [topUpKey, setTopUpKey] = useState(() => crypto.randomUUID());
 
   const status = useQuery({
-    queryKey: meterStatusKey(meter.id),
-    queryFn: async ({ signal }) => (await getMeterStatus({ path: { meter_id: meter.id }, signal, throwOnError: true })).data,
+    ...getMeterStatusOptions({ path: { meter_id: meter.id } }),
     // TanStack Query stops the interval while the tab is hidden and refetches when it is back.
     refetchInterval: STATUS_POLL_MS,
     refetchIntervalInBackground: false,
     staleTime: STATUS_POLL_MS - 500,
   });
 
-  async function simulate() {
-    setSimulating(true);
-    setSimulateError(null);
-    try {
-      // Each press is a new burst: a new key (a retry of the same press would reuse it).
-      const result = await simulateUsage({ path: { meter_id: meter.id }, body: {}, headers: { "Idempotency-Key": crypto.randomUUID() }, throwOnError: true });
-      queryClient.setQueryData(meterStatusKey(meter.id), result.data.status);
+  const simulation = useMutation({
+    ...simulateUsageMutation(),
+    onMutate: () => setSimulateError(null),
+    onSuccess: async (result) => {
+      queryClient.setQueryData(getMeterStatusQueryKey({ path: { meter_id: meter.id } }), result.status);
       toast.success(
-        result.data.cost_minor > 0
-          ? t("line.simulate.doneCharged", { count: result.data.records.length, cost: formatMoney(result.data.cost_minor, meter.currency, intl) })
-          : t("line.simulate.done", { count: result.data.records.length }),
+        result.cost_minor > 0
+          ? t("line.simulate.doneCharged", { count: result.records.length, cost: formatMoney(result.cost_minor, meter.currency, intl) })
+          : t("line.simulate.done", { count: result.records.length }),
       );
       await invalidateMeterData(queryClient, meter.id);
-    } catch (error) {
+    },
+    onError: (error) => {
       const message = describeError(error, t);
       setSimulateError(statusOf(error) === 422 ? t("line.simulate.refused", { detail: message }) : message);
       toast.error(message);
-    } finally {
-      setSimulating(false);
-    }
-  }
+    },
+  });
+  // Each press is a new burst: a new key (a retry of the same press would reuse it).
+  const simulate = () => simulation.mutate({ path: { meter_id: meter.id }, body: {}, headers: { "Idempotency-Key": crypto.randomUUID() } });
 
   return (
     <div className="space-y-6">
@@ -184,7 +183,7 @@ export function LinePanel({ meter }: { meter: Meter }) {
                 const done = await createTopUp({ path: { meter_id: meter.id }, body, headers: { "Idempotency-Key": topUpKey }, throwOnError: true });
                 setTopUpKey(crypto.randomUUID());
                 toast.success(t("line.topUp.done", { amount: formatMoney(done.data.amount_minor, done.data.currency, intl), balance: formatMoney(done.data.balance_minor, done.data.currency, intl) }));
-                await Promise.all([invalidateMeterData(queryClient, meter.id), queryClient.invalidateQueries({ queryKey: meterKey(meter.id) })]);
+                await invalidate(queryClient, [...meterDataQueries(meter.id), getMeterQueryKey({ path: { meter_id: meter.id } })]);
                 return true;
               } catch (error) {
                 if (statusOf(error) === 400 || statusOf(error) === 422) setTopUpKey(crypto.randomUUID());
@@ -205,7 +204,7 @@ export function LinePanel({ meter }: { meter: Meter }) {
               <Alert>{simulateError}</Alert>
             </div>
           )}
-          <Button onClick={simulate} busy={simulating}>
+          <Button onClick={simulate} busy={simulation.isPending}>
             {t("line.simulate.button")}
           </Button>
         </Card>

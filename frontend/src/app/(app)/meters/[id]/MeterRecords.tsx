@@ -4,7 +4,8 @@ import { useInfiniteQuery } from "@tanstack/react-query";
 import Link from "next/link";
 import { useMemo } from "react";
 
-import { listConsumptions, type Consumption, type Meter } from "@/client";
+import { type Consumption, type Meter } from "@/client";
+import { listConsumptionsInfiniteOptions } from "@/client/@tanstack/react-query.gen";
 import { DataTable, rowActionClass, type Column } from "@/components/DataTable";
 import { PlusIcon } from "@/components/icons";
 import { PanelList } from "@/components/PanelList";
@@ -12,6 +13,7 @@ import { costColumn, quantityColumn } from "@/components/record-columns";
 import { ButtonLink, Card, LoadMoreButton, Spinner } from "@/components/ui";
 import { formatPeriod } from "@/lib/format";
 import { useI18n } from "@/lib/i18n/I18nProvider";
+import { byCursor } from "@/lib/queries";
 import { METER_RECORD_KINDS } from "@/lib/meters";
 
 const PAGE_SIZE = 10;
@@ -20,12 +22,8 @@ const PAGE_SIZE = 10;
 export function MeterRecords({ meter, live = false }: { meter: Meter; live?: boolean }) {
   const { t, intl } = useI18n();
   const list = useInfiniteQuery({
-    // Under ["consumptions"], so every record change elsewhere refreshes this list too.
-    queryKey: ["consumptions", { meter_id: meter.id }],
-    initialPageParam: undefined as string | undefined,
-    queryFn: async ({ pageParam, signal }) =>
-      (await listConsumptions({ query: { meter_id: meter.id, limit: PAGE_SIZE, cursor: pageParam }, signal, throwOnError: true })).data,
-    getNextPageParam: (page) => page.next_cursor ?? undefined,
+    ...listConsumptionsInfiniteOptions({ query: { meter_id: meter.id, limit: PAGE_SIZE } }),
+    ...byCursor,
     // A mobile line's usage arrives on its own; keep the list moving with the gauges.
     refetchInterval: live ? 3_000 : false,
     refetchIntervalInBackground: false,

@@ -1,21 +1,23 @@
 "use client";
 
-import { useInfiniteQuery, useQueryClient } from "@tanstack/react-query";
+import { useInfiniteQuery, useMutation, useQueryClient } from "@tanstack/react-query";
 import Link from "next/link";
 import { useMemo, useState } from "react";
 import { toast } from "sonner";
 
-import { createReading, deleteReading, listReadings, updateReading, type Meter, type Reading } from "@/client";
+import { createReading, deleteReading, updateReading, type Meter, type Reading } from "@/client";
+import { listReadingsInfiniteOptions } from "@/client/@tanstack/react-query.gen";
 import { READING_FIELDS, ReadingForm, valuesFromReading } from "@/components/forms/ReadingForm";
-import { DataTable, rowActionClass, type Column } from "@/components/DataTable";
-import { PanelList } from "@/components/PanelList";
-import { Alert, Button, Card, ConfirmDialog, LoadMoreButton } from "@/components/ui";
+import { rowActionClass, type Column } from "@/components/DataTable";
+import { PanelTable } from "@/components/PanelList";
+import { Alert, Button, Card, ConfirmDialog } from "@/components/ui";
 import { describeError, showErrorOnForm } from "@/lib/errors";
-import { etagOfVersion } from "@/lib/etag";
 import { formatDay, formatQuantity } from "@/lib/format";
 import { useI18n } from "@/lib/i18n/I18nProvider";
-import { indexUnit, invalidateMeterData, readingsKey } from "@/lib/meters";
+import { byCursor } from "@/lib/queries";
+import { indexUnit, invalidateMeterData } from "@/lib/meters";
 import { statusOf } from "@/lib/problem";
+import { ifMatch } from "@/lib/use-versioned-resource";
 
 const PAGE_SIZE = 25;
 
@@ -27,15 +29,11 @@ export function ReadingsPanel({ meter }: { meter: Meter }) {
   const [key, setKey] = useState(() => crypto.randomUUID());
   const [editing, setEditing] = useState<Reading | null>(null);
   const [toDelete, setToDelete] = useState<Reading | null>(null);
-  const [deleting, setDeleting] = useState(false);
   const [stale, setStale] = useState(false);
 
   const list = useInfiniteQuery({
-    queryKey: readingsKey(meter.id),
-    initialPageParam: undefined as string | undefined,
-    queryFn: async ({ pageParam, signal }) =>
-      (await listReadings({ path: { meter_id: meter.id }, query: { limit: PAGE_SIZE, cursor: pageParam }, signal, throwOnError: true })).data,
-    getNextPageParam: (page) => page.next_cursor ?? undefined,
+    ...listReadingsInfiniteOptions({ path: { meter_id: meter.id }, query: { limit: PAGE_SIZE } }),
+    ...byCursor,
   });
   const readings = useMemo(() => list.data?.pages.flatMap((page) => page.items) ?? [], [list.data]);
   const editInitial = useMemo(() => (editing ? valuesFromReading(editing, intl) : null), [editing, intl]);
@@ -52,21 +50,19 @@ export function ReadingsPanel({ meter }: { meter: Meter }) {
     startEditing(current);
   }
 
-  async function confirmDelete() {
-    if (!toDelete) return;
-    setDeleting(true);
-    try {
-      await deleteReading({ path: { meter_id: meter.id, reading_id: toDelete.id }, headers: { "If-Match": etagOfVersion(toDelete.version) }, throwOnError: true });
+  const removal = useMutation({
+    mutationFn: (reading: Reading) => deleteReading({ path: { meter_id: meter.id, reading_id: reading.id }, headers: ifMatch(reading), throwOnError: true }),
+    onSuccess: (_result, reading) => {
       toast.success(t("readings.deleted"));
-      if (editing?.id === toDelete.id) startEditing(null);
-    } catch (error) {
-      toast.error(statusOf(error) === 412 ? t("readings.changed") : describeError(error, t));
-    } finally {
-      setDeleting(false);
+      if (editing?.id === reading.id) startEditing(null);
+    },
+    onError: (error) => toast.error(statusOf(error) === 412 ? t("readings.changed") : describeError(error, t)),
+    onSettled: async () => {
       setToDelete(null);
       await invalidateMeterData(queryClient, meter.id);
-    }
-  }
+    },
+  });
+  const confirmDelete = () => toDelete && removal.mutate(toDelete);
 
   const index = (value: number) => `${formatQuantity(value, intl)} ${t(`unit.${unit}`)}`;
   const columns: Column<Reading>[] = [
@@ -149,7 +145,7 @@ export function ReadingsPanel({ meter }: { meter: Meter }) {
                   await updateReading({
                     path: { meter_id: meter.id, reading_id: editing.id },
                     body,
-                    headers: { "If-Match": etagOfVersion(editing.version) },
+                    headers: ifMatch(editing),
                     throwOnError: true,
                   });
                   toast.success(t("readings.updated"));
@@ -194,31 +190,23 @@ export function ReadingsPanel({ meter }: { meter: Meter }) {
       </div>
 
       <div className="mt-4">
-        <PanelList query={list} count={readings.length} empty={t("readings.empty")}>
-          <>
-            <DataTable
-              bare
-              caption={t("readings.title")}
-              rows={readings}
-              columns={columns}
-              rowKey={(reading) => reading.id}
-              isCurrent={(reading) => editing?.id === reading.id}
-            />
-            {list.hasNextPage && (
-              <div className="mt-3 flex justify-end">
-                <LoadMoreButton list={list} label={t("list.more")} busyLabel={t("list.loadingMore")} />
-              </div>
-            )}
-          </>
-        </PanelList>
+        <PanelTable
+          list={list}
+          empty={t("readings.empty")}
+          caption={t("readings.title")}
+          rows={readings}
+          columns={columns}
+          rowKey={(reading) => reading.id}
+          isCurrent={(reading) => editing?.id === reading.id}
+        />
       </div>
 
       <ConfirmDialog
         open={toDelete !== null}
         title={t("readings.deleteTitle")}
-        confirmLabel={deleting ? t("common.deleting") : t("common.delete")}
+        confirmLabel={removal.isPending ? t("common.deleting") : t("common.delete")}
         cancelLabel={t("common.cancel")}
-        busy={deleting}
+        busy={removal.isPending}
         onCancel={() => setToDelete(null)}
         onConfirm={confirmDelete}
       >

@@ -1,18 +1,20 @@
 "use client";
 
-import { useInfiniteQuery, useQueryClient } from "@tanstack/react-query";
+import { useInfiniteQuery, useMutation, useQueryClient } from "@tanstack/react-query";
 import { useMemo, useState } from "react";
 import { toast } from "sonner";
 
-import { createTariff, deleteTariff, listTariffs, type Meter, type Tariff } from "@/client";
+import { createTariff, type Meter, type Tariff } from "@/client";
+import { deleteTariffMutation, listTariffsInfiniteOptions } from "@/client/@tanstack/react-query.gen";
 import { TARIFF_FIELDS, TariffForm } from "@/components/forms/TariffForm";
-import { DataTable, rowActionClass, type Column } from "@/components/DataTable";
-import { PanelList } from "@/components/PanelList";
-import { Card, ConfirmDialog, LoadMoreButton } from "@/components/ui";
+import { rowActionClass, type Column } from "@/components/DataTable";
+import { PanelTable } from "@/components/PanelList";
+import { Card, ConfirmDialog } from "@/components/ui";
 import { describeError, showErrorOnForm } from "@/lib/errors";
 import { formatDay, formatUnitPrice } from "@/lib/format";
 import { useI18n } from "@/lib/i18n/I18nProvider";
-import { indexUnit, invalidateMeterData, tariffsKey } from "@/lib/meters";
+import { byCursor } from "@/lib/queries";
+import { indexUnit, invalidateMeterData } from "@/lib/meters";
 import { statusOf } from "@/lib/problem";
 
 const PAGE_SIZE = 25;
@@ -24,31 +26,23 @@ export function TariffsPanel({ meter }: { meter: Meter }) {
   const unit = indexUnit(meter.kind) ?? "kWh";
   const [key, setKey] = useState(() => crypto.randomUUID());
   const [toRemove, setToRemove] = useState<Tariff | null>(null);
-  const [removing, setRemoving] = useState(false);
 
   const list = useInfiniteQuery({
-    queryKey: tariffsKey(meter.id),
-    initialPageParam: undefined as string | undefined,
-    queryFn: async ({ pageParam, signal }) =>
-      (await listTariffs({ path: { meter_id: meter.id }, query: { limit: PAGE_SIZE, cursor: pageParam }, signal, throwOnError: true })).data,
-    getNextPageParam: (page) => page.next_cursor ?? undefined,
+    ...listTariffsInfiniteOptions({ path: { meter_id: meter.id }, query: { limit: PAGE_SIZE } }),
+    ...byCursor,
   });
   const tariffs = useMemo(() => list.data?.pages.flatMap((page) => page.items) ?? [], [list.data]);
 
-  async function remove() {
-    if (!toRemove) return;
-    setRemoving(true);
-    try {
-      await deleteTariff({ path: { meter_id: meter.id, tariff_id: toRemove.id }, throwOnError: true });
-      toast.success(t("tariffs.removed"));
-    } catch (error) {
-      toast.error(describeError(error, t));
-    } finally {
-      setRemoving(false);
+  const removal = useMutation({
+    ...deleteTariffMutation(),
+    onSuccess: () => toast.success(t("tariffs.removed")),
+    onError: (error) => toast.error(describeError(error, t)),
+    onSettled: async () => {
       setToRemove(null);
       await invalidateMeterData(queryClient, meter.id);
-    }
-  }
+    },
+  });
+  const remove = () => toRemove && removal.mutate({ path: { meter_id: meter.id, tariff_id: toRemove.id } });
 
   const price = (minor: number) => formatUnitPrice(minor, meter.currency, intl);
   const columns: Column<Tariff>[] = [
@@ -81,16 +75,7 @@ export function TariffsPanel({ meter }: { meter: Meter }) {
       </h2>
       <p className="mt-0.5 text-sm text-slate-600 dark:text-slate-400">{t("tariffs.subtitle")}</p>
       <div className="mt-4">
-        <PanelList query={list} count={tariffs.length} empty={t("tariffs.empty")}>
-          <div>
-            <DataTable bare caption={t("tariffs.title")} rows={tariffs} columns={columns} rowKey={(tariff) => tariff.id} />
-            {list.hasNextPage && (
-              <div className="mt-3 flex justify-end">
-                <LoadMoreButton list={list} label={t("list.more")} busyLabel={t("list.loadingMore")} />
-              </div>
-            )}
-          </div>
-        </PanelList>
+        <PanelTable list={list} empty={t("tariffs.empty")} caption={t("tariffs.title")} rows={tariffs} columns={columns} rowKey={(tariff) => tariff.id} />
       </div>
       <div className="mt-6 border-t border-slate-200 pt-5 dark:border-slate-800">
         <h3 className="mb-3 text-sm font-semibold">{t("tariffs.add")}</h3>
@@ -116,9 +101,9 @@ export function TariffsPanel({ meter }: { meter: Meter }) {
       <ConfirmDialog
         open={toRemove !== null}
         title={t("tariffs.removeTitle")}
-        confirmLabel={removing ? t("common.deleting") : t("tariffs.remove")}
+        confirmLabel={removal.isPending ? t("common.deleting") : t("tariffs.remove")}
         cancelLabel={t("common.cancel")}
-        busy={removing}
+        busy={removal.isPending}
         onCancel={() => setToRemove(null)}
         onConfirm={remove}
       >

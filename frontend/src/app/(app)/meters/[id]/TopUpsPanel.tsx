@@ -3,13 +3,14 @@
 import { useInfiniteQuery } from "@tanstack/react-query";
 import { useMemo } from "react";
 
-import { listTopUps, type Meter, type TopUp } from "@/client";
-import { DataTable, type Column } from "@/components/DataTable";
-import { PanelList } from "@/components/PanelList";
-import { Card, LoadMoreButton } from "@/components/ui";
+import { type Meter, type TopUp } from "@/client";
+import { listTopUpsInfiniteOptions } from "@/client/@tanstack/react-query.gen";
+import type { Column } from "@/components/DataTable";
+import { PanelTable } from "@/components/PanelList";
+import { Card } from "@/components/ui";
 import { formatMoney, formatTimestamp } from "@/lib/format";
 import { useI18n } from "@/lib/i18n/I18nProvider";
-import { topUpsKey } from "@/lib/meters";
+import { byCursor } from "@/lib/queries";
 
 const PAGE_SIZE = 10;
 
@@ -17,11 +18,8 @@ const PAGE_SIZE = 10;
 export function TopUpsPanel({ meter }: { meter: Meter }) {
   const { t, intl } = useI18n();
   const list = useInfiniteQuery({
-    queryKey: topUpsKey(meter.id),
-    initialPageParam: undefined as string | undefined,
-    queryFn: async ({ pageParam, signal }) =>
-      (await listTopUps({ path: { meter_id: meter.id }, query: { limit: PAGE_SIZE, cursor: pageParam }, signal, throwOnError: true })).data,
-    getNextPageParam: (page) => page.next_cursor ?? undefined,
+    ...listTopUpsInfiniteOptions({ path: { meter_id: meter.id }, query: { limit: PAGE_SIZE } }),
+    ...byCursor,
   });
   const topUps = useMemo(() => list.data?.pages.flatMap((page) => page.items) ?? [], [list.data]);
 
@@ -37,16 +35,7 @@ export function TopUpsPanel({ meter }: { meter: Meter }) {
         {t("line.topUps.title")}
       </h2>
       <div className="mt-3">
-        <PanelList query={list} count={topUps.length} empty={t("line.topUps.empty")}>
-          <div>
-            <DataTable bare caption={t("line.topUps.title")} rows={topUps} columns={columns} rowKey={(topUp) => topUp.id} />
-            {list.hasNextPage && (
-              <div className="mt-3 flex justify-end">
-                <LoadMoreButton list={list} label={t("list.more")} busyLabel={t("list.loadingMore")} />
-              </div>
-            )}
-          </div>
-        </PanelList>
+        <PanelTable list={list} empty={t("line.topUps.empty")} caption={t("line.topUps.title")} rows={topUps} columns={columns} rowKey={(topUp) => topUp.id} />
       </div>
     </Card>
   );

@@ -1,33 +1,28 @@
 "use client";
 
-import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { useParams, useRouter } from "next/navigation";
 import { useMemo, useState, type ReactNode } from "react";
 import { toast } from "sonner";
 
-import { deleteMeter, getMeter, updateMeter, type Meter } from "@/client";
+import { deleteMeter, updateMeter, type Meter, type MeterUpdate } from "@/client";
+import { getMeterOptions } from "@/client/@tanstack/react-query.gen";
 import { zGetMeterPath } from "@/client/zod.gen";
 import { METER_FIELDS, MeterForm, valuesFromMeter } from "@/components/forms/MeterForm";
 import { MeterBudgetPanel } from "@/components/MeterBudget";
 import { Alert, Button, ButtonLink, Card, ConfirmDialog, Loading, PageHeader } from "@/components/ui";
 import { describeError, showErrorOnForm } from "@/lib/errors";
-import { etagOf } from "@/lib/etag";
 import { formatMoney, formatNumber, formatTimestamp } from "@/lib/format";
 import { useI18n } from "@/lib/i18n/I18nProvider";
-import { meterKey, METERS_KEY } from "@/lib/meters";
 import { statusOf } from "@/lib/problem";
+import { meterQueries, recordQueries } from "@/lib/queries";
 import { useTitle } from "@/lib/use-title";
+import { useVersionedResource } from "@/lib/use-versioned-resource";
 
 import { LinePanel } from "./LinePanel";
 import { MeterRecords } from "./MeterRecords";
 import { ReadingsPanel } from "./ReadingsPanel";
 import { TariffsPanel } from "./TariffsPanel";
 import { TopUpsPanel } from "./TopUpsPanel";
-
-interface Versioned {
-  meter: Meter;
-  etag: string;
-}
 
 function Detail({ term, children }: { term: string; children: ReactNode }) {
   return (
@@ -77,48 +72,33 @@ export default function MeterPage() {
   const { t, intl } = useI18n();
   const { id } = useParams<{ id: string }>();
   const router = useRouter();
-  const queryClient = useQueryClient();
   const [editing, setEditing] = useState(false);
-  const [stale, setStale] = useState(false);
   const [confirmDelete, setConfirmDelete] = useState(false);
-  const [deleting, setDeleting] = useState(false);
 
   // An address that cannot name a meter (not a UUID) is "not found", without asking the API.
   const validId = zGetMeterPath.shape.meter_id.safeParse(id).success;
-  const query = useQuery({
-    enabled: validId,
-    queryKey: meterKey(id),
-    queryFn: async (): Promise<Versioned> => {
-      const response = await getMeter({ path: { meter_id: id }, throwOnError: true });
-      return { meter: response.data, etag: etagOf(response.headers) };
-    },
-    staleTime: 0,
+  const path = { meter_id: id };
+  const resource = useVersionedResource({
+    query: { ...getMeterOptions({ path }), enabled: validId },
+    update: async (body: MeterUpdate, headers) => (await updateMeter({ path, body, headers, throwOnError: true })).data,
+    remove: (headers) => deleteMeter({ path, headers, throwOnError: true }),
+    // A deleted meter's records lose it; an edited one shows under its new name everywhere.
+    affects: () => [...meterQueries(), ...recordQueries()],
   });
-  useTitle(query.data?.meter.name ?? t("meters.title"));
-  const initial = useMemo(() => (query.data ? valuesFromMeter(query.data.meter, intl) : null), [query.data, intl]);
-
-  // The form stays disabled until the other version is in: enabling it first would let an edit
-  // start on the old values and then be wiped when the new ones arrive.
-  async function reload() {
-    const result = await query.refetch();
-    if (!result.isError) setStale(false);
-  }
+  const { query, stale } = resource;
+  useTitle(query.data?.name ?? t("meters.title"));
+  const initial = useMemo(() => (query.data ? valuesFromMeter(query.data, intl) : null), [query.data, intl]);
 
   async function handleDelete() {
-    if (!query.data) return;
-    setDeleting(true);
     try {
-      await deleteMeter({ path: { meter_id: id }, headers: { "If-Match": query.data.etag }, throwOnError: true });
-      queryClient.removeQueries({ queryKey: meterKey(id) });
-      await Promise.all([queryClient.invalidateQueries({ queryKey: METERS_KEY }), queryClient.invalidateQueries({ queryKey: ["consumptions"] })]);
+      const deleted = await resource.remove();
+      setConfirmDelete(false);
+      if (!deleted) return;
       toast.success(t("meters.deleted"));
       router.push("/meters");
     } catch (error) {
       setConfirmDelete(false);
-      if (statusOf(error) === 412) setStale(true);
-      else toast.error(describeError(error, t));
-    } finally {
-      setDeleting(false);
+      toast.error(describeError(error, t));
     }
   }
 
@@ -136,7 +116,7 @@ export default function MeterPage() {
     );
   }
 
-  const { meter } = query.data;
+  const meter = query.data;
   return (
     <div className="space-y-6">
       <PageHeader
@@ -159,7 +139,7 @@ export default function MeterPage() {
       {stale && (
         <Alert tone="warning" title={t("meters.stale.title")}>
           <p>{t("meters.stale.body")}</p>
-          <Button variant="secondary" className="mt-3" onClick={reload} busy={query.isFetching}>
+          <Button variant="secondary" className="mt-3" onClick={resource.reload} busy={query.isFetching}>
             {t("meters.stale.reload")}
           </Button>
         </Alert>
@@ -174,16 +154,10 @@ export default function MeterPage() {
             onCancel={() => setEditing(false)}
             onSubmit={async (body, setError) => {
               try {
-                const response = await updateMeter({ path: { meter_id: id }, body, headers: { "If-Match": query.data.etag }, throwOnError: true });
-                queryClient.setQueryData<Versioned>(meterKey(id), { meter: response.data, etag: etagOf(response.headers) });
-                await queryClient.invalidateQueries({ queryKey: METERS_KEY });
+                if (!(await resource.save(body))) return;
                 toast.success(t("meters.updated"));
                 setEditing(false);
               } catch (error) {
-                if (statusOf(error) === 412) {
-                  setStale(true);
-                  return;
-                }
                 const message = showErrorOnForm(error, METER_FIELDS, setError, t);
                 if (message) toast.error(message);
               }
@@ -213,9 +187,9 @@ export default function MeterPage() {
       <ConfirmDialog
         open={confirmDelete}
         title={t("meters.delete.title")}
-        confirmLabel={deleting ? t("common.deleting") : t("common.delete")}
+        confirmLabel={resource.removing ? t("common.deleting") : t("common.delete")}
         cancelLabel={t("common.cancel")}
-        busy={deleting}
+        busy={resource.removing}
         onCancel={() => setConfirmDelete(false)}
         onConfirm={handleDelete}
       >
