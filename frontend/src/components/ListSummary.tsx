@@ -1,6 +1,6 @@
 import { useQuery } from "@tanstack/react-query";
 
-import { summarizeConsumptions } from "@/client";
+import { summarizeConsumptionsOptions } from "@/client/@tanstack/react-query.gen";
 import { formatMoney, formatNumber, formatReadableQuantity } from "@/lib/format";
 import type { ListFilters } from "@/lib/consumption";
 import { useI18n } from "@/lib/i18n/I18nProvider";
@@ -8,14 +8,11 @@ import { useI18n } from "@/lib/i18n/I18nProvider";
 /**
  * "N records · 1,234 kWh · 56.70 EUR" for exactly the list's filters (the API's
  * `GET /consumptions/summary` takes the same ones): kinds are never added together, costs are per
- * currency. Under the `consumptions` key, so a create, edit or delete refreshes it with the list.
+ * currency. A create, edit or delete refreshes it with the list (`recordQueries`).
  */
 export function ListSummary({ filters }: { filters: ListFilters }) {
   const { t, intl } = useI18n();
-  const summary = useQuery({
-    queryKey: ["consumptions", "summary", filters],
-    queryFn: async ({ signal }) => (await summarizeConsumptions({ query: filters, signal, throwOnError: true })).data,
-  });
+  const summary = useQuery(summarizeConsumptionsOptions({ query: filters }));
   if (!summary.isSuccess) return null;
   const { records, quantities, costs, uncosted_records } = summary.data;
   const parts = [

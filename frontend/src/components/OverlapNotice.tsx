@@ -1,7 +1,7 @@
 import { useQuery } from "@tanstack/react-query";
 import Link from "next/link";
 
-import { summarizeConsumptions } from "@/client";
+import { summarizeConsumptionsOptions } from "@/client/@tanstack/react-query.gen";
 import { Alert } from "@/components/ui";
 import { overlapListHref } from "@/lib/consumption";
 import { useI18n } from "@/lib/i18n/I18nProvider";
@@ -15,10 +15,7 @@ import { useI18n } from "@/lib/i18n/I18nProvider";
  */
 export function DashboardOverlapNotice({ from, to, meterId, scope }: { from: string; to: string; meterId?: string; scope: "mine" | "tenant" }) {
   const query = { from, to, overlapping: true, scope, ...(meterId ? { meter_id: meterId } : {}) };
-  const overlapping = useQuery({
-    queryKey: ["consumptions", "summary", query],
-    queryFn: async ({ signal }) => (await summarizeConsumptions({ query, signal, throwOnError: true })).data,
-  });
+  const overlapping = useQuery(summarizeConsumptionsOptions({ query }));
   if (!overlapping.isSuccess) return null;
   return <OverlapNotice count={overlapping.data.records} from={from} to={to} meterId={meterId} linkToList={scope === "mine"} />;
 }

@@ -12,6 +12,7 @@ import {
   listReadingsQueryKey,
   listTariffsQueryKey,
   listTopUpsQueryKey,
+  summarizeConsumptionsQueryKey,
 } from "@/client/@tanstack/react-query.gen";
 
 // Every query of the web app is one of the generated query options (src/client/@tanstack), so its
@@ -45,8 +46,8 @@ export const kpiQueries = (): QueryKey[] => [
   everyQueryOf(getBudgetsQueryKey),
 ];
 
-/** After a record is created, edited or deleted: every record list and the KPIs change. */
-export const recordQueries = (): QueryKey[] => [everyQueryOf(listConsumptionsQueryKey), ...kpiQueries()];
+/** After a record is created, edited or deleted: every record list, the list's totals and the KPIs change. */
+export const recordQueries = (): QueryKey[] => [everyQueryOf(listConsumptionsQueryKey), everyQueryOf(summarizeConsumptionsQueryKey), ...kpiQueries()];
 
 /** Every meter list and picker, and every meter read alone. */
 export const meterQueries = (): QueryKey[] => [everyQueryOf(listMetersQueryKey), everyQueryOf(getMeterQueryKey)];

@@ -5,7 +5,7 @@ import { useWatch, type FieldErrors, type Path } from "react-hook-form";
 
 import type { Meter, MeterCreate, MeterKind, MeterUpdate } from "@/client";
 import { zCreateMeterBody, zUpdateMeterBody } from "@/client/zod.gen";
-import { MoneyField, moneyError } from "@/components/MoneyField";
+import { MoneyField, moneyError, moneyExample } from "@/components/MoneyField";
 import { Alert, Button, SelectField, TextField } from "@/components/ui";
 import { COMMON_CURRENCIES } from "@/lib/consumption";
 import { contractResolver, type CreateOrEditFormProps } from "@/lib/forms";
@@ -161,8 +161,8 @@ export function MeterForm(props: Props) {
       if (budget) errors.monthly_budget_minor = budget;
       const kind = mode === "edit" ? initial.kind : values.kind;
       if (kind === "mobile_line") {
-        const threshold = messageFor(values.low_balance_minor);
-        if (threshold) errors.low_balance_minor = { type: "format", message: threshold };
+        const threshold = moneyError(values.low_balance_minor, currency, { t, intl });
+        if (threshold) errors.low_balance_minor = threshold;
         const plan: NonNullable<FieldErrors<MeterFormValues>["plan"]> = {};
         for (const key of PRICE_KEYS) {
           const error = moneyError(values.plan[key], currency, { t, intl });
@@ -299,12 +299,11 @@ export function MeterForm(props: Props) {
               error={errors.plan?.sms_price_minor?.message}
               {...register("plan.sms_price_minor")}
             />
-            <TextField
+            <MoneyField
               label={t("meters.form.lowBalance")}
               optional={t("common.optional")}
-              hint={t("meters.form.lowBalanceHint", { currency, example })}
-              inputMode="decimal"
-              autoComplete="off"
+              currency={currency}
+              hint={t("meters.form.lowBalanceHint", { currency, example: moneyExample(currency, intl) })}
               error={errors.low_balance_minor?.message}
               {...register("low_balance_minor")}
             />
