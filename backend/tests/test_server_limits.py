@@ -312,6 +312,23 @@ def test_a_large_json_body_is_answered_by_the_app_and_the_connection_serves_on(s
         conn.close()
 
 
+def test_a_request_pipelined_after_a_large_body_is_served(server, token):
+    # One write holds the end of a large body and the next request's head: that read is not
+    # counted against the next head, which is answered normally.
+    body, rows = _csv(300 * 1024)
+    conn = _Connection(server)
+    try:
+        conn.sock.sendall(
+            _post_head("/api/v1/imports?filename=big.csv", len(body), "text/csv", token, False) + body + _request()
+        )
+        status, _, answer = conn.response()
+        assert status == 201, answer[:300]
+        assert json.loads(answer)["total_rows"] == rows
+        assert conn.response()[0] == 200
+    finally:
+        conn.close()
+
+
 @pytest.mark.parametrize("expect", [True, False], ids=["expect-100-continue", "no-expect"])
 def test_a_body_over_the_limit_is_413_not_431(server, token, expect):
     body = b"[" + b" " * (2 * 1024 * 1024) + b"]"  # over MAX_BODY_BYTES (1 MiB)
