@@ -44,8 +44,7 @@ export default defineConfig({
           // them `z.coerce.bigint()`: BigInts that JSON.stringify cannot send and the generated
           // types call `number`. They are JSON numbers, so a plain integer (safe range) is right.
           if (ctx.schema.type === "integer" && ctx.schema.format === "int64") {
-            const safe = (value: number) =>
-              Math.max(Number.MIN_SAFE_INTEGER, Math.min(Number.MAX_SAFE_INTEGER, value));
+            const safe = (value: number) => Math.max(Number.MIN_SAFE_INTEGER, Math.min(Number.MAX_SAFE_INTEGER, value));
             let chain = ctx.$(ctx.symbols.z).attr("int").call();
             if (typeof ctx.schema.minimum === "number") chain = chain.attr("gte").call(ctx.$.literal(safe(ctx.schema.minimum)));
             if (typeof ctx.schema.maximum === "number") chain = chain.attr("lte").call(ctx.$.literal(safe(ctx.schema.maximum)));

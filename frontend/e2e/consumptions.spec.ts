@@ -256,7 +256,10 @@ test("a record derived from meter readings offers no Delete in the list (its rea
     ["2026-01-01", 1000],
     ["2026-02-01", 1300],
   ] as const) {
-    const reading = await request.post(`/api/v1/meters/${meterId}/readings`, { data: { date, index_value }, headers: { ...headers, "Idempotency-Key": crypto.randomUUID() } });
+    const reading = await request.post(`/api/v1/meters/${meterId}/readings`, {
+      data: { date, index_value },
+      headers: { ...headers, "Idempotency-Key": crypto.randomUUID() },
+    });
     expect(reading.status()).toBe(201);
   }
   await createViaUi(page, { kind: "Gas", quantity: "30", start: "2026-01-01", end: "2026-01-31", notes: "Gas bill" });

@@ -46,9 +46,23 @@ const card = (page: Page, kind: string) => page.getByRole("region", { name: kind
 // billed 15 Jan – 14 Feb (1 m³ a day: 17 in January, 14 in February); and an electricity bill in
 // May, outside the range, that must not count.
 async function seedQuarter(request: APIRequestContext, seeded: Seeded) {
-  await createRecord(request, seeded, { kind: "electricity", quantity: 100, period_start: "2025-01-01", period_end: "2025-01-31", cost_minor: 2500, currency: "EUR" });
+  await createRecord(request, seeded, {
+    kind: "electricity",
+    quantity: 100,
+    period_start: "2025-01-01",
+    period_end: "2025-01-31",
+    cost_minor: 2500,
+    currency: "EUR",
+  });
   await createRecord(request, seeded, { kind: "water", quantity: 31, period_start: "2025-01-15", period_end: "2025-02-14", cost_minor: 6200, currency: "EUR" });
-  await createRecord(request, seeded, { kind: "electricity", quantity: 50, period_start: "2025-05-01", period_end: "2025-05-31", cost_minor: 1000, currency: "EUR" });
+  await createRecord(request, seeded, {
+    kind: "electricity",
+    quantity: 50,
+    period_start: "2025-05-01",
+    period_end: "2025-05-31",
+    cost_minor: 1000,
+    currency: "EUR",
+  });
 }
 
 const QUARTER = "/dashboard?range=custom&from=2025-01-01&to=2025-03-31";
@@ -113,7 +127,14 @@ test("a budget shows progress and warns when the month's projection exceeds it; 
   const seeded = await seedUser(request, "budget");
   const month = currentMonth(seeded.timeZone);
   // 100 kWh spread over the whole current month: the projection to month end is 100 kWh.
-  await createRecord(request, seeded, { kind: "electricity", quantity: 100, period_start: month.first, period_end: month.last, cost_minor: 3000, currency: "EUR" });
+  await createRecord(request, seeded, {
+    kind: "electricity",
+    quantity: 100,
+    period_start: month.first,
+    period_end: month.last,
+    cost_minor: 3000,
+    currency: "EUR",
+  });
   await loginViaUi(page, seeded.username);
   await page.goto("/dashboard?range=this_month");
   await expect(page.getByRole("button", { name: "This month" })).toHaveAttribute("aria-pressed", "true");
@@ -164,8 +185,22 @@ test("screenshots of the dashboard in both languages and both themes", async ({ 
   test.setTimeout(120_000);
   const seeded = await seedUser(request, "dashshots");
   await seedQuarter(request, seeded);
-  await createRecord(request, seeded, { kind: "mobile_data", quantity: 8192, period_start: "2025-02-01", period_end: "2025-02-28", cost_minor: 1500, currency: "EUR" });
-  await createRecord(request, seeded, { kind: "gas", quantity: 51.333, period_start: "2025-02-15", period_end: "2025-03-14", cost_minor: 4890, currency: "EUR" });
+  await createRecord(request, seeded, {
+    kind: "mobile_data",
+    quantity: 8192,
+    period_start: "2025-02-01",
+    period_end: "2025-02-28",
+    cost_minor: 1500,
+    currency: "EUR",
+  });
+  await createRecord(request, seeded, {
+    kind: "gas",
+    quantity: 51.333,
+    period_start: "2025-02-15",
+    period_end: "2025-03-14",
+    cost_minor: 4890,
+    currency: "EUR",
+  });
   await createRecord(request, seeded, { kind: "electricity", quantity: 90, period_start: "2024-01-01", period_end: "2024-01-31" });
   await request.put("/api/v1/budgets", {
     data: { items: [{ kind: "electricity", quantity_limit: 150, cost_limit_minor: 4000, currency: "EUR" }] },

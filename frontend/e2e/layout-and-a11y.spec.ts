@@ -21,7 +21,10 @@ async function seriousViolations(page: Page): Promise<string[]> {
   const results = await new AxeBuilder({ page }).withTags(["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"]).analyze();
   return results.violations
     .filter((violation) => violation.impact === "serious" || violation.impact === "critical")
-    .map((violation) => `${violation.id} (${violation.impact}): ${violation.nodes.map((node) => `${node.target.join(" ")} — ${node.failureSummary ?? ""}`).join(" | ")}`);
+    .map(
+      (violation) =>
+        `${violation.id} (${violation.impact}): ${violation.nodes.map((node) => `${node.target.join(" ")} — ${node.failureSummary ?? ""}`).join(" | ")}`,
+    );
 }
 
 async function checkEveryPage(browser: Browser, seeded: Seeded, colorScheme: "light" | "dark") {
@@ -47,7 +50,10 @@ async function checkEveryPage(browser: Browser, seeded: Seeded, colorScheme: "li
         const logout = await tab.getByRole("button", { name: "Log out" }).boundingBox();
         const links = await tab.getByRole("navigation", { name: "Main" }).boundingBox();
         expect(logout?.height ?? 0, `${label}: "Log out" wraps`).toBeLessThan(44);
-        expect(Math.abs((logout?.y ?? 0) + (logout?.height ?? 0) / 2 - ((links?.y ?? 0) + (links?.height ?? 0) / 2)), `${label}: the header is not one row`).toBeLessThan(12);
+        expect(
+          Math.abs((logout?.y ?? 0) + (logout?.height ?? 0) / 2 - ((links?.y ?? 0) + (links?.height ?? 0) / 2)),
+          `${label}: the header is not one row`,
+        ).toBeLessThan(12);
       }
       if (viewport === PHONE) {
         await tab.screenshot({ path: `test-results/screenshots/390-${colorScheme}-${check.name}.png`, fullPage: true });

@@ -43,7 +43,10 @@ test("a mobile line with a plan: top up, simulate usage, and the gauges and bala
       await plan.getByLabel(/^Price per extra minute/).fill("0.05");
       await plan.getByLabel(/^Price per extra SMS/).fill("0.10");
       await plan.getByLabel(/^Low-balance alert below/).fill("1");
-      await p.getByRole("form", { name: "New meter or line" }).getByLabel(/^Monthly budget/).fill("5");
+      await p
+        .getByRole("form", { name: "New meter or line" })
+        .getByLabel(/^Monthly budget/)
+        .fill("5");
     },
   });
 

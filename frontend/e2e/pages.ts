@@ -40,9 +40,21 @@ export async function seed(request: APIRequestContext): Promise<Seeded> {
     notes: "A rather long note about the October bill, to see that it never widens a phone's screen",
   });
   // A second bill over half of October: both overlap, so the list badges them and the dashboard warns.
-  await post(request, token, "/consumptions", { kind: "electricity", quantity: 95.25, period_start: "2025-10-16", period_end: "2025-11-14", cost_minor: 2190, currency: "EUR" });
+  await post(request, token, "/consumptions", {
+    kind: "electricity",
+    quantity: 95.25,
+    period_start: "2025-10-16",
+    period_end: "2025-11-14",
+    cost_minor: 2190,
+    currency: "EUR",
+  });
   await post(request, token, "/consumptions", { kind: "mobile_data", quantity: 8192, period_start: "2025-11-01", period_end: "2025-11-30" });
-  const meter = await post(request, token, "/meters", { kind: "electricity", name: "Kitchen meter with a long name", identifier: "ES0021000000000001XY", monthly_budget_minor: 6000 });
+  const meter = await post(request, token, "/meters", {
+    kind: "electricity",
+    name: "Kitchen meter with a long name",
+    identifier: "ES0021000000000001XY",
+    monthly_budget_minor: 6000,
+  });
   await post(request, token, `/meters/${meter.id}/tariffs`, { valid_from: "2025-01-01", unit_price_minor: 15.23, fixed_daily_minor: 12.5 });
   await post(request, token, `/meters/${meter.id}/readings`, { date: "2025-09-01", index_value: 1000 });
   await post(request, token, `/meters/${meter.id}/readings`, { date: "2025-10-01", index_value: 1250.5 });
@@ -204,4 +216,3 @@ export function pages(seeded: Seeded): PageCheck[] {
     },
   ];
 }
-

@@ -1,13 +1,6 @@
 import { describe, expect, it } from "vitest";
 
-import {
-  zChangePasswordBody,
-  zCreateConsumptionBody,
-  zListConsumptionsQuery,
-  zLoginBody,
-  zRegisterBody,
-  zUpdateConsumptionBody,
-} from "@/client/zod.gen";
+import { zChangePasswordBody, zCreateConsumptionBody, zListConsumptionsQuery, zLoginBody, zRegisterBody, zUpdateConsumptionBody } from "@/client/zod.gen";
 
 // The generated schemas are the frontend's copy of the contract: what the API rejects with a 400
 // must already fail here, before anything is sent.
@@ -54,9 +47,7 @@ describe("generated schema for login and password change", () => {
 describe("generated schema for a new consumption record", () => {
   it("accepts a minimal and a complete record", () => {
     expect(zCreateConsumptionBody.safeParse(validRecord).success).toBe(true);
-    expect(
-      zCreateConsumptionBody.safeParse({ ...validRecord, cost_minor: 4215, currency: "EUR", notes: "October bill" }).success,
-    ).toBe(true);
+    expect(zCreateConsumptionBody.safeParse({ ...validRecord, cost_minor: 4215, currency: "EUR", notes: "October bill" }).success).toBe(true);
   });
 
   it.each([

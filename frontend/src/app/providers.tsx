@@ -14,7 +14,16 @@ import { statusOf } from "@/lib/problem";
 // language, theme, log out), nor a form's submit button at the bottom of the page.
 function ThemedToaster() {
   const { resolvedTheme } = useTheme();
-  return <Toaster richColors closeButton position="top-right" offset={{ top: 80, right: 16 }} mobileOffset={{ top: 72 }} theme={resolvedTheme === "dark" ? "dark" : "light"} />;
+  return (
+    <Toaster
+      richColors
+      closeButton
+      position="top-right"
+      offset={{ top: 80, right: 16 }}
+      mobileOffset={{ top: 72 }}
+      theme={resolvedTheme === "dark" ? "dark" : "light"}
+    />
+  );
 }
 
 export function Providers({ initialLocale, children }: { initialLocale: Locale; children: ReactNode }) {

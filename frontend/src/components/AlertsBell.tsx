@@ -38,7 +38,13 @@ export function AlertsBell() {
   const items = alerts.data?.items ?? [];
   return (
     <div className="relative">
-      <Button variant="ghost" aria-expanded={open} aria-controls={panelId} onClick={() => setOpen(!open)} aria-label={t("alerts.button", { count: items.length })}>
+      <Button
+        variant="ghost"
+        aria-expanded={open}
+        aria-controls={panelId}
+        onClick={() => setOpen(!open)}
+        aria-label={t("alerts.button", { count: items.length })}
+      >
         <BellIcon className="size-5" />
         {items.length > 0 && (
           <span aria-hidden="true" className="rounded-full bg-rose-600 px-1.5 text-xs font-bold text-white">

@@ -45,7 +45,10 @@ export function BudgetBar({ label, used, projected }: { label: string; used: num
 export function OverBudget({ already = false }: { already?: boolean }) {
   const { t } = useI18n();
   return (
-    <p role="status" className="mt-2 flex items-center gap-1.5 rounded-lg bg-amber-50 px-2.5 py-1.5 text-xs font-semibold text-amber-900 dark:bg-amber-950/60 dark:text-amber-200">
+    <p
+      role="status"
+      className="mt-2 flex items-center gap-1.5 rounded-lg bg-amber-50 px-2.5 py-1.5 text-xs font-semibold text-amber-900 dark:bg-amber-950/60 dark:text-amber-200"
+    >
       <WarningIcon className="size-4 shrink-0" />
       {already ? t("dashboard.budget.overAlready") : t("dashboard.budget.over")}
     </p>

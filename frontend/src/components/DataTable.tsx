@@ -67,11 +67,7 @@ export function DataTable<T>({ caption, rows, columns, rowKey, bare = false, isC
           >
             <tr>
               {columns.map((column) => (
-                <th
-                  key={column.key}
-                  scope="col"
-                  className={cx(pad, column.align === "right" && "text-right", column.wideOnly && "hidden lg:table-cell")}
-                >
+                <th key={column.key} scope="col" className={cx(pad, column.align === "right" && "text-right", column.wideOnly && "hidden lg:table-cell")}>
                   {column.headerHidden ? <span className="sr-only">{column.header}</span> : column.header}
                 </th>
               ))}

@@ -33,7 +33,9 @@ export function ListSummary({ filters }: { filters: ListFilters }) {
           {part}
         </span>
       ))}
-      {uncosted_records > 0 && records > 0 && <span className="text-slate-600 dark:text-slate-400">{` · ${t("listSummary.uncosted", { count: formatNumber(uncosted_records, intl) })}`}</span>}
+      {uncosted_records > 0 && records > 0 && (
+        <span className="text-slate-600 dark:text-slate-400">{` · ${t("listSummary.uncosted", { count: formatNumber(uncosted_records, intl) })}`}</span>
+      )}
     </p>
   );
 }

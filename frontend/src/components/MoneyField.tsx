@@ -40,12 +40,5 @@ export function moneyError(
  */
 export function MoneyField({ currency, hint, ...props }: ComponentProps<typeof TextField> & { currency: string }) {
   const { t, intl } = useI18n();
-  return (
-    <TextField
-      inputMode="decimal"
-      autoComplete="off"
-      hint={hint ?? t("form.costHint", { currency, example: moneyExample(currency, intl) })}
-      {...props}
-    />
-  );
+  return <TextField inputMode="decimal" autoComplete="off" hint={hint ?? t("form.costHint", { currency, example: moneyExample(currency, intl) })} {...props} />;
 }

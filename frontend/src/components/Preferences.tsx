@@ -42,7 +42,11 @@ export function ThemeSwitcher({ compactIcon = false }: { compactIcon?: boolean }
   const { theme, setTheme } = useTheme();
   const { t } = useI18n();
   // The stored choice is only known in the browser; the server (and hydration) render "system".
-  const mounted = useSyncExternalStore(noSubscription, () => true, () => false);
+  const mounted = useSyncExternalStore(
+    noSubscription,
+    () => true,
+    () => false,
+  );
   return (
     <label className="flex items-center gap-1.5 text-sm">
       <span className="sr-only">{t("theme.label")}</span>

@@ -23,9 +23,15 @@ export function costColumn(t: Translate, intl: string, { tariffBadge = false }: 
     align: "right",
     cell: (record) => (
       <>
-        {record.cost_minor === null ? <span className="text-slate-600 dark:text-slate-400">{t("list.noCost")}</span> : formatMoney(record.cost_minor, record.currency, intl)}
+        {record.cost_minor === null ? (
+          <span className="text-slate-600 dark:text-slate-400">{t("list.noCost")}</span>
+        ) : (
+          formatMoney(record.cost_minor, record.currency, intl)
+        )}
         {tariffBadge && record.cost_from_tariff && (
-          <span className="ml-1.5 rounded bg-sky-50 px-1.5 py-0.5 text-xs font-medium text-sky-800 dark:bg-sky-950 dark:text-sky-200">{t("meterRecords.fromTariff")}</span>
+          <span className="ml-1.5 rounded bg-sky-50 px-1.5 py-0.5 text-xs font-medium text-sky-800 dark:bg-sky-950 dark:text-sky-200">
+            {t("meterRecords.fromTariff")}
+          </span>
         )}
       </>
     ),

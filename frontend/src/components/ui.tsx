@@ -15,10 +15,8 @@ const buttonVariants = {
     "bg-emerald-700 text-white hover:bg-emerald-800 focus-visible:outline-emerald-700 dark:bg-emerald-500 dark:text-slate-950 dark:hover:bg-emerald-400",
   secondary:
     "bg-white text-slate-800 ring-1 ring-inset ring-slate-300 hover:bg-slate-50 focus-visible:outline-slate-500 dark:bg-slate-900 dark:text-slate-100 dark:ring-slate-700 dark:hover:bg-slate-800",
-  danger:
-    "bg-rose-600 text-white hover:bg-rose-700 focus-visible:outline-rose-600",
-  ghost:
-    "text-slate-700 hover:bg-slate-100 focus-visible:outline-slate-500 dark:text-slate-200 dark:hover:bg-slate-800",
+  danger: "bg-rose-600 text-white hover:bg-rose-700 focus-visible:outline-rose-600",
+  ghost: "text-slate-700 hover:bg-slate-100 focus-visible:outline-slate-500 dark:text-slate-200 dark:hover:bg-slate-800",
 } as const;
 
 type Variant = keyof typeof buttonVariants;
@@ -35,13 +33,7 @@ export function Button({
   ...props
 }: ComponentProps<"button"> & { variant?: Variant; busy?: boolean }) {
   return (
-    <button
-      type="button"
-      {...props}
-      disabled={disabled || busy}
-      aria-busy={busy || undefined}
-      className={cx(buttonBase, buttonVariants[variant], className)}
-    >
+    <button type="button" {...props} disabled={disabled || busy} aria-busy={busy || undefined} className={cx(buttonBase, buttonVariants[variant], className)}>
       {busy && <Spinner className="size-4" />}
       {children}
     </button>
@@ -61,11 +53,7 @@ export function LoadMoreButton({ list, label, busyLabel }: { list: PagedList; la
   );
 }
 
-export function ButtonLink({
-  variant = "primary",
-  className,
-  ...props
-}: ComponentProps<typeof Link> & { variant?: Variant }) {
+export function ButtonLink({ variant = "primary", className, ...props }: ComponentProps<typeof Link> & { variant?: Variant }) {
   return <Link {...props} className={cx(buttonBase, buttonVariants[variant], className)} />;
 }
 
@@ -88,15 +76,7 @@ export function Loading({ label }: { label: string }) {
 }
 
 export function Card({ className, ...props }: ComponentProps<"section">) {
-  return (
-    <section
-      {...props}
-      className={cx(
-        "rounded-2xl border border-slate-200 bg-white p-6 shadow-sm dark:border-slate-800 dark:bg-slate-900",
-        className,
-      )}
-    />
-  );
+  return <section {...props} className={cx("rounded-2xl border border-slate-200 bg-white p-6 shadow-sm dark:border-slate-800 dark:bg-slate-900", className)} />;
 }
 
 export function PageHeader({ title, subtitle, actions }: { title: string; subtitle?: ReactNode; actions?: ReactNode }) {
@@ -136,15 +116,7 @@ interface FieldProps {
   className?: string;
 }
 
-function FieldShell({
-  id,
-  label,
-  hint,
-  error,
-  optional,
-  className,
-  children,
-}: FieldProps & { id: string; children: ReactNode }) {
+function FieldShell({ id, label, hint, error, optional, className, children }: FieldProps & { id: string; children: ReactNode }) {
   return (
     <div className={className}>
       <label htmlFor={id} className="mb-1 block text-sm font-medium text-slate-800 dark:text-slate-200">
@@ -177,13 +149,7 @@ export function TextField({ label, hint, error, optional, className, id, ...prop
   const inputId = id ?? auto;
   return (
     <FieldShell id={inputId} label={label} hint={hint} error={error} optional={optional} className={className}>
-      <input
-        id={inputId}
-        {...props}
-        aria-invalid={error ? true : undefined}
-        aria-describedby={describedBy(inputId, hint, error)}
-        className={inputBase}
-      />
+      <input id={inputId} {...props} aria-invalid={error ? true : undefined} aria-describedby={describedBy(inputId, hint, error)} className={inputBase} />
     </FieldShell>
   );
 }
@@ -210,27 +176,12 @@ export function TextAreaField({ label, hint, error, optional, className, id, ...
   );
 }
 
-export function SelectField({
-  label,
-  hint,
-  error,
-  optional,
-  className,
-  id,
-  children,
-  ...props
-}: FieldProps & ComponentProps<"select">) {
+export function SelectField({ label, hint, error, optional, className, id, children, ...props }: FieldProps & ComponentProps<"select">) {
   const auto = useId();
   const inputId = id ?? auto;
   return (
     <FieldShell id={inputId} label={label} hint={hint} error={error} optional={optional} className={className}>
-      <select
-        id={inputId}
-        {...props}
-        aria-invalid={error ? true : undefined}
-        aria-describedby={describedBy(inputId, hint, error)}
-        className={inputBase}
-      >
+      <select id={inputId} {...props} aria-invalid={error ? true : undefined} aria-describedby={describedBy(inputId, hint, error)} className={inputBase}>
         {children}
       </select>
     </FieldShell>

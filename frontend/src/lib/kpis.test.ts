@@ -81,7 +81,15 @@ const buckets: KpiBucket[] = [
     end: "2025-01-31",
     values: [
       { kind: "electricity", unit: "kWh", quantity: 100, cost: [{ currency: "EUR", cost_minor: 2500 }] },
-      { kind: "water", unit: "m3", quantity: 17, cost: [{ currency: "EUR", cost_minor: 1700 }, { currency: "USD", cost_minor: 99 }] },
+      {
+        kind: "water",
+        unit: "m3",
+        quantity: 17,
+        cost: [
+          { currency: "EUR", cost_minor: 1700 },
+          { currency: "USD", cost_minor: 99 },
+        ],
+      },
     ],
   },
   {

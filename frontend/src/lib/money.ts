@@ -1,8 +1,6 @@
 import { currencyDigits } from "./format";
 
-export type MinorResult =
-  | { ok: true; minor: number | undefined }
-  | { ok: false; reason: "invalid" | "decimals"; digits: number };
+export type MinorResult = { ok: true; minor: number | undefined } | { ok: false; reason: "invalid" | "decimals"; digits: number };
 
 /**
  * What the user typed in major units ("42.15", "42,15", "1.234,5", "") → integer minor units,

@@ -52,16 +52,22 @@ describe("the server's problem codes in the user's language", () => {
   });
 
   it("words a rule with its parameters, in Spanish", () => {
-    const problem = { type: "urn:consumo:problem:rule-violated", title: "Unprocessable Content", status: 422, code: "period.too_long", params: { max_days: 366 } };
+    const problem = {
+      type: "urn:consumo:problem:rule-violated",
+      title: "Unprocessable Content",
+      status: 422,
+      code: "period.too_long",
+      params: { max_days: 366 },
+    };
     expect(problemMessage(problem, translator(es), "es-ES")).toBe("Un periodo abarca como máximo 366 días.");
     expect(problemMessage(problem, translator(en), "en-GB")).toBe("A period spans at most 366 days.");
   });
 
   it("shows amounts in minor units as money and kinds by their names", () => {
     const t = translator(es);
-    expect(
-      codeMessage({ code: "balance.insufficient", params: { needed_minor: 250, balance_minor: 10, currency: "EUR" } }, t, "es-ES"),
-    ).toBe("Saldo insuficiente: este consumo cuesta 2,50\u00a0€ y el saldo es 0,10\u00a0€. Recarga primero.");
+    expect(codeMessage({ code: "balance.insufficient", params: { needed_minor: 250, balance_minor: 10, currency: "EUR" } }, t, "es-ES")).toBe(
+      "Saldo insuficiente: este consumo cuesta 2,50\u00a0€ y el saldo es 0,10\u00a0€. Recarga primero.",
+    );
     expect(codeMessage({ code: "meter.kind_mismatch", params: { meter_kind: "gas", record_kind: "electricity" } }, t, "es-ES")).toBe(
       "Este contador no admite registros de electricidad.",
     );
@@ -95,7 +101,13 @@ describe("the server's problem codes in the user's language", () => {
   });
 
   it("describes a failed call by its code, not by the server's English", () => {
-    const body: Problem = { type: "urn:consumo:problem:rule-violated", title: "Unprocessable Content", status: 422, code: "range.from_after_to", detail: "`from` must not be after `to`." };
+    const body: Problem = {
+      type: "urn:consumo:problem:rule-violated",
+      title: "Unprocessable Content",
+      status: 422,
+      code: "range.from_after_to",
+      detail: "`from` must not be after `to`.",
+    };
     const error = new AxiosError("422", "ERR_BAD_REQUEST", undefined, undefined, {
       status: 422,
       statusText: "",

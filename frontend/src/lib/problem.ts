@@ -61,11 +61,7 @@ function shownParams(params: ProblemParams | undefined, t: Translate, intl: stri
  * The message of a problem's (or a field error's) `code` in the user's language, or null when the
  * app has none for it (a code newer than the app): then the server's English text is shown.
  */
-export function codeMessage(
-  coded: { code?: string; params?: ProblemParams },
-  t: Translate,
-  intl?: string,
-): string | null {
+export function codeMessage(coded: { code?: string; params?: ProblemParams }, t: Translate, intl?: string): string | null {
   const key = `problem.${coded.code ?? ""}`;
   return coded.code && isMessageKey(key) ? t(key, shownParams(coded.params, t, intl)) : null;
 }
@@ -85,12 +81,7 @@ export function problemMessage(problem: Problem, t?: Translate, intl?: string): 
  * `body.period_end`), worded from its code in the user's language when `t` is given. Returns what
  * could not be placed on a field, for a message above the form.
  */
-export function applyProblemToForm<T extends FieldValues>(
-  problem: Problem,
-  fields: readonly Path<T>[],
-  setError: UseFormSetError<T>,
-  t?: Translate,
-): string[] {
+export function applyProblemToForm<T extends FieldValues>(problem: Problem, fields: readonly Path<T>[], setError: UseFormSetError<T>, t?: Translate): string[] {
   const unplaced: string[] = [];
   let focused = false;
   for (const error of problem.errors ?? []) {

@@ -58,11 +58,5 @@ export const meterQueries = (): QueryKey[] => [everyQueryOf(listMetersQueryKey),
  */
 export const meterDataQueries = (meterId: string): QueryKey[] => {
   const path = { path: { meter_id: meterId } };
-  return [
-    ...recordQueries(),
-    getMeterStatusQueryKey(path),
-    listReadingsQueryKey(path),
-    listTariffsQueryKey(path),
-    listTopUpsQueryKey(path),
-  ];
+  return [...recordQueries(), getMeterStatusQueryKey(path), listReadingsQueryKey(path), listTariffsQueryKey(path), listTopUpsQueryKey(path)];
 };

@@ -23,7 +23,7 @@ function meter(version: number, name: string): Meter {
     monthly_budget_minor: null,
     plan: null,
     balance_minor: null,
-  low_balance_minor: null,
+    low_balance_minor: null,
     owner_id: "00000000-0000-4000-8000-0000000000ff",
     version,
     created_at: "2026-01-01T00:00:00Z",

@@ -126,14 +126,14 @@ export function ConsumptionForm(props: Props) {
     setValue,
     getValues,
     control,
-    formState: { errors, isSubmitting }, mayLeave,
+    formState: { errors, isSubmitting },
+    mayLeave,
   } = useGuardedForm<ConsumptionFormValues, ConsumptionCreate | ConsumptionUpdate>({
     resolver,
     defaultValues: initial,
     values: initial,
     resetOptions: { keepDirtyValues: false },
   });
-
 
   const kind = useWatch({ control, name: "kind" });
   const currency = useWatch({ control, name: "currency" }) || "EUR";
@@ -194,17 +194,8 @@ export function ConsumptionForm(props: Props) {
           error={errors.quantity?.message}
           {...register("quantity")}
         />
-        <DayField
-          label={t("form.periodStart")}
-          hint={t("form.periodHint")}
-          error={errors.period_start?.message}
-          {...register("period_start")}
-        />
-        <DayField
-          label={t("form.periodEnd")}
-          error={errors.period_end?.message}
-          {...register("period_end")}
-        />
+        <DayField label={t("form.periodStart")} hint={t("form.periodHint")} error={errors.period_start?.message} {...register("period_start")} />
+        <DayField label={t("form.periodEnd")} error={errors.period_end?.message} {...register("period_end")} />
         <MoneyField
           label={t("form.cost")}
           currency={currency}

@@ -46,20 +46,8 @@ export function LoginForm({ onLoggedIn }: { onLoggedIn: (tokens: TokenResponse) 
   return (
     <form onSubmit={onSubmit} noValidate className="space-y-4">
       {formError && <Alert>{formError}</Alert>}
-      <TextField
-        label={t("auth.login.username")}
-        autoComplete="username"
-        autoFocus
-        error={errors.username?.message}
-        {...register("username")}
-      />
-      <TextField
-        label={t("auth.login.password")}
-        type="password"
-        autoComplete="current-password"
-        error={errors.password?.message}
-        {...register("password")}
-      />
+      <TextField label={t("auth.login.username")} autoComplete="username" autoFocus error={errors.username?.message} {...register("username")} />
+      <TextField label={t("auth.login.password")} type="password" autoComplete="current-password" error={errors.password?.message} {...register("password")} />
       <Button type="submit" busy={isSubmitting} className="w-full">
         {isSubmitting ? t("auth.login.submitting") : t("auth.login.submit")}
       </Button>

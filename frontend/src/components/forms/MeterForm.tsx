@@ -182,7 +182,8 @@ export function MeterForm(props: Props) {
     handleSubmit,
     setError,
     control,
-    formState: { errors, isSubmitting }, mayLeave,
+    formState: { errors, isSubmitting },
+    mayLeave,
   } = useGuardedForm<MeterFormValues, MeterCreate | MeterUpdate>({
     resolver,
     defaultValues: initial,
@@ -264,8 +265,20 @@ export function MeterForm(props: Props) {
           <legend className="px-1 text-sm font-semibold">{t("meters.form.plan")}</legend>
           <p className="mb-4 text-xs text-slate-500 dark:text-slate-400">{t("meters.form.planHint")}</p>
           <div className="grid gap-5 sm:grid-cols-2">
-            <TextField label={t("meters.form.dataMb")} inputMode="numeric" autoComplete="off" error={errors.plan?.data_mb?.message} {...register("plan.data_mb")} />
-            <TextField label={t("meters.form.voiceMinutes")} inputMode="numeric" autoComplete="off" error={errors.plan?.voice_minutes?.message} {...register("plan.voice_minutes")} />
+            <TextField
+              label={t("meters.form.dataMb")}
+              inputMode="numeric"
+              autoComplete="off"
+              error={errors.plan?.data_mb?.message}
+              {...register("plan.data_mb")}
+            />
+            <TextField
+              label={t("meters.form.voiceMinutes")}
+              inputMode="numeric"
+              autoComplete="off"
+              error={errors.plan?.voice_minutes?.message}
+              {...register("plan.voice_minutes")}
+            />
             <TextField label={t("meters.form.sms")} inputMode="numeric" autoComplete="off" error={errors.plan?.sms?.message} {...register("plan.sms")} />
             <TextField
               label={t("meters.form.cycleStartDay")}

@@ -3,13 +3,7 @@
 import { useState } from "react";
 import { useForm } from "react-hook-form";
 
-import {
-  changePassword,
-  updateCurrentUser,
-  type PasswordChangeWritable,
-  type User,
-  type UserUpdate,
-} from "@/client";
+import { changePassword, updateCurrentUser, type PasswordChangeWritable, type User, type UserUpdate } from "@/client";
 import { zChangePasswordBody, zUpdateCurrentUserBody } from "@/client/zod.gen";
 import { Alert, Button, TextField } from "@/components/ui";
 import { describeError } from "@/lib/errors";
@@ -46,7 +40,13 @@ export function AccountForm({ user, onSaved }: { user: User; onSaved: (user: Use
     <form onSubmit={onSubmit} noValidate className="space-y-4">
       {formError && <Alert>{formError}</Alert>}
       <div className="grid gap-4 sm:grid-cols-2">
-        <TextField label={t("profile.username")} hint={t("auth.register.usernameHint")} autoComplete="username" error={errors.username?.message} {...register("username")} />
+        <TextField
+          label={t("profile.username")}
+          hint={t("auth.register.usernameHint")}
+          autoComplete="username"
+          error={errors.username?.message}
+          {...register("username")}
+        />
         <TextField label={t("profile.email")} type="email" autoComplete="email" error={errors.email?.message} {...register("email")} />
       </div>
       <div className="flex justify-end">
@@ -87,7 +87,13 @@ export function PasswordForm({ onChanged }: { onChanged: () => void }) {
     <form onSubmit={onSubmit} noValidate className="space-y-4">
       {formError && <Alert>{formError}</Alert>}
       <div className="grid gap-4 sm:grid-cols-2">
-        <TextField label={t("profile.currentPassword")} type="password" autoComplete="current-password" error={errors.current_password?.message} {...register("current_password")} />
+        <TextField
+          label={t("profile.currentPassword")}
+          type="password"
+          autoComplete="current-password"
+          error={errors.current_password?.message}
+          {...register("current_password")}
+        />
         <TextField
           label={t("profile.newPassword")}
           type="password"

@@ -28,8 +28,7 @@ export function valuesFromReading(reading: Reading, locale: string): ReadingForm
     date: reading.date,
     index_value: String(reading.index_value).replace(".", sep),
     replacement: reading.replacement,
-    replaced_meter_final_index:
-      reading.replaced_meter_final_index === null ? "" : String(reading.replaced_meter_final_index).replace(".", sep),
+    replaced_meter_final_index: reading.replaced_meter_final_index === null ? "" : String(reading.replaced_meter_final_index).replace(".", sep),
   };
 }
 
@@ -104,7 +103,8 @@ export function ReadingForm(props: Props) {
     setError,
     reset,
     control,
-    formState: { errors, isSubmitting }, mayLeave,
+    formState: { errors, isSubmitting },
+    mayLeave,
   } = useGuardedForm<ReadingFormValues, ReadingCreate | ReadingUpdate>({ resolver, defaultValues: initial });
   const replacement = useWatch({ control, name: "replacement" });
   const unit = t(`unit.${props.unit}`);
@@ -127,12 +127,7 @@ export function ReadingForm(props: Props) {
       {nothingChanged && <Alert tone="info">{t("form.nothingChanged")}</Alert>}
       {errors.root?.server?.message && <Alert>{errors.root.server.message}</Alert>}
       <fieldset disabled={isSubmitting} className="grid gap-4 sm:grid-cols-2">
-        <DayField
-          label={t("readings.date")}
-          hint={t("readings.dateHint")}
-          error={errors.date?.message}
-          {...register("date")}
-        />
+        <DayField label={t("readings.date")} hint={t("readings.dateHint")} error={errors.date?.message} {...register("date")} />
         <TextField
           label={t("readings.index", { unit })}
           hint={t("readings.indexHint")}

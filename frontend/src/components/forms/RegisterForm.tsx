@@ -50,13 +50,7 @@ export function RegisterForm({ onRegistered }: { onRegistered: (user: User, body
         error={errors.username?.message}
         {...register("username")}
       />
-      <TextField
-        label={t("auth.register.email")}
-        type="email"
-        autoComplete="email"
-        error={errors.email?.message}
-        {...register("email")}
-      />
+      <TextField label={t("auth.register.email")} type="email" autoComplete="email" error={errors.email?.message} {...register("email")} />
       <TextField
         label={t("auth.register.password")}
         hint={t("auth.register.passwordHint")}

@@ -262,9 +262,17 @@ describe("the record form's meter picker", () => {
     renderWithI18n(<ConsumptionForm mode="create" initial={empty} meters={meters} onSubmit={onSubmit} onCancel={vi.fn()} />);
     const picker = screen.getByLabelText(/^Meter/);
     await userEvent.selectOptions(screen.getByLabelText("Kind"), "voice");
-    expect(within(picker).getAllByRole("option").map((option) => option.textContent)).toEqual(["No meter", "My phone (+56912345678)"]);
+    expect(
+      within(picker)
+        .getAllByRole("option")
+        .map((option) => option.textContent),
+    ).toEqual(["No meter", "My phone (+56912345678)"]);
     await userEvent.selectOptions(screen.getByLabelText("Kind"), "gas");
-    expect(within(picker).getAllByRole("option").map((option) => option.textContent)).toEqual(["No meter", "Boiler (G-1)"]);
+    expect(
+      within(picker)
+        .getAllByRole("option")
+        .map((option) => option.textContent),
+    ).toEqual(["No meter", "Boiler (G-1)"]);
     await userEvent.selectOptions(picker, "Boiler (G-1)");
     // The record takes the meter's currency, and its cost may come from the meter's tariffs.
     expect(screen.getByLabelText("Currency")).toHaveValue("USD");
@@ -285,7 +293,15 @@ describe("the record form's meter picker", () => {
   });
 
   it("lets go of a meter that cannot hold the new kind", async () => {
-    renderWithI18n(<ConsumptionForm mode="create" initial={{ ...empty, kind: "electricity", meter_id: meters[0]!.id }} meters={meters} onSubmit={vi.fn()} onCancel={vi.fn()} />);
+    renderWithI18n(
+      <ConsumptionForm
+        mode="create"
+        initial={{ ...empty, kind: "electricity", meter_id: meters[0]!.id }}
+        meters={meters}
+        onSubmit={vi.fn()}
+        onCancel={vi.fn()}
+      />,
+    );
     const picker = screen.getByLabelText(/^Meter/);
     expect(picker).toHaveValue(meters[0]!.id);
     await userEvent.selectOptions(screen.getByLabelText("Kind"), "sms");
@@ -294,7 +310,14 @@ describe("the record form's meter picker", () => {
 
   it("detaches a record from its meter with null", async () => {
     const onSubmit = vi.fn<(body: ConsumptionUpdate) => Promise<void>>(async () => {});
-    const initial: ConsumptionFormValues = { ...empty, kind: "electricity", quantity: "10", period_start: "2026-10-01", period_end: "2026-10-31", meter_id: meters[0]!.id };
+    const initial: ConsumptionFormValues = {
+      ...empty,
+      kind: "electricity",
+      quantity: "10",
+      period_start: "2026-10-01",
+      period_end: "2026-10-31",
+      meter_id: meters[0]!.id,
+    };
     renderWithI18n(<ConsumptionForm mode="edit" initial={initial} meters={meters} costFromTariff onSubmit={onSubmit} onCancel={vi.fn()} />);
     expect(screen.getByLabelText(/^Cost/)).toHaveAccessibleDescription(/Priced from the meter's tariffs/);
     await userEvent.selectOptions(screen.getByLabelText(/^Meter/), "No meter");

@@ -20,9 +20,7 @@ const I18nContext = createContext<I18n | null>(null);
 
 export function interpolate(template: string, values?: Values): string {
   if (!values) return template;
-  return template.replace(/\{(\w+)\}/g, (match, name: string) =>
-    name in values ? String(values[name]) : match,
-  );
+  return template.replace(/\{(\w+)\}/g, (match, name: string) => (name in values ? String(values[name]) : match));
 }
 
 function subscribeLanguages(onChange: () => void): () => void {

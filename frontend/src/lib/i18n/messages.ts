@@ -90,7 +90,8 @@ export const en = {
   "list.loadingMore": "Loading more…",
   "list.end": "That is everything.",
   "overlap.badge": "Overlaps {count}",
-  "overlap.badgeTitle": "Overlaps {count} other record(s) of the same kind and meter: both count, so the figures may hold the same consumption twice. Show them.",
+  "overlap.badgeTitle":
+    "Overlaps {count} other record(s) of the same kind and meter: both count, so the figures may hold the same consumption twice. Show them.",
   "overlap.notice": "{count} record(s) in this range overlap others of the same kind and meter: the figures may count the same consumption twice.",
   "overlap.noticeLink": "Show them",
   "list.overlapping": "Overlaps",
@@ -146,10 +147,12 @@ export const en = {
   "form.nothingChanged": "Nothing to save: no field was changed.",
   "form.deleted": "Record deleted.",
   "form.stale.title": "Someone else changed this record",
-  "form.stale.body": "It was changed after you opened it. Reload to see the current version (your unsaved changes will be lost), or keep your version: your changes are applied onto the current one.",
+  "form.stale.body":
+    "It was changed after you opened it. Reload to see the current version (your unsaved changes will be lost), or keep your version: your changes are applied onto the current one.",
   "form.stale.reload": "Reload the record",
   "form.stale.keepMine": "Keep my version",
-  "form.overlaps": "This period overlaps {count} other record(s) of the same kind (and meter): both count, which doubles the figures. Check that it is not the same consumption twice (a bill and meter readings, say).",
+  "form.overlaps":
+    "This period overlaps {count} other record(s) of the same kind (and meter): both count, which doubles the figures. Check that it is not the same consumption twice (a bill and meter readings, say).",
   "form.notFound": "This record does not exist or is not yours.",
   "form.meta": "Version {version} · last changed {updated}",
   "delete.title": "Delete this record?",
@@ -175,7 +178,8 @@ export const en = {
   "profile.deleteConfirmLabel": "Your username",
   "profile.memberSince": "Member since {date}",
   "tokens.title": "API tokens",
-  "tokens.intro": "For scripts and integrations (Home Assistant, a Raspberry Pi, an ERP): send a token as `Authorization: Bearer`. It acts as you, limited to its access.",
+  "tokens.intro":
+    "For scripts and integrations (Home Assistant, a Raspberry Pi, an ERP): send a token as `Authorization: Bearer`. It acts as you, limited to its access.",
   "tokens.create": "Create token",
   "tokens.name": "Token name",
   "tokens.nameHint": "Where you will use it, e.g. Home Assistant.",
@@ -337,7 +341,8 @@ export const en = {
   "form.costTariffHint": "Leave it empty to price the record from the meter's tariffs, or type an amount in {currency}, e.g. {example}.",
   "form.costFromTariff": "Priced from the meter's tariffs. Type an amount to set your own; clear it to follow the tariffs again.",
   "form.fromReadings.title": "This record comes from meter readings",
-  "form.fromReadings.body": "It is the consumption between two readings, so it changes or goes away only with its readings. Correct or delete them on the meter's page.",
+  "form.fromReadings.body":
+    "It is the consumption between two readings, so it changes or goes away only with its readings. Correct or delete them on the meter's page.",
   "form.fromReadings.link": "Go to the meter",
   "meters.title": "Meters and lines",
   "meters.subtitle": "Your electricity, water and gas meters and your mobile lines.",
@@ -369,10 +374,12 @@ export const en = {
   "meters.col.balance": "Balance",
   "meters.deleteNamed": "Delete {name}",
   "meters.delete.title": "Delete this meter?",
-  "meters.delete.body": "{name} will be deleted with its tariffs, readings and top-ups. Its records stay, no longer attached to a meter, with the costs they had. This cannot be undone.",
+  "meters.delete.body":
+    "{name} will be deleted with its tariffs, readings and top-ups. Its records stay, no longer attached to a meter, with the costs they had. This cannot be undone.",
   "meters.delete.changed": "This meter was changed by someone else. Reload and try again.",
   "meters.stale.title": "Someone else changed this meter",
-  "meters.stale.body": "It was changed after you opened it. Reload to see the current version (your unsaved changes will be lost), or keep your version: your changes are applied onto the current one.",
+  "meters.stale.body":
+    "It was changed after you opened it. Reload to see the current version (your unsaved changes will be lost), or keep your version: your changes are applied onto the current one.",
   "meters.stale.reload": "Reload the meter",
   "meters.form.kind": "Kind",
   "meters.form.chooseKind": "Choose a kind",
@@ -486,7 +493,8 @@ export const en = {
   "error.title": "Something went wrong",
   "error.body": "An unexpected error stopped this page. You can try again; if it keeps happening, reload.",
   "auth.unreachable.title": "Consumo cannot be reached right now",
-  "auth.unreachable.body": "You are not signed out: the service is not answering. This page tries again on its own and carries on where you were as soon as it is back.",
+  "auth.unreachable.body":
+    "You are not signed out: the service is not answering. This page tries again on its own and carries on where you were as soon as it is back.",
   "auth.unreachable.retrying": "Retrying…",
   "auth.unreachable.retry": "Try now",
   "dashboard.rangeError": "The figures for this range could not be loaded. Retrying…",
@@ -595,7 +603,8 @@ export const en = {
   "team.confirmDeactivateTitle": "Deactivate {username}?",
   "team.confirmDeactivateBody": "They are signed out everywhere at once and cannot sign in until reactivated. Their records stay.",
   "team.confirmRemoveTitle": "Remove {username}?",
-  "team.confirmRemoveBody": "They are signed out at once and can never sign in to this organisation again. Their records stay in the organisation, shown as a former member's.",
+  "team.confirmRemoveBody":
+    "They are signed out at once and can never sign in to this organisation again. Their records stay in the organisation, shown as a former member's.",
   "team.confirmTransferTitle": "Make {username} the owner?",
   "team.confirmTransferBody": "{username} becomes the owner and you become an admin. Only an owner can undo this.",
   "team.invite": "Invite someone",
@@ -741,7 +750,8 @@ export const es: Record<MessageKey, string> = {
   "list.loadingMore": "Cargando más…",
   "list.end": "No hay más registros.",
   "overlap.badge": "Solapa {count}",
-  "overlap.badgeTitle": "Se solapa con {count} registro(s) más del mismo tipo y contador: cuentan ambos, así que las cifras pueden contar dos veces el mismo consumo. Verlos.",
+  "overlap.badgeTitle":
+    "Se solapa con {count} registro(s) más del mismo tipo y contador: cuentan ambos, así que las cifras pueden contar dos veces el mismo consumo. Verlos.",
   "overlap.notice": "{count} registro(s) de este periodo se solapan con otros del mismo tipo y contador: las cifras pueden contar dos veces el mismo consumo.",
   "overlap.noticeLink": "Verlos",
   "list.overlapping": "Solapamientos",
@@ -797,10 +807,12 @@ export const es: Record<MessageKey, string> = {
   "form.nothingChanged": "No hay nada que guardar: no has cambiado ningún campo.",
   "form.deleted": "Registro eliminado.",
   "form.stale.title": "Otra persona ha cambiado este registro",
-  "form.stale.body": "Se modificó después de que lo abrieras. Recárgalo para ver la versión actual (perderás los cambios sin guardar) o mantén tu versión: tus cambios se aplican sobre la actual.",
+  "form.stale.body":
+    "Se modificó después de que lo abrieras. Recárgalo para ver la versión actual (perderás los cambios sin guardar) o mantén tu versión: tus cambios se aplican sobre la actual.",
   "form.stale.reload": "Recargar el registro",
   "form.stale.keepMine": "Mantener mi versión",
-  "form.overlaps": "Este periodo se solapa con {count} registro(s) más del mismo tipo (y contador): cuentan ambos, lo que duplica las cifras. Comprueba que no es el mismo consumo dos veces (una factura y lecturas del contador, por ejemplo).",
+  "form.overlaps":
+    "Este periodo se solapa con {count} registro(s) más del mismo tipo (y contador): cuentan ambos, lo que duplica las cifras. Comprueba que no es el mismo consumo dos veces (una factura y lecturas del contador, por ejemplo).",
   "form.notFound": "Este registro no existe o no es tuyo.",
   "form.meta": "Versión {version} · último cambio {updated}",
   "delete.title": "¿Eliminar este registro?",
@@ -826,7 +838,8 @@ export const es: Record<MessageKey, string> = {
   "profile.deleteConfirmLabel": "Tu nombre de usuario",
   "profile.memberSince": "Miembro desde el {date}",
   "tokens.title": "Tokens de API",
-  "tokens.intro": "Para scripts e integraciones (Home Assistant, una Raspberry Pi, un ERP): envía el token como `Authorization: Bearer`. Actúa como tú, limitado a su acceso.",
+  "tokens.intro":
+    "Para scripts e integraciones (Home Assistant, una Raspberry Pi, un ERP): envía el token como `Authorization: Bearer`. Actúa como tú, limitado a su acceso.",
   "tokens.create": "Crear token",
   "tokens.name": "Nombre del token",
   "tokens.nameHint": "Dónde lo usarás, p. ej. Home Assistant.",
@@ -929,7 +942,8 @@ export const es: Record<MessageKey, string> = {
   "dashboard.card.noComparison": "sin datos previos",
   "dashboard.lines.title": "Líneas móviles",
   "dashboard.card.partialChange": "{pct} por ahora (periodo sin terminar)",
-  "dashboard.partialNotice": "Este rango llega hasta hoy: puede que aún no hayan llegado sus últimas facturas, así que los cambios frente a periodos anteriores son parciales.",
+  "dashboard.partialNotice":
+    "Este rango llega hasta hoy: puede que aún no hayan llegado sus últimas facturas, así que los cambios frente a periodos anteriores son parciales.",
   "dashboard.card.up": "Sube {pct}",
   "dashboard.card.down": "Baja {pct}",
   "dashboard.card.flat": "Sin cambios",
@@ -1020,10 +1034,12 @@ export const es: Record<MessageKey, string> = {
   "meters.col.balance": "Saldo",
   "meters.deleteNamed": "Eliminar {name}",
   "meters.delete.title": "¿Eliminar este contador?",
-  "meters.delete.body": "Se eliminará {name} con sus tarifas, lecturas y recargas. Sus registros se conservan, sin contador, con los importes que tenían. No se puede deshacer.",
+  "meters.delete.body":
+    "Se eliminará {name} con sus tarifas, lecturas y recargas. Sus registros se conservan, sin contador, con los importes que tenían. No se puede deshacer.",
   "meters.delete.changed": "Otra persona ha cambiado este contador. Recarga e inténtalo de nuevo.",
   "meters.stale.title": "Otra persona ha cambiado este contador",
-  "meters.stale.body": "Se modificó después de que lo abrieras. Recárgalo para ver la versión actual (perderás los cambios sin guardar) o mantén tu versión: tus cambios se aplican sobre la actual.",
+  "meters.stale.body":
+    "Se modificó después de que lo abrieras. Recárgalo para ver la versión actual (perderás los cambios sin guardar) o mantén tu versión: tus cambios se aplican sobre la actual.",
   "meters.stale.reload": "Recargar el contador",
   "meters.form.kind": "Tipo",
   "meters.form.chooseKind": "Elige un tipo",
@@ -1246,7 +1262,8 @@ export const es: Record<MessageKey, string> = {
   "team.confirmDeactivateTitle": "¿Desactivar a {username}?",
   "team.confirmDeactivateBody": "Se cierran todas sus sesiones al instante y no podrá entrar hasta que lo reactives. Sus registros se conservan.",
   "team.confirmRemoveTitle": "¿Quitar a {username}?",
-  "team.confirmRemoveBody": "Se cierran sus sesiones al instante y no podrá volver a entrar en esta organización. Sus registros se quedan en la organización, como de un antiguo miembro.",
+  "team.confirmRemoveBody":
+    "Se cierran sus sesiones al instante y no podrá volver a entrar en esta organización. Sus registros se quedan en la organización, como de un antiguo miembro.",
   "team.confirmTransferTitle": "¿Hacer propietario a {username}?",
   "team.confirmTransferBody": "{username} pasa a ser el propietario y tú, administrador. Solo un propietario puede deshacerlo.",
   "team.invite": "Invitar a alguien",

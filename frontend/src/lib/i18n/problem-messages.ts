@@ -110,7 +110,8 @@ export const problemEn = {
   "problem.reading.final_index_too_low": "The old meter's final index ({final_index}) is lower than the reading of {earlier_date} ({earlier_index}).",
   "problem.reading.final_index_without_replacement": "Only a meter replacement has an old meter's final index.",
   "problem.reading.in_future": "A reading cannot be dated after today.",
-  "problem.reading.index_went_down": "A meter's index does not go down: {later_index} on {later_date} is lower than {earlier_index} on {earlier_date}. If the meter was replaced, mark the reading as a replacement.",
+  "problem.reading.index_went_down":
+    "A meter's index does not go down: {later_index} on {later_date} is lower than {earlier_index} on {earlier_date}. If the meter was replaced, mark the reading as a replacement.",
   "problem.reading.not_found": "This reading does not exist.",
   "problem.reading.not_on_lines": "Mobile lines have no index readings.",
   "problem.reading.too_far_apart": "Consecutive readings are at most {max_days} days apart; {earlier_date} and {later_date} are further apart.",
@@ -261,7 +262,8 @@ export const problemEs: Record<keyof typeof problemEn, string> = {
   "problem.reading.final_index_too_low": "El índice final del contador anterior ({final_index}) es menor que la lectura del {earlier_date} ({earlier_index}).",
   "problem.reading.final_index_without_replacement": "Solo un cambio de contador tiene índice final del contador anterior.",
   "problem.reading.in_future": "Una lectura no puede tener fecha posterior a hoy.",
-  "problem.reading.index_went_down": "El índice de un contador no baja: {later_index} el {later_date} es menor que {earlier_index} el {earlier_date}. Si se cambió el contador, marca la lectura como cambio.",
+  "problem.reading.index_went_down":
+    "El índice de un contador no baja: {later_index} el {later_date} es menor que {earlier_index} el {earlier_date}. Si se cambió el contador, marca la lectura como cambio.",
   "problem.reading.not_found": "Esta lectura no existe.",
   "problem.reading.not_on_lines": "Las líneas móviles no tienen lecturas de índice.",
   "problem.reading.too_far_apart": "Dos lecturas seguidas distan como máximo {max_days} días; {earlier_date} y {later_date} distan más.",

@@ -43,8 +43,7 @@ export default function ActivityPage() {
   });
 
   const names = new Map((members.data?.items ?? []).map((member) => [member.id, member.username]));
-  const actor = (event: AuditEvent) =>
-    event.actor_user_id ? (names.get(event.actor_user_id) ?? t("activity.someone")) : t("activity.system");
+  const actor = (event: AuditEvent) => (event.actor_user_id ? (names.get(event.actor_user_id) ?? t("activity.someone")) : t("activity.system"));
 
   return (
     <div className="mx-auto max-w-5xl space-y-6">
@@ -76,49 +75,59 @@ export default function ActivityPage() {
       {events.data && events.data.pages[0]?.items.length === 0 && <Alert tone="info">{t("activity.empty")}</Alert>}
       {events.data && (
         <ol className="space-y-3" aria-label={t("activity.title")}>
-          {events.data.pages.flatMap((page) => page.items).map((event) => (
-            <li key={event.id}>
-              <Card>
-                <p className="text-sm">
-                  <span className="font-semibold">{actor(event)}</span> · <span className="font-mono">{event.action}</span> ·{" "}
-                  <span className="font-mono">{event.entity_type}</span>
-                </p>
-                <p className="mt-1 text-xs text-slate-600 dark:text-slate-400">
-                  <time dateTime={event.occurred_at}>{formatTimestamp(event.occurred_at, intl)}</time>
-                  {event.client_ip && ` · ${t("activity.details", { ip: event.client_ip, agent: event.user_agent ?? "—" })}`}
-                </p>
-                {event.changes.length > 0 && (
-                  // A creation or deletion lists every field: folded; an edit's few changes show open.
-                  <details className="mt-3" open={event.action !== "create" && event.action !== "delete"}>
-                    <summary className="cursor-pointer text-xs font-medium text-slate-700 dark:text-slate-300">
-                      {t("activity.changes", { count: event.changes.length })}
-                    </summary>
-                  <div className="mt-2 overflow-x-auto">
-                    <table className="min-w-full text-xs">
-                      <caption className="sr-only">{`${event.action} ${event.entity_type}`}</caption>
-                      <thead>
-                        <tr className="text-left text-slate-600 dark:text-slate-400">
-                          <th scope="col" className="pr-3 font-medium">{t("activity.field")}</th>
-                          <th scope="col" className="pr-3 font-medium">{t("activity.before")}</th>
-                          <th scope="col" className="font-medium">{t("activity.after")}</th>
-                        </tr>
-                      </thead>
-                      <tbody>
-                        {event.changes.map((change) => (
-                          <tr key={change.field} className="align-top">
-                            <th scope="row" className="pr-3 text-left font-mono font-normal">{change.field}</th>
-                            <td className="max-w-48 break-all pr-3 text-rose-700 dark:text-rose-300">{change.before ?? "—"}</td>
-                            <td className="max-w-48 break-all text-emerald-800 dark:text-emerald-300">{change.after ?? "—"}</td>
-                          </tr>
-                        ))}
-                      </tbody>
-                    </table>
-                  </div>
-                  </details>
-                )}
-              </Card>
-            </li>
-          ))}
+          {events.data.pages
+            .flatMap((page) => page.items)
+            .map((event) => (
+              <li key={event.id}>
+                <Card>
+                  <p className="text-sm">
+                    <span className="font-semibold">{actor(event)}</span> · <span className="font-mono">{event.action}</span> ·{" "}
+                    <span className="font-mono">{event.entity_type}</span>
+                  </p>
+                  <p className="mt-1 text-xs text-slate-600 dark:text-slate-400">
+                    <time dateTime={event.occurred_at}>{formatTimestamp(event.occurred_at, intl)}</time>
+                    {event.client_ip && ` · ${t("activity.details", { ip: event.client_ip, agent: event.user_agent ?? "—" })}`}
+                  </p>
+                  {event.changes.length > 0 && (
+                    // A creation or deletion lists every field: folded; an edit's few changes show open.
+                    <details className="mt-3" open={event.action !== "create" && event.action !== "delete"}>
+                      <summary className="cursor-pointer text-xs font-medium text-slate-700 dark:text-slate-300">
+                        {t("activity.changes", { count: event.changes.length })}
+                      </summary>
+                      <div className="mt-2 overflow-x-auto">
+                        <table className="min-w-full text-xs">
+                          <caption className="sr-only">{`${event.action} ${event.entity_type}`}</caption>
+                          <thead>
+                            <tr className="text-left text-slate-600 dark:text-slate-400">
+                              <th scope="col" className="pr-3 font-medium">
+                                {t("activity.field")}
+                              </th>
+                              <th scope="col" className="pr-3 font-medium">
+                                {t("activity.before")}
+                              </th>
+                              <th scope="col" className="font-medium">
+                                {t("activity.after")}
+                              </th>
+                            </tr>
+                          </thead>
+                          <tbody>
+                            {event.changes.map((change) => (
+                              <tr key={change.field} className="align-top">
+                                <th scope="row" className="pr-3 text-left font-mono font-normal">
+                                  {change.field}
+                                </th>
+                                <td className="max-w-48 break-all pr-3 text-rose-700 dark:text-rose-300">{change.before ?? "—"}</td>
+                                <td className="max-w-48 break-all text-emerald-800 dark:text-emerald-300">{change.after ?? "—"}</td>
+                              </tr>
+                            ))}
+                          </tbody>
+                        </table>
+                      </div>
+                    </details>
+                  )}
+                </Card>
+              </li>
+            ))}
         </ol>
       )}
       {events.hasNextPage && (

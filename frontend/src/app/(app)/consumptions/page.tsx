@@ -179,7 +179,12 @@ function ConsumptionList() {
               {t("common.edit")}
             </Link>
             {deletableOnItsOwn(record) && (
-              <button type="button" onClick={() => setToDelete(record)} aria-label={t("list.deleteRecord", { period })} className={`ml-1 ${rowActionClass.danger}`}>
+              <button
+                type="button"
+                onClick={() => setToDelete(record)}
+                aria-label={t("list.deleteRecord", { period })}
+                className={`ml-1 ${rowActionClass.danger}`}
+              >
                 {t("common.delete")}
               </button>
             )}
@@ -261,16 +266,8 @@ function ConsumptionList() {
               </option>
             ))}
           </SelectField>
-          <DayField
-            label={t("list.from")}
-            value={filters.from ?? ""}
-            onChange={(event) => setFilter("from", event.target.value)}
-          />
-          <DayField
-            label={t("list.to")}
-            value={filters.to ?? ""}
-            onChange={(event) => setFilter("to", event.target.value)}
-          />
+          <DayField label={t("list.from")} value={filters.from ?? ""} onChange={(event) => setFilter("from", event.target.value)} />
+          <DayField label={t("list.to")} value={filters.to ?? ""} onChange={(event) => setFilter("to", event.target.value)} />
           <TextField
             label={t("list.search")}
             type="search"
@@ -311,9 +308,7 @@ function ConsumptionList() {
             {filtered ? <SearchIcon className="size-7" /> : <InboxIcon className="size-7" />}
           </div>
           <h2 className="mt-3 text-lg font-semibold">{filtered ? t("list.empty.filteredTitle") : t("list.empty.title")}</h2>
-          <p className="mx-auto mt-1 max-w-md text-sm text-slate-600 dark:text-slate-400">
-            {filtered ? t("list.empty.filteredBody") : t("list.empty.body")}
-          </p>
+          <p className="mx-auto mt-1 max-w-md text-sm text-slate-600 dark:text-slate-400">{filtered ? t("list.empty.filteredBody") : t("list.empty.body")}</p>
           <div className="mt-5">
             {filtered ? (
               <Button

@@ -29,7 +29,10 @@ describe("the dashboard's line balances", () => {
   it("lists each mobile line with its balance, and nothing else", () => {
     renderWithI18n(
       <LineBalances
-        meters={[meter({}), meter({ id: "00000000-0000-4000-8000-000000000002", kind: "mobile_line", name: "My phone", identifier: "+34600000000", balance_minor: 1250 })]}
+        meters={[
+          meter({}),
+          meter({ id: "00000000-0000-4000-8000-000000000002", kind: "mobile_line", name: "My phone", identifier: "+34600000000", balance_minor: 1250 }),
+        ]}
       />,
     );
     expect(screen.getByRole("heading", { name: "Mobile lines" })).toBeInTheDocument();

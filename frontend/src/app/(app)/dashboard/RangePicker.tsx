@@ -76,12 +76,7 @@ export function RangePicker({
             onChange={(event) => setFrom(event.target.value)}
             error={invalid ? t("dashboard.range.invalid") : undefined}
           />
-          <DayField
-            label={t("dashboard.range.to")}
-            required
-            value={to}
-            onChange={(event) => setTo(event.target.value)}
-          />
+          <DayField label={t("dashboard.range.to")} required value={to} onChange={(event) => setTo(event.target.value)} />
           <Button type="submit" variant="secondary">
             {t("dashboard.range.apply")}
           </Button>

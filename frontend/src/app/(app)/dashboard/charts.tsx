@@ -67,7 +67,10 @@ export function ChartPanel({
         {actions}
       </div>
       {loading ? (
-        <div role="status" className="grid h-56 animate-pulse place-items-center rounded-xl bg-slate-100 text-sm text-slate-500 dark:bg-slate-800/60 dark:text-slate-400">
+        <div
+          role="status"
+          className="grid h-56 animate-pulse place-items-center rounded-xl bg-slate-100 text-sm text-slate-500 dark:bg-slate-800/60 dark:text-slate-400"
+        >
           <span className="flex items-center gap-2">
             <Spinner className="size-4" />
             {t("dashboard.chart.loading")}
@@ -176,7 +179,12 @@ function MonthlyKindChart({
             content={({ active, payload }: TooltipContentProps) => {
               const point = payload?.[0]?.payload as (typeof series)[number] | undefined;
               if (!active || !point) return null;
-              return <TooltipBox title={bucketLabel(point, "month", intl)} rows={[{ key: kind, color: KIND_COLORS[kind], name: kindName, value: withUnit(point.quantity) }]} />;
+              return (
+                <TooltipBox
+                  title={bucketLabel(point, "month", intl)}
+                  rows={[{ key: kind, color: KIND_COLORS[kind], name: kindName, value: withUnit(point.quantity) }]}
+                />
+              );
             }}
           />
           <Legend formatter={() => <LegendText>{`${kindName} (${unitName})`}</LegendText>} iconType="circle" iconSize={8} />
@@ -200,10 +208,7 @@ export function MonthlyCostCharts({ buckets }: { buckets: readonly KpiBucket[] }
         const summary = t("dashboard.cost.summary", {
           currency,
           values: rows
-            .map(
-              (row) =>
-                `${bucketLabel(row, "month", intl)}: ${kinds.map((kind) => `${t(`kind.${kind}`)} ${money(row[kind] ?? 0)}`).join(", ")}`,
-            )
+            .map((row) => `${bucketLabel(row, "month", intl)}: ${kinds.map((kind) => `${t(`kind.${kind}`)} ${money(row[kind] ?? 0)}`).join(", ")}`)
             .join("; "),
         });
         return (
@@ -297,7 +302,12 @@ export function DetailLineChart({
           content={({ active, payload }: TooltipContentProps) => {
             const point = payload?.[0]?.payload as (typeof series)[number] | undefined;
             if (!active || !point) return null;
-            return <TooltipBox title={bucketLabel(point, interval, intl)} rows={[{ key: kind, color: KIND_COLORS[kind], name: kindName, value: withUnit(point.quantity) }]} />;
+            return (
+              <TooltipBox
+                title={bucketLabel(point, interval, intl)}
+                rows={[{ key: kind, color: KIND_COLORS[kind], name: kindName, value: withUnit(point.quantity) }]}
+              />
+            );
           }}
         />
         <Legend formatter={() => <LegendText>{`${kindName} (${unitName})`}</LegendText>} iconType="plainline" />
@@ -347,13 +357,29 @@ export function BreakdownCharts({ kinds }: { kinds: readonly KindShare[] }) {
                     return (
                       <TooltipBox
                         title={slice.name}
-                        rows={[{ key: slice.kind, color: KIND_COLORS[slice.kind], name: formatPercent(slice.pct, intl), value: formatMoney(slice.costMinor, currency, intl) }]}
+                        rows={[
+                          {
+                            key: slice.kind,
+                            color: KIND_COLORS[slice.kind],
+                            name: formatPercent(slice.pct, intl),
+                            value: formatMoney(slice.costMinor, currency, intl),
+                          },
+                        ]}
                       />
                     );
                   }}
                 />
                 <Legend formatter={(value: string) => <LegendText>{value}</LegendText>} iconType="circle" iconSize={8} itemSorter={null} />
-                <Pie data={slices} dataKey="pct" nameKey="name" innerRadius="55%" outerRadius="85%" paddingAngle={1} stroke="currentColor" isAnimationActive={false}>
+                <Pie
+                  data={slices}
+                  dataKey="pct"
+                  nameKey="name"
+                  innerRadius="55%"
+                  outerRadius="85%"
+                  paddingAngle={1}
+                  stroke="currentColor"
+                  isAnimationActive={false}
+                >
                   {slices.map((slice) => (
                     <Cell key={slice.kind} fill={KIND_COLORS[slice.kind]} />
                   ))}

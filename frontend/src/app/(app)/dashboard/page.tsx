@@ -68,7 +68,9 @@ function Dashboard() {
   const summaryData = summaryView.state === "ready" ? summaryView.data : undefined;
   const kindsWithData = summaryData?.kinds ?? [];
   const meterBudget = summaryData?.meter_budget ?? null;
-  const detailKind: ConsumptionKind | undefined = chosenKind.success ? chosenKind.data : kindsWithData.find((kind) => kind.quantity > 0)?.kind ?? kindsWithData[0]?.kind;
+  const detailKind: ConsumptionKind | undefined = chosenKind.success
+    ? chosenKind.data
+    : (kindsWithData.find((kind) => kind.quantity > 0)?.kind ?? kindsWithData[0]?.kind);
   const interval = detailInterval(period);
   const detail = useKpiTimeseries(period, interval, filter, detailKind, detailKind !== undefined);
   const detailView = sectionView(detail);
@@ -134,7 +136,12 @@ function Dashboard() {
               </SelectField>
             )}
             {canSeeTenant && (
-              <SelectField label={t("dashboard.scope.label")} value={scope} onChange={(event) => setParam("scope", event.target.value === "tenant" ? "tenant" : null)} className="w-56">
+              <SelectField
+                label={t("dashboard.scope.label")}
+                value={scope}
+                onChange={(event) => setParam("scope", event.target.value === "tenant" ? "tenant" : null)}
+                className="w-56"
+              >
                 <option value="mine">{t("dashboard.scope.mine")}</option>
                 <option value="tenant">{t("dashboard.scope.tenant")}</option>
               </SelectField>
@@ -228,7 +235,9 @@ function Dashboard() {
         loading={summaryView.state === "loading" || (detailKind !== undefined && detailView.state === "loading")}
         empty={failed(summaryView) || (detailKind !== undefined && failed(detailView)) || ((!detailKind || !detailUnit) && t("dashboard.chart.empty"))}
       >
-        {detailData && detailKind && detailUnit && <DetailLineChart buckets={detailData.buckets} kind={detailKind} unit={detailUnit} interval={interval} total={detailTotal} />}
+        {detailData && detailKind && detailUnit && (
+          <DetailLineChart buckets={detailData.buckets} kind={detailKind} unit={detailUnit} interval={interval} total={detailTotal} />
+        )}
       </ChartPanel>
 
       <Card>

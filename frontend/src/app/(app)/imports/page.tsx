@@ -66,8 +66,12 @@ function Preview({ job }: { job: Import }) {
             <caption className="mb-2 text-left font-medium">{t("import.errors.title")}</caption>
             <thead>
               <tr>
-                <th scope="col" className="pr-3">{t("import.errors.row")}</th>
-                <th scope="col" className="pr-3">{t("import.errors.column")}</th>
+                <th scope="col" className="pr-3">
+                  {t("import.errors.row")}
+                </th>
+                <th scope="col" className="pr-3">
+                  {t("import.errors.column")}
+                </th>
                 <th scope="col">{t("import.errors.message")}</th>
               </tr>
             </thead>
@@ -89,9 +93,15 @@ function Preview({ job }: { job: Import }) {
             <caption className="mb-2 text-left font-medium">{t("import.duplicates.title")}</caption>
             <thead>
               <tr>
-                <th scope="col" className="pr-3">{t("import.errors.row")}</th>
-                <th scope="col" className="pr-3">{t("import.field.kind")}</th>
-                <th scope="col" className="pr-3">{t("import.duplicates.period")}</th>
+                <th scope="col" className="pr-3">
+                  {t("import.errors.row")}
+                </th>
+                <th scope="col" className="pr-3">
+                  {t("import.field.kind")}
+                </th>
+                <th scope="col" className="pr-3">
+                  {t("import.duplicates.period")}
+                </th>
                 <th scope="col">{t("import.duplicates.why")}</th>
               </tr>
             </thead>
@@ -100,7 +110,9 @@ function Preview({ job }: { job: Import }) {
                 <tr key={row.row} className="border-t border-slate-200 dark:border-slate-700">
                   <td className="pr-3">{row.row}</td>
                   <td className="pr-3">{t(`kind.${row.kind}`)}</td>
-                  <td className="pr-3">{row.period_start} – {row.period_end}</td>
+                  <td className="pr-3">
+                    {row.period_start} – {row.period_end}
+                  </td>
                   <td>{t(row.duplicate === "file" ? "import.duplicates.file" : "import.duplicates.existing")}</td>
                 </tr>
               ))}
@@ -279,13 +291,7 @@ export default function ImportsPage() {
           <p className="mb-3 text-sm text-slate-700 dark:text-slate-300">{t("import.drop")}</p>
           <label className="inline-flex cursor-pointer items-center rounded-md bg-emerald-700 px-4 py-2 text-sm font-medium text-white focus-within:outline-2 focus-within:outline-emerald-600">
             {t("import.choose")}
-            <input
-              ref={input}
-              type="file"
-              accept=".csv,text/csv"
-              className="sr-only"
-              onChange={(event) => void choose(event.target.files?.[0])}
-            />
+            <input ref={input} type="file" accept=".csv,text/csv" className="sr-only" onChange={(event) => void choose(event.target.files?.[0])} />
           </label>
           {file && <p className="mt-3 break-all text-sm">{file.name}</p>}
         </div>
@@ -302,7 +308,12 @@ export default function ImportsPage() {
           <h2 className="text-lg font-semibold">{t("import.step.mapping")}</h2>
           <div className="grid gap-3 sm:grid-cols-2 lg:grid-cols-4">
             {IMPORT_FIELDS.map((field) => (
-              <SelectField key={field} label={t(`import.field.${field}`)} value={mapping[field] ?? ""} onChange={(event) => setField(field, event.target.value)}>
+              <SelectField
+                key={field}
+                label={t(`import.field.${field}`)}
+                value={mapping[field] ?? ""}
+                onChange={(event) => setField(field, event.target.value)}
+              >
                 <option value="">{t("import.noColumn")}</option>
                 {head.header.map((name) => (
                   <option key={name} value={name}>
@@ -353,7 +364,9 @@ export default function ImportsPage() {
             </table>
           </div>
           {(missing.length > 0 || needsKind) && (
-            <Alert tone="warning">{t("import.missing", { fields: [...(needsKind ? ["kind" as const] : []), ...missing].map((field) => t(`import.field.${field}`)).join(", ") })}</Alert>
+            <Alert tone="warning">
+              {t("import.missing", { fields: [...(needsKind ? ["kind" as const] : []), ...missing].map((field) => t(`import.field.${field}`)).join(", ") })}
+            </Alert>
           )}
           <Button onClick={() => void check()} disabled={busy || missing.length > 0 || needsKind}>
             {busy && !job ? t("import.checking") : t("import.check")}

@@ -61,7 +61,10 @@ export default function MetersPage() {
       header: t("meters.col.name"),
       card: "title",
       cell: (meter) => (
-        <Link href={`/meters/${meter.id}`} className="rounded text-emerald-700 hover:underline focus-visible:outline-2 focus-visible:outline-emerald-600 dark:text-emerald-400">
+        <Link
+          href={`/meters/${meter.id}`}
+          className="rounded text-emerald-700 hover:underline focus-visible:outline-2 focus-visible:outline-emerald-600 dark:text-emerald-400"
+        >
           {meter.name}
         </Link>
       ),

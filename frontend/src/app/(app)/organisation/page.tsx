@@ -76,10 +76,46 @@ function OrganisationForm({ tenant }: { tenant: TenantSettings }) {
               <Alert>{error.message}</Alert>
             </div>
           )}
-          <TextField className="sm:col-span-2" label={t("org.name")} required maxLength={100} readOnly={!manages} value={values.name} error={fieldError("name")} onChange={(event) => setValues({ ...values, name: event.target.value })} />
-          <TextField label={t("org.currency")} hint={t("org.currencyHint")} required minLength={3} maxLength={3} readOnly={!manages} value={values.default_currency} error={fieldError("default_currency")} onChange={(event) => setValues({ ...values, default_currency: event.target.value })} />
-          <TextField label={t("org.timeZone")} hint={t("org.timeZoneHint")} required maxLength={64} readOnly={!manages} value={values.time_zone} error={fieldError("time_zone")} onChange={(event) => setValues({ ...values, time_zone: event.target.value })} />
-          <TextField label={t("org.locale")} required maxLength={16} readOnly={!manages} value={values.locale} error={fieldError("locale")} onChange={(event) => setValues({ ...values, locale: event.target.value })} />
+          <TextField
+            className="sm:col-span-2"
+            label={t("org.name")}
+            required
+            maxLength={100}
+            readOnly={!manages}
+            value={values.name}
+            error={fieldError("name")}
+            onChange={(event) => setValues({ ...values, name: event.target.value })}
+          />
+          <TextField
+            label={t("org.currency")}
+            hint={t("org.currencyHint")}
+            required
+            minLength={3}
+            maxLength={3}
+            readOnly={!manages}
+            value={values.default_currency}
+            error={fieldError("default_currency")}
+            onChange={(event) => setValues({ ...values, default_currency: event.target.value })}
+          />
+          <TextField
+            label={t("org.timeZone")}
+            hint={t("org.timeZoneHint")}
+            required
+            maxLength={64}
+            readOnly={!manages}
+            value={values.time_zone}
+            error={fieldError("time_zone")}
+            onChange={(event) => setValues({ ...values, time_zone: event.target.value })}
+          />
+          <TextField
+            label={t("org.locale")}
+            required
+            maxLength={16}
+            readOnly={!manages}
+            value={values.locale}
+            error={fieldError("locale")}
+            onChange={(event) => setValues({ ...values, locale: event.target.value })}
+          />
           {manages && (
             <div className="sm:col-span-2">
               <Button type="submit" busy={saving.isPending}>

@@ -44,7 +44,6 @@ export default function ProfilePage() {
   if (me.isError) return <Alert>{describeError(me.error, t)}</Alert>;
   const user = me.data;
 
-
   return (
     <div className="mx-auto max-w-3xl space-y-6">
       <PageHeader
@@ -109,7 +108,13 @@ export default function ProfilePage() {
         onConfirm={deleteAccount}
       >
         <p>{t("profile.deleteConfirmBody", { username: user.username })}</p>
-        <TextField className="mt-4" label={t("profile.deleteConfirmLabel")} autoComplete="off" value={typed} onChange={(event) => setTyped(event.target.value)} />
+        <TextField
+          className="mt-4"
+          label={t("profile.deleteConfirmLabel")}
+          autoComplete="off"
+          value={typed}
+          onChange={(event) => setTyped(event.target.value)}
+        />
       </ConfirmDialog>
     </div>
   );

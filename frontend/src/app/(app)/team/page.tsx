@@ -4,8 +4,25 @@ import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { useId, useState } from "react";
 import { toast } from "sonner";
 
-import { createInvitation, removeMember, revokeInvitation, transferOwnership, updateMember, type Invitation, type InvitationCreated, type Member, type Role } from "@/client";
-import { getCurrentUserQueryKey, getTenantOptions, listInvitationsOptions, listInvitationsQueryKey, listMembersOptions, listMembersQueryKey } from "@/client/@tanstack/react-query.gen";
+import {
+  createInvitation,
+  removeMember,
+  revokeInvitation,
+  transferOwnership,
+  updateMember,
+  type Invitation,
+  type InvitationCreated,
+  type Member,
+  type Role,
+} from "@/client";
+import {
+  getCurrentUserQueryKey,
+  getTenantOptions,
+  listInvitationsOptions,
+  listInvitationsQueryKey,
+  listMembersOptions,
+  listMembersQueryKey,
+} from "@/client/@tanstack/react-query.gen";
 import { DataTable, rowActionClass, type Column } from "@/components/DataTable";
 import { Alert, Button, ButtonLink, Card, ConfirmDialog, Loading, PageHeader, SelectField, TextField } from "@/components/ui";
 import { useAuth } from "@/lib/auth/AuthProvider";
@@ -18,9 +35,7 @@ import { ifMatch } from "@/lib/use-versioned-resource";
 
 const ROLES: readonly Role[] = ["owner", "admin", "member", "viewer"];
 
-type Pending =
-  | { kind: "deactivate" | "remove" | "transfer"; member: Member }
-  | { kind: "revoke"; invitation: Invitation };
+type Pending = { kind: "deactivate" | "remove" | "transfer"; member: Member } | { kind: "revoke"; invitation: Invitation };
 
 export default function TeamPage() {
   const { t, intl } = useI18n();
@@ -232,9 +247,7 @@ export default function TeamPage() {
             {t("team.pending")}
           </h2>
           {invitations.isError && <Alert>{describeError(invitations.error, t)}</Alert>}
-          {invitations.data && invitations.data.items.length === 0 && (
-            <p className="text-sm text-slate-600 dark:text-slate-400">{t("team.noPending")}</p>
-          )}
+          {invitations.data && invitations.data.items.length === 0 && <p className="text-sm text-slate-600 dark:text-slate-400">{t("team.noPending")}</p>}
           {invitations.data && invitations.data.items.length > 0 && (
             <ul className="divide-y divide-slate-200 dark:divide-slate-800">
               {invitations.data.items.map((invitation) => (
@@ -277,8 +290,7 @@ function dialogText(pending: Pending, t: T): { title: string; body: string; conf
   const username = pending.member.username;
   if (pending.kind === "deactivate")
     return { title: t("team.confirmDeactivateTitle", { username }), body: t("team.confirmDeactivateBody"), confirm: t("team.deactivate") };
-  if (pending.kind === "remove")
-    return { title: t("team.confirmRemoveTitle", { username }), body: t("team.confirmRemoveBody"), confirm: t("team.remove") };
+  if (pending.kind === "remove") return { title: t("team.confirmRemoveTitle", { username }), body: t("team.confirmRemoveBody"), confirm: t("team.remove") };
   return { title: t("team.confirmTransferTitle", { username }), body: t("team.confirmTransferBody", { username }), confirm: t("team.makeOwner") };
 }
 
@@ -324,7 +336,15 @@ function InviteCard({ ownerInvites, onInvited }: { ownerInvites: boolean; onInvi
       </h2>
       <p className="mb-4 mt-1 text-sm text-slate-600 dark:text-slate-400">{t("team.inviteIntro")}</p>
       <form onSubmit={(event) => void submit(event)} className="grid gap-4 sm:grid-cols-[1fr_12rem_auto] sm:items-end">
-        <TextField label={t("team.email")} type="email" required autoComplete="off" value={email} onChange={(event) => setEmail(event.target.value)} error={error ?? undefined} />
+        <TextField
+          label={t("team.email")}
+          type="email"
+          required
+          autoComplete="off"
+          value={email}
+          onChange={(event) => setEmail(event.target.value)}
+          error={error ?? undefined}
+        />
         <SelectField label={t("team.role")} value={role} onChange={(event) => setRole(event.target.value as typeof role)}>
           {ownerInvites && <option value="admin">{t("role.admin")}</option>}
           <option value="member">{t("role.member")}</option>
@@ -339,7 +359,13 @@ function InviteCard({ ownerInvites, onInvited }: { ownerInvites: boolean; onInvi
           <label htmlFor={linkId} className="font-medium">
             {t("team.inviteLink", { email: created.email })}
           </label>
-          <input id={linkId} readOnly value={created.accept_url} className="block w-full rounded-md border border-slate-300 bg-white px-2 py-1 font-mono text-xs dark:border-slate-700 dark:bg-slate-900" onFocus={(event) => event.target.select()} />
+          <input
+            id={linkId}
+            readOnly
+            value={created.accept_url}
+            className="block w-full rounded-md border border-slate-300 bg-white px-2 py-1 font-mono text-xs dark:border-slate-700 dark:bg-slate-900"
+            onFocus={(event) => event.target.select()}
+          />
           <p className="text-slate-700 dark:text-slate-300">
             {t("team.inviteLinkHint")} {created.emailed && t("team.inviteEmailed", { email: created.email })}
           </p>

@@ -5,8 +5,24 @@ import { useMemo, useState } from "react";
 import { useForm } from "react-hook-form";
 import { toast } from "sonner";
 
-import { createWebhook, deleteWebhook, redeliverWebhook, rotateWebhookSecret, sendWebhookTest, updateWebhook, type WebhookEndpoint, type WebhookEndpointCreate, type WebhookEventType } from "@/client";
-import { getCurrentUserOptions, listWebhookDeliveriesOptions, listWebhookDeliveriesQueryKey, listWebhooksOptions, listWebhooksQueryKey } from "@/client/@tanstack/react-query.gen";
+import {
+  createWebhook,
+  deleteWebhook,
+  redeliverWebhook,
+  rotateWebhookSecret,
+  sendWebhookTest,
+  updateWebhook,
+  type WebhookEndpoint,
+  type WebhookEndpointCreate,
+  type WebhookEventType,
+} from "@/client";
+import {
+  getCurrentUserOptions,
+  listWebhookDeliveriesOptions,
+  listWebhookDeliveriesQueryKey,
+  listWebhooksOptions,
+  listWebhooksQueryKey,
+} from "@/client/@tanstack/react-query.gen";
 import { zCreateWebhookBody, zWebhookEventType } from "@/client/zod.gen";
 import { SecretReveal } from "@/components/SecretReveal";
 import { Alert, Button, Card, CheckboxField, ConfirmDialog, Loading, PageHeader, TextField } from "@/components/ui";
@@ -52,12 +68,24 @@ function Deliveries({ endpoint }: { endpoint: WebhookEndpoint }) {
         <caption className="sr-only">{t("webhooks.deliveries")}</caption>
         <thead className="text-xs uppercase text-slate-600 dark:text-slate-400">
           <tr>
-            <th scope="col" className="py-2 pr-3">{t("webhooks.event")}</th>
-            <th scope="col" className="py-2 pr-3">{t("webhooks.status")}</th>
-            <th scope="col" className="py-2 pr-3">{t("webhooks.attempts")}</th>
-            <th scope="col" className="py-2 pr-3">{t("webhooks.response")}</th>
-            <th scope="col" className="py-2 pr-3">{t("webhooks.nextRetry")}</th>
-            <th scope="col" className="py-2"><span className="sr-only">{t("webhooks.actions")}</span></th>
+            <th scope="col" className="py-2 pr-3">
+              {t("webhooks.event")}
+            </th>
+            <th scope="col" className="py-2 pr-3">
+              {t("webhooks.status")}
+            </th>
+            <th scope="col" className="py-2 pr-3">
+              {t("webhooks.attempts")}
+            </th>
+            <th scope="col" className="py-2 pr-3">
+              {t("webhooks.response")}
+            </th>
+            <th scope="col" className="py-2 pr-3">
+              {t("webhooks.nextRetry")}
+            </th>
+            <th scope="col" className="py-2">
+              <span className="sr-only">{t("webhooks.actions")}</span>
+            </th>
           </tr>
         </thead>
         <tbody className="divide-y divide-slate-200 dark:divide-slate-800">
@@ -120,7 +148,9 @@ function EndpointCard({ endpoint, onSecret }: { endpoint: WebhookEndpoint; onSec
         <span
           className={
             "rounded-full px-2 py-0.5 text-xs font-semibold " +
-            (endpoint.active ? "bg-emerald-100 text-emerald-900 dark:bg-emerald-900 dark:text-emerald-100" : "bg-slate-200 text-slate-800 dark:bg-slate-800 dark:text-slate-200")
+            (endpoint.active
+              ? "bg-emerald-100 text-emerald-900 dark:bg-emerald-900 dark:text-emerald-100"
+              : "bg-slate-200 text-slate-800 dark:bg-slate-800 dark:text-slate-200")
           }
         >
           {endpoint.active ? t("webhooks.active") : t("webhooks.disabled")}
@@ -187,7 +217,13 @@ function NewEndpointForm({ onCreated }: { onCreated: (secret: string) => void })
     <form onSubmit={submit} noValidate aria-label={t("webhooks.add")} className="space-y-3">
       {errors.root?.server?.message && <Alert>{errors.root.server.message}</Alert>}
       <TextField label={t("webhooks.url")} hint={t("webhooks.urlHint")} inputMode="url" autoComplete="off" error={errors.url?.message} {...register("url")} />
-      <TextField label={t("webhooks.description")} optional={t("common.optional")} autoComplete="off" error={errors.description?.message} {...register("description")} />
+      <TextField
+        label={t("webhooks.description")}
+        optional={t("common.optional")}
+        autoComplete="off"
+        error={errors.description?.message}
+        {...register("description")}
+      />
       <fieldset>
         <legend className="mb-2 text-sm font-medium text-slate-800 dark:text-slate-200">{t("webhooks.events")}</legend>
         <div className="grid gap-2 sm:grid-cols-2">

@@ -73,8 +73,26 @@ export default function AcceptInvitationPage() {
       </p>
       <form onSubmit={(event) => void submit(event)} className="space-y-4">
         {error && <Alert>{error}</Alert>}
-        <TextField label={t("accept.username")} required minLength={3} maxLength={32} pattern="[A-Za-z0-9_.\-]+" autoComplete="username" value={username} onChange={(event) => setUsername(event.target.value)} />
-        <TextField label={t("accept.password")} type="password" required minLength={8} maxLength={128} autoComplete="new-password" value={password} onChange={(event) => setPassword(event.target.value)} />
+        <TextField
+          label={t("accept.username")}
+          required
+          minLength={3}
+          maxLength={32}
+          pattern="[A-Za-z0-9_.\-]+"
+          autoComplete="username"
+          value={username}
+          onChange={(event) => setUsername(event.target.value)}
+        />
+        <TextField
+          label={t("accept.password")}
+          type="password"
+          required
+          minLength={8}
+          maxLength={128}
+          autoComplete="new-password"
+          value={password}
+          onChange={(event) => setPassword(event.target.value)}
+        />
         <Button type="submit" busy={sending} className="w-full">
           {t("accept.submit")}
         </Button>

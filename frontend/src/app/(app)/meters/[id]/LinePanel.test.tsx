@@ -36,7 +36,15 @@ function status(dataUsed: number, balance: number): LineStatus {
     days_elapsed: 10,
     days_left: 21,
     allowances: [
-      { kind: "mobile_data", unit: "MB", included: 10240, used: dataUsed, remaining: Math.max(0, 10240 - dataUsed), used_pct: (dataUsed / 10240) * 100, runs_out_on: null },
+      {
+        kind: "mobile_data",
+        unit: "MB",
+        included: 10240,
+        used: dataUsed,
+        remaining: Math.max(0, 10240 - dataUsed),
+        used_pct: (dataUsed / 10240) * 100,
+        runs_out_on: null,
+      },
       { kind: "voice", unit: "min", included: 300, used: 0, remaining: 300, used_pct: 0, runs_out_on: null },
       { kind: "sms", unit: "count", included: 0, used: 3, remaining: 0, used_pct: null, runs_out_on: null },
     ],

@@ -37,7 +37,8 @@ function AllowanceGauge({ allowance }: { allowance: Allowance }) {
         <span id={labelId} className="text-sm font-semibold">
           {t("line.gauge.label", { kind: t(`kind.${allowance.kind}`) })}
         </span>
-        <span className="text-sm tabular-nums text-slate-600 dark:text-slate-300">{gauge.remainingPct === null
+        <span className="text-sm tabular-nums text-slate-600 dark:text-slate-300">
+          {gauge.remainingPct === null
             ? t("line.gauge.noneIncluded")
             : t("line.gauge.of", { remaining: amount(allowance.remaining), included: amount(allowance.included) })}
         </span>
@@ -182,7 +183,12 @@ export function LinePanel({ meter }: { meter: Meter }) {
               try {
                 const done = await createTopUp({ path: { meter_id: meter.id }, body, headers: { "Idempotency-Key": topUpKey }, throwOnError: true });
                 setTopUpKey(crypto.randomUUID());
-                toast.success(t("line.topUp.done", { amount: formatMoney(done.data.amount_minor, done.data.currency, intl), balance: formatMoney(done.data.balance_minor, done.data.currency, intl) }));
+                toast.success(
+                  t("line.topUp.done", {
+                    amount: formatMoney(done.data.amount_minor, done.data.currency, intl),
+                    balance: formatMoney(done.data.balance_minor, done.data.currency, intl),
+                  }),
+                );
                 await invalidate(queryClient, [...meterDataQueries(meter.id), getMeterQueryKey({ path: { meter_id: meter.id } })]);
                 return true;
               } catch (error) {

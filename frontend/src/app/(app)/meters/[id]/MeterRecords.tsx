@@ -37,7 +37,11 @@ export function MeterRecords({ meter, live = false }: { meter: Meter; live?: boo
     { key: "kind", header: t("list.col.kind"), cell: (record) => t(`kind.${record.kind}`) },
     quantityColumn(t, intl),
     costColumn(t, intl, { tariffBadge: true }),
-    { key: "source", header: t("meterRecords.source"), cell: (record) => <span className="text-slate-600 dark:text-slate-400">{t(`source.${record.source}`)}</span> },
+    {
+      key: "source",
+      header: t("meterRecords.source"),
+      cell: (record) => <span className="text-slate-600 dark:text-slate-400">{t(`source.${record.source}`)}</span>,
+    },
     {
       key: "actions",
       header: t("list.col.actions"),
@@ -63,7 +67,9 @@ export function MeterRecords({ meter, live = false }: { meter: Meter; live?: boo
           <h2 id="meter-records-title" className="text-base font-semibold">
             {t("meterRecords.title")}
           </h2>
-          <p className="mt-0.5 text-sm text-slate-600 dark:text-slate-400">{t(meter.kind === "mobile_line" ? "meterRecords.subtitleLine" : "meterRecords.subtitle")}</p>
+          <p className="mt-0.5 text-sm text-slate-600 dark:text-slate-400">
+            {t(meter.kind === "mobile_line" ? "meterRecords.subtitleLine" : "meterRecords.subtitle")}
+          </p>
         </div>
         <ButtonLink href={newRecordHref} variant="secondary">
           <PlusIcon className="size-4" />

@@ -76,7 +76,9 @@ export function ReadingsPanel({ meter }: { meter: Meter }) {
         <>
           {reading.replacement && (
             <span className="mr-2 rounded bg-amber-50 px-1.5 py-0.5 text-xs font-medium text-amber-900 dark:bg-amber-950 dark:text-amber-100">
-              {reading.replaced_meter_final_index === null ? t("readings.replaced") : t("readings.replacedAt", { index: index(reading.replaced_meter_final_index) })}
+              {reading.replaced_meter_final_index === null
+                ? t("readings.replaced")
+                : t("readings.replacedAt", { index: index(reading.replaced_meter_final_index) })}
             </span>
           )}
           {reading.consumption_id && (
@@ -104,7 +106,12 @@ export function ReadingsPanel({ meter }: { meter: Meter }) {
             <button type="button" onClick={() => startEditing(reading)} aria-label={t("readings.editNamed", { date })} className={rowActionClass.edit}>
               {t("common.edit")}
             </button>
-            <button type="button" onClick={() => setToDelete(reading)} aria-label={t("readings.deleteNamed", { date })} className={`ml-1 ${rowActionClass.danger}`}>
+            <button
+              type="button"
+              onClick={() => setToDelete(reading)}
+              aria-label={t("readings.deleteNamed", { date })}
+              className={`ml-1 ${rowActionClass.danger}`}
+            >
               {t("common.delete")}
             </button>
           </>

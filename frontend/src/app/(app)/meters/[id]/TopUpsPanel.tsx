@@ -25,7 +25,12 @@ export function TopUpsPanel({ meter }: { meter: Meter }) {
 
   const columns: Column<TopUp>[] = [
     { key: "when", header: t("line.topUps.when"), card: "title", cell: (topUp) => formatTimestamp(topUp.created_at, intl) },
-    { key: "amount", header: t("line.topUps.amount"), align: "right", cell: (topUp) => <span className="font-medium">+{formatMoney(topUp.amount_minor, topUp.currency, intl)}</span> },
+    {
+      key: "amount",
+      header: t("line.topUps.amount"),
+      align: "right",
+      cell: (topUp) => <span className="font-medium">+{formatMoney(topUp.amount_minor, topUp.currency, intl)}</span>,
+    },
     { key: "balance", header: t("line.topUps.balance"), align: "right", cell: (topUp) => formatMoney(topUp.balance_minor, topUp.currency, intl) },
   ];
 
