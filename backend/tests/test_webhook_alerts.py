@@ -146,6 +146,7 @@ def test_balance_low_is_published_when_the_balance_crosses_below_and_not_again_u
 
 
 def test_a_rolled_back_balance_change_publishes_nothing(alice, receiver, local_allowed, owner_engine):
+    from consumo import api_models as api
     from consumo.db import bind_tenant, session_factory
     from consumo.lines import service as lines
     from consumo.security.identity import Caller
@@ -157,10 +158,13 @@ def test_a_rolled_back_balance_change_publishes_nothing(alice, receiver, local_a
     caller = Caller(uuid.UUID(alice.user_id), uuid.UUID(alice.tenant_id), uuid.uuid4(), "owner")
     for commit in (False, True):
         session = session_factory()()
-        bind_tenant(session, caller.tenant_id)
-        lines.simulate_usage(session, caller, uuid.UUID(line["id"]), {"sms": 1, "cost_minor": 600})
-        session.commit() if commit else session.rollback()
-        session.close()
+        try:
+            bind_tenant(session, caller.tenant_id)
+            usage = api.SimulationRequest(sms=1, cost_minor=600)
+            lines.simulate_usage(session, caller, uuid.UUID(line["id"]), usage)
+            session.commit() if commit else session.rollback()
+        finally:
+            session.close()
         published = payloads(owner_engine, alice.tenant_id, "line.balance_low")
         assert len(published) == (1 if commit else 0)
     assert len(deliveries_in_db(owner_engine, alice.tenant_id)) == before + 1
