@@ -564,7 +564,7 @@ class MeterUpdate(BaseModel):
     low_balance_minor: Annotated[
         int | None,
         Field(
-            description="A mobile line's low-balance threshold, in minor units of its currency: a balance under it\nis an alert (`GET /alerts`) and, when the balance crosses below it, a `line.balance_low`\nevent. `null`: the server's default (`LINE_BALANCE_LOW_MINOR`, 500 unless configured).\nOnly mobile lines have one (`422` `low_balance.not_allowed` on another meter).\n",
+            description="A mobile line's low-balance threshold, in minor units of its currency: a balance under it\nis an alert (`GET /alerts`) and, when the balance crosses below it, a `line.balance_low`\nevent. `null`: the server's default (`LINE_BALANCE_LOW_MINOR`, 500 unless configured).\nOnly mobile lines have one: another kind's create body has no such field (`400`, as for\nany unknown field), and a PATCH that sets a number on another meter is `422`\n`low_balance.not_allowed` (`null`, which it already is, changes nothing).\n",
             ge=0,
             le=100000000000000,
         ),
@@ -2333,7 +2333,7 @@ class Meter(BaseModel):
     low_balance_minor: Annotated[
         int | None,
         Field(
-            description="A mobile line's low-balance threshold, in minor units of its currency: a balance under it\nis an alert (`GET /alerts`) and, when the balance crosses below it, a `line.balance_low`\nevent. `null`: the server's default (`LINE_BALANCE_LOW_MINOR`, 500 unless configured).\nOnly mobile lines have one (`422` `low_balance.not_allowed` on another meter).\n",
+            description="A mobile line's low-balance threshold, in minor units of its currency: a balance under it\nis an alert (`GET /alerts`) and, when the balance crosses below it, a `line.balance_low`\nevent. `null`: the server's default (`LINE_BALANCE_LOW_MINOR`, 500 unless configured).\nOnly mobile lines have one: another kind's create body has no such field (`400`, as for\nany unknown field), and a PATCH that sets a number on another meter is `422`\n`low_balance.not_allowed` (`null`, which it already is, changes nothing).\n",
             ge=0,
             le=100000000000000,
         ),
@@ -2387,7 +2387,7 @@ class MobileLineCreate(BaseModel):
     low_balance_minor: Annotated[
         int | None,
         Field(
-            description="A mobile line's low-balance threshold, in minor units of its currency: a balance under it\nis an alert (`GET /alerts`) and, when the balance crosses below it, a `line.balance_low`\nevent. `null`: the server's default (`LINE_BALANCE_LOW_MINOR`, 500 unless configured).\nOnly mobile lines have one (`422` `low_balance.not_allowed` on another meter).\n",
+            description="A mobile line's low-balance threshold, in minor units of its currency: a balance under it\nis an alert (`GET /alerts`) and, when the balance crosses below it, a `line.balance_low`\nevent. `null`: the server's default (`LINE_BALANCE_LOW_MINOR`, 500 unless configured).\nOnly mobile lines have one: another kind's create body has no such field (`400`, as for\nany unknown field), and a PATCH that sets a number on another meter is `422`\n`low_balance.not_allowed` (`null`, which it already is, changes nothing).\n",
             ge=0,
             le=100000000000000,
         ),

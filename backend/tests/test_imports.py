@@ -138,6 +138,37 @@ def test_a_form_without_a_file_or_with_a_bad_mapping_is_a_422_on_its_part(
     assert_problem(response, 422, field)
 
 
+def test_a_form_that_says_a_thing_twice_or_otherwise_than_its_query_is_a_422_on_that_part(alice: Account) -> None:
+    first, second = create_meter(alice), create_meter(alice, name="Other", identifier="OTHER-2")
+    csv_file = ("a.csv", (HEADER + "electricity,1,2026-01-01,2026-01-31,,,\n").encode(), "text/csv")
+    twice = alice.post(f"{API}/imports", files=[("file", csv_file), ("file", csv_file)])
+    assert_problem(twice, 422, "file")
+    assert twice.json()["errors"][0]["code"] == "import.part_conflict"
+    other_meter = alice.post(
+        f"{API}/imports", params={"meter_id": first["id"]}, files={"file": csv_file}, data={"meter_id": second["id"]}
+    )
+    assert_problem(other_meter, 422, "meter_id")
+    other_column = alice.post(
+        f"{API}/imports",
+        params={"column_quantity": "quantity"},
+        files={"file": csv_file},
+        data={"mapping": '{"quantity": "kWh"}'},
+    )
+    assert_problem(other_column, 422, "mapping")
+    # Saying the same thing in both places is no conflict.
+    same = alice.post(
+        f"{API}/imports", params={"meter_id": first["id"]}, files={"file": csv_file}, data={"meter_id": first["id"]}
+    )
+    assert same.status_code == 201, same.text
+    assert same.json()["meter_id"] == first["id"]
+
+
+def test_a_form_part_without_a_name_is_a_422_naming_it(alice: Account) -> None:
+    csv_file = ("a.csv", (HEADER + "electricity,1,2026-01-01,2026-01-31,,,\n").encode(), "text/csv")
+    response = alice.post(f"{API}/imports", files={"file": csv_file}, data={"": "x"})
+    assert_problem(response, 422, "(a part without a name)")
+
+
 def test_rows_that_break_rules_are_listed_by_row_and_column(alice: Account) -> None:
     body = HEADER + (
         "electricity,1,2026-01-01,2026-01-31,,,\n"

@@ -88,8 +88,23 @@ def create_import(  # noqa: PLR0917 (Connexion passes each query parameter by na
     if flask.request.mimetype == "multipart/form-data":
         # A form, as a browser sends a file: werkzeug spools the file part to disk as it arrives.
         stream, mapping_text, meter_text, part_name = _form_parts()
-        columns.update(_mapping_part(mapping_text))
-        meter_id = _meter_part(meter_text) or meter_id
+        mapped = _mapping_part(mapping_text)
+        # The query and the form may both say something; they may not say two different things.
+        if clash := sorted(field for field, header in mapped.items() if columns.get(field, header) != header):
+            raise UnprocessableContent(
+                f"The `mapping` part and the query name different columns for {', '.join(clash)}.",
+                field="mapping",
+                code="import.part_conflict",
+            )
+        columns.update(mapped)
+        form_meter = _meter_part(meter_text)
+        if form_meter and meter_id and uuid.UUID(meter_id) != uuid.UUID(form_meter):
+            raise UnprocessableContent(
+                "The `meter_id` part and the query's `meter_id` name different meters.",
+                field="meter_id",
+                code="import.part_conflict",
+            )
+        meter_id = form_meter or meter_id
         filename = filename or part_name
     else:
         # The body is read as a stream (never held whole): the handler takes no `body` argument.
@@ -119,9 +134,14 @@ def _form_parts() -> tuple[IO[bytes], str | None, str | None, str | None]:
     if unknown:
         raise UnprocessableContent(
             f"The form has a part the upload does not take: {unknown[0]!r} (only file, mapping, meter_id).",
-            field=unknown[0][:64],
+            field=unknown[0][:64] or "(a part without a name)",
             code="import.unknown_part",
         )
+    for name in FORM_PARTS:
+        if len(form.getlist(name)) + len(files.getlist(name)) > 1:
+            raise UnprocessableContent(
+                f"The form has more than one `{name}` part.", field=name, code="import.part_conflict"
+            )
 
     def small(name: str) -> str | None:
         if name in files:

@@ -588,7 +588,9 @@ export type E164Number = string;
  * A mobile line's low-balance threshold, in minor units of its currency: a balance under it
  * is an alert (`GET /alerts`) and, when the balance crosses below it, a `line.balance_low`
  * event. `null`: the server's default (`LINE_BALANCE_LOW_MINOR`, 500 unless configured).
- * Only mobile lines have one (`422` `low_balance.not_allowed` on another meter).
+ * Only mobile lines have one: another kind's create body has no such field (`400`, as for
+ * any unknown field), and a PATCH that sets a number on another meter is `422`
+ * `low_balance.not_allowed` (`null`, which it already is, changes nothing).
  *
  */
 export type LowBalanceThreshold = number | null;
