@@ -137,10 +137,10 @@ def _form_parts() -> tuple[IO[bytes], str | None, str | None, str | None]:
             field=unknown[0][:64] or "(a part without a name)",
             code="import.unknown_part",
         )
-    for name in FORM_PARTS:
-        if len(form.getlist(name)) + len(files.getlist(name)) > 1:
+    for each in FORM_PARTS:
+        if len(form.getlist(each)) + len(files.getlist(each)) > 1:
             raise UnprocessableContent(
-                f"The form has more than one `{name}` part.", field=name, code="import.part_conflict"
+                f"The form has more than one `{each}` part.", field=each, code="import.part_conflict"
             )
 
     def small(name: str) -> str | None:
