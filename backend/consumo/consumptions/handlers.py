@@ -211,6 +211,14 @@ def _csv_row(row: Row[Any]) -> list[str]:
     ]
 
 
+def _ndjson_record(row: Row[Any]) -> dict[str, Any]:
+    """An exported record as the list shows it, but `overlaps` (service.EXPORT_VIEW)."""
+    item = row._asdict()
+    item["unit"] = UNIT_BY_KIND[item["kind"]]
+    item["quantity"] = float(item["quantity"])
+    return item
+
+
 def _export_filename(tenant_name: str, period_from: str | None, period_to: str | None, extension: str) -> str:
     tenant = re.sub(r"[^a-z0-9]+", "-", tenant_name.lower()).strip("-")[:60] or "tenant"
     return f"consumo-{tenant}-{period_from or 'start'}-{period_to or 'end'}.{extension}"
@@ -241,9 +249,7 @@ def export_consumptions(  # noqa: PLR0917 (Connexion passes each query parameter
         with tenant_connection(caller.tenant_id) as connection:
             for chunk in service.stream_export(connection, export):
                 if as_ndjson:
-                    yield b"".join(
-                        orjson.dumps(RECORD_JSON.of_row(row), option=orjson.OPT_UTC_Z) + b"\n" for row in chunk
-                    )
+                    yield b"".join(orjson.dumps(_ndjson_record(row), option=orjson.OPT_UTC_Z) + b"\n" for row in chunk)
                 else:
                     yield _csv_lines([_csv_row(row) for row in chunk])
 

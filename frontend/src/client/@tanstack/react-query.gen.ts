@@ -912,7 +912,9 @@ export const exportConsumptionsQueryKey = (options?: Options<ExportConsumptionsD
  *
  * **Who may call it:** Anyone signed in may export what they may list, with the list's filters and sort (no
  * pages: every matching record, streamed). `Accept: application/x-ndjson` gives one JSON
- * record per line, exactly as the list returns them; otherwise CSV with a header row
+ * record per line, as the list returns them but without `overlaps` (a count that reads
+ * other records for each row: an export streams the records themselves, and the
+ * `overlapping` filter still selects by it); otherwise CSV with a header row
  * (quantities with their 3 decimals, costs in minor units, dates as `YYYY-MM-DD`), where a
  * cell that a spreadsheet would run as a formula (starting with `=`, `+`, `-`, `@`, a tab
  * or a carriage return) is prefixed with `'`. The file name says the tenant and the range.
