@@ -339,8 +339,10 @@ def _overlapping_ids(shape: _FilterShape) -> Select[Any]:
     )
 
 
-def _filtered_statement(whole_tenant: bool, filters: RecordFilters, after: bool) -> Select[Any]:
-    return _page_statement(_FilterShape.of(whole_tenant, filters), filters.sort, after)
+def _filtered_statement(
+    whole_tenant: bool, filters: RecordFilters, after: bool, *, export: bool = False
+) -> Select[Any]:
+    return _page_statement(_FilterShape.of(whole_tenant, filters), filters.sort, after, export=export)
 
 
 def list_visible_records(session: Session, caller: Caller, filters: RecordFilters) -> Page[Row[Any]]:
@@ -377,8 +379,7 @@ def plan_export(session: Session, caller: Caller, filters: RecordFilters) -> Exp
     whole_tenant, values = _checked_filters(session, caller, filters)
     values["limit"] = None
     tenant_name = session.execute(select(Tenant.name).where(Tenant.id == caller.tenant_id)).scalar_one()
-    statement = _page_statement(_FilterShape.of(whole_tenant, filters), filters.sort, False, export=True)
-    return Export(statement, values, tenant_name)
+    return Export(_filtered_statement(whole_tenant, filters, False, export=True), values, tenant_name)
 
 
 def stream_export(connection: Connection, export: Export, chunk_rows: int = 2000) -> Iterator[Sequence[Row[Any]]]:
