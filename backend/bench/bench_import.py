@@ -20,7 +20,7 @@ import time
 from datetime import date, timedelta
 from pathlib import Path
 
-from pgtools import seeding_settings, server_dsn, throwaway_database
+from pgtools import describe_server, seeding_settings, server_dsn, throwaway_database
 
 ROWS = int(os.environ.get("BENCH_ROWS", "1000000"))
 TARGET_COMMIT_ROWS_S = 50_000
@@ -73,6 +73,7 @@ def write_csv(path: Path, rows: int) -> None:
 
 def main() -> int:
     server = server_dsn()
+    print(f"server: {describe_server(server)}", flush=True)
     with throwaway_database(server, "consumo_bench_import") as owner_url:
         os.environ.update(seeding_settings(owner_url), REFRESH_COOKIE_SECURE="false")
         os.environ["IMPORT_INLINE_ROWS"] = str(ROWS * 2)  # the commit measured in its request

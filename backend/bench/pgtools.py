@@ -42,14 +42,47 @@ def pgbench_binary() -> str | None:
     return str(bundled) if bundled and bundled.exists() else shutil.which("pgbench")
 
 
+SERVER_SETTINGS = Path(__file__).resolve().parents[2] / "deploy" / "postgres" / "consumo.conf"
+
+
+def server_settings() -> dict[str, str]:
+    """The settings of deploy/postgres/consumo.conf (what Consumo's server runs with)."""
+    settings: dict[str, str] = {}
+    for line in SERVER_SETTINGS.read_text().splitlines():
+        name, _, value = line.split("#", 1)[0].partition("=")
+        if name.strip():
+            settings[name.strip()] = value.strip()
+    return settings
+
+
 def server_dsn() -> str:
-    """BENCH_DATABASE_URL's server, else an embedded PostgreSQL in a temporary folder (removed at exit)."""
+    """BENCH_DATABASE_URL's server (as it is configured), else an embedded PostgreSQL in a
+    temporary folder (removed at exit), started with deploy/postgres/consumo.conf's settings."""
     explicit = os.environ.get("BENCH_DATABASE_URL")
     if explicit:
         return explicit
-    from consumo.embedded import embedded_server_uri
+    from consumo.embedded import _servers, embedded_server_uri
 
-    return embedded_server_uri(Path(tempfile.mkdtemp(prefix="consumo-bench-pg-")), delete_on_exit=True)
+    folder = Path(tempfile.mkdtemp(prefix="consumo-bench-pg-")).resolve()
+    uri = embedded_server_uri(folder, delete_on_exit=True)
+    with psycopg.connect(uri, autocommit=True) as conn:
+        for name, value in server_settings().items():
+            conn.execute(sql.SQL("ALTER SYSTEM SET {} = {}").format(sql.Identifier(name), sql.Literal(value)))
+    from pgserver._commands import pg_ctl  # type: ignore[import-untyped]
+
+    # shared_buffers takes a restart (pg_ctl keeps the start's options), as the server's own user
+    pg_ctl(["-w", "restart"], pgdata=folder, user=getattr(_servers[folder], "system_user", None))
+    return uri
+
+
+def describe_server(dsn: str) -> str:
+    """The settings that decide bulk-write speed, as the server runs."""
+    names = ("shared_buffers", "max_wal_size", "wal_compression", "synchronous_commit", "fsync")
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        rows = conn.execute(
+            "SELECT name, current_setting(name) FROM pg_settings WHERE name = ANY(%s) ORDER BY name", (list(names),)
+        ).fetchall()
+    return ", ".join(f"{name}={value}" for name, value in rows)
 
 
 def database_dsn(server: str, name: str) -> str:
