@@ -957,12 +957,28 @@ class Import(BaseModel):
     )
     id: UUID
     state: Annotated[
-        Literal['ready', 'committing', 'committed', 'reverting', 'reverted', 'failed'],
+        Literal[
+            'validating',
+            'rejected',
+            'ready',
+            'committing',
+            'committed',
+            'reverting',
+            'reverted',
+            'failed',
+        ],
         Field(
-            description='`ready`: the preview is stored; `committing`/`reverting`: at work (see `progress`);\n`committed`, `reverted`; `failed`: the last commit or revert changed nothing (see `failure`).\n'
+            description='`validating`: a large file is stored and being checked (see `progress`); `rejected`: it\ncould not be read to the end (see `failure`; discard it and upload a fixed file);\n`ready`: the preview is stored; `committing`/`reverting`: at work (see `progress`);\n`committed`, `reverted`; `failed`: the last commit or revert changed nothing (see `failure`).\n'
         ),
     ]
-    progress: Annotated[int, Field(ge=0, le=100)]
+    progress: Annotated[
+        int,
+        Field(
+            description='How far the work of a `validating`, `committing` or `reverting` import is (100 once committed or reverted; 0 otherwise).',
+            ge=0,
+            le=100,
+        ),
+    ]
     filename: Annotated[str | None, Field(max_length=255, min_length=1)]
     meter_id: Annotated[UUID | None, Field(...)]
     total_rows: Annotated[

@@ -79,8 +79,10 @@ class Settings(BaseSettings):
 
     max_body_bytes: int = Field(default=1024 * 1024, ge=1024)
     # CSV imports: the upload's own body limit, the longest statement of a preview, commit or
-    # revert, and up to how many rows a commit or revert runs before the answer (else in the background).
+    # revert, up to how many bytes a file is checked before the answer (else stored and checked by
+    # a job), and up to how many rows a commit or revert runs before the answer (else in the background).
     import_max_bytes: int = Field(default=50 * 1024 * 1024, ge=1024)
+    import_inline_bytes: int = Field(default=1024 * 1024, ge=0)
     import_statement_timeout_ms: int = Field(default=600_000, ge=1000)
     import_inline_rows: int = Field(default=5000, ge=0)
     validate_responses: bool = False

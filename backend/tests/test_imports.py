@@ -46,6 +46,14 @@ def commit(account: Account, import_id: str, **params: Any) -> dict[str, Any]:
     return dict(response.json())
 
 
+@pytest.fixture(autouse=True)
+def _empty_import_queue(owner_engine: Any) -> Any:
+    """Each test starts with no import job queued (a job a test queued and did not run is gone)."""
+    yield
+    with owner_engine.begin() as conn:
+        conn.execute(text("TRUNCATE procrastinate.procrastinate_jobs, procrastinate.procrastinate_events CASCADE"))
+
+
 # --- the parser -----------------------------------------------------------------------------
 
 
@@ -207,10 +215,13 @@ def test_an_upload_over_50_mib_is_refused_before_it_is_read(alice: Account) -> N
     assert_problem(upload(alice, big), 413)
 
 
-def test_an_upload_over_1_mib_is_accepted_for_imports(alice: Account) -> None:
+def test_an_upload_over_1_mib_is_accepted_for_imports_and_checked_by_a_job(alice: Account) -> None:
     line = "water,1,2026-01-01,2026-01-01,,,a note to make the file larger than one mebibyte\n"
     job = preview(alice, HEADER + line * (1024 * 1024 // len(line) + 10))
-    assert job["valid_rows"] == job["total_rows"] > 12000
+    assert job["state"] == "validating"  # over IMPORT_INLINE_BYTES: stored, checked by a job
+    run_import_jobs()
+    checked = alice.get(f"{API}/imports/{job['id']}").json()
+    assert checked["state"] == "ready" and checked["valid_rows"] == checked["total_rows"] > 12000
 
 
 def test_a_viewer_cannot_import(alice: Account, owner_engine: Any, app: Any) -> None:

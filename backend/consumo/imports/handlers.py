@@ -118,7 +118,10 @@ def create_import(  # noqa: PLR0917 (Connexion passes each query parameter by na
         date_format=date_format,
     )
     upload = service.Upload(stream, options, uuid.UUID(meter_id) if meter_id else None, filename)
-    job = service.create_import(db_session(), current_caller(), upload)
+    session = db_session()
+    job = service.create_import(session, current_caller(), upload)
+    if job.state == "validating":  # a large file: stored, and checked by a job once this commits
+        runner.submit(session, "validate", job.tenant_id, job.id)
     return respond(import_json(job), 201, {"Location": f"{BASE_PATH}/{job.id}", **_headers(job)})
 
 

@@ -17,6 +17,7 @@ from sqlalchemy import (
     ForeignKeyConstraint,
     Index,
     Integer,
+    LargeBinary,
     Numeric,
     SmallInteger,
     String,
@@ -27,9 +28,20 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from consumo.db import Base
 
-# ready: the preview is stored; committing/reverting: the runner is at work (progress 0–100);
-# committed, reverted, failed (the commit or revert failed and changed nothing; retryable).
-IMPORT_STATES = ("ready", "committing", "committed", "reverting", "reverted", "failed")
+# validating: the file is stored and a job checks it (progress 0–100); rejected: it could not be
+# read to the end (failure says why; nothing staged); ready: the preview is stored;
+# committing/reverting: the runner is at work (progress 0–100); committed, reverted, failed (the
+# commit or revert failed and changed nothing; retryable).
+IMPORT_STATES = (
+    "validating",
+    "rejected",
+    "ready",
+    "committing",
+    "committed",
+    "reverting",
+    "reverted",
+    "failed",
+)
 DUPLICATE_KINDS = ("existing", "file")
 
 
@@ -58,6 +70,8 @@ class Import(Base):
     duplicate_rows: Mapped[int] = mapped_column(BigInteger, server_default="0")
     skip_duplicates: Mapped[bool] = mapped_column(Boolean, server_default="false")
     records_created: Mapped[int] = mapped_column(BigInteger, server_default="0")
+    # The stored file's size while a job checks it (progress is the share of it read).
+    upload_bytes: Mapped[int] = mapped_column(BigInteger, server_default="0")
     failure: Mapped[str | None] = mapped_column(String(500))
     version: Mapped[int] = mapped_column(Integer, server_default="1")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
@@ -107,3 +121,19 @@ class ImportRowError(Base):
     row_number: Mapped[int] = mapped_column(BigInteger)
     column: Mapped[str] = mapped_column(String(64))
     message: Mapped[str] = mapped_column(String(300))
+
+
+class ImportUpload(Base):
+    """A piece (up to IMPORT_UPLOAD_PIECE bytes) of a file stored for its checking job; the job
+    deletes the pieces once it has read them."""
+
+    __tablename__ = "import_uploads"
+    __audit__ = False  # the file as it arrived, for minutes; the import's own events tell the story
+    __table_args__ = (
+        ForeignKeyConstraint(["tenant_id", "import_id"], ["imports.tenant_id", "imports.id"], ondelete="CASCADE"),
+    )
+
+    tenant_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
+    import_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True)
+    data: Mapped[bytes] = mapped_column(LargeBinary)

@@ -1,5 +1,9 @@
 """Where an import's long work runs: the one seam between the imports service and an executor.
 
+A file larger than IMPORT_INLINE_BYTES is stored by its upload and checked by a job
+(`validate`): the import is `validating` exactly when that job exists, then `ready`, or
+`rejected` when the file cannot be read to the end.
+
 A commit or revert of up to IMPORT_INLINE_ROWS rows runs inside the request (the answer says
 `committed`). A larger one is a job on the queue (procrastinate, task `run_import` in
 `consumo.imports.tasks`), deferred in the request's own transaction: the import is in
@@ -23,14 +27,17 @@ from sqlalchemy.orm import Session
 from consumo.db import tenant_connection
 from consumo.imports import service
 from consumo.jobs import defer_in_transaction
+from consumo.problems import UnprocessableContent
 
-Work = Literal["commit", "revert"]
+Work = Literal["validate", "commit", "revert"]
 logger = logging.getLogger(__name__)
 
 
 def run_inline(connection: Connection, work: Work, tenant_id: uuid.UUID, import_id: uuid.UUID) -> None:
     """The work, in the caller's transaction (a small import, during its request)."""
-    if work == "commit":
+    if work == "validate":
+        service.validate_rows(connection, tenant_id, import_id, lambda _percent: None)
+    elif work == "commit":
         service.commit_rows(connection, tenant_id, import_id, lambda _percent: None)
     else:
         service.revert_rows(connection, tenant_id, import_id, lambda _percent: None)
@@ -46,15 +53,26 @@ def run(work: Work, tenant_id: uuid.UUID, import_id: uuid.UUID) -> None:
 
     try:
         with tenant_connection(tenant_id) as connection:
-            if work == "commit":
+            if work == "validate":
+                service.validate_rows(connection, tenant_id, import_id, report)
+            elif work == "commit":
                 service.commit_rows(connection, tenant_id, import_id, report)
             else:
                 service.revert_rows(connection, tenant_id, import_id, report)
+    except UnprocessableContent as rejected:  # the file, not the machinery: it stays rejected
+        with tenant_connection(tenant_id) as connection:
+            service.record_rejection(connection, tenant_id, import_id, rejected.detail or "The file cannot be read.")
     except service.EditedSince:
         _fail(tenant_id, import_id, "Some of this import's records were edited since; it can no longer be reverted.")
     except Exception:
         logger.exception("import %s failed to %s", import_id, work)
-        _fail(tenant_id, import_id, f"The {work} failed and changed nothing; try again.")
+        if work == "validate":
+            with tenant_connection(tenant_id) as connection:
+                service.record_rejection(
+                    connection, tenant_id, import_id, "The file could not be checked; upload it again."
+                )
+        else:
+            _fail(tenant_id, import_id, f"The {work} failed and changed nothing; try again.")
 
 
 def _fail(tenant_id: uuid.UUID, import_id: uuid.UUID, message: str) -> None:

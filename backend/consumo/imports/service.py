@@ -9,6 +9,7 @@ through a callback, so they run the same in the request, in a background thread
 
 from __future__ import annotations
 
+import io
 import secrets
 import uuid
 from collections.abc import Callable
@@ -23,8 +24,8 @@ from sqlalchemy.orm import Session
 from consumo.audit import hook as audit
 from consumo.config import get_settings
 from consumo.db import TENANT_KEY
-from consumo.imports.models import Import, ImportRow, ImportRowError
-from consumo.imports.parser import ParsedRow, ReadOptions, RowProblem, open_csv, parse_row
+from consumo.imports.models import Import, ImportRow, ImportRowError, ImportUpload
+from consumo.imports.parser import CsvReader, ParsedRow, ReadOptions, RowProblem, open_csv, parse_row
 from consumo.meters import pricing
 from consumo.meters import service as meters
 from consumo.meters.models import RECORD_KINDS_BY_METER_KIND, Meter
@@ -83,6 +84,8 @@ def _settle_abandoned(session: Session, job: Import) -> None:
 
 # --- the preview ----------------------------------------------------------------------------
 
+Progress = Callable[[int], None]
+
 
 @dataclass(frozen=True)
 class Upload:
@@ -129,8 +132,10 @@ class _Pricing:
 
 
 def create_import(session: Session, caller: Caller, upload: Upload) -> Import:
-    """Reads the whole file (streamed), stores its valid rows and its row errors, marks likely
-    duplicates: the preview. Nothing is recorded."""
+    """The preview of an uploaded file. Its header is checked now, whatever its size. A file of
+    up to IMPORT_INLINE_BYTES is then read whole in this request: the import is `ready`. A
+    larger one is stored as it arrives (`import_uploads`) and the import is `validating`: the
+    caller queues `validate_rows` in this transaction. Nothing is recorded either way."""
     if not caller.can_write:
         raise Forbidden("Your role may read but not record consumption.", code="role.read_only")
     meter = None
@@ -140,21 +145,28 @@ def create_import(session: Session, caller: Caller, upload: Upload) -> Import:
         ).scalar_one_or_none()
         if meter is None:
             raise UnprocessableContent("No such meter among yours.", field="meter_id", code="meter.unknown")
-    reader = open_csv(upload.stream, upload.options)
+    inline_bytes = get_settings().import_inline_bytes
+    head = _read_up_to(upload.stream, inline_bytes + 1)
+    reader = open_csv(io.BytesIO(head), upload.options)  # a file without a usable header stops here
+    default_currency = meter.currency if meter is not None else caller.default_currency
     now = datetime.now(UTC)
     job = Import(
         tenant_id=caller.tenant_id,
         id=uuid.uuid4(),
         owner_id=caller.user_id,
-        state="ready",
+        state="ready" if len(head) <= inline_bytes else "validating",
         progress=0,
         filename=upload.filename,
         meter_id=meter.id if meter else None,
+        # How the file is read, again by the job that checks a stored file.
         settings={
             "delimiter": reader.layout.delimiter,
             "decimal": reader.layout.decimal,
             "date_format": upload.options.date_format,
             "columns": {name: reader.layout.header[index] for name, index in reader.layout.columns.items()},
+            "kind": upload.options.kind,
+            "currency": upload.options.currency,
+            "default_currency": default_currency,
         },
         version=1,
         created_at=now,
@@ -162,6 +174,138 @@ def create_import(session: Session, caller: Caller, upload: Upload) -> Import:
     )
     session.add(job)
     session.flush()
+    if job.state == "ready":
+        _stage(session, job, reader, upload.options, meter)
+    else:
+        _store(session, job, head, upload.stream)
+    return job
+
+
+UPLOAD_PIECE = 1024 * 1024  # bytes per stored piece of a file checked by a job
+
+
+def _read_up_to(stream: IO[bytes], size: int) -> bytes:
+    """Up to `size` bytes of `stream` (fewer only at its end)."""
+    parts: list[bytes] = []
+    wanted = size
+    while wanted > 0:
+        part = stream.read(min(wanted, UPLOAD_PIECE))
+        if not part:
+            break
+        parts.append(part)
+        wanted -= len(part)
+    return b"".join(parts)
+
+
+def _store(session: Session, job: Import, head: bytes, stream: IO[bytes]) -> None:
+    """The file, in pieces as it arrives (memory bounded by one piece), for the job to read."""
+    connection = session.connection()
+    _set_long_timeout(connection)
+    seq, size, pending = 0, 0, head
+    while True:
+        if len(pending) < UPLOAD_PIECE:
+            pending += _read_up_to(stream, UPLOAD_PIECE - len(pending))
+        if not pending:
+            break
+        part, pending = pending[:UPLOAD_PIECE], pending[UPLOAD_PIECE:]
+        seq += 1
+        size += len(part)
+        connection.execute(
+            insert(ImportUpload), {"tenant_id": job.tenant_id, "import_id": job.id, "seq": seq, "data": part}
+        )
+    job.upload_bytes = size
+    session.flush()
+
+
+class _StoredFile(io.RawIOBase):
+    """A stored file read back piece by piece, reporting the share read so far."""
+
+    def __init__(self, connection: Connection, job: Import, progress: Progress) -> None:
+        self.connection, self.job, self.progress = connection, job, progress
+        self.seq, self.read_bytes, self.pending = 0, 0, b""
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: bytearray | memoryview) -> int:  # type: ignore[override]
+        if not self.pending:
+            self.seq += 1
+            piece = self.connection.execute(
+                text(
+                    "SELECT data FROM import_uploads"
+                    " WHERE tenant_id = :tenant AND import_id = :import_id AND seq = :seq"
+                ),
+                {"tenant": self.job.tenant_id, "import_id": self.job.id, "seq": self.seq},
+            ).scalar_one_or_none()
+            if piece is None:
+                return 0
+            self.pending = bytes(piece)
+            self.read_bytes += len(self.pending)
+            self.progress(min(95, self.read_bytes * 95 // max(1, self.job.upload_bytes)))
+        size = min(len(buffer), len(self.pending))
+        buffer[:size], self.pending = self.pending[:size], self.pending[size:]
+        return size
+
+
+def validate_rows(connection: Connection, tenant_id: uuid.UUID, import_id: uuid.UUID, progress: Progress) -> None:
+    """A stored file's preview, in the connection's transaction (the body of the checking job):
+    the same reading as a small file's in its request, then the pieces go and the import is
+    `ready`. A file that cannot be read to the end raises UnprocessableContent (the caller rolls
+    back and records it `rejected`). An import no longer `validating` is left as it is."""
+    _set_long_timeout(connection)
+    connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _lock_key(import_id)})
+    # A session on this very connection, in a savepoint of its transaction (released below).
+    with Session(bind=connection, join_transaction_mode="create_savepoint", info={TENANT_KEY: tenant_id}) as session:
+        job = session.get(Import, (tenant_id, import_id))
+        if job is None or job.state != "validating":
+            return
+        audit.set_actor(session, job.owner_id)
+        meter = session.get(Meter, (tenant_id, job.meter_id)) if job.meter_id is not None else None
+        if job.meter_id is not None and meter is None:
+            raise UnprocessableContent(
+                "The import's meter was deleted while its file was checked; upload the file again.",
+                field="meter_id",
+                code="import.meter_gone",
+            )
+        settings = job.settings
+        options = ReadOptions(
+            columns=dict(settings["columns"]),
+            kind=settings.get("kind"),
+            currency=settings.get("currency"),
+            delimiter=settings["delimiter"],
+            decimal=settings["decimal"],
+            date_format=settings["date_format"],
+        )
+        reader = open_csv(io.BufferedReader(_StoredFile(connection, job, progress), UPLOAD_PIECE), options)
+        _stage(session, job, reader, options, meter)
+        connection.execute(
+            text("DELETE FROM import_uploads WHERE tenant_id = :tenant AND import_id = :import_id"),
+            {"tenant": tenant_id, "import_id": import_id},
+        )
+        job.state, job.progress, job.updated_at, job.version = "ready", 0, datetime.now(UTC), job.version + 1
+        session.commit()
+
+
+def record_rejection(connection: Connection, tenant_id: uuid.UUID, import_id: uuid.UUID, message: str) -> None:
+    """After a stored file that could not be read to the end (rolled back, nothing staged): the
+    import says why, and its file goes."""
+    binds = {"tenant": tenant_id, "import_id": import_id, "message": message[:500]}
+    updated = connection.execute(
+        text("""
+        UPDATE imports SET state = 'rejected', failure = :message, progress = 0, updated_at = now(),
+               version = version + 1
+        WHERE tenant_id = :tenant AND id = :import_id AND state = 'validating'"""),
+        binds,
+    ).rowcount
+    if updated:
+        connection.execute(
+            text("DELETE FROM import_uploads WHERE tenant_id = :tenant AND import_id = :import_id"), binds
+        )
+
+
+def _stage(session: Session, job: Import, reader: CsvReader, options: ReadOptions, meter: Meter | None) -> None:
+    """Reads every row: the valid ones into the preview (`import_rows`, likely duplicates marked),
+    the others' problems into `import_errors`; the counts onto the import."""
     connection = session.connection()
     _set_long_timeout(connection)
     connection.execute(text(_STAGE))
@@ -183,10 +327,10 @@ def create_import(session: Session, caller: Caller, upload: Upload) -> Import:
                 copy.write_row(values)
         staged.clear()
 
-    default_currency = meter.currency if meter is not None else caller.default_currency
+    currency = job.settings["default_currency"]  # of rows without one, when the file or query names none
     for number, cells in reader.rows():
         total += 1
-        parsed = parse_row(number, cells, reader.layout, upload.options, default_currency)
+        parsed = parse_row(number, cells, reader.layout, options, currency)
         result = prices.apply(parsed) if isinstance(parsed, ParsedRow) else parsed
         if isinstance(result, tuple):
             row, from_tariff = result
@@ -216,7 +360,7 @@ def create_import(session: Session, caller: Caller, upload: Upload) -> Import:
         raise UnprocessableContent("The file has a header but no rows.", field="body", code="import.no_rows")
     # One set-based insert from the session's staging table into the preview (COPY cannot
     # write through row-level security; INSERT checks every row against the tenant policy).
-    binds = {"tenant": caller.tenant_id, "import_id": job.id, "owner": caller.user_id, "meter": job.meter_id}
+    binds = {"tenant": job.tenant_id, "import_id": job.id, "owner": job.owner_id, "meter": job.meter_id}
     connection.execute(
         text("""
         INSERT INTO import_rows (tenant_id, import_id, row_number, kind, quantity, period_start, period_end,
@@ -244,7 +388,7 @@ def create_import(session: Session, caller: Caller, upload: Upload) -> Import:
             insert(ImportRowError),
             [
                 {
-                    "tenant_id": caller.tenant_id,
+                    "tenant_id": job.tenant_id,
                     "import_id": job.id,
                     "seq": seq,
                     "row_number": row,
@@ -263,7 +407,6 @@ def create_import(session: Session, caller: Caller, upload: Upload) -> Import:
     ).scalar_one()
     job.total_rows, job.valid_rows, job.error_rows, job.duplicate_rows = total, valid, errors, duplicates
     session.flush()
-    return job
 
 
 # --- history and the preview's pages --------------------------------------------------------
@@ -304,8 +447,18 @@ def list_rows(
 
 
 def discard_import(session: Session, caller: Caller, import_id: uuid.UUID) -> None:
+    """A ready, rejected, failed or reverted import goes, with its preview; so does one whose file
+    waits for its checking job (the job then finds nothing to do), but not while the job reads it."""
     job = get_import(session, caller, import_id, for_update=True)
-    if job.state not in ("ready", "failed", "reverted"):
+    if (
+        job.state == "validating"
+        and not session.execute(text("SELECT pg_try_advisory_xact_lock(:key)"), {"key": _lock_key(job.id)}).scalar_one()
+    ):
+        raise Conflict(
+            "This import's file is being checked right now; discard it once the check is over.",
+            code="import.not_discardable",
+        )
+    if job.state not in ("validating", "rejected", "ready", "failed", "reverted"):
         raise Conflict(
             f"An import that is {job.state} cannot be discarded"
             + ("; revert it first." if job.state == "committed" else "."),
@@ -316,8 +469,6 @@ def discard_import(session: Session, caller: Caller, import_id: uuid.UUID) -> No
 
 
 # --- commit and revert ----------------------------------------------------------------------
-
-Progress = Callable[[int], None]
 
 
 def start_commit(session: Session, caller: Caller, import_id: uuid.UUID, *, skip_duplicates: bool) -> Import:

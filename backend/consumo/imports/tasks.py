@@ -1,5 +1,5 @@
-"""An import's commit and revert as jobs on the queue (procrastinate), deferred in the
-transaction of the request that moved the import to `committing`/`reverting`."""
+"""An import's checking, commit and revert as jobs on the queue (procrastinate), deferred in the
+transaction of the request that moved the import to `validating`/`committing`/`reverting`."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ ON_JOB_ERROR = procrastinate.RetryStrategy(max_attempts=3, wait=5)
 
 @blueprint.task(name=runner.TASK, queue=runner.QUEUE, retry=ON_JOB_ERROR)
 def run_import(work: str, tenant_id: str, import_id: str) -> None:
-    """Commits or reverts the import (idempotent: an import no longer `committing`/`reverting`
-    is left as it is, so a retried or repeated job does nothing)."""
-    runner.run("commit" if work == "commit" else "revert", uuid.UUID(tenant_id), uuid.UUID(import_id))
+    """Checks, commits or reverts the import (idempotent: an import no longer
+    `validating`/`committing`/`reverting` is left as it is, so a retried or repeated job does nothing)."""
+    kinds: dict[str, runner.Work] = {"validate": "validate", "commit": "commit", "revert": "revert"}
+    runner.run(kinds[work], uuid.UUID(tenant_id), uuid.UUID(import_id))

@@ -1097,11 +1097,17 @@ export const listImports = <ThrowOnError extends boolean = false>(options?: Opti
  * the field's name (English or Spanish). `kind` and `currency` give a value for files
  * without that column. With `meter_id` (one of the caller's meters, else 422) every row
  * goes on that meter and, without a cost, is priced from its tariffs. `cost` is in major
- * units (`12,50` is 1250 cents of EUR). Nothing is recorded: the answer is the import in
- * state `ready`, with its counts; `GET /imports/{import_id}/errors` lists the rows that break
- * a rule and `GET /imports/{import_id}/rows` the rows that passed, with likely duplicates
- * (same kind, period and meter as a record of the caller, or as an earlier row of the
- * file). A file without a header naming the required fields is a 422.
+ * units (`12,50` is 1250 cents of EUR). Nothing is recorded. The header is checked in the
+ * request, whatever the file's size: a file without a header naming the required fields is
+ * a 422. A file of up to 1 MiB (the server's `IMPORT_INLINE_BYTES`) is then read whole and
+ * the answer is the import in state `ready`, with its counts. A larger file is stored as it
+ * arrives and the answer is the import in state `validating`: a job reads it (any API
+ * process answers `GET /imports/{import_id}` with its `progress`, 0–100), then the import is
+ * `ready`, or `rejected` if the file cannot be read to the end (`failure` says why, e.g. a
+ * row that is not UTF-8; nothing is staged). Once `ready`, `GET /imports/{import_id}/errors`
+ * lists the rows that break a rule and `GET /imports/{import_id}/rows` the rows that passed,
+ * with likely duplicates (same kind, period and meter as a record of the caller, or as an
+ * earlier row of the file).
  *
  * The same upload may be a `multipart/form-data` form (as a browser sends a file): a `file`
  * part (the CSV, as above), an optional `mapping` part (a JSON object naming, for each field,
@@ -1140,9 +1146,11 @@ export const createImport = <ThrowOnError extends boolean = false>(options: Opti
 /**
  * Discard an import that is not committed
  *
- * **Who may call it:** The owner discards the preview of an import that is `ready`, `failed` or `reverted`
- * (it and its staged rows are deleted). A committed import must be reverted first, and one
- * at work cannot be discarded (409). Someone else's import is a 404.
+ * **Who may call it:** The owner discards an import that is `validating`, `rejected`, `ready`, `failed` or
+ * `reverted` (it, its stored file and its staged rows are deleted; a `validating` one is
+ * cancelled, unless its job is reading the file at that moment: 409, try again once it is
+ * `ready` or `rejected`). A committed import must be reverted first, and one committing or
+ * reverting cannot be discarded (409). Someone else's import is a 404.
  *
  */
 export const deleteImport = <ThrowOnError extends boolean = false>(options: Options<DeleteImportData, ThrowOnError>): RequestResult<DeleteImportResponses, DeleteImportErrors, ThrowOnError> => (options.client ?? client).delete<DeleteImportResponses, DeleteImportErrors, ThrowOnError>({

@@ -825,15 +825,20 @@ export type ImportMapping = {
 export type ImportHeader = string;
 
 /**
+ * `validating`: a large file is stored and being checked (see `progress`); `rejected`: it
+ * could not be read to the end (see `failure`; discard it and upload a fixed file);
  * `ready`: the preview is stored; `committing`/`reverting`: at work (see `progress`);
  * `committed`, `reverted`; `failed`: the last commit or revert changed nothing (see `failure`).
  *
  */
-export type ImportState = 'ready' | 'committing' | 'committed' | 'reverting' | 'reverted' | 'failed';
+export type ImportState = 'validating' | 'rejected' | 'ready' | 'committing' | 'committed' | 'reverting' | 'reverted' | 'failed';
 
 export type Import = {
     readonly id: string;
     state: ImportState;
+    /**
+     * How far the work of a `validating`, `committing` or `reverting` import is (100 once committed or reverted; 0 otherwise).
+     */
     progress: number;
     filename: string | null;
     meter_id: string | null;
@@ -1604,6 +1609,9 @@ export type ReadingPageWritable = {
 
 export type ImportWritable = {
     state: ImportState;
+    /**
+     * How far the work of a `validating`, `committing` or `reverting` import is (100 once committed or reverted; 0 otherwise).
+     */
     progress: number;
     filename: string | null;
     meter_id: string | null;
@@ -3695,7 +3703,7 @@ export type CreateImportError = CreateImportErrors[keyof CreateImportErrors];
 
 export type CreateImportResponses = {
     /**
-     * The preview is stored; nothing is recorded until the import is committed.
+     * The preview is stored (`ready`), or the file is stored and being checked (`validating`); nothing is recorded until the import is committed.
      */
     201: Import;
 };

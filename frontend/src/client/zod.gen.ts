@@ -677,11 +677,15 @@ export const zImportUpload = z.object({
 });
 
 /**
+ * `validating`: a large file is stored and being checked (see `progress`); `rejected`: it
+ * could not be read to the end (see `failure`; discard it and upload a fixed file);
  * `ready`: the preview is stored; `committing`/`reverting`: at work (see `progress`);
  * `committed`, `reverted`; `failed`: the last commit or revert changed nothing (see `failure`).
  *
  */
 export const zImportState = z.enum([
+    'validating',
+    'rejected',
     'ready',
     'committing',
     'committed',
@@ -1845,7 +1849,7 @@ export const zCreateImportQuery = z.object({
 });
 
 /**
- * The preview is stored; nothing is recorded until the import is committed.
+ * The preview is stored (`ready`), or the file is stored and being checked (`validating`); nothing is recorded until the import is committed.
  */
 export const zCreateImportResponse = zImport;
 

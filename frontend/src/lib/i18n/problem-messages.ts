@@ -73,7 +73,7 @@ export const problemEn = {
   "problem.import.no_rows": "The file has a header but no rows.",
   "problem.import.not_committed": "Only a committed import can be undone.",
   "problem.import.not_csv": "This is not a CSV file (it looks like a spreadsheet, archive or image).",
-  "problem.import.not_discardable": "Only an import that is not committed can be discarded; undo it first.",
+  "problem.import.not_discardable": "This import cannot be discarded now: undo it first if it is recorded, or wait until its check or recording is over.",
   "problem.import.not_found": "This import does not exist (or is not yours).",
   "problem.import.not_ready": "Only an import that is ready can be committed.",
   "problem.import.not_utf8": "The file is not UTF-8 text; save it as CSV UTF-8.",
@@ -226,7 +226,8 @@ export const problemEs: Record<keyof typeof problemEn, string> = {
   "problem.import.no_rows": "El archivo tiene cabecera pero ninguna fila.",
   "problem.import.not_committed": "Solo se puede deshacer una importación confirmada.",
   "problem.import.not_csv": "No es un archivo CSV (parece una hoja de cálculo, un archivo comprimido o una imagen).",
-  "problem.import.not_discardable": "Solo se puede descartar una importación no confirmada; deshazla primero.",
+  "problem.import.not_discardable":
+    "Esta importación no se puede descartar ahora: deshazla primero si está registrada, o espera a que termine su comprobación o su registro.",
   "problem.import.not_found": "Esta importación no existe (o no es tuya).",
   "problem.import.not_ready": "Solo se puede confirmar una importación lista.",
   "problem.import.not_utf8": "El archivo no es texto UTF-8; guárdalo como CSV UTF-8.",

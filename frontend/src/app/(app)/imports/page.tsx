@@ -5,7 +5,7 @@ import Link from "next/link";
 import { useEffect, useRef, useState, type DragEvent } from "react";
 import { toast } from "sonner";
 
-import { commitImport, createImport, deleteImport, getImport, revertImport, type ConsumptionKind, type Import } from "@/client";
+import { commitImport, createImport, deleteImport, getImport, revertImport, type ConsumptionKind, type Import, type ImportState } from "@/client";
 import { listImportErrorsOptions, listImportRowsOptions, listImportsOptions, listImportsQueryKey } from "@/client/@tanstack/react-query.gen";
 import { Alert, Button, Card, CheckboxField, PageHeader, SelectField } from "@/components/ui";
 import { invalidateRecordQueries, KINDS } from "@/lib/consumption";
@@ -17,6 +17,9 @@ import type { MessageKey } from "@/lib/i18n/messages";
 import { useTitle } from "@/lib/use-title";
 
 const MAX_BYTES = 50 * 1024 * 1024;
+// States whose work goes on in the background (the page polls them), and those that may be discarded.
+const WORKING: ImportState[] = ["validating", "committing", "reverting"];
+const DISCARDABLE: ImportState[] = ["validating", "rejected", "ready", "failed", "reverted"];
 type DateFormat = "iso" | "dmy" | "mdy";
 
 function Progress({ value, label }: { value: number; label: string }) {
@@ -129,7 +132,7 @@ function History({ onChanged }: { onChanged: () => void }) {
   const queryClient = useQueryClient();
   const history = useQuery({
     ...listImportsOptions({ query: { limit: 50 } }),
-    refetchInterval: (query) => (query.state.data?.items.some((job) => job.state === "committing" || job.state === "reverting") ? 1000 : false),
+    refetchInterval: (query) => (query.state.data?.items.some((job) => WORKING.includes(job.state)) ? 1000 : false),
   });
   async function act(job: Import, action: "revert" | "discard") {
     try {
@@ -166,7 +169,7 @@ function History({ onChanged }: { onChanged: () => void }) {
                     {t("import.revert")}
                   </Button>
                 )}
-                {(job.state === "ready" || job.state === "failed" || job.state === "reverted") && (
+                {DISCARDABLE.includes(job.state) && (
                   <Button variant="secondary" onClick={() => void act(job, "discard")} aria-label={t("import.discardNamed", { name: job.filename ?? "" })}>
                     {t("import.discard")}
                   </Button>
@@ -252,8 +255,8 @@ export default function ImportsPage() {
     }
   }
 
-  // While the commit runs in the background, its progress comes from the import itself.
-  const working = job?.state === "committing";
+  // While a large file is checked, or the commit runs, in the background, its progress comes from the import itself.
+  const working = job?.state === "validating" || job?.state === "committing";
   useEffect(() => {
     if (!working || !job) return;
     const timer = setInterval(() => {
@@ -261,9 +264,10 @@ export default function ImportsPage() {
     }, 1000);
     return () => clearInterval(timer);
   }, [working, job]);
+  // Once the background work ends (checked, rejected or recorded), the history and, after a commit, the records change.
   useEffect(() => {
-    if (job?.state === "committed") {
-      void invalidateRecordQueries(queryClient);
+    if (job?.state === "committed") void invalidateRecordQueries(queryClient);
+    if (job?.state === "committed" || job?.state === "ready" || job?.state === "rejected") {
       void queryClient.invalidateQueries({ queryKey: listImportsQueryKey() });
     }
   }, [job?.state, queryClient]);
@@ -379,7 +383,9 @@ export default function ImportsPage() {
       {job && (
         <Card className="space-y-4 p-4">
           <h2 className="text-lg font-semibold">{t("import.step.result")}</h2>
-          <Preview job={job} />
+          {job.state === "validating" && <Progress value={job.progress} label={t("import.checkProgress")} />}
+          {job.state === "rejected" && <Alert>{job.failure ?? t("common.unexpected")}</Alert>}
+          {job.state !== "validating" && job.state !== "rejected" && <Preview job={job} />}
           {job.state === "ready" && (
             <div className="space-y-3">
               {job.duplicate_rows > 0 && (

@@ -1,0 +1,158 @@
+"""A file larger than IMPORT_INLINE_BYTES: its header checked in the request, the file stored
+(`import_uploads`) and read by a queued job (`validating` → `ready`, or `rejected`), with the
+same preview as a small file's, progress any process can read, and nothing left behind."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from sqlalchemy import text
+
+from tests.conftest import API, Account, assert_problem, create_meter
+from tests.test_imports import (  # noqa: F401 (_empty_import_queue: the same fixture here)
+    HEADER,
+    _empty_import_queue,
+    commit,
+    errors_of,
+    preview,
+    queued_import_jobs,
+    rows_of,
+    run_import_jobs,
+    upload,
+)
+
+# Valid rows, a row breaking two rules, a row repeated in the file: about 3 KB.
+BODY = (
+    HEADER
+    + "".join(
+        f"gas,{n},2026-{1 + n // 28:02d}-{1 + n % 28:02d},2026-{1 + n // 28:02d}-{1 + n % 28:02d},{n}.50,EUR,row {n}\n"
+        if n % 10
+        else "gas,-1,2026-02-30,2026-01-01,,XXX,\n"
+        for n in range(1, 80)
+    )
+    + "gas,1,2026-01-02,2026-01-02,1.50,EUR,row 1 again\n"
+)
+
+
+@pytest.fixture
+def small_inline(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Only files of up to 200 bytes are checked in their request."""
+    from consumo.config import get_settings
+
+    monkeypatch.setattr(get_settings(), "import_inline_bytes", 200)
+
+
+def stored_pieces(owner_engine: Any, import_id: str) -> int:
+    with owner_engine.begin() as conn:
+        conn.execute(text("SET LOCAL row_security = off"))
+        return int(
+            conn.execute(
+                text("SELECT count(*) FROM import_uploads WHERE import_id = :i"), {"i": import_id}
+            ).scalar_one()
+        )
+
+
+def test_a_large_file_is_stored_then_checked_by_a_job_into_the_same_preview(
+    alice: Account, bob: Account, owner_engine: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from consumo.config import get_settings
+
+    inline = preview(alice, BODY)  # checked in its request, as every file up to a mebibyte
+    assert inline["state"] == "ready"
+    monkeypatch.setattr(get_settings(), "import_inline_bytes", 200)
+    job = preview(alice, BODY)
+    assert (job["state"], job["progress"], job["total_rows"]) == ("validating", 0, 0)
+    # Stored and queued in the request's transaction; nothing read yet.
+    assert stored_pieces(owner_engine, job["id"]) == 1
+    ((args, status),) = queued_import_jobs(owner_engine)
+    assert (args, status) == ({"work": "validate", "tenant_id": alice.tenant_id, "import_id": job["id"]}, "todo")
+    assert rows_of(alice, job["id"]) == []
+    assert assert_problem(alice.post(f"{API}/imports/{job['id']}/commit"), 409)["code"] == "import.not_ready"
+    assert_problem(bob.get(f"{API}/imports/{job['id']}"), 404)
+
+    run_import_jobs()
+    checked = alice.get(f"{API}/imports/{job['id']}").json()
+    counts = ("state", "total_rows", "valid_rows", "error_rows", "duplicate_rows")
+    assert [checked[name] for name in counts] == ["ready", *(inline[name] for name in counts[1:])]
+    assert (checked["total_rows"], checked["error_rows"], checked["duplicate_rows"]) == (80, 7, 1)
+    assert rows_of(alice, checked["id"]) == rows_of(alice, inline["id"])
+    assert errors_of(alice, checked["id"]) == errors_of(alice, inline["id"])
+    assert stored_pieces(owner_engine, job["id"]) == 0
+    # The job run again (at least once delivery) changes nothing.
+    with owner_engine.begin() as conn:
+        conn.execute(text("UPDATE procrastinate.procrastinate_jobs SET status = 'todo' WHERE task_name = 'run_import'"))
+    run_import_jobs()
+    assert alice.get(f"{API}/imports/{job['id']}").json() == checked
+    assert commit(alice, job["id"])["records_created"] == 73
+
+
+def test_the_check_reports_its_progress_as_it_reads_the_stored_pieces(
+    alice: Account, small_inline: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from consumo.imports import service
+
+    monkeypatch.setattr(service, "UPLOAD_PIECE", 500)
+    job = preview(alice, BODY)
+    reported: list[int] = []
+    real = service.record_progress
+
+    def record(connection: Any, tenant_id: Any, import_id: Any, percent: int) -> None:
+        real(connection, tenant_id, import_id, percent)  # committed apart: any process reads it
+        reported.append(percent)
+
+    monkeypatch.setattr(service, "record_progress", record)
+    run_import_jobs()
+    assert len(reported) == -(-len(BODY) // 500) and reported == sorted(reported)
+    assert 0 < reported[0] < 20 and reported[-1] == 95
+    assert alice.get(f"{API}/imports/{job['id']}").json()["state"] == "ready"
+
+
+def test_a_stored_file_that_breaks_past_its_head_is_rejected_and_leaves_nothing(
+    alice: Account, owner_engine: Any, small_inline: None
+) -> None:
+    body = BODY.encode() + b"gas,1,2026-03-01,2026-03-01,,,caf\xe9\n"  # Latin-1, not UTF-8
+    created = upload(alice, body)
+    assert created.status_code == 201 and created.json()["state"] == "validating", created.text
+    job = created.json()
+    run_import_jobs()
+    rejected = alice.get(f"{API}/imports/{job['id']}").json()
+    assert rejected["state"] == "rejected" and "UTF-8" in rejected["failure"], rejected
+    assert (rejected["valid_rows"], rows_of(alice, job["id"]), errors_of(alice, job["id"])) == (0, [], [])
+    assert stored_pieces(owner_engine, job["id"]) == 0
+    assert assert_problem(alice.post(f"{API}/imports/{job['id']}/commit"), 409)["code"] == "import.not_ready"
+    assert alice.delete(f"{API}/imports/{job['id']}").status_code == 204
+    assert_problem(alice.get(f"{API}/imports/{job['id']}"), 404)
+
+
+def test_a_file_without_its_header_is_refused_in_the_request_whatever_its_size(
+    alice: Account, owner_engine: Any, small_inline: None
+) -> None:
+    body = "quantity,period_start\n" + "1,2026-01-01\n" * 100
+    assert assert_problem(upload(alice, body, kind="gas"), 422)["code"] == "import.columns_unnamed"
+    assert alice.get(f"{API}/imports").json()["items"] == []
+    assert queued_import_jobs(owner_engine) == []
+
+
+def test_a_validating_import_discarded_before_its_job_runs_is_gone_with_its_file(
+    alice: Account, owner_engine: Any, small_inline: None
+) -> None:
+    job = preview(alice, BODY)
+    assert alice.delete(f"{API}/imports/{job['id']}").status_code == 204
+    assert stored_pieces(owner_engine, job["id"]) == 0
+    run_import_jobs()  # finds nothing to do
+    assert_problem(alice.get(f"{API}/imports/{job['id']}"), 404)
+
+
+def test_a_stored_file_whose_meter_went_meanwhile_is_rejected(
+    alice: Account, owner_engine: Any, small_inline: None
+) -> None:
+    meter = create_meter(alice)
+    job = preview(alice, BODY.replace("gas,", "electricity,"), meter_id=meter["id"])
+    assert job["state"] == "validating"
+    assert alice.delete(f"{API}/meters/{meter['id']}", headers={"If-Match": '"1"'}).status_code == 204
+    run_import_jobs()
+    rejected = alice.get(f"{API}/imports/{job['id']}").json()
+    assert (rejected["state"], rejected["valid_rows"]) == ("rejected", 0)
+    assert "meter" in rejected["failure"]
+    assert stored_pieces(owner_engine, job["id"]) == 0
