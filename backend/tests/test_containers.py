@@ -129,6 +129,7 @@ def test_compose_runs_the_whole_product_wired_together(compose):
                 assert source in resolved["volumes"], volume
     assert "postgres-data:/var/lib/postgresql/data" in services["postgres"]["volumes"]
     assert "./deploy/postgres/initdb:/docker-entrypoint-initdb.d:ro" in services["postgres"]["volumes"]
+    assert "./deploy/postgres/consumo.conf:/etc/consumo/postgresql.conf:ro" in services["postgres"]["volumes"]
 
     backend = services["backend"]["environment"]
     assert backend["ENVIRONMENT"] == "production"
@@ -374,3 +375,23 @@ def test_every_setting_is_documented_in_the_env_example_and_the_operations_guide
         assert f"`{name.upper()}`" in guide, f"{name.upper()} in docs/operations.md"
     for name in ("WEB_CONCURRENCY", "PROMETHEUS_MULTIPROC_DIR", "FORWARDED_ALLOW_IPS"):
         assert f"`{name}`" in guide and f"{name}=" in example
+
+
+def test_the_settings_script_appends_consumo_conf_to_a_new_servers_configuration(tmp_path: Path) -> None:
+    """deploy/postgres/initdb/20-consumo-settings.sh, as the postgres image runs it on an empty
+    volume: the server's postgresql.conf ends with every setting of deploy/postgres/consumo.conf."""
+    (tmp_path / "postgresql.conf").write_text("max_connections = 100\n")
+    subprocess.run(
+        ["bash", str(ROOT / "deploy" / "postgres" / "initdb" / "20-consumo-settings.sh")],
+        env={
+            **os.environ,
+            "PGDATA": str(tmp_path),
+            "CONSUMO_SETTINGS_FILE": str(ROOT / "deploy/postgres/consumo.conf"),
+        },
+        check=True,
+    )
+    written = (tmp_path / "postgresql.conf").read_text()
+    assert written.startswith("max_connections = 100\n")
+    for line in (ROOT / "deploy" / "postgres" / "consumo.conf").read_text().splitlines():
+        assert line in written
+    assert "shared_buffers = 1GB" in written

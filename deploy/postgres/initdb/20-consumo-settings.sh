@@ -5,7 +5,7 @@
 # after these scripts, so they apply from its first real start. A later change: edit the file in
 # the volume (or ALTER SYSTEM) and restart the postgres service.
 set -euo pipefail
-settings=/etc/consumo/postgresql.conf
+settings=${CONSUMO_SETTINGS_FILE:-/etc/consumo/postgresql.conf}
 if [[ -r "$settings" ]]; then
   { echo; echo "# --- Consumo (deploy/postgres/consumo.conf) ---"; cat "$settings"; } >>"$PGDATA/postgresql.conf"
 fi
