@@ -110,49 +110,66 @@ def test_a_delivery_survives_kill_9_of_its_worker(start_api: Any, receiver: Hang
 IMPORT_ROWS = 50_000
 
 
-def test_an_import_commit_survives_kill_9_of_its_worker(start_api: Any, tmp_path: Path) -> None:
-    """A large commit is a queued job: its worker killed mid-commit (some slices inserted, the
-    transaction open) leaves nothing; the job goes back to the queue and another worker commits
-    every row exactly once, with the roll-ups."""
-    api = start_api(IMPORT_INLINE_ROWS="10", JOB_STALLED_AFTER_S="6", LOG_LEVEL="INFO")
+def _kill_mid_work(api: Any, client: httpx.Client, import_id: str, state: str, log: Path) -> dict[str, Any]:
+    """Starts a worker, waits until the import reports progress in `state`, kills the worker
+    with SIGKILL (its transaction open), and returns the import as it was then."""
+    worker = start_worker(api, log)
+    try:
+        deadline = time.monotonic() + 60
+        job = client.get(f"/imports/{import_id}").json()
+        while time.monotonic() < deadline and job["progress"] == 0:
+            time.sleep(0.02)
+            job = client.get(f"/imports/{import_id}").json()
+        assert job["state"] == state and 0 < job["progress"] < 100, job
+        os.kill(worker.pid, signal.SIGKILL)
+        worker.wait(timeout=10)
+    finally:
+        if worker.poll() is None:
+            worker.kill()
+    return dict(job)
+
+
+def _until(api: Any, client: httpx.Client, import_id: str, state: str, log: Path) -> dict[str, Any]:
+    """Starts a worker and waits until the import is in `state` (then stops the worker)."""
+    worker = start_worker(api, log)
+    try:
+        deadline = time.monotonic() + DEADLINE_S
+        job = client.get(f"/imports/{import_id}").json()
+        while time.monotonic() < deadline and job["state"] != state:
+            time.sleep(0.5)
+            job = client.get(f"/imports/{import_id}").json()
+    finally:
+        worker.send_signal(signal.SIGTERM)
+        worker.wait(timeout=30)
+    assert job["state"] == state, log.read_text()[-4000:]
+    return dict(job)
+
+
+def test_an_import_check_and_commit_survive_kill_9_of_their_worker(start_api: Any, tmp_path: Path) -> None:
+    """A large file is checked, and a large commit made, by queued jobs: a worker killed
+    mid-check or mid-commit (its transaction open) leaves nothing; the job goes back to the queue
+    and another worker finishes it, every row exactly once, with the roll-ups."""
+    api = start_api(IMPORT_INLINE_ROWS="10", IMPORT_INLINE_BYTES="65536", JOB_STALLED_AFTER_S="6", LOG_LEVEL="INFO")
     owner = register_and_login(api, "importer")
     lines = ["kind,quantity,period_start,period_end"]
     lines += [f"water,{n % 97}.5,2025-{1 + n % 12:02d}-01,2025-{1 + n % 12:02d}-28" for n in range(IMPORT_ROWS)]
     csv = ("\n".join(lines) + "\n").encode()
     with httpx.Client(base_url=api.base, headers=owner.headers, timeout=120) as client:
-        preview = client.post("/imports", content=csv, headers={"Content-Type": "text/csv"})
-        assert preview.status_code == 201, preview.text
-        import_id = preview.json()["id"]
+        uploaded = client.post("/imports", content=csv, headers={"Content-Type": "text/csv"})
+        assert uploaded.status_code == 201 and uploaded.json()["state"] == "validating", uploaded.text
+        import_id = uploaded.json()["id"]
+
+        _kill_mid_work(api, client, import_id, "validating", tmp_path / "check-worker-1.log")
+        assert client.get(f"/imports/{import_id}/rows").json()["items"] == []  # nothing staged
+        checked = _until(api, client, import_id, "ready", tmp_path / "check-worker-2.log")
+        assert (checked["total_rows"], checked["valid_rows"]) == (IMPORT_ROWS, IMPORT_ROWS)
+
         started = client.post(f"/imports/{import_id}/commit")
         assert started.status_code == 202 and started.json()["state"] == "committing", started.text
-
-        first = start_worker(api, tmp_path / "import-worker-1.log")
-        try:
-            deadline = time.monotonic() + 60
-            job = started.json()
-            while time.monotonic() < deadline and job["progress"] == 0:
-                time.sleep(0.02)
-                job = client.get(f"/imports/{import_id}").json()
-            assert job["state"] == "committing" and 0 < job["progress"] < 100, job
-            os.kill(first.pid, signal.SIGKILL)  # mid-commit: some slices in, the transaction open
-            first.wait(timeout=10)
-        finally:
-            if first.poll() is None:
-                first.kill()
+        _kill_mid_work(api, client, import_id, "committing", tmp_path / "import-worker-1.log")
         assert client.get("/consumptions", params={"import_id": import_id}).json()["items"] == []
-
-        second = start_worker(api, tmp_path / "import-worker-2.log")
-        try:
-            deadline = time.monotonic() + DEADLINE_S
-            while time.monotonic() < deadline and job["state"] != "committed":
-                time.sleep(0.5)
-                job = client.get(f"/imports/{import_id}").json()
-        finally:
-            second.send_signal(signal.SIGTERM)
-            second.wait(timeout=30)
-        assert (job["state"], job["records_created"]) == ("committed", IMPORT_ROWS), (
-            tmp_path / "import-worker-2.log"
-        ).read_text()[-4000:]
+        job = _until(api, client, import_id, "committed", tmp_path / "import-worker-2.log")
+        assert job["records_created"] == IMPORT_ROWS
         exported = client.get(
             "/consumptions/export", params={"import_id": import_id}, headers={"Accept": "application/x-ndjson"}
         )

@@ -54,3 +54,24 @@ test("a CSV file is checked, recorded with progress, exported and undone", async
   await page.goto("/consumptions");
   await expect(page.getByText("No records yet", { exact: false })).toBeVisible();
 });
+
+test("a file too large to check at once is checked by the worker, then recorded", async ({ page }) => {
+  await registerViaUi(page, uniqueUser("bigfile"));
+  await page.goto("/imports");
+  // 400 daily readings (about 16 KB): over the e2e API's IMPORT_INLINE_BYTES, so stored and checked by a job.
+  const day = (n: number) => new Date(Date.UTC(2024, 0, 1 + n)).toISOString().slice(0, 10);
+  const rows = Array.from({ length: 400 }, (_, n) => `electricity,${(n % 50) + 1}.5,${day(n)},${day(n)},${n % 9}.25,EUR,reading number ${n}`);
+  const body = Buffer.from(["kind,quantity,period_start,period_end,cost,currency,notes", ...rows].join("\n") + "\n");
+  await page.getByLabel("Choose a CSV file").setInputFiles({ name: "readings.csv", mimeType: "text/csv", buffer: body });
+  await expect(page.getByRole("table", { name: "First rows of the file" })).toContainText("reading number 0");
+
+  const uploaded = page.waitForResponse((response) => response.url().includes("/api/v1/imports") && response.request().method() === "POST");
+  await page.getByRole("button", { name: "Check the file" }).click();
+  expect(await (await uploaded).json()).toMatchObject({ state: "validating", total_rows: 0 });
+  // The page polls the import until the worker has read it: then the counts, and the button to record.
+  await expect(page.getByText("Ready to record").locator("..")).toContainText("400", { timeout: 20_000 });
+  await page.getByRole("button", { name: "Record 400 rows" }).click();
+  await expect(page.getByText("400 records were added.")).toBeVisible();
+  await page.goto("/imports");
+  await expect(page.getByRole("button", { name: "Undo the import of readings.csv" })).toBeVisible();
+});

@@ -56,6 +56,8 @@ const apiEnv = {
   ARGON2_MEMORY_COST_KIB: "8192",
   ARGON2_PARALLELISM: "1",
   LOG_LEVEL: "WARNING",
+  // Files over 8 KiB (not 1 MiB) are stored and checked by the worker: the wizard's job path with a small file.
+  IMPORT_INLINE_BYTES: "8192",
 };
 
 let api = null;
