@@ -85,6 +85,7 @@ def test_every_tenant_model_write_produces_an_event(app: Any, alice: Account, ow
             "IdempotencyKey",
             "ImportRow",
             "ImportRowError",
+            "ImportUpload",
             "RefreshToken",
             "WebhookDelivery",
         ]
