@@ -4,6 +4,7 @@ same preview as a small file's, progress any process can read, and nothing left 
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 import pytest
@@ -75,6 +76,7 @@ def test_a_large_file_is_stored_then_checked_by_a_job_into_the_same_preview(
     checked = alice.get(f"{API}/imports/{job['id']}").json()
     counts = ("state", "total_rows", "valid_rows", "error_rows", "duplicate_rows")
     assert [checked[name] for name in counts] == ["ready", *(inline[name] for name in counts[1:])]
+    assert checked["progress"] == 0  # progress belongs to the work under way
     assert (checked["total_rows"], checked["error_rows"], checked["duplicate_rows"]) == (80, 7, 1)
     assert rows_of(alice, checked["id"]) == rows_of(alice, inline["id"])
     assert errors_of(alice, checked["id"]) == errors_of(alice, inline["id"])
@@ -111,13 +113,16 @@ def test_the_check_reports_its_progress_as_it_reads_the_stored_pieces(
 def test_a_stored_file_that_breaks_past_its_head_is_rejected_and_leaves_nothing(
     alice: Account, owner_engine: Any, small_inline: None
 ) -> None:
-    body = BODY.encode() + b"gas,1,2026-03-01,2026-03-01,,,caf\xe9\n"  # Latin-1, not UTF-8
+    # Past the first 64 KiB (which the request checks itself): Latin-1, not UTF-8.
+    filler = "".join(f"water,{n},2026-05-01,2026-05-01,,,filler row {n}\n" for n in range(2000)).encode()
+    body = BODY.encode() + filler + b"gas,1,2026-03-01,2026-03-01,,,caf\xe9\n"
     created = upload(alice, body)
     assert created.status_code == 201 and created.json()["state"] == "validating", created.text
     job = created.json()
     run_import_jobs()
     rejected = alice.get(f"{API}/imports/{job['id']}").json()
     assert rejected["state"] == "rejected" and "UTF-8" in rejected["failure"], rejected
+    assert len(body) > 70_000
     assert (rejected["valid_rows"], rows_of(alice, job["id"]), errors_of(alice, job["id"])) == (0, [], [])
     assert stored_pieces(owner_engine, job["id"]) == 0
     assert assert_problem(alice.post(f"{API}/imports/{job['id']}/commit"), 409)["code"] == "import.not_ready"
@@ -156,3 +161,46 @@ def test_a_stored_file_whose_meter_went_meanwhile_is_rejected(
     assert (rejected["state"], rejected["valid_rows"]) == ("rejected", 0)
     assert "meter" in rejected["failure"]
     assert stored_pieces(owner_engine, job["id"]) == 0
+
+
+def test_a_commit_or_discard_of_an_import_at_work_answers_409_at_once(
+    alice: Account, owner_engine: Any, small_inline: None
+) -> None:
+    """While a job works on an import it holds its advisory lock, and the rows it stages lock
+    the import FOR KEY SHARE until its transaction ends: neither may hold up a request."""
+    from consumo.imports.service import _lock_key
+
+    job = preview(alice, BODY)
+    with owner_engine.connect() as conn, conn.begin():  # as the checking job, mid-way
+        conn.execute(text("SET LOCAL row_security = off"))
+        conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _lock_key(uuid.UUID(job["id"]))})
+        conn.execute(text("SELECT 1 FROM imports WHERE id = :i FOR KEY SHARE"), {"i": job["id"]})
+        for response in (alice.post(f"{API}/imports/{job['id']}/commit"), alice.delete(f"{API}/imports/{job['id']}")):
+            assert response.status_code == 409, response.text
+    run_import_jobs()
+    assert alice.get(f"{API}/imports/{job['id']}").json()["state"] == "ready"
+
+
+def test_a_chunked_upload_without_a_length_is_read_to_its_end(alice: Account, small_inline: None) -> None:
+    data = BODY.encode()
+    pieces = iter([data[:100], data[100:2000], data[2000:]])  # sent with Transfer-Encoding: chunked
+    response = alice.post(f"{API}/imports", content=pieces, headers={"Content-Type": "text/csv"})
+    assert response.status_code == 201 and response.json()["state"] == "validating", response.text
+    run_import_jobs()
+    assert alice.get(f"{API}/imports/{response.json()['id']}").json()["total_rows"] == 80
+
+
+def test_a_chunked_form_upload_is_read_to_its_end(alice: Account, small_inline: None) -> None:
+    boundary = "consumoboundary"
+    form = (
+        f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="big.csv"\r\n'
+        f"Content-Type: text/csv\r\n\r\n{BODY}\r\n--{boundary}--\r\n"
+    ).encode()
+    response = alice.post(
+        f"{API}/imports",
+        content=iter([form[:50], form[50:]]),
+        headers={"Content-Type": f"multipart/form-data; boundary={boundary}"},
+    )
+    assert response.status_code == 201 and response.json()["filename"] == "big.csv", response.text
+    run_import_jobs()
+    assert alice.get(f"{API}/imports/{response.json()['id']}").json()["total_rows"] == 80

@@ -229,6 +229,31 @@ def test_a_viewer_cannot_import(alice: Account, owner_engine: Any, app: Any) -> 
     assert_problem(upload(viewer, HEADER + "water,1,2026-01-01,2026-01-01,,,\n"), 403)
 
 
+def test_days_outside_2000_to_2100_are_row_errors_as_for_a_create(alice: Account) -> None:
+    body = HEADER + (
+        "water,1,1999-12-31,2000-01-01,,,\nwater,1,2100-12-31,2101-01-01,,,\n"
+        "water,1,0001-01-01,0001-01-31,,,\nwater,1,2000-01-01,2000-01-31,,,\nwater,1,2100-12-01,2100-12-31,,,\n"
+    )
+    job = preview(alice, body)
+    assert (job["valid_rows"], job["error_rows"]) == (2, 3)
+    assert errors_of(alice, job["id"]) == [
+        (2, "period_start"),
+        (3, "period_end"),
+        (4, "period_start"),
+        (4, "period_end"),
+    ]
+    assert [row["row"] for row in rows_of(alice, job["id"])] == [5, 6]
+
+
+def test_a_row_is_numbered_by_its_line_in_the_file(alice: Account) -> None:
+    body = HEADER + 'water,1,2026-01-01,2026-01-01,,,"two\nlines"\n\nwater,x,2026-01-02,2026-01-02,,,\n'
+    job = preview(alice, body)
+    assert [row["row"] for row in rows_of(alice, job["id"])] == [2]
+    assert errors_of(alice, job["id"]) == [(5, "quantity")]  # line 5: after the 2-line record and an empty line
+    broken = upload(alice, HEADER + 'water,1,2026-01-01,2026-01-01,,,ok\nwater,1,2026-01-01,2026-01-01,,,"a"b\n')
+    assert "Row 3 " in assert_problem(broken, 422)["detail"]
+
+
 # --- duplicates, commit, revert ---------------------------------------------------------------
 
 

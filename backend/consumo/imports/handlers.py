@@ -85,6 +85,14 @@ def create_import(  # noqa: PLR0917 (Connexion passes each query parameter by na
         "notes": column_notes,
     }
     columns = {name: header for name, header in named.items() if header}
+    if flask.request.content_length is None:
+        # A chunked upload (no Content-Length): the server hands on exactly the body it received,
+        # ended, so werkzeug may read it to its end. Without that mark werkzeug takes such a body
+        # for empty, and had already done so (the stream, data and form it keeps were read from
+        # an empty stand-in; the real input is untouched): they are read again, from the input.
+        flask.request.environ["wsgi.input_terminated"] = True
+        for kept in ("stream", "_cached_data", "form", "files"):
+            flask.request.__dict__.pop(kept, None)
     if flask.request.mimetype == "multipart/form-data":
         # A form, as a browser sends a file: werkzeug spools the file part to disk as it arrives.
         stream, mapping_text, meter_text, part_name = _form_parts()

@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
-from typing import IO
+from typing import IO, Any
 
 from consumo.consumptions.models import UNIT_BY_KIND
 from consumo.consumptions.service import check_period
@@ -177,12 +177,18 @@ def _number(text: str, decimal: str) -> Decimal:
     return Decimal(value.replace(group, "").replace(decimal, "."))
 
 
+# The contract's days (its Day pattern): what a create accepts, and what every answer may hold.
+FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(2100, 12, 31)
+
+
 def _day(text: str, date_format: str) -> date:
     value = text.strip()
     if date_format == "iso":
-        return date.fromisoformat(value) if re.fullmatch(r"\d{4}-\d{2}-\d{2}", value) else _raise()
-    pattern = "%d/%m/%Y" if date_format == "dmy" else "%m/%d/%Y"
-    return datetime.strptime(value.replace("-", "/").replace(".", "/"), pattern).date()
+        day = date.fromisoformat(value) if re.fullmatch(r"\d{4}-\d{2}-\d{2}", value) else _raise()
+    else:
+        pattern = "%d/%m/%Y" if date_format == "dmy" else "%m/%d/%Y"
+        day = datetime.strptime(value.replace("-", "/").replace(".", "/"), pattern).date()
+    return day if FIRST_DAY <= day <= LAST_DAY else _raise()
 
 
 def _raise() -> date:
@@ -228,7 +234,10 @@ def parse_row(  # noqa: PLR0912, PLR0915 (one check per field, in order)
             value = _day(cell(name), options.date_format)
             start, end = (value, end) if name == "period_start" else (start, value)
         except ValueError:
-            problem(name, f"Not a date as {_DATE_HINT[options.date_format]}." if cell(name) else "Missing.")
+            problem(
+                name,
+                f"Not a date as {_DATE_HINT[options.date_format]} from 2000 to 2100." if cell(name) else "Missing.",
+            )
     if start is not None and end is not None:
         try:
             check_period(start, end)
@@ -276,17 +285,18 @@ class CsvReader:
     (row number, cells) for each non-empty record; the header is row 1."""
 
     layout: CsvLayout
-    _reader: Iterator[list[str]]
+    _reader: Any  # a csv reader: its line_num counts the file's lines read so far
     _text: io.TextIOWrapper
 
     def rows(self) -> Iterator[tuple[int, list[str]]]:
-        number = 1
+        """Each record with the line of the file it starts on (a quoted field may span lines)."""
+        number = self._reader.line_num + 1
         try:
             for cells in self._reader:
-                number += 1
+                start, number = number, self._reader.line_num + 1
                 if not any(cell.strip() for cell in cells):
                     continue
-                yield number, cells
+                yield start, cells
         except UnicodeDecodeError:
             raise FileRejected(
                 f"The file is not UTF-8 text (near row {number}); save it as CSV UTF-8.", code="import.not_utf8"

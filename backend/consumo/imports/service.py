@@ -25,7 +25,7 @@ from consumo.audit import hook as audit
 from consumo.config import get_settings
 from consumo.db import TENANT_KEY
 from consumo.imports.models import Import, ImportRow, ImportRowError, ImportUpload
-from consumo.imports.parser import CsvReader, ParsedRow, ReadOptions, RowProblem, open_csv, parse_row
+from consumo.imports.parser import HEAD_BYTES, CsvReader, ParsedRow, ReadOptions, RowProblem, open_csv, parse_row
 from consumo.meters import pricing
 from consumo.meters import service as meters
 from consumo.meters.models import RECORD_KINDS_BY_METER_KIND, Meter
@@ -61,7 +61,11 @@ def _lock_key(import_id: uuid.UUID) -> int:
 
 def get_import(session: Session, caller: Caller, import_id: uuid.UUID, *, for_update: bool = False) -> Import:
     statement = readable_imports(caller).where(Import.id == import_id)
-    found = session.execute(statement.with_for_update() if for_update else statement).scalar_one_or_none()
+    # FOR NO KEY UPDATE: it serialises the import's state changes without waiting for a job that
+    # holds the row FOR KEY SHARE (the foreign keys of the rows it stages or records take that
+    # lock) until its transaction ends: a commit or discard of an import at work answers 409 at once.
+    locked = statement.with_for_update(key_share=True) if for_update else statement
+    found = session.execute(locked).scalar_one_or_none()
     if found is None:
         raise NotFound("No such import.", code="import.not_found")
     _settle_abandoned(session, found)
@@ -146,7 +150,8 @@ def create_import(session: Session, caller: Caller, upload: Upload) -> Import:
         if meter is None:
             raise UnprocessableContent("No such meter among yours.", field="meter_id", code="meter.unknown")
     inline_bytes = get_settings().import_inline_bytes
-    head = _read_up_to(upload.stream, inline_bytes + 1)
+    # At least the parser's head: the request checks what a job would (binary content, the header).
+    head = _read_up_to(upload.stream, max(inline_bytes + 1, HEAD_BYTES))
     reader = open_csv(io.BytesIO(head), upload.options)  # a file without a usable header stops here
     default_currency = meter.currency if meter is not None else caller.default_currency
     now = datetime.now(UTC)
@@ -282,6 +287,7 @@ def validate_rows(connection: Connection, tenant_id: uuid.UUID, import_id: uuid.
             text("DELETE FROM import_uploads WHERE tenant_id = :tenant AND import_id = :import_id"),
             {"tenant": tenant_id, "import_id": import_id},
         )
+        session.refresh(job, ["progress"])  # written apart while reading: 0 must be a change
         job.state, job.progress, job.updated_at, job.version = "ready", 0, datetime.now(UTC), job.version + 1
         session.commit()
 
