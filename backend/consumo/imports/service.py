@@ -13,7 +13,7 @@ import secrets
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import IO, Any, cast
 
 import psycopg
@@ -343,6 +343,32 @@ def start_commit(session: Session, caller: Caller, import_id: uuid.UUID, *, skip
     return job
 
 
+def _chunks_by_period(
+    connection: Connection, tenant_id: uuid.UUID, import_id: uuid.UUID
+) -> list[tuple[date, date | None, int]]:
+    """The commit's chunks: consecutive ranges of period_start (first day, next chunk's first day
+    or None), about COMMIT_CHUNKS of them, each with how many staged rows come before it. One day's
+    rows stay in one chunk, so every chunk's rows come after the previous chunk's in period order."""
+    days = connection.execute(
+        text(
+            "SELECT period_start, count(*) FROM import_rows WHERE tenant_id = :tenant AND import_id = :import_id"
+            " GROUP BY period_start ORDER BY period_start"
+        ),
+        {"tenant": tenant_id, "import_id": import_id},
+    ).all()
+    size = -(-sum(count for _, count in days) // COMMIT_CHUNKS)  # rounded up
+    starts: list[tuple[date, int]] = []
+    before = 0
+    for day, count in days:
+        if not starts or before >= starts[-1][1] + size:
+            starts.append((day, before))
+        before += count
+    return [
+        (day, starts[index + 1][0] if index + 1 < len(starts) else None, offset)
+        for index, (day, offset) in enumerate(starts)
+    ]
+
+
 def commit_rows(connection: Connection, tenant_id: uuid.UUID, import_id: uuid.UUID, progress: Progress) -> int:
     """Every staged row of the import becomes a record (source `import`), in the connection's
     transaction: all of them or, if anything fails, none. Returns how many were recorded."""
@@ -359,25 +385,26 @@ def commit_rows(connection: Connection, tenant_id: uuid.UUID, import_id: uuid.UU
     ).one()
     if job.state != "committing":
         return 0
-    bounds = connection.execute(
-        text(
-            "SELECT coalesce(min(row_number), 0), coalesce(max(row_number), 0) FROM import_rows"
-            " WHERE tenant_id = :tenant AND import_id = :import_id"
-        ),
-        {"tenant": tenant_id, "import_id": import_id},
-    ).one()
-    first, last = int(bounds[0]), int(bounds[1])
-    step = max(1, (last - first + COMMIT_CHUNKS) // COMMIT_CHUNKS)
-    # One set-based insert per chunk, in the database (migration 0010: the shared references
-    # checked once, the roll-ups refreshed once per chunk, ids UUID v7 from this random start).
-    seed = secrets.randbits(62)  # plus a row number, masked to 62 bits in the database
+    chunks = _chunks_by_period(connection, tenant_id, import_id)
+    # One set-based insert per chunk, in the database (migration 0013: the shared references
+    # checked once, the roll-ups refreshed from the inserted records, the records inserted in one
+    # order across the chunks, by period then row, with UUID v7 ids ascending in that order from
+    # this random start).
+    seed = secrets.randbits(61)
     created = 0
-    for index, low in enumerate(range(first, last + 1, step), start=1):
+    for index, (first_day, next_day, offset) in enumerate(chunks, start=1):
         created += connection.execute(
-            text("SELECT consumo_import_insert(:tenant, :import_id, :low, :high, :seed)"),
-            {"tenant": tenant_id, "import_id": import_id, "low": low, "high": low + step, "seed": seed},
+            text("SELECT consumo_import_insert(:tenant, :import_id, :first_day, :next_day, :offset, :seed)"),
+            {
+                "tenant": tenant_id,
+                "import_id": import_id,
+                "first_day": first_day,
+                "next_day": next_day,
+                "offset": offset,
+                "seed": seed,
+            },
         ).scalar_one()
-        progress(min(95, index * 95 // COMMIT_CHUNKS))
+        progress(min(95, index * 95 // len(chunks)))
     connection.execute(
         text("""
         UPDATE imports SET state = 'committed', progress = 100, records_created = :created,
