@@ -216,6 +216,8 @@ def create_import(session: Session, caller: Caller, upload: Upload) -> Import:
         raise UnprocessableContent("The file has a header but no rows.", field="body", code="import.no_rows")
     # One set-based insert from the session's staging table into the preview (COPY cannot
     # write through row-level security; INSERT checks every row against the tenant policy).
+    # Partitioned by period first, so the rows are stored (and ix_import_rows_period written)
+    # nearly in the order the commit reads them.
     binds = {"tenant": caller.tenant_id, "import_id": job.id, "owner": caller.user_id, "meter": job.meter_id}
     connection.execute(
         text("""
@@ -225,7 +227,7 @@ def create_import(session: Session, caller: Caller, upload: Upload) -> Import:
                s.cost_minor, s.currency, s.notes, s.cost_from_tariff,
                CASE WHEN row_number() OVER same_record > 1 THEN 'file' END
         FROM import_stage s
-        WINDOW same_record AS (PARTITION BY s.kind, s.period_start, s.period_end ORDER BY s.row_number)"""),
+        WINDOW same_record AS (PARTITION BY s.period_start, s.kind, s.period_end ORDER BY s.row_number)"""),
         binds,
     )
     # Likely duplicates of what the owner already has: same kind, period and meter.
@@ -345,10 +347,10 @@ def start_commit(session: Session, caller: Caller, import_id: uuid.UUID, *, skip
 
 def _chunks_by_period(
     connection: Connection, tenant_id: uuid.UUID, import_id: uuid.UUID
-) -> list[tuple[date, date | None, int]]:
-    """The commit's chunks: consecutive ranges of period_start (first day, next chunk's first day
-    or None), about COMMIT_CHUNKS of them, each with how many staged rows come before it. One day's
-    rows stay in one chunk, so every chunk's rows come after the previous chunk's in period order."""
+) -> list[tuple[date, date, int]]:
+    """The commit's chunks: consecutive ranges of period_start (first and last day), about
+    COMMIT_CHUNKS of them, each with how many staged rows come before it. One day's rows stay in
+    one chunk, so every chunk's rows come after the previous chunk's in period order."""
     days = connection.execute(
         text(
             "SELECT period_start, count(*) FROM import_rows WHERE tenant_id = :tenant AND import_id = :import_id"
@@ -357,16 +359,15 @@ def _chunks_by_period(
         {"tenant": tenant_id, "import_id": import_id},
     ).all()
     size = -(-sum(count for _, count in days) // COMMIT_CHUNKS)  # rounded up
-    starts: list[tuple[date, int]] = []
+    chunks: list[tuple[date, date, int]] = []
     before = 0
     for day, count in days:
-        if not starts or before >= starts[-1][1] + size:
-            starts.append((day, before))
+        if chunks and before < chunks[-1][2] + size:
+            chunks[-1] = (chunks[-1][0], day, chunks[-1][2])
+        else:
+            chunks.append((day, day, before))
         before += count
-    return [
-        (day, starts[index + 1][0] if index + 1 < len(starts) else None, offset)
-        for index, (day, offset) in enumerate(starts)
-    ]
+    return chunks
 
 
 def commit_rows(connection: Connection, tenant_id: uuid.UUID, import_id: uuid.UUID, progress: Progress) -> int:
@@ -392,14 +393,14 @@ def commit_rows(connection: Connection, tenant_id: uuid.UUID, import_id: uuid.UU
     # this random start).
     seed = secrets.randbits(61)
     created = 0
-    for index, (first_day, next_day, offset) in enumerate(chunks, start=1):
+    for index, (first_day, last_day, offset) in enumerate(chunks, start=1):
         created += connection.execute(
-            text("SELECT consumo_import_insert(:tenant, :import_id, :first_day, :next_day, :offset, :seed)"),
+            text("SELECT consumo_import_insert(:tenant, :import_id, :first_day, :last_day, :offset, :seed)"),
             {
                 "tenant": tenant_id,
                 "import_id": import_id,
                 "first_day": first_day,
-                "next_day": next_day,
+                "last_day": last_day,
                 "offset": offset,
                 "seed": seed,
             },

@@ -13,8 +13,8 @@ from alembic import op
 
 from consumo.config import get_settings
 
-revision = '0013'
-down_revision = '0011'
+revision = "0013"
+down_revision = "0011"
 branch_labels = None
 depends_on = None
 
@@ -46,7 +46,7 @@ NO_METER = "'00000000-0000-0000-0000-000000000000'::uuid"
 # in this single statement that also skips the roll-up tables' foreign-key triggers, whose one
 # reference (the owner) is the one checked and locked FOR KEY SHARE above.
 INSERT_CHUNK = f"""
-CREATE FUNCTION consumo_import_insert(p_tenant uuid, p_import uuid, p_from date, p_to date,
+CREATE FUNCTION consumo_import_insert(p_tenant uuid, p_import uuid, p_first_day date, p_last_day date,
                                       p_offset bigint, p_seed bigint)
 RETURNS bigint LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = public, pg_temp SET work_mem = '64MB' AS $$
@@ -101,7 +101,7 @@ BEGIN
                now(), now(), job.owner_id, job.owner_id
         FROM import_rows s
         WHERE s.tenant_id = p_tenant AND s.import_id = p_import
-          AND s.period_start >= p_from AND (p_to IS NULL OR s.period_start < p_to)
+          AND s.period_start BETWEEN p_first_day AND p_last_day
           AND (NOT job.skip_duplicates OR s.duplicate IS NULL)
         ORDER BY s.period_start, s.row_number;
         GET DIAGNOSTICS inserted = ROW_COUNT;
@@ -117,7 +117,7 @@ BEGIN
                now(), now(), job.owner_id, job.owner_id
         FROM import_rows s
         WHERE s.tenant_id = p_tenant AND s.import_id = p_import
-          AND s.period_start >= p_from AND (p_to IS NULL OR s.period_start < p_to)
+          AND s.period_start BETWEEN p_first_day AND p_last_day
           AND (NOT job.skip_duplicates OR s.duplicate IS NULL)
         ORDER BY s.period_start, s.row_number
         RETURNING kind, currency, quantity, cost_minor, period_start, period_end
@@ -195,6 +195,7 @@ def _grant(signature: str) -> None:
 def upgrade() -> None:
     previous = _revision_0010()
     op.execute(f"DROP FUNCTION {previous.SIGNATURE}")
+    op.create_index("ix_import_rows_period", "import_rows", ["tenant_id", "import_id", "period_start", "row_number"])
     op.execute(INSERT_CHUNK)
     _grant(SIGNATURE)
 
@@ -204,3 +205,4 @@ def downgrade() -> None:
     op.execute(f"DROP FUNCTION {SIGNATURE}")
     op.execute(previous.INSERT_CHUNK)
     _grant(previous.SIGNATURE)
+    op.drop_index("ix_import_rows_period", table_name="import_rows")
