@@ -383,7 +383,7 @@ def test_a_commit_where_the_owner_may_not_skip_triggers_takes_the_ordinary_path(
     triggers: the foreign keys checked and the roll-ups kept per statement, the same result."""
     from consumo.config import get_settings
 
-    signature = "consumo_import_insert(uuid, uuid, date, date, bigint, bigint)"
+    signature = "consumo_import_insert(uuid, uuid, date, date, date, bigint, bigint)"
     with owner_engine.begin() as conn:
         owner = conn.execute(text("SELECT current_user")).scalar_one()
         conn.execute(text(f'ALTER FUNCTION {signature} OWNER TO "{get_settings().app_db_role}"'))

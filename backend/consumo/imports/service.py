@@ -347,27 +347,28 @@ def start_commit(session: Session, caller: Caller, import_id: uuid.UUID, *, skip
 
 def _chunks_by_period(
     connection: Connection, tenant_id: uuid.UUID, import_id: uuid.UUID
-) -> list[tuple[date, date, int]]:
+) -> tuple[list[tuple[date, date]], int]:
     """The commit's chunks: consecutive ranges of period_start (first and last day), about
-    COMMIT_CHUNKS of them, each with how many staged rows come before it. One day's rows stay in
-    one chunk, so every chunk's rows come after the previous chunk's in period order."""
+    COMMIT_CHUNKS of them (one day's rows stay in one chunk, so every chunk's rows come after the
+    previous chunk's in period order); and the span of a day's positions, above every row number."""
     days = connection.execute(
         text(
-            "SELECT period_start, count(*) FROM import_rows WHERE tenant_id = :tenant AND import_id = :import_id"
-            " GROUP BY period_start ORDER BY period_start"
+            "SELECT period_start, count(*), max(row_number) FROM import_rows"
+            " WHERE tenant_id = :tenant AND import_id = :import_id GROUP BY period_start ORDER BY period_start"
         ),
         {"tenant": tenant_id, "import_id": import_id},
     ).all()
-    size = -(-sum(count for _, count in days) // COMMIT_CHUNKS)  # rounded up
-    chunks: list[tuple[date, date, int]] = []
-    before = 0
-    for day, count in days:
-        if chunks and before < chunks[-1][2] + size:
-            chunks[-1] = (chunks[-1][0], day, chunks[-1][2])
+    size = -(-sum(count for _, count, _ in days) // COMMIT_CHUNKS)  # rounded up
+    chunks: list[tuple[date, date]] = []
+    in_chunk = 0
+    for day, count, _ in days:
+        if chunks and in_chunk < size:
+            chunks[-1] = (chunks[-1][0], day)
+            in_chunk += count
         else:
-            chunks.append((day, day, before))
-        before += count
-    return chunks
+            chunks.append((day, day))
+            in_chunk = count
+    return chunks, max((int(last) for _, _, last in days), default=0) + 1
 
 
 def commit_rows(connection: Connection, tenant_id: uuid.UUID, import_id: uuid.UUID, progress: Progress) -> int:
@@ -386,22 +387,23 @@ def commit_rows(connection: Connection, tenant_id: uuid.UUID, import_id: uuid.UU
     ).one()
     if job.state != "committing":
         return 0
-    chunks = _chunks_by_period(connection, tenant_id, import_id)
+    chunks, span = _chunks_by_period(connection, tenant_id, import_id)
     # One set-based insert per chunk, in the database (migration 0013: the shared references
     # checked once, the roll-ups refreshed from the inserted records, the records inserted in one
-    # order across the chunks, by period then row, with UUID v7 ids ascending in that order from
-    # this random start).
+    # order across the chunks, by period then row, with UUID v7 ids ascending in that order: this
+    # random start plus the row's position, (period_start - first day) * span + row_number).
     seed = secrets.randbits(61)
     created = 0
-    for index, (first_day, last_day, offset) in enumerate(chunks, start=1):
+    for index, (first_day, last_day) in enumerate(chunks, start=1):
         created += connection.execute(
-            text("SELECT consumo_import_insert(:tenant, :import_id, :first_day, :last_day, :offset, :seed)"),
+            text("SELECT consumo_import_insert(:tenant, :import_id, :first_day, :last_day, :origin, :span, :seed)"),
             {
                 "tenant": tenant_id,
                 "import_id": import_id,
                 "first_day": first_day,
                 "last_day": last_day,
-                "offset": offset,
+                "origin": chunks[0][0],
+                "span": span,
                 "seed": seed,
             },
         ).scalar_one()

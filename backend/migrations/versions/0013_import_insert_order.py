@@ -31,12 +31,18 @@ NO_METER = "'00000000-0000-0000-0000-000000000000'::uuid"
 # This function inserts one chunk, and the chunks are ranges of period_start (the service cuts
 # them from a per-day count of the staged rows), so the whole import goes in in one order, by
 # period then row number:
-#   - the id is the row's position in that order: UUID version 7 (RFC 9562) with the timestamp of
-#     the commit's transaction (now(), the same for every chunk) and its "monotonic random" method,
-#     a random 61-bit start (p_seed) plus p_offset (the staged rows of the earlier chunks) plus the
-#     position in the chunk. Unique and ascending across the import, so the primary key and
+#   - each chunk is read through ix_import_rows_period (tenant, import, period_start, row_number),
+#     already in that order: no sort, no window, and no scan of the whole import per chunk. Right
+#     after a preview the planner has no statistics for import_rows; this index is the obvious
+#     path with or without them (without it, the chunks were read through the primary key);
+#   - the id is UUID version 7 (RFC 9562): the timestamp of the commit's transaction (now(), the
+#     same for every chunk), rand_a the seed's top 12 bits, then a counter (its "monotonic random"
+#     method): a random 61-bit start (p_seed) plus the row's position, (period_start - p_origin) *
+#     p_span + row_number, p_origin being the import's first day and p_span above every row
+#     number. Unique and ascending across the import, so the primary key and
 #     ix_consumption_owner_created (one created_at per transaction) append, as do the period
-#     indexes (period order) and ix_consumption_import (heap order);
+#     indexes (period order) and ix_consumption_import (heap order). The counter has gaps (days
+#     times span, far below 2^61 for any file the upload accepts; checked), which RFC 9562 allows;
 #   - the roll-ups are refreshed in the same statement, from the records it inserted (RETURNING),
 #     not from two more scans of the staged rows: records of one period, kind and currency are
 #     summed first (each record's per-day share rounded to 12 places exactly as
@@ -47,7 +53,7 @@ NO_METER = "'00000000-0000-0000-0000-000000000000'::uuid"
 # reference (the owner) is the one checked and locked FOR KEY SHARE above.
 INSERT_CHUNK = f"""
 CREATE FUNCTION consumo_import_insert(p_tenant uuid, p_import uuid, p_first_day date, p_last_day date,
-                                      p_offset bigint, p_seed bigint)
+                                      p_origin date, p_span bigint, p_seed bigint)
 RETURNS bigint LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = public, pg_temp SET work_mem = '64MB' AS $$
 DECLARE
@@ -62,8 +68,9 @@ BEGIN
     IF p_tenant IS DISTINCT FROM nullif(current_setting('app.tenant_id', true), '')::uuid THEN
         RAISE EXCEPTION 'not the transaction''s tenant' USING ERRCODE = 'insufficient_privilege';
     END IF;
-    IF p_seed < 0 OR p_seed >= 2305843009213693952 OR p_offset < 0 OR p_offset >= 2305843009213693952 THEN
-        RAISE EXCEPTION 'the id seed and offset are 61-bit' USING ERRCODE = 'invalid_parameter_value';
+    IF p_seed < 0 OR p_seed >= 2305843009213693952 OR p_span < 1 OR p_first_day < p_origin
+       OR (p_last_day - p_origin + 1)::numeric * p_span >= 2305843009213693952 THEN
+        RAISE EXCEPTION 'the id seed and the import''s positions are 61-bit' USING ERRCODE = 'invalid_parameter_value';
     END IF;
     SELECT owner_id, meter_id, skip_duplicates INTO job FROM imports
     WHERE tenant_id = p_tenant AND id = p_import FOR KEY SHARE;
@@ -86,16 +93,16 @@ BEGIN
         fast := false;
     END;
     -- 48 bits of milliseconds, version 7, rand_a (the seed's top 12 bits); then the variant (10)
-    -- and 62 bits of seed + offset + position (below 2^62: no carry into the variant).
+    -- and 62 bits of seed + position (both below 2^61: no carry into the variant).
     prefix := lpad(to_hex((extract(epoch FROM now()) * 1000)::bigint), 12, '0')
               || '7' || lpad(to_hex(p_seed >> 49), 3, '0');
-    base := -9223372036854775808 + p_seed + p_offset;
+    base := -9223372036854775808 + p_seed;
     IF NOT fast THEN
         -- the triggers check and roll up
         INSERT INTO consumption_records (tenant_id, id, owner_id, kind, quantity, period_start, period_end,
             cost_minor, currency, source, notes, meter_id, cost_from_tariff, import_id, version,
             created_at, updated_at, created_by, updated_by)
-        SELECT s.tenant_id, (prefix || to_hex(base + row_number() OVER (ORDER BY s.period_start, s.row_number)))::uuid,
+        SELECT s.tenant_id, (prefix || to_hex(base + (s.period_start - p_origin) * p_span + s.row_number))::uuid,
                job.owner_id, s.kind, s.quantity, s.period_start, s.period_end,
                s.cost_minor, s.currency, 'import', s.notes, job.meter_id, s.cost_from_tariff, s.import_id, 1,
                now(), now(), job.owner_id, job.owner_id
@@ -111,7 +118,7 @@ BEGIN
         INSERT INTO consumption_records (tenant_id, id, owner_id, kind, quantity, period_start, period_end,
             cost_minor, currency, source, notes, meter_id, cost_from_tariff, import_id, version,
             created_at, updated_at, created_by, updated_by)
-        SELECT s.tenant_id, (prefix || to_hex(base + row_number() OVER (ORDER BY s.period_start, s.row_number)))::uuid,
+        SELECT s.tenant_id, (prefix || to_hex(base + (s.period_start - p_origin) * p_span + s.row_number))::uuid,
                job.owner_id, s.kind, s.quantity, s.period_start, s.period_end,
                s.cost_minor, s.currency, 'import', s.notes, job.meter_id, s.cost_from_tariff, s.import_id, 1,
                now(), now(), job.owner_id, job.owner_id
@@ -173,7 +180,7 @@ BEGIN
     RETURN inserted;
 END $$"""
 
-SIGNATURE = "consumo_import_insert(uuid, uuid, date, date, bigint, bigint)"
+SIGNATURE = "consumo_import_insert(uuid, uuid, date, date, date, bigint, bigint)"
 
 
 def _revision_0010() -> ModuleType:
