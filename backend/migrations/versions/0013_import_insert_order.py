@@ -48,6 +48,9 @@ NO_METER = "'00000000-0000-0000-0000-000000000000'::uuid"
 #     summed first (each record's per-day share rounded to 12 places exactly as
 #     consumption_rollup_apply rounds it; a one-day record's share is its quantity), so a period
 #     is expanded into its days once, not once per record. Sums of exact numerics: the same totals.
+# Measured (docs/bulk-data.md, "Figures"): make bench-import's commit of 1,000,000 rows went from
+# 45.8 to 23.5 CPU-seconds (47.0 s to 24.6 s, under a similar load on a shared 2-core machine).
+#
 # The shared references are checked and locked once and the per-row triggers skipped as in 0010;
 # in this single statement that also skips the roll-up tables' foreign-key triggers, whose one
 # reference (the owner) is the one checked and locked FOR KEY SHARE above.
