@@ -299,6 +299,28 @@ def test_a_commit_records_every_row_as_imported_and_a_revert_removes_them(alice:
     assert_problem(alice.get(f"{API}/imports/{job['id']}"), 404)
 
 
+def test_a_commit_inserts_in_period_order_across_its_chunks_with_ascending_v7_ids(
+    alice: Account, owner_engine: Any
+) -> None:
+    """Rows in no particular order, over more days than the commit has chunks: every record goes
+    in, the ids are UUID v7 (version 7, variant 10) ascending by period then row, the roll-ups exact."""
+    from datetime import date, timedelta
+
+    first = date(2026, 3, 1)
+    rows = [(n, first + timedelta(days=(n * 7) % 40), 0 if n % 3 else 1 + n % 35) for n in range(1, 91)]
+    body = HEADER + "".join(
+        f"water,{n},{start},{start + timedelta(days=length)},{n},EUR,r{n}\n" for n, start, length in rows
+    )
+    job = preview(alice, body)
+    assert commit(alice, job["id"])["records_created"] == 90
+    imported = _records(alice, import_id=job["id"])
+    assert len(imported) == 90
+    assert {(record["id"][14], record["id"][19]) for record in imported} <= {("7", v) for v in "89ab"}
+    by_id = [record["notes"] for record in sorted(imported, key=lambda record: record["id"])]
+    assert by_id == [f"r{n}" for n, _, _ in sorted(rows, key=lambda row: (row[1], row[0]))]
+    _rollup_matches_records(owner_engine)
+
+
 def test_an_import_whose_record_was_edited_cannot_be_reverted(alice: Account) -> None:
     job = preview(alice, HEADER + "water,1,2026-01-01,2026-01-01,,,\n")
     commit(alice, job["id"])
@@ -419,7 +441,7 @@ def test_a_commit_where_the_owner_may_not_skip_triggers_takes_the_ordinary_path(
     triggers: the foreign keys checked and the roll-ups kept per statement, the same result."""
     from consumo.config import get_settings
 
-    signature = "consumo_import_insert(uuid, uuid, bigint, bigint, bigint)"
+    signature = "consumo_import_insert(uuid, uuid, date, date, date, bigint, bigint)"
     with owner_engine.begin() as conn:
         owner = conn.execute(text("SELECT current_user")).scalar_one()
         conn.execute(text(f'ALTER FUNCTION {signature} OWNER TO "{get_settings().app_db_role}"'))

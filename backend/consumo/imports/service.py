@@ -14,7 +14,7 @@ import secrets
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import IO, Any, cast
 
 import psycopg
@@ -366,6 +366,8 @@ def _stage(session: Session, job: Import, reader: CsvReader, options: ReadOption
         raise UnprocessableContent("The file has a header but no rows.", field="body", code="import.no_rows")
     # One set-based insert from the session's staging table into the preview (COPY cannot
     # write through row-level security; INSERT checks every row against the tenant policy).
+    # Partitioned by period first, so the rows are stored (and ix_import_rows_period written)
+    # nearly in the order the commit reads them.
     binds = {"tenant": job.tenant_id, "import_id": job.id, "owner": job.owner_id, "meter": job.meter_id}
     connection.execute(
         text("""
@@ -375,7 +377,7 @@ def _stage(session: Session, job: Import, reader: CsvReader, options: ReadOption
                s.cost_minor, s.currency, s.notes, s.cost_from_tariff,
                CASE WHEN row_number() OVER same_record > 1 THEN 'file' END
         FROM import_stage s
-        WINDOW same_record AS (PARTITION BY s.kind, s.period_start, s.period_end ORDER BY s.row_number)"""),
+        WINDOW same_record AS (PARTITION BY s.period_start, s.kind, s.period_end ORDER BY s.row_number)"""),
         binds,
     )
     # Likely duplicates of what the owner already has: same kind, period and meter.
@@ -500,6 +502,32 @@ def start_commit(session: Session, caller: Caller, import_id: uuid.UUID, *, skip
     return job
 
 
+def _chunks_by_period(
+    connection: Connection, tenant_id: uuid.UUID, import_id: uuid.UUID
+) -> tuple[list[tuple[date, date]], int]:
+    """The commit's chunks: consecutive ranges of period_start (first and last day), about
+    COMMIT_CHUNKS of them (one day's rows stay in one chunk, so every chunk's rows come after the
+    previous chunk's in period order); and the span of a day's positions, above every row number."""
+    days = connection.execute(
+        text(
+            "SELECT period_start, count(*), max(row_number) FROM import_rows"
+            " WHERE tenant_id = :tenant AND import_id = :import_id GROUP BY period_start ORDER BY period_start"
+        ),
+        {"tenant": tenant_id, "import_id": import_id},
+    ).all()
+    size = -(-sum(count for _, count, _ in days) // COMMIT_CHUNKS)  # rounded up
+    chunks: list[tuple[date, date]] = []
+    in_chunk = 0
+    for day, count, _ in days:
+        if chunks and in_chunk < size:
+            chunks[-1] = (chunks[-1][0], day)
+            in_chunk += count
+        else:
+            chunks.append((day, day))
+            in_chunk = count
+    return chunks, max((int(last) for _, _, last in days), default=0) + 1
+
+
 def commit_rows(connection: Connection, tenant_id: uuid.UUID, import_id: uuid.UUID, progress: Progress) -> int:
     """Every staged row of the import becomes a record (source `import`), in the connection's
     transaction: all of them or, if anything fails, none. Returns how many were recorded."""
@@ -516,25 +544,27 @@ def commit_rows(connection: Connection, tenant_id: uuid.UUID, import_id: uuid.UU
     ).one()
     if job.state != "committing":
         return 0
-    bounds = connection.execute(
-        text(
-            "SELECT coalesce(min(row_number), 0), coalesce(max(row_number), 0) FROM import_rows"
-            " WHERE tenant_id = :tenant AND import_id = :import_id"
-        ),
-        {"tenant": tenant_id, "import_id": import_id},
-    ).one()
-    first, last = int(bounds[0]), int(bounds[1])
-    step = max(1, (last - first + COMMIT_CHUNKS) // COMMIT_CHUNKS)
-    # One set-based insert per chunk, in the database (migration 0010: the shared references
-    # checked once, the roll-ups refreshed once per chunk, ids UUID v7 from this random start).
-    seed = secrets.randbits(62)  # plus a row number, masked to 62 bits in the database
+    chunks, span = _chunks_by_period(connection, tenant_id, import_id)
+    # One set-based insert per chunk, in the database (migration 0013: the shared references
+    # checked once, the roll-ups refreshed from the inserted records, the records inserted in one
+    # order across the chunks, by period then row, with UUID v7 ids ascending in that order: this
+    # random start plus the row's position, (period_start - first day) * span + row_number).
+    seed = secrets.randbits(61)
     created = 0
-    for index, low in enumerate(range(first, last + 1, step), start=1):
+    for index, (first_day, last_day) in enumerate(chunks, start=1):
         created += connection.execute(
-            text("SELECT consumo_import_insert(:tenant, :import_id, :low, :high, :seed)"),
-            {"tenant": tenant_id, "import_id": import_id, "low": low, "high": low + step, "seed": seed},
+            text("SELECT consumo_import_insert(:tenant, :import_id, :first_day, :last_day, :origin, :span, :seed)"),
+            {
+                "tenant": tenant_id,
+                "import_id": import_id,
+                "first_day": first_day,
+                "last_day": last_day,
+                "origin": chunks[0][0],
+                "span": span,
+                "seed": seed,
+            },
         ).scalar_one()
-        progress(min(95, index * 95 // COMMIT_CHUNKS))
+        progress(min(95, index * 95 // len(chunks)))
     connection.execute(
         text("""
         UPDATE imports SET state = 'committed', progress = 100, records_created = :created,
