@@ -3,6 +3,7 @@ in-process app that seeds it."""
 
 from __future__ import annotations
 
+import atexit
 import os
 import secrets
 import shutil
@@ -71,7 +72,11 @@ def server_dsn() -> str:
     from pgserver._commands import pg_ctl  # type: ignore[import-untyped]
 
     # shared_buffers takes a restart (pg_ctl keeps the start's options), as the server's own user
-    pg_ctl(["-w", "restart"], pgdata=folder, user=getattr(_servers[folder], "system_user", None))
+    user = getattr(_servers[folder], "system_user", None)
+    pg_ctl(["-w", "restart"], pgdata=folder, user=user)
+    # pgserver stops at exit the server it started, by that process; the restarted one is stopped
+    # here, first (atexit runs the last registered first), before pgserver removes the folder.
+    atexit.register(pg_ctl, ["-w", "-m", "fast", "stop"], pgdata=folder, user=user)
     return uri
 
 
