@@ -54,6 +54,20 @@ NO_METER = "'00000000-0000-0000-0000-000000000000'::uuid"
 # The shared references are checked and locked once and the per-row triggers skipped as in 0010;
 # in this single statement that also skips the roll-up tables' foreign-key triggers, whose one
 # reference (the owner) is the one checked and locked FOR KEY SHARE above.
+# The chunk's staged rows as records, in one order (both paths below insert them so).
+INSERT_STAGED = """INSERT INTO consumption_records (tenant_id, id, owner_id, kind, quantity, period_start, period_end,
+            cost_minor, currency, source, notes, meter_id, cost_from_tariff, import_id, version,
+            created_at, updated_at, created_by, updated_by)
+        SELECT s.tenant_id, (prefix || to_hex(base + (s.period_start - p_origin) * p_span + s.row_number))::uuid,
+               job.owner_id, s.kind, s.quantity, s.period_start, s.period_end,
+               s.cost_minor, s.currency, 'import', s.notes, job.meter_id, s.cost_from_tariff, s.import_id, 1,
+               now(), now(), job.owner_id, job.owner_id
+        FROM import_rows s
+        WHERE s.tenant_id = p_tenant AND s.import_id = p_import
+          AND s.period_start BETWEEN p_first_day AND p_last_day
+          AND (NOT job.skip_duplicates OR s.duplicate IS NULL)
+        ORDER BY s.period_start, s.row_number"""
+
 INSERT_CHUNK = f"""
 CREATE FUNCTION consumo_import_insert(p_tenant uuid, p_import uuid, p_first_day date, p_last_day date,
                                       p_origin date, p_span bigint, p_seed bigint)
@@ -102,34 +116,12 @@ BEGIN
     base := -9223372036854775808 + p_seed;
     IF NOT fast THEN
         -- the triggers check and roll up
-        INSERT INTO consumption_records (tenant_id, id, owner_id, kind, quantity, period_start, period_end,
-            cost_minor, currency, source, notes, meter_id, cost_from_tariff, import_id, version,
-            created_at, updated_at, created_by, updated_by)
-        SELECT s.tenant_id, (prefix || to_hex(base + (s.period_start - p_origin) * p_span + s.row_number))::uuid,
-               job.owner_id, s.kind, s.quantity, s.period_start, s.period_end,
-               s.cost_minor, s.currency, 'import', s.notes, job.meter_id, s.cost_from_tariff, s.import_id, 1,
-               now(), now(), job.owner_id, job.owner_id
-        FROM import_rows s
-        WHERE s.tenant_id = p_tenant AND s.import_id = p_import
-          AND s.period_start BETWEEN p_first_day AND p_last_day
-          AND (NOT job.skip_duplicates OR s.duplicate IS NULL)
-        ORDER BY s.period_start, s.row_number;
+        {INSERT_STAGED};
         GET DIAGNOSTICS inserted = ROW_COUNT;
         RETURN inserted;
     END IF;
     WITH record AS (
-        INSERT INTO consumption_records (tenant_id, id, owner_id, kind, quantity, period_start, period_end,
-            cost_minor, currency, source, notes, meter_id, cost_from_tariff, import_id, version,
-            created_at, updated_at, created_by, updated_by)
-        SELECT s.tenant_id, (prefix || to_hex(base + (s.period_start - p_origin) * p_span + s.row_number))::uuid,
-               job.owner_id, s.kind, s.quantity, s.period_start, s.period_end,
-               s.cost_minor, s.currency, 'import', s.notes, job.meter_id, s.cost_from_tariff, s.import_id, 1,
-               now(), now(), job.owner_id, job.owner_id
-        FROM import_rows s
-        WHERE s.tenant_id = p_tenant AND s.import_id = p_import
-          AND s.period_start BETWEEN p_first_day AND p_last_day
-          AND (NOT job.skip_duplicates OR s.duplicate IS NULL)
-        ORDER BY s.period_start, s.row_number
+        {INSERT_STAGED}
         RETURNING kind, currency, quantity, cost_minor, period_start, period_end
     ), same_period AS MATERIALIZED (
         -- per record: its share of each day of its period (a one-day record: all of it)
