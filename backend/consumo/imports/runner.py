@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import logging
 import uuid
+from collections.abc import Callable
 from typing import Literal
 
 from sqlalchemy import Connection
@@ -30,17 +31,18 @@ from consumo.jobs import defer_in_transaction
 from consumo.problems import UnprocessableContent
 
 Work = Literal["validate", "commit", "revert"]
+# Each work's step: (connection, tenant, import, progress callback), in the connection's transaction.
+STEPS: dict[Work, Callable[[Connection, uuid.UUID, uuid.UUID, service.Progress], object]] = {
+    "validate": service.validate_rows,
+    "commit": service.commit_rows,
+    "revert": service.revert_rows,
+}
 logger = logging.getLogger(__name__)
 
 
 def run_inline(connection: Connection, work: Work, tenant_id: uuid.UUID, import_id: uuid.UUID) -> None:
     """The work, in the caller's transaction (a small import, during its request)."""
-    if work == "validate":
-        service.validate_rows(connection, tenant_id, import_id, lambda _percent: None)
-    elif work == "commit":
-        service.commit_rows(connection, tenant_id, import_id, lambda _percent: None)
-    else:
-        service.revert_rows(connection, tenant_id, import_id, lambda _percent: None)
+    STEPS[work](connection, tenant_id, import_id, lambda _percent: None)
 
 
 def run(work: Work, tenant_id: uuid.UUID, import_id: uuid.UUID) -> None:
@@ -53,12 +55,7 @@ def run(work: Work, tenant_id: uuid.UUID, import_id: uuid.UUID) -> None:
 
     try:
         with tenant_connection(tenant_id) as connection:
-            if work == "validate":
-                service.validate_rows(connection, tenant_id, import_id, report)
-            elif work == "commit":
-                service.commit_rows(connection, tenant_id, import_id, report)
-            else:
-                service.revert_rows(connection, tenant_id, import_id, report)
+            STEPS[work](connection, tenant_id, import_id, report)
     except UnprocessableContent as rejected:  # the file, not the machinery: it stays rejected
         with tenant_connection(tenant_id) as connection:
             service.record_rejection(connection, tenant_id, import_id, rejected.detail or "The file cannot be read.")
