@@ -145,7 +145,7 @@ def extreme_books(alice) -> dict[str, str]:
     today = _today()
     meter = create_meter(alice, kind="gas", monthly_budget_minor=1, currency="EUR")
     line = create_meter(alice, **{**VALID_LINE, "plan": {**VALID_LINE["plan"], "data_mb": 1}})
-    for day in (today - timedelta(days=1), today.replace(year=today.year - 1) - timedelta(days=1)):
+    for day in (today - timedelta(days=1), today - timedelta(days=366)):
         _gas(alice, day, 0.001, cost_minor=1, currency="EUR", meter_id=meter["id"])
         create_record(
             alice,
