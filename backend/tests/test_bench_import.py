@@ -15,7 +15,13 @@ BACKEND = Path(__file__).resolve().parents[1]
 def test_the_import_benchmark_runs_every_step_and_prints_its_ceiling_and_verdict(server_url: str) -> None:
     env = {**os.environ, "BENCH_DATABASE_URL": server_url, "BENCH_ROWS": "3000", "PYTHONPATH": str(BACKEND)}
     done = subprocess.run(
-        [sys.executable, "bench/bench_import.py"], cwd=BACKEND, env=env, capture_output=True, text=True, timeout=300
+        [sys.executable, "bench/bench_import.py"],
+        check=False,
+        cwd=BACKEND,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     # 0: the target met, 1: not met (a figure, not a failure of the benchmark); anything else is a crash.
     assert done.returncode in (0, 1), done.stderr
