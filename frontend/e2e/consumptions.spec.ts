@@ -153,7 +153,7 @@ test("entering a record whose period overlaps another of the same kind warns tha
   await expect(page.getByText(/This period overlaps/)).toHaveCount(0);
 
   await createViaUi(page, { kind: "Water", quantity: "4", start: "2026-02-01", end: "2026-02-28", notes: "February" });
-  await expect(page.getByText("This period overlaps 1 other record(s) of the same kind")).toBeVisible();
+  await expect(page.getByText("This period overlaps 1 other record of the same kind")).toBeVisible();
   await context.close();
 });
 

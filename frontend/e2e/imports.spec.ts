@@ -75,3 +75,38 @@ test("a file too large to check at once is checked by the worker, then recorded"
   await page.goto("/imports");
   await expect(page.getByRole("button", { name: "Undo the import of readings.csv" })).toBeVisible();
 });
+
+test("a file that is not UTF-8 is refused in the browser, never uploaded with its letters replaced; accents in UTF-8 are kept", async ({ page }) => {
+  await registerViaUi(page, uniqueUser("latin"));
+  await page.goto("/imports");
+  const posts: string[] = [];
+  page.on("request", (request) => {
+    if (request.method() === "POST" && request.url().includes("/api/v1/imports")) posts.push(request.url());
+  });
+  const header = "tipo;cantidad;desde;hasta;notas\n";
+  const notUtf8 = "The file is not UTF-8 text; save it as CSV UTF-8.";
+
+  // Latin-1 in the first rows: said as soon as the file is chosen.
+  const latin1Head = Buffer.from(`${header}agua;1,5;2026-01-01;2026-01-31;año\n`, "latin1");
+  await page.getByLabel("Choose a CSV file").setInputFiles({ name: "latin1.csv", mimeType: "text/csv", buffer: latin1Head });
+  await expect(page.getByRole("alert").filter({ hasText: notUtf8 })).toBeVisible();
+  await expect(page.getByRole("table", { name: "First rows of the file" })).toHaveCount(0);
+
+  // Latin-1 only past the first 64 KiB: the preview shows, and the check refuses it before sending.
+  const clean = Array.from({ length: 2000 }, (_, n) => `agua;1,5;2026-01-01;2026-01-31;reading ${n} of a long file`).join("\n");
+  const latin1Tail = Buffer.concat([Buffer.from(`${header}${clean}\n`), Buffer.from("agua;1,5;2026-02-01;2026-02-28;año\n", "latin1")]);
+  await page.getByLabel("Choose a CSV file").setInputFiles({ name: "latin1-tail.csv", mimeType: "text/csv", buffer: latin1Tail });
+  await expect(page.getByRole("table", { name: "First rows of the file" })).toContainText("reading 0 of a long file");
+  await page.getByRole("button", { name: "Check the file" }).click();
+  await expect(page.getByRole("alert").filter({ hasText: notUtf8 })).toBeVisible();
+  expect(posts).toEqual([]);
+
+  // The same letters in UTF-8 (with a byte-order mark) arrive as written.
+  const utf8 = Buffer.from(`\uFEFF${header}agua;1,5;2026-01-01;2026-01-31;año y señal\n`, "utf8");
+  await page.getByLabel("Choose a CSV file").setInputFiles({ name: "utf8.csv", mimeType: "text/csv", buffer: utf8 });
+  await page.getByRole("button", { name: "Check the file" }).click();
+  await page.getByRole("button", { name: "Record 1 row" }).click();
+  await expect(page.getByText("1 record was added.")).toBeVisible();
+  await page.goto("/consumptions");
+  await expect(page.getByRole("main")).toContainText("año y señal");
+});

@@ -47,7 +47,7 @@ test("the list totals its filtered records and badges the overlapping ones; the 
 
   await page.goto("/dashboard?range=custom&from=2025-01-01&to=2025-12-31");
   const notice = page.getByRole("alert").filter({ hasText: "overlap others" });
-  await expect(notice).toContainText("2 record(s) in this range overlap others of the same kind and meter");
+  await expect(notice).toContainText("2 records in this range overlap others of the same kind and meter");
   await notice.getByRole("link", { name: "Show them" }).click();
   await expect(page).toHaveURL(/\/consumptions\?from=2025-01-01&to=2025-12-31&overlapping=true$/);
   await expect(summary).toHaveText("2 records · 150.5 kWh · €30.00");

@@ -26,7 +26,7 @@ export function OverlapNotice({ count, from, to, meterId, linkToList }: { count:
   return (
     <div className="mt-4">
       <Alert tone="warning">
-        {t("overlap.notice", { count: String(count) })}{" "}
+        {t("overlap.notice", { count })}{" "}
         {linkToList && (
           <Link href={overlapListHref({ from, to, meter_id: meterId })} className="font-semibold underline underline-offset-2">
             {t("overlap.noticeLink")}

@@ -26,7 +26,7 @@ describe("overlapping records", () => {
 
   it("warns on the dashboard in Spanish too, with the link for one's own records only", () => {
     renderWithI18n(<OverlapNotice count={3} from="2025-01-01" to="2025-12-31" linkToList />, "es");
-    expect(screen.getByRole("alert")).toHaveTextContent("3 registro(s) de este periodo se solapan");
+    expect(screen.getByRole("alert")).toHaveTextContent("3 registros de este periodo se solapan");
     expect(screen.getByRole("link", { name: "Verlos" })).toHaveAttribute("href", "/consumptions?from=2025-01-01&to=2025-12-31&overlapping=true");
     const { container } = renderWithI18n(<OverlapNotice count={0} from="2025-01-01" to="2025-12-31" linkToList />);
     expect(container).toBeEmptyDOMElement();

@@ -1,6 +1,8 @@
+// @vitest-environment node
+// Node's Blob (jsdom's has no arrayBuffer or text), as the browser's.
 import { describe, expect, it } from "vitest";
 
-import { guessMapping, readHead } from "./csv-preview";
+import { guessMapping, readHead, readUtf8 } from "./csv-preview";
 
 describe("the CSV head read before upload", () => {
   it("detects semicolons, strips a byte-order mark and reads quoted line breaks", () => {
@@ -17,5 +19,27 @@ describe("the CSV head read before upload", () => {
       quantity: "Cantidad",
       cost: "Importe",
     });
+  });
+});
+
+describe("the file's text, as the API reads it", () => {
+  const utf8 = (text: string) => new TextEncoder().encode(text);
+
+  it("reads UTF-8 with or without a byte-order mark, the mark dropped", async () => {
+    expect(await readUtf8(new Blob([utf8("\uFEFFtipo;año\n")]))).toBe("tipo;año\n");
+    expect(await readUtf8(new Blob([utf8("tipo;año\n")]))).toBe("tipo;año\n");
+  });
+
+  it("refuses Latin-1 bytes instead of replacing them (the browser's Blob.text() would)", async () => {
+    const latin1 = new Uint8Array([0x74, 0x69, 0x70, 0x6f, 0x3b, 0x61, 0xf1, 0x6f, 0x0a]); // "tipo;año\n" in Latin-1
+    expect(await new Blob([latin1]).text()).toContain("\uFFFD");
+    expect(await readUtf8(new Blob([latin1]))).toBeNull();
+    expect(await readUtf8(new Blob([latin1]), true)).toBeNull();
+  });
+
+  it("accepts a file's start that ends in the middle of a character, but not a whole file that does", async () => {
+    const cut = utf8("notas\naño").slice(0, 8); // "notas\na" and the first byte of "ñ"
+    expect(await readUtf8(new Blob([cut]), true)).toBe("notas\na");
+    expect(await readUtf8(new Blob([cut]))).toBeNull();
   });
 });

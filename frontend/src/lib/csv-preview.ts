@@ -89,3 +89,19 @@ export function readHead(text: string, rows = 5): CsvHead {
   const [header = [], ...rest] = parseCsv(clean, delimiter, rows + 1);
   return { delimiter, header: header.map((name) => name.trim()), rows: rest };
 }
+
+/**
+ * The text of `blob` as the API reads it: UTF-8, a byte-order mark dropped; null when its bytes are
+ * not UTF-8. `Blob.text()` would replace such bytes with U+FFFD, so a Latin-1 file (as spreadsheet
+ * programs save "CSV" in many languages) would reach the API as valid text with its accented
+ * letters silently lost. `partial`: the blob is the start of a file, and a character cut at its end
+ * is not an error.
+ */
+export async function readUtf8(blob: Blob, partial = false): Promise<string | null> {
+  const bytes = await blob.arrayBuffer();
+  try {
+    return new TextDecoder("utf-8", { fatal: true }).decode(bytes, { stream: partial });
+  } catch {
+    return null;
+  }
+}

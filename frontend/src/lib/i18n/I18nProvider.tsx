@@ -18,6 +18,18 @@ interface I18n {
 
 const I18nContext = createContext<I18n | null>(null);
 
+/**
+ * The message `key` in `table`, with its values. When `values.count` is singular in the language
+ * (Intl.PluralRules: "one") and the table has a `<key>.one` form, that form is used: "1 record was
+ * added." beside "{count} records were added.".
+ */
+export function translate(table: Record<MessageKey, string>, locale: Locale, key: MessageKey, values?: Values): string {
+  const count = values?.count;
+  const singular = typeof count === "number" && new Intl.PluralRules(locale).select(count) === "one";
+  const one = singular ? (table as Record<string, string | undefined>)[`${key}.one`] : undefined;
+  return interpolate(one ?? table[key], values);
+}
+
 export function interpolate(template: string, values?: Values): string {
   if (!values) return template;
   return template.replace(/\{(\w+)\}/g, (match, name: string) => (name in values ? String(values[name]) : match));
@@ -56,7 +68,7 @@ export function I18nProvider({ initialLocale, children }: { initialLocale: Local
     return {
       locale,
       intl: intlLocale(locale, browserLanguages),
-      t: (key, values) => interpolate(table[key], values),
+      t: (key, values) => translate(table, locale, key, values),
       setLocale,
     };
   }, [locale, browserLanguages, setLocale]);

@@ -9,7 +9,7 @@ import { commitImport, createImport, deleteImport, getImport, revertImport, type
 import { listImportErrorsOptions, listImportRowsOptions, listImportsOptions, listImportsQueryKey } from "@/client/@tanstack/react-query.gen";
 import { Alert, Button, Card, CheckboxField, PageHeader, SelectField } from "@/components/ui";
 import { invalidateRecordQueries, KINDS } from "@/lib/consumption";
-import { IMPORT_FIELDS, REQUIRED_FIELDS, guessMapping, readHead, type CsvHead, type ImportField, type Mapping } from "@/lib/csv-preview";
+import { IMPORT_FIELDS, REQUIRED_FIELDS, guessMapping, readHead, readUtf8, type CsvHead, type ImportField, type Mapping } from "@/lib/csv-preview";
 import { describeError } from "@/lib/errors";
 import { formatTimestamp } from "@/lib/format";
 import { useI18n } from "@/lib/i18n/I18nProvider";
@@ -207,7 +207,11 @@ export default function ImportsPage() {
       setProblem(t("import.tooLarge"));
       return;
     }
-    const text = await chosen.slice(0, 64 * 1024).text();
+    const text = await readUtf8(chosen.slice(0, 64 * 1024), true);
+    if (text === null) {
+      setProblem(t("problem.import.not_utf8"));
+      return;
+    }
     const read = readHead(text);
     setFile(chosen);
     setHead(read);
@@ -232,7 +236,12 @@ export default function ImportsPage() {
       const query: Record<string, string> = { date_format: dateFormat, filename: file.name.slice(0, 255) };
       for (const field of IMPORT_FIELDS) if (mapping[field]) query[`column_${field}`] = mapping[field];
       if (kind) query.kind = kind;
-      const { data } = await createImport({ body: await file.text(), query, throwOnError: true });
+      const body = await readUtf8(file);
+      if (body === null) {
+        setProblem(t("problem.import.not_utf8"));
+        return;
+      }
+      const { data } = await createImport({ body, query, throwOnError: true });
       setJob(data);
       await queryClient.invalidateQueries({ queryKey: listImportsQueryKey() });
     } catch (error) {
