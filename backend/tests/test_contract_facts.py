@@ -13,6 +13,7 @@ import yaml
 from consumo.config import SPEC_PATH
 from consumo.consumptions.models import UNIT_BY_KIND
 from consumo.consumptions.service import MAX_PERIOD_DAYS
+from consumo.days import FIRST_DAY, LAST_DAY
 from consumo.kpis.service import MAX_DAY_BUCKETS
 from consumo.meters.models import RECORD_KINDS_BY_METER_KIND
 
@@ -40,4 +41,5 @@ def test_the_longest_period_and_the_most_day_buckets():
 def test_the_day_bounds_are_those_the_days_pattern_allows():
     day = SCHEMAS["Day"]
     assert (str(day["x-first-day"]), str(day["x-last-day"])) == ("2000-01-01", "2100-12-31")
+    assert (FIRST_DAY.isoformat(), LAST_DAY.isoformat()) == ("2000-01-01", "2100-12-31")
     assert date.fromisoformat(str(day["x-first-day"])) < date.fromisoformat(str(day["x-last-day"]))

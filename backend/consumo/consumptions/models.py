@@ -21,6 +21,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import UUID
 from sqlalchemy.orm import Mapped, mapped_column
 
+from consumo.days import within_days
 from consumo.db import Base
 
 UNIT_BY_KIND = {
@@ -42,6 +43,7 @@ class ConsumptionRecord(Base):
         CheckConstraint(f"source IN {SOURCES!r}", name="ck_consumption_source"),
         CheckConstraint("quantity >= 0", name="ck_consumption_quantity"),
         CheckConstraint("period_end >= period_start", name="ck_consumption_period"),
+        within_days("period_start", "period_end", name="ck_consumption_days"),
         CheckConstraint("cost_minor IS NULL OR cost_minor >= 0", name="ck_consumption_cost"),
         # Keyset pagination: one index per sort order, per owner (the common scope).
         Index(

@@ -26,6 +26,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB, UUID
 from sqlalchemy.orm import Mapped, mapped_column
 
+from consumo.days import within_days
 from consumo.db import Base
 
 # validating: the file is stored and a job checks it (progress 0–100); rejected: it could not be
@@ -88,6 +89,7 @@ class ImportRow(Base):
     __table_args__ = (
         ForeignKeyConstraint(["tenant_id", "import_id"], ["imports.tenant_id", "imports.id"], ondelete="CASCADE"),
         CheckConstraint(f"duplicate IS NULL OR duplicate IN {DUPLICATE_KINDS!r}", name="ck_import_rows_duplicate"),
+        within_days("period_start", "period_end", name="ck_import_rows_days"),
         # The commit reads its chunks (ranges of period_start) in this order (migration 0013).
         Index("ix_import_rows_period", "tenant_id", "import_id", "period_start", "row_number"),
     )

@@ -21,6 +21,7 @@ from typing import IO, Any
 from consumo.consumptions.models import UNIT_BY_KIND
 from consumo.consumptions.service import check_period
 from consumo.currencies import ISO_4217
+from consumo.days import FIRST_DAY, LAST_DAY
 from consumo.problems import ParamValue, UnprocessableContent
 
 FIELDS = ("kind", "quantity", "period_start", "period_end", "cost", "cost_minor", "currency", "notes")
@@ -175,10 +176,6 @@ def _number(text: str, decimal: str) -> Decimal:
     if not re.fullmatch(rf"\d+(\{decimal}\d+)?|\d{{1,3}}(\{group}\d{{3}})+(\{decimal}\d+)?|\{decimal}\d+", value):
         raise ValueError
     return Decimal(value.replace(group, "").replace(decimal, "."))
-
-
-# The contract's days (its Day pattern): what a create accepts, and what every answer may hold.
-FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(2100, 12, 31)
 
 
 def _day(text: str, date_format: str) -> date:

@@ -20,6 +20,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import UUID
 from sqlalchemy.orm import Mapped, mapped_column
 
+from consumo.days import within_days
 from consumo.db import Base
 
 METER_KINDS = ("electricity", "water", "gas", "mobile_line")
@@ -99,6 +100,7 @@ class MeterTariff(Base):
         ForeignKeyConstraint(["tenant_id", "meter_id"], ["meters.tenant_id", "meters.id"], ondelete="CASCADE"),
         UniqueConstraint("tenant_id", "meter_id", "valid_from", name="uq_meter_tariffs_valid_from"),
         CheckConstraint("unit_price_minor >= 0 AND fixed_daily_minor >= 0", name="ck_meter_tariffs_prices"),
+        within_days("valid_from", name="ck_meter_tariffs_days"),
     )
 
     tenant_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)

@@ -18,6 +18,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import UUID
 from sqlalchemy.orm import Mapped, mapped_column
 
+from consumo.days import within_days
 from consumo.db import Base
 
 
@@ -31,6 +32,7 @@ class MeterReading(Base):
         UniqueConstraint("tenant_id", "meter_id", "reading_date", name="uq_meter_readings_date"),
         CheckConstraint("index_value >= 0", name="ck_meter_readings_index"),
         CheckConstraint("replaced_meter_final_index IS NULL OR replacement", name="ck_meter_readings_replacement"),
+        within_days("reading_date", name="ck_meter_readings_days"),
     )
 
     tenant_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
