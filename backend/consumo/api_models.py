@@ -1484,6 +1484,8 @@ class WebhookEndpoint(BaseModel):
                 'meter.updated',
                 'meter.deleted',
                 'reading.created',
+                'reading.updated',
+                'reading.deleted',
                 'line.topped_up',
                 'line.balance_low',
                 'line.allowance_exhausted',
@@ -1491,7 +1493,7 @@ class WebhookEndpoint(BaseModel):
                 'import.completed',
             ]
         ],
-        Field(max_length=8, min_length=1),
+        Field(max_length=14, min_length=1),
     ]
     active: Annotated[
         bool,
@@ -1534,6 +1536,8 @@ class WebhookEndpointWithSecret(BaseModel):
                 'meter.updated',
                 'meter.deleted',
                 'reading.created',
+                'reading.updated',
+                'reading.deleted',
                 'line.topped_up',
                 'line.balance_low',
                 'line.allowance_exhausted',
@@ -1541,7 +1545,7 @@ class WebhookEndpointWithSecret(BaseModel):
                 'import.completed',
             ]
         ],
-        Field(max_length=8, min_length=1),
+        Field(max_length=14, min_length=1),
     ]
     active: Annotated[
         bool,
@@ -1590,6 +1594,8 @@ class WebhookEndpointCreate(BaseModel):
                 'meter.updated',
                 'meter.deleted',
                 'reading.created',
+                'reading.updated',
+                'reading.deleted',
                 'line.topped_up',
                 'line.balance_low',
                 'line.allowance_exhausted',
@@ -1597,7 +1603,7 @@ class WebhookEndpointCreate(BaseModel):
                 'import.completed',
             ]
         ],
-        Field(max_length=8, min_length=1),
+        Field(max_length=14, min_length=1),
     ]
     active: bool = True
 
@@ -1628,6 +1634,8 @@ class WebhookEndpointUpdate(BaseModel):
                 'meter.updated',
                 'meter.deleted',
                 'reading.created',
+                'reading.updated',
+                'reading.deleted',
                 'line.topped_up',
                 'line.balance_low',
                 'line.allowance_exhausted',
@@ -1636,7 +1644,7 @@ class WebhookEndpointUpdate(BaseModel):
             ]
         ]
         | None,
-        Field(max_length=8, min_length=1),
+        Field(max_length=14, min_length=1),
     ] = None
     active: bool | None = None
 
@@ -1779,13 +1787,20 @@ class Data2(BaseModel):
     index_value: Annotated[
         str, Field(description='A decimal, as a string.', max_length=32, min_length=1)
     ]
+    version: Annotated[
+        int,
+        Field(
+            description="The reading's version after the change (its last one, for reading.deleted).",
+            ge=1,
+        ),
+    ]
 
 
 class WebhookReadingEvent(BaseModel):
     model_config = ConfigDict(
         extra='forbid',
     )
-    type: Literal['reading.created']
+    type: Literal['reading.created', 'reading.updated', 'reading.deleted']
     version: Annotated[Literal[1], Field(ge=1, le=1)]
     timestamp: AwareDatetime
     data: Data2

@@ -415,3 +415,48 @@ def test_production_refuses_to_start_without_webhook_secret_keys(monkeypatch):
     with pytest.raises(ValidationError, match="WEBHOOK_SECRET_KEYS"):
         Settings(**base, webhook_secret_keys="not-a-key")
     assert Settings(**base, webhook_secret_keys=Fernet.generate_key().decode()).environment == "production"
+
+
+# --- readings: created, updated, deleted, and the records derived from them ------------------------
+
+
+def test_a_readings_life_is_announced_with_its_derived_records(alice, receiver, local_allowed, owner_engine):
+    register(alice, receiver.url(), ["reading.created", "reading.updated", "reading.deleted", "consumption.deleted"])
+    meter = create_meter(alice)
+    readings = f"{API}/meters/{meter['id']}/readings"
+    first = alice.post(readings, json={"date": "2026-01-01", "index_value": 100})
+    second = alice.post(readings, json={"date": "2026-02-01", "index_value": 250})
+    assert first.status_code == second.status_code == 201, second.text
+    second_id = second.json()["id"]
+    edited = alice.patch(f"{readings}/{second_id}", json={"index_value": 260}, headers={"If-Match": '"1"'})
+    assert edited.status_code == 200, edited.text
+    derived = alice.get(f"{API}/consumptions", params={"meter_id": meter["id"]}).json()["items"]
+    assert len(derived) == 1
+    gone = alice.delete(f"{readings}/{second_id}", headers={"If-Match": '"2"'})
+    assert gone.status_code == 204, gone.text
+
+    created = payloads(owner_engine, alice.tenant_id, "reading.created")
+    assert [event["data"]["version"] for event in created] == [1, 1]
+    (updated,) = payloads(owner_engine, alice.tenant_id, "reading.updated")
+    assert updated["data"] == {
+        "id": second_id,
+        "meter_id": meter["id"],
+        "reading_date": "2026-02-01",
+        "index_value": "260.000",
+        "version": 2,
+    }
+    (deleted,) = payloads(owner_engine, alice.tenant_id, "reading.deleted")
+    assert deleted["data"]["id"] == second_id and deleted["data"]["version"] == 2
+    # The record the deleted reading derived goes with it, announced like any deleted record.
+    (record_deleted,) = payloads(owner_engine, alice.tenant_id, "consumption.deleted")
+    assert record_deleted["data"]["id"] == derived[0]["id"]
+    for event in [*created, updated, deleted, record_deleted]:
+        assert_matches_contract(event)
+
+
+def test_every_event_type_fits_in_one_endpoints_subscription(alice, receiver, local_allowed):
+    from consumo.webhooks.events import EVENT_TYPES
+
+    endpoint = alice.post(f"{API}/webhooks", json={"url": receiver.url(), "event_types": list(EVENT_TYPES)})
+    assert endpoint.status_code == 201, endpoint.text
+    assert sorted(endpoint.json()["event_types"]) == sorted(EVENT_TYPES)

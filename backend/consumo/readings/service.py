@@ -22,7 +22,7 @@ from decimal import Decimal
 from itertools import pairwise
 from typing import Any
 
-from sqlalchemy import Select, and_, delete, select
+from sqlalchemy import Select, and_, select
 from sqlalchemy.orm import Session
 
 from consumo.api_models import ReadingCreate, ReadingUpdate
@@ -365,10 +365,15 @@ def delete_reading(
     reading = _reading_of(session, meter, reading_id)
     if not precondition(reading.version):
         raise PreconditionFailed("The reading was changed since you read it; read it again.", code="version.stale")
-    # The record derived for the reading points at it (fk_consumption_reading): it goes first.
-    session.execute(
-        delete(ConsumptionRecord).where(on_meter(ConsumptionRecord, meter), ConsumptionRecord.reading_id == reading.id)
-    )
+    # The record derived for the reading points at it (fk_consumption_reading): it goes first,
+    # through the session, so that it is audited and announced (consumption.deleted) as any
+    # deleted record is; a bulk DELETE would skip the flush that does both.
+    derived = session.execute(
+        select(ConsumptionRecord).where(on_meter(ConsumptionRecord, meter), ConsumptionRecord.reading_id == reading.id)
+    ).scalar_one_or_none()
+    if derived is not None:
+        session.delete(derived)
+        session.flush()
     session.delete(reading)
     session.flush()
     sync_derived_records(session, caller, meter)

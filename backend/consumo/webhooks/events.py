@@ -52,6 +52,8 @@ EVENT_TYPES = (
     "meter.updated",
     "meter.deleted",
     "reading.created",
+    "reading.updated",
+    "reading.deleted",
     "line.topped_up",
     "line.balance_low",
     "line.allowance_exhausted",
@@ -90,10 +92,12 @@ _DETACHED = "webhook_detached_records"
 _PUBLISHED: dict[type, tuple[str, Callable[[Any], dict[str, Any]]]] = {
     ConsumptionRecord: ("consumption", _fields(*CONSUMPTION_EVENT_FIELDS)),
     Meter: ("meter", _fields("id", "owner_id", "kind", "name", "version")),
-    MeterReading: ("reading", _fields("id", "meter_id", "reading_date", "index_value")),
+    MeterReading: ("reading", _fields("id", "meter_id", "reading_date", "index_value", "version")),
     TopUp: ("line", _fields("id", "meter_id", "amount_minor", "balance_after_minor")),
 }
-_CREATED_NAME = {"reading": "reading.created", "line": "line.topped_up"}
+_CREATED_NAME = {"line": "line.topped_up"}
+# Published when edited (a new version) and when deleted; a top-up is never edited or deleted.
+_EDITABLE = ("consumption", "meter", "reading")
 
 
 def envelope(event_type: str, data: dict[str, Any], at: datetime | None = None) -> dict[str, Any]:
@@ -124,14 +128,14 @@ def _changes(session: Session, flushed: FlushedChanges) -> Iterable[tuple[uuid.U
             yield row.tenant_id, _CREATED_NAME.get(prefix, f"{prefix}.created"), data(row)
     for row in flushed.updated:
         published = _PUBLISHED.get(type(row))
-        if published and published[0] in ("consumption", "meter") and _version_changed(row):
+        if published and published[0] in _EDITABLE and _version_changed(row):
             prefix, data = published
             yield row.tenant_id, f"{prefix}.updated", data(row)
         if isinstance(row, Meter) and row.is_line and _crossed_below_threshold(row):
             yield row.tenant_id, "line.balance_low", balance_low_data(row)
     for row in flushed.deleted:
         published = _PUBLISHED.get(type(row))
-        if published and published[0] in ("consumption", "meter"):
+        if published and published[0] in _EDITABLE:
             prefix, data = published
             yield row.tenant_id, f"{prefix}.deleted", _with_detached(session, row, data(row))
 

@@ -1136,7 +1136,7 @@ export type ApiTokenPage = {
     next_cursor: string | null;
 };
 
-export type WebhookEventType = 'consumption.created' | 'consumption.updated' | 'consumption.deleted' | 'meter.created' | 'meter.updated' | 'meter.deleted' | 'reading.created' | 'line.topped_up' | 'line.balance_low' | 'line.allowance_exhausted' | 'budget.projected_over' | 'import.completed';
+export type WebhookEventType = 'consumption.created' | 'consumption.updated' | 'consumption.deleted' | 'meter.created' | 'meter.updated' | 'meter.deleted' | 'reading.created' | 'reading.updated' | 'reading.deleted' | 'line.topped_up' | 'line.balance_low' | 'line.allowance_exhausted' | 'budget.projected_over' | 'import.completed';
 
 export type WebhookEndpoint = {
     readonly id: string;
@@ -1287,10 +1287,10 @@ export type WebhookMeterEvent = {
 };
 
 /**
- * Sent for reading.created.
+ * Sent for reading.created, reading.updated (a new version, and the records derived from it updated with their own events) and reading.deleted.
  */
 export type WebhookReadingEvent = {
-    type: 'reading.created';
+    type: 'reading.created' | 'reading.updated' | 'reading.deleted';
     version: 1;
     timestamp: string;
     data: {
@@ -1301,6 +1301,10 @@ export type WebhookReadingEvent = {
          * A decimal, as a string.
          */
         index_value: string;
+        /**
+         * The reading's version after the change (its last one, for reading.deleted).
+         */
+        version: number;
     };
 };
 

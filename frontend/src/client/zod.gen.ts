@@ -933,6 +933,8 @@ export const zWebhookEventType = z.enum([
     'meter.updated',
     'meter.deleted',
     'reading.created',
+    'reading.updated',
+    'reading.deleted',
     'line.topped_up',
     'line.balance_low',
     'line.allowance_exhausted',
@@ -944,7 +946,7 @@ export const zWebhookEndpoint = z.object({
     id: z.uuid().length(36).readonly(),
     url: z.string().min(8).max(2048).regex(/^https?:\/\/[!-~]+$/),
     description: z.string().min(0).max(500).regex(/^[^\u0000]*$/),
-    event_types: z.array(zWebhookEventType).min(1).max(8),
+    event_types: z.array(zWebhookEventType).min(1).max(14),
     active: z.boolean(),
     disabled_reason: z.string().min(1).max(500).readonly().nullable(),
     failing_since: z.iso.datetime({ offset: true }).min(20).max(40).readonly().nullable(),
@@ -957,7 +959,7 @@ export const zWebhookEndpointWithSecret = z.object({
     id: z.uuid().length(36).readonly(),
     url: z.string().min(8).max(2048).regex(/^https?:\/\/[!-~]+$/),
     description: z.string().min(0).max(500).regex(/^[^\u0000]*$/),
-    event_types: z.array(zWebhookEventType).min(1).max(8),
+    event_types: z.array(zWebhookEventType).min(1).max(14),
     active: z.boolean(),
     disabled_reason: z.string().min(1).max(500).readonly().nullable(),
     failing_since: z.iso.datetime({ offset: true }).min(20).max(40).readonly().nullable(),
@@ -970,14 +972,14 @@ export const zWebhookEndpointWithSecret = z.object({
 export const zWebhookEndpointCreate = z.object({
     url: z.string().min(8).max(2048).regex(/^https?:\/\/[!-~]+$/),
     description: z.string().min(0).max(500).regex(/^[^\u0000]*$/).optional(),
-    event_types: z.array(zWebhookEventType).min(1).max(8),
+    event_types: z.array(zWebhookEventType).min(1).max(14),
     active: z.boolean().optional().default(true)
 });
 
 export const zWebhookEndpointUpdate = z.object({
     url: z.string().min(8).max(2048).regex(/^https?:\/\/[!-~]+$/).optional(),
     description: z.string().min(0).max(500).regex(/^[^\u0000]*$/).optional(),
-    event_types: z.array(zWebhookEventType).min(1).max(8).optional(),
+    event_types: z.array(zWebhookEventType).min(1).max(14).optional(),
     active: z.boolean().optional()
 });
 
@@ -1056,17 +1058,22 @@ export const zWebhookMeterEvent = z.object({
 });
 
 /**
- * Sent for reading.created.
+ * Sent for reading.created, reading.updated (a new version, and the records derived from it updated with their own events) and reading.deleted.
  */
 export const zWebhookReadingEvent = z.object({
-    type: z.enum(['reading.created']),
+    type: z.enum([
+        'reading.created',
+        'reading.updated',
+        'reading.deleted'
+    ]),
     version: z.literal(1),
     timestamp: z.iso.datetime({ offset: true }).min(20).max(40),
     data: z.object({
         id: z.uuid().length(36),
         meter_id: z.uuid().length(36),
         reading_date: z.iso.date().length(10),
-        index_value: z.string().min(1).max(32)
+        index_value: z.string().min(1).max(32),
+        version: z.int().gte(1)
     })
 });
 
@@ -1379,14 +1386,14 @@ export const zApiTokenPageWritable = z.object({
 export const zWebhookEndpointWritable = z.object({
     url: z.string().min(8).max(2048).regex(/^https?:\/\/[!-~]+$/),
     description: z.string().min(0).max(500).regex(/^[^\u0000]*$/),
-    event_types: z.array(zWebhookEventType).min(1).max(8),
+    event_types: z.array(zWebhookEventType).min(1).max(14),
     active: z.boolean()
 });
 
 export const zWebhookEndpointWithSecretWritable = z.object({
     url: z.string().min(8).max(2048).regex(/^https?:\/\/[!-~]+$/),
     description: z.string().min(0).max(500).regex(/^[^\u0000]*$/),
-    event_types: z.array(zWebhookEventType).min(1).max(8),
+    event_types: z.array(zWebhookEventType).min(1).max(14),
     active: z.boolean()
 });
 
