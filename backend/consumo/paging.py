@@ -3,11 +3,15 @@
 A list names its sort key (`Keyset`: columns ending in a unique one, a direction, and how a row
 becomes a cursor and back); `keyset_page` applies the cursor, orders, fetches one row more than the
 page to know whether another follows, and makes the next cursor. Cursors are opaque URL-safe
-base64 JSON (`consumo.cursors`); one this list did not issue is a 422 on `cursor`.
+base64 JSON (`consumo.cursors`); one this list did not issue is a 422 on `cursor`. A cursor names
+its list: a tag of the sort key's columns and, for a list of one parent's children (an import's
+errors, a meter's tariffs…), that parent (`scope`). So another list's cursor of the same shape,
+or one from the same list under another parent, is refused, not read as a position here.
 """
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -86,13 +90,33 @@ def by_text_and_id(text: Any, id_: Any) -> Keyset:
     )
 
 
+def _list_tag(key: Keyset, scope: object) -> str:
+    """Which list a cursor belongs to: its sort columns (table and column names) and its parent."""
+    named = ",".join(f"{column.table.name}.{column.key}" for column in key.columns)
+    return hashlib.sha256(f"{named}|{scope}".encode()).hexdigest()[:16]
+
+
 def keyset_page(
-    session: Session, statement: Select[Any], key: Keyset, *, limit: int, cursor: str | None, scalars: bool = True
+    session: Session,
+    statement: Select[Any],
+    key: Keyset,
+    *,
+    limit: int,
+    cursor: str | None,
+    scalars: bool = True,
+    scope: object = None,
 ) -> Page[Any]:
     """The page after `cursor` (the first without one) of `statement`'s rows (the first entity of
-    each when `scalars`, else whole rows)."""
+    each when `scalars`, else whole rows). `scope`: the parent whose children the list holds."""
+    tag = _list_tag(key, scope)
+
+    def read(payload: dict[str, Any]) -> tuple[Any, ...]:
+        if payload.get("l") != tag:
+            raise ValueError
+        return key.read(payload)
+
     if cursor:
-        values = decode_cursor(cursor, key.read, detail=NOT_OURS)
+        values = decode_cursor(cursor, read, detail=NOT_OURS)
         bound = tuple_(*(literal(value, column.type) for value, column in zip(values, key.columns, strict=True)))
         position = tuple_(*key.columns)
         statement = statement.where(position < bound if key.descending else position > bound)
@@ -100,4 +124,4 @@ def keyset_page(
     result = session.execute(statement.order_by(*order).limit(limit + 1))
     rows: Sequence[Any] = result.scalars().all() if scalars else result.all()
     items = list(rows[:limit])
-    return Page(items, encode_cursor(key.payload(items[-1])) if len(rows) > limit else None)
+    return Page(items, encode_cursor({**key.payload(items[-1]), "l": tag}) if len(rows) > limit else None)

@@ -163,6 +163,50 @@ def test_a_stored_file_whose_meter_went_meanwhile_is_rejected(
     assert stored_pieces(owner_engine, job["id"]) == 0
 
 
+def test_a_meter_deleted_while_its_file_is_read_leaves_the_import_rejected_not_ready(
+    alice: Account, owner_engine: Any, small_inline: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from consumo.imports import service
+
+    monkeypatch.setattr(service, "UPLOAD_PIECE", 500)
+    meter = create_meter(alice)
+    job = preview(alice, BODY.replace("gas,", "electricity,"), meter_id=meter["id"])
+    real = service.record_progress
+
+    def record(connection: Any, tenant_id: Any, import_id: Any, percent: int) -> None:
+        real(connection, tenant_id, import_id, percent)
+        if percent < 95 and alice.get(f"{API}/meters/{meter['id']}").status_code == 200:
+            # the meter goes, committed, while the job is reading the file (nothing holds it yet)
+            assert alice.delete(f"{API}/meters/{meter['id']}", headers={"If-Match": '"1"'}).status_code == 204
+
+    monkeypatch.setattr(service, "record_progress", record)
+    run_import_jobs()
+    rejected = alice.get(f"{API}/imports/{job['id']}").json()
+    assert (rejected["state"], rejected["valid_rows"]) == ("rejected", 0), rejected
+    assert rejected["failure"] == "The import's meter was deleted while its file was checked; upload the file again."
+    assert stored_pieces(owner_engine, job["id"]) == 0
+
+
+def test_a_meter_deleted_before_a_queued_commit_runs_fails_it_saying_so(
+    alice: Account, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    from consumo.config import get_settings
+
+    monkeypatch.setattr(get_settings(), "import_inline_rows", 0)  # every commit is a job
+    meter = create_meter(alice)
+    job = preview(alice, HEADER + "electricity,1,2026-01-01,2026-01-01,1.50,EUR,\n", meter_id=meter["id"])
+    assert commit(alice, job["id"])["state"] == "committing"
+    assert alice.delete(f"{API}/meters/{meter['id']}", headers={"If-Match": '"1"'}).status_code == 204
+    run_import_jobs()
+    failed = alice.get(f"{API}/imports/{job['id']}").json()
+    assert (failed["state"], failed["records_created"]) == ("failed", 0), failed
+    assert failed["failure"] == "The import's meter was deleted since the preview; upload the file again."
+    assert not [r for r in caplog.records if r.levelname == "ERROR" and r.name.startswith("consumo")]
+    again = alice.post(f"{API}/imports/{job['id']}/commit")
+    assert_problem(again, 422, "meter_id")
+    assert again.json()["code"] == "import.meter_gone"
+
+
 def test_a_commit_or_discard_of_an_import_at_work_answers_409_at_once(
     alice: Account, owner_engine: Any, small_inline: None
 ) -> None:

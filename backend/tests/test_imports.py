@@ -177,6 +177,26 @@ def test_a_form_part_without_a_name_is_a_422_naming_it(alice: Account) -> None:
     assert_problem(response, 422, "(a part without a name)")
 
 
+@pytest.mark.parametrize("name", ["\x00x.csv", "bills\x01.csv", "line\x1fbreak.csv"])
+def test_a_form_files_name_with_control_characters_is_a_422_like_the_querys_filename(alice: Account, name: str) -> None:
+    body = (
+        b"--b\r\n"
+        + f'Content-Disposition: form-data; name="file"; filename="{name}"\r\n'.encode()
+        + b"Content-Type: text/csv\r\n\r\n"
+        + (HEADER + "electricity,1,2026-01-01,2026-01-31,,,\n").encode()
+        + b"\r\n--b--\r\n"
+    )
+    response = alice.post(f"{API}/imports", content=body, headers={"Content-Type": "multipart/form-data; boundary=b"})
+    assert_problem(response, 422, "filename")
+    assert alice.get(f"{API}/imports").json()["items"] == []
+    # Any other name is kept as it came (it is only shown, never used as a path).
+    kept = alice.post(
+        f"{API}/imports", files={"file": ("../bills 2026 (año).csv", body.split(b"\r\n\r\n", 1)[1][:-10], "text/csv")}
+    )
+    assert kept.status_code == 201, kept.text
+    assert kept.json()["filename"] == "../bills 2026 (año).csv"
+
+
 def test_rows_that_break_rules_are_listed_by_row_and_column(alice: Account) -> None:
     body = HEADER + (
         "electricity,1,2026-01-01,2026-01-31,,,\n"

@@ -146,6 +146,51 @@ def test_a_hand_made_cursor_with_a_nul_is_a_422_on_every_list_and_logs_no_error(
     assert not [r for r in caplog.records if r.levelno >= logging.ERROR], caplog.text
 
 
+# Well-formed positions of every keyset shape, as another list (or the same list under another
+# parent) would issue them, without that list's tag: no list may read one as a position of its own.
+FOREIGN_POSITIONS = [
+    {"n": "1"},
+    {"n": "Home", "id": str(uuid.uuid4())},
+    {"c": "2025-01-01T00:00:00+00:00", "id": str(uuid.uuid4())},
+    {"d": "2025-01-01"},
+    {"n": "1", "l": "0123456789abcdef"},
+]
+
+
+@pytest.mark.parametrize(("path", "operation_id"), LIST_OPERATIONS, ids=[o for _, o in LIST_OPERATIONS])
+def test_every_list_refuses_a_position_it_did_not_issue(alice, path, operation_id):
+    meter = create_meter(alice, **(VALID_LINE if operation_id == "list_top_ups" else {}))
+    url = API + path.replace("{meter_id}", meter["id"])
+    if "{import_id}" in path:
+        upload = alice.post(
+            f"{API}/imports",
+            content=b"kind,quantity,period_start,period_end\nwater,1,2025-01-01,2025-01-01\n",
+            headers={"Content-Type": "text/csv"},
+        )
+        url = url.replace("{import_id}", upload.json()["id"])
+    if "{webhook_id}" in path:
+        webhook = alice.post(
+            f"{API}/webhooks", json={"url": "https://hooks.example.invalid/x", "event_types": ["meter.created"]}
+        )
+        url = url.replace("{webhook_id}", webhook.json()["id"])
+    for payload in FOREIGN_POSITIONS:
+        assert_problem(alice.get(url, params={"cursor": _cursor(payload)}), 422, "cursor")
+
+
+def test_a_cursor_of_one_imports_errors_is_refused_by_another_import_and_by_its_rows(alice):
+    body = "kind,quantity,period_start,period_end\n" + "water,-1,2025-01-01,2025-01-01\n" * 3
+    first, second = (
+        alice.post(f"{API}/imports", content=body.encode(), headers={"Content-Type": "text/csv"}).json()
+        for _ in range(2)
+    )
+    page = alice.get(f"{API}/imports/{first['id']}/errors", params={"limit": 1}).json()
+    cursor = page["next_cursor"]
+    assert cursor is not None
+    assert alice.get(f"{API}/imports/{first['id']}/errors", params={"cursor": cursor}).status_code == 200
+    for url in (f"{API}/imports/{second['id']}/errors", f"{API}/imports/{first['id']}/rows"):
+        assert_problem(alice.get(url, params={"cursor": cursor}), 422, "cursor")
+
+
 def test_every_list_with_a_cursor_is_covered():
     assert {"list_consumptions", "list_meters", "list_tariffs", "list_top_ups", "list_readings"} <= {
         o for _, o in LIST_OPERATIONS

@@ -111,6 +111,12 @@ def test_members_and_viewers_cannot_manage_webhooks_and_other_tenants_do_not_see
         "http://[::1]/hook",
         "http://[::ffff:127.0.0.1]/hook",
         "http://100.64.0.1/hook",
+        # multicast: `ipaddress` calls these global, but a group is never a webhook's one host
+        "http://224.0.0.1/hook",
+        "http://239.255.255.250:1900/",
+        "http://[ff02::1]/hook",
+        "http://[ff0e::1]/hook",
+        "http://[::ffff:224.0.0.1]/hook",
     ],
 )
 def test_private_loopback_link_local_and_metadata_urls_are_refused(alice, url):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import uuid
 from typing import IO, Any
 
@@ -163,6 +164,11 @@ def _form_parts() -> tuple[IO[bytes], str | None, str | None, str | None]:
     if part is not None:
         stream: IO[bytes] = part.stream
         name = part.filename or None
+        # The part's name is the file's name: the rule of the query's `filename` applies to it.
+        if name and re.search(r"[\x00-\x1f]", name):
+            raise UnprocessableContent(
+                "The file's name may not contain control characters.", field="filename", code="field.pattern"
+            )
     elif "file" in form:
         stream, name = io.BytesIO(form["file"].encode()), None
     else:

@@ -56,9 +56,13 @@ def run(work: Work, tenant_id: uuid.UUID, import_id: uuid.UUID) -> None:
     try:
         with tenant_connection(tenant_id) as connection:
             STEPS[work](connection, tenant_id, import_id, report)
-    except UnprocessableContent as rejected:  # the file, not the machinery: it stays rejected
-        with tenant_connection(tenant_id) as connection:
-            service.record_rejection(connection, tenant_id, import_id, rejected.detail or "The file cannot be read.")
+    except UnprocessableContent as refused:  # the file or its meter, not the machinery: said as it is
+        message = refused.detail or "The file cannot be read."
+        if work == "validate":
+            with tenant_connection(tenant_id) as connection:
+                service.record_rejection(connection, tenant_id, import_id, message)
+        else:
+            _fail(tenant_id, import_id, message)
     except service.EditedSince:
         _fail(tenant_id, import_id, "Some of this import's records were edited since; it can no longer be reverted.")
     except Exception:

@@ -252,6 +252,24 @@ class _StoredFile(io.RawIOBase):
         return size
 
 
+class MeterGone(UnprocessableContent):
+    """The import's meter was deleted since the upload (a 422 in a request; in a job, the import
+    says so: `rejected` while checking, `failed` at its commit)."""
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(detail, field="meter_id", code="import.meter_gone")
+
+
+def _hold_meter(connection: Connection, tenant_id: uuid.UUID, meter_id: uuid.UUID) -> bool:
+    """Whether the meter still exists, then held (FOR KEY SHARE, as a foreign key holds it) until
+    the transaction ends."""
+    held = connection.execute(
+        text("SELECT 1 FROM meters WHERE tenant_id = :tenant AND id = :meter FOR KEY SHARE"),
+        {"tenant": tenant_id, "meter": meter_id},
+    ).first()
+    return held is not None
+
+
 def validate_rows(connection: Connection, tenant_id: uuid.UUID, import_id: uuid.UUID, progress: Progress) -> None:
     """A stored file's preview, in the connection's transaction (the body of the checking job):
     the same reading as a small file's in its request, then the pieces go and the import is
@@ -267,11 +285,7 @@ def validate_rows(connection: Connection, tenant_id: uuid.UUID, import_id: uuid.
         audit.set_actor(session, job.owner_id)
         meter = session.get(Meter, (tenant_id, job.meter_id)) if job.meter_id is not None else None
         if job.meter_id is not None and meter is None:
-            raise UnprocessableContent(
-                "The import's meter was deleted while its file was checked; upload the file again.",
-                field="meter_id",
-                code="import.meter_gone",
-            )
+            raise MeterGone("The import's meter was deleted while its file was checked; upload the file again.")
         settings = job.settings
         options = ReadOptions(
             columns=dict(settings["columns"]),
@@ -283,6 +297,11 @@ def validate_rows(connection: Connection, tenant_id: uuid.UUID, import_id: uuid.
         )
         reader = open_csv(io.BufferedReader(_StoredFile(connection, job, progress), UPLOAD_PIECE), options)
         _stage(session, job, reader, options, meter)
+        # The meter may have been deleted while the file was read (nothing held it): the preview
+        # would then be one that can never be committed. Held from here to the commit, so a
+        # deletion either came first (rejected) or waits for this transaction.
+        if meter is not None and not _hold_meter(connection, tenant_id, meter.id):
+            raise MeterGone("The import's meter was deleted while its file was checked; upload the file again.")
         connection.execute(
             text("DELETE FROM import_uploads WHERE tenant_id = :tenant AND import_id = :import_id"),
             {"tenant": tenant_id, "import_id": import_id},
@@ -441,7 +460,7 @@ def list_errors(
 ) -> Page[ImportRowError]:
     job = get_import(session, caller, import_id)
     statement = select(ImportRowError).where(of_import(ImportRowError, job))
-    return keyset_page(session, statement, ERRORS_IN_ORDER, limit=limit, cursor=cursor)
+    return keyset_page(session, statement, ERRORS_IN_ORDER, limit=limit, cursor=cursor, scope=job.id)
 
 
 def list_rows(
@@ -451,7 +470,7 @@ def list_rows(
     statement = select(ImportRow).where(of_import(ImportRow, job))
     if duplicates:
         statement = statement.where(ImportRow.duplicate.is_not(None))
-    return keyset_page(session, statement, ROWS_IN_ORDER, limit=limit, cursor=cursor)
+    return keyset_page(session, statement, ROWS_IN_ORDER, limit=limit, cursor=cursor, scope=job.id)
 
 
 def discard_import(session: Session, caller: Caller, import_id: uuid.UUID) -> None:
@@ -491,11 +510,7 @@ def start_commit(session: Session, caller: Caller, import_id: uuid.UUID, *, skip
         and session.execute(meters.readable_meters(caller, "mine").where(Meter.id == job.meter_id)).scalar_one_or_none()
         is None
     ):
-        raise UnprocessableContent(
-            "The import's meter was deleted since the preview; upload the file again.",
-            field="meter_id",
-            code="import.meter_gone",
-        )
+        raise MeterGone("The import's meter was deleted since the preview; upload the file again.")
     job.state, job.progress, job.failure, job.skip_duplicates = "committing", 0, None, skip_duplicates
     job.updated_at = datetime.now(UTC)
     session.flush()
@@ -544,6 +559,8 @@ def commit_rows(connection: Connection, tenant_id: uuid.UUID, import_id: uuid.UU
     ).one()
     if job.state != "committing":
         return 0
+    if job.meter_id is not None and not _hold_meter(connection, tenant_id, job.meter_id):
+        raise MeterGone("The import's meter was deleted since the preview; upload the file again.")
     chunks, span = _chunks_by_period(connection, tenant_id, import_id)
     # One set-based insert per chunk, in the database (migration 0013: the shared references
     # checked once, the roll-ups refreshed from the inserted records, the records inserted in one

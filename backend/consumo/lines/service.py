@@ -256,7 +256,7 @@ def list_top_ups(
     meter = get_readable_meter(session, caller, meter_id)
     _require_line(meter)
     statement = select(TopUp).where(on_meter(TopUp, meter))
-    return meter, keyset_page(session, statement, TOP_UPS_NEWEST_FIRST, limit=limit, cursor=cursor)
+    return meter, keyset_page(session, statement, TOP_UPS_NEWEST_FIRST, limit=limit, cursor=cursor, scope=meter.id)
 
 
 def get_top_up(session: Session, caller: Caller, meter_id: uuid.UUID, top_up_id: uuid.UUID) -> tuple[Meter, TopUp]:

@@ -324,7 +324,7 @@ def list_tariffs(
     """Newest first; a meter has at most one tariff per day, so the day is the page key."""
     meter = get_readable_meter(session, caller, meter_id)
     statement = select(MeterTariff).where(on_meter(MeterTariff, meter))
-    return meter, keyset_page(session, statement, TARIFFS_NEWEST_FIRST, limit=limit, cursor=cursor)
+    return meter, keyset_page(session, statement, TARIFFS_NEWEST_FIRST, limit=limit, cursor=cursor, scope=meter.id)
 
 
 def get_tariff(

@@ -261,7 +261,9 @@ def list_readings(
     meter = get_readable_meter(session, caller, meter_id)
     _check_takes_readings(meter)
     statement = _readings_with_records(meter)
-    page = keyset_page(session, statement, READINGS_NEWEST_FIRST, limit=limit, cursor=cursor, scalars=False)
+    page = keyset_page(
+        session, statement, READINGS_NEWEST_FIRST, limit=limit, cursor=cursor, scalars=False, scope=meter.id
+    )
     return Page([ReadingView(reading, consumption_id) for reading, consumption_id in page.items], page.next_cursor)
 
 

@@ -49,6 +49,10 @@ def is_public(address: IPAddress) -> bool:
         address = address.ipv4_mapped
     if any(address in network for network in allowed_networks()):
         return True
+    # `is_global` holds for global-scope multicast (224.0.0.0/4 in part, ff0e::/16) and for
+    # 233.252.0.0/24-style blocks: a webhook is one host's HTTP server, never a group.
+    if address.is_multicast:
+        return False
     return address.is_global and not any(address in network for network in _ALWAYS_REFUSED)
 
 
@@ -69,7 +73,7 @@ def resolve_checked(url: str) -> tuple[str, IPAddress, int]:
     refused = [str(a) for a in addresses if not is_public(a)]
     if not addresses or refused:
         raise RefusedDestination(
-            f"The host {parts.hostname} resolves to a private, loopback, link-local or reserved address "
+            f"The host {parts.hostname} resolves to a private, loopback, link-local, multicast or reserved address "
             f"({', '.join(refused) or 'none'}); such addresses are not delivered to."
         )
     return parts.hostname, addresses[0], port

@@ -238,7 +238,14 @@ def list_deliveries(
     session: Session, caller: Caller, endpoint_id: uuid.UUID, *, limit: int, cursor: str | None
 ) -> Page[WebhookDelivery]:
     endpoint = get_endpoint(session, caller, endpoint_id)
-    return keyset_page(session, _deliveries_of(caller, endpoint), DELIVERIES_NEWEST_FIRST, limit=limit, cursor=cursor)
+    return keyset_page(
+        session,
+        _deliveries_of(caller, endpoint),
+        DELIVERIES_NEWEST_FIRST,
+        limit=limit,
+        cursor=cursor,
+        scope=endpoint.id,
+    )
 
 
 def redeliver(session: Session, caller: Caller, endpoint_id: uuid.UUID, delivery_id: uuid.UUID) -> WebhookDelivery:
