@@ -613,3 +613,35 @@ def test_a_commit_sends_one_import_completed_event_to_subscribed_endpoints(
     assert alice.get(f"{API}/webhooks/{per_record['id']}/deliveries").json()["items"] == []
     with owner_engine.begin() as conn:
         conn.execute(text("TRUNCATE procrastinate.procrastinate_jobs, procrastinate.procrastinate_events CASCADE"))
+
+
+def test_a_field_read_from_a_repeated_column_name_is_a_422_naming_it(alice: Account) -> None:
+    row = "electricity,1,2,2026-01-01,2026-01-01\n"
+    # Found by its usual name, twice.
+    refused = upload(alice, "kind,quantity,quantity,period_start,period_end\n" + row)
+    assert_problem(refused, 422, "column_quantity")
+    assert refused.json()["code"] == "import.column_repeated"
+    # Named by the caller, twice in the header (also when they differ only in case or accents).
+    for header in ("kind,Consumo,Consumo,period_start,period_end\n", "kind,Consumo,consumo,period_start,period_end\n"):
+        named = upload(alice, header + row, column_quantity="Cónsumo")
+        assert_problem(named, 422, "column_quantity")
+    assert alice.get(f"{API}/imports").json()["items"] == []
+    # Exactly one column has the exact name: that one. A repeated column nobody reads is no matter.
+    exact = preview(alice, "kind,Consumo,consumo,period_start,period_end\n" + row, column_quantity="consumo")
+    assert rows_of(alice, exact["id"])[0]["quantity"] == 2.0
+    unread = preview(alice, "kind,quantity,extra,extra,period_start,period_end\nwater,3,a,b,2026-01-01,2026-01-01\n")
+    assert unread["valid_rows"] == 1
+
+
+def test_numbers_and_days_in_other_scripts_digits_are_row_errors(alice: Account) -> None:
+    job = preview(
+        alice,
+        HEADER
+        + "water,\u0661\u0662,2026-01-01,2026-01-01,,,\n"  # Arabic-Indic 12
+        + "water,1,2026-01-01,2026-01-01,\uff11.50,EUR,\n"  # full-width 1
+        + "water,1,2026-01-01,2026-01-01,,,\n",
+    )
+    assert (job["valid_rows"], job["error_rows"]) == (1, 2)
+    assert errors_of(alice, job["id"]) == [(2, "quantity"), (3, "cost")]
+    dmy = preview(alice, HEADER + "water,1,\u0661\u0662/01/2026,12/01/2026,,,\n", date_format="dmy")
+    assert errors_of(alice, dmy["id"]) == [(2, "period_start")]

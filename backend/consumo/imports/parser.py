@@ -12,11 +12,12 @@ import csv
 import io
 import re
 import unicodedata
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
-from typing import IO, Any
+from typing import IO, Any, NoReturn
 
 from consumo.consumptions.models import UNIT_BY_KIND
 from consumo.consumptions.service import check_period
@@ -136,10 +137,14 @@ def layout_of(header: list[str], delimiter: str, options: ReadOptions) -> CsvLay
     """Which position holds which field: the caller's mapping, else the header's names."""
     positions = {_normal(name): index for index, name in enumerate(header) if name.strip()}
     exact = {name.strip(): index for index, name in enumerate(header)}
+    exact_count = Counter(name.strip() for name in header)
+    repeated = {key for key, count in Counter(_normal(name) for name in header if name.strip()).items() if count > 1}
     columns: dict[str, int] = {}
     for name, header_name in options.columns.items():
-        if header_name.strip() in exact:
+        if exact_count[header_name.strip()] == 1:
             columns[name] = exact[header_name.strip()]
+        elif exact_count[header_name.strip()] > 1 or _normal(header_name) in repeated:
+            _refuse_repeated(header_name.strip(), f"column_{name}")
         elif _normal(header_name) in positions:
             columns[name] = positions[_normal(header_name)]
         else:
@@ -152,9 +157,11 @@ def layout_of(header: list[str], delimiter: str, options: ReadOptions) -> CsvLay
     for name in FIELDS:
         if name in columns:
             continue
-        found = next((positions[alias] for alias in HEADER_NAMES[name] if alias in positions), None)
-        if found is not None and found not in columns.values():
-            columns[name] = found
+        alias = next((alias for alias in HEADER_NAMES[name] if alias in positions), None)
+        if alias is not None and positions[alias] not in columns.values():
+            if alias in repeated:
+                _refuse_repeated(header[positions[alias]].strip(), f"column_{name}")
+            columns[name] = positions[alias]
     missing = [name for name in REQUIRED if name not in columns]
     if "kind" not in columns and options.kind is None:
         missing.insert(0, "kind")
@@ -168,18 +175,33 @@ def layout_of(header: list[str], delimiter: str, options: ReadOptions) -> CsvLay
     return CsvLayout(delimiter, decimal, columns, header)
 
 
+def _refuse_repeated(header_name: str, field: str) -> NoReturn:
+    """Two columns answer to the name a field is read from: which one holds it is unclear."""
+    raise FileRejected(
+        f"The file has two columns named {header_name!r}; rename one, or name the column to read.",
+        field,
+        code="import.column_repeated",
+        params={"field": header_name},
+    )
+
+
 def _number(text: str, decimal: str) -> Decimal:
     """A non-negative decimal written with `decimal` as its mark (thousands grouped by the other
     mark, or not at all)."""
     value = text.strip().replace(" ", "").replace("\u00a0", "")
     group = "." if decimal == "," else ","
-    if not re.fullmatch(rf"\d+(\{decimal}\d+)?|\d{{1,3}}(\{group}\d{{3}})+(\{decimal}\d+)?|\{decimal}\d+", value):
+    # ASCII digits only (`\d` and Decimal() also take other scripts' digits: ١٢ would read as 12).
+    if not re.fullmatch(
+        rf"\d+(\{decimal}\d+)?|\d{{1,3}}(\{group}\d{{3}})+(\{decimal}\d+)?|\{decimal}\d+", value, re.ASCII
+    ):
         raise ValueError
     return Decimal(value.replace(group, "").replace(decimal, "."))
 
 
 def _day(text: str, date_format: str) -> date:
     value = text.strip()
+    if not value.isascii():  # strptime, like `\d`, reads other scripts' digits too
+        raise ValueError
     if date_format == "iso":
         day = date.fromisoformat(value) if re.fullmatch(r"\d{4}-\d{2}-\d{2}", value) else _raise()
     else:
@@ -245,7 +267,7 @@ def parse_row(  # noqa: PLR0912, PLR0915 (one check per field, in order)
         problem("currency", f"Not an ISO 4217 currency code: {currency[:10]!r}.")
     cost_minor: int | None = None
     if cell("cost_minor"):
-        if re.fullmatch(r"\d{1,15}", cell("cost_minor")) and int(cell("cost_minor")) <= MAX_COST_MINOR:
+        if re.fullmatch(r"\d{1,15}", cell("cost_minor"), re.ASCII) and int(cell("cost_minor")) <= MAX_COST_MINOR:
             cost_minor = int(cell("cost_minor"))
         else:
             problem("cost_minor", "Not a whole number of minor units ≥ 0.")
