@@ -148,7 +148,16 @@ def test_the_csv_export_has_a_header_the_apis_units_and_exactly_the_filtered_rec
     assert response.status_code == 200, response.text
     assert response.headers["Content-Type"].startswith("text/csv")
     disposition = response.headers["Content-Disposition"]
-    assert disposition.startswith('attachment; filename="consumo-') and disposition.endswith('-start-2025-12-31.csv"')
+    assert disposition.startswith('attachment; filename="consumo-') and disposition.endswith('-until-2025-12-31.csv"')
+    names = {
+        (None, None): "all",
+        ("2025-01-01", None): "from-2025-01-01",
+        ("2025-01-01", "2025-12-31"): "2025-01-01-2025-12-31",
+    }
+    for (start, end), span in names.items():
+        bounds = {key: value for key, value in (("from", start), ("to", end)) if value}
+        named = _export(alice, **bounds).headers["Content-Disposition"]
+        assert named.endswith(f'-{span}.csv"'), named
     rows = list(csv.DictReader(io.StringIO(response.text)))
     assert [(row["notes"], row["quantity"], row["unit"]) for row in rows] == [("one", "1.500", "kWh")]
     assert rows[0]["cost_minor"] == "4520" and rows[0]["currency"] == "EUR"

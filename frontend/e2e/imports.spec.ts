@@ -49,8 +49,14 @@ test("a CSV file is checked, recorded with progress, exported and undone", async
 
   // The history undoes the import.
   await page.goto("/imports");
+  await expect(page.getByRole("listitem").filter({ hasText: "bills.csv" })).toContainText("recorded · 7 recorded");
   await page.getByRole("button", { name: "Undo the import of bills.csv" }).click();
+  // Undoing deletes records: it asks first, naming how many.
+  const confirm = page.getByRole("dialog", { name: "Undo this import?" });
+  await expect(confirm).toContainText("The 7 records it added from bills.csv will be deleted");
+  await confirm.getByRole("button", { name: "Undo" }).click();
   await expect(page.getByText("The import was undone.")).toBeVisible();
+  await expect(page.getByRole("listitem").filter({ hasText: "bills.csv" })).toContainText("undone · 7 removed");
   await page.goto("/consumptions");
   await expect(page.getByText("No records yet", { exact: false })).toBeVisible();
 });
@@ -109,4 +115,33 @@ test("a file that is not UTF-8 is refused in the browser, never uploaded with it
   await expect(page.getByText("1 record was added.")).toBeVisible();
   await page.goto("/consumptions");
   await expect(page.getByRole("main")).toContainText("año y señal");
+});
+
+test("every error of a file can be seen; a checked import is reviewed from the history; empty and binary files are told apart", async ({ page }) => {
+  await page.setViewportSize({ width: 390, height: 844 });
+  await registerViaUi(page, uniqueUser("pager"));
+  await page.goto("/imports");
+  const bad = Array.from({ length: 150 }, (_, n) => `water,-1,2025-01-01,2025-01-01,,,row ${n}`).join("\n");
+  const body = Buffer.from(`kind,quantity,period_start,period_end,cost,currency,notes\n${bad}\nwater,2,2025-02-01,2025-02-01,,,fine\n`);
+  await page.getByLabel("Choose a CSV file").setInputFiles({ name: "many-errors.csv", mimeType: "text/csv", buffer: body });
+  await page.getByRole("button", { name: "Check the file" }).click();
+  const errors = page.getByRole("region", { name: "Rows with errors" });
+  await expect(errors.locator("tbody tr")).toHaveCount(100);
+  await errors.getByRole("button", { name: "Show more" }).click();
+  await expect(errors.locator("tbody tr")).toHaveCount(150);
+  await expect(errors.getByRole("button", { name: "Show more" })).toHaveCount(0);
+
+  // After a reload the checked import waits in the history, and can be recorded from there.
+  await page.reload();
+  await expect(page.getByRole("listitem").filter({ hasText: "many-errors.csv" })).toContainText("checked, not recorded · 1 valid row");
+  await page.getByRole("button", { name: "Review the import of many-errors.csv" }).click();
+  await expect(page.getByRole("heading", { name: "3. Check and record" })).toBeFocused();
+  await page.getByRole("button", { name: "Record 1 row" }).click();
+  await expect(page.getByText("1 record was added.")).toBeVisible();
+
+  await page.getByLabel("Choose a CSV file").setInputFiles({ name: "empty.csv", mimeType: "text/csv", buffer: Buffer.alloc(0) });
+  await expect(page.getByRole("alert").filter({ hasText: "The file is empty." })).toBeVisible();
+  const png = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 0x0d]);
+  await page.getByLabel("Choose a CSV file").setInputFiles({ name: "photo.csv", mimeType: "text/csv", buffer: png });
+  await expect(page.getByRole("alert").filter({ hasText: "This is not a CSV file" })).toBeVisible();
 });

@@ -220,8 +220,16 @@ def _ndjson_record(row: Row[Any]) -> dict[str, Any]:
 
 
 def _export_filename(tenant_name: str, period_from: str | None, period_to: str | None, extension: str) -> str:
+    """`consumo-<tenant>-<range>.<extension>`: the range is `<from>-<to>`, `from-<from>`,
+    `until-<to>` or `all`, as the filters say."""
     tenant = re.sub(r"[^a-z0-9]+", "-", tenant_name.lower()).strip("-")[:60] or "tenant"
-    return f"consumo-{tenant}-{period_from or 'start'}-{period_to or 'end'}.{extension}"
+    if period_from and period_to:
+        span = f"{period_from}-{period_to}"
+    elif period_from or period_to:
+        span = f"from-{period_from}" if period_from else f"until-{period_to}"
+    else:
+        span = "all"
+    return f"consumo-{tenant}-{span}.{extension}"
 
 
 def export_consumptions(  # noqa: PLR0917 (Connexion passes each query parameter by name)

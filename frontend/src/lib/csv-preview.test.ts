@@ -2,7 +2,7 @@
 // Node's Blob (jsdom's has no arrayBuffer or text), as the browser's.
 import { describe, expect, it } from "vitest";
 
-import { guessMapping, readHead, readUtf8 } from "./csv-preview";
+import { guessMapping, looksBinary, readHead, readUtf8 } from "./csv-preview";
 
 describe("the CSV head read before upload", () => {
   it("detects semicolons, strips a byte-order mark and reads quoted line breaks", () => {
@@ -41,5 +41,15 @@ describe("the file's text, as the API reads it", () => {
     const cut = utf8("notas\naño").slice(0, 8); // "notas\na" and the first byte of "ñ"
     expect(await readUtf8(new Blob([cut]), true)).toBe("notas\na");
     expect(await readUtf8(new Blob([cut]))).toBeNull();
+  });
+});
+
+describe("a file that is not text", () => {
+  it("is told by its signature or a NUL byte, as the API tells it", () => {
+    expect(looksBinary(new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a]))).toBe(true); // PNG
+    expect(looksBinary(new Uint8Array([0x50, 0x4b, 0x03, 0x04, 0x14]))).toBe(true); // xlsx (zip)
+    expect(looksBinary(new TextEncoder().encode("kind,quantity\u0000"))).toBe(true);
+    expect(looksBinary(new TextEncoder().encode("kind;cantidad\nagua;1,5\n"))).toBe(false);
+    expect(looksBinary(new Uint8Array([]))).toBe(false);
   });
 });

@@ -105,3 +105,20 @@ export async function readUtf8(blob: Blob, partial = false): Promise<string | nu
     return null;
   }
 }
+
+// What the API takes for a binary file (backend/consumo/imports/parser.py: _SIGNATURES): a zip
+// (xlsx, ods), PDF, legacy Office, PNG, gzip, GIF or JPEG signature, or a NUL byte.
+const BINARY_SIGNATURES = [
+  [0x50, 0x4b, 0x03, 0x04],
+  [0x25, 0x50, 0x44, 0x46],
+  [0xd0, 0xcf, 0x11, 0xe0],
+  [0x89, 0x50, 0x4e, 0x47],
+  [0x1f, 0x8b],
+  [0x47, 0x49, 0x46, 0x38],
+  [0xff, 0xd8, 0xff],
+];
+
+/** Whether a file's first bytes are a spreadsheet's, archive's or image's rather than text. */
+export function looksBinary(head: Uint8Array): boolean {
+  return BINARY_SIGNATURES.some((signature) => signature.every((byte, index) => head[index] === byte)) || head.includes(0);
+}

@@ -117,4 +117,21 @@ describe("the server's problem codes in the user's language", () => {
     });
     expect(describeError(error, translator(es))).toBe("«Desde» no puede ser posterior a «hasta».");
   });
+
+  it("tells an API that does not answer (no response, or a proxy's 5xx page) from the API's own 500", () => {
+    const failed = (status: number | undefined, data: unknown) =>
+      new AxiosError(
+        String(status),
+        "ERR_BAD_RESPONSE",
+        undefined,
+        undefined,
+        status === undefined ? undefined : { status, statusText: "", headers: {}, config: { headers: new AxiosHeaders() }, data },
+      );
+    const network = "The server cannot be reached. Check your connection and try again.";
+    expect(describeError(failed(undefined, undefined), translator(en))).toBe(network);
+    expect(describeError(failed(500, "Internal Server Error"), translator(en))).toBe(network);
+    expect(describeError(failed(502, "<html>Bad Gateway</html>"), translator(en))).toBe(network);
+    const ours: Problem = { type: "urn:consumo:problem:internal", title: "Internal Server Error", status: 500, code: "internal" };
+    expect(describeError(failed(500, ours), translator(en))).not.toBe(network);
+  });
 });

@@ -21,8 +21,15 @@ export function statusOf(error: unknown): number | undefined {
   return error instanceof AxiosError ? error.response?.status : undefined;
 }
 
+/**
+ * No answer from the API: no response at all, or a server error that is not the API's own (a
+ * 5xx without a problem+json body is the web server or a proxy answering for an API that is
+ * down). The API's own 500 is a problem, and stays "something went wrong".
+ */
 export function isNetworkError(error: unknown): boolean {
-  return error instanceof AxiosError && !error.response;
+  if (!(error instanceof AxiosError)) return false;
+  const status = error.response?.status;
+  return status === undefined || (status >= 500 && problemOf(error) === null);
 }
 
 export function retryAfterSeconds(error: unknown): number | undefined {

@@ -21,13 +21,16 @@ const I18nContext = createContext<I18n | null>(null);
 /**
  * The message `key` in `table`, with its values. When `values.count` is singular in the language
  * (Intl.PluralRules: "one") and the table has a `<key>.one` form, that form is used: "1 record was
- * added." beside "{count} records were added.".
+ * added." beside "{count} records were added.". A numeric count is written with the language's
+ * digit grouping.
  */
 export function translate(table: Record<MessageKey, string>, locale: Locale, key: MessageKey, values?: Values): string {
   const count = values?.count;
   const singular = typeof count === "number" && new Intl.PluralRules(locale).select(count) === "one";
   const one = singular ? (table as Record<string, string | undefined>)[`${key}.one`] : undefined;
-  return interpolate(one ?? table[key], values);
+  // A count reads as the language writes numbers (60,000 / 60.000).
+  const shown = typeof count === "number" ? { ...values, count: new Intl.NumberFormat(locale).format(count) } : values;
+  return interpolate(one ?? table[key], shown);
 }
 
 export function interpolate(template: string, values?: Values): string {

@@ -17,6 +17,11 @@ describe("messages with a count", () => {
     expect(translate(en, "en", "alerts.button", { count: 1 })).toBe("Alerts: 1");
   });
 
+  it("write a numeric count with the language's grouping", () => {
+    expect(translate(en, "en", "import.done", { count: 60000 })).toBe("60,000 records were added.");
+    expect(translate(es, "es", "import.done", { count: 60000 })).toBe("Se añadieron 60.000 registros.");
+  });
+
   it("say (s) nowhere: a count's message has its singular form instead", () => {
     for (const table of Object.values(MESSAGES)) {
       const guessed = Object.entries(table).filter(([, text]) => text.includes("{count}") && /\w\(s\)/.test(text));

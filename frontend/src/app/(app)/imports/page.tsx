@@ -1,17 +1,28 @@
 "use client";
 
-import { useQuery, useQueryClient } from "@tanstack/react-query";
+import { useInfiniteQuery, useQuery, useQueryClient } from "@tanstack/react-query";
 import Link from "next/link";
 import { useEffect, useRef, useState, type DragEvent } from "react";
 import { toast } from "sonner";
 
-import { commitImport, createImport, deleteImport, getImport, revertImport, type ConsumptionKind, type Import, type ImportState } from "@/client";
-import { listImportErrorsOptions, listImportRowsOptions, listImportsOptions, listImportsQueryKey } from "@/client/@tanstack/react-query.gen";
-import { Alert, Button, Card, CheckboxField, PageHeader, SelectField } from "@/components/ui";
+import {
+  commitImport,
+  createImport,
+  deleteImport,
+  getImport,
+  listImportErrors,
+  listImportRows,
+  revertImport,
+  type ConsumptionKind,
+  type Import,
+  type ImportState,
+} from "@/client";
+import { listImportsOptions, listImportsQueryKey } from "@/client/@tanstack/react-query.gen";
+import { Alert, Button, Card, CheckboxField, ConfirmDialog, PageHeader, SelectField } from "@/components/ui";
 import { invalidateRecordQueries, KINDS } from "@/lib/consumption";
-import { IMPORT_FIELDS, REQUIRED_FIELDS, guessMapping, readHead, readUtf8, type CsvHead, type ImportField, type Mapping } from "@/lib/csv-preview";
+import { IMPORT_FIELDS, REQUIRED_FIELDS, guessMapping, looksBinary, readHead, readUtf8, type CsvHead, type ImportField, type Mapping } from "@/lib/csv-preview";
 import { describeError } from "@/lib/errors";
-import { formatTimestamp } from "@/lib/format";
+import { formatNumber, formatTimestamp } from "@/lib/format";
 import { useI18n } from "@/lib/i18n/I18nProvider";
 import type { MessageKey } from "@/lib/i18n/messages";
 import { useTitle } from "@/lib/use-title";
@@ -35,18 +46,52 @@ function Progress({ value, label }: { value: number; label: string }) {
       >
         <div className="h-full bg-emerald-600 transition-all" style={{ width: `${value}%` }} />
       </div>
-      <p className="mt-1 text-sm text-slate-700 dark:text-slate-300">{value}%</p>
+      <p className="mt-1 text-sm text-slate-700 dark:text-slate-300">
+        {label}: {value}%
+      </p>
     </div>
   );
 }
 
-function Preview({ job }: { job: Import }) {
+const PAGE = 100;
+
+/** "Show more" under a list read in pages (a page of errors or duplicates at a time). */
+function MoreRows({ pages }: { pages: { hasNextPage: boolean; isFetchingNextPage: boolean; fetchNextPage: () => unknown } }) {
   const { t } = useI18n();
-  const errors = useQuery({ ...listImportErrorsOptions({ path: { import_id: job.id }, query: { limit: 100 } }), enabled: job.error_rows > 0 });
-  const duplicates = useQuery({
-    ...listImportRowsOptions({ path: { import_id: job.id }, query: { duplicates: true, limit: 100 } }),
+  if (!pages.hasNextPage) return null;
+  return (
+    <Button className="mt-2" variant="secondary" busy={pages.isFetchingNextPage} onClick={() => void pages.fetchNextPage()}>
+      {t("import.more")}
+    </Button>
+  );
+}
+
+function Preview({ job }: { job: Import }) {
+  const { t, intl } = useI18n();
+  const errors = useInfiniteQuery({
+    queryKey: ["import-errors", job.id],
+    queryFn: async ({ pageParam }) =>
+      (await listImportErrors({ path: { import_id: job.id }, query: { limit: PAGE, ...(pageParam ? { cursor: pageParam } : {}) }, throwOnError: true })).data,
+    initialPageParam: "",
+    getNextPageParam: (last) => last.next_cursor ?? undefined,
+    enabled: job.error_rows > 0,
+  });
+  const duplicates = useInfiniteQuery({
+    queryKey: ["import-duplicates", job.id],
+    queryFn: async ({ pageParam }) =>
+      (
+        await listImportRows({
+          path: { import_id: job.id },
+          query: { duplicates: true, limit: PAGE, ...(pageParam ? { cursor: pageParam } : {}) },
+          throwOnError: true,
+        })
+      ).data,
+    initialPageParam: "",
+    getNextPageParam: (last) => last.next_cursor ?? undefined,
     enabled: job.duplicate_rows > 0,
   });
+  const errorItems = errors.data?.pages.flatMap((page) => page.items) ?? [];
+  const duplicateItems = duplicates.data?.pages.flatMap((page) => page.items) ?? [];
   const counts: Array<[MessageKey, number]> = [
     ["import.count.total", job.total_rows],
     ["import.count.valid", job.valid_rows],
@@ -59,7 +104,7 @@ function Preview({ job }: { job: Import }) {
         {counts.map(([key, value]) => (
           <div key={key} className="rounded-lg border border-slate-200 p-3 dark:border-slate-700">
             <dt className="text-sm text-slate-700 dark:text-slate-300">{t(key)}</dt>
-            <dd className="text-2xl font-semibold">{value}</dd>
+            <dd className="text-2xl font-semibold">{formatNumber(value, intl)}</dd>
           </div>
         ))}
       </dl>
@@ -79,7 +124,7 @@ function Preview({ job }: { job: Import }) {
               </tr>
             </thead>
             <tbody>
-              {(errors.data?.items ?? []).map((error, index) => (
+              {errorItems.map((error, index) => (
                 <tr key={`${error.row}-${error.column}-${index}`} className="border-t border-slate-200 dark:border-slate-700">
                   <td className="pr-3">{error.row}</td>
                   <td className="pr-3">{error.column}</td>
@@ -88,6 +133,7 @@ function Preview({ job }: { job: Import }) {
               ))}
             </tbody>
           </table>
+          <MoreRows pages={errors} />
         </div>
       )}
       {job.duplicate_rows > 0 && (
@@ -109,7 +155,7 @@ function Preview({ job }: { job: Import }) {
               </tr>
             </thead>
             <tbody>
-              {(duplicates.data?.items ?? []).map((row) => (
+              {duplicateItems.map((row) => (
                 <tr key={row.row} className="border-t border-slate-200 dark:border-slate-700">
                   <td className="pr-3">{row.row}</td>
                   <td className="pr-3">{t(`kind.${row.kind}`)}</td>
@@ -121,19 +167,27 @@ function Preview({ job }: { job: Import }) {
               ))}
             </tbody>
           </table>
+          <MoreRows pages={duplicates} />
         </div>
       )}
     </div>
   );
 }
 
-function History({ onChanged }: { onChanged: () => void }) {
+function History({ onChanged, onReview }: { onChanged: () => void; onReview: (job: Import) => void }) {
   const { t, intl } = useI18n();
   const queryClient = useQueryClient();
+  const [undoing, setUndoing] = useState<Import | null>(null);
   const history = useQuery({
     ...listImportsOptions({ query: { limit: 50 } }),
     refetchInterval: (query) => (query.state.data?.items.some((job) => WORKING.includes(job.state)) ? 1000 : false),
   });
+  function counts(job: Import): string {
+    if (job.state === "committed") return t("import.history.recorded", { count: job.records_created });
+    if (job.state === "reverted" || job.state === "reverting") return t("import.history.removed", { count: job.records_created });
+    if (job.state === "validating") return "";
+    return t("import.history.valid", { count: job.valid_rows });
+  }
   async function act(job: Import, action: "revert" | "discard") {
     try {
       if (action === "revert") await revertImport({ path: { import_id: job.id }, throwOnError: true });
@@ -150,6 +204,11 @@ function History({ onChanged }: { onChanged: () => void }) {
   return (
     <Card className="p-4">
       <h2 className="mb-3 text-lg font-semibold">{t("import.history")}</h2>
+      {history.isRefetchError && (
+        <div className="mb-3">
+          <Alert tone="warning">{t("import.unreachable")}</Alert>
+        </div>
+      )}
       {items.length === 0 ? (
         <p className="text-sm text-slate-700 dark:text-slate-300">{t("import.history.empty")}</p>
       ) : (
@@ -159,13 +218,17 @@ function History({ onChanged }: { onChanged: () => void }) {
               <div className="min-w-0">
                 <p className="truncate font-medium">{job.filename ?? t("import.unnamed")}</p>
                 <p className="text-sm text-slate-700 dark:text-slate-300">
-                  {formatTimestamp(job.created_at, intl)} · {t(`import.state.${job.state}`)} ·{" "}
-                  {t("import.history.counts", { valid: job.valid_rows, created: job.records_created })}
+                  {[formatTimestamp(job.created_at, intl), t(`import.state.${job.state}`), counts(job)].filter(Boolean).join(" · ")}
                 </p>
               </div>
               <div className="flex gap-2">
+                {job.state === "ready" && (
+                  <Button variant="secondary" onClick={() => onReview(job)} aria-label={t("import.reviewNamed", { name: job.filename ?? "" })}>
+                    {t("import.review")}
+                  </Button>
+                )}
                 {job.state === "committed" && (
-                  <Button variant="secondary" onClick={() => void act(job, "revert")} aria-label={t("import.revertNamed", { name: job.filename ?? "" })}>
+                  <Button variant="secondary" onClick={() => setUndoing(job)} aria-label={t("import.revertNamed", { name: job.filename ?? "" })}>
                     {t("import.revert")}
                   </Button>
                 )}
@@ -179,6 +242,20 @@ function History({ onChanged }: { onChanged: () => void }) {
           ))}
         </ul>
       )}
+      <ConfirmDialog
+        open={undoing !== null}
+        title={t("import.revertTitle")}
+        confirmLabel={t("import.revert")}
+        cancelLabel={t("common.cancel")}
+        onCancel={() => setUndoing(null)}
+        onConfirm={() => {
+          const job = undoing;
+          setUndoing(null);
+          if (job) void act(job, "revert");
+        }}
+      >
+        <p>{t("import.revertBody", { count: undoing?.records_created ?? 0, name: undoing?.filename ?? t("import.unnamed") })}</p>
+      </ConfirmDialog>
     </Card>
   );
 }
@@ -197,7 +274,9 @@ export default function ImportsPage() {
   const [problem, setProblem] = useState<string | null>(null);
   const [skipDuplicates, setSkipDuplicates] = useState(true);
   const [dragging, setDragging] = useState(false);
+  const [pollFailed, setPollFailed] = useState(false);
   const input = useRef<HTMLInputElement>(null);
+  const resultHeading = useRef<HTMLHeadingElement>(null);
 
   async function choose(chosen: File | undefined) {
     setJob(null);
@@ -207,7 +286,17 @@ export default function ImportsPage() {
       setProblem(t("import.tooLarge"));
       return;
     }
-    const text = await readUtf8(chosen.slice(0, 64 * 1024), true);
+    if (chosen.size === 0) {
+      setProblem(t("import.empty"));
+      return;
+    }
+    const start = chosen.slice(0, 64 * 1024);
+    // A spreadsheet, archive or image, as the API judges it: a known signature or a NUL byte.
+    if (looksBinary(new Uint8Array(await start.arrayBuffer()))) {
+      setProblem(t("problem.import.not_csv"));
+      return;
+    }
+    const text = await readUtf8(start, true);
     if (text === null) {
       setProblem(t("problem.import.not_utf8"));
       return;
@@ -243,6 +332,7 @@ export default function ImportsPage() {
       }
       const { data } = await createImport({ body, query, throwOnError: true });
       setJob(data);
+      resultHeading.current?.focus();
       await queryClient.invalidateQueries({ queryKey: listImportsQueryKey() });
     } catch (error) {
       setProblem(describeError(error, t));
@@ -257,6 +347,8 @@ export default function ImportsPage() {
     try {
       const { data } = await commitImport({ path: { import_id: job.id }, query: { skip_duplicates: skipDuplicates }, throwOnError: true });
       setJob(data);
+      // The history shows it recording (and no longer offers to discard it).
+      await queryClient.invalidateQueries({ queryKey: listImportsQueryKey() });
     } catch (error) {
       setProblem(describeError(error, t));
     } finally {
@@ -269,7 +361,13 @@ export default function ImportsPage() {
   useEffect(() => {
     if (!working || !job) return;
     const timer = setInterval(() => {
-      void getImport({ path: { import_id: job.id } }).then(({ data }) => data && setJob(data));
+      void getImport({ path: { import_id: job.id } })
+        .then(({ data }) => {
+          // No answer (the API or the network is down): say so, and keep polling.
+          setPollFailed(!data);
+          if (data) setJob(data);
+        })
+        .catch(() => setPollFailed(true));
     }, 1000);
     return () => clearInterval(timer);
   }, [working, job]);
@@ -391,7 +489,10 @@ export default function ImportsPage() {
 
       {job && (
         <Card className="space-y-4 p-4">
-          <h2 className="text-lg font-semibold">{t("import.step.result")}</h2>
+          <h2 ref={resultHeading} tabIndex={-1} className="text-lg font-semibold focus:outline-none">
+            {t("import.step.result")}
+          </h2>
+          {working && pollFailed && <Alert tone="warning">{t("import.unreachable")}</Alert>}
           {job.state === "validating" && <Progress value={job.progress} label={t("import.checkProgress")} />}
           {job.state === "rejected" && <Alert>{job.failure ?? t("common.unexpected")}</Alert>}
           {job.state !== "validating" && job.state !== "rejected" && <Preview job={job} />}
@@ -417,7 +518,15 @@ export default function ImportsPage() {
         </Card>
       )}
 
-      <History onChanged={() => setJob((current) => current)} />
+      <History
+        onChanged={() => setJob((current) => current)}
+        onReview={(chosen) => {
+          setProblem(null);
+          setJob(chosen);
+          // Rendered on the next paint: then its heading takes the focus (and the view).
+          requestAnimationFrame(() => resultHeading.current?.focus());
+        }}
+      />
     </div>
   );
 }
