@@ -74,6 +74,32 @@ test("with the API stopped, a new range shows its error state and never the old 
   await expect(page).toHaveURL(/range=last_3_months/);
 });
 
+test("while the API is down, the import wizard says it cannot reach Consumo, and carries on by itself when it is back", async ({ page, request }) => {
+  test.setTimeout(120_000);
+  const seeded = await seedUser(request, "importdown");
+  await loginViaUi(page, seeded.username);
+  await page.goto("/imports");
+  // 60,000 rows (about 2.5 MB): the worker takes a few seconds to check them, and the page polls meanwhile.
+  const rows = Array.from({ length: 60_000 }, (_, n) => `water,${(n % 90) + 1},2024-01-01,2024-01-01,,,row ${n}`).join("\n");
+  const body = Buffer.from(`kind,quantity,period_start,period_end,cost,currency,notes\n${rows}\n`);
+  await page.getByLabel("Choose a CSV file").setInputFiles({ name: "long.csv", mimeType: "text/csv", buffer: body });
+  const uploaded = page.waitForResponse((response) => response.url().includes("/api/v1/imports") && response.request().method() === "POST");
+  await page.getByRole("button", { name: "Check the file" }).click();
+  expect((await (await uploaded).json()) as { state: string }).toMatchObject({ state: "validating" });
+  await stopApi(request);
+
+  const card = page
+    .locator("section, div")
+    .filter({ has: page.getByRole("heading", { name: "3. Check and record" }) })
+    .last();
+  await expect(card.getByRole("alert").filter({ hasText: "Consumo cannot be reached right now" })).toBeVisible({ timeout: 20_000 });
+  await expect(page.getByRole("progressbar", { name: "Checking progress" })).toBeVisible();
+
+  await startApi(request);
+  await expect(page.getByText("Ready to record").locator("..")).toContainText("60,000", { timeout: 60_000 });
+  await expect(page.getByRole("alert").filter({ hasText: "Consumo cannot be reached right now" })).toHaveCount(0);
+});
+
 test("a reload with the API down says the service is unreachable (not signed out) and carries on when it is back", async ({ page, request }) => {
   test.setTimeout(120_000);
   const seeded = await seedUser(request, "reload");
