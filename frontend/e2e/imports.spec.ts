@@ -127,6 +127,8 @@ test("every error of a file can be seen; a checked import is reviewed from the h
   await page.getByRole("button", { name: "Check the file" }).click();
   const errors = page.getByRole("region", { name: "Rows with errors" });
   await expect(errors.locator("tbody tr")).toHaveCount(100);
+  // The column is named as the mapping names it, in the user's language (not the API's field name).
+  await expect(errors.locator("tbody tr").first().locator("td").nth(1)).toHaveText("Quantity");
   await errors.getByRole("button", { name: "Show more" }).click();
   await expect(errors.locator("tbody tr")).toHaveCount(150);
   await expect(errors.getByRole("button", { name: "Show more" })).toHaveCount(0);

@@ -91,6 +91,11 @@ function Preview({ job }: { job: Import }) {
     enabled: job.duplicate_rows > 0,
   });
   const errorItems = errors.data?.pages.flatMap((page) => page.items) ?? [];
+  // A row error names the field it is about (cost_minor is the cost, in minor units): shown in the user's language.
+  const columnLabel = (column: string) => {
+    const field = column === "cost_minor" ? "cost" : column;
+    return (IMPORT_FIELDS as readonly string[]).includes(field) ? t(`import.field.${field as ImportField}`) : column;
+  };
   const duplicateItems = duplicates.data?.pages.flatMap((page) => page.items) ?? [];
   const counts: Array<[MessageKey, number]> = [
     ["import.count.total", job.total_rows],
@@ -127,7 +132,7 @@ function Preview({ job }: { job: Import }) {
               {errorItems.map((error, index) => (
                 <tr key={`${error.row}-${error.column}-${index}`} className="border-t border-slate-200 dark:border-slate-700">
                   <td className="pr-3">{error.row}</td>
-                  <td className="pr-3">{error.column}</td>
+                  <td className="pr-3">{columnLabel(error.column)}</td>
                   <td className="break-words">{error.message}</td>
                 </tr>
               ))}
