@@ -122,8 +122,8 @@ HOSTILE_CURSORS = [
 ]
 
 
-@pytest.mark.parametrize(("path", "operation_id"), LIST_OPERATIONS, ids=[o for _, o in LIST_OPERATIONS])
-def test_a_hand_made_cursor_with_a_nul_is_a_422_on_every_list_and_logs_no_error(alice, caplog, path, operation_id):
+def _list_url(alice, path: str, operation_id: str) -> str:
+    """The list's URL, with a parent of alice's (a meter, a line, an import, a webhook) where it has one."""
     meter = create_meter(alice, **(VALID_LINE if operation_id == "list_top_ups" else {}))
     url = API + path.replace("{meter_id}", meter["id"])
     if "{import_id}" in path:
@@ -138,6 +138,12 @@ def test_a_hand_made_cursor_with_a_nul_is_a_422_on_every_list_and_logs_no_error(
             f"{API}/webhooks", json={"url": "https://hooks.example.invalid/x", "event_types": ["meter.created"]}
         )
         url = url.replace("{webhook_id}", webhook.json()["id"])
+    return url
+
+
+@pytest.mark.parametrize(("path", "operation_id"), LIST_OPERATIONS, ids=[o for _, o in LIST_OPERATIONS])
+def test_a_hand_made_cursor_with_a_nul_is_a_422_on_every_list_and_logs_no_error(alice, caplog, path, operation_id):
+    url = _list_url(alice, path, operation_id)
     for payload in HOSTILE_CURSORS:
         with caplog.at_level(logging.WARNING):
             response = alice.get(url, params={"cursor": _cursor(payload)})
@@ -159,20 +165,7 @@ FOREIGN_POSITIONS = [
 
 @pytest.mark.parametrize(("path", "operation_id"), LIST_OPERATIONS, ids=[o for _, o in LIST_OPERATIONS])
 def test_every_list_refuses_a_position_it_did_not_issue(alice, path, operation_id):
-    meter = create_meter(alice, **(VALID_LINE if operation_id == "list_top_ups" else {}))
-    url = API + path.replace("{meter_id}", meter["id"])
-    if "{import_id}" in path:
-        upload = alice.post(
-            f"{API}/imports",
-            content=b"kind,quantity,period_start,period_end\nwater,1,2025-01-01,2025-01-01\n",
-            headers={"Content-Type": "text/csv"},
-        )
-        url = url.replace("{import_id}", upload.json()["id"])
-    if "{webhook_id}" in path:
-        webhook = alice.post(
-            f"{API}/webhooks", json={"url": "https://hooks.example.invalid/x", "event_types": ["meter.created"]}
-        )
-        url = url.replace("{webhook_id}", webhook.json()["id"])
+    url = _list_url(alice, path, operation_id)
     for payload in FOREIGN_POSITIONS:
         assert_problem(alice.get(url, params={"cursor": _cursor(payload)}), 422, "cursor")
 
