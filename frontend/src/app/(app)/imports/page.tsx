@@ -5,24 +5,14 @@ import Link from "next/link";
 import { useEffect, useRef, useState, type DragEvent } from "react";
 import { toast } from "sonner";
 
-import {
-  commitImport,
-  createImport,
-  deleteImport,
-  getImport,
-  listImportErrors,
-  listImportRows,
-  revertImport,
-  type ConsumptionKind,
-  type Import,
-  type ImportState,
-} from "@/client";
-import { listImportsOptions, listImportsQueryKey } from "@/client/@tanstack/react-query.gen";
-import { Alert, Button, Card, CheckboxField, ConfirmDialog, PageHeader, SelectField } from "@/components/ui";
+import { commitImport, createImport, deleteImport, getImport, revertImport, type ConsumptionKind, type Import, type ImportState } from "@/client";
+import { listImportErrorsInfiniteOptions, listImportRowsInfiniteOptions, listImportsOptions, listImportsQueryKey } from "@/client/@tanstack/react-query.gen";
+import { Alert, Button, Card, CheckboxField, ConfirmDialog, LoadMoreButton, PageHeader, SelectField } from "@/components/ui";
 import { invalidateRecordQueries, KINDS } from "@/lib/consumption";
 import { IMPORT_FIELDS, REQUIRED_FIELDS, guessMapping, looksBinary, readHead, readUtf8, type CsvHead, type ImportField, type Mapping } from "@/lib/csv-preview";
 import { describeError } from "@/lib/errors";
 import { formatNumber, formatTimestamp } from "@/lib/format";
+import { byCursor } from "@/lib/queries";
 import { useI18n } from "@/lib/i18n/I18nProvider";
 import type { MessageKey } from "@/lib/i18n/messages";
 import { useTitle } from "@/lib/use-title";
@@ -55,39 +45,17 @@ function Progress({ value, label }: { value: number; label: string }) {
 
 const PAGE = 100;
 
-/** "Show more" under a list read in pages (a page of errors or duplicates at a time). */
-function MoreRows({ pages }: { pages: { hasNextPage: boolean; isFetchingNextPage: boolean; fetchNextPage: () => unknown } }) {
-  const { t } = useI18n();
-  if (!pages.hasNextPage) return null;
-  return (
-    <Button className="mt-2" variant="secondary" busy={pages.isFetchingNextPage} onClick={() => void pages.fetchNextPage()}>
-      {t("import.more")}
-    </Button>
-  );
-}
-
 function Preview({ job }: { job: Import }) {
   const { t, intl } = useI18n();
+  // A page of 100 at a time; "Show more" for the next.
   const errors = useInfiniteQuery({
-    queryKey: ["import-errors", job.id],
-    queryFn: async ({ pageParam }) =>
-      (await listImportErrors({ path: { import_id: job.id }, query: { limit: PAGE, ...(pageParam ? { cursor: pageParam } : {}) }, throwOnError: true })).data,
-    initialPageParam: "",
-    getNextPageParam: (last) => last.next_cursor ?? undefined,
+    ...listImportErrorsInfiniteOptions({ path: { import_id: job.id }, query: { limit: PAGE } }),
+    ...byCursor,
     enabled: job.error_rows > 0,
   });
   const duplicates = useInfiniteQuery({
-    queryKey: ["import-duplicates", job.id],
-    queryFn: async ({ pageParam }) =>
-      (
-        await listImportRows({
-          path: { import_id: job.id },
-          query: { duplicates: true, limit: PAGE, ...(pageParam ? { cursor: pageParam } : {}) },
-          throwOnError: true,
-        })
-      ).data,
-    initialPageParam: "",
-    getNextPageParam: (last) => last.next_cursor ?? undefined,
+    ...listImportRowsInfiniteOptions({ path: { import_id: job.id }, query: { duplicates: true, limit: PAGE } }),
+    ...byCursor,
     enabled: job.duplicate_rows > 0,
   });
   const errorItems = errors.data?.pages.flatMap((page) => page.items) ?? [];
@@ -138,7 +106,9 @@ function Preview({ job }: { job: Import }) {
               ))}
             </tbody>
           </table>
-          <MoreRows pages={errors} />
+          <div className="mt-2">
+            <LoadMoreButton list={errors} label={t("import.more")} busyLabel={t("list.loadingMore")} />
+          </div>
         </div>
       )}
       {job.duplicate_rows > 0 && (
@@ -172,7 +142,9 @@ function Preview({ job }: { job: Import }) {
               ))}
             </tbody>
           </table>
-          <MoreRows pages={duplicates} />
+          <div className="mt-2">
+            <LoadMoreButton list={duplicates} label={t("import.more")} busyLabel={t("list.loadingMore")} />
+          </div>
         </div>
       )}
     </div>
